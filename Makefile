@@ -1,0 +1,116 @@
+# fsd — field-service dispatch.
+#
+#   make demo    install missing Debian packages, build, run the simulated fleet
+#   make test    install missing Debian packages, build, run every test
+#   make bench   the benchmark table (bench/)
+#   make asan    the tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#
+# Sources are found by folder, so adding a module needs no edit here:
+#   proto/*.c         libfsdwire  (envelopes, keys, JSON) + generated fsd.pb-c.c
+#   server/core/*.c   libfsdcore  (pure logic: lifecycle, match, geo, warranty, tzone)
+#   server/*.c        fsd-server
+#   server/ctl/*.c    fsdctl
+#   agent/*.c         fsd-agent
+#   tests/unit/test_*.c   one cmocka binary each
+# BUILD and BIN may be set to build side by side (make BUILD=build-asan).
+
+CC      ?= cc
+BUILD   ?= build
+BIN     ?= bin
+OPT     ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
+           -Iinclude -I$(BUILD)/proto -MMD -MP
+LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm
+
+DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
+    protobuf-c-compiler libsqlite3-dev sqlite3 libjansson-dev libcsv-dev \
+    libcmocka-dev jq tzdata procps
+
+PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
+PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
+WIRE_SRC  := $(wildcard proto/*.c)
+CORE_SRC  := $(wildcard server/core/*.c)
+SERVER_SRC:= $(wildcard server/*.c)
+CTL_SRC   := $(wildcard server/ctl/*.c)
+AGENT_SRC := $(wildcard agent/*.c)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+WIRE_OBJ  := $(call obj,$(WIRE_SRC)) $(BUILD)/proto/fsd.pb-c.o
+CORE_OBJ  := $(call obj,$(CORE_SRC))
+LIBWIRE   := $(BUILD)/libfsdwire.a
+LIBCORE   := $(BUILD)/libfsdcore.a
+PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps demo test unit asan bench fuzz clean
+all: $(PROGRAMS) $(UNIT_BINS)
+
+# Installs what is missing, only what is missing; quiet when all is there.
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing; run 'make deps' as root"; exit 1; fi; \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+$(PROTO_C) $(PROTO_H): proto/fsd.proto
+	@mkdir -p $(BUILD)/proto
+	protoc-c --c_out=$(BUILD)/proto -Iproto proto/fsd.proto
+
+# Every object needs the generated header first.
+$(BUILD)/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/proto/fsd.pb-c.o: $(PROTO_C)
+	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+$(LIBWIRE): $(WIRE_OBJ)
+	$(AR) rcs $@ $^
+$(LIBCORE): $(CORE_OBJ)
+	@mkdir -p $(BUILD)
+	$(AR) rcs $@ $^
+
+$(BIN)/fsd-server: $(call obj,$(SERVER_SRC)) $(LIBCORE) $(LIBWIRE)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+$(BIN)/fsdctl: $(call obj,$(CTL_SRC)) $(LIBCORE) $(LIBWIRE)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+$(BIN)/fsd-agent: $(call obj,$(AGENT_SRC)) $(LIBCORE) $(LIBWIRE)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@examples/demo.sh
+
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
+
+unit: all
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh unit
+
+asan:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all BUILD=build-asan BIN=build-asan/bin \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined"
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  BUILD=build-asan BIN=build-asan/bin tests/run.sh
+
+clean:
+	rm -rf build build-* bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,64 @@
+/*  geo.h — distances, polygons and the territory lookup. Pure: no I/O.
+
+    Coordinates are WGS84 degrees. Polygons are sets of rings tested with
+    the even-odd rule, which handles a GeoJSON Polygon's holes and a
+    MultiPolygon's parts alike. */
+#ifndef FSD_GEO_H
+#define FSD_GEO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct { double lat, lon; } geo_point;
+
+typedef struct {
+    const geo_point *pts;   /* closed or open: the last edge is implied */
+    size_t n;
+} geo_ring;
+
+typedef struct {
+    const geo_ring *rings;
+    size_t n;
+    double min_lat, min_lon, max_lat, max_lon; /* filled by geo_poly_bbox */
+} geo_poly;
+
+/* Great-circle distance in kilometres (haversine, mean Earth radius). */
+double geo_distance_km(geo_point a, geo_point b);
+
+/* True when lat is in [-90, 90], lon in [-180, 180] and neither is NaN. */
+bool geo_valid(geo_point p);
+
+/* Computes the bounding box of all rings into the polygon. */
+void geo_poly_bbox(geo_poly *poly);
+
+/* True when p lies inside the polygon (even-odd over all rings). Points
+   exactly on an edge may fall either way. Uses the bbox as a first test,
+   so geo_poly_bbox must have been called. */
+bool geo_poly_contains(const geo_poly *poly, geo_point p);
+
+/* Smallest distance in km between the boundaries of two polygons
+   (vertex-to-edge, both ways; approximate on a local flat projection).
+   Territories whose boundaries come within a few hundred metres are
+   neighbours. */
+double geo_poly_gap_km(const geo_poly *a, const geo_poly *b);
+
+/* A uniform grid over lat/lon for "who is near this point" queries:
+   items are bucketed by cell, a query visits cells in rings of growing
+   radius. Keeps matching cost nearly flat as the fleet grows. */
+typedef struct geo_grid geo_grid;
+
+/* cell_km: cell edge in kilometres (e.g. 2.0). NULL on allocation failure. */
+geo_grid *geo_grid_new(double cell_km);
+void geo_grid_destroy(geo_grid **self_p);
+/* Inserts or moves item `id` (a small non-negative integer chosen by the
+   caller, e.g. an array index) to position p. 0 or -1 (out of memory). */
+int geo_grid_put(geo_grid *self, int id, geo_point p);
+/* Removes `id`; harmless if absent. */
+void geo_grid_remove(geo_grid *self, int id);
+/* Writes up to `max` ids found within radius_km of p into out (not sorted;
+   may include items slightly beyond the radius: the caller measures).
+   Returns how many were written. */
+size_t geo_grid_near(const geo_grid *self, geo_point p, double radius_km,
+                     int *out, size_t max);
+
+#endif

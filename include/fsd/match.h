@@ -1,0 +1,93 @@
+/*  match.h — choosing the technician for a job. Pure: no I/O, no clock.
+
+    The caller gathers candidates (technicians covering the job's territory
+    or a neighbouring one) and the facts about each; match_rank applies the
+    hard filters in a fixed order, naming the first rule each candidate
+    fails, scores the rest and sorts them. Lower score is better.
+
+    Rules, in the order they are checked (the name is what `explain` shows):
+      "offline"      not connected (no heartbeat within the timeout)
+      "shift"        not in shift at the job's local time
+      "territory"    covers neither the job's territory nor (when spill
+                     is allowed) a neighbouring one
+      "skill"        lacks the appliance category
+      "warranty"     job is warranty work and the provider is not
+                     authorised for the brand
+      "declined"     declined (or let expire) this job before
+      "capacity"     load >= capacity
+    Score = travel minutes (distance / speed) + load_weight * load/capacity
+          + fairness_weight * recent jobs. */
+#ifndef FSD_MATCH_H
+#define FSD_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "fsd/geo.h"
+
+typedef enum {
+    MR_OK = 0,
+    MR_OFFLINE,
+    MR_SHIFT,
+    MR_TERRITORY,
+    MR_SKILL,
+    MR_WARRANTY,
+    MR_DECLINED,
+    MR_CAPACITY,
+    MR_COUNT_
+} match_rule;
+
+typedef struct {
+    double speed_kmh;        /* travel estimate, default 30 */
+    double load_weight;      /* minutes per unit of load/capacity, default 20 */
+    double fairness_weight;  /* minutes per recent job, default 5 */
+    double max_km;           /* beyond this, excluded as "territory"; 0 = no limit */
+} match_config;
+
+/* The job as the matcher needs it. */
+typedef struct {
+    geo_point at;
+    bool needs_authorisation; /* warranty work (in_warranty, extended, goodwill) */
+    bool allow_spill;         /* accept technicians covering a neighbour only */
+} match_job;
+
+/* One candidate; every bool is a fact the caller established. */
+typedef struct {
+    int id;                   /* caller's handle, copied to the result */
+    geo_point at;             /* last known position */
+    bool online;
+    bool in_shift;
+    bool covers_territory;    /* covers the job's own territory */
+    bool covers_neighbour;    /* covers a neighbouring territory */
+    bool has_skill;
+    bool authorised;          /* provider authorised for the job's brand */
+    bool declined;
+    uint32_t load, capacity;
+    uint32_t recent_jobs;     /* jobs assigned in the fairness window */
+} match_cand;
+
+typedef struct {
+    int id;
+    match_rule failed;        /* MR_OK when eligible */
+    bool neighbour;           /* eligible only through a neighbour */
+    double distance_km;
+    double score;             /* meaningful when failed == MR_OK */
+} match_result;
+
+void match_config_default(match_config *cfg);
+
+/* Judges n candidates into out[0..n-1]: eligible first, own territory
+   before neighbours, each group by ascending score (ties by id), then the
+   excluded ones in input order. Returns how many are eligible. */
+size_t match_rank(const match_config *cfg, const match_job *job,
+                  const match_cand *cands, size_t n, match_result *out);
+
+/* The rule's name as shown by explain ("offline", "capacity"...; "" for MR_OK). */
+const char *match_rule_name(match_rule r);
+
+/* True when a candidate excluded by this rule might become eligible later
+   without anyone changing reference data (offline, shift, capacity): the
+   job then waits in the queue instead of escalating at once. */
+bool match_rule_is_transient(match_rule r);
+
+#endif

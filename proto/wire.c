@@ -1,0 +1,233 @@
+/*  wire.c — envelopes on ZeroMQ (see include/fsd/wire.h). */
+#include "fsd/wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+int64_t wire_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 16 random bytes from the kernel; falls back to time and a counter so an
+   id is still unique within the process if getrandom is unavailable. */
+static void s_random_bytes(uint8_t *buf, size_t n)
+{
+    static int fd = -1;
+    if (fd < 0)
+        fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && read(fd, buf, n) == (ssize_t)n)
+        return;
+    static uint64_t counter;
+    uint64_t seed = (uint64_t)wire_now_ms() ^ ((uint64_t)getpid() << 32) ^ ++counter;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        buf[i] = (uint8_t)(seed >> 56);
+    }
+}
+
+void wire_msg_id(char out[33])
+{
+    uint8_t raw[16];
+    s_random_bytes(raw, sizeof raw);
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+void wire_envelope_init(Fsd__Envelope *env, char id_buf[33])
+{
+    fsd__envelope__init(env);
+    wire_msg_id(id_buf);
+    env->msg_id = id_buf;
+    env->sent_at = wire_now_ms();
+    env->version = FSD_PROTOCOL_VERSION;
+}
+
+uint8_t *wire_encode(const Fsd__Envelope *env, size_t *len)
+{
+    size_t n = fsd__envelope__get_packed_size(env);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return NULL;
+    *len = fsd__envelope__pack(env, buf);
+    return buf;
+}
+
+Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max,
+                           Fsd__ErrorCode *code, const char **why)
+{
+    if (len > max) {
+        *code = FSD__ERROR_CODE__ERR_TOO_LARGE;
+        *why = "message is larger than this sender may send";
+        return NULL;
+    }
+    Fsd__Envelope *env = fsd__envelope__unpack(NULL, len, data);
+    if (!env) {
+        *code = FSD__ERROR_CODE__ERR_MALFORMED;
+        *why = "message is not a valid fsd Envelope";
+        return NULL;
+    }
+    if (env->version != FSD_PROTOCOL_VERSION) {
+        fsd__envelope__free_unpacked(env, NULL);
+        *code = FSD__ERROR_CODE__ERR_BAD_VERSION;
+        *why = "protocol version not supported: this server speaks version 1";
+        return NULL;
+    }
+    if (!env->msg_id[0] || strlen(env->msg_id) > FSD_MSG_ID_MAX) {
+        fsd__envelope__free_unpacked(env, NULL);
+        *code = FSD__ERROR_CODE__ERR_MALFORMED;
+        *why = "msg_id must be 1 to 64 characters";
+        return NULL;
+    }
+    *code = FSD__ERROR_CODE__ERR_NONE;
+    *why = NULL;
+    return env;
+}
+
+int wire_send(void *sock, const void *rid, size_t rid_len,
+              const Fsd__Envelope *env)
+{
+    size_t len;
+    uint8_t *buf = wire_encode(env, &len);
+    if (!buf) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = 0;
+    if (rid && zmq_send(sock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    else if (zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0)
+        rc = -1;
+    int saved = errno;
+    free(buf);
+    errno = saved;
+    return rc;
+}
+
+void *wire_dealer(void *ctx, const char *endpoint, const fsd_keypair *me,
+                  const char *server_pub)
+{
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    if (!sock)
+        return NULL;
+    int zero = 0, one = 1;
+    int64_t max = FSD_MAX_MSG;
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_pub, 40) < 0
+        || zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, me->pub, 40) < 0
+        || zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, me->sec, 40) < 0
+        || zmq_connect(sock, endpoint) < 0) {
+        int saved = errno;
+        zmq_close(sock);
+        errno = saved;
+        return NULL;
+    }
+    return sock;
+}
+
+/* Receives one envelope within timeout_ms; NULL on timeout or a frame that
+   does not decode (which a well-behaved server never sends). */
+static Fsd__Envelope *s_recv(void *sock, int timeout_ms)
+{
+    zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll(&item, 1, timeout_ms) <= 0)
+        return NULL;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&msg);
+        return NULL;
+    }
+    Fsd__ErrorCode code;
+    const char *why;
+    Fsd__Envelope *env = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg),
+                                     FSD_MAX_MSG, &code, &why);
+    zmq_msg_close(&msg);
+    return env;
+}
+
+Fsd__Envelope *wire_call(void *sock, const Fsd__Envelope *req,
+                         int retry_ms, int timeout_ms)
+{
+    int64_t deadline = wire_now_ms() + timeout_ms;
+    while (wire_now_ms() < deadline) {
+        if (wire_send(sock, NULL, 0, req) < 0 && errno != EAGAIN)
+            break;
+        int64_t next = wire_now_ms() + retry_ms;
+        if (next > deadline)
+            next = deadline;
+        int64_t left;
+        while ((left = next - wire_now_ms()) > 0) {
+            Fsd__Envelope *rep = s_recv(sock, (int)left);
+            if (!rep)
+                continue;
+            if (strcmp(rep->reply_to, req->msg_id) == 0)
+                return rep;
+            fsd__envelope__free_unpacked(rep, NULL); /* a stale answer */
+        }
+    }
+    errno = ETIMEDOUT;
+    return NULL;
+}
+
+/* Length of the prefix (up to and including an underscore) that all of
+   the enum's value names share. */
+static size_t s_enum_prefix(const ProtobufCEnumDescriptor *d)
+{
+    if (d->n_values == 0)
+        return 0;
+    const char *first = d->values[0].name;
+    size_t len = strlen(first);
+    for (unsigned i = 1; i < d->n_values; i++) {
+        const char *other = d->values[i].name;
+        size_t k = 0;
+        while (k < len && first[k] == other[k])
+            k++;
+        len = k;
+    }
+    while (len > 0 && first[len - 1] != '_')
+        len--;
+    return len;
+}
+
+const char *wire_enum_name(const ProtobufCEnumDescriptor *d, int value)
+{
+    /* Names are lowered once per value into a small cache keyed by the
+       value's name pointer; the set of enums is fixed and small. */
+    static struct { const char *key; char low[48]; } cache[256];
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
+    if (!v)
+        return "";
+    for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
+        if (cache[i].key == v->name)
+            return cache[i].low;
+        if (!cache[i].key) {
+            const char *src = v->name + s_enum_prefix(d);
+            size_t k = 0;
+            for (; src[k] && k < sizeof cache[i].low - 1; k++)
+                cache[i].low[k] = (char)(src[k] >= 'A' && src[k] <= 'Z' ? src[k] + 32 : src[k]);
+            cache[i].low[k] = 0;
+            cache[i].key = v->name;
+            return cache[i].low;
+        }
+    }
+    return "";
+}
+
+int wire_enum_value(const ProtobufCEnumDescriptor *d, const char *name)
+{
+    for (unsigned i = 0; i < d->n_values; i++)
+        if (strcmp(wire_enum_name(d, d->values[i].value), name) == 0)
+            return d->values[i].value;
+    return -1;
+}

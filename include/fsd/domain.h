@@ -7,6 +7,7 @@
 #define FSD_DOMAIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -63,6 +64,7 @@ job_state job_state_parse(const char *name);
 const char *warranty_name(warranty_status w);
 warranty_status warranty_parse(const char *name);
 const char *priority_name(priority p);
+priority priority_parse(const char *name);
 const char *decline_reason_name(decline_reason r);
 decline_reason decline_reason_parse(const char *name);
 const char *role_name(role r);
@@ -74,5 +76,17 @@ bool job_state_is_open(job_state s);
 /* True when the job holds a technician's capacity (offered, assigned,
    en_route, on_site, on_hold). */
 bool job_state_holds_capacity(job_state s);
+
+/* True when `name` is in the built-in catalogue of appliance categories
+   ("washing_machine", "dryer", "fridge", "boiler" ...). */
+bool category_known(const char *name);
+/* The catalogue itself, in a fixed order; *n receives its length. */
+const char *const *category_list(size_t *n);
+
+/* Normalises a phone number: an optional leading '+', then digits and the
+   separators ' ', '-', '(', ')', '/', '.', which are dropped; 7 to 15
+   digits. Writes e.g. "+49301234567" into out and returns 0, or -1 when
+   the input is malformed or out is too small. */
+int phone_normalize(const char *in, char *out, size_t outlen);
 
 #endif

@@ -1,0 +1,340 @@
+/*  ctl.c — the short commands: jobs, pending, accept, decline, status.
+
+    Each one is a single request to the daemon's control socket
+    (ipc://HOME/ctl.sock) and a single answer, printed for people or as
+    one JSON document with --json. The request is sent once and never
+    retried: the daemon would store a retried report twice. A request that
+    cannot be handed to the socket within a short time means the daemon
+    is not running (ZMQ_IMMEDIATE, ZMQ_LINGER 0).
+
+    It never opens agent.db itself: the daemon owns the store. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+#include "agent.h"
+#include "fsd/pbjson.h"
+#include "fsd/wire.h"
+
+#define S_SEND_WAIT_MS 1000
+#define S_ANSWER_WAIT_MS 6000
+
+/* Prints the "daemon not running" failure. */
+static int s_not_running(const agent_opts *o)
+{
+    agent_fail(o, "unavailable", "the fsd-agent daemon is not running in %s: start it with "
+               "'fsd-agent run --home %s'", o->home, o->home);
+    return 1;
+}
+
+/* Sends req to the daemon once and waits for its answer; NULL after
+   printing the failure. */
+static Fsd__Envelope *s_call(const agent_opts *o, Fsd__Envelope *req)
+{
+    char endpoint[PATH_MAX + 16], sockpath[PATH_MAX + 16];
+    if (agent_ctl_endpoint(o, endpoint, sizeof endpoint) < 0) {
+        s_not_running(o);
+        return NULL;
+    }
+    snprintf(sockpath, sizeof sockpath, "%s/ctl.sock", o->home);
+    struct stat st;
+    if (stat(sockpath, &st) < 0) {
+        s_not_running(o);
+        return NULL;
+    }
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0, one = 1;
+    int64_t max = FSD_MAX_MSG;
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    Fsd__Envelope *rep = NULL;
+    if (zmq_connect(sock, endpoint) < 0) {
+        s_not_running(o);
+        goto done;
+    }
+    /* ZMQ_IMMEDIATE: the send is refused until the daemon accepts the
+       connection; sent once, never twice. */
+    int64_t until = wire_now_ms() + S_SEND_WAIT_MS;
+    int rc;
+    while ((rc = wire_send(sock, NULL, 0, req)) < 0 && errno == EAGAIN && wire_now_ms() < until) {
+        struct timespec ts = { 0, 10 * 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (rc < 0) {
+        s_not_running(o);
+        goto done;
+    }
+    until = wire_now_ms() + S_ANSWER_WAIT_MS;
+    while (!rep) {
+        int64_t left = until - wire_now_ms();
+        if (left <= 0)
+            break;
+        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, (long)left) <= 0)
+            continue;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) >= 0) {
+            Fsd__ErrorCode code;
+            const char *why;
+            rep = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), FSD_MAX_MSG, &code, &why);
+            if (rep && strcmp(rep->reply_to, req->msg_id) != 0)
+                fsd__envelope__free_unpacked(rep, NULL), rep = NULL;
+        }
+        zmq_msg_close(&msg);
+    }
+    if (!rep)
+        agent_fail(o, "unavailable", "the fsd-agent daemon in %s did not answer: check its log "
+                   "(a report may have been stored; see 'fsd-agent pending')", o->home);
+done:
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    return rep;
+}
+
+/* Prints a JSON document on stdout (and frees it). */
+static void s_print_json(json_t *doc)
+{
+    if (!doc)
+        return;
+    json_dumpf(doc, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
+/* Prints an Error answer; exit status 1. */
+static int s_print_error(const agent_opts *o, const Fsd__Error *e)
+{
+    const char *code = wire_enum_name(&fsd__error_code__descriptor, e->code);
+    agent_fail(o, code[0] ? code : "internal", "%s: %s", code[0] ? code : "error",
+               e->message[0] ? e->message : "the request was refused");
+    return 1;
+}
+
+/* "45 s", "3 min", "2 h" for a duration in ms. */
+static void s_span(int64_t ms, char *out, size_t outlen)
+{
+    if (ms < 0)
+        ms = 0;
+    if (ms < 120000)
+        snprintf(out, outlen, "%lld s", (long long)(ms / 1000));
+    else if (ms < 7200000)
+        snprintf(out, outlen, "%lld min", (long long)(ms / 60000));
+    else
+        snprintf(out, outlen, "%lld h", (long long)(ms / 3600000));
+}
+
+/* One job or offer, for people. */
+static void s_print_job(const Fsd__LocalJob *lj, int64_t now)
+{
+    const Fsd__JobView *v = lj->job;
+    char left[32];
+    if (lj->offer) {
+        s_span(lj->expires_at - now, left, sizeof left);
+        printf("  %-9s offer, %s left, %.1f km\n", v->job_id, left, lj->distance_km);
+    } else {
+        printf("  %-9s %s\n", v->job_id, wire_enum_name(&fsd__job_state__descriptor, v->state));
+    }
+    if (v->customer_name[0] || v->phone[0])
+        printf("            customer:  %s%s%s%s\n", v->customer_name, v->phone[0] ? " (" : "",
+               v->phone, v->phone[0] ? ")" : "");
+    if (v->address[0])
+        printf("            address:   %s\n", v->address);
+    if (v->brand[0] || v->category[0] || v->model[0])
+        printf("            appliance: %s %s%s%s%s%s\n", v->brand, v->category, v->model[0] ? " " : "",
+               v->model, v->serial[0] ? ", serial " : "", v->serial);
+    if (v->warranty)
+        printf("            warranty:  %s\n", wire_enum_name(&fsd__warranty_status__descriptor, v->warranty));
+    if (v->priority == FSD__PRIORITY__PRIORITY_HIGH)
+        printf("            priority:  high\n");
+    if (v->problem[0])
+        printf("            problem:   %s\n", v->problem);
+}
+
+/* The local picture, for people (only_pending: reports and conflicts). */
+static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
+{
+    int64_t now = wire_now_ms();
+    char ago[32];
+    if (!only_pending) {
+        printf("%s%s%s%s: ", ls->technician_id, ls->name[0] ? " (" : "", ls->name, ls->name[0] ? ")" : "");
+        if (ls->connected)
+            printf("connected to the server\n");
+        else if (ls->last_contact) {
+            s_span(now - ls->last_contact, ago, sizeof ago);
+            printf("not connected (last contact %s ago)\n", ago);
+        } else {
+            printf("not connected\n");
+        }
+        size_t offers = 0, jobs = 0;
+        for (size_t i = 0; i < ls->n_jobs; i++)
+            ls->jobs[i]->offer ? offers++ : jobs++;
+        printf("\nOffers (%zu):\n", offers);
+        for (size_t i = 0; i < ls->n_jobs; i++)
+            if (ls->jobs[i]->offer)
+                s_print_job(ls->jobs[i], now);
+        if (!offers)
+            printf("  none\n");
+        printf("\nJobs (%zu):\n", jobs);
+        for (size_t i = 0; i < ls->n_jobs; i++)
+            if (!ls->jobs[i]->offer)
+                s_print_job(ls->jobs[i], now);
+        if (!jobs)
+            printf("  none\n");
+        printf("\n");
+    }
+    printf("Pending reports, stored and not yet acknowledged (%zu):\n", ls->n_pending);
+    for (size_t i = 0; i < ls->n_pending; i++) {
+        const Fsd__LocalReport *r = ls->pending[i];
+        s_span(now - r->at, ago, sizeof ago);
+        printf("  #%-4llu %-9s %s (%s ago)%s%s\n", (unsigned long long)r->seq, r->job_id, r->what, ago,
+               r->note[0] ? ": " : "", r->note);
+    }
+    if (!ls->n_pending)
+        printf("  none\n");
+    if (ls->n_conflicts) {
+        printf("\nConflicts, reports the server refused (%zu):\n", ls->n_conflicts);
+        for (size_t i = 0; i < ls->n_conflicts; i++) {
+            const Fsd__LocalConflict *c = ls->conflicts[i];
+            printf("  %-9s %s: %s: %s\n", c->job_id, c->what,
+                   wire_enum_name(&fsd__error_code__descriptor, c->code), c->message);
+        }
+    }
+    if (!only_pending && ls->n_notices) {
+        printf("\nNotices:\n");
+        for (size_t i = 0; i < ls->n_notices; i++)
+            printf("  %s\n", ls->notices[i]);
+    }
+}
+
+/* jobs / pending. */
+static int s_status(const agent_opts *o, bool only_pending)
+{
+    char id[33];
+    Fsd__Envelope req;
+    Fsd__LocalStatusRequest body = FSD__LOCAL_STATUS_REQUEST__INIT;
+    wire_envelope_init(&req, id);
+    req.body_case = FSD__ENVELOPE__BODY_LOCAL_STATUS;
+    req.local_status = &body;
+    Fsd__Envelope *rep = s_call(o, &req);
+    if (!rep)
+        return 1;
+    int status = 0;
+    if (rep->body_case == FSD__ENVELOPE__BODY_LOCAL_STATUS_VIEW) {
+        Fsd__LocalStatus *ls = rep->local_status_view;
+        size_t n_jobs = ls->n_jobs, n_notices = ls->n_notices;
+        if (only_pending) {
+            /* keep the document to what was asked */
+            ls->n_jobs = 0;
+            ls->n_notices = 0;
+        }
+        if (o->json) {
+            json_t *doc = pbjson_from_message(&ls->base);
+            if (doc)
+                json_object_set_new(doc, "connected", json_boolean(ls->connected));
+            s_print_json(doc);
+        } else {
+            s_print_status(ls, only_pending);
+        }
+        ls->n_jobs = n_jobs; /* give the arrays back to free_unpacked */
+        ls->n_notices = n_notices;
+    } else if (rep->body_case == FSD__ENVELOPE__BODY_ERROR) {
+        status = s_print_error(o, rep->error);
+    } else {
+        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        status = 1;
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return status;
+}
+
+/* accept / decline / status. */
+static int s_report(const agent_opts *o, const char *cmd, char **argv)
+{
+    char id[33];
+    Fsd__Envelope req;
+    Fsd__OfferReply reply = FSD__OFFER_REPLY__INIT;
+    Fsd__JobUpdate update = FSD__JOB_UPDATE__INIT;
+    wire_envelope_init(&req, id);
+    const char *note = o->note ? o->note : "";
+    if (strcmp(cmd, "status") == 0) {
+        update.job_id = argv[0];
+        int v = wire_enum_value(&fsd__job_state__descriptor, argv[1]);
+        update.state = (Fsd__JobState)(v > 0 ? v : 0);
+        update.note = (char *)note;
+        update.at = wire_now_ms();
+        req.body_case = FSD__ENVELOPE__BODY_JOB_UPDATE;
+        req.job_update = &update;
+    } else {
+        reply.job_id = argv[0];
+        reply.accept = strcmp(cmd, "accept") == 0;
+        if (!reply.accept) {
+            int v = wire_enum_value(&fsd__decline_reason__descriptor, o->reason);
+            reply.reason = (Fsd__DeclineReason)(v > 0 ? v : 0);
+        }
+        reply.note = (char *)note;
+        req.body_case = FSD__ENVELOPE__BODY_OFFER_REPLY;
+        req.offer_reply = &reply;
+    }
+    Fsd__Envelope *rep = s_call(o, &req);
+    if (!rep)
+        return 1;
+    int status = 0;
+    switch (rep->body_case) {
+    case FSD__ENVELOPE__BODY_JOB_VIEW: {
+        const Fsd__JobView *v = rep->job_view;
+        if (o->json) {
+            json_t *doc = json_object();
+            json_object_set_new(doc, "job", pbjson_from_message(&v->base));
+            s_print_json(doc);
+        } else if (strcmp(cmd, "decline") == 0) {
+            printf("%s declined\n", argv[0]);
+        } else {
+            printf("%s is now %s\n", v->job_id[0] ? v->job_id : argv[0],
+                   wire_enum_name(&fsd__job_state__descriptor, v->state));
+        }
+        break;
+    }
+    case FSD__ENVELOPE__BODY_LOCAL_QUEUED: {
+        const Fsd__LocalQueued *q = rep->local_queued;
+        if (o->json) {
+            json_t *doc = json_object();
+            json_t *body = pbjson_from_message(&q->base);
+            if (body)
+                json_object_set_new(body, "connected", json_boolean(q->connected));
+            json_object_set_new(doc, "queued", body);
+            s_print_json(doc);
+        } else {
+            printf("%s: %s\n", argv[0], q->message);
+        }
+        break;
+    }
+    case FSD__ENVELOPE__BODY_ERROR:
+        status = s_print_error(o, rep->error);
+        break;
+    default:
+        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        status = 1;
+        break;
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return status;
+}
+
+/* The short commands. */
+int agent_ctl_main(const agent_opts *o, const char *cmd, int argc, char **argv)
+{
+    (void)argc;
+    if (strcmp(cmd, "jobs") == 0)
+        return s_status(o, false);
+    if (strcmp(cmd, "pending") == 0)
+        return s_status(o, true);
+    return s_report(o, cmd, argv);
+}

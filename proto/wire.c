@@ -161,8 +161,15 @@ Fsd__Envelope *wire_call(void *sock, const Fsd__Envelope *req,
 {
     int64_t deadline = wire_now_ms() + timeout_ms;
     while (wire_now_ms() < deadline) {
-        if (wire_send(sock, NULL, 0, req) < 0 && errno != EAGAIN)
-            break;
+        /* with ZMQ_IMMEDIATE a send fails until the handshake is done:
+           wait for the socket to become writable rather than a whole retry */
+        int64_t writable_by = wire_now_ms() + retry_ms;
+        while (wire_send(sock, NULL, 0, req) < 0) {
+            if (errno != EAGAIN || wire_now_ms() >= writable_by || wire_now_ms() >= deadline)
+                break;
+            zmq_pollitem_t out = { sock, 0, ZMQ_POLLOUT, 0 };
+            zmq_poll(&out, 1, 20);
+        }
         int64_t next = wire_now_ms() + retry_ms;
         if (next > deadline)
             next = deadline;

@@ -5,15 +5,16 @@
     hard filters in a fixed order, naming the first rule each candidate
     fails, scores the rest and sorts them. Lower score is better.
 
-    Rules, in the order they are checked (the name is what `explain` shows):
-      "offline"      not connected (no heartbeat within the timeout)
-      "shift"        not in shift at the job's local time
+    Rules, in the order they are checked (the name is what `explain` shows);
+    lasting reasons come first, so "why not Li?" names the one that matters:
       "territory"    covers neither the job's territory nor (when spill
                      is allowed) a neighbouring one
       "skill"        lacks the appliance category
       "warranty"     job is warranty work and the provider is not
                      authorised for the brand
       "declined"     declined (or let expire) this job before
+      "offline"      not connected (no heartbeat within the timeout)
+      "shift"        not in shift at the job's local time
       "capacity"     load >= capacity
     Score = travel minutes (distance / speed) + load_weight * load/capacity
           + fairness_weight * recent jobs. */

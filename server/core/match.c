@@ -31,10 +31,6 @@ static match_rule
 s_judge (const match_config *cfg, const match_job *job,
          const match_cand *c, double distance_km)
 {
-    if (!c->online)
-        return MR_OFFLINE;
-    if (!c->in_shift)
-        return MR_SHIFT;
     if (!c->covers_territory && !(job->allow_spill && c->covers_neighbour))
         return MR_TERRITORY;
     if (cfg->max_km > 0 && !(distance_km <= cfg->max_km))
@@ -45,6 +41,10 @@ s_judge (const match_config *cfg, const match_job *job,
         return MR_WARRANTY;
     if (c->declined)
         return MR_DECLINED;
+    if (!c->online)
+        return MR_OFFLINE;
+    if (!c->in_shift)
+        return MR_SHIFT;
     if (c->load >= c->capacity)
         return MR_CAPACITY;
     return MR_OK;

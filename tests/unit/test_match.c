@@ -115,8 +115,8 @@ test_rule_order (void **state)
     c.online = false; c.in_shift = false; c.covers_territory = false;
     c.has_skill = false; c.authorised = false; c.declined = true;
     c.load = 9;
-    match_rule expect [] = { MR_OFFLINE, MR_SHIFT, MR_TERRITORY, MR_SKILL,
-                             MR_WARRANTY, MR_DECLINED, MR_CAPACITY, MR_OK };
+    match_rule expect [] = { MR_TERRITORY, MR_SKILL, MR_WARRANTY, MR_DECLINED,
+                             MR_OFFLINE, MR_SHIFT, MR_CAPACITY, MR_OK };
     for (size_t i = 0; i < sizeof expect / sizeof expect [0]; i++) {
         assert_int_equal (s_rule_of (c, job), expect [i]);
         switch (expect [i]) {

@@ -1,0 +1,343 @@
+/*  admin.c — reference data and keys: what only an admin may change.
+
+    A load is all or nothing: every row is checked against the rules and
+    against what is already known (a technician's provider and territories
+    must exist) before anything is written; one bad row refuses the file,
+    and the answer lists every bad row by its line. After the commit the
+    loop re-reads the reference data, so matching sees the new world. */
+#include "server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "fsd/keys.h"
+#include "fsd/warranty.h"
+#include "fsd/wire.h"
+
+typedef struct {
+    call *c;
+    Fsd__RowError **errors;
+    size_t n, cap;
+    strmap *seen;                 /* keys in this file, for duplicates */
+} row_check;
+
+/* Records a bad row (the message is formatted into the arena). */
+static void s_bad(row_check *rc, uint32_t line, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void s_bad(row_check *rc, uint32_t line, const char *field, const char *fmt, ...)
+{
+    if (rc->n == rc->cap) {
+        size_t cap = rc->cap ? rc->cap * 2 : 16;
+        Fsd__RowError **bigger = arena_alloc(rc->c->a, cap * sizeof *bigger);
+        if (rc->n)
+            memcpy(bigger, rc->errors, rc->n * sizeof *bigger);
+        rc->errors = bigger;
+        rc->cap = cap;
+    }
+    Fsd__RowError *e = arena_alloc(rc->c->a, sizeof *e);
+    fsd__row_error__init(e);
+    e->line = line;
+    e->field = (char *)field;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    e->message = arena_strdup(rc->c->a, msg);
+    rc->errors[rc->n++] = e;
+}
+
+/* An id: 1..40 characters of letters, digits, '-', '_' or '.'. */
+static bool s_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 40)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+              || *s == '-' || *s == '_' || *s == '.'))
+            return false;
+    return true;
+}
+
+/* Checks an id: well formed and not twice in the file. */
+static void s_check_id(row_check *rc, uint32_t line, const char *field, const char *id)
+{
+    if (!s_id_ok(id))
+        s_bad(rc, line, field, "'%s' is not an id (1-40 letters, digits, '-', '_', '.')", id);
+    else if (strmap_get(rc->seen, id))
+        s_bad(rc, line, field, "%s appears twice in this file", id);
+    else
+        strmap_put(rc->seen, id, (void *)1);
+}
+
+/* True when a territory exists, already loaded or being loaded now. */
+static bool s_territory_known(server *srv, const char *id)
+{
+    return world_territory(srv, id) != NULL;
+}
+
+static void s_check_territory(row_check *rc, const Fsd__TerritoryRow *r)
+{
+    s_check_id(rc, r->line, "id", r->id);
+    if (!r->name[0])
+        s_bad(rc, r->line, "name", "a territory needs a name");
+    if (!tzone_valid(r->tz))
+        s_bad(rc, r->line, "tz", "'%s' is not a known IANA time zone (e.g. Europe/Berlin)", r->tz);
+    if (r->n_rings == 0)
+        s_bad(rc, r->line, "geometry", "a territory needs a polygon");
+    for (size_t i = 0; i < r->n_rings; i++) {
+        if (r->rings[i]->n_points < 4)
+            s_bad(rc, r->line, "geometry", "ring %zu has fewer than 4 positions", i + 1);
+        for (size_t k = 0; k < r->rings[i]->n_points; k++) {
+            geo_point p = { r->rings[i]->points[k]->lat, r->rings[i]->points[k]->lon };
+            if (!geo_valid(p)) {
+                s_bad(rc, r->line, "geometry", "ring %zu has a position out of range", i + 1);
+                break;
+            }
+        }
+    }
+}
+
+static void s_check_provider(row_check *rc, const Fsd__ProviderRow *r)
+{
+    s_check_id(rc, r->line, "id", r->id);
+    if (!r->name[0])
+        s_bad(rc, r->line, "name", "a provider needs a name");
+    for (size_t i = 0; i < r->n_territories; i++)
+        if (!s_territory_known(rc->c->srv, r->territories[i]))
+            s_bad(rc, r->line, "territories", "unknown territory %s (load territories first)",
+                  r->territories[i]);
+}
+
+static void s_check_technician(row_check *rc, const Fsd__TechnicianRow *r)
+{
+    server *srv = rc->c->srv;
+    s_check_id(rc, r->line, "id", r->id);
+    if (!r->name[0])
+        s_bad(rc, r->line, "name", "a technician needs a name");
+    if (!strmap_get(srv->provider_by_id, r->provider_id))
+        s_bad(rc, r->line, "provider", "unknown provider %s (load providers first)", r->provider_id);
+    if (r->n_territories == 0)
+        s_bad(rc, r->line, "territories", "a technician covers at least one territory");
+    for (size_t i = 0; i < r->n_territories; i++)
+        if (!s_territory_known(srv, r->territories[i]))
+            s_bad(rc, r->line, "territories", "unknown territory %s", r->territories[i]);
+    if (r->n_skills == 0)
+        s_bad(rc, r->line, "skills", "a technician needs at least one skill");
+    for (size_t i = 0; i < r->n_skills; i++)
+        if (!category_known(r->skills[i]))
+            s_bad(rc, r->line, "skills", "unknown appliance category %s", r->skills[i]);
+    if (r->capacity < 1 || r->capacity > 50)
+        s_bad(rc, r->line, "capacity", "capacity must be 1 to 50 jobs");
+    shift sh;
+    const char *why;
+    if (shift_parse(r->shift, &sh, &why) < 0)
+        s_bad(rc, r->line, "shift", "%s", why);
+    geo_point p = { r->lat, r->lon };
+    if (!geo_valid(p))
+        s_bad(rc, r->line, "lat", "home position out of range");
+}
+
+static void s_check_product(row_check *rc, const Fsd__ProductRow *r)
+{
+    civil_date d;
+    if (!r->serial[0] || strlen(r->serial) > 64)
+        s_bad(rc, r->line, "serial", "a serial is 1 to 64 characters");
+    else if (strmap_get(rc->seen, r->serial))
+        s_bad(rc, r->line, "serial", "%s appears twice in this file", r->serial);
+    else
+        strmap_put(rc->seen, r->serial, (void *)1);
+    if (!r->brand[0])
+        s_bad(rc, r->line, "brand", "a product needs a brand");
+    if (!category_known(r->category))
+        s_bad(rc, r->line, "category", "unknown appliance category %s", r->category);
+    if (civil_parse(r->purchase_date, &d) < 0)
+        s_bad(rc, r->line, "purchase_date", "'%s' is not a date (YYYY-MM-DD)", r->purchase_date);
+    if (r->warranty_months > 600)
+        s_bad(rc, r->line, "warranty_months", "warranty_months must be 0 to 600");
+    if (r->extended_until[0] && civil_parse(r->extended_until, &d) < 0)
+        s_bad(rc, r->line, "extended_until", "'%s' is not a date (YYYY-MM-DD)", r->extended_until);
+}
+
+/* Checks a customer row (the phone as it will be stored, normalized). */
+static void s_check_customer(row_check *rc, const Fsd__CustomerRow *r)
+{
+    char phone[24];
+    if (phone_normalize(r->phone, phone, sizeof phone) < 0) {
+        s_bad(rc, r->line, "phone", "'%s' is not a phone number", r->phone);
+        return;
+    }
+    if (strmap_get(rc->seen, phone))
+        s_bad(rc, r->line, "phone", "%s appears twice in this file", phone);
+    strmap_put(rc->seen, phone, (void *)1);
+    if (!r->name[0])
+        s_bad(rc, r->line, "name", "a customer needs a name");
+    if (r->tier[0] && strcmp(r->tier, "standard") != 0 && strcmp(r->tier, "priority") != 0)
+        s_bad(rc, r->line, "tier", "tier is standard or priority, not %s", r->tier);
+}
+
+/* Replies with the load's outcome; on bad rows nothing was written. */
+static void s_load_result(call *c, const char *kind, row_check *rc, size_t loaded)
+{
+    Fsd__LoadResult *r = arena_alloc(c->a, sizeof *r);
+    fsd__load_result__init(r);
+    r->kind = (char *)kind;
+    r->loaded = rc->n ? 0 : (uint32_t)loaded;
+    r->errors = rc->errors;
+    r->n_errors = rc->n;
+    c->reply->body_case = FSD__ENVELOPE__BODY_LOAD_RESULT;
+    c->reply->load_result = r;
+}
+
+/* Checks all rows, then writes them all (or none). */
+#define LOAD_ALL(c, kind, msg, check, put)                                          \
+    do {                                                                            \
+        row_check rc = { .c = (c), .seen = strmap_new() };                           \
+        for (size_t i = 0; i < (msg)->n_rows; i++)                                  \
+            check(&rc, (msg)->rows[i]);                                             \
+        if ((msg)->n_rows == 0)                                                     \
+            s_bad(&rc, 0, "", "the file holds no rows");                            \
+        strmap_destroy(&rc.seen);                                                   \
+        if (rc.n == 0) {                                                            \
+            for (size_t i = 0; i < (msg)->n_rows; i++)                              \
+                if (put((c)->srv->store, (msg)->rows[i]) < 0)                       \
+                    return -1;                                                      \
+            (c)->srv->reload_reference = true;                                      \
+        }                                                                           \
+        s_load_result((c), kind, &rc, (msg)->n_rows);                               \
+        return 0;                                                                   \
+    } while (0)
+
+static int s_load_territories(call *c)
+{
+    /* territories may reference each other only geometrically: no lookups */
+    LOAD_ALL(c, "territories", c->req->load_territories, s_check_territory, store_put_territory);
+}
+
+static int s_load_providers(call *c)
+{
+    LOAD_ALL(c, "providers", c->req->load_providers, s_check_provider, store_put_provider);
+}
+
+static int s_load_technicians(call *c)
+{
+    LOAD_ALL(c, "technicians", c->req->load_technicians, s_check_technician, store_put_technician);
+}
+
+static int s_load_products(call *c)
+{
+    LOAD_ALL(c, "products", c->req->load_products, s_check_product, store_put_product);
+}
+
+/* Stores a customer under its normalized phone and a default tier; the
+   row itself belongs to the decoded request and is not modified. */
+static int s_put_customer(store *st, const Fsd__CustomerRow *r)
+{
+    char phone[24];
+    if (phone_normalize(r->phone, phone, sizeof phone) < 0)
+        return -1;
+    Fsd__CustomerRow copy = *r;
+    copy.phone = phone;
+    if (!copy.tier[0])
+        copy.tier = "standard";
+    return store_put_customer(st, &copy);
+}
+
+static int s_load_customers(call *c)
+{
+    LOAD_ALL(c, "customers", c->req->load_customers, s_check_customer, s_put_customer);
+}
+
+static int s_set_customer(call *c)
+{
+    Fsd__CustomerRow *r = c->req->set_customer->customer;
+    if (!r) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "customer", "customer is required");
+        return 0;
+    }
+    row_check rc = { .c = c, .seen = strmap_new() };
+    s_check_customer(&rc, r);
+    strmap_destroy(&rc.seen);
+    if (rc.n) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, rc.errors[0]->field, "%s",
+                   rc.errors[0]->message);
+        return 0;
+    }
+    if (s_put_customer(c->srv->store, r) < 0)
+        return -1;
+    Fsd__CustomerRow *stored;
+    char phone[24];
+    phone_normalize(r->phone, phone, sizeof phone);
+    if (store_get_customer(c->srv->store, c->a, phone, &stored) <= 0)
+        return -1;
+    Fsd__CustomerView *v = arena_alloc(c->a, sizeof *v);
+    fsd__customer_view__init(v);
+    v->customer = stored;
+    c->reply->body_case = FSD__ENVELOPE__BODY_CUSTOMER_VIEW;
+    c->reply->customer_view = v;
+    return 0;
+}
+
+static int s_add_principal(call *c)
+{
+    const Fsd__AddPrincipal *r = c->req->add_principal;
+    if (!keys_valid_z85(r->public_key)) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "public_key",
+                   "public_key must be a 40-character Z85 CURVE key");
+        return 0;
+    }
+    if (!s_id_ok(r->name)) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "name",
+                   "name must be 1-40 letters, digits, '-', '_' or '.'");
+        return 0;
+    }
+    if (r->role < FSD__ROLE__ROLE_AGENT || r->role > FSD__ROLE__ROLE_ADMIN) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "role",
+                   "role must be agent, intake, dispatcher or admin");
+        return 0;
+    }
+    const char *tech = "";
+    if (r->role == FSD__ROLE__ROLE_AGENT) {
+        tech = r->technician_id[0] ? r->technician_id : r->name;
+        if (!world_tech(c->srv, tech)) {
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "technician_id",
+                       "no technician %s (load technicians first)", tech);
+            return 0;
+        }
+    }
+    if (strcmp(r->name, c->who->name) == 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "name",
+                   "an admin cannot replace its own key while using it");
+        return 0;
+    }
+    bool replaced;
+    if (store_put_principal(c->srv->store, r->public_key, r->name, r->role, tech, &replaced) < 0)
+        return -1;
+    c->srv->reload_reference = true;
+    Fsd__PrincipalAdded *pa = arena_alloc(c->a, sizeof *pa);
+    fsd__principal_added__init(pa);
+    pa->name = r->name;
+    pa->role = r->role;
+    pa->replaced = replaced;
+    c->reply->body_case = FSD__ENVELOPE__BODY_PRINCIPAL_ADDED;
+    c->reply->principal_added = pa;
+    return 0;
+}
+
+int handle_admin(call *c);
+int handle_admin(call *c)
+{
+    switch (c->req->body_case) {
+    case FSD__ENVELOPE__BODY_LOAD_TERRITORIES: return s_load_territories(c);
+    case FSD__ENVELOPE__BODY_LOAD_PROVIDERS: return s_load_providers(c);
+    case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: return s_load_technicians(c);
+    case FSD__ENVELOPE__BODY_LOAD_PRODUCTS: return s_load_products(c);
+    case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: return s_load_customers(c);
+    case FSD__ENVELOPE__BODY_SET_CUSTOMER: return s_set_customer(c);
+    case FSD__ENVELOPE__BODY_ADD_PRINCIPAL: return s_add_principal(c);
+    default:
+        call_error(c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "", "not a request this server answers");
+        return 0;
+    }
+}

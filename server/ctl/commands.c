@@ -1,0 +1,489 @@
+/*  commands.c — fsdctl's intake and dispatcher commands.
+
+    Each command parses its own options (getopt_long), builds one request,
+    sends it with ctl_call and prints the answer: a table for people, the
+    message as JSON with --json. */
+#include "ctl.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fsd/domain.h"
+#include "fsd/wire.h"
+#include "load.h"
+
+/* Resets getopt for a command's own argument vector. */
+static void s_getopt_reset(void)
+{
+    optind = 0;
+    opterr = 0;
+}
+
+/* True when the command was asked for --help (prints usage). */
+static bool s_help(int argc, char **argv, const char *usage)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return true;
+        }
+    return false;
+}
+
+/* Parses a double option; false on junk. */
+static bool s_double(const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    return *s && !*end && isfinite(*out);
+}
+
+/* Sends env and prints the answer when it is a JobView. */
+static int s_call_job(ctl *c, Fsd__Envelope *env, bool history)
+{
+    Fsd__Envelope *rep = ctl_call(c, env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_JOB_VIEW);
+    if (rc == 0) {
+        if (c->json)
+            ctl_print_json(&rep->job_view->base);
+        else
+            show_job(rep->job_view, history);
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+static const char *s_request_usage =
+    "usage: fsdctl request --name NAME --phone PHONE --address TEXT --lat LAT --lon LON\n"
+    "                      --brand BRAND --category CATEGORY [--serial SERIAL] [--model MODEL]\n"
+    "                      --problem TEXT [--reported-at TIME]\n"
+    "       fsdctl request --batch FILE.csv [--rate PER_SECOND]\n\n"
+    "Submits a repair request; answers with the job id, territory, warranty status,\n"
+    "priority and SLA deadlines. Categories: washing_machine dryer washer_dryer\n"
+    "dishwasher fridge freezer oven hob cooker_hood microwave air_conditioner\n"
+    "heat_pump boiler water_heater coffee_machine.\n"
+    "--batch submits every row of a CSV file (columns name,phone,address,lat,lon,\n"
+    "brand,category,serial,model,problem) and prints one line per row.\n";
+
+/* Submits every request of a CSV file, one line of output each. */
+static int s_request_batch(ctl *c, const char *path, double rate)
+{
+    char err[512];
+    load_file *f = load_file_read("requests", path, err, sizeof err);
+    if (!f)
+        return ctl_fail(c, 1, "file", "%s", err);
+    if (load_file_error_count(f) > 0) {
+        for (size_t i = 0; i < load_file_error_count(f); i++) {
+            const Fsd__RowError *e = load_file_error(f, i);
+            fprintf(stderr, "%s:%u: %s: %s\n", path, e->line, e->field, e->message);
+        }
+        load_file_destroy(&f);
+        return ctl_fail(c, 1, "rows_refused", "%s has bad rows: nothing was submitted", path);
+    }
+    size_t ok = 0, refused = 0, n = load_file_row_count(f);
+    int64_t start = wire_now_ms();
+    for (size_t i = 0; i < n; i++) {
+        unsigned line;
+        Fsd__SubmitRequest *r = load_file_request(f, i, &line);
+        if (rate > 0) {
+            int64_t due = start + (int64_t)(1000.0 * (double)i / rate), now = wire_now_ms();
+            if (due > now)
+                usleep((useconds_t)(due - now) * 1000);
+        }
+        char id[33];
+        Fsd__Envelope env;
+        wire_envelope_init(&env, id);
+        env.body_case = FSD__ENVELOPE__BODY_SUBMIT_REQUEST;
+        env.submit_request = r;
+        Fsd__Envelope *rep = ctl_call(c, &env);
+        if (!rep) {
+            load_file_destroy(&f);
+            return 1;
+        }
+        if (rep->body_case == FSD__ENVELOPE__BODY_JOB_VIEW) {
+            ok++;
+            const Fsd__JobView *v = rep->job_view;
+            if (c->json)
+                printf("{\"line\":%u,\"job_id\":\"%s\",\"territory\":\"%s\",\"warranty\":\"%s\",\"state\":\"%s\"}\n",
+                       line, v->job_id, v->territory, warranty_name((warranty_status)v->warranty),
+                       job_state_name((job_state)v->state));
+            else
+                printf("line %-4u %s  %-26s %-13s %-8s %s\n", line, v->job_id, v->territory,
+                       warranty_name((warranty_status)v->warranty), priority_name((priority)v->priority),
+                       job_state_name((job_state)v->state));
+        } else if (rep->body_case == FSD__ENVELOPE__BODY_ERROR) {
+            refused++;
+            const char *code = wire_enum_name(&fsd__error_code__descriptor, rep->error->code);
+            if (c->json)
+                printf("{\"line\":%u,\"error\":{\"code\":\"%s\"}}\n", line, code);
+            else
+                printf("line %-4u refused: %s (%s)\n", line, rep->error->message, code);
+        }
+        fflush(stdout);
+        fsd__envelope__free_unpacked(rep, NULL);
+    }
+    if (!c->json)
+        printf("%zu requests: %zu accepted, %zu refused\n", n, ok, refused);
+    load_file_destroy(&f);
+    return 0;
+}
+
+int cmd_request(ctl *c, int argc, char **argv)
+{
+    if (s_help(argc, argv, s_request_usage))
+        return 0;
+    static const struct option opts[] = {
+        { "name", 1, 0, 'n' }, { "phone", 1, 0, 'p' }, { "address", 1, 0, 'a' },
+        { "lat", 1, 0, 'y' },  { "lon", 1, 0, 'x' },   { "brand", 1, 0, 'b' },
+        { "category", 1, 0, 'c' }, { "serial", 1, 0, 's' }, { "model", 1, 0, 'm' },
+        { "problem", 1, 0, 'P' }, { "reported-at", 1, 0, 'r' }, { "batch", 1, 0, 'B' },
+        { "rate", 1, 0, 'R' }, { 0, 0, 0, 0 },
+    };
+    Fsd__SubmitRequest r = FSD__SUBMIT_REQUEST__INIT;
+    const char *batch = NULL;
+    double rate = 0;
+    int o;
+    s_getopt_reset();
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'n': r.customer_name = optarg; break;
+        case 'p': r.phone = optarg; break;
+        case 'a': r.address = optarg; break;
+        case 'y': if (!s_double(optarg, &r.lat)) return ctl_fail(c, 2, "usage", "--lat needs a number"); break;
+        case 'x': if (!s_double(optarg, &r.lon)) return ctl_fail(c, 2, "usage", "--lon needs a number"); break;
+        case 'b': r.brand = optarg; break;
+        case 'c': r.category = optarg; break;
+        case 's': r.serial = optarg; break;
+        case 'm': r.model = optarg; break;
+        case 'P': r.problem = optarg; break;
+        case 'r':
+            if (ctl_parse_time(optarg, &r.reported_at) < 0)
+                return ctl_fail(c, 2, "usage", "--reported-at takes YYYY-MM-DD[THH:MM] (UTC)");
+            break;
+        case 'B': batch = optarg; break;
+        case 'R': if (!s_double(optarg, &rate) || rate < 0) return ctl_fail(c, 2, "usage", "--rate needs a number"); break;
+        default: return ctl_fail(c, 2, "usage", "unknown option %s: see fsdctl request --help", argv[optind - 1]);
+        }
+    }
+    if (batch)
+        return s_request_batch(c, batch, rate);
+    const char *missing = !r.customer_name[0] ? "--name" : !r.phone[0] ? "--phone"
+                        : !r.address[0] ? "--address" : !r.brand[0] ? "--brand"
+                        : !r.category[0] ? "--category" : !r.problem[0] ? "--problem" : NULL;
+    if (missing)
+        return ctl_fail(c, 2, "usage", "%s is required: see fsdctl request --help", missing);
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_SUBMIT_REQUEST;
+    env.submit_request = &r;
+    return s_call_job(c, &env, false);
+}
+
+/* The single JOB argument of a command, or a usage error. */
+static const char *s_job_arg(ctl *c, int argc, char **argv, const char *usage)
+{
+    if (optind >= argc) {
+        ctl_fail(c, 2, "usage", "%s", usage);
+        return NULL;
+    }
+    return argv[optind];
+}
+
+int cmd_track(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl track JOB\n\nShows the job's state, technician and full history.\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    s_getopt_reset();
+    optind = 1;
+    const char *job = s_job_arg(c, argc, argv, usage);
+    if (!job)
+        return 2;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    Fsd__GetJob g = FSD__GET_JOB__INIT;
+    g.job_id = (char *)job;
+    env.body_case = FSD__ENVELOPE__BODY_GET_JOB;
+    env.get_job = &g;
+    return s_call_job(c, &env, true);
+}
+
+int cmd_jobs(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P] [--limit N]\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    static const struct option opts[] = {
+        { "territory", 1, 0, 't' }, { "state", 1, 0, 's' }, { "agent", 1, 0, 'a' },
+        { "phone", 1, 0, 'p' }, { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 },
+    };
+    Fsd__ListJobs l = FSD__LIST_JOBS__INIT;
+    int o;
+    s_getopt_reset();
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 't': l.territory = optarg; break;
+        case 's':
+            if (!(l.state = (Fsd__JobState)job_state_parse(optarg)))
+                return ctl_fail(c, 2, "usage", "unknown state '%s'", optarg);
+            break;
+        case 'a': l.technician_id = optarg; break;
+        case 'p': l.phone = optarg; break;
+        case 'l': l.limit = (uint32_t)atoi(optarg); break;
+        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        }
+    }
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_LIST_JOBS;
+    env.list_jobs = &l;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_JOB_LIST);
+    if (rc == 0) {
+        if (c->json)
+            ctl_print_json(&rep->job_list->base);
+        else
+            for (size_t i = 0; i < rep->job_list->n_jobs; i++)
+                show_job_line(rep->job_list->jobs[i]);
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+int cmd_cancel(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl cancel JOB [--reason TEXT]\n\n"
+                        "Customers may cancel before the technician is on site; dispatchers any open job.\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    static const struct option opts[] = { { "reason", 1, 0, 'r' }, { 0, 0, 0, 0 } };
+    Fsd__CancelJob cj = FSD__CANCEL_JOB__INIT;
+    int o;
+    s_getopt_reset();
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'r')
+            cj.reason = optarg;
+        else
+            return ctl_fail(c, 2, "usage", "%s", usage);
+    }
+    const char *job = s_job_arg(c, argc, argv, usage);
+    if (!job)
+        return 2;
+    cj.job_id = (char *)job;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_CANCEL_JOB;
+    env.cancel_job = &cj;
+    return s_call_job(c, &env, false);
+}
+
+int cmd_rate(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl rate JOB STARS [--comment TEXT]\n\nRates a completed job 1-5; this closes it.\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    static const struct option opts[] = { { "comment", 1, 0, 'c' }, { 0, 0, 0, 0 } };
+    Fsd__RateJob r = FSD__RATE_JOB__INIT;
+    int o;
+    s_getopt_reset();
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'c')
+            r.comment = optarg;
+        else
+            return ctl_fail(c, 2, "usage", "%s", usage);
+    }
+    if (argc - optind != 2 || atoi(argv[optind + 1]) < 1 || atoi(argv[optind + 1]) > 5)
+        return ctl_fail(c, 2, "usage", "%s", usage);
+    r.job_id = argv[optind];
+    r.stars = (uint32_t)atoi(argv[optind + 1]);
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_RATE_JOB;
+    env.rate_job = &r;
+    return s_call_job(c, &env, false);
+}
+
+int cmd_reassign(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl reassign JOB (--agent TECH | --territory T) --reason TEXT\n\n"
+                        "Gives the job to a technician directly, or moves it to another territory to be\n"
+                        "matched there; the previous holder is told the job was revoked.\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    static const struct option opts[] = {
+        { "agent", 1, 0, 'a' }, { "territory", 1, 0, 't' }, { "reason", 1, 0, 'r' }, { 0, 0, 0, 0 },
+    };
+    Fsd__Reassign r = FSD__REASSIGN__INIT;
+    int o;
+    s_getopt_reset();
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'a': r.technician_id = optarg; break;
+        case 't': r.territory = optarg; break;
+        case 'r': r.reason = optarg; break;
+        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        }
+    }
+    const char *job = s_job_arg(c, argc, argv, usage);
+    if (!job)
+        return 2;
+    if (!r.technician_id[0] == !r.territory[0] || !r.reason[0])
+        return ctl_fail(c, 2, "usage", "give --agent or --territory (one of them) and --reason");
+    r.job_id = (char *)job;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_REASSIGN;
+    env.reassign = &r;
+    return s_call_job(c, &env, false);
+}
+
+/* Sends a request with no options (or one territory) and prints its view. */
+static int s_view(ctl *c, Fsd__Envelope *env, Fsd__Envelope__BodyCase want)
+{
+    Fsd__Envelope *rep = ctl_call(c, env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, want);
+    if (rc == 0) {
+        const ProtobufCMessage *m = NULL;
+        switch (want) {
+        case FSD__ENVELOPE__BODY_BOARD_VIEW: m = &rep->board_view->base; if (!c->json) show_board(rep->board_view); break;
+        case FSD__ENVELOPE__BODY_EXPLANATION: m = &rep->explanation->base; if (!c->json) show_explanation(rep->explanation); break;
+        case FSD__ENVELOPE__BODY_STATS_VIEW: m = &rep->stats_view->base; if (!c->json) show_stats(rep->stats_view); break;
+        case FSD__ENVELOPE__BODY_REPORT_VIEW: m = &rep->report_view->base; if (!c->json) show_report(rep->report_view); break;
+        case FSD__ENVELOPE__BODY_TECHNICIAN_LIST:
+            m = &rep->technician_list->base;
+            if (!c->json)
+                show_technicians(rep->technician_list->technicians, rep->technician_list->n_technicians);
+            break;
+        default: break;
+        }
+        if (c->json && m)
+            ctl_print_json(m);
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+/* Parses an optional --territory T for board and technicians. */
+static int s_territory_opt(ctl *c, int argc, char **argv, const char *usage, char **out)
+{
+    static const struct option opts[] = { { "territory", 1, 0, 't' }, { 0, 0, 0, 0 } };
+    int o;
+    s_getopt_reset();
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 't')
+            *out = optarg;
+        else
+            return ctl_fail(c, 2, "usage", "%s", usage);
+    }
+    return 0;
+}
+
+int cmd_board(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl board [--territory T]\n\n"
+                        "Queues (escalated, waiting, offered, assigned, in progress) and technicians.\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    Fsd__BoardRequest b = FSD__BOARD_REQUEST__INIT;
+    int rc = s_territory_opt(c, argc, argv, usage, &b.territory);
+    if (rc)
+        return rc;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_BOARD;
+    env.board = &b;
+    return s_view(c, &env, FSD__ENVELOPE__BODY_BOARD_VIEW);
+}
+
+int cmd_technicians(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl technicians [--territory T]\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    Fsd__ListTechnicians l = FSD__LIST_TECHNICIANS__INIT;
+    int rc = s_territory_opt(c, argc, argv, usage, &l.territory);
+    if (rc)
+        return rc;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_LIST_TECHNICIANS;
+    env.list_technicians = &l;
+    return s_view(c, &env, FSD__ENVELOPE__BODY_TECHNICIAN_LIST);
+}
+
+int cmd_explain(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl explain JOB\n\n"
+                        "The last matching decision for the job: every technician considered, the rule\n"
+                        "that excluded it (offline, shift, territory, skill, warranty, declined, capacity)\n"
+                        "or its score (lower is better).\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    s_getopt_reset();
+    optind = 1;
+    const char *job = s_job_arg(c, argc, argv, usage);
+    if (!job)
+        return 2;
+    Fsd__Explain e = FSD__EXPLAIN__INIT;
+    e.job_id = (char *)job;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_EXPLAIN;
+    env.explain = &e;
+    return s_view(c, &env, FSD__ENVELOPE__BODY_EXPLANATION);
+}
+
+int cmd_stats(ctl *c, int argc, char **argv)
+{
+    if (s_help(argc, argv, "usage: fsdctl stats\n\nThe server's counters since it started.\n"))
+        return 0;
+    Fsd__StatsRequest s = FSD__STATS_REQUEST__INIT;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_STATS;
+    env.stats = &s;
+    return s_view(c, &env, FSD__ENVELOPE__BODY_STATS_VIEW);
+}
+
+int cmd_report(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl report [--from TIME] [--to TIME]\n\n"
+                        "Figures for jobs created in the period (UTC, YYYY-MM-DD[THH:MM]): jobs per state,\n"
+                        "time to assign (median, p95), escalations, warranty split, declines, ratings.\n";
+    if (s_help(argc, argv, usage))
+        return 0;
+    static const struct option opts[] = { { "from", 1, 0, 'f' }, { "to", 1, 0, 't' }, { 0, 0, 0, 0 } };
+    Fsd__ReportRequest r = FSD__REPORT_REQUEST__INIT;
+    int o;
+    s_getopt_reset();
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int64_t *dst = o == 'f' ? &r.from : o == 't' ? &r.to : NULL;
+        if (!dst || ctl_parse_time(optarg, dst) < 0)
+            return ctl_fail(c, 2, "usage", "%s", usage);
+    }
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_REPORT;
+    env.report = &r;
+    return s_view(c, &env, FSD__ENVELOPE__BODY_REPORT_VIEW);
+}

@@ -1,0 +1,265 @@
+/*  refdata.c — fsdctl's admin commands: loading reference data, customers,
+    and keys. Files are parsed here (load.c) so syntax errors are shown by
+    line before anything is sent; the server checks meaning and loads all
+    rows or none. */
+#include "ctl.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "fsd/domain.h"
+#include "fsd/wire.h"
+#include "load.h"
+
+/* Prints row errors (from the file or the server) as FILE:LINE: field: message. */
+static void s_row_errors(const char *path, Fsd__RowError *const *errors, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%s:%u: %s%s%s\n", path, errors[i]->line, errors[i]->field,
+                errors[i]->field[0] ? ": " : "", errors[i]->message);
+}
+
+/* `fsdctl territory|provider|agent|product|customer load FILE`. */
+static int s_load(ctl *c, const char *kind, const char *path)
+{
+    char err[512];
+    load_file *f = load_file_read(kind, path, err, sizeof err);
+    if (!f)
+        return ctl_fail(c, 1, "file", "%s", err);
+    size_t bad = load_file_error_count(f);
+    if (bad) {
+        Fsd__RowError **list = calloc(bad, sizeof *list);
+        for (size_t i = 0; i < bad; i++)
+            list[i] = (Fsd__RowError *)load_file_error(f, i);
+        if (c->json) {
+            Fsd__LoadResult r = FSD__LOAD_RESULT__INIT;
+            r.kind = (char *)kind;
+            r.errors = list;
+            r.n_errors = bad;
+            ctl_print_json(&r.base);
+        } else {
+            s_row_errors(path, list, bad);
+            fprintf(stderr, "fsdctl: %s has %zu bad row(s): nothing was loaded; fix them and load again\n",
+                    path, bad);
+        }
+        free(list);
+        load_file_destroy(&f);
+        return 1;
+    }
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    load_file_attach(f, &env);
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    load_file_destroy(&f);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_LOAD_RESULT);
+    if (rc == 0) {
+        const Fsd__LoadResult *r = rep->load_result;
+        if (c->json)
+            ctl_print_json(&r->base);
+        else if (r->n_errors) {
+            s_row_errors(path, r->errors, r->n_errors);
+            fprintf(stderr, "fsdctl: the server refused %zu row(s) of %s: nothing was loaded\n",
+                    r->n_errors, path);
+        } else
+            printf("loaded %u %s from %s\n", r->loaded, r->kind, path);
+        rc = r->n_errors ? 1 : 0;
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+int cmd_load(ctl *c, int argc, char **argv)
+{
+    static const struct { const char *cmd, *kind; } kinds[] = {
+        { "territory", "territories" }, { "provider", "providers" }, { "agent", "technicians" },
+        { "product", "products" }, { "customer", "customers" },
+    };
+    const char *kind = NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(argv[0], kinds[i].cmd) == 0)
+            kind = kinds[i].kind;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
+               "for the format.\n", argv[0], kind);
+        return 0;
+    }
+    if (argc != 3 || strcmp(argv[1], "load") != 0)
+        return ctl_fail(c, 2, "usage", "usage: fsdctl %s load FILE", argv[0]);
+    return s_load(c, kind, argv[2]);
+}
+
+int cmd_customer(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl customer load FILE.csv\n"
+                        "       fsdctl customer set PHONE --name NAME [--tier standard|priority]\n"
+                        "                                 [--block REASON | --unblock]\n";
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "load") == 0)
+        return cmd_load(c, argc, argv);
+    if (argc < 3 || strcmp(argv[1], "set") != 0)
+        return ctl_fail(c, 2, "usage", "%s", usage);
+    static const struct option opts[] = {
+        { "name", 1, 0, 'n' }, { "tier", 1, 0, 't' }, { "block", 1, 0, 'b' }, { "unblock", 0, 0, 'u' },
+        { 0, 0, 0, 0 },
+    };
+    Fsd__CustomerRow row = FSD__CUSTOMER_ROW__INIT;
+    row.phone = argv[2];
+    int o;
+    optind = 3;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'n': row.name = optarg; break;
+        case 't': row.tier = optarg; break;
+        case 'b': row.blocked = 1; row.note = optarg; break;
+        case 'u': row.blocked = 0; break;
+        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        }
+    }
+    Fsd__SetCustomer sc = FSD__SET_CUSTOMER__INIT;
+    sc.customer = &row;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_SET_CUSTOMER;
+    env.set_customer = &sc;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_CUSTOMER_VIEW);
+    if (rc == 0) {
+        const Fsd__CustomerRow *r = rep->customer_view->customer;
+        if (c->json)
+            ctl_print_json(&rep->customer_view->base);
+        else
+            printf("customer %s (%s): tier %s%s%s\n", r->phone, r->name, r->tier,
+                   r->blocked ? ", blocked: " : "", r->blocked ? r->note : "");
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+/* Registers a public key with the server as name/role. 0 or exit status. */
+static int s_register(ctl *c, const fsd_keypair *kp, Fsd__Role r, const char *tech)
+{
+    Fsd__AddPrincipal ap = FSD__ADD_PRINCIPAL__INIT;
+    ap.public_key = (char *)kp->pub;
+    ap.name = (char *)kp->name;
+    ap.role = r;
+    ap.technician_id = (char *)tech;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_ADD_PRINCIPAL;
+    env.add_principal = &ap;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_PRINCIPAL_ADDED);
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+/* Makes, saves and (unless told not to) registers one key pair. */
+static int s_keygen_one(ctl *c, const char *name, const char *role_text, const char *tech,
+                        const char *out, bool reg)
+{
+    fsd_keypair kp;
+    char err[512];
+    if (keys_generate(&kp) < 0)
+        return ctl_fail(c, 1, "keygen", "cannot generate a CURVE key pair (is libzmq built with CURVE?)");
+    snprintf(kp.name, sizeof kp.name, "%s", name);
+    snprintf(kp.role, sizeof kp.role, "%s", role_text);
+    int r = wire_enum_value(&fsd__role__descriptor, role_text);
+    if (reg) {
+        int rc = s_register(c, &kp, (Fsd__Role)r, tech);
+        if (rc)
+            return rc;
+    }
+    if (keys_save(out, &kp, err, sizeof err) < 0)
+        return ctl_fail(c, 1, "keygen", "%s", err);
+    if (!c->json)
+        printf("wrote %s (%s %s)%s\n", out, role_text, name, reg ? ", registered with the server" : "");
+    return 0;
+}
+
+int cmd_keygen(ctl *c, int argc, char **argv)
+{
+    const char *usage =
+        "usage: fsdctl keygen --role agent|intake|dispatcher|admin --name NAME [--out FILE]\n"
+        "                     [--technician ID] [--no-register]\n"
+        "       fsdctl keygen --role agent --all-technicians --dir DIR\n\n"
+        "Makes a CURVE key pair (file mode 0600) and registers its public key with the\n"
+        "server under NAME and ROLE (needs an admin key). An agent's NAME is its\n"
+        "technician id unless --technician says otherwise. --all-technicians makes\n"
+        "DIR/ID.key for every technician the server knows.\n";
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    static const struct option opts[] = {
+        { "role", 1, 0, 'r' }, { "name", 1, 0, 'n' }, { "out", 1, 0, 'o' }, { "technician", 1, 0, 't' },
+        { "no-register", 0, 0, 'N' }, { "all-technicians", 0, 0, 'A' }, { "dir", 1, 0, 'd' },
+        { 0, 0, 0, 0 },
+    };
+    const char *role_text = NULL, *name = NULL, *out = NULL, *tech = "", *dir = NULL;
+    bool reg = true, all = false;
+    int o;
+    optind = 0;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'r': role_text = optarg; break;
+        case 'n': name = optarg; break;
+        case 'o': out = optarg; break;
+        case 't': tech = optarg; break;
+        case 'N': reg = false; break;
+        case 'A': all = true; break;
+        case 'd': dir = optarg; break;
+        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        }
+    }
+    if (!role_text || wire_enum_value(&fsd__role__descriptor, role_text) <= 0)
+        return ctl_fail(c, 2, "usage", "--role must be agent, intake, dispatcher or admin");
+    char path[4096];
+    if (!all) {
+        if (!name)
+            return ctl_fail(c, 2, "usage", "--name is required: see fsdctl keygen --help");
+        if (!out) {
+            snprintf(path, sizeof path, "%s.key", name);
+            out = path;
+        }
+        return s_keygen_one(c, name, role_text, tech, out, reg);
+    }
+    if (!dir || strcmp(role_text, "agent") != 0)
+        return ctl_fail(c, 2, "usage", "--all-technicians goes with --role agent and --dir DIR");
+    mkdir(dir, 0700);
+    Fsd__ListTechnicians l = FSD__LIST_TECHNICIANS__INIT;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_LIST_TECHNICIANS;
+    env.list_technicians = &l;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_TECHNICIAN_LIST);
+    for (size_t i = 0; rc == 0 && i < rep->technician_list->n_technicians; i++) {
+        const char *tid = rep->technician_list->technicians[i]->id;
+        snprintf(path, sizeof path, "%s/%s.key", dir, tid);
+        rc = s_keygen_one(c, tid, "agent", tid, path, reg);
+    }
+    if (rc == 0 && c->json)
+        printf("{\"keys\":%zu,\"dir\":\"%s\"}\n", rep->technician_list->n_technicians, dir);
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}

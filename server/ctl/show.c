@@ -1,0 +1,152 @@
+/*  show.c — fsdctl's output for people: short tables, times in UTC. */
+#include "ctl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "fsd/domain.h"
+#include "fsd/wire.h"
+
+#define STATE(s) job_state_name((job_state)(s))
+#define WARRANTY(w) warranty_name((warranty_status)(w))
+
+void show_job_line(const Fsd__JobView *v)
+{
+    printf("%-8s %-10s %-26s %-13s %-6s %-16s %-6s %s\n", v->job_id, STATE(v->state), v->territory,
+           WARRANTY(v->warranty), priority_name((priority)v->priority), v->category,
+           v->technician_id[0] ? v->technician_id : "-", v->customer_name);
+}
+
+void show_job(const Fsd__JobView *v, bool history)
+{
+    char a[32], b[32], d[32];
+    printf("job        %s\n", v->job_id);
+    printf("state      %s\n", STATE(v->state));
+    printf("territory  %s\n", v->territory);
+    printf("warranty   %s\n", WARRANTY(v->warranty));
+    printf("priority   %s (customer tier %s)\n", priority_name((priority)v->priority), v->tier);
+    printf("customer   %s, %s, %s\n", v->customer_name, v->phone, v->address);
+    printf("appliance  %s %s%s%s%s%s\n", v->brand, v->category, v->model[0] ? " " : "", v->model,
+           v->serial[0] ? ", serial " : "", v->serial);
+    printf("problem    %s\n", v->problem);
+    printf("created    %s\n", ctl_time(v->created_at, a));
+    printf("assign by  %s\n", ctl_time(v->assign_by, b));
+    printf("arrive by  %s\n", ctl_time(v->arrive_by, d));
+    if (v->technician_id[0])
+        printf("technician %s (provider %s)\n", v->technician_id, v->provider_id);
+    if (v->offer_expires_at)
+        printf("offer ends %s\n", ctl_time(v->offer_expires_at, a));
+    if (v->rating)
+        printf("rating     %u/5 %s\n", v->rating, v->rating_comment);
+    if (!history || !v->n_history)
+        return;
+    printf("history\n");
+    for (size_t i = 0; i < v->n_history; i++) {
+        const Fsd__JobEvent *e = v->history[i];
+        char from[24];
+        snprintf(from, sizeof from, "%s", e->from ? STATE(e->from) : "-");
+        printf("  %s  %-10s -> %-10s %-11s %-6s %s\n", ctl_time(e->at, a), from, STATE(e->to), e->actor,
+               e->technician_id[0] ? e->technician_id : "", e->reason);
+    }
+}
+
+/* One queue of the board. */
+static void s_queue(const char *title, Fsd__JobView **jobs, size_t n)
+{
+    printf("%s (%zu)\n", title, n);
+    for (size_t i = 0; i < n && i < 50; i++) {
+        printf("  ");
+        show_job_line(jobs[i]);
+    }
+    if (n > 50)
+        printf("  ... and %zu more\n", n - 50);
+}
+
+void show_technicians(Fsd__TechnicianView **list, size_t n)
+{
+    printf("  %-5s %-22s %-10s %-7s %-8s %-5s %s\n", "id", "name", "provider", "online", "shift", "load",
+           "territories");
+    for (size_t i = 0; i < n; i++) {
+        const Fsd__TechnicianView *t = list[i];
+        char terr[256] = "";
+        for (size_t k = 0; k < t->n_territories; k++) {
+            strncat(terr, t->territories[k], sizeof terr - strlen(terr) - 2);
+            if (k + 1 < t->n_territories)
+                strncat(terr, ",", sizeof terr - strlen(terr) - 1);
+        }
+        printf("  %-5s %-22s %-10s %-7s %-8s %u/%-3u %s\n", t->id, t->name, t->provider_id,
+               t->online ? "yes" : "no", t->in_shift ? "on" : "off", t->load, t->capacity, terr);
+    }
+}
+
+void show_board(const Fsd__BoardView *b)
+{
+    s_queue("escalated", b->escalated, b->n_escalated);
+    s_queue("waiting", b->waiting, b->n_waiting);
+    s_queue("offered", b->offered, b->n_offered);
+    s_queue("assigned", b->assigned, b->n_assigned);
+    s_queue("in progress", b->in_progress, b->n_in_progress);
+    size_t online = 0;
+    for (size_t i = 0; i < b->n_technicians; i++)
+        online += b->technicians[i]->online;
+    printf("technicians (%zu, %zu online)\n", b->n_technicians, online);
+    show_technicians(b->technicians, b->n_technicians);
+}
+
+void show_explanation(const Fsd__Explanation *e)
+{
+    char at[32];
+    printf("job %s, decided %s: %s\n", e->job_id, ctl_time(e->at, at), e->outcome);
+    printf("%u technicians considered%s\n", e->considered,
+           e->n_candidates < e->considered ? " (first ones shown)" : "");
+    printf("  %-5s %-22s %-10s %-9s %-10s %8s %7s\n", "id", "name", "provider", "where", "result",
+           "km", "score");
+    for (size_t i = 0; i < e->n_candidates; i++) {
+        const Fsd__Candidate *c = e->candidates[i];
+        char result[32];
+        snprintf(result, sizeof result, "%s", c->failed[0] ? c->failed : c->chosen ? "CHOSEN" : "eligible");
+        printf("  %-5s %-22s %-10s %-9s %-10s %8.1f ", c->technician_id, c->name, c->provider_id,
+               c->neighbour ? "neighbour" : "", result, c->distance_km);
+        if (c->failed[0])
+            printf("%7s\n", "-");
+        else
+            printf("%7.1f\n", c->score);
+    }
+}
+
+void show_stats(const Fsd__StatsView *s)
+{
+    char at[32];
+    printf("started      %s\n", ctl_time(s->started_at, at));
+    printf("online       %u technicians\n", s->online);
+    printf("open jobs    %u\n", s->open_jobs);
+    for (size_t i = 0; i < s->n_counters; i++)
+        printf("%-16s %llu\n", s->counters[i]->name, (unsigned long long)s->counters[i]->value);
+}
+
+/* Prints counters as "name n" pairs on one line. */
+static void s_counters(const char *title, Fsd__Counter **list, size_t n)
+{
+    printf("%-18s", title);
+    for (size_t i = 0; i < n; i++)
+        printf(" %s %llu%s", list[i]->name, (unsigned long long)list[i]->value, i + 1 < n ? "," : "");
+    printf("%s\n", n ? "" : " -");
+}
+
+void show_report(const Fsd__ReportView *r)
+{
+    printf("requests           %llu (plus %llu refused at intake since the server started)\n",
+           (unsigned long long)r->requests, (unsigned long long)r->refused);
+    s_counters("jobs per state", r->by_state, r->n_by_state);
+    s_counters("warranty split", r->by_warranty, r->n_by_warranty);
+    printf("assigned           %llu\n", (unsigned long long)r->assigned);
+    printf("time to assign     median %.1f s, p95 %.1f s\n", r->assign_p50_s, r->assign_p95_s);
+    printf("offers             %llu (declined %llu, expired %llu)\n", (unsigned long long)r->offers,
+           (unsigned long long)r->declines, (unsigned long long)r->expiries);
+    s_counters("decline reasons", r->decline_reasons, r->n_decline_reasons);
+    printf("escalations        %llu\n", (unsigned long long)r->escalations);
+    printf("reassignments      %llu\n", (unsigned long long)r->reassignments);
+    if (r->ratings)
+        printf("ratings            %llu, average %.2f/5\n", (unsigned long long)r->ratings, r->rating_avg);
+    else
+        printf("ratings            none\n");
+}

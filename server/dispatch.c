@@ -1,0 +1,323 @@
+/*  dispatch.c — finding a technician for each waiting job, and the clocks.
+
+    dispatch_job gathers the candidates for one job (technicians covering its
+    territory or a neighbouring one), hands the facts to the pure matcher,
+    keeps the decision for `explain`, and then offers the job to the best
+    candidate, leaves it waiting (when someone could take it later: now
+    offline, off shift or full), or escalates it to the dispatchers (when no
+    one ever could, or its assign-by deadline has passed).
+
+    dispatch_waiting serves waiting jobs by priority, then assign-by
+    deadline, whenever something changed that could let one match.
+    dispatch_timers expires offers, marks silent technicians offline and
+    closes completed jobs nobody rated. */
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fsd/log.h"
+#include "fsd/warranty.h"
+#include "fsd/wire.h"
+
+#define EXPLAIN_MAX 100
+
+bool dispatch_needs_authorisation(const job *j)
+{
+    return warranty_is_covered(j->warranty);
+}
+
+/* True when the technician declined or let expire this job before. */
+static bool s_declined(const job *j, const technician *t)
+{
+    for (size_t i = 0; i < j->n_declined; i++)
+        if (j->declined[i] == t->index)
+            return true;
+    return false;
+}
+
+/* True when t covers one of the job territory's neighbours. */
+static bool s_covers_neighbour(server *srv, const technician *t, int terr)
+{
+    if (terr < 0)
+        return false;
+    const territory *tr = &srv->territories[terr];
+    for (size_t i = 0; i < tr->n_neighbours; i++)
+        if (world_tech_covers(t, tr->neighbours[i]))
+            return true;
+    return false;
+}
+
+/* The facts about technician t for job j. */
+static match_cand s_candidate(server *srv, const job *j, const technician *t, int64_t now)
+{
+    match_cand c = { 0 };
+    c.id = t->index;
+    c.at = t->pos;
+    c.online = t->online;
+    c.in_shift = world_tech_in_shift(srv, t, j->territory, now);
+    c.covers_territory = world_tech_covers(t, j->territory);
+    c.covers_neighbour = !c.covers_territory && s_covers_neighbour(srv, t, j->territory);
+    c.has_skill = j->category >= 0 && (t->skills & (1u << j->category));
+    c.authorised = world_provider_authorised(t->provider, j->brand);
+    c.declined = s_declined(j, t);
+    c.load = t->load;
+    c.capacity = t->row->capacity;
+    c.recent_jobs = t->recent;
+    return c;
+}
+
+/* Packs the decision into an Explanation and keeps it in the store. */
+static int s_keep_explanation(server *srv, const job *j, const match_result *res, size_t n,
+                              int chosen, const char *outcome, int64_t now)
+{
+    size_t shown = n < EXPLAIN_MAX ? n : EXPLAIN_MAX;
+    Fsd__Candidate *cands = calloc(shown ? shown : 1, sizeof *cands);
+    Fsd__Candidate **ptrs = calloc(shown ? shown : 1, sizeof *ptrs);
+    for (size_t i = 0; i < shown; i++) {
+        const technician *t = &srv->techs[res[i].id];
+        Fsd__Candidate *c = &cands[i];
+        fsd__candidate__init(c);
+        c->technician_id = t->row->id;
+        c->name = t->row->name;
+        c->provider_id = t->row->provider_id;
+        c->neighbour = res[i].neighbour;
+        c->failed = (char *)match_rule_name(res[i].failed);
+        c->score = res[i].failed == MR_OK ? res[i].score : 0;
+        c->distance_km = res[i].distance_km;
+        c->load = t->load;
+        c->capacity = t->row->capacity;
+        c->chosen = res[i].id == chosen;
+        ptrs[i] = c;
+    }
+    Fsd__Explanation ex = FSD__EXPLANATION__INIT;
+    ex.job_id = (char *)j->id;
+    ex.at = now;
+    ex.outcome = (char *)outcome;
+    ex.candidates = ptrs;
+    ex.n_candidates = shown;
+    ex.considered = (uint32_t)n;
+    size_t len = fsd__explanation__get_packed_size(&ex);
+    uint8_t *buf = malloc(len ? len : 1);
+    fsd__explanation__pack(&ex, buf);
+    int rc = store_match_put(srv->store, j->id, buf, len);
+    free(buf);
+    free(ptrs);
+    free(cands);
+    return rc;
+}
+
+/* Sends an Offer for j to t through the durable outbox. */
+static int s_offer(server *srv, job *j, technician *t, double km, int64_t now)
+{
+    j->offer_expires_at = now + srv->cfg.offer_ttl_ms;
+    const char *why;
+    char reason[64];
+    snprintf(reason, sizeof reason, "offered (%.1f km)", km);
+    int rc = job_move(srv, j, JS_OFFERED, NULL, t, reason, &why);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    Fsd__JobView *view;
+    if (store_job_view(srv->store, srv->arena, j->id, false, &view) <= 0)
+        return -1;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    Fsd__Offer offer = FSD__OFFER__INIT;
+    offer.job = view;
+    offer.distance_km = km;
+    offer.travel_min = (uint32_t)(km / srv->cfg.match.speed_kmh * 60.0 + 0.5);
+    offer.expires_at = j->offer_expires_at;
+    env.body_case = FSD__ENVELOPE__BODY_OFFER;
+    env.offer = &offer;
+    srv->counters[C_OFFERS]++;
+    return session_push(srv, t, &env);
+}
+
+int dispatch_job(server *srv, job *j, int64_t now)
+{
+    if (j->state != JS_NEW)
+        return 0;
+    match_cand *cands = calloc(srv->n_techs ? srv->n_techs : 1, sizeof *cands);
+    match_result *res = calloc(srv->n_techs ? srv->n_techs : 1, sizeof *res);
+    size_t n = 0;
+    for (size_t i = 0; i < srv->n_techs; i++)
+        cands[n++] = s_candidate(srv, j, &srv->techs[i], now);
+    match_job mj = { .at = j->at, .needs_authorisation = dispatch_needs_authorisation(j),
+                     .allow_spill = true };
+    size_t eligible = match_rank(&srv->cfg.match, &mj, cands, n, res);
+
+    int rc = 0;
+    char outcome[160];
+    if (eligible > 0) {
+        technician *t = &srv->techs[res[0].id];
+        snprintf(outcome, sizeof outcome, "offered to %s%s", t->row->id,
+                 res[0].neighbour ? " (neighbouring territory)" : "");
+        rc = s_keep_explanation(srv, j, res, n, res[0].id, outcome, now);
+        if (rc == 0)
+            rc = s_offer(srv, j, t, res[0].distance_km, now);
+    } else {
+        bool could_later = false;
+        for (size_t i = 0; i < n; i++)
+            if (match_rule_is_transient(res[i].failed)
+                && (cands[i].covers_territory || cands[i].covers_neighbour)
+                && cands[i].has_skill
+                && (cands[i].authorised || !mj.needs_authorisation) && !cands[i].declined)
+                could_later = true;
+        bool late = now > j->assign_by;
+        if (could_later && !late) {
+            snprintf(outcome, sizeof outcome, "waiting: no eligible technician free now");
+            rc = s_keep_explanation(srv, j, res, n, -1, outcome, now);
+        } else {
+            snprintf(outcome, sizeof outcome, "%s",
+                     late ? "escalated: assign-by deadline passed with no technician free"
+                          : "escalated: no eligible technician in the territory or its neighbours");
+            const char *why;
+            rc = s_keep_explanation(srv, j, res, n, -1, outcome, now);
+            if (rc == 0)
+                rc = job_move(srv, j, JS_ESCALATED, NULL, NULL, outcome + 11, &why) < 0 ? -1 : 0;
+            srv->counters[C_ESCALATIONS]++;
+        }
+    }
+    free(cands);
+    free(res);
+    return rc;
+}
+
+/* Waiting jobs first by priority (high first), then assign-by, then age. */
+static int s_queue_order(const void *a, const void *b)
+{
+    const job *x = *(job *const *)a, *y = *(job *const *)b;
+    if (x->prio != y->prio)
+        return x->prio > y->prio ? -1 : 1;
+    if (x->assign_by != y->assign_by)
+        return x->assign_by < y->assign_by ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+typedef struct {
+    job **list;
+    size_t n, cap;
+    job_state want;
+} job_pick;
+
+/* Collects the jobs in one state (strmap_each callback). */
+static void s_pick(const char *key, void *value, void *arg)
+{
+    job_pick *p = arg;
+    job *j = value;
+    if (j->state != p->want)
+        return;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        p->list = realloc(p->list, p->cap * sizeof *p->list);
+    }
+    p->list[p->n++] = j;
+}
+
+int dispatch_waiting(server *srv, int64_t now)
+{
+    if (!srv->queue_dirty)
+        return 0;
+    srv->queue_dirty = false;
+    job_pick pick = { .want = JS_NEW };
+    strmap_each(srv->jobs, s_pick, &pick);
+    qsort(pick.list, pick.n, sizeof *pick.list, s_queue_order);
+    int rc = 0;
+    for (size_t i = 0; i < pick.n && rc == 0; i++)
+        rc = dispatch_job(srv, pick.list[i], now);
+    free(pick.list);
+    return rc;
+}
+
+/* Tells t that j is no longer theirs (durably). */
+static int s_revoke(server *srv, technician *t, job *j, Fsd__RevokeReason why, const char *note)
+{
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    Fsd__Revoked rv = FSD__REVOKED__INIT;
+    rv.job_id = j->id;
+    rv.reason = why;
+    rv.note = (char *)note;
+    env.body_case = FSD__ENVELOPE__BODY_REVOKED;
+    env.revoked = &rv;
+    return session_push(srv, t, &env);
+}
+
+/* Takes an open offer back from its holder: recorded as an expiry, the job
+   returns to the queue without that technician. */
+static int s_withdraw(server *srv, job *j, Fsd__RevokeReason why, const char *reason)
+{
+    technician *t = j->tech;
+    const char *refusal;
+    if (store_decline_put(srv->store, j->id, t->row->id, 0, true, wire_now_ms()) < 0)
+        return -1;
+    int rc = job_move(srv, j, JS_NEW, NULL, NULL, reason, &refusal);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    j->declined = realloc(j->declined, (j->n_declined + 1) * sizeof(int));
+    j->declined[j->n_declined++] = t->index;
+    srv->counters[C_EXPIRIES]++;
+    return s_revoke(srv, t, j, why, reason);
+}
+
+int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note)
+{
+    return s_revoke(srv, t, j, (Fsd__RevokeReason)why, note);
+}
+
+/* Marks technicians that stopped beating offline and withdraws their offers. */
+static int s_liveness(server *srv, job_pick *offered, int64_t now)
+{
+    int64_t limit = (int64_t)srv->cfg.heartbeat_ms * srv->cfg.offline_after;
+    for (size_t i = 0; i < srv->n_techs; i++) {
+        technician *t = &srv->techs[i];
+        if (!t->online || now - t->last_seen <= limit)
+            continue;
+        t->online = false;
+        t->out_sent = t->out_acked;
+        srv->counters[C_OFFLINE]++;
+        log_warn("offline", "tech=%s silent_ms=%lld", t->row->id, (long long)(now - t->last_seen));
+        for (size_t k = 0; k < offered->n; k++) {
+            job *j = offered->list[k];
+            if (j->state == JS_OFFERED && j->tech == t
+                && s_withdraw(srv, j, FSD__REVOKE_REASON__REVOKE_OFFLINE,
+                              "offer withdrawn: technician offline") < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int dispatch_timers(server *srv, int64_t now)
+{
+    job_pick offered = { .want = JS_OFFERED }, done = { .want = JS_COMPLETED },
+             waiting = { .want = JS_NEW };
+    strmap_each(srv->jobs, s_pick, &offered);
+    strmap_each(srv->jobs, s_pick, &done);
+    strmap_each(srv->jobs, s_pick, &waiting);
+    int rc = s_liveness(srv, &offered, now);
+    for (size_t i = 0; i < offered.n && rc == 0; i++) {
+        job *j = offered.list[i];
+        if (j->state == JS_OFFERED && j->offer_expires_at && j->offer_expires_at <= now)
+            rc = s_withdraw(srv, j, FSD__REVOKE_REASON__REVOKE_EXPIRED, "offer expired");
+    }
+    for (size_t i = 0; i < done.n && rc == 0; i++) {
+        job *j = done.list[i];
+        const char *why;
+        if (j->close_at && j->close_at <= now) {
+            rc = job_move(srv, j, JS_CLOSED, NULL, NULL, "closed without rating", &why) < 0 ? -1 : 0;
+            if (rc == 0)
+                job_forget_if_done(srv, j);
+        }
+    }
+    /* a waiting job past its deadline must escalate even if nothing changed */
+    for (size_t i = 0; i < waiting.n; i++)
+        if (now > waiting.list[i]->assign_by)
+            srv->queue_dirty = true;
+    free(offered.list);
+    free(done.list);
+    free(waiting.list);
+    return rc;
+}

@@ -1,0 +1,678 @@
+/*  handlers.c — what customers' intake, dispatchers and admins ask for.
+
+    Each handler validates every field before it changes anything, so a
+    refused request leaves no trace but its error reply. Storage failures
+    return -1 and the loop abandons the whole batch. */
+#include "server.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "fsd/log.h"
+#include "fsd/warranty.h"
+#include "fsd/wire.h"
+
+#define FIELD_MAX 200
+#define PROBLEM_MAX 2000
+
+/* Length check for a required or optional text field; 0 ok, else error set. */
+static int s_text(call *c, const char *field, const char *value, size_t max, bool required)
+{
+    if (required && !value[0]) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field, "%s is required", field);
+        return -1;
+    }
+    if (strlen(value) > max) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field,
+                   "%s is longer than %zu characters", field, max);
+        return -1;
+    }
+    return 0;
+}
+
+/* Sets the reply to the job's view (with history when asked). */
+static int s_reply_job(call *c, const char *id, bool history)
+{
+    Fsd__JobView *v;
+    int rc = store_job_view(c->srv->store, c->a, id, history, &v);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
+        return 0;
+    }
+    c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
+    c->reply->job_view = v;
+    return 0;
+}
+
+/* The open job named by id, or an error reply (unknown, or already over). */
+static job *s_open_job(call *c, const char *id)
+{
+    job *j = world_job(c->srv, id);
+    if (j)
+        return j;
+    Fsd__JobView *v;
+    int rc = store_job_view(c->srv->store, c->a, id, false, &v);
+    if (rc > 0)
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "job %s is already %s",
+                   id, job_state_name((job_state)v->state));
+    else
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
+    return NULL;
+}
+
+/* Warranty status of the appliance as of the reported day; an error
+   reply when the serial is registered as another brand or category. */
+static int s_warranty(call *c, const Fsd__SubmitRequest *r, const territory *terr,
+                      int64_t reported_at, warranty_status *out, char *model, size_t model_len)
+{
+    *out = WS_UNREGISTERED;
+    snprintf(model, model_len, "%s", r->model);
+    if (!r->serial[0])
+        return 0;
+    Fsd__ProductRow *p;
+    int rc = store_get_product(c->srv->store, r->serial, &p);
+    if (rc <= 0)
+        return rc;
+    rc = 0;
+    if (strcasecmp(p->brand, r->brand) != 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "brand",
+                   "serial %s is registered as a %s %s, not %s", p->serial, p->brand, p->category,
+                   r->brand);
+        rc = 1;
+    } else if (strcmp(p->category, r->category) != 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "category",
+                   "serial %s is registered as a %s, not a %s", p->serial, p->category, r->category);
+        rc = 1;
+    } else {
+        warranty_terms terms = { .warranty_months = (int)p->warranty_months };
+        civil_parse(p->purchase_date, &terms.purchased);
+        terms.has_extended = p->extended_until[0] && civil_parse(p->extended_until, &terms.extended_until) == 0;
+        tzone_local local;
+        if (tzone_localize(terr->row->tz, reported_at, &local) < 0)
+            tzone_localize("UTC", reported_at, &local);
+        *out = warranty_decide(&terms, local.date);
+        if (!model[0])
+            snprintf(model, model_len, "%s", p->model);
+    }
+    fsd__product_row__free_unpacked(p, NULL);
+    return rc;
+}
+
+/* The customer's record: blocked ones are refused (reply set, returns 1). */
+static int s_customer(call *c, const char *phone, const char *name, char *tier, size_t tier_len)
+{
+    Fsd__CustomerRow *cust;
+    int rc = store_get_customer(c->srv->store, c->a, phone, &cust);
+    if (rc < 0)
+        return -1;
+    snprintf(tier, tier_len, "standard");
+    if (rc == 0) {
+        Fsd__CustomerRow fresh = FSD__CUSTOMER_ROW__INIT;
+        fresh.phone = (char *)phone;
+        fresh.name = (char *)name;
+        fresh.tier = "standard";
+        return store_put_customer(c->srv->store, &fresh);
+    }
+    if (cust->blocked) {
+        call_error(c, FSD__ERROR_CODE__ERR_CUSTOMER_BLOCKED, "phone",
+                   "customer %s is refused service%s%s", phone, cust->note[0] ? ": " : "", cust->note);
+        return 1;
+    }
+    snprintf(tier, tier_len, "%s", cust->tier);
+    return 0;
+}
+
+/* A new repair request: validate, place, decide warranty, store, match. */
+static int s_submit(call *c)
+{
+    server *srv = c->srv;
+    const Fsd__SubmitRequest *r = c->req->submit_request;
+    char phone[24];
+    int64_t now = wire_now_ms();
+    if (s_text(c, "customer_name", r->customer_name, 100, true) < 0
+        || s_text(c, "address", r->address, FIELD_MAX, true) < 0
+        || s_text(c, "brand", r->brand, 40, true) < 0
+        || s_text(c, "serial", r->serial, 64, false) < 0
+        || s_text(c, "model", r->model, 64, false) < 0
+        || s_text(c, "problem", r->problem, PROBLEM_MAX, true) < 0)
+        goto refused;
+    if (phone_normalize(r->phone, phone, sizeof phone) < 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "phone",
+                   "phone '%s' is not a phone number (7 to 15 digits, optional +)", r->phone);
+        goto refused;
+    }
+    if (!category_known(r->category)) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "category",
+                   "unknown appliance category '%s' (see 'fsdctl request --help')", r->category);
+        goto refused;
+    }
+    geo_point at = { r->lat, r->lon };
+    if (!geo_valid(at) || (r->lat == 0 && r->lon == 0)) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "lat",
+                   "position %.5f,%.5f is not a valid latitude,longitude", r->lat, r->lon);
+        goto refused;
+    }
+    int64_t reported_at = r->reported_at ? r->reported_at : now;
+    if (reported_at > now + 5 * 60000 || reported_at < now - 366LL * 86400000) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "reported_at",
+                   "reported_at must be within the last year and not in the future");
+        goto refused;
+    }
+    int terr = world_territory_at(srv, at);
+    if (terr < 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_OUT_OF_AREA, "lat",
+                   "position %.5f,%.5f is outside every territory served", r->lat, r->lon);
+        goto refused;
+    }
+    char tier[16];
+    int rc = s_customer(c, phone, r->customer_name, tier, sizeof tier);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    warranty_status w;
+    char model[65];
+    rc = s_warranty(c, r, &srv->territories[terr], reported_at, &w, model, sizeof model);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+
+    priority prio = strcmp(tier, "priority") == 0 ? PRIO_HIGH : PRIO_NORMAL;
+    job *j = calloc(1, sizeof *j);
+    long number = ++srv->job_number;
+    snprintf(j->id, sizeof j->id, "J%06ld", number);
+    j->state = JS_NEW;
+    j->territory = terr;
+    j->at = at;
+    j->category = world_category(r->category);
+    j->brand = strdup(r->brand);
+    j->warranty = w;
+    j->prio = prio;
+    j->created_at = now;
+    j->assign_by = now + (int64_t)srv->cfg.assign_sla_min[prio] * 60000;
+    j->arrive_by = now + (int64_t)srv->cfg.arrive_sla_min[prio] * 60000;
+    store_job sj = {
+        .id = j->id, .state = JS_NEW, .territory = srv->territories[terr].row->id,
+        .phone = phone, .customer_name = r->customer_name, .tier = tier, .address = r->address,
+        .lat = r->lat, .lon = r->lon, .brand = r->brand, .category = r->category,
+        .serial = r->serial, .model = model, .problem = r->problem, .warranty = w,
+        .priority = prio, .created_at = now, .assign_by = j->assign_by, .arrive_by = j->arrive_by,
+    };
+    if (store_job_insert(srv->store, &sj, number) < 0
+        || store_event_append(srv->store, j->id, now, world_actor_name(c->who), JOB_STATE_NONE,
+                              JS_NEW, "", "request received") < 0) {
+        world_job_free(j);
+        return -1;
+    }
+    strmap_put(srv->jobs, j->id, j);
+    srv->counters[C_REQUESTS]++;
+    log_info("request", "job=%s territory=%s warranty=%s priority=%s", j->id,
+             srv->territories[terr].row->id, warranty_name(w), priority_name(prio));
+    if (dispatch_job(srv, j, now) < 0)
+        return -1;
+    return s_reply_job(c, j->id, false);
+refused:
+    srv->counters[C_REFUSED]++;
+    return 0;
+}
+
+/* Customer or dispatcher cancels; the holder, if any, is told. */
+static int s_cancel(call *c)
+{
+    const Fsd__CancelJob *r = c->req->cancel_job;
+    if (s_text(c, "reason", r->reason, FIELD_MAX, false) < 0)
+        return 0;
+    job *j = s_open_job(c, r->job_id);
+    if (!j)
+        return 0;
+    technician *holder = job_state_holds_capacity(j->state) ? j->tech : NULL;
+    const char *why;
+    int rc = job_move(c->srv, j, JS_CANCELLED, c->who, NULL,
+                      r->reason[0] ? r->reason : "cancelled", &why);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
+        return 0;
+    }
+    if (holder && dispatch_revoke(c->srv, holder, j, FSD__REVOKE_REASON__REVOKE_CANCELLED,
+                                  "cancelled") < 0)
+        return -1;
+    char id[24];
+    snprintf(id, sizeof id, "%s", j->id);
+    job_forget_if_done(c->srv, j);
+    return s_reply_job(c, id, false);
+}
+
+/* The customer's rating closes a completed job. */
+static int s_rate(call *c)
+{
+    const Fsd__RateJob *r = c->req->rate_job;
+    if (r->stars < 1 || r->stars > 5) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "stars", "a rating is 1 to 5 stars");
+        return 0;
+    }
+    if (s_text(c, "comment", r->comment, PROBLEM_MAX, false) < 0)
+        return 0;
+    job *j = s_open_job(c, r->job_id);
+    if (!j)
+        return 0;
+    if (j->state != JS_COMPLETED) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id",
+                   "job %s is %s: only a completed job can be rated", j->id, job_state_name(j->state));
+        return 0;
+    }
+    char reason[64];
+    snprintf(reason, sizeof reason, "rated %u/5", r->stars);
+    const char *why;
+    if (store_job_set_rating(c->srv->store, j->id, (int)r->stars, r->comment) < 0)
+        return -1;
+    int rc = job_move(c->srv, j, JS_CLOSED, c->who, NULL, reason, &why);
+    if (rc != 0) {
+        if (rc < 0)
+            return -1;
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
+        return 0;
+    }
+    char id[24];
+    snprintf(id, sizeof id, "%s", j->id);
+    job_forget_if_done(c->srv, j);
+    return s_reply_job(c, id, false);
+}
+
+/* A dispatcher gives the job to technician t directly. */
+static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason)
+{
+    if (j->category < 0 || !(t->skills & (1u << j->category))) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
+                   "%s lacks the skill for this appliance", t->row->id);
+        return 0;
+    }
+    if (dispatch_needs_authorisation(j) && !world_provider_authorised(t->provider, j->brand)) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
+                   "%s's provider is not authorised for %s warranty work", t->row->id, j->brand);
+        return 0;
+    }
+    bool already = j->tech == t && job_state_holds_capacity(j->state);
+    if (!already && t->load >= t->row->capacity) {
+        call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id",
+                   "%s is at capacity (%u of %u jobs)", t->row->id, t->load, t->row->capacity);
+        return 0;
+    }
+    technician *old = job_state_holds_capacity(j->state) ? j->tech : NULL;
+    const char *why;
+    int rc = job_move(c->srv, j, JS_ASSIGNED, c->who, t, reason, &why);
+    if (rc != 0) {
+        if (rc < 0)
+            return -1;
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
+        return 0;
+    }
+    if (old && old != t && dispatch_revoke(c->srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
+        return -1;
+    Fsd__JobView *v;
+    if (store_job_view(c->srv->store, c->a, j->id, false, &v) <= 0)
+        return -1;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    Fsd__Assigned as = FSD__ASSIGNED__INIT;
+    as.job = v;
+    as.by = c->who->name;
+    as.reason = (char *)reason;
+    env.body_case = FSD__ENVELOPE__BODY_ASSIGNED;
+    env.assigned = &as;
+    return session_push(c->srv, t, &env);
+}
+
+/* A dispatcher moves the job to another territory: it is matched again there. */
+static int s_reassign_to_territory(call *c, job *j, territory *terr, const char *reason)
+{
+    server *srv = c->srv;
+    int index = (int)(terr - srv->territories);
+    technician *old = job_state_holds_capacity(j->state) ? j->tech : NULL;
+    int64_t now = wire_now_ms();
+    if (store_job_set_territory(srv->store, j->id, terr->row->id) < 0)
+        return -1;
+    if (j->state == JS_NEW) {
+        if (store_event_append(srv->store, j->id, now, c->who->name, JS_NEW, JS_NEW, "", reason) < 0)
+            return -1;
+    } else {
+        const char *why;
+        int rc = job_move(srv, j, JS_NEW, c->who, NULL, reason, &why);
+        if (rc != 0) {
+            if (rc < 0)
+                return -1;
+            call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
+            return 0;
+        }
+    }
+    j->territory = index;
+    if (old && dispatch_revoke(srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
+        return -1;
+    return dispatch_job(srv, j, now);
+}
+
+static int s_reassign(call *c)
+{
+    const Fsd__Reassign *r = c->req->reassign;
+    if (!r->technician_id[0] == !r->territory[0]) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
+                   "name exactly one of a technician or a territory to move the job to");
+        return 0;
+    }
+    if (s_text(c, "reason", r->reason, FIELD_MAX, true) < 0)
+        return 0;
+    job *j = s_open_job(c, r->job_id);
+    if (!j)
+        return 0;
+    char reason[FIELD_MAX + 64];
+    int rc;
+    if (r->technician_id[0]) {
+        technician *t = world_tech(c->srv, r->technician_id);
+        if (!t) {
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "technician_id", "no technician %s",
+                       r->technician_id);
+            return 0;
+        }
+        snprintf(reason, sizeof reason, "reassigned to %s: %s", t->row->id, r->reason);
+        rc = s_reassign_to_tech(c, j, t, reason);
+    } else {
+        territory *terr = world_territory(c->srv, r->territory);
+        if (!terr) {
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "territory", "no territory %s", r->territory);
+            return 0;
+        }
+        snprintf(reason, sizeof reason, "reassigned to territory %s: %s", terr->row->id, r->reason);
+        rc = s_reassign_to_territory(c, j, terr, reason);
+    }
+    if (rc < 0)
+        return -1;
+    if (c->reply->body_case == FSD__ENVELOPE__BODY_ERROR)
+        return 0;
+    c->srv->counters[C_REASSIGNS]++;
+    return s_reply_job(c, r->job_id, false);
+}
+
+static int s_list_jobs(call *c)
+{
+    const Fsd__ListJobs *r = c->req->list_jobs;
+    if ((int)r->state < 0 || (int)r->state >= JS_COUNT_) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "state", "unknown job state");
+        return 0;
+    }
+    char phone[24] = "";
+    if (r->phone[0] && phone_normalize(r->phone, phone, sizeof phone) < 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "phone", "phone '%s' is not a phone number",
+                   r->phone);
+        return 0;
+    }
+    Fsd__JobList *l = arena_alloc(c->a, sizeof *l);
+    fsd__job_list__init(l);
+    unsigned limit = r->limit && r->limit <= 1000 ? r->limit : 100;
+    if (store_job_list(c->srv->store, c->a, r->territory, r->state, r->technician_id, phone, limit,
+                       &l->jobs, &l->n_jobs) < 0)
+        return -1;
+    c->reply->body_case = FSD__ENVELOPE__BODY_JOB_LIST;
+    c->reply->job_list = l;
+    return 0;
+}
+
+/* protobuf-c allocator over the batch arena: freed all at once after sending. */
+static void *s_arena_alloc(void *a, size_t size)
+{
+    return arena_alloc(a, size);
+}
+
+static void s_arena_free(void *a, void *p)
+{
+}
+
+static int s_explain(call *c)
+{
+    const char *id = c->req->explain->job_id;
+    uint8_t *blob;
+    size_t len;
+    int rc = store_match_get(c->srv->store, c->a, id, &blob, &len);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        Fsd__JobView *v;
+        if (store_job_view(c->srv->store, c->a, id, false, &v) > 0)
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id",
+                       "job %s has no matching decision yet", id);
+        else
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
+        return 0;
+    }
+    /* unpacked with a heap allocator; copied pointers live until the reply is sent */
+    Fsd__Explanation *ex = fsd__explanation__unpack(NULL, len, blob);
+    if (!ex) {
+        call_error(c, FSD__ERROR_CODE__ERR_INTERNAL, "job_id", "stored decision for %s is unreadable", id);
+        return 0;
+    }
+    size_t packed = fsd__explanation__get_packed_size(ex);
+    uint8_t *copy = arena_alloc(c->a, packed ? packed : 1);
+    fsd__explanation__pack(ex, copy);
+    fsd__explanation__free_unpacked(ex, NULL);
+    /* re-unpack into arena memory through a custom allocator */
+    ProtobufCAllocator alloc = {
+        .alloc = s_arena_alloc,
+        .free = s_arena_free,
+        .allocator_data = c->a,
+    };
+    c->reply->explanation = fsd__explanation__unpack(&alloc, packed, copy);
+    c->reply->body_case = FSD__ENVELOPE__BODY_EXPLANATION;
+    return 0;
+}
+
+/* A technician as the board and lists show it. */
+static Fsd__TechnicianView *s_tech_view(call *c, const technician *t, int64_t now)
+{
+    Fsd__TechnicianView *v = arena_alloc(c->a, sizeof *v);
+    fsd__technician_view__init(v);
+    v->id = t->row->id;
+    v->name = t->row->name;
+    v->provider_id = t->row->provider_id;
+    v->territories = t->row->territories;
+    v->n_territories = t->row->n_territories;
+    v->skills = t->row->skills;
+    v->n_skills = t->row->n_skills;
+    v->online = t->online;
+    v->load = t->load;
+    v->capacity = t->row->capacity;
+    v->last_seen = t->last_seen;
+    v->lat = t->pos.lat;
+    v->lon = t->pos.lon;
+    v->in_shift = world_tech_in_shift(c->srv, t, t->n_territories ? t->territories[0] : -1, now);
+    return v;
+}
+
+/* Technicians covering terr (all when terr < 0), as views. */
+static Fsd__TechnicianView **s_tech_views(call *c, int terr, size_t *n)
+{
+    int64_t now = wire_now_ms();
+    Fsd__TechnicianView **list = arena_alloc(c->a, (c->srv->n_techs + 1) * sizeof *list);
+    *n = 0;
+    for (size_t i = 0; i < c->srv->n_techs; i++) {
+        const technician *t = &c->srv->techs[i];
+        if (terr < 0 || world_tech_covers(t, terr))
+            list[(*n)++] = s_tech_view(c, t, now);
+    }
+    return list;
+}
+
+/* Appends the jobs in `state` (optionally one territory) to a list. */
+static int s_board_add(call *c, const char *terr, int state, Fsd__JobView ***list, size_t *n)
+{
+    Fsd__JobView **more;
+    size_t k;
+    if (store_job_list(c->srv->store, c->a, terr, state, "", "", 500, &more, &k) < 0)
+        return -1;
+    Fsd__JobView **joined = arena_alloc(c->a, (*n + k + 1) * sizeof *joined);
+    if (*n)
+        memcpy(joined, *list, *n * sizeof *joined);
+    memcpy(joined + *n, more, k * sizeof *joined);
+    *list = joined;
+    *n += k;
+    return 0;
+}
+
+static int s_board(call *c)
+{
+    const char *terr = c->req->board->territory;
+    territory *t = NULL;
+    if (terr[0] && !(t = world_territory(c->srv, terr))) {
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "territory", "no territory %s", terr);
+        return 0;
+    }
+    Fsd__BoardView *b = arena_alloc(c->a, sizeof *b);
+    fsd__board_view__init(b);
+    if (s_board_add(c, terr, JS_ESCALATED, &b->escalated, &b->n_escalated) < 0
+        || s_board_add(c, terr, JS_NEW, &b->waiting, &b->n_waiting) < 0
+        || s_board_add(c, terr, JS_OFFERED, &b->offered, &b->n_offered) < 0
+        || s_board_add(c, terr, JS_ASSIGNED, &b->assigned, &b->n_assigned) < 0
+        || s_board_add(c, terr, JS_EN_ROUTE, &b->in_progress, &b->n_in_progress) < 0
+        || s_board_add(c, terr, JS_ON_SITE, &b->in_progress, &b->n_in_progress) < 0
+        || s_board_add(c, terr, JS_ON_HOLD, &b->in_progress, &b->n_in_progress) < 0)
+        return -1;
+    b->technicians = s_tech_views(c, t ? (int)(t - c->srv->territories) : -1, &b->n_technicians);
+    c->reply->body_case = FSD__ENVELOPE__BODY_BOARD_VIEW;
+    c->reply->board_view = b;
+    return 0;
+}
+
+static int s_list_technicians(call *c)
+{
+    const char *terr = c->req->list_technicians->territory;
+    territory *t = NULL;
+    if (terr[0] && !(t = world_territory(c->srv, terr))) {
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "territory", "no territory %s", terr);
+        return 0;
+    }
+    Fsd__TechnicianList *l = arena_alloc(c->a, sizeof *l);
+    fsd__technician_list__init(l);
+    l->technicians = s_tech_views(c, t ? (int)(t - c->srv->territories) : -1, &l->n_technicians);
+    c->reply->body_case = FSD__ENVELOPE__BODY_TECHNICIAN_LIST;
+    c->reply->technician_list = l;
+    return 0;
+}
+
+static const char *s_counter_names[C_COUNT_] = {
+    "received", "malformed", "too_large", "bad_version", "unknown_message", "forbidden",
+    "invalid", "duplicate", "zap_refused", "batches", "commit_failed", "requests",
+    "requests_refused", "offers", "accepts", "declines", "expiries", "escalations",
+    "reassignments", "went_offline", "send_failed",
+};
+
+/* Counts one job for the stats (strmap_each callback). */
+static void s_count_open(const char *key, void *value, void *arg)
+{
+    (*(uint32_t *)arg)++;
+}
+
+static int s_stats(call *c)
+{
+    Fsd__StatsView *s = arena_alloc(c->a, sizeof *s);
+    fsd__stats_view__init(s);
+    s->counters = arena_alloc(c->a, C_COUNT_ * sizeof *s->counters);
+    for (int i = 0; i < C_COUNT_; i++) {
+        Fsd__Counter *k = arena_alloc(c->a, sizeof *k);
+        fsd__counter__init(k);
+        k->name = (char *)s_counter_names[i];
+        k->value = c->srv->counters[i];
+        s->counters[s->n_counters++] = k;
+    }
+    s->started_at = c->srv->started_at;
+    for (size_t i = 0; i < c->srv->n_techs; i++)
+        s->online += c->srv->techs[i].online;
+    strmap_each(c->srv->jobs, s_count_open, &s->open_jobs);
+    c->reply->body_case = FSD__ENVELOPE__BODY_STATS_VIEW;
+    c->reply->stats_view = s;
+    return 0;
+}
+
+/* Counters named by an enum's value names, skipping zeros. */
+static Fsd__Counter **s_enum_counters(call *c, const ProtobufCEnumDescriptor *d,
+                                      const uint64_t *values, int n, size_t *out_n)
+{
+    Fsd__Counter **list = arena_alloc(c->a, (size_t)n * sizeof *list);
+    *out_n = 0;
+    for (int i = 1; i < n; i++) {
+        if (!values[i])
+            continue;
+        Fsd__Counter *k = arena_alloc(c->a, sizeof *k);
+        fsd__counter__init(k);
+        k->name = (char *)wire_enum_name(d, i);
+        k->value = values[i];
+        list[(*out_n)++] = k;
+    }
+    return list;
+}
+
+/* The p-th percentile (0..1) of ascending values, nearest rank. */
+static double s_percentile(const double *v, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    size_t rank = (size_t)ceil(p * (double)n);
+    return v[rank ? rank - 1 : 0];
+}
+
+static int s_report(call *c)
+{
+    const Fsd__ReportRequest *r = c->req->report;
+    int64_t from = r->from, to = r->to ? r->to : INT64_MAX;
+    if (to <= from) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "to", "the period must end after it starts");
+        return 0;
+    }
+    store_report sr;
+    if (store_report_compute(c->srv->store, c->a, from, to, &sr) < 0)
+        return -1;
+    Fsd__ReportView *v = arena_alloc(c->a, sizeof *v);
+    fsd__report_view__init(v);
+    v->from = from;
+    v->to = r->to;
+    v->requests = sr.requests;
+    v->by_state = s_enum_counters(c, &fsd__job_state__descriptor, sr.by_state, 11, &v->n_by_state);
+    v->by_warranty = s_enum_counters(c, &fsd__warranty_status__descriptor, sr.by_warranty, 5,
+                                     &v->n_by_warranty);
+    v->decline_reasons = s_enum_counters(c, &fsd__decline_reason__descriptor, sr.decline_reasons, 6,
+                                         &v->n_decline_reasons);
+    v->escalations = sr.escalations;
+    v->assigned = sr.assigned;
+    v->assign_p50_s = s_percentile(sr.assign_s, sr.n_assign, 0.50);
+    v->assign_p95_s = s_percentile(sr.assign_s, sr.n_assign, 0.95);
+    v->offers = sr.offers;
+    v->declines = sr.declines;
+    v->expiries = sr.expiries;
+    v->reassignments = sr.reassignments;
+    v->ratings = sr.ratings;
+    v->rating_avg = sr.ratings ? sr.rating_sum / (double)sr.ratings : 0;
+    v->refused = c->srv->counters[C_REFUSED];
+    c->reply->body_case = FSD__ENVELOPE__BODY_REPORT_VIEW;
+    c->reply->report_view = v;
+    return 0;
+}
+
+int handle_admin(call *c);
+
+int handle_request(call *c)
+{
+    switch (c->req->body_case) {
+    case FSD__ENVELOPE__BODY_SUBMIT_REQUEST: return s_submit(c);
+    case FSD__ENVELOPE__BODY_GET_JOB: return s_reply_job(c, c->req->get_job->job_id, true);
+    case FSD__ENVELOPE__BODY_LIST_JOBS: return s_list_jobs(c);
+    case FSD__ENVELOPE__BODY_CANCEL_JOB: return s_cancel(c);
+    case FSD__ENVELOPE__BODY_RATE_JOB: return s_rate(c);
+    case FSD__ENVELOPE__BODY_REASSIGN: return s_reassign(c);
+    case FSD__ENVELOPE__BODY_EXPLAIN: return s_explain(c);
+    case FSD__ENVELOPE__BODY_BOARD: return s_board(c);
+    case FSD__ENVELOPE__BODY_STATS: return s_stats(c);
+    case FSD__ENVELOPE__BODY_REPORT: return s_report(c);
+    case FSD__ENVELOPE__BODY_LIST_TECHNICIANS: return s_list_technicians(c);
+    default: return handle_admin(c);
+    }
+}

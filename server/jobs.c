@@ -1,0 +1,74 @@
+/*  jobs.c — the one door through which a job changes state.
+
+    job_move asks the lifecycle table, writes the new state and an event to
+    the store, and keeps the in-memory job and its technician's load in
+    step. Nothing else in the server assigns job->state. */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "fsd/lifecycle.h"
+#include "fsd/log.h"
+#include "fsd/wire.h"
+
+/* Who holds the job after moving to `to`: the technician the caller names
+   for offers and assignments, nobody when it goes back to the queue, and
+   otherwise whoever held it. */
+static technician *s_holder_after(const job *j, job_state to, technician *tech)
+{
+    switch (to) {
+    case JS_OFFERED:
+    case JS_ASSIGNED:
+        return tech ? tech : j->tech;
+    case JS_NEW:
+    case JS_ESCALATED:
+        return NULL;
+    default:
+        return j->tech;
+    }
+}
+
+int job_move(server *srv, job *j, job_state to, const principal *who, technician *tech,
+             const char *reason, const char **why)
+{
+    lifecycle_actor actor = who ? lifecycle_actor_of(who->role) : ACTOR_SYSTEM;
+    if (lifecycle_check(j->state, to, actor, why) < 0)
+        return 1;
+    int64_t now = wire_now_ms();
+    technician *before = j->tech, *after = s_holder_after(j, to, tech);
+    technician *named = after ? after : before;
+    if (to != JS_OFFERED)
+        j->offer_expires_at = 0;
+    if (store_job_set_state(srv->store, j->id, to, after ? after->row->id : "",
+                            after && after->provider ? after->provider->row->id : "",
+                            j->offer_expires_at, now) < 0
+        || store_event_append(srv->store, j->id, now, world_actor_name(who), j->state, to,
+                              named ? named->row->id : "", reason ? reason : "") < 0)
+        return -1;
+
+    if (before && job_state_holds_capacity(j->state) && before->load > 0)
+        before->load--;
+    if (after && job_state_holds_capacity(to))
+        after->load++;
+    if (to == JS_ASSIGNED && after != before)
+        after->recent++;
+    log_info("job", "job=%s from=%s to=%s tech=%s actor=%s reason=%s", j->id,
+             job_state_name(j->state), job_state_name(to), named ? named->row->id : "-",
+             world_actor_name(who), log_quote(0, reason ? reason : ""));
+    j->state = to;
+    j->tech = after;
+    if (to == JS_COMPLETED)
+        j->close_at = now + srv->cfg.close_after_ms;
+    /* a freed technician or a job back in the queue may make a match */
+    if (to == JS_NEW || (before && !job_state_holds_capacity(to)))
+        srv->queue_dirty = true;
+    return 0;
+}
+
+void job_forget_if_done(server *srv, job *j)
+{
+    if (j->state == JS_CLOSED || j->state == JS_CANCELLED) {
+        strmap_remove(srv->jobs, j->id);
+        world_job_free(j);
+    }
+}

@@ -1,0 +1,484 @@
+/*  loop.c — the one loop: ZAP, ROUTER, batches, group commit, sending.
+
+    Each turn: answer pending ZAP handshakes; drain up to batch_max messages
+    from the ROUTER; run them, the timers and the waiting queue inside one
+    transaction; commit once; only then send the replies and the offers
+    the batch produced. If the commit fails nothing is sent but an
+    "unavailable, retry" error per message, and memory is rebuilt from the
+    database. Decoding, rights and validation failures are answered and
+    counted, never fatal: the server does not exit on input.
+
+    Identity comes from the CURVE key (ZAP User-Id), never from a field;
+    an agent is reached at the latest routing id seen from its key. */
+#include "server.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+#include "fsd/log.h"
+#include "fsd/wire.h"
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define TICK_MS 100
+
+/* Bit per role that may send a body (index: envelope body case). */
+#define R_AGENT (1u << ROLE_AGENT_)
+#define R_INTAKE (1u << ROLE_INTAKE_)
+#define R_DISPATCH (1u << ROLE_DISPATCHER_)
+#define R_ADMIN (1u << ROLE_ADMIN_)
+
+typedef struct {
+    int body;
+    unsigned roles;
+    bool mutates;      /* remembered for exactly-once effect */
+} right;
+
+static const right s_rights[] = {
+    { FSD__ENVELOPE__BODY_HELLO, R_AGENT, false },
+    { FSD__ENVELOPE__BODY_HEARTBEAT, R_AGENT, false },
+    { FSD__ENVELOPE__BODY_POSITION, R_AGENT, false },
+    { FSD__ENVELOPE__BODY_ACK, R_AGENT, false },
+    { FSD__ENVELOPE__BODY_OFFER_REPLY, R_AGENT, true },
+    { FSD__ENVELOPE__BODY_JOB_UPDATE, R_AGENT, true },
+    { FSD__ENVELOPE__BODY_SUBMIT_REQUEST, R_INTAKE | R_DISPATCH, true },
+    { FSD__ENVELOPE__BODY_GET_JOB, R_INTAKE | R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_LIST_JOBS, R_INTAKE | R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_CANCEL_JOB, R_INTAKE | R_DISPATCH, true },
+    { FSD__ENVELOPE__BODY_RATE_JOB, R_INTAKE | R_DISPATCH, true },
+    { FSD__ENVELOPE__BODY_REASSIGN, R_DISPATCH, true },
+    { FSD__ENVELOPE__BODY_EXPLAIN, R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_BOARD, R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_STATS, R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_REPORT, R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_LIST_TECHNICIANS, R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_LOAD_TERRITORIES, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LOAD_PROVIDERS, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LOAD_TECHNICIANS, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LOAD_PRODUCTS, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LOAD_CUSTOMERS, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_SET_CUSTOMER, R_DISPATCH | R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_ADD_PRINCIPAL, R_ADMIN, true },
+};
+
+static const right *s_right(int body)
+{
+    for (size_t i = 0; i < sizeof s_rights / sizeof s_rights[0]; i++)
+        if (s_rights[i].body == body)
+            return &s_rights[i];
+    return NULL;
+}
+
+void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Fsd__Error *e = arena_alloc(c->a, sizeof *e);
+    fsd__error__init(e);
+    e->code = code;
+    e->message = arena_strdup(c->a, msg);
+    e->field = arena_strdup(c->a, field ? field : "");
+    c->reply->body_case = FSD__ENVELOPE__BODY_ERROR;
+    c->reply->error = e;
+    if (code == FSD__ERROR_CODE__ERR_FORBIDDEN)
+        c->srv->counters[C_FORBIDDEN]++;
+    else if (code == FSD__ERROR_CODE__ERR_INVALID_ARGUMENT || code == FSD__ERROR_CODE__ERR_INVALID_TRANSITION)
+        c->srv->counters[C_INVALID]++;
+}
+
+void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
+                const uint8_t *data, size_t len)
+{
+    if (srv->n_out == srv->cap_out) {
+        srv->cap_out = srv->cap_out ? srv->cap_out * 2 : 256;
+        srv->out = realloc(srv->out, srv->cap_out * sizeof *srv->out);
+    }
+    outgoing *o = &srv->out[srv->n_out++];
+    o->rid = arena_alloc(srv->arena, rid_len ? rid_len : 1);
+    memcpy(o->rid, rid, rid_len);
+    o->rid_len = rid_len;
+    o->data = arena_alloc(srv->arena, len ? len : 1);
+    memcpy(o->data, data, len);
+    o->len = len;
+    o->tech = tech;
+    o->seq = seq;
+}
+
+/* ------------------------------------------------------------------ ZAP */
+
+/* Answers one ZAP request: known key → 200 with the key as User-Id. */
+static void s_zap_answer(server *srv)
+{
+    zmq_msg_t frames[8];
+    int n = 0, more = 1;
+    while (more && n < 8) {
+        zmq_msg_init(&frames[n]);
+        if (zmq_msg_recv(&frames[n], srv->zap, 0) < 0) {
+            zmq_msg_close(&frames[n]);
+            break;
+        }
+        more = zmq_msg_more(&frames[n]);
+        n++;
+    }
+    while (more) { /* drain a malformed over-long request */
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        zmq_msg_recv(&extra, srv->zap, 0);
+        more = zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+    }
+    const char *status = "400", *text = "unknown key";
+    char user[41] = "";
+    if (n >= 7 && zmq_msg_size(&frames[5]) == 5 && memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0
+        && zmq_msg_size(&frames[6]) == 32) {
+        zmq_z85_encode(user, zmq_msg_data(&frames[6]), 32);
+        if (strmap_get(srv->principals, user)) {
+            status = "200";
+            text = "OK";
+        }
+    }
+    if (strcmp(status, "200") != 0) {
+        srv->counters[C_ZAP_REFUSED]++;
+        log_warn("zap_refused", "key=%s", user[0] ? user : "-");
+        user[0] = 0;
+    }
+    zmq_send(srv->zap, "1.0", 3, ZMQ_SNDMORE);
+    zmq_send(srv->zap, n > 1 ? zmq_msg_data(&frames[1]) : "", n > 1 ? zmq_msg_size(&frames[1]) : 0,
+             ZMQ_SNDMORE);
+    zmq_send(srv->zap, status, 3, ZMQ_SNDMORE);
+    zmq_send(srv->zap, text, strlen(text), ZMQ_SNDMORE);
+    zmq_send(srv->zap, user, strlen(user), ZMQ_SNDMORE);
+    zmq_send(srv->zap, "", 0, 0);
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&frames[i]);
+}
+
+/* --------------------------------------------------------------- batch */
+
+typedef struct {
+    uint8_t rid[256];
+    size_t rid_len;
+    char msg_id[FSD_MSG_ID_MAX + 1];
+} pending_reply;
+
+/* Encodes and queues the reply of call c (and keeps it for duplicates). */
+static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
+{
+    char id[33];
+    wire_msg_id(id);
+    c->reply->msg_id = id;
+    c->reply->reply_to = c->req ? c->req->msg_id : "";
+    size_t len;
+    uint8_t *buf = wire_encode(c->reply, &len);
+    if (!buf)
+        return -1;
+    int rc = 0;
+    if (remember && c->who)
+        rc = store_dedup_put(c->srv->store, c->who->name, c->req->msg_id, wire_now_ms(), buf, len);
+    loop_queue(c->srv, NULL, 0, rid, rid_len, buf, len);
+    free(buf);
+    return rc;
+}
+
+/* Error reply for a frame that could not be decoded (no msg_id to echo). */
+static void s_reject_frame(server *srv, const uint8_t *rid, size_t rid_len, Fsd__ErrorCode code,
+                           const char *why)
+{
+    Fsd__Envelope reply;
+    char id[33];
+    wire_envelope_init(&reply, id);
+    Fsd__Error e = FSD__ERROR__INIT;
+    e.code = code;
+    e.message = (char *)why;
+    reply.body_case = FSD__ENVELOPE__BODY_ERROR;
+    reply.error = &e;
+    size_t len;
+    uint8_t *buf = wire_encode(&reply, &len);
+    if (buf)
+        loop_queue(srv, NULL, 0, rid, rid_len, buf, len);
+    free(buf);
+}
+
+/* Agent messages that need a session. Returns like a handler; 1 = do not remember. */
+static int s_agent(call *c, technician *t)
+{
+    switch (c->req->body_case) {
+    case FSD__ENVELOPE__BODY_HELLO:
+        return session_hello(c, t);
+    case FSD__ENVELOPE__BODY_HEARTBEAT: {
+        if (session_ack(c->srv, t, c->req->heartbeat->last_seq_applied) < 0)
+            return -1;
+        Fsd__Ack *ack = arena_alloc(c->a, sizeof *ack);
+        fsd__ack__init(ack);
+        ack->upto = t->in_seq;
+        c->reply->body_case = FSD__ENVELOPE__BODY_ACK;
+        c->reply->ack = ack;
+        return 0;
+    }
+    case FSD__ENVELOPE__BODY_ACK:
+        return session_ack(c->srv, t, c->req->ack->upto) < 0 ? -1 : 2;
+    case FSD__ENVELOPE__BODY_POSITION:
+        session_position(c->srv, t, c->req->position);
+        return 2;
+    default:
+        return session_report(c, t);
+    }
+}
+
+/* Runs one decoded, authenticated message. -1 only on storage failure. */
+static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
+                    Fsd__Envelope *req, size_t frame_len, int64_t now)
+{
+    Fsd__Envelope reply = FSD__ENVELOPE__INIT;
+    reply.version = FSD_PROTOCOL_VERSION;
+    reply.sent_at = now;
+    call c = { .srv = srv, .who = who, .req = req, .reply = &reply, .a = srv->arena };
+    const right *r = s_right(req->body_case);
+    if (!r) {
+        srv->counters[C_UNKNOWN]++;
+        call_error(&c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "body",
+                   "this message kind is not a request the server answers");
+        return s_finish(&c, rid, rid_len, false);
+    }
+    if (!(r->roles & (1u << who->role))) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(&fsd__envelope__descriptor, (unsigned)req->body_case);
+        call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
+                   "%s (role %s) may not send %s", who->name, role_name(who->role), f ? f->name : "this");
+        return s_finish(&c, rid, rid_len, false);
+    }
+    if (who->role != ROLE_ADMIN_ && frame_len > FSD_SMALL_MSG_MAX) {
+        srv->counters[C_TOO_LARGE]++;
+        call_error(&c, FSD__ERROR_CODE__ERR_TOO_LARGE, "", "message of %zu bytes is over the %d-byte limit",
+                   frame_len, FSD_SMALL_MSG_MAX);
+        return s_finish(&c, rid, rid_len, false);
+    }
+    technician *t = NULL;
+    if (who->role == ROLE_AGENT_) {
+        t = world_tech(srv, who->technician_id);
+        if (!t) {
+            call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "", "key %s names no known technician", who->name);
+            return s_finish(&c, rid, rid_len, false);
+        }
+        session_seen(srv, t, rid, rid_len, now);
+    }
+    if (r->mutates) {
+        uint8_t *old;
+        size_t len;
+        int rc = store_dedup_get(srv->store, srv->arena, who->name, req->msg_id, &old, &len);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) {
+            srv->counters[C_DUPLICATE]++;
+            loop_queue(srv, NULL, 0, rid, rid_len, old, len);
+            return 0;
+        }
+    }
+    int rc = t ? s_agent(&c, t) : handle_request(&c);
+    if (rc < 0)
+        return -1;
+    if (rc == 2)
+        return 0; /* no answer for acks and positions */
+    int sent = s_finish(&c, rid, rid_len, r->mutates && rc == 0);
+    if (sent == 0 && req->body_case == FSD__ENVELOPE__BODY_HELLO)
+        session_resend(srv, t, t->out_sent);
+    return sent;
+}
+
+/* Receives one [routing id][payload] message; 0 none waiting, 1 handled, -1 storage failure. */
+static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
+{
+    zmq_msg_t rid, body;
+    zmq_msg_init(&rid);
+    if (zmq_msg_recv(&rid, srv->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&rid);
+        return 0;
+    }
+    zmq_msg_init(&body);
+    int ok = zmq_msg_more(&rid) && zmq_msg_recv(&body, srv->router, 0) >= 0;
+    while (ok && zmq_msg_more(&body)) { /* extra frames: drop them, reject the message */
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        zmq_msg_recv(&extra, srv->router, 0);
+        int more = zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+        ok = 0;
+        if (!more)
+            break;
+    }
+    srv->counters[C_RECEIVED]++;
+    size_t rid_len = zmq_msg_size(&rid) < sizeof pend->rid ? zmq_msg_size(&rid) : sizeof pend->rid;
+    memcpy(pend->rid, zmq_msg_data(&rid), rid_len);
+    pend->rid_len = rid_len;
+    pend->msg_id[0] = 0;
+    int rc = 1;
+    const char *user = ok ? zmq_msg_gets(&body, "User-Id") : NULL;
+    const principal *who = user ? strmap_get(srv->principals, user) : NULL;
+    Fsd__ErrorCode code;
+    const char *why;
+    Fsd__Envelope *req = NULL;
+    if (!ok) {
+        srv->counters[C_MALFORMED]++;
+        s_reject_frame(srv, pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
+                       "a message is exactly one frame holding an Envelope");
+    } else if (!who) {
+        srv->counters[C_FORBIDDEN]++;
+        s_reject_frame(srv, pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
+                       "this key is no longer known to the server");
+    } else if (!(req = wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), FSD_MAX_MSG, &code, &why))) {
+        srv->counters[code == FSD__ERROR_CODE__ERR_BAD_VERSION ? C_BAD_VERSION
+                      : code == FSD__ERROR_CODE__ERR_TOO_LARGE ? C_TOO_LARGE : C_MALFORMED]++;
+        log_warn("rejected", "from=%s code=%d why=%s", who->name, code, log_quote(0, why));
+        s_reject_frame(srv, pend->rid, rid_len, code, why);
+    } else {
+        snprintf(pend->msg_id, sizeof pend->msg_id, "%s", req->msg_id);
+        rc = s_handle(srv, who, pend->rid, rid_len, req, zmq_msg_size(&body), now) < 0 ? -1 : 1;
+        fsd__envelope__free_unpacked(req, NULL);
+    }
+    zmq_msg_close(&body);
+    zmq_msg_close(&rid);
+    return rc;
+}
+
+/* Sends what the committed batch produced. A message an agent cannot take
+   now stays in the outbox and goes out on its next Hello. */
+static void s_flush(server *srv)
+{
+    for (size_t i = 0; i < srv->n_out; i++) {
+        outgoing *o = &srv->out[i];
+        if (o->tech && o->rid_len != o->tech->rid_len)
+            continue; /* the agent reconnected since: its Hello re-sends */
+        if (zmq_send(srv->router, o->rid, o->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+            || zmq_send(srv->router, o->data, o->len, ZMQ_DONTWAIT) < 0) {
+            srv->counters[C_SEND_FAILED]++;
+            if (o->tech && o->tech->out_sent >= o->seq)
+                o->tech->out_sent = o->seq - 1;
+        }
+    }
+    srv->n_out = 0;
+}
+
+/* After a failed commit: nothing of the batch happened. Tell each sender. */
+static void s_abandon(server *srv, pending_reply *pend, size_t n)
+{
+    srv->counters[C_COMMIT_FAILED]++;
+    log_error("commit_failed", "error=%s messages=%zu", log_quote(0, store_errmsg(srv->store)), n);
+    store_rollback(srv->store);
+    srv->n_out = 0;
+    arena_reset(srv->arena);
+    for (size_t i = 0; i < n; i++) {
+        Fsd__Envelope reply;
+        char id[33];
+        wire_envelope_init(&reply, id);
+        reply.reply_to = pend[i].msg_id;
+        Fsd__Error e = FSD__ERROR__INIT;
+        e.code = FSD__ERROR_CODE__ERR_UNAVAILABLE;
+        e.message = "the server could not store this change (storage failure); nothing was "
+                    "changed: retry later";
+        reply.body_case = FSD__ENVELOPE__BODY_ERROR;
+        reply.error = &e;
+        wire_send(srv->router, pend[i].rid, pend[i].rid_len, &reply);
+    }
+    if (world_load_jobs(srv) < 0)
+        log_error("reload_failed", "error=%s", log_quote(0, store_errmsg(srv->store)));
+}
+
+/* One batch: messages, timers, the queue; one commit; then the sends. */
+static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
+{
+    int64_t now = wire_now_ms();
+    if (store_begin(srv->store) < 0) {
+        log_error("begin_failed", "error=%s", log_quote(0, store_errmsg(srv->store)));
+        return;
+    }
+    size_t n = 0;
+    int rc = 0;
+    while (n < (size_t)srv->cfg.batch_max) {
+        rc = s_receive_one(srv, &pend[n], now);
+        if (rc < 0)
+            n++; /* the failed message is answered too */
+        if (rc <= 0)
+            break;
+        n++;
+    }
+    if (rc == 0 && now - *last_timers >= TICK_MS) {
+        *last_timers = now;
+        rc = dispatch_timers(srv, now);
+    }
+    if (rc == 0)
+        rc = dispatch_waiting(srv, now);
+    if (rc < 0 || store_commit(srv->store) < 0) {
+        s_abandon(srv, pend, n);
+        return;
+    }
+    srv->counters[C_BATCHES] += n > 0;
+    s_flush(srv);
+    arena_reset(srv->arena);
+    if (srv->reload_reference) {
+        srv->reload_reference = false;
+        char err[256];
+        if (world_load_reference(srv, err, sizeof err) < 0)
+            log_error("reload_failed", "error=%s", log_quote(0, err));
+        srv->queue_dirty = true;
+    }
+}
+
+/* Creates and binds the ZAP handler and the CURVE ROUTER. */
+static int s_sockets(server *srv)
+{
+    srv->zap = zmq_socket(srv->ctx, ZMQ_REP);
+    int zero = 0, one = 1, backlog = 4096, hwm = 100000;
+    zmq_setsockopt(srv->zap, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_bind(srv->zap, ZAP_ENDPOINT) < 0)
+        return -1;
+    srv->router = zmq_socket(srv->ctx, ZMQ_ROUTER);
+    int64_t max = FSD_MAX_MSG;
+    zmq_setsockopt(srv->router, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(srv->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(srv->router, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    zmq_setsockopt(srv->router, ZMQ_BACKLOG, &backlog, sizeof backlog);
+    zmq_setsockopt(srv->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(srv->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(srv->router, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(srv->router, ZMQ_CURVE_SECRETKEY, srv->keys.sec, 40);
+    zmq_setsockopt(srv->router, ZMQ_ZAP_DOMAIN, "fsd", 3);
+    return zmq_bind(srv->router, srv->cfg.listen);
+}
+
+int loop_run(server *srv)
+{
+    if (s_sockets(srv) < 0) {
+        log_error("bind_failed", "endpoint=%s error=%s", srv->cfg.listen, log_quote(0, zmq_strerror(errno)));
+        return -1;
+    }
+    log_info("listening", "endpoint=%s technicians=%zu open_jobs=%zu", srv->cfg.listen, srv->n_techs,
+             strmap_size(srv->jobs));
+    pending_reply *pend = calloc((size_t)srv->cfg.batch_max + 1, sizeof *pend);
+    int64_t last_timers = 0;
+    while (!srv->stop) {
+        zmq_pollitem_t items[] = { { srv->router, 0, ZMQ_POLLIN, 0 }, { srv->zap, 0, ZMQ_POLLIN, 0 } };
+        if (zmq_poll(items, 2, TICK_MS) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        while (items[1].revents & ZMQ_POLLIN) {
+            s_zap_answer(srv);
+            zmq_pollitem_t z = { srv->zap, 0, ZMQ_POLLIN, 0 };
+            if (zmq_poll(&z, 1, 0) <= 0)
+                break;
+        }
+        s_batch(srv, pend, &last_timers);
+    }
+    free(pend);
+    free(srv->out);
+    srv->out = NULL;
+    zmq_close(srv->router);
+    zmq_close(srv->zap);
+    return 0;
+}

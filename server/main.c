@@ -1,0 +1,214 @@
+/*  main.c — fsd-server: options, first-start keys, and the loop.
+
+    First start in an empty data directory creates the database, the
+    server's CURVE key pair and an admin key pair (keys/admin.key, mode
+    0600) registered as the first principal, so `fsdctl` works at once. */
+#include "server.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+#include "fsd/log.h"
+#include "fsd/wire.h"
+
+#define FSD_VERSION "0.1.0"
+
+static server *s_running;
+
+static void s_on_signal(int sig)
+{
+    if (s_running)
+        s_running->stop = 1;
+}
+
+static void s_usage(FILE *out)
+{
+    fputs("usage: fsd-server [options]\n"
+          "\n"
+          "The fsd dispatcher: takes repair requests, matches them to technicians\n"
+          "and tracks every job to closed. Stores everything in DATA/fsd.db.\n"
+          "\n"
+          "  -d, --data DIR          data directory (default ./fsd-data; env FSD_HOME)\n"
+          "  -l, --listen EP         ZeroMQ endpoint (default tcp://127.0.0.1:7700)\n"
+          "      --heartbeat-ms N    agent heartbeat interval (default 5000)\n"
+          "      --offline-after N   missed beats before offline (default 3)\n"
+          "      --offer-ttl-ms N    how long an offer stands (default 60000)\n"
+          "      --close-after-ms N  completed jobs close unrated after (default 86400000)\n"
+          "      --speed-kmh N       travel speed for estimates (default 30)\n"
+          "      --log-level L       debug, info, warn or error (default info)\n"
+          "  -h, --help              this text\n"
+          "  -V, --version           the version\n",
+          out);
+}
+
+/* Reads a non-negative integer option or exits with a usage error. */
+static int s_int(const char *name, const char *value, int min)
+{
+    char *end;
+    long v = strtol(value, &end, 10);
+    if (*end || v < min || v > 1000000000) {
+        fprintf(stderr, "fsd-server: --%s needs a whole number >= %d, not '%s'\n", name, min, value);
+        exit(2);
+    }
+    return (int)v;
+}
+
+static void s_defaults(server_config *cfg)
+{
+    const char *home = getenv("FSD_HOME");
+    cfg->data_dir = home && *home ? home : "./fsd-data";
+    cfg->listen = "tcp://127.0.0.1:7700";
+    cfg->heartbeat_ms = 5000;
+    cfg->offline_after = 3;
+    cfg->offer_ttl_ms = 60000;
+    cfg->close_after_ms = 86400000;
+    cfg->assign_sla_min[PRIO_NORMAL] = 60;
+    cfg->assign_sla_min[PRIO_HIGH] = 15;
+    cfg->arrive_sla_min[PRIO_NORMAL] = 24 * 60;
+    cfg->arrive_sla_min[PRIO_HIGH] = 4 * 60;
+    cfg->batch_max = 512;
+    cfg->neighbour_km = 0.3;
+    match_config_default(&cfg->match);
+}
+
+static void s_options(server_config *cfg, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "data", required_argument, 0, 'd' },       { "listen", required_argument, 0, 'l' },
+        { "heartbeat-ms", required_argument, 0, 1 }, { "offline-after", required_argument, 0, 2 },
+        { "offer-ttl-ms", required_argument, 0, 3 }, { "close-after-ms", required_argument, 0, 4 },
+        { "speed-kmh", required_argument, 0, 5 },    { "log-level", required_argument, 0, 6 },
+        { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
+        { 0, 0, 0, 0 },
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "d:l:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': cfg->data_dir = optarg; break;
+        case 'l': cfg->listen = optarg; break;
+        case 1: cfg->heartbeat_ms = s_int("heartbeat-ms", optarg, 50); break;
+        case 2: cfg->offline_after = s_int("offline-after", optarg, 1); break;
+        case 3: cfg->offer_ttl_ms = s_int("offer-ttl-ms", optarg, 100); break;
+        case 4: cfg->close_after_ms = s_int("close-after-ms", optarg, 1); break;
+        case 5: cfg->match.speed_kmh = s_int("speed-kmh", optarg, 1); break;
+        case 6: {
+            int level = log_level_parse(optarg);
+            if (level < 0) {
+                fprintf(stderr, "fsd-server: --log-level is debug, info, warn or error\n");
+                exit(2);
+            }
+            log_set_level((log_level)level);
+            break;
+        }
+        case 'h': s_usage(stdout); exit(0);
+        case 'V': printf("fsd-server %s (protocol %d)\n", FSD_VERSION, FSD_PROTOCOL_VERSION); exit(0);
+        default: s_usage(stderr); exit(2);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "fsd-server: unexpected argument '%s'; see fsd-server --help\n", argv[optind]);
+        exit(2);
+    }
+}
+
+/* Loads DIR/keys/NAME.key, or creates it (and NAME.pub) when absent. */
+static int s_key(const char *dir, const char *name, const char *role_text, fsd_keypair *kp, bool *created)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/keys/%s.key", dir, name);
+    *created = false;
+    if (access(path, F_OK) == 0) {
+        if (keys_load(path, kp, true, err, sizeof err) == 0)
+            return 0;
+        log_error("key", "error=%s", log_quote(0, err));
+        return -1;
+    }
+    if (keys_generate(kp) < 0)
+        return -1;
+    snprintf(kp->role, sizeof kp->role, "%s", role_text);
+    snprintf(kp->name, sizeof kp->name, "%s", name);
+    if (keys_save(path, kp, err, sizeof err) < 0) {
+        log_error("key", "error=%s", log_quote(0, err));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/keys/%s.pub", dir, name);
+    if (keys_save_public(path, kp, err, sizeof err) < 0) {
+        log_error("key", "error=%s", log_quote(0, err));
+        return -1;
+    }
+    *created = true;
+    log_info("key_created", "file=%s/keys/%s.key role=%s", dir, name, role_text);
+    return 0;
+}
+
+/* Data directory, database, keys and the world, ready to serve. */
+static int s_start(server *srv)
+{
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/keys", srv->cfg.data_dir);
+    if ((mkdir(srv->cfg.data_dir, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
+        log_error("start", "error=%s", log_quote(0, "cannot create the data directory"));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/fsd.db", srv->cfg.data_dir);
+    int64_t t0 = wire_now_ms();
+    if (!(srv->store = store_open(path, err, sizeof err))) {
+        log_error("start", "error=%s", log_quote(0, err));
+        return -1;
+    }
+    bool created;
+    fsd_keypair admin;
+    if (s_key(srv->cfg.data_dir, "server", "server", &srv->keys, &created) < 0
+        || s_key(srv->cfg.data_dir, "admin", "admin", &admin, &created) < 0)
+        return -1;
+    if (created) {
+        bool replaced;
+        if (store_begin(srv->store) < 0
+            || store_put_principal(srv->store, admin.pub, "admin", ROLE_ADMIN_, "", &replaced) < 0
+            || store_commit(srv->store) < 0) {
+            log_error("start", "error=%s", log_quote(0, store_errmsg(srv->store)));
+            return -1;
+        }
+    }
+    if (world_load_reference(srv, err, sizeof err) < 0 || world_load_jobs(srv) < 0) {
+        log_error("start", "error=%s", log_quote(0, err));
+        return -1;
+    }
+    log_info("started", "data=%s open_jobs=%zu load_ms=%lld", srv->cfg.data_dir,
+             strmap_size(srv->jobs), (long long)(wire_now_ms() - t0));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    server srv;
+    memset(&srv, 0, sizeof srv);
+    s_defaults(&srv.cfg);
+    s_options(&srv.cfg, argc, argv);
+    srv.started_at = wire_now_ms();
+    srv.arena = arena_new();
+    srv.ctx = zmq_ctx_new();
+    s_running = &srv;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = 1;
+    if (s_start(&srv) == 0 && loop_run(&srv) == 0)
+        rc = 0;
+    log_info("stopped", "rc=%d", rc);
+    world_free(&srv);
+    store_close(&srv.store);
+    arena_destroy(&srv.arena);
+    zmq_ctx_term(srv.ctx);
+    return rc;
+}

@@ -1,0 +1,205 @@
+/*  server.h — what the modules of fsd-server share: the world the one
+    loop owns, and the functions each module offers the others.
+
+    One thread owns everything (Redis-style): the loop drains the ROUTER,
+    runs each message through decode → authorize → handle inside one
+    SQLite transaction per batch, commits once, then sends the replies and
+    the offers the batch produced. Memory is changed as handlers go; if the
+    commit fails, the open jobs and sessions are reloaded from the database,
+    so memory never holds what the disk does not. Reference data (loads)
+    is read back from the database after the commit that stored it. */
+#ifndef FSD_SERVER_H
+#define FSD_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "fsd.pb-c.h"
+#include "fsd/arena.h"
+#include "fsd/domain.h"
+#include "fsd/geo.h"
+#include "fsd/keys.h"
+#include "fsd/match.h"
+#include "fsd/strmap.h"
+#include "fsd/tzone.h"
+#include "store.h"
+
+/* ------------------------------------------------------------ config */
+typedef struct {
+    const char *data_dir;          /* fsd.db and keys/ live here */
+    const char *listen;            /* tcp://127.0.0.1:7700 */
+    int heartbeat_ms;              /* agents beat this often */
+    int offline_after;             /* missed beats before "offline" */
+    int offer_ttl_ms;              /* how long an offer stands */
+    int assign_sla_min[3];         /* by priority: minutes to assign */
+    int arrive_sla_min[3];         /* by priority: minutes to arrive */
+    int close_after_ms;            /* completed → closed without rating */
+    int batch_max;                 /* messages per transaction */
+    double neighbour_km;           /* boundaries this close make neighbours */
+    match_config match;
+} server_config;
+
+/* ------------------------------------------------------------- world */
+typedef struct {
+    Fsd__TerritoryRow *row;        /* id, name, tz, rings (owned) */
+    geo_ring *rings;
+    geo_point **ring_pts;
+    geo_poly poly;
+    int *neighbours;               /* indexes into territories */
+    size_t n_neighbours;
+} territory;
+
+typedef struct {
+    Fsd__ProviderRow *row;         /* id, name, brands, territories (owned) */
+} provider;
+
+typedef struct technician {
+    Fsd__TechnicianRow *row;       /* reference data (owned) */
+    int index;
+    provider *provider;
+    int *territories;              /* indexes; [0] is home */
+    size_t n_territories;
+    uint32_t skills;               /* bit i: category_list()[i] */
+    shift shift;
+    /* runtime, kept across reloads */
+    geo_point pos;
+    int64_t pos_at;
+    bool online;
+    int64_t last_seen;
+    uint8_t rid[256];              /* latest ROUTER routing id from its key */
+    size_t rid_len;
+    /* session (mirrors the sessions table) */
+    uint64_t out_seq;              /* last sequence number given */
+    uint64_t out_sent;             /* last sent on this connection */
+    uint64_t out_acked;            /* acknowledged by the agent */
+    uint64_t in_seq;               /* last report applied */
+    /* load, derived from open jobs */
+    uint32_t load;
+    uint32_t recent;
+} technician;
+
+typedef struct {
+    char pub[41];
+    char *name;
+    role role;
+    char *technician_id;
+} principal;
+
+typedef struct job {
+    char id[24];
+    job_state state;
+    int territory;
+    geo_point at;
+    int category;
+    char *brand;
+    warranty_status warranty;
+    priority prio;
+    int64_t created_at, assign_by, arrive_by, offer_expires_at;
+    int64_t close_at;              /* completed: closes unrated at this time */
+    technician *tech;              /* offered to / held by */
+    int *declined;                 /* technician indexes */
+    size_t n_declined;
+    bool spill;                    /* already widened to neighbours */
+} job;
+
+typedef struct {
+    uint8_t *rid;
+    size_t rid_len;
+    uint8_t *data;
+    size_t len;
+    technician *tech;              /* for sequenced messages: may be re-routed */
+    uint64_t seq;
+} outgoing;
+
+enum {
+    C_RECEIVED, C_MALFORMED, C_TOO_LARGE, C_BAD_VERSION, C_UNKNOWN, C_FORBIDDEN,
+    C_INVALID, C_DUPLICATE, C_ZAP_REFUSED, C_BATCHES, C_COMMIT_FAILED, C_REQUESTS,
+    C_REFUSED, C_OFFERS, C_ACCEPTS, C_DECLINES, C_EXPIRIES, C_ESCALATIONS,
+    C_REASSIGNS, C_OFFLINE, C_SEND_FAILED, C_COUNT_
+};
+
+typedef struct server {
+    server_config cfg;
+    store *store;
+    void *ctx, *router, *zap;
+    fsd_keypair keys;
+    int64_t started_at;
+    volatile int stop;
+
+    territory *territories;
+    size_t n_territories;
+    provider *providers;
+    size_t n_providers;
+    technician *techs;
+    size_t n_techs;
+    strmap *territory_by_id, *provider_by_id, *tech_by_id;
+    strmap *principals;            /* by public key */
+    strmap *jobs;                  /* open jobs by id */
+    geo_grid *grid;                /* technicians by position */
+    long job_number;
+
+    arena *arena;                  /* this batch's replies */
+    outgoing *out;
+    size_t n_out, cap_out;
+    bool reload_reference;         /* a load committed: re-read reference data */
+    bool queue_dirty;              /* something may let a waiting job match */
+    uint64_t counters[C_COUNT_];
+} server;
+
+/* A request as the handlers see it. */
+typedef struct {
+    server *srv;
+    const principal *who;
+    const Fsd__Envelope *req;
+    Fsd__Envelope *reply;          /* body set by the handler */
+    arena *a;
+} call;
+
+/* world.c */
+int world_load_reference(server *srv, char *err, size_t errlen);
+int world_load_jobs(server *srv);
+void world_free(server *srv);
+territory *world_territory(server *srv, const char *id);
+int world_territory_at(server *srv, geo_point p);
+technician *world_tech(server *srv, const char *id);
+int world_category(const char *name);
+bool world_tech_covers(const technician *t, int territory);
+bool world_provider_authorised(const provider *p, const char *brand);
+bool world_tech_in_shift(server *srv, const technician *t, int territory, int64_t now);
+job *world_job(server *srv, const char *id);
+void world_job_free(job *j);
+void world_recount_load(server *srv);
+const char *world_actor_name(const principal *who);
+
+/* jobs.c — every state change goes through job_move */
+int job_move(server *srv, job *j, job_state to, const principal *who, technician *tech,
+             const char *reason, const char **why);
+void job_forget_if_done(server *srv, job *j);
+
+/* dispatch.c — matching, offers, timers */
+int dispatch_job(server *srv, job *j, int64_t now);
+int dispatch_waiting(server *srv, int64_t now);
+int dispatch_timers(server *srv, int64_t now);
+bool dispatch_needs_authorisation(const job *j);
+/* Queues a durable Revoked (reason: FSD__REVOKE_REASON__*) for t. */
+int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note);
+
+/* session.c — agent messages and the durable outbox */
+int session_push(server *srv, technician *t, Fsd__Envelope *env);
+int session_hello(call *c, technician *t);
+int session_ack(server *srv, technician *t, uint64_t upto);
+void session_resend(server *srv, technician *t, uint64_t after);
+void session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now);
+int session_report(call *c, technician *t);
+void session_position(server *srv, technician *t, const Fsd__Position *p);
+
+/* handlers.c — intake, dispatch and admin requests */
+int handle_request(call *c);
+
+/* loop.c */
+void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
+                const uint8_t *data, size_t len);
+int loop_run(server *srv);
+void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

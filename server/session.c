@@ -1,0 +1,262 @@
+/*  session.c — one technician's session: sequencing both ways.
+
+    Server → agent: every Offer, Assigned and Revoked gets the next sequence
+    number for that technician and is written to the outbox table in the
+    batch's transaction; it is sent after the commit when the agent is
+    reachable and the window allows (at most SEND_WINDOW unacknowledged),
+    and removed when the agent acknowledges it (Ack, Heartbeat or Hello).
+    On Hello everything after the agent's last applied sequence is re-sent.
+
+    Agent → server: reports (OfferReply, JobUpdate) carry the agent's own
+    sequence. Only the next one in order is applied; an older one is a
+    duplicate (answered from the dedup table by the loop); a newer one means
+    one was lost, and the answer Ack{upto = last applied} tells the agent
+    where to resume. The applied sequence is stored in the same transaction
+    as the report's effect. */
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fsd/log.h"
+#include "fsd/wire.h"
+
+#define SEND_WINDOW 64
+
+int session_push(server *srv, technician *t, Fsd__Envelope *env)
+{
+    env->seq = ++t->out_seq;
+    size_t len;
+    uint8_t *buf = wire_encode(env, &len);
+    if (!buf)
+        return -1;
+    int rc = 0;
+    if (store_outbox_put(srv->store, t->row->id, env->seq, buf, len) < 0
+        || store_session_put(srv->store, t->row->id, t->out_seq, t->in_seq) < 0)
+        rc = -1;
+    else if (t->online && t->rid_len && env->seq == t->out_sent + 1
+             && env->seq <= t->out_acked + SEND_WINDOW) {
+        loop_queue(srv, t, env->seq, t->rid, t->rid_len, buf, len);
+        t->out_sent = env->seq;
+    }
+    free(buf);
+    return rc;
+}
+
+typedef struct {
+    server *srv;
+    technician *t;
+} resend_ctx;
+
+/* Queues one stored message (store_outbox_each callback). */
+static void s_queue_stored(void *arg, uint64_t seq, const uint8_t *env, size_t len)
+{
+    resend_ctx *rc = arg;
+    loop_queue(rc->srv, rc->t, seq, rc->t->rid, rc->t->rid_len, env, len);
+    rc->t->out_sent = seq;
+}
+
+void session_resend(server *srv, technician *t, uint64_t after)
+{
+    if (!t->online || !t->rid_len)
+        return;
+    uint64_t limit = t->out_acked + SEND_WINDOW;
+    if (after >= limit)
+        return;
+    resend_ctx ctx = { srv, t };
+    t->out_sent = after;
+    store_outbox_each(srv->store, t->row->id, after, (unsigned)(limit - after), s_queue_stored, &ctx);
+}
+
+int session_ack(server *srv, technician *t, uint64_t upto)
+{
+    if (upto > t->out_seq)
+        upto = t->out_seq; /* an agent cannot have applied what was never sent */
+    if (upto <= t->out_acked)
+        return 0;
+    t->out_acked = upto;
+    if (t->out_sent < upto)
+        t->out_sent = upto;
+    if (store_outbox_ack(srv->store, t->row->id, upto) < 0)
+        return -1;
+    if (t->out_sent < t->out_seq)
+        session_resend(srv, t, t->out_sent);
+    return 0;
+}
+
+void session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now)
+{
+    if (rid_len > sizeof t->rid)
+        return;
+    bool moved = rid_len != t->rid_len || memcmp(rid, t->rid, rid_len) != 0;
+    if (moved) {
+        memcpy(t->rid, rid, rid_len);
+        t->rid_len = rid_len;
+        t->out_sent = t->out_acked; /* a new connection has seen nothing yet */
+    }
+    t->last_seen = now;
+    if (!t->online) {
+        t->online = true;
+        srv->queue_dirty = true;
+        log_info("online", "tech=%s", t->row->id);
+    }
+}
+
+int session_hello(call *c, technician *t)
+{
+    const Fsd__Hello *h = c->req->hello;
+    /* acknowledge first, then (after the reply) re-send the rest */
+    t->out_sent = t->out_acked;
+    if (session_ack(c->srv, t, h->last_seq_applied) < 0)
+        return -1;
+    t->out_sent = h->last_seq_applied < t->out_seq ? h->last_seq_applied : t->out_seq;
+    if (t->out_acked > t->out_sent)
+        t->out_sent = t->out_acked;
+    Fsd__Welcome *w = arena_alloc(c->a, sizeof *w);
+    fsd__welcome__init(w);
+    w->server_time = wire_now_ms();
+    w->heartbeat_ms = (uint32_t)c->srv->cfg.heartbeat_ms;
+    w->last_report_seq = t->in_seq;
+    w->resending = (uint32_t)(t->out_seq - t->out_sent);
+    w->technician_id = t->row->id;
+    w->name = t->row->name;
+    c->reply->body_case = FSD__ENVELOPE__BODY_WELCOME;
+    c->reply->welcome = w;
+    log_info("hello", "tech=%s last_applied=%llu resending=%u", t->row->id,
+             (unsigned long long)h->last_seq_applied, w->resending);
+    return 0;
+}
+
+void session_position(server *srv, technician *t, const Fsd__Position *p)
+{
+    geo_point at = { p->lat, p->lon };
+    if (!geo_valid(at) || (p->lat == 0 && p->lon == 0))
+        return;
+    t->pos = at;
+    t->pos_at = p->at ? p->at : wire_now_ms();
+    geo_grid_put(srv->grid, t->index, at);
+}
+
+/* Answers the report with the job's current view. */
+static int s_reply_view(call *c, const char *job_id)
+{
+    Fsd__JobView *v;
+    int rc = store_job_view(c->srv->store, c->a, job_id, false, &v);
+    if (rc < 0)
+        return -1;
+    c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
+    c->reply->job_view = v;
+    return 0;
+}
+
+/* The job a report names, or an error reply: unknown, or not this technician's. */
+static job *s_own_job(call *c, technician *t, const char *job_id, bool offer)
+{
+    job *j = world_job(c->srv, job_id);
+    if (!j) {
+        Fsd__JobView *v;
+        int rc = store_job_view(c->srv->store, c->a, job_id, false, &v);
+        if (rc > 0)
+            call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id", "job %s is already %s",
+                       job_id, job_state_name((job_state)v->state));
+        else
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", job_id);
+        return NULL;
+    }
+    if (j->tech != t) {
+        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id",
+                   "job %s is no longer %s you (it is %s)", job_id,
+                   offer ? "offered to" : "assigned to", job_state_name(j->state));
+        return NULL;
+    }
+    return j;
+}
+
+/* Accept or decline of an offer. */
+static int s_offer_reply(call *c, technician *t)
+{
+    const Fsd__OfferReply *r = c->req->offer_reply;
+    job *j = s_own_job(c, t, r->job_id, true);
+    if (!j)
+        return 0;
+    if (j->state != JS_OFFERED) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id",
+                   "job %s is %s, not an open offer", j->id, job_state_name(j->state));
+        return 0;
+    }
+    const char *why;
+    if (r->accept) {
+        int rc = job_move(c->srv, j, JS_ASSIGNED, c->who, t, r->note[0] ? r->note : "accepted", &why);
+        if (rc < 0)
+            return -1;
+        c->srv->counters[C_ACCEPTS]++;
+        return s_reply_view(c, j->id);
+    }
+    if ((int)r->reason <= 0 || (int)r->reason >= (int)DR_COUNT_) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "reason",
+                   "a decline needs a reason: too_far, no_parts, not_my_skill, off_shift or other");
+        return 0;
+    }
+    char reason[160];
+    snprintf(reason, sizeof reason, "declined: %s%s%s", decline_reason_name((decline_reason)r->reason),
+             r->note[0] ? ": " : "", r->note);
+    if (store_decline_put(c->srv->store, j->id, t->row->id, r->reason, false, wire_now_ms()) < 0)
+        return -1;
+    int rc = job_move(c->srv, j, JS_NEW, c->who, NULL, reason, &why);
+    if (rc < 0)
+        return -1;
+    j->declined = realloc(j->declined, (j->n_declined + 1) * sizeof(int));
+    j->declined[j->n_declined++] = t->index;
+    c->srv->counters[C_DECLINES]++;
+    return s_reply_view(c, j->id);
+}
+
+/* en_route / on_site / on_hold / completed from the technician. */
+static int s_job_update(call *c, technician *t)
+{
+    const Fsd__JobUpdate *u = c->req->job_update;
+    job_state to = (job_state)u->state;
+    if (to != JS_EN_ROUTE && to != JS_ON_SITE && to != JS_ON_HOLD && to != JS_COMPLETED) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "state",
+                   "a technician reports en_route, on_site, on_hold or completed");
+        return 0;
+    }
+    job *j = s_own_job(c, t, u->job_id, false);
+    if (!j)
+        return 0;
+    const char *why;
+    int rc = job_move(c->srv, j, to, c->who, NULL, u->note, &why);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "state", "%s", why);
+        return 0;
+    }
+    return s_reply_view(c, j->id);
+}
+
+int session_report(call *c, technician *t)
+{
+    uint64_t seq = c->req->seq;
+    if (seq == 0 || seq > t->in_seq + 1) {
+        /* out of order: say where we are so the agent resends from there */
+        Fsd__Ack *ack = arena_alloc(c->a, sizeof *ack);
+        fsd__ack__init(ack);
+        ack->upto = t->in_seq;
+        c->reply->body_case = FSD__ENVELOPE__BODY_ACK;
+        c->reply->ack = ack;
+        return 1; /* not applied: nothing to remember */
+    }
+    if (seq <= t->in_seq) {
+        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "seq",
+                   "report %llu was already applied (last applied is %llu)",
+                   (unsigned long long)seq, (unsigned long long)t->in_seq);
+        return 1;
+    }
+    t->in_seq = seq;
+    if (store_session_put(c->srv->store, t->row->id, t->out_seq, t->in_seq) < 0)
+        return -1;
+    if (c->req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY)
+        return s_offer_reply(c, t);
+    return s_job_update(c, t);
+}

@@ -1,0 +1,416 @@
+/*  world.c — the in-memory view the loop serves from.
+
+    Built from the database at start, after a load commits (reference data)
+    and after a failed commit (open jobs and sessions). It holds what
+    matching needs to be fast: territories with their polygons and
+    neighbours, technicians with their coverage, skills, shift and live
+    status, and the open jobs. Closed and cancelled jobs live only on disk. */
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "fsd/log.h"
+
+/* Frees one territory's derived geometry and its row. */
+static void s_territory_free(territory *t)
+{
+    for (size_t i = 0; i < t->poly.n; i++)
+        free(t->ring_pts[i]);
+    free(t->ring_pts);
+    free(t->rings);
+    free(t->neighbours);
+    if (t->row)
+        fsd__territory_row__free_unpacked(t->row, NULL);
+}
+
+/* Frees the reference part of the world (territories, providers, technicians). */
+static void s_reference_free(server *srv)
+{
+    for (size_t i = 0; i < srv->n_territories; i++)
+        s_territory_free(&srv->territories[i]);
+    free(srv->territories);
+    for (size_t i = 0; i < srv->n_providers; i++)
+        fsd__provider_row__free_unpacked(srv->providers[i].row, NULL);
+    free(srv->providers);
+    for (size_t i = 0; i < srv->n_techs; i++) {
+        fsd__technician_row__free_unpacked(srv->techs[i].row, NULL);
+        free(srv->techs[i].territories);
+    }
+    free(srv->techs);
+    srv->territories = NULL;
+    srv->providers = NULL;
+    srv->techs = NULL;
+    srv->n_territories = srv->n_providers = srv->n_techs = 0;
+    strmap_destroy(&srv->territory_by_id);
+    strmap_destroy(&srv->provider_by_id);
+    strmap_destroy(&srv->tech_by_id);
+    geo_grid_destroy(&srv->grid);
+}
+
+/* Frees a principal entry (strmap_each callback). */
+static void s_principal_free(const char *key, void *value, void *arg)
+{
+    principal *p = value;
+    free(p->name);
+    free(p->technician_id);
+    free(p);
+}
+
+/* Frees an open job (strmap_each callback). */
+static void s_job_free_cb(const char *key, void *value, void *arg)
+{
+    world_job_free(value);
+}
+
+void world_job_free(job *j)
+{
+    if (!j)
+        return;
+    free(j->brand);
+    free(j->declined);
+    free(j);
+}
+
+void world_free(server *srv)
+{
+    s_reference_free(srv);
+    if (srv->principals) {
+        strmap_each(srv->principals, s_principal_free, NULL);
+        strmap_destroy(&srv->principals);
+    }
+    if (srv->jobs) {
+        strmap_each(srv->jobs, s_job_free_cb, NULL);
+        strmap_destroy(&srv->jobs);
+    }
+}
+
+/* Appends a row to a growing array (the store callbacks). */
+typedef struct {
+    void **rows;
+    size_t n, cap;
+} row_list;
+
+static void s_collect(void *arg, void *row)
+{
+    row_list *l = arg;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->rows = realloc(l->rows, l->cap * sizeof *l->rows);
+    }
+    l->rows[l->n++] = row;
+}
+
+/* Builds the polygon of a territory from its row. */
+static void s_territory_geometry(territory *t)
+{
+    size_t n = t->row->n_rings;
+    t->rings = calloc(n ? n : 1, sizeof *t->rings);
+    t->ring_pts = calloc(n ? n : 1, sizeof *t->ring_pts);
+    for (size_t i = 0; i < n; i++) {
+        Fsd__Ring *r = t->row->rings[i];
+        t->ring_pts[i] = calloc(r->n_points ? r->n_points : 1, sizeof(geo_point));
+        for (size_t k = 0; k < r->n_points; k++)
+            t->ring_pts[i][k] = (geo_point){ r->points[k]->lat, r->points[k]->lon };
+        t->rings[i] = (geo_ring){ t->ring_pts[i], r->n_points };
+    }
+    t->poly.rings = t->rings;
+    t->poly.n = n;
+    geo_poly_bbox(&t->poly);
+}
+
+/* Territories whose boundaries come within neighbour_km are neighbours. */
+static void s_territory_neighbours(server *srv)
+{
+    for (size_t i = 0; i < srv->n_territories; i++) {
+        territory *a = &srv->territories[i];
+        a->neighbours = calloc(srv->n_territories ? srv->n_territories : 1, sizeof(int));
+        for (size_t k = 0; k < srv->n_territories; k++) {
+            if (k == i)
+                continue;
+            territory *b = &srv->territories[k];
+            /* bounding boxes far apart cannot be neighbours */
+            double pad = srv->cfg.neighbour_km / 100.0;
+            if (b->poly.min_lat > a->poly.max_lat + pad || b->poly.max_lat < a->poly.min_lat - pad
+                || b->poly.min_lon > a->poly.max_lon + pad || b->poly.max_lon < a->poly.min_lon - pad)
+                continue;
+            if (geo_poly_gap_km(&a->poly, &b->poly) <= srv->cfg.neighbour_km)
+                a->neighbours[a->n_neighbours++] = (int)k;
+        }
+    }
+}
+
+int world_category(const char *name)
+{
+    size_t n;
+    const char *const *list = category_list(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Resolves a technician's provider, territories, skills and shift. */
+static void s_tech_resolve(server *srv, technician *t)
+{
+    t->provider = strmap_get(srv->provider_by_id, t->row->provider_id);
+    t->territories = calloc(t->row->n_territories ? t->row->n_territories : 1, sizeof(int));
+    for (size_t i = 0; i < t->row->n_territories; i++) {
+        territory *terr = strmap_get(srv->territory_by_id, t->row->territories[i]);
+        if (terr)
+            t->territories[t->n_territories++] = (int)(terr - srv->territories);
+    }
+    for (size_t i = 0; i < t->row->n_skills; i++) {
+        int c = world_category(t->row->skills[i]);
+        if (c >= 0)
+            t->skills |= 1u << c;
+    }
+    const char *why;
+    if (shift_parse(t->row->shift, &t->shift, &why) < 0)
+        shift_parse("24h", &t->shift, &why);
+    t->pos = (geo_point){ t->row->lat, t->row->lon };
+}
+
+/* Carries live status of technicians from the old world to the new one. */
+static void s_tech_carry(technician *fresh, const technician *old)
+{
+    fresh->pos = old->pos;
+    fresh->pos_at = old->pos_at;
+    fresh->online = old->online;
+    fresh->last_seen = old->last_seen;
+    memcpy(fresh->rid, old->rid, old->rid_len);
+    fresh->rid_len = old->rid_len;
+    fresh->out_seq = old->out_seq;
+    fresh->out_sent = old->out_sent;
+    fresh->out_acked = old->out_acked;
+    fresh->in_seq = old->in_seq;
+    fresh->recent = old->recent;
+}
+
+/* Adds a principal row to the map (store callback). */
+static void s_principal_add(void *arg, const char *pub, const char *name, int r, const char *tech)
+{
+    server *srv = arg;
+    principal *p = calloc(1, sizeof *p);
+    snprintf(p->pub, sizeof p->pub, "%s", pub);
+    p->name = strdup(name);
+    p->role = (role)r;
+    p->technician_id = strdup(tech ? tech : "");
+    principal *old = strmap_get(srv->principals, pub);
+    if (old)
+        s_principal_free(pub, old, NULL);
+    strmap_put(srv->principals, pub, p);
+}
+
+int world_load_reference(server *srv, char *err, size_t errlen)
+{
+    /* keep the old technicians until their live status has been copied */
+    technician *old_techs = srv->techs;
+    size_t n_old = srv->n_techs;
+    strmap *old_by_id = srv->tech_by_id;
+    srv->techs = NULL;
+    srv->n_techs = 0;
+    srv->tech_by_id = NULL;
+    technician *keep_techs = old_techs;
+    s_reference_free(srv);
+
+    row_list terr = { 0 }, prov = { 0 }, tech = { 0 };
+    if (store_each_territory(srv->store, (void (*)(void *, Fsd__TerritoryRow *))s_collect, &terr) < 0
+        || store_each_provider(srv->store, (void (*)(void *, Fsd__ProviderRow *))s_collect, &prov) < 0
+        || store_each_technician(srv->store, (void (*)(void *, Fsd__TechnicianRow *))s_collect, &tech) < 0) {
+        snprintf(err, errlen, "cannot read reference data: %s", store_errmsg(srv->store));
+        return -1;
+    }
+    srv->territory_by_id = strmap_new();
+    srv->provider_by_id = strmap_new();
+    srv->tech_by_id = strmap_new();
+    srv->grid = geo_grid_new(2.0);
+
+    srv->n_territories = terr.n;
+    srv->territories = calloc(terr.n ? terr.n : 1, sizeof(territory));
+    for (size_t i = 0; i < terr.n; i++) {
+        srv->territories[i].row = terr.rows[i];
+        s_territory_geometry(&srv->territories[i]);
+        strmap_put(srv->territory_by_id, srv->territories[i].row->id, &srv->territories[i]);
+    }
+    s_territory_neighbours(srv);
+
+    srv->n_providers = prov.n;
+    srv->providers = calloc(prov.n ? prov.n : 1, sizeof(provider));
+    for (size_t i = 0; i < prov.n; i++) {
+        srv->providers[i].row = prov.rows[i];
+        strmap_put(srv->provider_by_id, srv->providers[i].row->id, &srv->providers[i]);
+    }
+
+    srv->n_techs = tech.n;
+    srv->techs = calloc(tech.n ? tech.n : 1, sizeof(technician));
+    for (size_t i = 0; i < tech.n; i++) {
+        technician *t = &srv->techs[i];
+        t->row = tech.rows[i];
+        t->index = (int)i;
+        s_tech_resolve(srv, t);
+        technician *old = old_by_id ? strmap_get(old_by_id, t->row->id) : NULL;
+        if (old)
+            s_tech_carry(t, old);
+        else
+            store_session_get(srv->store, t->row->id, &t->out_seq, &t->in_seq);
+        strmap_put(srv->tech_by_id, t->row->id, t);
+        geo_grid_put(srv->grid, (int)i, t->pos);
+    }
+    free(terr.rows);
+    free(prov.rows);
+    free(tech.rows);
+
+    for (size_t i = 0; i < n_old; i++) {
+        fsd__technician_row__free_unpacked(keep_techs[i].row, NULL);
+        free(keep_techs[i].territories);
+    }
+    free(keep_techs);
+    strmap_destroy(&old_by_id);
+
+    if (srv->principals) {
+        strmap_each(srv->principals, s_principal_free, NULL);
+        strmap_destroy(&srv->principals);
+    }
+    srv->principals = strmap_new();
+    if (store_each_principal(srv->store, s_principal_add, srv) < 0) {
+        snprintf(err, errlen, "cannot read principals: %s", store_errmsg(srv->store));
+        return -1;
+    }
+    /* jobs point at technicians: rebuild them against the new array */
+    if (srv->jobs && world_load_jobs(srv) < 0) {
+        snprintf(err, errlen, "cannot read jobs: %s", store_errmsg(srv->store));
+        return -1;
+    }
+    log_info("reference", "territories=%zu providers=%zu technicians=%zu principals=%zu",
+             srv->n_territories, srv->n_providers, srv->n_techs, strmap_size(srv->principals));
+    return 0;
+}
+
+/* Adds an open job read from the database (store callback). */
+static void s_job_add(void *arg, const store_job *sj)
+{
+    server *srv = arg;
+    job *j = calloc(1, sizeof *j);
+    snprintf(j->id, sizeof j->id, "%s", sj->id);
+    j->state = (job_state)sj->state;
+    territory *t = strmap_get(srv->territory_by_id, sj->territory);
+    j->territory = t ? (int)(t - srv->territories) : -1;
+    j->at = (geo_point){ sj->lat, sj->lon };
+    j->category = world_category(sj->category);
+    j->brand = strdup(sj->brand);
+    j->warranty = (warranty_status)sj->warranty;
+    j->prio = (priority)sj->priority;
+    j->created_at = sj->created_at;
+    j->assign_by = sj->assign_by;
+    j->arrive_by = sj->arrive_by;
+    j->offer_expires_at = sj->offer_expires_at;
+    j->tech = sj->technician_id[0] ? strmap_get(srv->tech_by_id, sj->technician_id) : NULL;
+    strmap_put(srv->jobs, j->id, j);
+}
+
+/* Records a past decline on an open job (store callback). */
+static void s_decline_add(void *arg, const char *job_id, const char *tech_id)
+{
+    server *srv = arg;
+    job *j = strmap_get(srv->jobs, job_id);
+    technician *t = strmap_get(srv->tech_by_id, tech_id);
+    if (!j || !t)
+        return;
+    j->declined = realloc(j->declined, (j->n_declined + 1) * sizeof(int));
+    j->declined[j->n_declined++] = t->index;
+}
+
+int world_load_jobs(server *srv)
+{
+    if (srv->jobs) {
+        strmap_each(srv->jobs, s_job_free_cb, NULL);
+        strmap_destroy(&srv->jobs);
+    }
+    srv->jobs = strmap_new();
+    if (store_each_open_job(srv->store, s_job_add, srv) < 0
+        || store_each_decline(srv->store, s_decline_add, srv) < 0
+        || store_last_job_number(srv->store, &srv->job_number) < 0)
+        return -1;
+    for (size_t i = 0; i < srv->n_techs; i++) {
+        technician *t = &srv->techs[i];
+        if (store_session_get(srv->store, t->row->id, &t->out_seq, &t->in_seq) < 0)
+            return -1;
+        if (t->out_sent > t->out_seq)
+            t->out_sent = t->out_seq;
+    }
+    world_recount_load(srv);
+    srv->queue_dirty = true;
+    return 0;
+}
+
+/* Adds one job's hold on its technician's capacity (strmap_each callback). */
+static void s_count_load(const char *key, void *value, void *arg)
+{
+    job *j = value;
+    if (j->tech && job_state_holds_capacity(j->state))
+        j->tech->load++;
+}
+
+void world_recount_load(server *srv)
+{
+    for (size_t i = 0; i < srv->n_techs; i++)
+        srv->techs[i].load = 0;
+    strmap_each(srv->jobs, s_count_load, NULL);
+}
+
+territory *world_territory(server *srv, const char *id)
+{
+    return strmap_get(srv->territory_by_id, id);
+}
+
+int world_territory_at(server *srv, geo_point p)
+{
+    for (size_t i = 0; i < srv->n_territories; i++)
+        if (geo_poly_contains(&srv->territories[i].poly, p))
+            return (int)i;
+    return -1;
+}
+
+technician *world_tech(server *srv, const char *id)
+{
+    return strmap_get(srv->tech_by_id, id);
+}
+
+job *world_job(server *srv, const char *id)
+{
+    return strmap_get(srv->jobs, id);
+}
+
+bool world_tech_covers(const technician *t, int territory_index)
+{
+    for (size_t i = 0; i < t->n_territories; i++)
+        if (t->territories[i] == territory_index)
+            return true;
+    return false;
+}
+
+bool world_provider_authorised(const provider *p, const char *brand)
+{
+    if (!p)
+        return false;
+    for (size_t i = 0; i < p->row->n_brands; i++)
+        if (strcasecmp(p->row->brands[i], brand) == 0)
+            return true;
+    return false;
+}
+
+bool world_tech_in_shift(server *srv, const technician *t, int territory_index, int64_t now)
+{
+    const char *tz = territory_index >= 0 ? srv->territories[territory_index].row->tz : "UTC";
+    tzone_local local;
+    if (tzone_localize(tz, now, &local) < 0)
+        return true; /* an unknown zone must not stop the work: count as in shift */
+    return shift_covers(&t->shift, &local);
+}
+
+const char *world_actor_name(const principal *who)
+{
+    return who ? who->name : "system";
+}

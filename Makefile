@@ -20,6 +20,8 @@ BIN     ?= bin
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
            -Iinclude -I$(BUILD)/proto -MMD -MP
+# one-file programs (tests, tools) are compiled and linked in one step: no .d files
+LINKCFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm
 
 DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
@@ -34,6 +36,7 @@ SERVER_SRC:= $(wildcard server/*.c)
 CTL_SRC   := $(wildcard server/ctl/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+TOOL_SRC  := $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 WIRE_OBJ  := $(call obj,$(WIRE_SRC)) $(BUILD)/proto/fsd.pb-c.o
@@ -42,9 +45,10 @@ LIBWIRE   := $(BUILD)/libfsdwire.a
 LIBCORE   := $(BUILD)/libfsdcore.a
 PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
 .PHONY: all deps demo test unit asan bench fuzz clean
-all: $(PROGRAMS) $(UNIT_BINS)
+all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS)
 
 # Installs what is missing, only what is missing; quiet when all is there.
 deps:
@@ -87,7 +91,12 @@ $(BIN)/fsd-agent: $(call obj,$(AGENT_SRC)) $(LIBCORE) $(LIBWIRE)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
+
+# Test tools (raw frames for hostile-input tests) live beside the programs.
+$(BIN)/%: tests/tools/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(BIN)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
 demo:
 	@$(MAKE) --no-print-directory deps

@@ -39,7 +39,7 @@ static const char *s_usage =
     "                      DIR/agent.db, DIR/agent.key, DIR/ctl.sock\n"
     "  --server EP         server endpoint (env FSD_SERVER, default tcp://127.0.0.1:7700)\n"
     "  --server-key FILE   server public key (env FSD_SERVER_KEY,\n"
-    "                      default ./fsd-data/keys/server.pub)\n"
+    "                      default $FSD_HOME/keys/server.pub; FSD_HOME defaults to ./fsd-data)\n"
     "  --key FILE          this technician's key file (default DIR/agent.key, mode 0600)\n"
     "  --json              print one JSON document on stdout\n"
     "  --log-level LEVEL   debug, info (default) or warn; logs go to stderr\n"
@@ -296,8 +296,11 @@ int main(int argc, char **argv)
                  : snprintf(o->key, sizeof o->key, "%s/agent.key", o->home);
     int w2 = db ? snprintf(o->db, sizeof o->db, "%s", db)
                 : snprintf(o->db, sizeof o->db, "%s/sim.db", o->home);
-    int w3 = snprintf(o->server_key, sizeof o->server_key, "%s",
-                      server_key && server_key[0] ? server_key : "./fsd-data/keys/server.pub");
+    const char *fsd_home = getenv("FSD_HOME");
+    int w3 = server_key && server_key[0]
+                 ? snprintf(o->server_key, sizeof o->server_key, "%s", server_key)
+                 : snprintf(o->server_key, sizeof o->server_key, "%s/keys/server.pub",
+                            fsd_home && fsd_home[0] ? fsd_home : "./fsd-data");
     int w4 = snprintf(o->server, sizeof o->server, "%s", server && server[0] ? server : "tcp://127.0.0.1:7700");
     if (w1 >= (int)sizeof o->key || w2 >= (int)sizeof o->db || w3 >= (int)sizeof o->server_key
         || w4 >= (int)sizeof o->server)

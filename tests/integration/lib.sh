@@ -151,3 +151,9 @@ wait_offer() {
     done
     fail "$1 never showed an offer for $2: $(agent_jobs "$1")"
 }
+
+# stat_counter NAME: one of the server's counters (fsdctl stats), 0 when unset.
+stat_counter() { ctl stats --json | jq -r --arg n "$1" '[.counters[] | select(.name == $n) | .value // 0][0] // 0'; }
+
+# The number of jobs in the database, whatever their state.
+job_count() { sqlite3 "$FSD_HOME/fsd.db" "select count(*) from jobs"; }

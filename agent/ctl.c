@@ -113,8 +113,12 @@ static void s_print_json(json_t *doc)
 static int s_print_error(const agent_opts *o, const Fsd__Error *e)
 {
     const char *code = wire_enum_name(&fsd__error_code__descriptor, e->code);
-    agent_fail(o, code[0] ? code : "internal", "%s: %s", code[0] ? code : "error",
-               e->message[0] ? e->message : "the request was refused");
+    const char *msg = e->message[0] ? e->message : "the request was refused";
+    if (o->json)
+        agent_fail(o, code[0] ? code : "internal", "%s", msg);
+    else
+        agent_fail(o, code[0] ? code : "internal", "%s: %s (see 'fsd-agent jobs')",
+                   code[0] ? code : "error", msg);
     return 1;
 }
 

@@ -350,8 +350,11 @@ int agent_daemon_run(const agent_opts *o)
     }
     fsd_keypair key, server;
     if (keys_load(o->key, &key, true, err, sizeof err) < 0) {
-        agent_fail(o, "invalid_argument", "%s; an administrator makes one with "
-                   "'fsdctl keygen --role agent --name TECH --out %s'", err, o->key);
+        if (access(o->key, F_OK) < 0)
+            agent_fail(o, "invalid_argument", "%s; an administrator makes one with "
+                       "'fsdctl keygen --role agent --name TECH --out %s'", err, o->key);
+        else
+            agent_fail(o, "invalid_argument", "%s", err);
         return 1;
     }
     if (keys_load(o->server_key, &server, false, err, sizeof err) < 0) {

@@ -467,6 +467,99 @@ int fsd_outbox_apply(fsd_outbox_t *self, const char *tech, const Fsd__Envelope *
     return 1;
 }
 
+/* Sets the applied counter. */
+int fsd_outbox_rebase(fsd_outbox_t *self, const char *tech, uint64_t applied)
+{
+    static const char *sql = "UPDATE session SET applied = ? WHERE tech = ?";
+    if (s_ensure(self, tech) < 0)
+        return -1;
+    sqlite3_stmt *st = s_stmt(self, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)applied);
+    sqlite3_bind_text(st, 2, tech, -1, SQLITE_STATIC);
+    return s_done(st);
+}
+
+/* Renumbers the stored reports after server_seq. */
+int fsd_outbox_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_seq)
+{
+    static const char *sql_list = "SELECT seq, envelope FROM outbox WHERE tech = ? ORDER BY seq";
+    static const char *sql_move = "UPDATE outbox SET seq = ?, msg_id = ?, envelope = ? WHERE tech = ? AND seq = ?";
+    static const char *sql_counter = "UPDATE session SET report_seq = ? WHERE tech = ? AND report_seq < ?";
+    if (s_ensure(self, tech) < 0 || s_begin(self) < 0)
+        return -1;
+    /* read all first: the rows are rewritten below */
+    size_t n = 0, cap = 0;
+    struct { uint64_t seq; Fsd__Envelope *env; } *rows = NULL;
+    sqlite3_stmt *st = s_stmt(self, sql_list);
+    int rc = st ? 0 : -1;
+    if (st) {
+        sqlite3_bind_text(st, 1, tech, -1, SQLITE_STATIC);
+        while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                void *grown = realloc(rows, cap * sizeof *rows);
+                if (!grown) {
+                    rc = -1;
+                    break;
+                }
+                rows = grown;
+            }
+            rows[n].seq = (uint64_t)sqlite3_column_int64(st, 0);
+            rows[n].env = fsd__envelope__unpack(NULL, (size_t)sqlite3_column_bytes(st, 1),
+                                                sqlite3_column_blob(st, 1));
+            if (!rows[n].env)
+                rc = -1;
+            else
+                n++;
+        }
+        sqlite3_reset(st);
+    }
+    uint64_t next = server_seq;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char id[33];
+        wire_msg_id(id);
+        Fsd__Envelope *env = rows[i].env;
+        char *old_id = env->msg_id;
+        env->msg_id = id;
+        env->seq = ++next;
+        size_t len;
+        uint8_t *buf = wire_encode(env, &len);
+        env->msg_id = old_id; /* free_unpacked owns the original */
+        st = buf ? s_stmt(self, sql_move) : NULL;
+        if (!st) {
+            free(buf);
+            rc = -1;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)next);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 3, buf, (int)len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, tech, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)rows[i].seq);
+        rc = s_done(st);
+        free(buf);
+    }
+    for (size_t i = 0; i < n; i++)
+        fsd__envelope__free_unpacked(rows[i].env, NULL);
+    free(rows);
+    if (rc == 0) {
+        st = s_stmt(self, sql_counter);
+        if (!st)
+            rc = -1;
+        else {
+            sqlite3_bind_int64(st, 1, (sqlite3_int64)next);
+            sqlite3_bind_text(st, 2, tech, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, (sqlite3_int64)next);
+            rc = s_done(st);
+        }
+    }
+    if (rc < 0 || s_commit(self) < 0)
+        return s_rollback(self, -1);
+    return (int)n;
+}
+
 /* True when the view says the job is this technician's open work. */
 static bool s_is_mine(const Fsd__JobView *v, const char *technician_id)
 {

@@ -79,6 +79,18 @@ int fsd_outbox_count(fsd_outbox_t *self, const char *tech);
 int fsd_outbox_apply(fsd_outbox_t *self, const char *tech, const Fsd__Envelope *env,
                      uint64_t *applied);
 
+/* Sets the "applied" counter of tech to applied (used when the server's
+   first message of a session shows it acknowledged more than this store
+   remembers: a new or restored agent.db). 0 or -1. */
+int fsd_outbox_rebase(fsd_outbox_t *self, const char *tech, uint64_t applied);
+
+/* The report direction's counterpart: when Welcome says the server has
+   applied reports up to server_seq, beyond the last seq this store handed
+   out, every stored report is given a new seq after server_seq (and a new
+   msg_id) in one transaction, so it is not mistaken for one already
+   applied. Returns the number renumbered, or -1. */
+int fsd_outbox_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_seq);
+
 /* Resolves the report whose msg_id the reply answers: a JobView removes
    it and updates the local job; an Error other than ERR_UNAVAILABLE
    removes it and records a conflict. Returns 1 resolved, 0 nothing to do

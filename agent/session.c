@@ -53,6 +53,8 @@ struct _fsd_session_t {
     char name[128];
 
     bool open;                  /* Welcome seen on this link */
+    bool expect_base;           /* no sequenced message since the Welcome */
+    int64_t last_gap_hello;     /* when a gap last made us say Hello again */
     int64_t opened_at;          /* when the current DEALER was made */
     int64_t last_rx;            /* monotonic ms of the last message */
     int64_t last_contact;       /* the same, wall clock */
@@ -301,8 +303,25 @@ static void s_on_gap(fsd_session_t *self, const s_entry *r, uint64_t upto)
 static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
 {
     const Fsd__Welcome *w = env->welcome;
+    fsd_outbox_state st;
+    if (fsd_outbox_state_get(self->outbox, self->tech, &st) == 0 && w->last_report_seq > st.report_seq) {
+        /* the server applied reports this store never handed out: it is a
+           new or restored agent.db; number ours after the server's */
+        int n = fsd_outbox_renumber(self->outbox, self->tech, w->last_report_seq);
+        alog(ALOG_WARN, "report_seq_rebased", "tech=%s store_seq=%llu server_seq=%llu renumbered=%d",
+             self->tech, (unsigned long long)st.report_seq, (unsigned long long)w->last_report_seq, n);
+        if (n >= 0) {
+            for (size_t i = 0; i < self->n_reports; i++)
+                free(self->reports[i].data);
+            self->n_reports = 0;
+            if (fsd_outbox_each(self->outbox, self->tech, s_load_one, self) < 0)
+                alog(ALOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+                     fsd_outbox_error(self->outbox));
+        }
+    }
     int64_t now = fsd_session_now();
     self->open = true;
+    self->expect_base = true;
     self->beat_ms = w->heartbeat_ms >= 200 && w->heartbeat_ms <= 300000 ? w->heartbeat_ms : S_DEFAULT_BEAT_MS;
     self->next_beat = now + self->beat_ms;
     self->reconnect_backoff = S_RECONNECT_FIRST_MS;
@@ -349,9 +368,37 @@ static void s_log_applied(fsd_session_t *self, const Fsd__Envelope *env)
     }
 }
 
-/* Handles a sequenced server message; true when an Ack is due. */
+/* Handles a sequenced server message; true when an Ack is due.
+
+   After a Welcome the server sends, in order, everything after the larger
+   of our last_seq_applied and what it already saw acknowledged. So when
+   the first sequenced message of a session skips ahead, the messages in
+   between were acknowledged by an earlier life of this store (a new or
+   restored agent.db) and will never come again: we start from there
+   rather than wait forever. Any later gap means a message was lost on the
+   way; the server re-sends after a Hello, so we say Hello again. */
 static bool s_on_sequenced(fsd_session_t *self, const Fsd__Envelope *env)
 {
+    bool first = self->expect_base;
+    self->expect_base = false;
+    if (first && env->seq > self->applied + 1) {
+        alog(ALOG_WARN, "seq_rebased", "tech=%s applied=%llu first_seq=%llu why=\"the server acknowledged "
+             "messages this store does not have (new or restored agent.db)\"", self->tech,
+             (unsigned long long)self->applied, (unsigned long long)env->seq);
+        if (fsd_outbox_rebase(self->outbox, self->tech, env->seq - 1) < 0) {
+            alog(ALOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+            return false;
+        }
+        self->applied = env->seq - 1;
+    } else if (env->seq > self->applied + 1) {
+        int64_t now = fsd_session_now();
+        if (now - self->last_gap_hello >= S_HELLO_FIRST_MS) {
+            self->last_gap_hello = now;
+            alog(ALOG_INFO, "seq_gap", "tech=%s applied=%llu seq=%llu action=hello", self->tech,
+                 (unsigned long long)self->applied, (unsigned long long)env->seq);
+            s_send_hello(self);
+        }
+    }
     uint64_t applied = self->applied;
     int rc = fsd_outbox_apply(self->outbox, self->tech, env, &applied);
     if (rc < 0) {

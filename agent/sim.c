@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zmq.h>
 #include "agent.h"
 #include "alog.h"
@@ -345,6 +346,13 @@ int agent_sim_run(const agent_opts *o)
     int status = 1;
     zmq_pollitem_t *items = calloc(sim.n_techs, sizeof *items);
     size_t *owner = calloc(sim.n_techs, sizeof *owner);
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", o->db);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = 0;
+        mkdir(parent, 0700); /* the default DIR/sim.db of --home; fails harmlessly when it exists */
+    }
     sim.outbox = fsd_outbox_new(o->db, err, sizeof err);
     if (!items || !owner || !sim.outbox) {
         agent_fail(o, "unavailable", "%s: give --db a writable file", sim.outbox ? "out of memory" : err);

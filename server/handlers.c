@@ -118,6 +118,7 @@ static int s_customer(call *c, const char *phone, const char *name, char *tier, 
         return store_put_customer(c->srv->store, &fresh);
     }
     if (cust->blocked) {
+        c->srv->counters[C_REFUSED]++;
         call_error(c, FSD__ERROR_CODE__ERR_CUSTOMER_BLOCKED, "phone",
                    "customer %s is refused service%s%s", phone, cust->note[0] ? ": " : "", cust->note);
         return 1;

@@ -84,7 +84,8 @@ int store_event_append(store *self, const char *job_id, int64_t at, const char *
 /* A decline (expired = the offer timed out or its holder went offline). */
 int store_decline_put(store *self, const char *job_id, const char *technician_id,
                       int reason, bool expired, int64_t at);
-/* Calls fn for every job not closed or cancelled, oldest first. */
+/* Calls fn for every job not closed or cancelled (completed ones wait for
+   a rating), oldest first. */
 int store_each_open_job(store *self, void (*fn)(void *, const store_job *), void *arg);
 int store_each_decline(store *self, void (*fn)(void *, const char *job_id, const char *tech), void *arg);
 /* A job as a view (strings in the arena); history when asked. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include "fsd/log.h"
+#include "fsd/wire.h"
 
 /* Frees one territory's derived geometry and its row. */
 static void s_territory_free(territory *t)
@@ -307,6 +308,9 @@ static void s_job_add(void *arg, const store_job *sj)
     j->arrive_by = sj->arrive_by;
     j->offer_expires_at = sj->offer_expires_at;
     j->tech = sj->technician_id[0] ? strmap_get(srv->tech_by_id, sj->technician_id) : NULL;
+    /* after a restart a completed job gets its full rating window again */
+    if (j->state == JS_COMPLETED)
+        j->close_at = wire_now_ms() + srv->cfg.close_after_ms;
     strmap_put(srv->jobs, j->id, j);
 }
 

@@ -171,7 +171,7 @@ Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env)
 void ctl_print_json(const ProtobufCMessage *msg)
 {
     json_t *j = pbjson_from_message(msg);
-    char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     if (text)
         puts(text);
     free(text);
@@ -185,7 +185,7 @@ int ctl_print_error(ctl *c, const Fsd__Error *e)
         json_t *err = pbjson_from_message(&e->base);
         json_object_set_new(err, "code", json_string(code));
         json_t *doc = json_pack("{s:o}", "error", err);
-        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         puts(text);
         free(text);
         json_decref(doc);
@@ -204,7 +204,7 @@ int ctl_fail(ctl *c, int status, const char *code, const char *fmt, ...)
     va_end(ap);
     if (c->json) {
         json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         puts(text);
         free(text);
         json_decref(doc);

@@ -7,6 +7,16 @@
 #include "fsd/wire.h"
 
 #define STATE(s) job_state_name((job_state)(s))
+
+/* Prints s left-aligned in a column of `width` characters (not bytes: names
+   such as "Krüger" hold multi-byte UTF-8), then one space. */
+static void s_cell(const char *s, int width)
+{
+    int chars = 0;
+    for (const char *p = s; *p; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    printf("%s%*s ", s, chars < width ? width - chars : 0, "");
+}
 #define WARRANTY(w) warranty_name((warranty_status)(w))
 
 void show_job_line(const Fsd__JobView *v)
@@ -73,8 +83,10 @@ void show_technicians(Fsd__TechnicianView **list, size_t n)
             if (k + 1 < t->n_territories)
                 strncat(terr, ",", sizeof terr - strlen(terr) - 1);
         }
-        printf("  %-5s %-22s %-10s %-7s %-8s %u/%-3u %s\n", t->id, t->name, t->provider_id,
-               t->online ? "yes" : "no", t->in_shift ? "on" : "off", t->load, t->capacity, terr);
+        printf("  %-5s ", t->id);
+        s_cell(t->name, 22);
+        printf("%-10s %-7s %-8s %u/%-3u %s\n", t->provider_id, t->online ? "yes" : "no",
+               t->in_shift ? "on" : "off", t->load, t->capacity, terr);
     }
 }
 
@@ -104,8 +116,10 @@ void show_explanation(const Fsd__Explanation *e)
         const Fsd__Candidate *c = e->candidates[i];
         char result[32];
         snprintf(result, sizeof result, "%s", c->failed[0] ? c->failed : c->chosen ? "CHOSEN" : "eligible");
-        printf("  %-5s %-22s %-10s %-9s %-10s %8.1f ", c->technician_id, c->name, c->provider_id,
-               c->neighbour ? "neighbour" : "", result, c->distance_km);
+        printf("  %-5s ", c->technician_id);
+        s_cell(c->name, 22);
+        printf("%-10s %-9s %-10s %8.1f ", c->provider_id, c->neighbour ? "neighbour" : "", result,
+               c->distance_km);
         if (c->failed[0])
             printf("%7s\n", "-");
         else

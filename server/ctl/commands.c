@@ -147,6 +147,7 @@ int cmd_request(ctl *c, int argc, char **argv)
     Fsd__SubmitRequest r = FSD__SUBMIT_REQUEST__INIT;
     const char *batch = NULL;
     double rate = 0;
+    bool has_lat = false, has_lon = false;
     int o;
     s_getopt_reset();
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -154,8 +155,8 @@ int cmd_request(ctl *c, int argc, char **argv)
         case 'n': r.customer_name = optarg; break;
         case 'p': r.phone = optarg; break;
         case 'a': r.address = optarg; break;
-        case 'y': if (!s_double(optarg, &r.lat)) return ctl_fail(c, 2, "usage", "--lat needs a number"); break;
-        case 'x': if (!s_double(optarg, &r.lon)) return ctl_fail(c, 2, "usage", "--lon needs a number"); break;
+        case 'y': if (!s_double(optarg, &r.lat)) return ctl_fail(c, 2, "usage", "--lat needs a number"); has_lat = true; break;
+        case 'x': if (!s_double(optarg, &r.lon)) return ctl_fail(c, 2, "usage", "--lon needs a number"); has_lon = true; break;
         case 'b': r.brand = optarg; break;
         case 'c': r.category = optarg; break;
         case 's': r.serial = optarg; break;
@@ -173,7 +174,8 @@ int cmd_request(ctl *c, int argc, char **argv)
     if (batch)
         return s_request_batch(c, batch, rate);
     const char *missing = !r.customer_name[0] ? "--name" : !r.phone[0] ? "--phone"
-                        : !r.address[0] ? "--address" : !r.brand[0] ? "--brand"
+                        : !r.address[0] ? "--address" : !has_lat ? "--lat" : !has_lon ? "--lon"
+                        : !r.brand[0] ? "--brand"
                         : !r.category[0] ? "--category" : !r.problem[0] ? "--problem" : NULL;
     if (missing)
         return ctl_fail(c, 2, "usage", "%s is required: see fsdctl request --help", missing);

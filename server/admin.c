@@ -190,7 +190,7 @@ static void s_load_result(call *c, const char *kind, row_check *rc, size_t loade
     c->reply->load_result = r;
 }
 
-/* Checks all rows, then writes them all (or none). */
+/* Checks all rows, then writes them all (or none; none when check_only). */
 #define LOAD_ALL(c, kind, msg, check, put)                                          \
     do {                                                                            \
         row_check rc = { .c = (c), .seen = strmap_new() };                           \
@@ -199,13 +199,13 @@ static void s_load_result(call *c, const char *kind, row_check *rc, size_t loade
         if ((msg)->n_rows == 0)                                                     \
             s_bad(&rc, 0, "", "the file holds no rows");                            \
         strmap_destroy(&rc.seen);                                                   \
-        if (rc.n == 0) {                                                            \
+        if (rc.n == 0 && !(msg)->check_only) {                                      \
             for (size_t i = 0; i < (msg)->n_rows; i++)                              \
                 if (put((c)->srv->store, (msg)->rows[i]) < 0)                       \
                     return -1;                                                      \
             (c)->srv->reload_reference = true;                                      \
         }                                                                           \
-        s_load_result((c), kind, &rc, (msg)->n_rows);                               \
+        s_load_result((c), kind, &rc, (msg)->check_only ? 0 : (msg)->n_rows);       \
         return 0;                                                                   \
     } while (0)
 

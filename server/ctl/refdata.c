@@ -1,7 +1,8 @@
 /*  refdata.c — fsdctl's admin commands: loading reference data, customers,
     and keys. Files are parsed here (load.c) so syntax errors are shown by
-    line before anything is sent; the server checks meaning and loads all
-    rows or none. */
+    line before anything is loaded; the server checks meaning and loads all
+    rows or none. A file with syntax errors has its other rows checked by
+    the server (check_only), so that every bad line is shown at once. */
 #include "ctl.h"
 
 #include <getopt.h>
@@ -21,6 +22,65 @@ static void s_row_errors(const char *path, Fsd__RowError *const *errors, size_t 
                 errors[i]->field[0] ? ": " : "", errors[i]->message);
 }
 
+/* Marks an attached load as a check only (nothing is stored). */
+static void s_check_only(Fsd__Envelope *env)
+{
+    switch (env->body_case) {
+    case FSD__ENVELOPE__BODY_LOAD_TERRITORIES: env->load_territories->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_PROVIDERS: env->load_providers->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: env->load_technicians->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_PRODUCTS: env->load_products->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: env->load_customers->check_only = 1; break;
+    default: break;
+    }
+}
+
+static int s_by_line(const void *a, const void *b)
+{
+    const Fsd__RowError *x = *(Fsd__RowError *const *)a, *y = *(Fsd__RowError *const *)b;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* A file with syntax errors: its well-formed rows are checked by the
+   server too (check_only, nothing stored), so every bad line is shown at
+   once. Always returns exit status 1. */
+static int s_refuse_file(ctl *c, const char *kind, const char *path, load_file *f)
+{
+    size_t bad = load_file_error_count(f), n = bad;
+    Fsd__Envelope *rep = NULL;
+    if (load_file_row_count(f) > 0) {
+        char id[33];
+        Fsd__Envelope env;
+        wire_envelope_init(&env, id);
+        load_file_attach(f, &env);
+        s_check_only(&env);
+        rep = ctl_call(c, &env);
+        if (rep && rep->body_case == FSD__ENVELOPE__BODY_LOAD_RESULT)
+            n += rep->load_result->n_errors;
+    }
+    Fsd__RowError **list = calloc(n ? n : 1, sizeof *list);
+    for (size_t i = 0; i < bad; i++)
+        list[i] = (Fsd__RowError *)load_file_error(f, i);
+    for (size_t i = bad; i < n; i++)
+        list[i] = rep->load_result->errors[i - bad];
+    qsort(list, n, sizeof *list, s_by_line);
+    if (c->json) {
+        Fsd__LoadResult r = FSD__LOAD_RESULT__INIT;
+        r.kind = (char *)kind;
+        r.errors = list;
+        r.n_errors = n;
+        ctl_print_json(&r.base);
+    } else {
+        s_row_errors(path, list, n);
+        fprintf(stderr, "fsdctl: %s has %zu bad row(s): nothing was loaded; fix them and load again\n",
+                path, n);
+    }
+    free(list);
+    if (rep)
+        fsd__envelope__free_unpacked(rep, NULL);
+    return 1;
+}
+
 /* `fsdctl territory|provider|agent|product|customer load FILE`. */
 static int s_load(ctl *c, const char *kind, const char *path)
 {
@@ -28,25 +88,10 @@ static int s_load(ctl *c, const char *kind, const char *path)
     load_file *f = load_file_read(kind, path, err, sizeof err);
     if (!f)
         return ctl_fail(c, 1, "file", "%s", err);
-    size_t bad = load_file_error_count(f);
-    if (bad) {
-        Fsd__RowError **list = calloc(bad, sizeof *list);
-        for (size_t i = 0; i < bad; i++)
-            list[i] = (Fsd__RowError *)load_file_error(f, i);
-        if (c->json) {
-            Fsd__LoadResult r = FSD__LOAD_RESULT__INIT;
-            r.kind = (char *)kind;
-            r.errors = list;
-            r.n_errors = bad;
-            ctl_print_json(&r.base);
-        } else {
-            s_row_errors(path, list, bad);
-            fprintf(stderr, "fsdctl: %s has %zu bad row(s): nothing was loaded; fix them and load again\n",
-                    path, bad);
-        }
-        free(list);
+    if (load_file_error_count(f)) {
+        int rc = s_refuse_file(c, kind, path, f);
         load_file_destroy(&f);
-        return 1;
+        return rc;
     }
     char id[33];
     Fsd__Envelope env;

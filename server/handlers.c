@@ -267,8 +267,7 @@ static int s_rate(call *c)
     char reason[64];
     snprintf(reason, sizeof reason, "rated %u/5", r->stars);
     const char *why;
-    if (store_job_set_rating(c->srv->store, j->id, (int)r->stars, r->comment) < 0)
-        return -1;
+    /* the rating is stored only once the move is allowed: a refusal leaves no trace */
     int rc = job_move(c->srv, j, JS_CLOSED, c->who, NULL, reason, &why);
     if (rc != 0) {
         if (rc < 0)
@@ -276,6 +275,8 @@ static int s_rate(call *c)
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
         return 0;
     }
+    if (store_job_set_rating(c->srv->store, j->id, (int)r->stars, r->comment) < 0)
+        return -1;
     char id[24];
     snprintf(id, sizeof id, "%s", j->id);
     job_forget_if_done(c->srv, j);
@@ -334,8 +335,6 @@ static int s_reassign_to_territory(call *c, job *j, territory *terr, const char 
     int index = (int)(terr - srv->territories);
     technician *old = job_state_holds_capacity(j->state) ? j->tech : NULL;
     int64_t now = wire_now_ms();
-    if (store_job_set_territory(srv->store, j->id, terr->row->id) < 0)
-        return -1;
     if (j->state == JS_NEW) {
         if (store_event_append(srv->store, j->id, now, c->who->name, JS_NEW, JS_NEW, "", reason) < 0)
             return -1;
@@ -349,6 +348,9 @@ static int s_reassign_to_territory(call *c, job *j, territory *terr, const char 
             return 0;
         }
     }
+    /* only after the move is allowed: a refusal leaves no trace */
+    if (store_job_set_territory(srv->store, j->id, terr->row->id) < 0)
+        return -1;
     j->territory = index;
     if (old && dispatch_revoke(srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
         return -1;

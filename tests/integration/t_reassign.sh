@@ -99,6 +99,22 @@ rc=0; ctl_as dana reassign "$job" --agent A1 >/dev/null 2>&1 || rc=$?
 expect_eq no-reason-exit "$rc" 2
 expect_eq holder "$(job_tech "$job")" B1
 
+say "work on site cannot be moved; the refusal changes nothing"
+job3=$(request $MITTE Siemens washing_machine SM-NEW "+49 30 5550002")
+wait_state "$job3" offered
+expect_eq holder3 "$(job_tech "$job3")" A1
+wait_offer A1 "$job3"
+check "A1 accepts" agent A1 accept "$job3"
+check "en_route" agent A1 status "$job3" en_route
+check "on_site" agent A1 status "$job3" on_site
+expect_eq onsite-terr "$(err_code 1 ctl_as dana reassign "$job3" --territory pankow --reason "x")" invalid_transition
+expect_eq onsite-tech "$(err_code 1 ctl_as dana reassign "$job3" --agent B1 --reason "x")" invalid_transition
+view=$(ctl_as dana track "$job3" --json)
+expect_eq territory3 "$(jq -r .territory <<<"$view")" mitte
+expect_eq holder3 "$(jq -r .technician_id <<<"$view")" A1
+expect_eq state3 "$(jq -r .state <<<"$view")" on_site
+expect_eq pankow-jobs "$(ctl_as dana jobs --territory pankow --json | jq -r '[.jobs[].job_id] | join(",")')" "$job"
+
 say "the history keeps every reassignment and its reason"
 view=$(ctl_as dana track "$job" --json)
 hist=$(jq -c '[.history[] | select((.reason // "") | test("reassigned"))]' <<<"$view")

@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -716,20 +717,21 @@ s_prop(load_file *self, unsigned line, json_t *props, const char *key,
     return s_trimdup(self, json_string_value(v));
 }
 
-/* One Feature into a TerritoryRow. */
+/* One Feature (number nr of the collection, starting on line) into a
+   TerritoryRow. */
 static void
-s_feature(load_file *self, unsigned line, json_t *f)
+s_feature(load_file *self, unsigned nr, unsigned line, json_t *f)
 {
     int bad = 0;
     if (!json_is_object(f) || !json_is_string(json_object_get(f, "type"))
         || strcmp(json_string_value(json_object_get(f, "type")), "Feature") != 0) {
-        s_error(self, line, "type", "feature %u is not a GeoJSON Feature", line);
+        s_error(self, line, "type", "feature %u is not a GeoJSON Feature", nr);
         return;
     }
     json_t *props = json_object_get(f, "properties");
     if (!json_is_object(props)) {
         s_error(self, line, "properties", "feature %u has no properties "
-                "(id, name, tz)", line);
+                "(id, name, tz)", nr);
         bad = 1;
         props = NULL;
     }
@@ -765,7 +767,7 @@ s_feature(load_file *self, unsigned line, json_t *f)
     s_vec rings = { NULL, 0, 0 };
     json_t *coords = json_is_object(geom) ? json_object_get(geom, "coordinates") : NULL;
     if (!gtype) {
-        s_error(self, line, "geometry", "feature %u has no geometry", line);
+        s_error(self, line, "geometry", "feature %u has no geometry", nr);
         bad = 1;
     }
     else if (strcmp(gtype, "Polygon") == 0) {
@@ -801,6 +803,72 @@ s_feature(load_file *self, unsigned line, json_t *f)
     free(rings.v);
 }
 
+/* The physical line on which each element of the top-level "features"
+   array starts, found by scanning the text (jansson keeps no positions
+   of values): lines[i] for i < max. Returns how many elements it saw. */
+static size_t
+s_feature_lines(const char *buf, size_t len, unsigned *lines, size_t max)
+{
+    unsigned line = 1;
+    int depth = 0, arr = 0;     /* arr: depth inside "features", -1 after it */
+    bool str = false, esc = false, features_key = false, expect = false;
+    size_t n = 0, key_at = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = buf[i];
+        if (ch == '\n')
+            line++;
+        if (str) {
+            if (esc)
+                esc = false;
+            else if (ch == '\\')
+                esc = true;
+            else if (ch == '"') {
+                str = false;
+                if (depth == 1)
+                    features_key = i - key_at == 8 && memcmp(buf + key_at, "features", 8) == 0;
+            }
+            continue;
+        }
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+            continue;
+        if (arr > 0 && depth == arr && expect && ch != ']') {
+            if (n < max)
+                lines[n] = line;
+            n++;
+            expect = false;
+        }
+        switch (ch) {
+            case '"':
+                str = true;
+                key_at = i + 1;
+                break;
+            case '{':
+                depth++;
+                break;
+            case '[':
+                depth++;
+                if (depth == 2 && features_key && arr == 0) {
+                    arr = 2;
+                    expect = true;
+                }
+                break;
+            case '}':
+            case ']':
+                if (arr > 0 && depth == arr)
+                    arr = -1;
+                depth--;
+                break;
+            case ',':
+                if (arr > 0 && depth == arr)
+                    expect = true;
+                break;
+            default:
+                break;
+        }
+    }
+    return n;
+}
+
 /* Parses a GeoJSON FeatureCollection. */
 static void
 s_parse_geojson(load_file *self, const char *buf, size_t len)
@@ -819,9 +887,17 @@ s_parse_geojson(load_file *self, const char *buf, size_t len)
         || !json_is_array(features))
         s_error(self, 1, "type", "the file is not a GeoJSON FeatureCollection "
                 "with a features array");
-    else
-        for (size_t i = 0; i < json_array_size(features); i++)
-            s_feature(self, (unsigned) (i + 1), json_array_get(features, i));
+    else {
+        size_t n = json_array_size(features);
+        unsigned *lines = calloc(n ? n : 1, sizeof *lines);
+        if (!lines)
+            abort();
+        bool found = s_feature_lines(buf, len, lines, n) == n;
+        for (size_t i = 0; i < n; i++)
+            s_feature(self, (unsigned) (i + 1), found ? lines[i] : (unsigned) (i + 1),
+                      json_array_get(features, i));
+        free(lines);
+    }
     json_decref(root);
 }
 

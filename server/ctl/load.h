@@ -15,9 +15,10 @@
                      properties are id, name, tz (alias: timezone). All
                      rings of a feature go into TerritoryRow.rings (the
                      server tests them with the even-odd rule). The "line"
-                     of a feature is its index + 1 within `features`
-                     (jansson does not give positions of values); a JSON
-                     syntax error is reported with jansson's real line.
+                     of a feature is the physical line where it starts
+                     (found by a scan of the text, as jansson does not
+                     give positions of values); a JSON syntax error is
+                     reported with jansson's real line.
       "providers"    CSV id,name,brands,territories
       "technicians"  CSV id,name,provider,territories,skills,capacity,shift
                      [,lat,lon]

@@ -110,8 +110,8 @@ test_examples_territories(void **state)
     Fsd__LoadTerritories *lt = env.load_territories;
     assert_string_equal(lt->source, "territories.geojson");
     assert_string_equal(lt->rows[0]->id, "mitte");
-    assert_int_equal(lt->rows[0]->line, 1);
-    assert_int_equal(lt->rows[11]->line, 12);
+    assert_int_equal(lt->rows[0]->line, 4);   /* the physical line of the feature */
+    assert_int_equal(lt->rows[11]->line, 15);
     int found = 0;
     for (size_t i = 0; i < lt->n_rows; i++) {
         Fsd__TerritoryRow *r = lt->rows[i];
@@ -377,11 +377,12 @@ test_geojson_errors(void **state)
         " \"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[52,13],[52,200],[53,14],[52,13]]]}}\n"
         "]}\n");
     load_file *lf = s_load("territories", path);
-    assert_true(s_has_error(lf, 2, "geometry"));
+    /* feature N starts on line N + 1 */
     assert_true(s_has_error(lf, 3, "geometry"));
     assert_true(s_has_error(lf, 4, "geometry"));
-    assert_true(s_has_error(lf, 4, "tz"));
-    assert_true(s_has_error(lf, 6, "geometry"));
+    assert_true(s_has_error(lf, 5, "geometry"));
+    assert_true(s_has_error(lf, 5, "tz"));
+    assert_true(s_has_error(lf, 7, "geometry"));
     assert_int_equal(load_file_row_count(lf), 2);
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     load_file_attach(lf, &env);
@@ -400,6 +401,33 @@ test_geojson_errors(void **state)
     path = s_write("notfc.geojson", "{\"type\":\"Feature\"}");
     lf = s_load("territories", path);
     assert_true(s_has_error(lf, 1, "type"));
+    load_file_destroy(&lf);
+}
+
+/* A feature's line is where it starts, whatever its strings hold
+   (brackets, escaped quotes, a "features" key of its own). */
+static void
+test_geojson_lines(void **state)
+{
+    (void) state;
+    const char *path = s_write("lines.geojson",
+        "{\"name\": \"odd [ { \\\" ]\",\n"
+        " \"type\": \"FeatureCollection\",\n"
+        " \"features\": [\n"
+        "  {\"type\": \"Feature\",\n"
+        "   \"properties\": {\"id\": \"a\", \"name\": \"A ]}\", \"tz\": \"UTC\", \"features\": [1]},\n"
+        "   \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[13,52],[14,52],[14,53],[13,52]]]}},\n"
+        "\n"
+        "  {\"type\": \"Feature\", \"properties\": {\"id\": \"b\", \"name\": \"B\"},\n"
+        "   \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[[13,52],[14,52],[14,53],[13,52]]]}}\n"
+        "]}\n");
+    load_file *lf = s_load("territories", path);
+    assert_int_equal(load_file_row_count(lf), 1);
+    assert_int_equal(load_file_error_count(lf), 1);
+    assert_true(s_has_error(lf, 8, "tz"));
+    Fsd__Envelope env = FSD__ENVELOPE__INIT;
+    load_file_attach(lf, &env);
+    assert_int_equal(env.load_territories->rows[0]->line, 4);
     load_file_destroy(&lf);
 }
 
@@ -449,6 +477,7 @@ main(void)
         cmocka_unit_test(test_multiline_quoted),
         cmocka_unit_test(test_technician_fields),
         cmocka_unit_test(test_geojson_errors),
+        cmocka_unit_test(test_geojson_lines),
         cmocka_unit_test(test_unreadable),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -11,7 +11,14 @@
       fsd-poke ... --envelope empty       an Envelope with no body
       fsd-poke ... --envelope reply       an Envelope whose body is an answer (JobView)
       fsd-poke ... --envelope big         a SubmitRequest with a 100 kB problem text
-      fsd-poke ... --envelope frames      a valid GetJob sent as two frames */
+      fsd-poke ... --envelope frames      a valid GetJob sent as two frames
+      fsd-poke ... --envelope submit      a valid SubmitRequest (Siemens washing machine, Berlin-Mitte)
+      fsd-poke ... --repeat N             send the same frame (same msg_id) N times, print every reply
+      fsd-poke ... --repeat N --burst     the same, all N sent before waiting for any reply
+
+    With --repeat each send waits for the previous reply (a retry after a
+    lost answer), with --burst they may land in one batch; every reply is
+    printed on its own line; the exit status is 3 unless all N came. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +68,17 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
         r.problem = big;
         env.body_case = FSD__ENVELOPE__BODY_SUBMIT_REQUEST;
         env.submit_request = &r;
+    } else if (strcmp(kind, "submit") == 0) {
+        r.customer_name = "Poke Customer";
+        r.phone = "+49 30 5550001";
+        r.address = "Invalidenstraße 1, Berlin";
+        r.lat = 52.5358;
+        r.lon = 13.3813;
+        r.brand = "Siemens";
+        r.category = "washing_machine";
+        r.problem = "sent twice on purpose";
+        env.body_case = FSD__ENVELOPE__BODY_SUBMIT_REQUEST;
+        env.submit_request = &r;
     } else if (strcmp(kind, "frames") == 0) {
         env.body_case = FSD__ENVELOPE__BODY_GET_JOB;
         env.get_job = &g;
@@ -74,11 +92,12 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
 int main(int argc, char **argv)
 {
     const char *key = NULL, *server_key = NULL, *server = "tcp://127.0.0.1:7700", *file = NULL, *kind = NULL;
-    int garbage = 0, timeout = 3000, two_frames = 0;
+    int garbage = 0, timeout = 3000, two_frames = 0, repeat = 1, burst = 0;
     static const struct option opts[] = {
         { "key", 1, 0, 'k' }, { "server-key", 1, 0, 's' }, { "server", 1, 0, 'e' },
         { "file", 1, 0, 'f' }, { "garbage", 1, 0, 'g' }, { "envelope", 1, 0, 'n' },
-        { "timeout", 1, 0, 't' }, { 0, 0, 0, 0 },
+        { "timeout", 1, 0, 't' }, { "repeat", 1, 0, 'r' }, { "burst", 0, 0, 'b' },
+        { 0, 0, 0, 0 },
     };
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -90,6 +109,8 @@ int main(int argc, char **argv)
         case 'g': garbage = atoi(optarg); break;
         case 'n': kind = optarg; break;
         case 't': timeout = atoi(optarg); break;
+        case 'b': burst = 1; break;
+        case 'r': repeat = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
         default: return 2;
         }
     }
@@ -118,12 +139,18 @@ int main(int argc, char **argv)
     }
     void *ctx = zmq_ctx_new();
     void *sock = wire_dealer(ctx, server, &me, srv.pub);
-    int rc = 3;
-    if (two_frames)
-        zmq_send(sock, frame, len, ZMQ_SNDMORE);
-    zmq_send(sock, frame, len, 0);
-    zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll(&item, 1, timeout) > 0) {
+    int rc = 0;
+    for (int k = 0; k < repeat; k++) {
+        for (int n = 0; n < (burst ? (k == 0 ? repeat : 0) : 1); n++) {
+            if (two_frames)
+                zmq_send(sock, frame, len, ZMQ_SNDMORE);
+            zmq_send(sock, frame, len, 0);
+        }
+        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, timeout) <= 0) {
+            rc = 3;
+            break;
+        }
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         zmq_msg_recv(&msg, sock, 0);
@@ -132,10 +159,12 @@ int main(int argc, char **argv)
             json_t *j = pbjson_from_message(&rep->base);
             char *text = json_dumps(j, JSON_COMPACT);
             puts(text);
+            fflush(stdout);
             free(text);
             json_decref(j);
             fsd__envelope__free_unpacked(rep, NULL);
-            rc = 0;
+        } else {
+            rc = 3;
         }
         zmq_msg_close(&msg);
     }

@@ -116,7 +116,7 @@ asan:
 	@$(MAKE) --no-print-directory all BUILD=build-asan BIN=build-asan/bin \
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined"
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 TEST_OUT=$(CURDIR)/build-asan/test-out \
 	  BUILD=build-asan BIN=build-asan/bin tests/run.sh
 
 clean:

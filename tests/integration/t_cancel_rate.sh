@@ -14,6 +14,27 @@ run_rc() {
     printf '%s\n' "$out"
 }
 
+# raw_rate JOB STARS: an Envelope{msg_id, sent_at, version 1, rate_job{job_id, stars}} frame
+raw_rate() {
+    python3 - "$1" "$2" <<'PY'
+import sys, time, os
+def varint(n):
+    out = b''
+    while True:
+        b, n = n & 0x7f, n >> 7
+        if not n:
+            return out + bytes([b])
+        out += bytes([b | 0x80])
+def field(num, value):
+    if isinstance(value, bytes):
+        return varint(num << 3 | 2) + varint(len(value)) + value
+    return varint(num << 3) + varint(value)
+rate = field(1, sys.argv[1].encode()) + field(2, int(sys.argv[2]))
+env = field(1, os.urandom(8).hex().encode()) + field(2, int(time.time() * 1000)) + field(3, 1) + field(48, rate)
+sys.stdout.buffer.write(env)
+PY
+}
+
 say "the customer cancels an offered job: cancelled, A1 is told"
 job=$(request $MITTE Bosch washing_machine WM-NEW)
 case $job in J*) ;; *) fail "request refused: $job" ;; esac
@@ -73,6 +94,18 @@ for stars in 0 6 x -1; do
 done
 run_rc 2 ctl_as desk rate "$job" >/dev/null 2>&1
 expect_eq early "$(run_rc 1 ctl_as desk rate "$job" 4 --json | jq -r .error.code)" invalid_transition
+if command -v python3 >/dev/null; then
+    # fsdctl refuses out-of-range stars itself; a raw RateJob frame reaches the server
+    for stars in 0 6; do
+        raw_rate "$job" "$stars" >rate.frame
+        out=$("$BIN/fsd-poke" --key "$FSD_HOME/keys/desk.key" --server-key "$FSD_SERVER_KEY" \
+            --server "$FSD_SERVER" --file rate.frame)
+        expect_eq "raw $stars stars" "$(jq -r .error.code <<<"$out")" invalid_argument
+        expect_eq "raw $stars field" "$(jq -r .error.field <<<"$out")" stars
+    done
+else
+    say "no python3: raw out-of-range ratings not tried"
+fi
 expect_eq state "$(job_state "$job")" assigned
 check "en_route" agent A1 status "$job" en_route
 check "on_site" agent A1 status "$job" on_site

@@ -9,8 +9,8 @@ start_agent A1
 start_agent A2
 start_agent B1
 
-# candidate JSON of explain: cand JOB TECH FIELD
-cand() { ctl_as dana explain "$1" --json | jq -r --arg t "$2" ".candidates[] | select(.technician_id==\$t) | .$3"; }
+# exc TECH FIELD: a field of TECH's candidate in the explanation held in $ex
+exc() { jq -r --arg t "$1" ".candidates[] | select(.technician_id==\$t) | .$2" <<<"$ex"; }
 # wait_holder JOB TECH: until the job is offered to TECH
 wait_holder() {
     for _ in $(seq 1 100); do
@@ -31,24 +31,31 @@ wait_offer A1 "$job"
 say "A1 declines (too_far): it goes to A2"
 check "A1 declines" agent A1 decline "$job" --reason too_far
 wait_holder "$job" A2
-expect_eq A1-rule "$(cand "$job" A1 failed)" declined
-expect_eq A3-rule "$(cand "$job" A3 failed)" warranty
-expect_eq chosen "$(ctl_as dana explain "$job" --json | jq -r '.candidates[] | select(.chosen) | .technician_id')" A2
+ex=$(ctl_as dana explain "$job" --json)
+expect_eq A1-rule "$(exc A1 failed)" declined
+expect_eq A3-rule "$(exc A3 failed)" warranty
+expect_eq chosen "$(jq -r '.candidates[] | select(.chosen) | .technician_id' <<<"$ex")" A2
 wait_offer A2 "$job"
 jq -e --arg j "$job" '[.jobs[]? | select(.job.job_id == $j)] | length == 0' <<<"$(agent_jobs A1)" >/dev/null \
     || fail "A1 still lists $job after declining: $(agent_jobs A1)"
+rc=0; agent A2 decline "$job" --reason bored >/dev/null 2>&1 || rc=$?
+expect_eq bad-reason-exit "$rc" 2
 
 say "A2 does not answer: after expiry it goes to B1 in pankow (neighbour)"
+# B1's offer stands 1.5 s too: look at it with one explain, then decline
 wait_holder "$job" B1
-expect_eq A2-rule "$(cand "$job" A2 failed)" declined
-expect_eq B1-neighbour "$(cand "$job" B1 neighbour)" true
-expect_eq B1-chosen "$(cand "$job" B1 chosen)" true
-jq -e '.outcome | test("neighbouring")' <<<"$(ctl_as dana explain "$job" --json)" >/dev/null \
-    || fail "outcome does not name the neighbouring territory"
+ex=$(ctl_as dana explain "$job" --json)
 wait_offer B1 "$job"
 
 say "B1 declines (no_parts): nobody left, escalated"
 check "B1 declines" agent B1 decline "$job" --reason no_parts
+expect_eq A2-rule "$(exc A2 failed)" declined
+expect_eq B1-neighbour "$(exc B1 neighbour)" true
+expect_eq B1-chosen "$(exc B1 chosen)" true
+jq -e '.outcome | test("neighbouring")' <<<"$ex" >/dev/null || fail "outcome: $(jq -r .outcome <<<"$ex")"
+rc=0; out=$(agent A2 accept "$job" --json) || rc=$?
+expect_eq late-accept-exit "$rc" 1
+jq -e '.error.code' <<<"$out" >/dev/null || fail "late accept: $out"
 wait_state "$job" escalated
 expect_eq holder "$(job_tech "$job")" ""
 out=$(ctl_as dana explain "$job" --json)

@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <zmq.h>
 #include "agent.h"
-#include "alog.h"
+#include "fsd/log.h"
 #include "outbox.h"
 #include "session.h"
 
@@ -73,7 +73,7 @@ static void s_reply(s_daemon *d, const uint8_t *rid, size_t rid_len, const char 
     env->version = FSD_PROTOCOL_VERSION;
     env->reply_to = (char *)ctl_id;
     if (wire_send(d->ctl, rid, rid_len, env) < 0)
-        alog(ALOG_DEBUG, "ctl_reply_failed", "error=\"%s\"", zmq_strerror(errno));
+        log_write(LOG_DEBUG, "ctl_reply_failed", "error=\"%s\"", zmq_strerror(errno));
 }
 
 /* Answers a short command with an Error. */
@@ -412,7 +412,7 @@ int agent_daemon_run(const agent_opts *o)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    alog(ALOG_INFO, "started", "tech=%s home=%s server=%s pending=%zu", d.tech, o->home,
+    log_write(LOG_INFO, "started", "tech=%s home=%s server=%s pending=%zu", d.tech, o->home,
          o->server, fsd_session_pending(d.session));
     while (!s_stop) {
         zmq_pollitem_t items[2] = {
@@ -432,7 +432,7 @@ int agent_daemon_run(const agent_opts *o)
             timeout = 1000;
         int rc = zmq_poll(items, n_items, timeout);
         if (rc < 0 && errno != EINTR) {
-            alog(ALOG_WARN, "poll_failed", "error=\"%s\"", zmq_strerror(errno));
+            log_write(LOG_WARN, "poll_failed", "error=\"%s\"", zmq_strerror(errno));
             break;
         }
         if (rc > 0 && n_items == 2 && (items[1].revents & ZMQ_POLLIN))
@@ -442,7 +442,7 @@ int agent_daemon_run(const agent_opts *o)
         fsd_session_tick(d.session);
         s_expire_waiters(&d);
     }
-    alog(ALOG_INFO, "stopped", "tech=%s pending=%zu", d.tech,
+    log_write(LOG_INFO, "stopped", "tech=%s pending=%zu", d.tech,
          d.session ? fsd_session_pending(d.session) : 0);
     status = 0;
 done:

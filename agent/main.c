@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "agent.h"
-#include "alog.h"
+#include "fsd/log.h"
 #include "fsd/wire.h"
 
 static const char *s_usage =
@@ -200,10 +200,10 @@ int main(int argc, char **argv)
         case OPT_KEY: key = optarg; break;
         case OPT_JSON: o->json = true; break;
         case OPT_LOG_LEVEL: {
-            int level = alog_parse_level(optarg);
+            int level = log_level_parse(optarg);
             if (level < 0)
                 return s_usage_error(o, "--log-level must be debug, info or warn");
-            alog_set_level((alog_level)level);
+            log_set_level((log_level)level);
             break;
         }
         case OPT_LAT:

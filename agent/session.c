@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
-#include "alog.h"
+#include "fsd/log.h"
 
 #define S_HELLO_FIRST_MS 2000
 #define S_HELLO_MAX_MS 10000
@@ -122,7 +122,7 @@ static void s_load_one(uint64_t seq, const char *msg_id, const uint8_t *data,
 {
     fsd_session_t *self = arg;
     if (s_mirror_add(self, seq, msg_id, data, len) < 0)
-        alog(ALOG_WARN, "out_of_memory", "tech=%s seq=%llu", self->tech, (unsigned long long)seq);
+        log_write(LOG_WARN, "out_of_memory", "tech=%s seq=%llu", self->tech, (unsigned long long)seq);
 }
 
 /* Index of the report with this msg_id, or -1. */
@@ -149,7 +149,7 @@ static void s_connect(fsd_session_t *self)
     int64_t now = fsd_session_now();
     self->sock = wire_dealer(self->ctx, self->server, &self->key, self->server_pub);
     if (!self->sock) {
-        alog(ALOG_WARN, "connect_failed", "tech=%s server=%s error=\"%s\"",
+        log_write(LOG_WARN, "connect_failed", "tech=%s server=%s error=\"%s\"",
              self->tech, self->server, zmq_strerror(errno));
         self->reconnect_at = now + s_jitter(self->reconnect_backoff);
         return;
@@ -160,7 +160,7 @@ static void s_connect(fsd_session_t *self)
     self->hello_backoff = S_HELLO_FIRST_MS;
     for (size_t i = 0; i < self->n_reports; i++)
         self->reports[i].last_sent = 0;
-    alog(ALOG_DEBUG, "connecting", "tech=%s server=%s", self->tech, self->server);
+    log_write(LOG_DEBUG, "connecting", "tech=%s server=%s", self->tech, self->server);
 }
 
 /* Closes the DEALER and schedules a reconnect with backoff. */
@@ -172,7 +172,7 @@ static void s_disconnect(fsd_session_t *self, const char *why)
     bool was_open = self->open;
     self->open = false;
     self->reconnect_at = fsd_session_now() + s_jitter(self->reconnect_backoff);
-    alog(was_open ? ALOG_WARN : ALOG_INFO, "link_lost", "tech=%s why=%s retry_in_ms=%d",
+    log_write(was_open ? LOG_WARN : LOG_INFO, "link_lost", "tech=%s why=%s retry_in_ms=%d",
          self->tech, why, self->reconnect_backoff);
     self->reconnect_backoff *= 2;
     if (self->reconnect_backoff > S_RECONNECT_MAX_MS)
@@ -214,7 +214,7 @@ static void s_send_hello(fsd_session_t *self)
         self->next_hello = now + S_RETRY_SOON_MS;
         return;
     }
-    alog(ALOG_DEBUG, "hello", "tech=%s last_seq_applied=%llu", self->tech,
+    log_write(LOG_DEBUG, "hello", "tech=%s last_seq_applied=%llu", self->tech,
          (unsigned long long)self->applied);
     self->next_hello = now + s_jitter(self->hello_backoff);
     self->hello_backoff *= 2;
@@ -277,7 +277,7 @@ static void s_send_reports(fsd_session_t *self, int64_t older_than, uint64_t aft
             continue;
         if (zmq_send(self->sock, r->data, r->len, ZMQ_DONTWAIT) < 0)
             break; /* EAGAIN: still in the outbox, next tick */
-        alog(ALOG_DEBUG, r->last_sent ? "report_resent" : "report_sent", "tech=%s seq=%llu",
+        log_write(LOG_DEBUG, r->last_sent ? "report_resent" : "report_sent", "tech=%s seq=%llu",
              self->tech, (unsigned long long)r->seq);
         r->last_sent = now;
         r->round = self->round;
@@ -308,14 +308,14 @@ static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
         /* the server applied reports this store never handed out: it is a
            new or restored agent.db; number ours after the server's */
         int n = fsd_outbox_renumber(self->outbox, self->tech, w->last_report_seq);
-        alog(ALOG_WARN, "report_seq_rebased", "tech=%s store_seq=%llu server_seq=%llu renumbered=%d",
+        log_write(LOG_WARN, "report_seq_rebased", "tech=%s store_seq=%llu server_seq=%llu renumbered=%d",
              self->tech, (unsigned long long)st.report_seq, (unsigned long long)w->last_report_seq, n);
         if (n >= 0) {
             for (size_t i = 0; i < self->n_reports; i++)
                 free(self->reports[i].data);
             self->n_reports = 0;
             if (fsd_outbox_each(self->outbox, self->tech, s_load_one, self) < 0)
-                alog(ALOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+                log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
                      fsd_outbox_error(self->outbox));
         }
     }
@@ -330,10 +330,10 @@ static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
         snprintf(self->technician_id, sizeof self->technician_id, "%s", w->technician_id);
         snprintf(self->name, sizeof self->name, "%s", w->name);
         if (fsd_outbox_set_identity(self->outbox, self->tech, self->technician_id, self->name) < 0)
-            alog(ALOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
                  fsd_outbox_error(self->outbox));
     }
-    alog(ALOG_INFO, "welcome", "tech=%s technician=%s heartbeat_ms=%u last_report_seq=%llu resending=%u pending=%zu",
+    log_write(LOG_INFO, "welcome", "tech=%s technician=%s heartbeat_ms=%u last_report_seq=%llu resending=%u pending=%zu",
          self->tech, w->technician_id, self->beat_ms, (unsigned long long)w->last_report_seq,
          w->resending, self->n_reports);
     /* A new session: every stored report again, in order. */
@@ -351,19 +351,19 @@ static void s_log_applied(fsd_session_t *self, const Fsd__Envelope *env)
     if (env->body_case == FSD__ENVELOPE__BODY_OFFER && env->offer->job) {
         const Fsd__Offer *o = env->offer;
         long left = (long)((o->expires_at - wire_now_ms()) / 1000);
-        alog(ALOG_INFO, "offer", "tech=%s job=%s seq=%llu distance_km=%.1f travel_min=%u expires_in_s=%ld category=%s warranty=%s",
+        log_write(LOG_INFO, "offer", "tech=%s job=%s seq=%llu distance_km=%.1f travel_min=%u expires_in_s=%ld category=%s warranty=%s",
              self->tech, o->job->job_id, (unsigned long long)env->seq, o->distance_km, o->travel_min,
              left < 0 ? 0 : left, o->job->category,
              wire_enum_name(&fsd__warranty_status__descriptor, o->job->warranty));
     } else if (env->body_case == FSD__ENVELOPE__BODY_ASSIGNED && env->assigned->job) {
-        alog(ALOG_INFO, "assigned", "tech=%s job=%s seq=%llu by=%s", self->tech,
+        log_write(LOG_INFO, "assigned", "tech=%s job=%s seq=%llu by=%s", self->tech,
              env->assigned->job->job_id, (unsigned long long)env->seq, env->assigned->by);
     } else if (env->body_case == FSD__ENVELOPE__BODY_REVOKED) {
-        alog(ALOG_INFO, "revoked", "tech=%s job=%s seq=%llu reason=%s", self->tech,
+        log_write(LOG_INFO, "revoked", "tech=%s job=%s seq=%llu reason=%s", self->tech,
              env->revoked->job_id, (unsigned long long)env->seq,
              wire_enum_name(&fsd__revoke_reason__descriptor, env->revoked->reason));
     } else {
-        alog(ALOG_INFO, "sequenced_unknown", "tech=%s seq=%llu body=%d", self->tech,
+        log_write(LOG_INFO, "sequenced_unknown", "tech=%s seq=%llu body=%d", self->tech,
              (unsigned long long)env->seq, (int)env->body_case);
     }
 }
@@ -382,11 +382,11 @@ static bool s_on_sequenced(fsd_session_t *self, const Fsd__Envelope *env)
     bool first = self->expect_base;
     self->expect_base = false;
     if (first && env->seq > self->applied + 1) {
-        alog(ALOG_WARN, "seq_rebased", "tech=%s applied=%llu first_seq=%llu why=\"the server acknowledged "
+        log_write(LOG_WARN, "seq_rebased", "tech=%s applied=%llu first_seq=%llu why=\"the server acknowledged "
              "messages this store does not have (new or restored agent.db)\"", self->tech,
              (unsigned long long)self->applied, (unsigned long long)env->seq);
         if (fsd_outbox_rebase(self->outbox, self->tech, env->seq - 1) < 0) {
-            alog(ALOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
             return false;
         }
         self->applied = env->seq - 1;
@@ -394,7 +394,7 @@ static bool s_on_sequenced(fsd_session_t *self, const Fsd__Envelope *env)
         int64_t now = fsd_session_now();
         if (now - self->last_gap_hello >= S_HELLO_FIRST_MS) {
             self->last_gap_hello = now;
-            alog(ALOG_INFO, "seq_gap", "tech=%s applied=%llu seq=%llu action=hello", self->tech,
+            log_write(LOG_INFO, "seq_gap", "tech=%s applied=%llu seq=%llu action=hello", self->tech,
                  (unsigned long long)self->applied, (unsigned long long)env->seq);
             s_send_hello(self);
         }
@@ -403,13 +403,13 @@ static bool s_on_sequenced(fsd_session_t *self, const Fsd__Envelope *env)
     int rc = fsd_outbox_apply(self->outbox, self->tech, env, &applied);
     if (rc < 0) {
         /* not stored: do not ack, the server re-sends it */
-        alog(ALOG_WARN, "store_failed", "tech=%s seq=%llu error=\"%s\"", self->tech,
+        log_write(LOG_WARN, "store_failed", "tech=%s seq=%llu error=\"%s\"", self->tech,
              (unsigned long long)env->seq, fsd_outbox_error(self->outbox));
         return false;
     }
     self->applied = applied;
     if (rc == 0) {
-        alog(ALOG_DEBUG, env->seq <= applied ? "duplicate" : "gap", "tech=%s seq=%llu applied=%llu",
+        log_write(LOG_DEBUG, env->seq <= applied ? "duplicate" : "gap", "tech=%s seq=%llu applied=%llu",
              self->tech, (unsigned long long)env->seq, (unsigned long long)applied);
         return true;
     }
@@ -431,7 +431,7 @@ static void s_on_answer(fsd_session_t *self, long idx, const Fsd__Envelope *env)
     s_entry *r = &self->reports[idx];
     if (env->body_case == FSD__ENVELOPE__BODY_ACK) {
         /* the server applied reports only up to upto: a gap, re-send after it */
-        alog(ALOG_DEBUG, "report_gap", "tech=%s seq=%llu server_upto=%llu", self->tech,
+        log_write(LOG_DEBUG, "report_gap", "tech=%s seq=%llu server_upto=%llu", self->tech,
              (unsigned long long)r->seq, (unsigned long long)env->ack->upto);
         s_on_gap(self, r, env->ack->upto);
         return;
@@ -441,16 +441,16 @@ static void s_on_answer(fsd_session_t *self, long idx, const Fsd__Envelope *env)
     uint64_t seq = r->seq;
     int rc = fsd_outbox_answer(self->outbox, self->tech, r->msg_id, env, self->technician_id);
     if (rc < 0) {
-        alog(ALOG_WARN, "store_failed", "tech=%s seq=%llu error=\"%s\"", self->tech,
+        log_write(LOG_WARN, "store_failed", "tech=%s seq=%llu error=\"%s\"", self->tech,
              (unsigned long long)seq, fsd_outbox_error(self->outbox));
         return; /* kept: the answer comes again on the next re-send */
     }
     if (env->body_case == FSD__ENVELOPE__BODY_JOB_VIEW) {
-        alog(ALOG_INFO, "report_done", "tech=%s seq=%llu job=%s state=%s", self->tech,
+        log_write(LOG_INFO, "report_done", "tech=%s seq=%llu job=%s state=%s", self->tech,
              (unsigned long long)seq, env->job_view->job_id,
              wire_enum_name(&fsd__job_state__descriptor, env->job_view->state));
     } else {
-        alog(env->error->code == FSD__ERROR_CODE__ERR_UNAVAILABLE ? ALOG_INFO : ALOG_WARN,
+        log_write(env->error->code == FSD__ERROR_CODE__ERR_UNAVAILABLE ? LOG_INFO : LOG_WARN,
              env->error->code == FSD__ERROR_CODE__ERR_UNAVAILABLE ? "report_retry" : "report_conflict",
              "tech=%s seq=%llu code=%s message=\"%s\"", self->tech, (unsigned long long)seq,
              wire_enum_name(&fsd__error_code__descriptor, env->error->code), env->error->message);
@@ -482,10 +482,10 @@ static bool s_on_envelope(fsd_session_t *self, const Fsd__Envelope *env)
         }
     }
     if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
-        alog(ALOG_WARN, "server_error", "tech=%s code=%s message=\"%s\"", self->tech,
+        log_write(LOG_WARN, "server_error", "tech=%s code=%s message=\"%s\"", self->tech,
              wire_enum_name(&fsd__error_code__descriptor, env->error->code), env->error->message);
     } else if (env->body_case != FSD__ENVELOPE__BODY_ACK) {
-        alog(ALOG_DEBUG, "ignored", "tech=%s body=%d", self->tech, (int)env->body_case);
+        log_write(LOG_DEBUG, "ignored", "tech=%s body=%d", self->tech, (int)env->body_case);
     }
     return false;
 }
@@ -509,7 +509,7 @@ void fsd_session_handle(fsd_session_t *self)
                                          FSD_MAX_MSG, &code, &why);
         zmq_msg_close(&msg);
         if (!env) {
-            alog(ALOG_WARN, "bad_message", "tech=%s why=\"%s\"", self->tech, why);
+            log_write(LOG_WARN, "bad_message", "tech=%s why=\"%s\"", self->tech, why);
             continue;
         }
         if (s_on_envelope(self, env))
@@ -634,7 +634,7 @@ static int s_report(fsd_session_t *self, Fsd__Envelope *env, const char *job_id,
     env->sent_at = wire_now_ms();
     env->version = FSD_PROTOCOL_VERSION;
     if (fsd_outbox_put(self->outbox, self->tech, env, job_id, what, note, at) < 0) {
-        alog(ALOG_WARN, "store_failed", "tech=%s job=%s what=\"%s\" error=\"%s\"", self->tech,
+        log_write(LOG_WARN, "store_failed", "tech=%s job=%s what=\"%s\" error=\"%s\"", self->tech,
              job_id, what, fsd_outbox_error(self->outbox));
         return -1;
     }
@@ -643,11 +643,11 @@ static int s_report(fsd_session_t *self, Fsd__Envelope *env, const char *job_id,
     if (!buf || s_mirror_add(self, env->seq, id, buf, len) < 0) {
         /* stored but not mirrored: it goes out after the next restart */
         free(buf);
-        alog(ALOG_WARN, "out_of_memory", "tech=%s seq=%llu", self->tech, (unsigned long long)env->seq);
+        log_write(LOG_WARN, "out_of_memory", "tech=%s seq=%llu", self->tech, (unsigned long long)env->seq);
     } else {
         free(buf);
     }
-    alog(ALOG_INFO, "report_stored", "tech=%s seq=%llu job=%s what=\"%s\"", self->tech,
+    log_write(LOG_INFO, "report_stored", "tech=%s seq=%llu job=%s what=\"%s\"", self->tech,
          (unsigned long long)env->seq, job_id, what);
     if (seq)
         *seq = env->seq;
@@ -702,7 +702,7 @@ void fsd_session_set_position(fsd_session_t *self, double lat, double lon)
     self->lat = lat;
     self->lon = lon;
     if (changed && fsd_outbox_set_position(self->outbox, self->tech, lat, lon) < 0)
-        alog(ALOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
     if (changed && self->open)
         s_send_position(self);
 }

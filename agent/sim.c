@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <zmq.h>
 #include "agent.h"
-#include "alog.h"
+#include "fsd/log.h"
 #include "outbox.h"
 #include "session.h"
 
@@ -118,7 +118,7 @@ static void s_plan(s_sim *sim, const s_action *a)
         size_t cap = sim->cap_acts ? sim->cap_acts * 2 : 64;
         s_action *grown = realloc(sim->acts, cap * sizeof *grown);
         if (!grown) {
-            alog(ALOG_WARN, "out_of_memory", "job=%s", a->job_id);
+            log_write(LOG_WARN, "out_of_memory", "job=%s", a->job_id);
             return;
         }
         sim->acts = grown;
@@ -292,13 +292,13 @@ static int s_load_keys(s_sim *sim, const char *dir)
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         fsd_keypair kp;
         if (keys_load(path, &kp, true, err, sizeof err) < 0) {
-            alog(ALOG_WARN, "key_skipped", "file=%s why=\"%s\"", path, err);
+            log_write(LOG_WARN, "key_skipped", "file=%s why=\"%s\"", path, err);
             continue;
         }
         if (strcmp(kp.role, "agent") != 0)
             continue;
         if (!kp.name[0]) {
-            alog(ALOG_WARN, "key_skipped", "file=%s why=\"no name line\"", path);
+            log_write(LOG_WARN, "key_skipped", "file=%s why=\"no name line\"", path);
             continue;
         }
         if (sim->n_techs == cap) {
@@ -380,7 +380,7 @@ int agent_sim_run(const agent_opts *o)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    alog(ALOG_INFO, "sim_started", "technicians=%zu server=%s db=%s decline_rate=%.2f work_ms=%d",
+    log_write(LOG_INFO, "sim_started", "technicians=%zu server=%s db=%s decline_rate=%.2f work_ms=%d",
          sim.n_techs, o->server, o->db, o->decline_rate, o->work_ms);
     int64_t end = o->duration_s > 0 ? fsd_session_now() + (int64_t)o->duration_s * 1000 : 0;
     while (!s_stop) {
@@ -410,7 +410,7 @@ int agent_sim_run(const agent_opts *o)
             timeout = 0;
         int rc = zmq_poll(items, (int)n, timeout);
         if (rc < 0 && errno != EINTR) {
-            alog(ALOG_WARN, "poll_failed", "error=\"%s\"", zmq_strerror(errno));
+            log_write(LOG_WARN, "poll_failed", "error=\"%s\"", zmq_strerror(errno));
             break;
         }
         for (size_t k = 0; rc > 0 && k < n; k++)
@@ -434,7 +434,7 @@ int agent_sim_run(const agent_opts *o)
     size_t pending = 0;
     for (size_t i = 0; i < sim.n_techs; i++)
         pending += fsd_session_pending(sim.techs[i].session);
-    alog(ALOG_INFO, "sim_stopped", "offers=%lu accepts=%lu declines=%lu steps=%lu completed=%lu refused=%lu pending=%zu",
+    log_write(LOG_INFO, "sim_stopped", "offers=%lu accepts=%lu declines=%lu steps=%lu completed=%lu refused=%lu pending=%zu",
          sim.count.offers, sim.count.accepts, sim.count.declines, sim.count.steps,
          sim.count.completed, sim.count.refused, pending);
     if (o->json)

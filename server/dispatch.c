@@ -222,7 +222,8 @@ int dispatch_waiting(server *srv, int64_t now)
     srv->queue_dirty = false;
     job_pick pick = { .want = JS_NEW };
     strmap_each(srv->jobs, s_pick, &pick);
-    qsort(pick.list, pick.n, sizeof *pick.list, s_queue_order);
+    if (pick.n > 1)
+        qsort(pick.list, pick.n, sizeof *pick.list, s_queue_order);
     int rc = 0;
     for (size_t i = 0; i < pick.n && rc == 0; i++)
         rc = dispatch_job(srv, pick.list[i], now);

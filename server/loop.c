@@ -61,6 +61,7 @@ static const right s_rights[] = {
     { FSD__ENVELOPE__BODY_LOAD_CUSTOMERS, R_ADMIN, true },
     { FSD__ENVELOPE__BODY_SET_CUSTOMER, R_DISPATCH | R_ADMIN, true },
     { FSD__ENVELOPE__BODY_ADD_PRINCIPAL, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_BACKUP, R_ADMIN, false },
 };
 
 static const right *s_right(int body)

@@ -268,18 +268,29 @@ void store_rollback(store *self)
 
 int store_backup(store *self, const char *path)
 {
-    sqlite3 *dst;
-    if (sqlite3_open(path, &dst) != SQLITE_OK) {
-        snprintf(self->err, sizeof self->err, "cannot open %s: %s", path, sqlite3_errmsg(dst));
-        sqlite3_close(dst);
-        return -1;
+    /* A connection of its own reads the last committed state, whatever the
+       loop's connection has in flight. */
+    sqlite3 *src = NULL, *dst = NULL;
+    const char *file = sqlite3_db_filename(self->db, "main");
+    int rc = SQLITE_ERROR;
+    if (sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(self->err, sizeof self->err, "cannot read %s: %s", file, sqlite3_errmsg(src));
+        goto done;
     }
-    sqlite3_backup *b = sqlite3_backup_init(dst, "main", self->db, "main");
-    int rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        snprintf(self->err, sizeof self->err, "cannot create %s: %s", path, sqlite3_errmsg(dst));
+        goto done;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
     if (b)
         sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE)
         snprintf(self->err, sizeof self->err, "backup to %s failed: %s", path, sqlite3_errmsg(dst));
+    else if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
+        rc = SQLITE_ERROR;
+done:
+    sqlite3_close(src);
     sqlite3_close(dst);
     return rc == SQLITE_DONE ? 0 : -1;
 }

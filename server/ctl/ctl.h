@@ -70,5 +70,6 @@ int cmd_technicians(ctl *c, int argc, char **argv);
 int cmd_load(ctl *c, int argc, char **argv);
 int cmd_customer(ctl *c, int argc, char **argv);
 int cmd_keygen(ctl *c, int argc, char **argv);
+int cmd_backup(ctl *c, int argc, char **argv);
 
 #endif

@@ -36,6 +36,7 @@ static const command s_commands[] = {
     { "product", cmd_load, "product load FILE.csv" },
     { "customer", cmd_customer, "customer load FILE.csv | customer set PHONE ..." },
     { "keygen", cmd_keygen, "make a key pair and register it" },
+    { "backup", cmd_backup, "online backup of the database into FILE" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -308,3 +308,46 @@ int cmd_keygen(ctl *c, int argc, char **argv)
     fsd__envelope__free_unpacked(rep, NULL);
     return rc;
 }
+
+int cmd_backup(ctl *c, int argc, char **argv)
+{
+    const char *usage =
+        "usage: fsdctl backup FILE\n\n"
+        "The server copies its whole database, online, into FILE (a new file on the\n"
+        "server's machine; relative paths are taken from here). To restore: stop\n"
+        "fsd-server, copy FILE over DATA/fsd.db (removing fsd.db-wal and fsd.db-shm),\n"
+        "start fsd-server.\n";
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc != 2)
+        return ctl_fail(c, 2, "usage", "%s", usage);
+    char path[4096];
+    if (argv[1][0] == '/')
+        snprintf(path, sizeof path, "%s", argv[1]);
+    else if (!realpath(".", path) || strlen(path) + strlen(argv[1]) + 2 > sizeof path)
+        return ctl_fail(c, 1, "path", "cannot resolve %s", argv[1]);
+    else
+        snprintf(path + strlen(path), sizeof path - strlen(path), "/%s", argv[1]);
+    Fsd__Backup b = FSD__BACKUP__INIT;
+    b.path = path;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_BACKUP;
+    env.backup = &b;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_BACKUP_DONE);
+    if (rc == 0) {
+        if (c->json)
+            ctl_print_json(&rep->backup_done->base);
+        else
+            printf("backup written to %s (%llu bytes, %u ms)\n", rep->backup_done->path,
+                   (unsigned long long)rep->backup_done->bytes, rep->backup_done->ms);
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}

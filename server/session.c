@@ -165,8 +165,9 @@ static job *s_own_job(call *c, technician *t, const char *job_id, bool offer)
     }
     if (j->tech != t) {
         call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id",
-                   "job %s is no longer %s you (it is %s)", job_id,
-                   offer ? "offered to" : "assigned to", job_state_name(j->state));
+                   "job %s is no longer %s you: it is %s%s", job_id,
+                   offer ? "offered to" : "assigned to", job_state_name(j->state),
+                   j->tech ? " with another technician" : " and waiting for a technician");
         return NULL;
     }
     return j;

@@ -66,6 +66,12 @@ run_integration() {
         secs=$(( $(date +%s) - start ))
         # whatever a test started must be gone, even after a failure
         pkill -9 -f "$dir" 2>/dev/null
+        # a sanitizer report from any process of the test fails it
+        if [ $rc -eq 0 ] && grep -rqsE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$dir" "$OUT/$name.log"; then
+            echo "sanitizer report:" >>"$OUT/$name.log"
+            grep -rhsE -A5 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$dir" | head -40 >>"$OUT/$name.log"
+            rc=99
+        fi
         if [ $rc -eq 0 ]; then
             passed=$((passed + 1))
             echo "ok   $name (${secs}s)"
@@ -73,7 +79,7 @@ run_integration() {
         else
             failed=$((failed + 1))
             failures+=("$name")
-            echo "FAIL $name (exit $rc after ${secs}s; log tests/out/$name.log, files $dir)"
+            echo "FAIL $name (exit $rc after ${secs}s; log ${OUT#$ROOT/}/$name.log, files $dir)"
             tail -15 "$OUT/$name.log" | sed 's/^/     /'
         fi
     done

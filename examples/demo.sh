@@ -47,7 +47,8 @@ ctl product load examples/products.csv
 ctl customer load examples/customers.csv
 ctl keygen --role intake --name callcentre --out "$FSD_HOME/keys/desk.key"
 ctl keygen --role dispatcher --name dana --out "$FSD_HOME/keys/dana.key"
-ctl keygen --role agent --all-technicians --dir "$WORK/fleet" | tail -1
+ctl keygen --role agent --all-technicians --dir "$WORK/fleet" >/dev/null
+echo "wrote $(ls "$WORK/fleet" | wc -l) technician keys into ${WORK#$ROOT/}/fleet/ (mode 0600), registered with the server"
 
 step "the fleet comes online (fsd-agent sim: 40 technicians in one process)"
 "$BIN/fsd-agent" --home "$WORK/sim" --log-level warn sim --keys "$WORK/fleet" \
@@ -88,7 +89,7 @@ done
 wait "$intake" || true
 
 step "what intake refused (the blocked customer, the address outside Berlin, bad data)"
-grep refused "$WORK/intake.log" | sed 's/^/  /'
+grep '^line .*refused' "$WORK/intake.log" | sed 's/^/  /' || true
 tail -1 "$WORK/intake.log" | sed 's/^/  /'
 
 step "letting the fleet finish its work (at most 45 s)"

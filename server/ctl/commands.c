@@ -41,23 +41,6 @@ static bool s_double(const char *s, double *out)
     return *s && !*end && isfinite(*out);
 }
 
-/* Sends env and prints the answer when it is a JobView. */
-static int s_call_job(ctl *c, Fsd__Envelope *env, bool history)
-{
-    Fsd__Envelope *rep = ctl_call(c, env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_JOB_VIEW);
-    if (rc == 0) {
-        if (c->json)
-            ctl_print_json(&rep->job_view->base);
-        else
-            show_job(rep->job_view, history);
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
-}
-
 static const char *s_request_usage =
     "usage: fsdctl request --name NAME --phone PHONE --address TEXT --lat LAT --lon LON\n"
     "                      --brand BRAND --category CATEGORY [--serial SERIAL] [--model MODEL]\n"
@@ -179,12 +162,7 @@ int cmd_request(ctl *c, int argc, char **argv)
                         : !r.category[0] ? "--category" : !r.problem[0] ? "--problem" : NULL;
     if (missing)
         return ctl_fail(c, 2, "usage", "%s is required: see fsdctl request --help", missing);
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_SUBMIT_REQUEST;
-    env.submit_request = &r;
-    return s_call_job(c, &env, false);
+    return ctl_request(c, FSD__ENVELOPE__BODY_SUBMIT_REQUEST, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
 /* The single JOB argument of a command, or a usage error. */
@@ -207,14 +185,9 @@ int cmd_track(ctl *c, int argc, char **argv)
     const char *job = s_job_arg(c, argc, argv, usage);
     if (!job)
         return 2;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
     Fsd__GetJob g = FSD__GET_JOB__INIT;
     g.job_id = (char *)job;
-    env.body_case = FSD__ENVELOPE__BODY_GET_JOB;
-    env.get_job = &g;
-    return s_call_job(c, &env, true);
+    return ctl_request(c, FSD__ENVELOPE__BODY_GET_JOB, &g, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
 int cmd_jobs(ctl *c, int argc, char **argv)
@@ -242,24 +215,7 @@ int cmd_jobs(ctl *c, int argc, char **argv)
         default: return ctl_fail(c, 2, "usage", "%s", usage);
         }
     }
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_LIST_JOBS;
-    env.list_jobs = &l;
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_JOB_LIST);
-    if (rc == 0) {
-        if (c->json)
-            ctl_print_json(&rep->job_list->base);
-        else
-            for (size_t i = 0; i < rep->job_list->n_jobs; i++)
-                show_job_line(rep->job_list->jobs[i]);
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_request(c, FSD__ENVELOPE__BODY_LIST_JOBS, &l, FSD__ENVELOPE__BODY_JOB_LIST);
 }
 
 int cmd_cancel(ctl *c, int argc, char **argv)
@@ -282,12 +238,7 @@ int cmd_cancel(ctl *c, int argc, char **argv)
     if (!job)
         return 2;
     cj.job_id = (char *)job;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_CANCEL_JOB;
-    env.cancel_job = &cj;
-    return s_call_job(c, &env, false);
+    return ctl_request(c, FSD__ENVELOPE__BODY_CANCEL_JOB, &cj, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
 int cmd_rate(ctl *c, int argc, char **argv)
@@ -309,12 +260,7 @@ int cmd_rate(ctl *c, int argc, char **argv)
         return ctl_fail(c, 2, "usage", "%s", usage);
     r.job_id = argv[optind];
     r.stars = (uint32_t)atoi(argv[optind + 1]);
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_RATE_JOB;
-    env.rate_job = &r;
-    return s_call_job(c, &env, false);
+    return ctl_request(c, FSD__ENVELOPE__BODY_RATE_JOB, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
 int cmd_reassign(ctl *c, int argc, char **argv)
@@ -344,40 +290,7 @@ int cmd_reassign(ctl *c, int argc, char **argv)
     if (!r.technician_id[0] == !r.territory[0] || !r.reason[0])
         return ctl_fail(c, 2, "usage", "give --agent or --territory (one of them) and --reason");
     r.job_id = (char *)job;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_REASSIGN;
-    env.reassign = &r;
-    return s_call_job(c, &env, false);
-}
-
-/* Sends a request with no options (or one territory) and prints its view. */
-static int s_view(ctl *c, Fsd__Envelope *env, Fsd__Envelope__BodyCase want)
-{
-    Fsd__Envelope *rep = ctl_call(c, env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, want);
-    if (rc == 0) {
-        const ProtobufCMessage *m = NULL;
-        switch (want) {
-        case FSD__ENVELOPE__BODY_BOARD_VIEW: m = &rep->board_view->base; if (!c->json) show_board(rep->board_view); break;
-        case FSD__ENVELOPE__BODY_EXPLANATION: m = &rep->explanation->base; if (!c->json) show_explanation(rep->explanation); break;
-        case FSD__ENVELOPE__BODY_STATS_VIEW: m = &rep->stats_view->base; if (!c->json) show_stats(rep->stats_view); break;
-        case FSD__ENVELOPE__BODY_REPORT_VIEW: m = &rep->report_view->base; if (!c->json) show_report(rep->report_view); break;
-        case FSD__ENVELOPE__BODY_TECHNICIAN_LIST:
-            m = &rep->technician_list->base;
-            if (!c->json)
-                show_technicians(rep->technician_list->technicians, rep->technician_list->n_technicians);
-            break;
-        default: break;
-        }
-        if (c->json && m)
-            ctl_print_json(m);
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_request(c, FSD__ENVELOPE__BODY_REASSIGN, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
 /* Parses an optional --territory T for board and technicians. */
@@ -405,12 +318,7 @@ int cmd_board(ctl *c, int argc, char **argv)
     int rc = s_territory_opt(c, argc, argv, usage, &b.territory);
     if (rc)
         return rc;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_BOARD;
-    env.board = &b;
-    return s_view(c, &env, FSD__ENVELOPE__BODY_BOARD_VIEW);
+    return ctl_request(c, FSD__ENVELOPE__BODY_BOARD, &b, FSD__ENVELOPE__BODY_BOARD_VIEW);
 }
 
 int cmd_technicians(ctl *c, int argc, char **argv)
@@ -422,12 +330,7 @@ int cmd_technicians(ctl *c, int argc, char **argv)
     int rc = s_territory_opt(c, argc, argv, usage, &l.territory);
     if (rc)
         return rc;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_LIST_TECHNICIANS;
-    env.list_technicians = &l;
-    return s_view(c, &env, FSD__ENVELOPE__BODY_TECHNICIAN_LIST);
+    return ctl_request(c, FSD__ENVELOPE__BODY_LIST_TECHNICIANS, &l, FSD__ENVELOPE__BODY_TECHNICIAN_LIST);
 }
 
 int cmd_explain(ctl *c, int argc, char **argv)
@@ -445,12 +348,7 @@ int cmd_explain(ctl *c, int argc, char **argv)
         return 2;
     Fsd__Explain e = FSD__EXPLAIN__INIT;
     e.job_id = (char *)job;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_EXPLAIN;
-    env.explain = &e;
-    return s_view(c, &env, FSD__ENVELOPE__BODY_EXPLANATION);
+    return ctl_request(c, FSD__ENVELOPE__BODY_EXPLAIN, &e, FSD__ENVELOPE__BODY_EXPLANATION);
 }
 
 int cmd_stats(ctl *c, int argc, char **argv)
@@ -458,12 +356,7 @@ int cmd_stats(ctl *c, int argc, char **argv)
     if (s_help(argc, argv, "usage: fsdctl stats\n\nThe server's counters since it started.\n"))
         return 0;
     Fsd__StatsRequest s = FSD__STATS_REQUEST__INIT;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_STATS;
-    env.stats = &s;
-    return s_view(c, &env, FSD__ENVELOPE__BODY_STATS_VIEW);
+    return ctl_request(c, FSD__ENVELOPE__BODY_STATS, &s, FSD__ENVELOPE__BODY_STATS_VIEW);
 }
 
 int cmd_report(ctl *c, int argc, char **argv)
@@ -482,10 +375,5 @@ int cmd_report(ctl *c, int argc, char **argv)
         if (!dst || ctl_parse_time(optarg, dst) < 0)
             return ctl_fail(c, 2, "usage", "%s", usage);
     }
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_REPORT;
-    env.report = &r;
-    return s_view(c, &env, FSD__ENVELOPE__BODY_REPORT_VIEW);
+    return ctl_request(c, FSD__ENVELOPE__BODY_REPORT, &r, FSD__ENVELOPE__BODY_REPORT_VIEW);
 }

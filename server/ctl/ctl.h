@@ -30,6 +30,13 @@ typedef struct {
    (connection trouble). */
 Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env);
 
+/* One request, one printed answer: sends msg as the envelope's body of
+   case `body`, expects an answer of case `want` and prints it (the body as
+   JSON with --json, else show_reply). Returns the exit status. */
+int ctl_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want);
+/* The message in an envelope's oneof body (NULL when none). */
+const ProtobufCMessage *ctl_body(const Fsd__Envelope *env);
+
 /* Prints an Error reply (human or JSON) and returns 1. */
 int ctl_print_error(ctl *c, const Fsd__Error *e);
 /* Prints a failure of our own (usage: code "usage") and returns status. */
@@ -46,8 +53,9 @@ const char *ctl_time(int64_t ms, char *buf);
 /* Parses "2026-11-23", "2026-11-23T14:05", "2026-11-23 14:05:00" (UTC) or ms. -1 on failure. */
 int ctl_parse_time(const char *s, int64_t *out);
 
-/* Human printers (show.c). */
-void show_job(const Fsd__JobView *v, bool history);
+/* Human printers (show.c); show_reply picks the one for the answer's case. */
+void show_reply(const Fsd__Envelope *rep);
+void show_job(const Fsd__JobView *v);
 void show_job_line(const Fsd__JobView *v);
 void show_board(const Fsd__BoardView *b);
 void show_explanation(const Fsd__Explanation *e);

@@ -169,6 +169,41 @@ Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env)
     return rep;
 }
 
+/* The oneof member of case `which` inside an envelope. */
+static void **s_member(const Fsd__Envelope *env, unsigned which)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&fsd__envelope__descriptor, which);
+    return f ? (void **)((char *)env + f->offset) : NULL;
+}
+
+const ProtobufCMessage *ctl_body(const Fsd__Envelope *env)
+{
+    void **m = s_member(env, (unsigned)env->body_case);
+    return m ? *m : NULL;
+}
+
+int ctl_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want)
+{
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = body;
+    *s_member(&env, (unsigned)body) = msg;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, want);
+    if (rc == 0) {
+        if (c->json)
+            ctl_print_json(ctl_body(rep));
+        else
+            show_reply(rep);
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
 void ctl_print_json(const ProtobufCMessage *msg)
 {
     json_t *j = pbjson_from_message(msg);

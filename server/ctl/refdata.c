@@ -171,25 +171,7 @@ int cmd_customer(ctl *c, int argc, char **argv)
     }
     Fsd__SetCustomer sc = FSD__SET_CUSTOMER__INIT;
     sc.customer = &row;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_SET_CUSTOMER;
-    env.set_customer = &sc;
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_CUSTOMER_VIEW);
-    if (rc == 0) {
-        const Fsd__CustomerRow *r = rep->customer_view->customer;
-        if (c->json)
-            ctl_print_json(&rep->customer_view->base);
-        else
-            printf("customer %s (%s): tier %s%s%s\n", r->phone, r->name, r->tier,
-                   r->blocked ? ", blocked: " : "", r->blocked ? r->note : "");
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_request(c, FSD__ENVELOPE__BODY_SET_CUSTOMER, &sc, FSD__ENVELOPE__BODY_CUSTOMER_VIEW);
 }
 
 /* Registers a public key with the server as name/role. 0 or exit status. */
@@ -332,22 +314,5 @@ int cmd_backup(ctl *c, int argc, char **argv)
         snprintf(path + strlen(path), sizeof path - strlen(path), "/%s", argv[1]);
     Fsd__Backup b = FSD__BACKUP__INIT;
     b.path = path;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_BACKUP;
-    env.backup = &b;
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_BACKUP_DONE);
-    if (rc == 0) {
-        if (c->json)
-            ctl_print_json(&rep->backup_done->base);
-        else
-            printf("backup written to %s (%llu bytes, %u ms)\n", rep->backup_done->path,
-                   (unsigned long long)rep->backup_done->bytes, rep->backup_done->ms);
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_request(c, FSD__ENVELOPE__BODY_BACKUP, &b, FSD__ENVELOPE__BODY_BACKUP_DONE);
 }

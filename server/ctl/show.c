@@ -26,7 +26,7 @@ void show_job_line(const Fsd__JobView *v)
            v->technician_id[0] ? v->technician_id : "-", v->customer_name);
 }
 
-void show_job(const Fsd__JobView *v, bool history)
+void show_job(const Fsd__JobView *v)
 {
     char a[32], b[32], d[32];
     printf("job        %s\n", v->job_id);
@@ -47,7 +47,7 @@ void show_job(const Fsd__JobView *v, bool history)
         printf("offer ends %s\n", ctl_time(v->offer_expires_at, a));
     if (v->rating)
         printf("rating     %u/5 %s\n", v->rating, v->rating_comment);
-    if (!history || !v->n_history)
+    if (!v->n_history)
         return;
     printf("history\n");
     for (size_t i = 0; i < v->n_history; i++) {
@@ -163,4 +163,34 @@ void show_report(const Fsd__ReportView *r)
         printf("ratings            %llu, average %.2f/5\n", (unsigned long long)r->ratings, r->rating_avg);
     else
         printf("ratings            none\n");
+}
+
+void show_reply(const Fsd__Envelope *rep)
+{
+    switch (rep->body_case) {
+    case FSD__ENVELOPE__BODY_JOB_VIEW: show_job(rep->job_view); break;
+    case FSD__ENVELOPE__BODY_JOB_LIST:
+        for (size_t i = 0; i < rep->job_list->n_jobs; i++)
+            show_job_line(rep->job_list->jobs[i]);
+        break;
+    case FSD__ENVELOPE__BODY_BOARD_VIEW: show_board(rep->board_view); break;
+    case FSD__ENVELOPE__BODY_EXPLANATION: show_explanation(rep->explanation); break;
+    case FSD__ENVELOPE__BODY_STATS_VIEW: show_stats(rep->stats_view); break;
+    case FSD__ENVELOPE__BODY_REPORT_VIEW: show_report(rep->report_view); break;
+    case FSD__ENVELOPE__BODY_TECHNICIAN_LIST:
+        show_technicians(rep->technician_list->technicians, rep->technician_list->n_technicians);
+        break;
+    case FSD__ENVELOPE__BODY_CUSTOMER_VIEW: {
+        const Fsd__CustomerRow *r = rep->customer_view->customer;
+        printf("customer %s (%s): tier %s%s%s\n", r->phone, r->name, r->tier,
+               r->blocked ? ", blocked: " : "", r->blocked ? r->note : "");
+        break;
+    }
+    case FSD__ENVELOPE__BODY_BACKUP_DONE:
+        printf("backup written to %s (%llu bytes, %u ms)\n", rep->backup_done->path,
+               (unsigned long long)rep->backup_done->bytes, rep->backup_done->ms);
+        break;
+    default:
+        break;
+    }
 }

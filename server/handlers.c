@@ -566,7 +566,7 @@ static const char *s_counter_names[C_COUNT_] = {
     "received", "malformed", "too_large", "bad_version", "unknown_message", "forbidden",
     "invalid", "duplicate", "zap_refused", "batches", "commit_failed", "requests",
     "requests_refused", "offers", "accepts", "declines", "expiries", "escalations",
-    "reassignments", "went_offline", "send_failed",
+    "reassignments", "went_offline", "send_failed", "rejected", "conflict", "not_found",
 };
 
 /* Counts one job for the stats (strmap_each callback). */

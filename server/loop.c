@@ -90,6 +90,10 @@ void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt
         c->srv->counters[C_FORBIDDEN]++;
     else if (code == FSD__ERROR_CODE__ERR_INVALID_ARGUMENT || code == FSD__ERROR_CODE__ERR_INVALID_TRANSITION)
         c->srv->counters[C_INVALID]++;
+    else if (code == FSD__ERROR_CODE__ERR_CONFLICT)
+        c->srv->counters[C_CONFLICT]++;
+    else if (code == FSD__ERROR_CODE__ERR_NOT_FOUND)
+        c->srv->counters[C_NOT_FOUND]++;
 }
 
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
@@ -167,6 +171,15 @@ typedef struct {
     char msg_id[FSD_MSG_ID_MAX + 1];
 } pending_reply;
 
+/* Logs a refusal: one warn line per rejected message, with its code. */
+static void s_log_rejected(const char *from, const char *kind, const char *msg_id, Fsd__ErrorCode code,
+                           const char *field, const char *why)
+{
+    log_warn("rejected", "from=%s kind=%s code=%s field=%s msg_id=%s why=%s", from, kind,
+             wire_enum_name(&fsd__error_code__descriptor, (int)code), field && field[0] ? field : "-",
+             msg_id && msg_id[0] ? log_quote(1, msg_id) : "-", log_quote(0, why));
+}
+
 /* Encodes and queues the reply of call c (and keeps it for duplicates). */
 static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
 {
@@ -174,6 +187,14 @@ static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
     wire_msg_id(id);
     c->reply->msg_id = id;
     c->reply->reply_to = c->req ? c->req->msg_id : "";
+    if (c->reply->body_case == FSD__ENVELOPE__BODY_ERROR) {
+        const ProtobufCFieldDescriptor *f = c->req ? protobuf_c_message_descriptor_get_field(
+                                                         &fsd__envelope__descriptor, (unsigned)c->req->body_case)
+                                                   : NULL;
+        c->srv->counters[C_REJECTED]++;
+        s_log_rejected(c->who ? c->who->name : "-", f ? f->name : "-", c->reply->reply_to,
+                       c->reply->error->code, c->reply->error->field, c->reply->error->message);
+    }
     size_t len;
     uint8_t *buf = wire_encode(c->reply, &len);
     if (!buf)
@@ -186,13 +207,17 @@ static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
     return rc;
 }
 
-/* Error reply for a frame that could not be decoded (no msg_id to echo). */
-static void s_reject_frame(server *srv, const uint8_t *rid, size_t rid_len, Fsd__ErrorCode code,
-                           const char *why)
+/* Error reply for a frame that could not be decoded; reply_to is the
+   request's msg_id when the envelope was readable (another version). */
+static void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
+                           Fsd__ErrorCode code, const char *reply_to, const char *why)
 {
+    srv->counters[C_REJECTED]++;
+    s_log_rejected(from, "-", reply_to, code, "", why);
     Fsd__Envelope reply;
     char id[33];
     wire_envelope_init(&reply, id);
+    reply.reply_to = (char *)(reply_to ? reply_to : "");
     Fsd__Error e = FSD__ERROR__INIT;
     e.code = code;
     e.message = (char *)why;
@@ -223,9 +248,16 @@ static int s_agent(call *c, technician *t)
     }
     case FSD__ENVELOPE__BODY_ACK:
         return session_ack(c->srv, t, c->req->ack->upto) < 0 ? -1 : 2;
-    case FSD__ENVELOPE__BODY_POSITION:
-        session_position(c->srv, t, c->req->position);
+    case FSD__ENVELOPE__BODY_POSITION: {
+        const Fsd__Position *p = c->req->position;
+        if (!geo_valid((geo_point){ p->lat, p->lon })) {
+            call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "lat",
+                       "position %g,%g is not a valid latitude,longitude", p->lat, p->lon);
+            return 1; /* answered, nothing to remember */
+        }
+        session_position(c->srv, t, p);
         return 2;
+    }
     default:
         return session_report(c, t);
     }
@@ -291,6 +323,36 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
     return sent;
 }
 
+int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
+                      const void *data, size_t len, int64_t now, char *msg_id)
+{
+    if (msg_id)
+        msg_id[0] = 0;
+    Fsd__ErrorCode code;
+    const char *why;
+    Fsd__Envelope *req = wire_decode(data, len, FSD_MAX_MSG, &code, &why);
+    if (!req) {
+        srv->counters[code == FSD__ERROR_CODE__ERR_BAD_VERSION ? C_BAD_VERSION
+                      : code == FSD__ERROR_CODE__ERR_TOO_LARGE ? C_TOO_LARGE : C_MALFORMED]++;
+        /* another version still has a msg_id to answer to */
+        char reply_to[FSD_MSG_ID_MAX + 1] = "";
+        if (code == FSD__ERROR_CODE__ERR_BAD_VERSION) {
+            Fsd__Envelope *other = fsd__envelope__unpack(NULL, len, data);
+            if (other && strlen(other->msg_id) <= FSD_MSG_ID_MAX)
+                snprintf(reply_to, sizeof reply_to, "%s", other->msg_id);
+            if (other)
+                fsd__envelope__free_unpacked(other, NULL);
+        }
+        s_reject_frame(srv, who->name, rid, rid_len, code, reply_to, why);
+        return 0;
+    }
+    if (msg_id)
+        snprintf(msg_id, FSD_MSG_ID_MAX + 1, "%s", req->msg_id);
+    int rc = s_handle(srv, who, rid, rid_len, req, len, now);
+    fsd__envelope__free_unpacked(req, NULL);
+    return rc < 0 ? -1 : 0;
+}
+
 /* Receives one [routing id][payload] message; 0 none waiting, 1 handled, -1 storage failure. */
 static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
 {
@@ -320,26 +382,17 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
     int rc = 1;
     const char *user = ok ? zmq_msg_gets(&body, "User-Id") : NULL;
     const principal *who = user ? strmap_get(srv->principals, user) : NULL;
-    Fsd__ErrorCode code;
-    const char *why;
-    Fsd__Envelope *req = NULL;
     if (!ok) {
         srv->counters[C_MALFORMED]++;
-        s_reject_frame(srv, pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
+        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED, "",
                        "a message is exactly one frame holding an Envelope");
     } else if (!who) {
         srv->counters[C_FORBIDDEN]++;
-        s_reject_frame(srv, pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
+        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
                        "this key is no longer known to the server");
-    } else if (!(req = wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), FSD_MAX_MSG, &code, &why))) {
-        srv->counters[code == FSD__ERROR_CODE__ERR_BAD_VERSION ? C_BAD_VERSION
-                      : code == FSD__ERROR_CODE__ERR_TOO_LARGE ? C_TOO_LARGE : C_MALFORMED]++;
-        log_warn("rejected", "from=%s code=%d why=%s", who->name, code, log_quote(0, why));
-        s_reject_frame(srv, pend->rid, rid_len, code, why);
-    } else {
-        snprintf(pend->msg_id, sizeof pend->msg_id, "%s", req->msg_id);
-        rc = s_handle(srv, who, pend->rid, rid_len, req, zmq_msg_size(&body), now) < 0 ? -1 : 1;
-        fsd__envelope__free_unpacked(req, NULL);
+    } else if (loop_handle_frame(srv, who, pend->rid, rid_len, zmq_msg_data(&body), zmq_msg_size(&body), now,
+                                 pend->msg_id) < 0) {
+        rc = -1;
     }
     zmq_msg_close(&body);
     zmq_msg_close(&rid);

@@ -114,7 +114,9 @@ enum {
     C_RECEIVED, C_MALFORMED, C_TOO_LARGE, C_BAD_VERSION, C_UNKNOWN, C_FORBIDDEN,
     C_INVALID, C_DUPLICATE, C_ZAP_REFUSED, C_BATCHES, C_COMMIT_FAILED, C_REQUESTS,
     C_REFUSED, C_OFFERS, C_ACCEPTS, C_DECLINES, C_EXPIRIES, C_ESCALATIONS,
-    C_REASSIGNS, C_OFFLINE, C_SEND_FAILED, C_COUNT_
+    C_REASSIGNS, C_OFFLINE, C_SEND_FAILED,
+    C_REJECTED,                    /* every error reply, whatever its code */
+    C_CONFLICT, C_NOT_FOUND, C_COUNT_
 };
 
 typedef struct server {
@@ -199,6 +201,13 @@ int handle_request(call *c);
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
                 const uint8_t *data, size_t len);
 int loop_run(server *srv);
+/* The per-message path without sockets: decode → rights → dedup → handle,
+   inside the caller's transaction; the reply (an error for a frame that
+   does not decode) is queued in srv->out. msg_id (FSD_MSG_ID_MAX + 1
+   bytes, may be NULL) receives the request's id when it decoded.
+   0 handled or refused, -1 storage failure (roll the batch back). */
+int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
+                      const void *data, size_t len, int64_t now, char *msg_id);
 void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -177,6 +177,12 @@ static job *s_own_job(call *c, technician *t, const char *job_id, bool offer)
 static int s_offer_reply(call *c, technician *t)
 {
     const Fsd__OfferReply *r = c->req->offer_reply;
+    if ((int)r->reason < 0 || (int)r->reason >= (int)DR_COUNT_) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "reason",
+                   "reason %d is not a decline reason (too_far, no_parts, not_my_skill, off_shift, other)",
+                   (int)r->reason);
+        return 0;
+    }
     job *j = s_own_job(c, t, r->job_id, true);
     if (!j)
         return 0;

@@ -180,6 +180,10 @@ static void s_log_rejected(const char *from, const char *kind, const char *msg_i
              msg_id && msg_id[0] ? log_quote(1, msg_id) : "-", log_quote(0, why));
 }
 
+static const char s_unavailable[] =
+    "the server could not store this change (storage failure: disk full, I/O error or "
+    "database locked); nothing was changed: retry later";
+
 /* Encodes and queues the reply of call c (and keeps it for duplicates). */
 static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
 {
@@ -300,6 +304,10 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
         }
         session_seen(srv, t, rid, rid_len, now);
     }
+    if (r->mutates && srv->resting) {
+        call_error(&c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "", "%s", s_unavailable);
+        return s_finish(&c, rid, rid_len, false);
+    }
     if (r->mutates) {
         uint8_t *old;
         size_t len;
@@ -417,37 +425,129 @@ static void s_flush(server *srv)
     srv->n_out = 0;
 }
 
+/* Answers one pending message with "unavailable, nothing was changed". */
+static void s_unavailable_reply(server *srv, const pending_reply *p)
+{
+    Fsd__Envelope reply;
+    char id[33];
+    wire_envelope_init(&reply, id);
+    reply.reply_to = (char *)p->msg_id;
+    Fsd__Error e = FSD__ERROR__INIT;
+    e.code = FSD__ERROR_CODE__ERR_UNAVAILABLE;
+    e.message = (char *)s_unavailable;
+    reply.body_case = FSD__ENVELOPE__BODY_ERROR;
+    reply.error = &e;
+    wire_send(srv->router, p->rid, p->rid_len, &reply);
+}
+
+/* Storage failed (a commit, or the lock on a busy database): until it
+   works again, requests that change something are refused at once with
+   "unavailable", reads are served from a read-only transaction, and the
+   timers and the waiting queue rest. Every 250 ms, doubling to 4 s, they
+   alone run as the probe; the first probe that commits ends it. */
+static void s_storage_failed(server *srv, int64_t now)
+{
+    if (!srv->storage_failing) {
+        srv->storage_backoff_ms = 250;
+        log_error("storage_failing", "error=%s", log_quote(0, store_errmsg(srv->store)));
+    } else if (srv->storage_backoff_ms < 4000) {
+        srv->storage_backoff_ms *= 2;
+    }
+    srv->storage_failing = true;
+    srv->storage_retry_at = now + srv->storage_backoff_ms;
+}
+
 /* After a failed commit: nothing of the batch happened. Tell each sender. */
-static void s_abandon(server *srv, pending_reply *pend, size_t n)
+static void s_abandon(server *srv, pending_reply *pend, size_t n, int64_t now)
 {
     srv->counters[C_COMMIT_FAILED]++;
     log_error("commit_failed", "error=%s messages=%zu", log_quote(0, store_errmsg(srv->store)), n);
     store_rollback(srv->store);
     srv->n_out = 0;
     arena_reset(srv->arena);
-    for (size_t i = 0; i < n; i++) {
-        Fsd__Envelope reply;
-        char id[33];
-        wire_envelope_init(&reply, id);
-        reply.reply_to = pend[i].msg_id;
-        Fsd__Error e = FSD__ERROR__INIT;
-        e.code = FSD__ERROR_CODE__ERR_UNAVAILABLE;
-        e.message = "the server could not store this change (storage failure); nothing was "
-                    "changed: retry later";
-        reply.body_case = FSD__ENVELOPE__BODY_ERROR;
-        reply.error = &e;
-        wire_send(srv->router, pend[i].rid, pend[i].rid_len, &reply);
-    }
+    for (size_t i = 0; i < n; i++)
+        s_unavailable_reply(srv, &pend[i]);
+    s_storage_failed(srv, now);
     if (world_load_jobs(srv) < 0)
         log_error("reload_failed", "error=%s", log_quote(0, store_errmsg(srv->store)));
+}
+
+/* Not even a read transaction: answer what waits with unavailable. */
+static void s_refuse_waiting(server *srv, pending_reply *pend)
+{
+    log_error("begin_failed", "error=%s", log_quote(0, store_errmsg(srv->store)));
+    for (int n = 0; n < srv->cfg.batch_max; n++) {
+        zmq_msg_t rid, body;
+        zmq_msg_init(&rid);
+        if (zmq_msg_recv(&rid, srv->router, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&rid);
+            break;
+        }
+        pending_reply *p = &pend[0];
+        p->rid_len = zmq_msg_size(&rid) < sizeof p->rid ? zmq_msg_size(&rid) : sizeof p->rid;
+        memcpy(p->rid, zmq_msg_data(&rid), p->rid_len);
+        p->msg_id[0] = 0;
+        bool more = zmq_msg_more(&rid);
+        while (more) {
+            zmq_msg_init(&body);
+            if (zmq_msg_recv(&body, srv->router, 0) < 0) {
+                zmq_msg_close(&body);
+                break;
+            }
+            more = zmq_msg_more(&body);
+            Fsd__ErrorCode code;
+            const char *why;
+            Fsd__Envelope *req = p->msg_id[0] ? NULL
+                : wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), FSD_MAX_MSG, &code, &why);
+            if (req) {
+                snprintf(p->msg_id, sizeof p->msg_id, "%s", req->msg_id);
+                fsd__envelope__free_unpacked(req, NULL);
+            }
+            zmq_msg_close(&body);
+        }
+        srv->counters[C_RECEIVED]++;
+        s_unavailable_reply(srv, p);
+        zmq_msg_close(&rid);
+    }
+}
+
+/* Timers and the waiting queue, alone in a transaction: whether storage
+   works again. */
+static void s_probe(server *srv, int64_t now, int64_t *last_timers)
+{
+    if (store_begin_now(srv->store) < 0) {
+        s_storage_failed(srv, now);
+        return;
+    }
+    *last_timers = now;
+    int rc = dispatch_timers(srv, now);
+    if (rc == 0)
+        rc = dispatch_waiting(srv, now);
+    if (rc < 0 || store_commit(srv->store) < 0) {
+        s_abandon(srv, NULL, 0, now);
+        return;
+    }
+    srv->storage_failing = false;
+    log_info("storage_recovered", "commit_failures=%llu", (unsigned long long)srv->counters[C_COMMIT_FAILED]);
+    s_flush(srv);
+    arena_reset(srv->arena);
 }
 
 /* One batch: messages, timers, the queue; one commit; then the sends. */
 static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
 {
     int64_t now = wire_now_ms();
-    if (store_begin(srv->store) < 0) {
+    if (srv->storage_failing && now >= srv->storage_retry_at)
+        s_probe(srv, now, last_timers);
+    if (!srv->storage_failing && store_begin(srv->store) < 0) {
+        srv->counters[C_COMMIT_FAILED]++;
         log_error("begin_failed", "error=%s", log_quote(0, store_errmsg(srv->store)));
+        s_storage_failed(srv, now);
+        now = wire_now_ms();
+    }
+    srv->resting = srv->storage_failing;
+    if (srv->resting && store_begin_read(srv->store) < 0) {
+        s_refuse_waiting(srv, pend);
         return;
     }
     size_t n = 0;
@@ -460,14 +560,14 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
             break;
         n++;
     }
-    if (rc == 0 && now - *last_timers >= TICK_MS) {
+    if (rc == 0 && !srv->resting && now - *last_timers >= TICK_MS) {
         *last_timers = now;
         rc = dispatch_timers(srv, now);
     }
-    if (rc == 0)
+    if (rc == 0 && !srv->resting)
         rc = dispatch_waiting(srv, now);
     if (rc < 0 || store_commit(srv->store) < 0) {
-        s_abandon(srv, pend, n);
+        s_abandon(srv, pend, n, now);
         return;
     }
     srv->counters[C_BATCHES] += n > 0;

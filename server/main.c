@@ -6,6 +6,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -118,69 +119,89 @@ static void s_options(server_config *cfg, int argc, char **argv)
 }
 
 /* Loads DIR/keys/NAME.key, or creates it (and NAME.pub) when absent. */
-static int s_key(const char *dir, const char *name, const char *role_text, fsd_keypair *kp, bool *created)
+static int s_key(const char *dir, const char *name, const char *role_text, fsd_keypair *kp, bool *created,
+                 char *err, size_t errlen)
 {
-    char path[4096], err[512];
+    char path[4096];
     snprintf(path, sizeof path, "%s/keys/%s.key", dir, name);
     *created = false;
-    if (access(path, F_OK) == 0) {
-        if (keys_load(path, kp, true, err, sizeof err) == 0)
-            return 0;
-        log_error("key", "error=%s", log_quote(0, err));
+    if (access(path, F_OK) == 0)
+        return keys_load(path, kp, true, err, errlen) == 0 ? 0 : -1;
+    if (keys_generate(kp) < 0) {
+        snprintf(err, errlen, "cannot generate a key pair for %s", name);
         return -1;
     }
-    if (keys_generate(kp) < 0)
-        return -1;
     snprintf(kp->role, sizeof kp->role, "%s", role_text);
     snprintf(kp->name, sizeof kp->name, "%s", name);
-    if (keys_save(path, kp, err, sizeof err) < 0) {
-        log_error("key", "error=%s", log_quote(0, err));
+    if (keys_save(path, kp, err, errlen) < 0)
         return -1;
-    }
     snprintf(path, sizeof path, "%s/keys/%s.pub", dir, name);
-    if (keys_save_public(path, kp, err, sizeof err) < 0) {
-        log_error("key", "error=%s", log_quote(0, err));
+    if (keys_save_public(path, kp, err, errlen) < 0)
         return -1;
-    }
     *created = true;
     log_info("key_created", "file=%s/keys/%s.key role=%s", dir, name, role_text);
     return 0;
 }
 
-/* Data directory, database, keys and the world, ready to serve. */
-static int s_start(server *srv)
+/* Whether the server may create files in dir (root included: a read-only
+   file system says no only when one tries). */
+static int s_writable(const char *dir, char *err, size_t errlen)
 {
-    char path[4096], err[512];
-    snprintf(path, sizeof path, "%s/keys", srv->cfg.data_dir);
-    if ((mkdir(srv->cfg.data_dir, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
-        log_error("start", "error=%s", log_quote(0, "cannot create the data directory"));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/.fsd-write-test", dir);
+    int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    if (fd < 0 || write(fd, "x", 1) != 1) {
+        snprintf(err, errlen, "cannot write in the data directory %.512s (%s): choose another --data or fix its permissions",
+                 dir, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        unlink(path);
         return -1;
     }
-    snprintf(path, sizeof path, "%s/fsd.db", srv->cfg.data_dir);
+    close(fd);
+    unlink(path);
+    return 0;
+}
+
+/* Data directory, database, keys and the world, ready to serve; on failure
+   one sentence in err. */
+static int s_start(server *srv, char *err, size_t errlen)
+{
+    char path[4096];
+    const char *dir = srv->cfg.data_dir;
+    snprintf(path, sizeof path, "%s/keys", dir);
+    if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
+        snprintf(err, errlen, "cannot create the data directory %.512s (%s): choose another --data or fix its permissions",
+                 dir, strerror(errno));
+        return -1;
+    }
+    if (s_writable(dir, err, errlen) < 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/fsd.db", dir);
     int64_t t0 = wire_now_ms();
-    if (!(srv->store = store_open(path, err, sizeof err))) {
-        log_error("start", "error=%s", log_quote(0, err));
+    if (!(srv->store = store_open(path, err, errlen)))
         return -1;
-    }
     bool created;
     fsd_keypair admin;
-    if (s_key(srv->cfg.data_dir, "server", "server", &srv->keys, &created) < 0
-        || s_key(srv->cfg.data_dir, "admin", "admin", &admin, &created) < 0)
+    if (s_key(dir, "server", "server", &srv->keys, &created, err, errlen) < 0
+        || s_key(dir, "admin", "admin", &admin, &created, err, errlen) < 0)
         return -1;
     if (created) {
         bool replaced;
         if (store_begin(srv->store) < 0
             || store_put_principal(srv->store, admin.pub, "admin", ROLE_ADMIN_, "", &replaced) < 0
             || store_commit(srv->store) < 0) {
-            log_error("start", "error=%s", log_quote(0, store_errmsg(srv->store)));
+            snprintf(err, errlen, "cannot store the admin key in %.512s: %s", path, store_errmsg(srv->store));
             return -1;
         }
     }
-    if (world_load_reference(srv, err, sizeof err) < 0 || world_load_jobs(srv) < 0) {
-        log_error("start", "error=%s", log_quote(0, err));
+    if (world_load_reference(srv, err, errlen) < 0)
+        return -1;
+    if (world_load_jobs(srv) < 0) {
+        snprintf(err, errlen, "cannot read the jobs from %.512s: %s", path, store_errmsg(srv->store));
         return -1;
     }
-    log_info("started", "data=%s open_jobs=%zu load_ms=%lld", srv->cfg.data_dir,
+    log_info("started", "data=%s open_jobs=%zu load_ms=%lld", dir,
              strmap_size(srv->jobs), (long long)(wire_now_ms() - t0));
     return 0;
 }
@@ -201,11 +222,18 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* a file-size limit must fail the write (then the commit), not kill us */
+    signal(SIGXFSZ, SIG_IGN);
 
     int rc = 1;
-    if (s_start(&srv) == 0 && loop_run(&srv) == 0)
-        rc = 0;
-    log_info("stopped", "rc=%d", rc);
+    char err[1024];
+    if (s_start(&srv, err, sizeof err) < 0)
+        fprintf(stderr, "fsd-server: %s\n", err); /* one line, nothing else */
+    else {
+        if (loop_run(&srv) == 0)
+            rc = 0;
+        log_info("stopped", "rc=%d", rc);
+    }
     world_free(&srv);
     store_close(&srv.store);
     arena_destroy(&srv.arena);

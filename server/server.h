@@ -144,6 +144,11 @@ typedef struct server {
     size_t n_out, cap_out;
     bool reload_reference;         /* a load committed: re-read reference data */
     bool queue_dirty;              /* something may let a waiting job match */
+    /* storage failing (disk full, I/O error, locked): see loop.c */
+    bool storage_failing;
+    bool resting;                  /* this batch refuses changes, runs no timers */
+    int64_t storage_retry_at;
+    int storage_backoff_ms;
     uint64_t counters[C_COUNT_];
 } server;
 

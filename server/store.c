@@ -48,10 +48,12 @@ static const char *s_migrations[] = {
     "CREATE TABLE outbox(technician_id TEXT NOT NULL, seq INTEGER NOT NULL, envelope BLOB NOT NULL,"
     "  PRIMARY KEY(technician_id, seq)) WITHOUT ROWID;",
 };
+/* How long a write waits for another process's lock before "unavailable". */
+#define BUSY_TIMEOUT_MS 5000
 #define SCHEMA_VERSION ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 
 enum {
-    Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+    Q_BEGIN, Q_BEGIN_READ, Q_COMMIT, Q_ROLLBACK,
     Q_PUT_TERRITORY, Q_PUT_PROVIDER, Q_PUT_TECHNICIAN, Q_PUT_PRODUCT, Q_PUT_CUSTOMER,
     Q_EACH_TERRITORY, Q_EACH_PROVIDER, Q_EACH_TECHNICIAN, Q_GET_PRODUCT, Q_GET_CUSTOMER,
     Q_GET_PRINCIPAL, Q_DEL_PRINCIPAL, Q_PUT_PRINCIPAL, Q_EACH_PRINCIPAL,
@@ -70,6 +72,7 @@ enum {
 
 static const char *s_sql[Q_COUNT_] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_BEGIN_READ] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
     [Q_PUT_TERRITORY] = "INSERT OR REPLACE INTO territories(id, row) VALUES(?1, ?2)",
@@ -184,7 +187,7 @@ static int s_migrate(store *self)
     sqlite3_finalize(st);
     if (version > SCHEMA_VERSION) {
         snprintf(self->err, sizeof self->err,
-                 "database schema version %d is newer than this fsd-server (%d)", version,
+                 "database schema version %d is newer than this fsd-server knows (%d): run the newer fsd-server that wrote it", version,
                  SCHEMA_VERSION);
         return -1;
     }
@@ -212,7 +215,7 @@ store *store_open(const char *path, char *err, size_t errlen)
     }
     if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
         goto fail;
-    sqlite3_busy_timeout(self->db, 5000);
+    sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
     if (sqlite3_exec(self->db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                      " PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;",
@@ -251,6 +254,20 @@ const char *store_errmsg(store *self)
 int store_begin(store *self)
 {
     sqlite3_stmt *st = s_stmt(self, Q_BEGIN);
+    return st ? s_done(self, st) : -1;
+}
+
+int store_begin_now(store *self)
+{
+    sqlite3_busy_timeout(self->db, 0);
+    int rc = store_begin(self);
+    sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
+    return rc;
+}
+
+int store_begin_read(store *self)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_BEGIN_READ);
     return st ? s_done(self, st) : -1;
 }
 

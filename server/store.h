@@ -29,6 +29,11 @@ const char *store_errmsg(store *self);
 
 /* One transaction per batch (BEGIN IMMEDIATE ... COMMIT). */
 int store_begin(store *self);
+/* A deferred transaction for reads only (works while another process
+   holds the write lock). */
+int store_begin_read(store *self);
+/* store_begin that fails at once when another process holds the lock. */
+int store_begin_now(store *self);
 int store_commit(store *self);
 void store_rollback(store *self);
 /* Online backup of the whole database into path (SQLite backup API). */

@@ -4,6 +4,8 @@
 #   make test    install missing Debian packages, build, run every test
 #   make bench   the benchmark table (bench/)
 #   make asan    the tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz    libFuzzer on the envelope decoder and the server's message
+#                path for FUZZ_SECONDS (default 60), built with clang in build-fuzz/
 #
 # Sources are found by folder, so adding a module needs no edit here:
 #   proto/*.c         libfsdwire  (envelopes, keys, JSON) + generated fsd.pb-c.c
@@ -26,7 +28,7 @@ LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm
 
 DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
     protobuf-c-compiler libsqlite3-dev sqlite3 libjansson-dev libcsv-dev \
-    libcmocka-dev jq tzdata procps
+    libcmocka-dev jq tzdata procps clang libclang-rt-14-dev
 
 PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
@@ -47,7 +49,7 @@ PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
-.PHONY: all deps demo test unit asan bench fuzz clean
+.PHONY: all deps demo test unit asan bench fuzz fuzz-build clean
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS)
 
 # Installs what is missing, only what is missing; quiet when all is there.
@@ -106,6 +108,7 @@ demo:
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
+	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory fuzz-build; fi
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
 
 unit: all
@@ -118,6 +121,28 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined"
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 TEST_OUT=$(CURDIR)/build-asan/test-out \
 	  BUILD=build-asan BIN=build-asan/bin tests/run.sh
+
+# The fuzz target links every server object but main.o (tests/fuzz/fuzz_envelope.c).
+FUZZ_SECONDS ?= 60
+FUZZ_OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+$(BUILD)/fuzz_envelope: tests/fuzz/fuzz_envelope.c $(filter-out %/main.o,$(call obj,$(SERVER_SRC))) \
+                        $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory build-fuzz/fuzz_envelope BUILD=build-fuzz CC=clang OPT="$(FUZZ_OPT)" \
+	  LDFLAGS="-fsanitize=fuzzer,address,undefined"
+
+# Seeds: one valid envelope of every kind, from the target itself; new
+# inputs it finds go to build-fuzz/corpus, crashes to build-fuzz/crash-*.
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@rm -rf build-fuzz/seeds && mkdir -p build-fuzz/corpus
+	@FSD_FUZZ_SEEDS=build-fuzz/seeds build-fuzz/fuzz_envelope
+	@UBSAN_OPTIONS=print_stacktrace=1 build-fuzz/fuzz_envelope -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=build-fuzz/ -print_final_stats=1 build-fuzz/corpus build-fuzz/seeds
 
 clean:
 	rm -rf build build-* bin

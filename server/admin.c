@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fsd/keys.h"
+#include "fsd/log.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
 
@@ -188,6 +189,13 @@ static void s_load_result(call *c, const char *kind, row_check *rc, size_t loade
     r->loaded = rc->n ? 0 : (uint32_t)loaded;
     r->errors = rc->errors;
     r->n_errors = rc->n;
+    if (rc->n) { /* refused rows: counted and logged like any rejection */
+        c->srv->counters[C_INVALID]++;
+        c->srv->counters[C_REJECTED]++;
+        log_warn("rejected", "from=%s kind=load_%s code=rows_refused field=%s rows=%zu line=%u why=%s",
+                 c->who->name, kind, rc->errors[0]->field[0] ? rc->errors[0]->field : "-", rc->n,
+                 rc->errors[0]->line, log_quote(0, rc->errors[0]->message));
+    }
     c->reply->body_case = FSD__ENVELOPE__BODY_LOAD_RESULT;
     c->reply->load_result = r;
 }

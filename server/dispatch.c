@@ -291,6 +291,68 @@ static int s_liveness(server *srv, job_pick *offered, int64_t now)
     return 0;
 }
 
+/* Past this share of the window from creation to the next SLA deadline
+   a job is at risk; the dispatcher is told once per deadline. */
+#define RISK_SHARE 0.75
+
+/* Flags open jobs whose next deadline is at risk (strmap_each callback):
+   an event (state unchanged, reason "at risk: ...") and the job's flag. */
+typedef struct {
+    server *srv;
+    int64_t now;
+    int rc;
+} risk_scan;
+
+static void s_risk(const char *key, void *value, void *arg)
+{
+    risk_scan *rs = arg;
+    job *j = value;
+    if (rs->rc < 0)
+        return;
+    int level;
+    int64_t deadline;
+    const char *what;
+    if (j->state == JS_NEW || j->state == JS_OFFERED) {
+        level = 1, deadline = j->assign_by, what = "assign-by";
+    } else if (j->state == JS_ASSIGNED || j->state == JS_EN_ROUTE) {
+        level = 2, deadline = j->arrive_by, what = "arrive-by";
+    } else {
+        return;
+    }
+    if (j->risk >= level || deadline <= j->created_at
+        || rs->now < j->created_at + (int64_t)((double)(deadline - j->created_at) * RISK_SHARE))
+        return;
+    char reason[200];
+    int64_t left_s = (deadline - rs->now) / 1000;
+    snprintf(reason, sizeof reason, "at risk: %s deadline %s %llds%s%s%s", what,
+             left_s >= 0 ? "in" : "passed", (long long)(left_s >= 0 ? left_s : -left_s),
+             j->tech ? ", technician " : "", j->tech ? j->tech->row->id : "",
+             j->tech ? (j->tech->online ? " online" : " offline") : "");
+    if (store_event_append(rs->srv->store, j->id, rs->now, "system", j->state, j->state,
+                           j->tech ? j->tech->row->id : "", reason) < 0
+        || store_job_set_risk(rs->srv->store, j->id, level) < 0) {
+        rs->rc = -1;
+        return;
+    }
+    j->risk = level;
+    log_warn("at_risk", "job=%s state=%s tech=%s reason=%s", j->id, job_state_name(j->state),
+             j->tech ? j->tech->row->id : "-", log_quote(0, reason));
+}
+
+/* Forgets remembered answers older than dedup_days, a small batch a minute. */
+static int s_dedup_prune(server *srv, int64_t now)
+{
+    if (now - srv->dedup_pruned_at < 60000)
+        return 0;
+    srv->dedup_pruned_at = now;
+    unsigned deleted;
+    if (store_dedup_prune(srv->store, now - (int64_t)srv->cfg.dedup_days * 86400000, 1000, &deleted) < 0)
+        return -1;
+    if (deleted)
+        log_info("dedup_pruned", "deleted=%u older_than_days=%d", deleted, srv->cfg.dedup_days);
+    return 0;
+}
+
 int dispatch_timers(server *srv, int64_t now)
 {
     job_pick offered = { .want = JS_OFFERED }, done = { .want = JS_COMPLETED },
@@ -313,6 +375,13 @@ int dispatch_timers(server *srv, int64_t now)
                 job_forget_if_done(srv, j);
         }
     }
+    if (rc == 0) {
+        risk_scan rs = { srv, now, 0 };
+        strmap_each(srv->jobs, s_risk, &rs);
+        rc = rs.rc;
+    }
+    if (rc == 0)
+        rc = s_dedup_prune(srv, now);
     /* a waiting job past its deadline must escalate even if nothing changed */
     for (size_t i = 0; i < waiting.n; i++)
         if (now > waiting.list[i]->assign_by)

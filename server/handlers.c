@@ -191,8 +191,8 @@ static int s_submit(call *c)
     j->warranty = w;
     j->prio = prio;
     j->created_at = now;
-    j->assign_by = now + (int64_t)srv->cfg.assign_sla_min[prio] * 60000;
-    j->arrive_by = now + (int64_t)srv->cfg.arrive_sla_min[prio] * 60000;
+    j->assign_by = now + (int64_t)(srv->cfg.assign_sla_min[prio] * 60000.0);
+    j->arrive_by = now + (int64_t)(srv->cfg.arrive_sla_min[prio] * 60000.0);
     store_job sj = {
         .id = j->id, .state = JS_NEW, .territory = srv->territories[terr].row->id,
         .phone = phone, .customer_name = r->customer_name, .tier = tier, .address = r->address,
@@ -540,6 +540,17 @@ static int s_board(call *c)
         || s_board_add(c, terr, JS_ON_SITE, &b->in_progress, &b->n_in_progress) < 0
         || s_board_add(c, terr, JS_ON_HOLD, &b->in_progress, &b->n_in_progress) < 0)
         return -1;
+    /* jobs whose SLA deadline is at risk, from the queues above */
+    Fsd__JobView **queues[] = { b->escalated, b->waiting, b->offered, b->assigned, b->in_progress };
+    size_t sizes[] = { b->n_escalated, b->n_waiting, b->n_offered, b->n_assigned, b->n_in_progress };
+    size_t all = 0;
+    for (size_t q = 0; q < 5; q++)
+        all += sizes[q];
+    b->at_risk = arena_alloc(c->a, (all + 1) * sizeof *b->at_risk);
+    for (size_t q = 0; q < 5; q++)
+        for (size_t i = 0; i < sizes[q]; i++)
+            if (queues[q][i]->at_risk)
+                b->at_risk[b->n_at_risk++] = queues[q][i];
     b->technicians = s_tech_views(c, t ? (int)(t - c->srv->territories) : -1, &b->n_technicians);
     c->reply->body_case = FSD__ENVELOPE__BODY_BOARD_VIEW;
     c->reply->board_view = b;

@@ -42,6 +42,9 @@ static void s_usage(FILE *out)
           "      --offer-ttl-ms N    how long an offer stands (default 60000)\n"
           "      --close-after-ms N  completed jobs close unrated after (default 86400000)\n"
           "      --speed-kmh N       travel speed for estimates (default 30)\n"
+          "      --assign-sla-min N,H  minutes to assign, normal and high priority (default 60,15)\n"
+          "      --arrive-sla-min N,H  minutes to arrive, normal and high priority (default 1440,240)\n"
+          "      --dedup-days N      answers kept for retries this many days (default 7)\n"
           "      --log-level L       debug, info, warn or error (default info)\n"
           "  -h, --help              this text\n"
           "  -V, --version           the version\n",
@@ -60,6 +63,22 @@ static int s_int(const char *name, const char *value, int min)
     return (int)v;
 }
 
+/* Reads "NORMAL,HIGH" minutes (fractions allowed) or exits with a usage error. */
+static void s_sla(const char *name, const char *value, double out[3])
+{
+    char *end;
+    double normal = strtod(value, &end), high = -1;
+    if (*end == ',')
+        high = strtod(end + 1, &end);
+    if (*end || !(normal > 0) || !(high > 0) || normal > 525600 || high > 525600) {
+        fprintf(stderr, "fsd-server: --%s needs minutes for normal and high priority, like 60,15; not '%s'\n",
+                name, value);
+        exit(2);
+    }
+    out[PRIO_NORMAL] = normal;
+    out[PRIO_HIGH] = high;
+}
+
 static void s_defaults(server_config *cfg)
 {
     const char *home = getenv("FSD_HOME");
@@ -73,6 +92,7 @@ static void s_defaults(server_config *cfg)
     cfg->assign_sla_min[PRIO_HIGH] = 15;
     cfg->arrive_sla_min[PRIO_NORMAL] = 24 * 60;
     cfg->arrive_sla_min[PRIO_HIGH] = 4 * 60;
+    cfg->dedup_days = 7;
     cfg->batch_max = 512;
     cfg->neighbour_km = 0.3;
     match_config_default(&cfg->match);
@@ -85,6 +105,8 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "heartbeat-ms", required_argument, 0, 1 }, { "offline-after", required_argument, 0, 2 },
         { "offer-ttl-ms", required_argument, 0, 3 }, { "close-after-ms", required_argument, 0, 4 },
         { "speed-kmh", required_argument, 0, 5 },    { "log-level", required_argument, 0, 6 },
+        { "assign-sla-min", required_argument, 0, 7 }, { "arrive-sla-min", required_argument, 0, 8 },
+        { "dedup-days", required_argument, 0, 9 },
         { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
@@ -98,6 +120,9 @@ static void s_options(server_config *cfg, int argc, char **argv)
         case 3: cfg->offer_ttl_ms = s_int("offer-ttl-ms", optarg, 100); break;
         case 4: cfg->close_after_ms = s_int("close-after-ms", optarg, 1); break;
         case 5: cfg->match.speed_kmh = s_int("speed-kmh", optarg, 1); break;
+        case 7: s_sla("assign-sla-min", optarg, cfg->assign_sla_min); break;
+        case 8: s_sla("arrive-sla-min", optarg, cfg->arrive_sla_min); break;
+        case 9: cfg->dedup_days = s_int("dedup-days", optarg, 1); break;
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {

@@ -30,8 +30,9 @@ typedef struct {
     int heartbeat_ms;              /* agents beat this often */
     int offline_after;             /* missed beats before "offline" */
     int offer_ttl_ms;              /* how long an offer stands */
-    int assign_sla_min[3];         /* by priority: minutes to assign */
-    int arrive_sla_min[3];         /* by priority: minutes to arrive */
+    double assign_sla_min[3];      /* by priority: minutes to assign */
+    double arrive_sla_min[3];      /* by priority: minutes to arrive */
+    int dedup_days;                /* remembered answers are kept this long */
     int close_after_ms;            /* completed → closed without rating */
     int batch_max;                 /* messages per transaction */
     double neighbour_km;           /* boundaries this close make neighbours */
@@ -99,6 +100,7 @@ typedef struct job {
     int *declined;                 /* technician indexes */
     size_t n_declined;
     bool spill;                    /* already widened to neighbours */
+    int risk;                      /* SLA flagged at risk: 1 assign-by, 2 arrive-by */
 } job;
 
 typedef struct {
@@ -149,6 +151,7 @@ typedef struct server {
     bool resting;                  /* this batch refuses changes, runs no timers */
     int64_t storage_retry_at;
     int storage_backoff_ms;
+    int64_t dedup_pruned_at;       /* last prune of old remembered answers */
     uint64_t counters[C_COUNT_];
 } server;
 

@@ -68,7 +68,8 @@ void session_resend(server *srv, technician *t, uint64_t after)
     store_outbox_each(srv->store, t->row->id, after, (unsigned)(limit - after), s_queue_stored, &ctx);
 }
 
-int session_ack(server *srv, technician *t, uint64_t upto)
+/* Records that the agent applied everything up to upto; sends nothing. */
+static int s_acked(server *srv, technician *t, uint64_t upto)
 {
     if (upto > t->out_seq)
         upto = t->out_seq; /* an agent cannot have applied what was never sent */
@@ -77,8 +78,17 @@ int session_ack(server *srv, technician *t, uint64_t upto)
     t->out_acked = upto;
     if (t->out_sent < upto)
         t->out_sent = upto;
-    if (store_outbox_ack(srv->store, t->row->id, upto) < 0)
+    return store_outbox_ack(srv->store, t->row->id, upto);
+}
+
+int session_ack(server *srv, technician *t, uint64_t upto)
+{
+    if (s_acked(srv, t, upto) < 0)
         return -1;
+    /* Also when nothing new was acknowledged: after the agent's DEALER
+       reconnected by itself (a new routing id, session_seen) what was
+       sent on the old connection may be lost, and no Hello comes to ask
+       for it again; its next Ack or Heartbeat does. */
     if (t->out_sent < t->out_seq)
         session_resend(srv, t, t->out_sent);
     return 0;
@@ -107,7 +117,7 @@ int session_hello(call *c, technician *t)
     const Fsd__Hello *h = c->req->hello;
     /* acknowledge first, then (after the reply) re-send the rest */
     t->out_sent = t->out_acked;
-    if (session_ack(c->srv, t, h->last_seq_applied) < 0)
+    if (s_acked(c->srv, t, h->last_seq_applied) < 0)
         return -1;
     t->out_sent = h->last_seq_applied < t->out_seq ? h->last_seq_applied : t->out_seq;
     if (t->out_acked > t->out_sent)

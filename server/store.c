@@ -47,6 +47,9 @@ static const char *s_migrations[] = {
     "  in_seq INTEGER NOT NULL);"
     "CREATE TABLE outbox(technician_id TEXT NOT NULL, seq INTEGER NOT NULL, envelope BLOB NOT NULL,"
     "  PRIMARY KEY(technician_id, seq)) WITHOUT ROWID;",
+    /* 1 → 2: SLA risk flags; dedup pruned by age; open jobs found without a scan */
+    "ALTER TABLE jobs ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX dedup_at ON dedup(at);",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -62,13 +65,14 @@ enum {
     Q_DEDUP_GET, Q_DEDUP_PUT, Q_SESSION_GET, Q_SESSION_PUT,
     Q_OUTBOX_PUT, Q_OUTBOX_ACK, Q_OUTBOX_EACH,
     Q_REPORT_JOBS, Q_REPORT_EVENTS, Q_REPORT_DECLINES, Q_REPORT_ASSIGN,
+    Q_JOB_RISK, Q_DEDUP_PRUNE,
     Q_COUNT_
 };
 
 #define JOB_COLUMNS \
     "id, state, territory, phone, customer_name, tier, address, lat, lon, brand, category," \
     " serial, model, problem, warranty, priority, created_at, assign_by, arrive_by," \
-    " technician_id, provider_id, offer_expires_at, rating, rating_comment"
+    " technician_id, provider_id, offer_expires_at, rating, rating_comment, at_risk"
 
 static const char *s_sql[Q_COUNT_] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -94,7 +98,7 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_LAST_JOB] = "SELECT COALESCE(MAX(number), 0) FROM jobs",
     [Q_JOB_INSERT] = "INSERT INTO jobs(number, " JOB_COLUMNS ", updated_at) VALUES(?1, ?2, ?3, ?4,"
                      " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-                     " ?21, ?22, ?23, 0, '', ?18)",
+                     " ?21, ?22, ?23, 0, '', 0, ?18)",
     [Q_JOB_STATE] = "UPDATE jobs SET state = ?2, technician_id = ?3, provider_id = ?4,"
                     " offer_expires_at = ?5, updated_at = ?6 WHERE id = ?1",
     [Q_JOB_TERRITORY] = "UPDATE jobs SET territory = ?2 WHERE id = ?1",
@@ -121,12 +125,16 @@ static const char *s_sql[Q_COUNT_] = {
                       " ORDER BY seq LIMIT ?3",
     [Q_REPORT_JOBS] = "SELECT state, warranty, rating FROM jobs WHERE created_at >= ?1 AND created_at < ?2",
     [Q_REPORT_EVENTS] = "SELECT e.to_state, e.from_state, e.reason, e.actor FROM job_events e"
-                        " JOIN jobs j ON j.id = e.job_id WHERE j.created_at >= ?1 AND j.created_at < ?2",
+                        " JOIN jobs j ON j.id = e.job_id WHERE j.created_at >= ?1 AND j.created_at < ?2"
+                        " AND e.reason NOT LIKE 'at risk:%'",
     [Q_REPORT_DECLINES] = "SELECT d.reason, d.expired FROM declines d JOIN jobs j ON j.id = d.job_id"
                           " WHERE j.created_at >= ?1 AND j.created_at < ?2",
     [Q_REPORT_ASSIGN] = "SELECT (MIN(e.at) - j.created_at) / 1000.0 AS s FROM job_events e"
                         " JOIN jobs j ON j.id = e.job_id WHERE e.to_state = 3"
                         " AND j.created_at >= ?1 AND j.created_at < ?2 GROUP BY e.job_id ORDER BY s",
+    [Q_JOB_RISK] = "UPDATE jobs SET at_risk = ?2 WHERE id = ?1",
+    [Q_DEDUP_PRUNE] = "DELETE FROM dedup WHERE (principal, msg_id) IN"
+                      " (SELECT principal, msg_id FROM dedup WHERE at < ?1 ORDER BY at LIMIT ?2)",
 };
 
 struct store {
@@ -632,6 +640,7 @@ static void s_job_from_row(sqlite3_stmt *st, store_job *j)
     j->technician_id = T(19);
     j->provider_id = T(20);
     j->offer_expires_at = sqlite3_column_int64(st, 21);
+    j->at_risk = sqlite3_column_int(st, 24);
 #undef T
 }
 
@@ -691,6 +700,7 @@ static Fsd__JobView *s_view_from_row(arena *a, sqlite3_stmt *st)
     v->offer_expires_at = sqlite3_column_int64(st, 21);
     v->rating = (uint32_t)sqlite3_column_int(st, 22);
     v->rating_comment = s_col(a, st, 23);
+    v->at_risk = job_risk_current(sqlite3_column_int(st, 24), v->state);
     return v;
 }
 
@@ -808,7 +818,39 @@ int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, s
     return s_blob_get(self, a, st, blob, len);
 }
 
+bool job_risk_current(int at_risk, int state)
+{
+    switch (state) {
+    case 1: case 2: case 9: return at_risk == 1;   /* new, offered, escalated: assign-by */
+    case 3: case 4: return at_risk == 2;           /* assigned, en_route: arrive-by */
+    default: return false;
+    }
+}
+
+int store_job_set_risk(store *self, const char *id, int at_risk)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_JOB_RISK);
+    if (!st)
+        return -1;
+    s_text(st, 1, id);
+    sqlite3_bind_int(st, 2, at_risk);
+    return s_done(self, st);
+}
+
 /* ------------------------------------------------------------- dedup */
+
+int store_dedup_prune(store *self, int64_t before, unsigned max, unsigned *deleted)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_DEDUP_PRUNE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, (int)max);
+    if (s_done(self, st) < 0)
+        return -1;
+    *deleted = (unsigned)sqlite3_changes(self->db);
+    return 0;
+}
 
 int store_dedup_get(store *self, arena *a, const char *principal, const char *msg_id,
                     uint8_t **reply, size_t *len)

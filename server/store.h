@@ -73,6 +73,7 @@ typedef struct {
     int64_t created_at, assign_by, arrive_by;
     const char *technician_id, *provider_id;
     int64_t offer_expires_at;
+    int at_risk;                   /* 0, or the SLA flagged: 1 assign-by, 2 arrive-by */
 } store_job;
 
 /* Highest job number used so far (jobs are J000001, J000002 ...). */
@@ -83,6 +84,11 @@ int store_job_set_state(store *self, const char *id, int state, const char *tech
                         const char *provider_id, int64_t offer_expires_at, int64_t now);
 int store_job_set_territory(store *self, const char *id, const char *territory);
 int store_job_set_rating(store *self, const char *id, int stars, const char *comment);
+/* Records which SLA deadline of the job was flagged at risk (1 assign-by,
+   2 arrive-by); job_risk_current says whether that flag still applies to
+   a job in `state`. */
+int store_job_set_risk(store *self, const char *id, int at_risk);
+bool job_risk_current(int at_risk, int state);
 /* The append-only history. */
 int store_event_append(store *self, const char *job_id, int64_t at, const char *actor,
                        int from, int to, const char *technician_id, const char *reason);
@@ -106,6 +112,8 @@ int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, s
 /* ---- exactly-once effect */
 int store_dedup_get(store *self, arena *a, const char *principal, const char *msg_id,
                     uint8_t **reply, size_t *len);
+/* Forgets at most max remembered answers older than before. */
+int store_dedup_prune(store *self, int64_t before, unsigned max, unsigned *deleted);
 int store_dedup_put(store *self, const char *principal, const char *msg_id, int64_t at,
                     const uint8_t *reply, size_t len);
 

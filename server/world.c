@@ -307,6 +307,7 @@ static void s_job_add(void *arg, const store_job *sj)
     j->assign_by = sj->assign_by;
     j->arrive_by = sj->arrive_by;
     j->offer_expires_at = sj->offer_expires_at;
+    j->risk = sj->at_risk;
     j->tech = sj->technician_id[0] ? strmap_get(srv->tech_by_id, sj->technician_id) : NULL;
     /* after a restart a completed job gets its full rating window again */
     if (j->state == JS_COMPLETED)

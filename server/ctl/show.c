@@ -41,6 +41,9 @@ void show_job(const Fsd__JobView *v)
     printf("created    %s\n", ctl_time(v->created_at, a));
     printf("assign by  %s\n", ctl_time(v->assign_by, b));
     printf("arrive by  %s\n", ctl_time(v->arrive_by, d));
+    if (v->at_risk)
+        printf("at risk    %s deadline near or passed\n",
+               (int)v->state <= JS_OFFERED || (int)v->state == JS_ESCALATED ? "assign-by" : "arrive-by");
     if (v->technician_id[0])
         printf("technician %s (provider %s)\n", v->technician_id, v->provider_id);
     if (v->offer_expires_at)
@@ -93,6 +96,7 @@ void show_technicians(Fsd__TechnicianView **list, size_t n)
 void show_board(const Fsd__BoardView *b)
 {
     s_queue("escalated", b->escalated, b->n_escalated);
+    s_queue("at risk (SLA deadline near or passed)", b->at_risk, b->n_at_risk);
     s_queue("waiting", b->waiting, b->n_waiting);
     s_queue("offered", b->offered, b->n_offered);
     s_queue("assigned", b->assigned, b->n_assigned);

@@ -13,8 +13,19 @@
       fsd-poke ... --envelope big         a SubmitRequest with a 100 kB problem text
       fsd-poke ... --envelope frames      a valid GetJob sent as two frames
       fsd-poke ... --envelope submit      a valid SubmitRequest (Siemens washing machine, Berlin-Mitte)
+      fsd-poke ... --envelope job-update  a JobUpdate (--job, --state N, --seq N)
+      fsd-poke ... --envelope offer-reply an OfferReply (--job, --reason N, --accept, --seq N)
+      fsd-poke ... --envelope rate        a RateJob (--job, --stars N)
+      fsd-poke ... --envelope position    a Position (--lat, --lon)
+      fsd-poke ... --envelope technician  a LoadTechnicians of one row (--capacity N, --lat, --lon)
+      fsd-poke ... --envelope stats       a StatsRequest
+      fsd-poke ... --msg-id ID            the envelope's msg_id (to replay an old message)
+      fsd-poke ... --truncate N           send only the first N bytes of the frame
       fsd-poke ... --repeat N             send the same frame (same msg_id) N times, print every reply
       fsd-poke ... --repeat N --burst     the same, all N sent before waiting for any reply
+      fsd-poke ... --flood N              N connections at once, each sends the frame once; prints
+                                          "replies=R of N" and exits 0 when every one was answered
+                                          (without a frame: N connections opened and closed)
 
     With --repeat each send waits for the previous reply (a retry after a
     lost answer), with --burst they may land in one batch; every reply is
@@ -43,12 +54,32 @@ static uint8_t *s_read(const char *path, size_t *len)
     return buf;
 }
 
-/* One of the canned malformed envelopes. */
+/* Fields of the hand-made envelopes (options). */
+static struct {
+    const char *job, *msg_id;
+    int state, reason, accept, stars, capacity, has_pos;
+    long long seq;
+    double lat, lon;
+} s_opt = { .job = "J000001", .stars = 5, .capacity = 2 };
+
+/* One of the canned envelopes, malformed or made from the options. */
 static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
 {
     char id[33];
     Fsd__Envelope env;
     wire_envelope_init(&env, id);
+    if (s_opt.msg_id)
+        env.msg_id = (char *)s_opt.msg_id;
+    env.seq = (uint64_t)s_opt.seq;
+    Fsd__JobUpdate ju = FSD__JOB_UPDATE__INIT;
+    Fsd__OfferReply orp = FSD__OFFER_REPLY__INIT;
+    Fsd__RateJob rj = FSD__RATE_JOB__INIT;
+    Fsd__Position pos = FSD__POSITION__INIT;
+    Fsd__StatsRequest st = FSD__STATS_REQUEST__INIT;
+    Fsd__TechnicianRow tr = FSD__TECHNICIAN_ROW__INIT;
+    Fsd__TechnicianRow *rows[] = { &tr };
+    Fsd__LoadTechnicians lt = FSD__LOAD_TECHNICIANS__INIT;
+    char *terrs[] = { "mitte" }, *skills[] = { "washing_machine" };
     Fsd__GetJob g = FSD__GET_JOB__INIT;
     g.job_id = "J000001";
     Fsd__JobView v = FSD__JOB_VIEW__INIT;
@@ -72,13 +103,55 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
         r.customer_name = "Poke Customer";
         r.phone = "+49 30 5550001";
         r.address = "Invalidenstraße 1, Berlin";
-        r.lat = 52.5358;
-        r.lon = 13.3813;
+        r.lat = s_opt.has_pos ? s_opt.lat : 52.5358;
+        r.lon = s_opt.has_pos ? s_opt.lon : 13.3813;
         r.brand = "Siemens";
         r.category = "washing_machine";
         r.problem = "sent twice on purpose";
         env.body_case = FSD__ENVELOPE__BODY_SUBMIT_REQUEST;
         env.submit_request = &r;
+    } else if (strcmp(kind, "job-update") == 0) {
+        ju.job_id = (char *)s_opt.job;
+        ju.state = s_opt.state;
+        ju.note = "fsd-poke";
+        env.body_case = FSD__ENVELOPE__BODY_JOB_UPDATE;
+        env.job_update = &ju;
+    } else if (strcmp(kind, "offer-reply") == 0) {
+        orp.job_id = (char *)s_opt.job;
+        orp.accept = s_opt.accept;
+        orp.reason = s_opt.reason;
+        env.body_case = FSD__ENVELOPE__BODY_OFFER_REPLY;
+        env.offer_reply = &orp;
+    } else if (strcmp(kind, "rate") == 0) {
+        rj.job_id = (char *)s_opt.job;
+        rj.stars = (uint32_t)s_opt.stars;
+        env.body_case = FSD__ENVELOPE__BODY_RATE_JOB;
+        env.rate_job = &rj;
+    } else if (strcmp(kind, "position") == 0) {
+        pos.lat = s_opt.lat;
+        pos.lon = s_opt.lon;
+        env.body_case = FSD__ENVELOPE__BODY_POSITION;
+        env.position = &pos;
+    } else if (strcmp(kind, "stats") == 0) {
+        env.body_case = FSD__ENVELOPE__BODY_STATS;
+        env.stats = &st;
+    } else if (strcmp(kind, "technician") == 0) {
+        tr.line = 2;
+        tr.id = "X9";
+        tr.name = "Xaver Neun";
+        tr.provider_id = "P-NORD";
+        tr.territories = terrs;
+        tr.n_territories = 1;
+        tr.skills = skills;
+        tr.n_skills = 1;
+        tr.capacity = (uint32_t)s_opt.capacity;
+        tr.shift = "24h";
+        tr.lat = s_opt.has_pos ? s_opt.lat : 52.53;
+        tr.lon = s_opt.has_pos ? s_opt.lon : 13.38;
+        lt.rows = rows;
+        lt.n_rows = 1;
+        env.body_case = FSD__ENVELOPE__BODY_LOAD_TECHNICIANS;
+        env.load_technicians = &lt;
     } else if (strcmp(kind, "frames") == 0) {
         env.body_case = FSD__ENVELOPE__BODY_GET_JOB;
         env.get_job = &g;
@@ -89,14 +162,96 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
     return wire_encode(&env, len);
 }
 
+/* Prints a reply as JSON; 0 when it was an Envelope. */
+static int s_print(zmq_msg_t *msg)
+{
+    Fsd__Envelope *rep = fsd__envelope__unpack(NULL, zmq_msg_size(msg), zmq_msg_data(msg));
+    if (!rep)
+        return 3;
+    json_t *j = pbjson_from_message(&rep->base);
+    char *text = json_dumps(j, JSON_COMPACT);
+    puts(text);
+    fflush(stdout);
+    free(text);
+    json_decref(j);
+    fsd__envelope__free_unpacked(rep, NULL);
+    return 0;
+}
+
+/* N connections at once; each sends the frame (when there is one) and
+   waits for its answer. Returns 0 when all N were answered (or, without a
+   frame, once all N were opened and closed). */
+static int s_flood(void *ctx, int n, const char *server, const fsd_keypair *me, const char *server_pub,
+                   const uint8_t *frame, size_t len, int timeout)
+{
+    void **socks = calloc((size_t)n, sizeof *socks);
+    int zero = 0, opened = 0;
+    for (int i = 0; i < n; i++) {
+        void *s = zmq_socket(ctx, ZMQ_DEALER);
+        zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_pub, 40);
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, me->pub, 40);
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, me->sec, 40);
+        if (zmq_connect(s, server) < 0) {
+            zmq_close(s);
+            continue;
+        }
+        if (frame)
+            zmq_send(s, frame, len, ZMQ_DONTWAIT); /* queued until the handshake is done */
+        socks[opened++] = s;
+    }
+    int replies = 0;
+    if (frame) {
+        zmq_pollitem_t *items = calloc((size_t)opened, sizeof *items);
+        int *done = calloc((size_t)opened, sizeof *done);
+        for (int i = 0; i < opened; i++)
+            items[i] = (zmq_pollitem_t){ socks[i], 0, ZMQ_POLLIN, 0 };
+        int64_t deadline = wire_now_ms() + timeout;
+        while (replies < opened && wire_now_ms() < deadline) {
+            if (zmq_poll(items, opened, (long)(deadline - wire_now_ms())) <= 0)
+                break;
+            for (int i = 0; i < opened; i++) {
+                if (!(items[i].revents & ZMQ_POLLIN))
+                    continue;
+                zmq_msg_t msg;
+                zmq_msg_init(&msg);
+                if (zmq_msg_recv(&msg, socks[i], ZMQ_DONTWAIT) >= 0 && !done[i]) {
+                    done[i] = 1;
+                    replies++;
+                }
+                zmq_msg_close(&msg);
+            }
+        }
+        free(items);
+        free(done);
+    } else {
+        zmq_pollitem_t none = { NULL, 0, 0, 0 };
+        zmq_poll(&none, 0, timeout); /* let the handshakes happen */
+    }
+    for (int i = 0; i < opened; i++)
+        zmq_close(socks[i]);
+    free(socks);
+    if (frame) {
+        printf("replies=%d of %d\n", replies, n);
+        return replies == n ? 0 : 3;
+    }
+    printf("opened=%d of %d\n", opened, n);
+    return opened == n ? 0 : 3;
+}
+
 int main(int argc, char **argv)
 {
     const char *key = NULL, *server_key = NULL, *server = "tcp://127.0.0.1:7700", *file = NULL, *kind = NULL;
-    int garbage = 0, timeout = 3000, two_frames = 0, repeat = 1, burst = 0;
+    int garbage = 0, timeout = 3000, two_frames = 0, repeat = 1, burst = 0, flood = 0;
+    long truncate = -1;
     static const struct option opts[] = {
         { "key", 1, 0, 'k' }, { "server-key", 1, 0, 's' }, { "server", 1, 0, 'e' },
         { "file", 1, 0, 'f' }, { "garbage", 1, 0, 'g' }, { "envelope", 1, 0, 'n' },
         { "timeout", 1, 0, 't' }, { "repeat", 1, 0, 'r' }, { "burst", 0, 0, 'b' },
+        { "msg-id", 1, 0, 'm' }, { "seq", 1, 0, 'q' }, { "job", 1, 0, 'j' }, { "state", 1, 0, 'S' },
+        { "reason", 1, 0, 'R' }, { "accept", 0, 0, 'a' }, { "stars", 1, 0, 'x' },
+        { "capacity", 1, 0, 'c' }, { "lat", 1, 0, 'y' }, { "lon", 1, 0, 'z' },
+        { "truncate", 1, 0, 'T' }, { "flood", 1, 0, 'F' },
         { 0, 0, 0, 0 },
     };
     int o;
@@ -111,6 +266,18 @@ int main(int argc, char **argv)
         case 't': timeout = atoi(optarg); break;
         case 'b': burst = 1; break;
         case 'r': repeat = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+        case 'm': s_opt.msg_id = optarg; break;
+        case 'q': s_opt.seq = atoll(optarg); break;
+        case 'j': s_opt.job = optarg; break;
+        case 'S': s_opt.state = atoi(optarg); break;
+        case 'R': s_opt.reason = atoi(optarg); break;
+        case 'a': s_opt.accept = 1; break;
+        case 'x': s_opt.stars = atoi(optarg); break;
+        case 'c': s_opt.capacity = atoi(optarg); break;
+        case 'y': s_opt.lat = atof(optarg); s_opt.has_pos = 1; break;
+        case 'z': s_opt.lon = atof(optarg); s_opt.has_pos = 1; break;
+        case 'T': truncate = atol(optarg); break;
+        case 'F': flood = atoi(optarg); break;
         default: return 2;
         }
     }
@@ -133,6 +300,17 @@ int main(int argc, char **argv)
         len = (size_t)garbage;
     } else if (kind)
         frame = s_envelope(kind, &len, &two_frames);
+    if (frame && truncate >= 0 && (size_t)truncate < len)
+        len = (size_t)truncate;
+    if (flood > 0) {
+        void *ctx = zmq_ctx_new();
+        int max = flood + 64;
+        zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, max);
+        int rc = s_flood(ctx, flood, server, &me, srv.pub, frame, len, timeout);
+        free(frame);
+        zmq_ctx_term(ctx);
+        return rc;
+    }
     if (!frame) {
         fprintf(stderr, "fsd-poke: nothing to send\n");
         return 2;
@@ -154,18 +332,8 @@ int main(int argc, char **argv)
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         zmq_msg_recv(&msg, sock, 0);
-        Fsd__Envelope *rep = fsd__envelope__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
-        if (rep) {
-            json_t *j = pbjson_from_message(&rep->base);
-            char *text = json_dumps(j, JSON_COMPACT);
-            puts(text);
-            fflush(stdout);
-            free(text);
-            json_decref(j);
-            fsd__envelope__free_unpacked(rep, NULL);
-        } else {
+        if (s_print(&msg) != 0)
             rc = 3;
-        }
         zmq_msg_close(&msg);
     }
     free(frame);

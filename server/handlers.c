@@ -169,13 +169,16 @@ static int s_submit(call *c)
                    "position %.5f,%.5f is outside every territory served", r->lat, r->lon);
         goto refused;
     }
-    char tier[16];
-    int rc = s_customer(c, phone, r->customer_name, tier, sizeof tier);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
+    /* the warranty check may refuse: before the customer is recorded */
     warranty_status w;
     char model[65];
-    rc = s_warranty(c, r, &srv->territories[terr], reported_at, &w, model, sizeof model);
+    int rc = s_warranty(c, r, &srv->territories[terr], reported_at, &w, model, sizeof model);
+    if (rc > 0)
+        goto refused;
+    if (rc < 0)
+        return -1;
+    char tier[16];
+    rc = s_customer(c, phone, r->customer_name, tier, sizeof tier);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
 

@@ -49,7 +49,7 @@ PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
-.PHONY: all deps demo test unit asan bench fuzz fuzz-build clean
+.PHONY: all deps demo test unit asan bench bench-restart fuzz fuzz-build clean
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS)
 
 # Installs what is missing, only what is missing; quiet when all is there.
@@ -99,6 +99,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 $(BIN)/%: tests/tools/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+
+# Restart benchmark: fsd-fill puts N jobs in a database through server/store.c.
+$(BIN)/fsd-fill: bench/fsd-fill.c $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(BIN)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+
+bench-restart: $(PROGRAMS) $(BIN)/fsd-fill
+	@BIN=$(BIN) bench/restart.sh $(BENCH_JOBS)
 
 demo:
 	@$(MAKE) --no-print-directory deps

@@ -157,3 +157,55 @@ stat_counter() { ctl stats --json | jq -r --arg n "$1" '[.counters[] | select(.n
 
 # The number of jobs in the database, whatever their state.
 job_count() { sqlite3 "$FSD_HOME/fsd.db" "select count(*) from jobs"; }
+
+# ---- invariants read from the database (fault and fleet tests)
+
+db() { sqlite3 "$FSD_HOME/fsd.db" "$@"; }
+
+# Every job's events chain from → to without a gap and end in the job's
+# state and (for held states) its holder; every job has events.
+check_event_chains() {
+    local bad
+    bad=$(db "with e as (select job_id, from_state, to_state, technician_id, id,
+               lag(to_state, 1, 0) over (partition by job_id order by id) as prev,
+               row_number() over (partition by job_id order by id desc) as back
+             from job_events)
+         select job_id || ': event ' || id || ' from ' || from_state || ' but previous to ' || prev
+           from e where from_state != prev
+         union all
+         select j.id || ': state ' || j.state || ' but last event to ' || e.to_state
+           from jobs j join e on e.job_id = j.id and e.back = 1 where e.to_state != j.state
+         union all
+         select j.id || ': held by ' || j.technician_id || ' but last event names ' || e.technician_id
+           from jobs j join e on e.job_id = j.id and e.back = 1
+          where j.state in (2,3,4,5,6) and e.technician_id != j.technician_id
+         union all
+         select id || ': no events' from jobs where id not in (select job_id from job_events)")
+    [ -z "$bad" ] || fail "event logs: $bad"
+}
+
+# No technician holds more jobs than its capacity; CAP_SQL is an SQL
+# expression over technician_id giving the capacity (e.g. 3).
+check_capacity() {
+    local over
+    over=$(db "select technician_id || ' holds ' || count(*) from jobs where state in (2,3,4,5,6)
+               group by technician_id having count(*) > ($1)")
+    [ -z "$over" ] || fail "over capacity: $over"
+}
+
+# wait_no_work SECONDS [WHERE]: until no job matching WHERE is offered,
+# assigned, en route, on site or on hold for three looks in a row.
+wait_no_work() {
+    local where=${2:-1} quiet=0 held
+    for _ in $(seq 1 $(( $1 * 5 ))); do
+        held=$(db "select count(*) from jobs where ($where) and state in (2,3,4,5,6)")
+        if [ "$held" = 0 ]; then
+            quiet=$((quiet + 1))
+            [ $quiet -ge 3 ] && return 0
+        else
+            quiet=0
+        fi
+        sleep 0.2
+    done
+    fail "$held jobs still in work after $1 s"
+}

@@ -211,25 +211,8 @@ for j in $(q "select id from jobs where category = 'washing_machine' and state i
 done
 
 say "every job's event log chains without a gap and ends in the job's state and holder; no one over capacity"
-bad=$(q "with e as (select job_id, from_state, to_state, technician_id, id,
-               lag(to_state, 1, 0) over (partition by job_id order by id) as prev,
-               row_number() over (partition by job_id order by id desc) as back
-             from job_events)
-         select job_id || ': event ' || id || ' from ' || from_state || ' but previous to ' || prev
-           from e where from_state != prev
-         union all
-         select j.id || ': state ' || j.state || ' but last event to ' || e.to_state
-           from jobs j join e on e.job_id = j.id and e.back = 1 where e.to_state != j.state
-         union all
-         select j.id || ': held by ' || j.technician_id || ' but last event names ' || e.technician_id
-           from jobs j join e on e.job_id = j.id and e.back = 1
-          where j.state in (2,3,4,5,6) and e.technician_id != j.technician_id
-         union all
-         select id || ': no events' from jobs where id not in (select job_id from job_events)")
-[ -z "$bad" ] || fail "event logs: $bad"
-over=$(q "select technician_id || ' holds ' || count(*) from jobs where state in (2,3,4,5,6)
-          group by technician_id having count(*) > (case when technician_id like 'D%' then 2 else $CAP end)")
-[ -z "$over" ] || fail "over capacity: $over"
+check_event_chains
+check_capacity "case when technician_id like 'D%' then 2 else $CAP end"
 
 kill -TERM "$FLAKY_SIM" "$FLAKY_D1"
 sleep 0.2

@@ -120,18 +120,7 @@ kill -TERM "$FLAKY_PID"; wait "$FLAKY_PID" 2>/dev/null || true
 cat flaky.log
 
 say "until no job is offered, assigned, en route, on site or on hold (at most 30 s)"
-held() { q "select count(*) from jobs where state in (2,3,4,5,6)"; }
-quiet=0
-for _ in $(seq 1 150); do
-    if [ "$(held)" = 0 ]; then
-        quiet=$((quiet + 1))
-        [ $quiet -ge 3 ] && break
-    else
-        quiet=0
-    fi
-    sleep 0.2
-done
-expect_eq "jobs still in work" "$(held)" 0
+wait_no_work 30
 q "select state, count(*) from jobs group by state" | tee states.txt
 
 say "the simulator stops with nothing pending"
@@ -163,27 +152,10 @@ expect_eq "remembered requests" "$(q "select count(*) from dedup where principal
 count_duplicates
 
 say "every job's event log chains without a gap and ends in the job's state and holder"
-bad=$(q "with e as (select job_id, from_state, to_state, technician_id, id,
-               lag(to_state, 1, 0) over (partition by job_id order by id) as prev,
-               row_number() over (partition by job_id order by id desc) as back
-             from job_events)
-         select job_id || ': event ' || id || ' from ' || from_state || ' but previous to ' || prev
-           from e where from_state != prev
-         union all
-         select j.id || ': state ' || j.state || ' but last event to ' || e.to_state
-           from jobs j join e on e.job_id = j.id and e.back = 1 where e.to_state != j.state
-         union all
-         select j.id || ': held by ' || j.technician_id || ' but last event names ' || e.technician_id
-           from jobs j join e on e.job_id = j.id and e.back = 1
-          where j.state in (2,3,4,5,6) and e.technician_id != j.technician_id
-         union all
-         select id || ': no events' from jobs where id not in (select job_id from job_events)")
-[ -z "$bad" ] || fail "event logs: $bad"
+check_event_chains
 
 say "no technician holds more jobs than its capacity"
-over=$(q "select technician_id || ' holds ' || count(*) from jobs where state in (2,3,4,5,6)
-          group by technician_id having count(*) > 3")
-[ -z "$over" ] || fail "over capacity: $over"
+check_capacity 3
 
 say "every completed job went through each state once, in order (each report applied once)"
 completed=$(q "select count(*) from jobs where state = 7")

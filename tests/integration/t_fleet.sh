@@ -31,18 +31,7 @@ ctl_as desk request --batch r.csv --json >submitted.jsonl
 expect_eq submitted "$(jq -r 'select(.job_id) | .job_id' submitted.jsonl | wc -l)" 30
 
 say "until no job is offered, assigned, en route, on site or on hold (at most 30 s)"
-held() { sqlite3 "$FSD_HOME/fsd.db" "select count(*) from jobs where state in (2,3,4,5,6)"; }
-quiet=0
-for _ in $(seq 1 150); do
-    if [ "$(held)" = 0 ]; then
-        quiet=$((quiet + 1))
-        [ $quiet -ge 3 ] && break
-    else
-        quiet=0
-    fi
-    sleep 0.2
-done
-expect_eq "jobs still in work" "$(held)" 0
+wait_no_work 30
 sqlite3 "$FSD_HOME/fsd.db" "select state, count(*) from jobs group by state" | tee states.txt
 
 say "most jobs were completed"

@@ -159,28 +159,54 @@ static int s_reply_view(call *c, const char *job_id)
     return 0;
 }
 
-/* The job a report names, or an error reply: unknown, or not this technician's. */
-static job *s_own_job(call *c, technician *t, const char *job_id, bool offer)
+/* Keeps a report that could no longer apply on the job's history (state
+   unchanged), so the dispatcher sees the technician's work in `track`. Only
+   for a technician the job once was offered to or held by: anyone else's
+   attempt is a rejection that leaves the job untouched. */
+static int s_note_conflict(call *c, technician *t, const char *job_id, int state, const char *what,
+                           const char *why)
 {
-    job *j = world_job(c->srv, job_id);
-    if (!j) {
+    int had = store_job_had_technician(c->srv->store, job_id, t->row->id);
+    if (had <= 0)
+        return had;
+    char reason[256];
+    snprintf(reason, sizeof reason, "conflict: %s from %s not applied (%s)", what, t->row->id, why);
+    return store_event_append(c->srv->store, job_id, wire_now_ms(), c->who->name, state, state,
+                              t->row->id, reason);
+}
+
+/* The job a report names when it is this technician's (*out set, 0); else
+   an error reply (1): unknown, or moved on, which is also noted on the job.
+   -1 on storage failure. */
+static int s_own_job(call *c, technician *t, const char *job_id, bool offer, const char *what,
+                     job **out)
+{
+    *out = world_job(c->srv, job_id);
+    if (*out && (*out)->tech == t)
+        return 0;
+    int state;
+    char why[96];
+    if (*out) {
+        state = (*out)->state;
+        snprintf(why, sizeof why, "it is %s%s", job_state_name((*out)->state),
+                 (*out)->tech ? " with another technician" : " and waiting for a technician");
+        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id", "job %s is no longer %s you: %s",
+                   job_id, offer ? "offered to" : "assigned to", why);
+    } else {
         Fsd__JobView *v;
         int rc = store_job_view(c->srv->store, c->a, job_id, false, &v);
-        if (rc > 0)
-            call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id", "job %s is already %s",
-                       job_id, job_state_name((job_state)v->state));
-        else
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
             call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", job_id);
-        return NULL;
+            return 1;
+        }
+        state = v->state;
+        snprintf(why, sizeof why, "it is already %s", job_state_name((job_state)state));
+        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id", "job %s: %s", job_id, why);
     }
-    if (j->tech != t) {
-        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id",
-                   "job %s is no longer %s you: it is %s%s", job_id,
-                   offer ? "offered to" : "assigned to", job_state_name(j->state),
-                   j->tech ? " with another technician" : " and waiting for a technician");
-        return NULL;
-    }
-    return j;
+    *out = NULL;
+    return s_note_conflict(c, t, job_id, state, what, why) < 0 ? -1 : 1;
 }
 
 /* Accept or decline of an offer. */
@@ -193,9 +219,10 @@ static int s_offer_reply(call *c, technician *t)
                    (int)r->reason);
         return 0;
     }
-    job *j = s_own_job(c, t, r->job_id, true);
-    if (!j)
-        return 0;
+    job *j;
+    int own = s_own_job(c, t, r->job_id, true, r->accept ? "accept" : "decline", &j);
+    if (own != 0)
+        return own < 0 ? -1 : 0;
     if (j->state != JS_OFFERED) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id",
                    "job %s is %s, not an open offer", j->id, job_state_name(j->state));
@@ -238,9 +265,12 @@ static int s_job_update(call *c, technician *t)
                    "a technician reports en_route, on_site, on_hold or completed");
         return 0;
     }
-    job *j = s_own_job(c, t, u->job_id, false);
-    if (!j)
-        return 0;
+    char what[48];
+    snprintf(what, sizeof what, "report %s", job_state_name(to));
+    job *j;
+    int own = s_own_job(c, t, u->job_id, false, what, &j);
+    if (own != 0)
+        return own < 0 ? -1 : 0;
     const char *why;
     int rc = job_move(c->srv, j, to, c->who, NULL, u->note, &why);
     if (rc < 0)

@@ -60,7 +60,7 @@ enum {
     Q_PUT_TERRITORY, Q_PUT_PROVIDER, Q_PUT_TECHNICIAN, Q_PUT_PRODUCT, Q_PUT_CUSTOMER,
     Q_EACH_TERRITORY, Q_EACH_PROVIDER, Q_EACH_TECHNICIAN, Q_GET_PRODUCT, Q_GET_CUSTOMER,
     Q_GET_PRINCIPAL, Q_DEL_PRINCIPAL, Q_PUT_PRINCIPAL, Q_EACH_PRINCIPAL,
-    Q_LAST_JOB, Q_JOB_INSERT, Q_JOB_STATE, Q_JOB_TERRITORY, Q_JOB_RATING, Q_EVENT, Q_DECLINE,
+    Q_LAST_JOB, Q_JOB_HAD_TECH, Q_JOB_INSERT, Q_JOB_STATE, Q_JOB_TERRITORY, Q_JOB_RATING, Q_EVENT, Q_DECLINE,
     Q_OPEN_JOBS, Q_DECLINES, Q_JOB_VIEW, Q_JOB_EVENTS, Q_MATCH_PUT, Q_MATCH_GET,
     Q_DEDUP_GET, Q_DEDUP_PUT, Q_SESSION_GET, Q_SESSION_PUT,
     Q_OUTBOX_PUT, Q_OUTBOX_ACK, Q_OUTBOX_EACH,
@@ -95,6 +95,7 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_PUT_PRINCIPAL] = "INSERT OR REPLACE INTO principals(public_key, name, role, technician_id)"
                         " VALUES(?1, ?2, ?3, ?4)",
     [Q_EACH_PRINCIPAL] = "SELECT public_key, name, role, technician_id FROM principals",
+    [Q_JOB_HAD_TECH] = "SELECT 1 FROM job_events WHERE job_id = ?1 AND technician_id = ?2 LIMIT 1",
     [Q_LAST_JOB] = "SELECT COALESCE(MAX(number), 0) FROM jobs",
     [Q_JOB_INSERT] = "INSERT INTO jobs(number, " JOB_COLUMNS ", updated_at) VALUES(?1, ?2, ?3, ?4,"
                      " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
@@ -128,8 +129,7 @@ static const char *s_sql[Q_COUNT_] = {
                       " ORDER BY seq LIMIT ?3",
     [Q_REPORT_JOBS] = "SELECT state, warranty, rating FROM jobs WHERE created_at >= ?1 AND created_at < ?2",
     [Q_REPORT_EVENTS] = "SELECT e.to_state, e.from_state, e.reason, e.actor FROM job_events e"
-                        " JOIN jobs j ON j.id = e.job_id WHERE j.created_at >= ?1 AND j.created_at < ?2"
-                        " AND e.reason NOT LIKE 'at risk:%'",
+                        " JOIN jobs j ON j.id = e.job_id WHERE j.created_at >= ?1 AND j.created_at < ?2",
     [Q_REPORT_DECLINES] = "SELECT d.reason, d.expired FROM declines d JOIN jobs j ON j.id = d.job_id"
                           " WHERE j.created_at >= ?1 AND j.created_at < ?2",
     [Q_REPORT_ASSIGN] = "SELECT (MIN(e.at) - j.created_at) / 1000.0 AS s FROM job_events e"
@@ -603,6 +603,20 @@ int store_event_append(store *self, const char *job_id, int64_t at, const char *
     return s_done(self, st);
 }
 
+int store_job_had_technician(store *self, const char *job_id, const char *technician_id)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_JOB_HAD_TECH);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    s_text(st, 2, technician_id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_fail(self);
+    return rc == SQLITE_ROW;
+}
+
 int store_decline_put(store *self, const char *job_id, const char *technician_id,
                       int reason, bool expired, int64_t at)
 {
@@ -989,14 +1003,18 @@ int store_report_compute(store *self, arena *a, int64_t from, int64_t to, store_
     if (!(st = s_range(self, Q_REPORT_EVENTS, from, to)))
         return -1;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int to_state = sqlite3_column_int(st, 0);
+        int to_state = sqlite3_column_int(st, 0), from_state = sqlite3_column_int(st, 1);
         const char *reason = (const char *)sqlite3_column_text(st, 2);
+        if (reason && strncmp(reason, "reassign", 8) == 0)
+            r->reassignments++;
+        /* notes on a job (at risk, a conflicting report, a waiting job moved
+           to another territory) leave its state as it was: no transition */
+        if (to_state == from_state)
+            continue;
         if (to_state == 2)
             r->offers++;
         if (to_state == 9)
             r->escalations++;
-        if (reason && strncmp(reason, "reassign", 8) == 0)
-            r->reassignments++;
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)

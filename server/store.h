@@ -92,6 +92,9 @@ bool job_risk_current(int at_risk, int state);
 /* The append-only history. */
 int store_event_append(store *self, const char *job_id, int64_t at, const char *actor,
                        int from, int to, const char *technician_id, const char *reason);
+/* 1 when the job's history names the technician (it was offered or held
+   the job at some point), 0 when not. */
+int store_job_had_technician(store *self, const char *job_id, const char *technician_id);
 /* A decline (expired = the offer timed out or its holder went offline). */
 int store_decline_put(store *self, const char *job_id, const char *technician_id,
                       int reason, bool expired, int64_t at);

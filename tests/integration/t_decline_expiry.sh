@@ -61,7 +61,7 @@ expect_eq holder "$(job_tech "$job")" ""
 out=$(ctl_as dana explain "$job" --json)
 jq -e '.outcome | startswith("escalated")' <<<"$out" >/dev/null || fail "outcome: $(jq -r .outcome <<<"$out")"
 expect_eq B1-rule "$(jq -r '.candidates[] | select(.technician_id=="B1") | .failed' <<<"$out")" declined
-expect_eq history "$(ctl_as dana track "$job" --json | jq -r '[.history[].to] | join(",")')" \
+expect_eq history "$(ctl_as dana track "$job" --json | jq -r '[.history[] | select(.reason // "" | startswith("conflict:") | not) | .to] | join(",")')" \
     new,offered,new,offered,new,offered,new,escalated
 
 say "the report counts declines, the expiry and the reasons"

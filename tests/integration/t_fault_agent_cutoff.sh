@@ -159,6 +159,9 @@ expect_eq D1-pending-after "$(agent_jobs D1 | jq '.pending | length')" 0
 expect_eq j1-history "$(ctl_as dana track "$j1" --json | jq -r '[.history[].to] | join(",")')" \
     new,offered,assigned,en_route,on_site
 expect_eq conflict "$(agent_jobs D1 | jq -r --arg j "$j2" '[.conflicts[] | select(.job_id == $j) | .what] | join(",")')" en_route
+# the dispatcher sees the work that could not apply on the job itself
+note=$(ctl_as dana track "$j2" --json | jq -r '[.history[] | select(.reason | startswith("conflict:")) | .reason] | join(";")')
+case $note in *"report en_route from D1 not applied"*) ;; *) fail "no conflict note on $j2: '$note'" ;; esac
 ctl_as dana track "$j2" --json | jq -e '[.history[] | select(.to == "en_route")] | length == 0' >/dev/null \
     || fail "$j2 went en_route after it was reassigned"
 expect_eq j2-tech-after "$(job_tech "$j2")" D2

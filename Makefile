@@ -49,8 +49,8 @@ PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
-.PHONY: all deps demo test unit asan bench bench-restart fuzz fuzz-build clean
-all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS)
+.PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build clean
+all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors
 
 # Installs what is missing, only what is missing; quiet when all is there.
 deps:
@@ -104,6 +104,25 @@ $(BIN)/%: tests/tools/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 $(BIN)/fsd-fill: bench/fsd-fill.c $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+
+# Matching cost: the server's world in memory, timed per match (bench/match-bench.c).
+$(BIN)/fsd-match-bench: bench/match-bench.c $(filter-out %/main.o,$(call obj,$(SERVER_SRC))) \
+                        $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(BIN)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+bench-match: $(BIN)/fsd-match-bench
+	@$(BIN)/fsd-match-bench
+
+# Benchmark tools: fsd-load (fleet + customers) and fsd-floors (bare ZeroMQ
+# and SQLite floors); `make bench` runs bench/run.sh (BENCH_QUICK=1: ~1 min).
+BENCH_BINS := $(BIN)/fsd-load $(BIN)/fsd-floors
+$(BIN)/fsd-load $(BIN)/fsd-floors: $(BIN)/%: bench/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(BIN)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lpthread
+
+bench: $(PROGRAMS) $(BIN)/fsd-fill $(BENCH_BINS)
+	@BIN=$(BIN) bench/run.sh
 
 bench-restart: $(PROGRAMS) $(BIN)/fsd-fill
 	@BIN=$(BIN) bench/restart.sh $(BENCH_JOBS)

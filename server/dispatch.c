@@ -68,26 +68,27 @@ static match_cand s_candidate(server *srv, const job *j, const technician *t, in
 }
 
 /* Packs the decision into an Explanation and keeps it in the store. */
-static int s_keep_explanation(server *srv, const job *j, const match_result *res, size_t n,
-                              int chosen, const char *outcome, int64_t now)
+static int s_keep_explanation(server *srv, const job *j, const match_outcome *m, int chosen,
+                              const char *outcome, int64_t now)
 {
-    size_t shown = n < EXPLAIN_MAX ? n : EXPLAIN_MAX;
+    size_t shown = m->n < EXPLAIN_MAX ? m->n : EXPLAIN_MAX;
     Fsd__Candidate *cands = calloc(shown ? shown : 1, sizeof *cands);
     Fsd__Candidate **ptrs = calloc(shown ? shown : 1, sizeof *ptrs);
     for (size_t i = 0; i < shown; i++) {
-        const technician *t = &srv->techs[res[i].id];
+        const match_result *r = &m->res[i];
+        const technician *t = &srv->techs[r->id];
         Fsd__Candidate *c = &cands[i];
         fsd__candidate__init(c);
         c->technician_id = t->row->id;
         c->name = t->row->name;
         c->provider_id = t->row->provider_id;
-        c->neighbour = res[i].neighbour;
-        c->failed = (char *)match_rule_name(res[i].failed);
-        c->score = res[i].failed == MR_OK ? res[i].score : 0;
-        c->distance_km = res[i].distance_km;
+        c->neighbour = r->neighbour;
+        c->failed = (char *)match_rule_name(r->failed);
+        c->score = r->failed == MR_OK ? r->score : 0;
+        c->distance_km = r->distance_km;
         c->load = t->load;
         c->capacity = t->row->capacity;
-        c->chosen = res[i].id == chosen;
+        c->chosen = r->id == chosen;
         ptrs[i] = c;
     }
     Fsd__Explanation ex = FSD__EXPLANATION__INIT;
@@ -96,7 +97,7 @@ static int s_keep_explanation(server *srv, const job *j, const match_result *res
     ex.outcome = (char *)outcome;
     ex.candidates = ptrs;
     ex.n_candidates = shown;
-    ex.considered = (uint32_t)n;
+    ex.considered = (uint32_t)m->considered;
     size_t len = fsd__explanation__get_packed_size(&ex);
     uint8_t *buf = malloc(len ? len : 1);
     fsd__explanation__pack(&ex, buf);
@@ -134,53 +135,89 @@ static int s_offer(server *srv, job *j, technician *t, double km, int64_t now)
     return session_push(srv, t, &env);
 }
 
+/* True when a candidate excluded for now (offline, off shift, full) could
+   take the job later without anyone changing reference data. */
+static bool s_could_later(const match_job *mj, const match_cand *c, const match_result *r)
+{
+    return match_rule_is_transient(r->failed) && (c->covers_territory || c->covers_neighbour)
+        && c->has_skill && (c->authorised || !mj->needs_authorisation) && !c->declined;
+}
+
+int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = srv->n_techs;
+    match_cand *cands = calloc(n ? n : 1, sizeof *cands);
+    out->res = calloc(n ? n : 1, sizeof *out->res);
+    if (!cands || !out->res) {
+        free(cands);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        cands[i] = s_candidate(srv, j, &srv->techs[i], now);
+    match_job mj = { .at = j->at, .needs_authorisation = dispatch_needs_authorisation(j),
+                     .allow_spill = true };
+    out->eligible = match_rank(&srv->cfg.match, &mj, cands, n, out->res);
+    out->n = out->considered = n;
+    for (size_t i = 0; i < n; i++) {
+        const match_result *r = &out->res[i];
+        out->by_rule[r->failed]++;
+        if (s_could_later(&mj, &cands[r->id], r))
+            out->could_later = true;
+    }
+    free(cands);
+    return 0;
+}
+
+void dispatch_match_free(match_outcome *m)
+{
+    free(m->res);
+    m->res = NULL;
+    m->n = 0;
+}
+
+/* Offers j to the chosen technician, keeping the decision. */
+static int s_decide_offer(server *srv, job *j, const match_outcome *m, int64_t now)
+{
+    char outcome[160];
+    technician *t = &srv->techs[m->res[0].id];
+    snprintf(outcome, sizeof outcome, "offered to %s%s", t->row->id,
+             m->res[0].neighbour ? " (neighbouring territory)" : "");
+    int rc = s_keep_explanation(srv, j, m, m->res[0].id, outcome, now);
+    if (rc == 0)
+        rc = s_offer(srv, j, t, m->res[0].distance_km, now);
+    return rc;
+}
+
+/* Leaves j waiting (someone could take it later) or escalates it. */
+static int s_decide_none(server *srv, job *j, const match_outcome *m, int64_t now)
+{
+    char outcome[160];
+    bool late = now > j->assign_by;
+    if (m->could_later && !late) {
+        snprintf(outcome, sizeof outcome, "waiting: no eligible technician free now");
+        return s_keep_explanation(srv, j, m, -1, outcome, now);
+    }
+    snprintf(outcome, sizeof outcome, "%s",
+             late ? "escalated: assign-by deadline passed with no technician free"
+                  : "escalated: no eligible technician in the territory or its neighbours");
+    const char *why;
+    int rc = s_keep_explanation(srv, j, m, -1, outcome, now);
+    if (rc == 0)
+        rc = job_move(srv, j, JS_ESCALATED, NULL, NULL, outcome + 11, &why) < 0 ? -1 : 0;
+    srv->counters[C_ESCALATIONS]++;
+    return rc;
+}
+
 int dispatch_job(server *srv, job *j, int64_t now)
 {
     if (j->state != JS_NEW)
         return 0;
-    match_cand *cands = calloc(srv->n_techs ? srv->n_techs : 1, sizeof *cands);
-    match_result *res = calloc(srv->n_techs ? srv->n_techs : 1, sizeof *res);
-    size_t n = 0;
-    for (size_t i = 0; i < srv->n_techs; i++)
-        cands[n++] = s_candidate(srv, j, &srv->techs[i], now);
-    match_job mj = { .at = j->at, .needs_authorisation = dispatch_needs_authorisation(j),
-                     .allow_spill = true };
-    size_t eligible = match_rank(&srv->cfg.match, &mj, cands, n, res);
-
-    int rc = 0;
-    char outcome[160];
-    if (eligible > 0) {
-        technician *t = &srv->techs[res[0].id];
-        snprintf(outcome, sizeof outcome, "offered to %s%s", t->row->id,
-                 res[0].neighbour ? " (neighbouring territory)" : "");
-        rc = s_keep_explanation(srv, j, res, n, res[0].id, outcome, now);
-        if (rc == 0)
-            rc = s_offer(srv, j, t, res[0].distance_km, now);
-    } else {
-        bool could_later = false;
-        for (size_t i = 0; i < n; i++)
-            if (match_rule_is_transient(res[i].failed)
-                && (cands[i].covers_territory || cands[i].covers_neighbour)
-                && cands[i].has_skill
-                && (cands[i].authorised || !mj.needs_authorisation) && !cands[i].declined)
-                could_later = true;
-        bool late = now > j->assign_by;
-        if (could_later && !late) {
-            snprintf(outcome, sizeof outcome, "waiting: no eligible technician free now");
-            rc = s_keep_explanation(srv, j, res, n, -1, outcome, now);
-        } else {
-            snprintf(outcome, sizeof outcome, "%s",
-                     late ? "escalated: assign-by deadline passed with no technician free"
-                          : "escalated: no eligible technician in the territory or its neighbours");
-            const char *why;
-            rc = s_keep_explanation(srv, j, res, n, -1, outcome, now);
-            if (rc == 0)
-                rc = job_move(srv, j, JS_ESCALATED, NULL, NULL, outcome + 11, &why) < 0 ? -1 : 0;
-            srv->counters[C_ESCALATIONS]++;
-        }
-    }
-    free(cands);
-    free(res);
+    match_outcome m;
+    if (dispatch_match(srv, j, now, &m) < 0)
+        return -1;
+    int rc = m.eligible > 0 ? s_decide_offer(srv, j, &m, now) : s_decide_none(srv, j, &m, now);
+    dispatch_match_free(&m);
     return rc;
 }
 

@@ -186,6 +186,19 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
 void job_forget_if_done(server *srv, job *j);
 
 /* dispatch.c — matching, offers, timers */
+/* One matching decision, before anything is offered or stored. */
+typedef struct {
+    match_result *res;             /* ranked: res[0] is the pick when eligible > 0 */
+    size_t n;                      /* results kept in res */
+    size_t considered;             /* technicians considered (the whole fleet) */
+    size_t eligible;               /* eligible among those judged */
+    bool could_later;              /* someone is excluded only for now */
+    uint32_t by_rule[MR_COUNT_];   /* technicians per rule (MR_OK: eligible) */
+} match_outcome;
+/* Gathers, judges and ranks the candidates for j; no side effects.
+   0, or -1 out of memory. Free with dispatch_match_free. */
+int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out);
+void dispatch_match_free(match_outcome *m);
 int dispatch_job(server *srv, job *j, int64_t now);
 int dispatch_waiting(server *srv, int64_t now);
 int dispatch_timers(server *srv, int64_t now);

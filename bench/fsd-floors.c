@@ -1,0 +1,429 @@
+/*  fsd-floors — what this machine can do without fsd, so the benchmark can
+    show fsd as a ratio of it.
+
+        fsd-floors zmq [--count N] [--size BYTES] [--seconds S]
+        fsd-floors sqlite --dir DIR [--seconds S] [--batch N]
+        fsd-floors router --listen EP --pub-out FILE
+
+    zmq: a bare DEALER -> ROUTER -> DEALER round trip over CURVE on loopback
+    TCP (the ROUTER echoes in a thread of its own; messages of --size bytes,
+    default 300, about a SubmitRequest): N sequential round trips (median
+    and p99 in µs, round trips per second), then a pipelined stream (up to
+    1000 in flight) for S seconds (messages per second).
+
+    sqlite: what the server's durable write costs without the server: one
+    request = a job row, an event row and a dedup row (the server's own
+    tables and indexes), WAL with synchronous=FULL, prepared statements;
+    first one request per transaction ("alone"), then --batch (default 256)
+    per transaction; S seconds each (default 3). Requests and rows per
+    second.
+
+    router: a bare CURVE ROUTER (no ZAP handler, so every client key is
+    admitted) that echoes every message, to hold peers for the memory floor
+    (fsd-load --bare). Writes its public key to FILE, prints `listening`,
+    runs until SIGINT/SIGTERM.
+
+    Output: `name value unit` lines on stdout. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+#include "fsd/keys.h"
+
+static int64_t s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static volatile sig_atomic_t s_stop;
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static int s_cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ------------------------------------------------------------------ zmq */
+
+typedef struct {
+    void *router;
+    volatile int stop;
+} echo_ctx;
+
+static void *s_echo(void *arg)
+{
+    echo_ctx *e = arg;
+    zmq_pollitem_t it = { e->router, 0, ZMQ_POLLIN, 0 };
+    while (!e->stop) {
+        if (zmq_poll(&it, 1, 100) <= 0)
+            continue;
+        for (int n = 0; n < 1000; n++) {
+            zmq_msg_t rid, body;
+            zmq_msg_init(&rid);
+            zmq_msg_init(&body);
+            if (zmq_msg_recv(&rid, e->router, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&rid);
+                zmq_msg_close(&body);
+                break;
+            }
+            zmq_msg_recv(&body, e->router, 0);
+            zmq_msg_send(&rid, e->router, ZMQ_SNDMORE);
+            zmq_msg_send(&body, e->router, 0);
+            zmq_msg_close(&rid);
+            zmq_msg_close(&body);
+        }
+    }
+    return NULL;
+}
+
+static void *s_curve_router(void *ctx, const fsd_keypair *kp, const char *ep)
+{
+    void *r = zmq_socket(ctx, ZMQ_ROUTER);
+    int one = 1, zero = 0, backlog = 4096, hwm = 100000;
+    zmq_setsockopt(r, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(r, ZMQ_BACKLOG, &backlog, sizeof backlog);
+    zmq_setsockopt(r, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(r, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(r, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(r, ZMQ_CURVE_SECRETKEY, kp->sec, 40);
+    if (zmq_bind(r, ep) < 0) {
+        fprintf(stderr, "fsd-floors: cannot bind %s: %s\n", ep, zmq_strerror(errno));
+        zmq_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+static int s_zmq(long count, int size, double seconds)
+{
+    void *ctx = zmq_ctx_new();
+    fsd_keypair srv, cli;
+    if (keys_generate(&srv) < 0 || keys_generate(&cli) < 0) {
+        fprintf(stderr, "fsd-floors: cannot make CURVE keys\n");
+        return 1;
+    }
+    echo_ctx e = { s_curve_router(ctx, &srv, "tcp://127.0.0.1:*"), 0 };
+    if (!e.router)
+        return 1;
+    char ep[256];
+    size_t eplen = sizeof ep;
+    zmq_getsockopt(e.router, ZMQ_LAST_ENDPOINT, ep, &eplen);
+    pthread_t th;
+    pthread_create(&th, NULL, s_echo, &e);
+    void *d = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0, hwm = 100000;
+    zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(d, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(d, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(d, ZMQ_CURVE_SERVERKEY, srv.pub, 40);
+    zmq_setsockopt(d, ZMQ_CURVE_PUBLICKEY, cli.pub, 40);
+    zmq_setsockopt(d, ZMQ_CURVE_SECRETKEY, cli.sec, 40);
+    zmq_connect(d, ep);
+    char *buf = calloc(1, (size_t)size), *in = malloc((size_t)size + 64);
+    memset(buf, 'x', (size_t)size);
+    /* warm up: the handshake and a few round trips */
+    for (int i = 0; i < 100; i++) {
+        zmq_send(d, buf, (size_t)size, 0);
+        zmq_recv(d, in, (size_t)size + 64, 0);
+    }
+    int64_t *lat = malloc((size_t)count * sizeof *lat);
+    int64_t t0 = s_now_us();
+    for (long i = 0; i < count; i++) {
+        int64_t a = s_now_us();
+        zmq_send(d, buf, (size_t)size, 0);
+        zmq_recv(d, in, (size_t)size + 64, 0);
+        lat[i] = s_now_us() - a;
+    }
+    double secs = (double)(s_now_us() - t0) / 1e6;
+    qsort(lat, (size_t)count, sizeof *lat, s_cmp64);
+    printf("zmq_curve_rtt_p50 %.1f us\n", (double)lat[count / 2]);
+    printf("zmq_curve_rtt_p99 %.1f us\n", (double)lat[(size_t)ceil(0.99 * (double)count) - 1]);
+    printf("zmq_curve_rtt_per_s %.0f round_trips/s\n", (double)count / secs);
+    /* pipelined: keep up to 1000 in flight */
+    long sent = 0, got = 0, window = 1000;
+    int64_t end = s_now_us() + (int64_t)(seconds * 1e6);
+    t0 = s_now_us();
+    while (s_now_us() < end) {
+        while (sent - got < window && zmq_send(d, buf, (size_t)size, ZMQ_DONTWAIT) >= 0)
+            sent++;
+        zmq_pollitem_t it = { d, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&it, 1, 10) <= 0)
+            continue;
+        while (zmq_recv(d, in, (size_t)size + 64, ZMQ_DONTWAIT) >= 0)
+            got++;
+    }
+    secs = (double)(s_now_us() - t0) / 1e6;
+    printf("zmq_curve_pipelined_per_s %.0f messages/s\n", (double)got / secs);
+    e.stop = 1;
+    pthread_join(th, NULL);
+    zmq_close(d);
+    zmq_close(e.router);
+    zmq_ctx_term(ctx);
+    free(lat);
+    free(buf);
+    free(in);
+    return 0;
+}
+
+/* --------------------------------------------------------------- sqlite */
+
+/* The server's tables for these rows (server/store.c, schema 2). */
+static const char *s_schema =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;"
+    "CREATE TABLE jobs(number INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, state INTEGER NOT NULL,"
+    "  territory TEXT NOT NULL, phone TEXT NOT NULL, customer_name TEXT NOT NULL, tier TEXT NOT NULL,"
+    "  address TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL, brand TEXT NOT NULL,"
+    "  category TEXT NOT NULL, serial TEXT NOT NULL, model TEXT NOT NULL, problem TEXT NOT NULL,"
+    "  warranty INTEGER NOT NULL, priority INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+    "  assign_by INTEGER NOT NULL, arrive_by INTEGER NOT NULL, technician_id TEXT NOT NULL DEFAULT '',"
+    "  provider_id TEXT NOT NULL DEFAULT '', offer_expires_at INTEGER NOT NULL DEFAULT 0,"
+    "  rating INTEGER NOT NULL DEFAULT 0, rating_comment TEXT NOT NULL DEFAULT '',"
+    "  updated_at INTEGER NOT NULL, at_risk INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX jobs_state ON jobs(state, territory);"
+    "CREATE INDEX jobs_phone ON jobs(phone);"
+    "CREATE INDEX jobs_created ON jobs(created_at);"
+    "CREATE TABLE job_events(id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL, from_state INTEGER NOT NULL, to_state INTEGER NOT NULL,"
+    "  technician_id TEXT NOT NULL, reason TEXT NOT NULL);"
+    "CREATE INDEX job_events_job ON job_events(job_id);"
+    "CREATE TABLE dedup(principal TEXT NOT NULL, msg_id TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  reply BLOB NOT NULL, PRIMARY KEY(principal, msg_id)) WITHOUT ROWID;"
+    "CREATE INDEX dedup_at ON dedup(at);";
+
+typedef struct {
+    sqlite3 *db;
+    sqlite3_stmt *job, *event, *dedup, *begin, *commit;
+    long next;
+} sq;
+
+static int s_step(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* One request's rows, as the server writes them for a SubmitRequest. */
+static int s_request(sq *q)
+{
+    long n = ++q->next;
+    char id[32], phone[32], msg[48];
+    snprintf(id, sizeof id, "J%06ld", n);
+    snprintf(phone, sizeof phone, "+49301%07ld", n % 900000);
+    snprintf(msg, sizeof msg, "%032lx", (unsigned long)n * 2654435761UL);
+    sqlite3_int64 now = (sqlite3_int64)time(NULL) * 1000;
+    static uint8_t reply[320];
+    sqlite3_stmt *j = q->job;
+    sqlite3_bind_int64(j, 1, n);
+    sqlite3_bind_text(j, 2, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(j, 3, 2);
+    sqlite3_bind_text(j, 4, "tempelhof-schoeneberg", -1, SQLITE_STATIC);
+    sqlite3_bind_text(j, 5, phone, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(j, 6, "Load Customer", -1, SQLITE_STATIC);
+    sqlite3_bind_text(j, 7, "standard", -1, SQLITE_STATIC);
+    sqlite3_bind_text(j, 8, "Teststraße 12, Berlin", -1, SQLITE_STATIC);
+    sqlite3_bind_double(j, 9, 52.4590);
+    sqlite3_bind_double(j, 10, 13.3850);
+    sqlite3_bind_text(j, 11, "Bosch", -1, SQLITE_STATIC);
+    sqlite3_bind_text(j, 12, "washing_machine", -1, SQLITE_STATIC);
+    sqlite3_bind_text(j, 13, "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(j, 14, "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(j, 15, "benchmark request: does not start", -1, SQLITE_STATIC);
+    sqlite3_bind_int(j, 16, 4);
+    sqlite3_bind_int(j, 17, 1);
+    sqlite3_bind_int64(j, 18, now);
+    sqlite3_bind_int64(j, 19, now + 3600000);
+    sqlite3_bind_int64(j, 20, now + 86400000);
+    sqlite3_bind_text(j, 21, "B00001", -1, SQLITE_STATIC);
+    sqlite3_bind_text(j, 22, "P-ZENTRUM", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(j, 23, now + 60000);
+    sqlite3_bind_int64(j, 24, now);
+    sqlite3_stmt *e = q->event;
+    sqlite3_bind_text(e, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(e, 2, now);
+    sqlite3_bind_text(e, 3, "load", -1, SQLITE_STATIC);
+    sqlite3_bind_int(e, 4, 0);
+    sqlite3_bind_int(e, 5, 1);
+    sqlite3_bind_text(e, 6, "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(e, 7, "request received", -1, SQLITE_STATIC);
+    sqlite3_stmt *d = q->dedup;
+    sqlite3_bind_text(d, 1, "load", -1, SQLITE_STATIC);
+    sqlite3_bind_text(d, 2, msg, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(d, 3, now);
+    sqlite3_bind_blob(d, 4, reply, sizeof reply, SQLITE_STATIC);
+    return s_step(j) < 0 || s_step(e) < 0 || s_step(d) < 0 ? -1 : 0;
+}
+
+/* Requests per second with `batch` requests per transaction for `seconds`. */
+static double s_sqlite_run(sq *q, int batch, double seconds)
+{
+    long done = 0;
+    int64_t t0 = s_now_us(), end = t0 + (int64_t)(seconds * 1e6);
+    while (s_now_us() < end && !s_stop) {
+        if (s_step(q->begin) < 0)
+            return -1;
+        for (int i = 0; i < batch; i++)
+            if (s_request(q) < 0)
+                return -1;
+        if (s_step(q->commit) < 0)
+            return -1;
+        done += batch;
+    }
+    return (double)done / ((double)(s_now_us() - t0) / 1e6);
+}
+
+static int s_sqlite(const char *dir, int batch, double seconds)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/floor.db", dir);
+    unlink(path);
+    sq q;
+    memset(&q, 0, sizeof q);
+    if (sqlite3_open(path, &q.db) != SQLITE_OK || sqlite3_exec(q.db, s_schema, NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "fsd-floors: %s: %s\n", path, sqlite3_errmsg(q.db));
+        return 1;
+    }
+    sqlite3_prepare_v2(q.db,
+        "INSERT INTO jobs(number, id, state, territory, phone, customer_name, tier, address, lat, lon,"
+        " brand, category, serial, model, problem, warranty, priority, created_at, assign_by, arrive_by,"
+        " technician_id, provider_id, offer_expires_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q.job, NULL);
+    sqlite3_prepare_v2(q.db,
+        "INSERT INTO job_events(job_id, at, actor, from_state, to_state, technician_id, reason)"
+        " VALUES (?,?,?,?,?,?,?)", -1, &q.event, NULL);
+    sqlite3_prepare_v2(q.db, "INSERT INTO dedup(principal, msg_id, at, reply) VALUES (?,?,?,?)", -1, &q.dedup, NULL);
+    sqlite3_prepare_v2(q.db, "BEGIN IMMEDIATE", -1, &q.begin, NULL);
+    sqlite3_prepare_v2(q.db, "COMMIT", -1, &q.commit, NULL);
+    double alone = s_sqlite_run(&q, 1, seconds);
+    double batched = s_sqlite_run(&q, batch, seconds);
+    int rc = 0;
+    if (alone < 0 || batched < 0) {
+        fprintf(stderr, "fsd-floors: %s: %s\n", path, sqlite3_errmsg(q.db));
+        rc = 1;
+    } else {
+        printf("sqlite_alone_requests_per_s %.0f requests/s\n", alone);
+        printf("sqlite_alone_rows_per_s %.0f rows/s\n", alone * 3);
+        printf("sqlite_batch%d_requests_per_s %.0f requests/s\n", batch, batched);
+        printf("sqlite_batch%d_rows_per_s %.0f rows/s\n", batch, batched * 3);
+    }
+    sqlite3_finalize(q.job);
+    sqlite3_finalize(q.event);
+    sqlite3_finalize(q.dedup);
+    sqlite3_finalize(q.begin);
+    sqlite3_finalize(q.commit);
+    sqlite3_close(q.db);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/floor.db-wal", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/floor.db-shm", dir);
+    unlink(path);
+    return rc;
+}
+
+/* --------------------------------------------------------------- router */
+
+static int s_router(const char *ep, const char *pub_out)
+{
+    fsd_keypair kp;
+    char err[512];
+    if (keys_generate(&kp) < 0) {
+        fprintf(stderr, "fsd-floors: cannot make CURVE keys\n");
+        return 1;
+    }
+    snprintf(kp.role, sizeof kp.role, "server");
+    snprintf(kp.name, sizeof kp.name, "bare-router");
+    if (keys_save_public(pub_out, &kp, err, sizeof err) < 0) {
+        fprintf(stderr, "fsd-floors: %s\n", err);
+        return 1;
+    }
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 64);
+    echo_ctx e = { s_curve_router(ctx, &kp, ep), 0 };
+    if (!e.router)
+        return 1;
+    printf("listening %s\n", ep);
+    fflush(stdout);
+    pthread_t th;
+    pthread_create(&th, NULL, s_echo, &e);
+    while (!s_stop)
+        pause();
+    e.stop = 1;
+    pthread_join(th, NULL);
+    zmq_close(e.router);
+    zmq_ctx_term(ctx);
+    return 0;
+}
+
+static void s_usage(FILE *out)
+{
+    fputs("usage: fsd-floors zmq [--count N] [--size BYTES] [--seconds S]\n"
+          "       fsd-floors sqlite --dir DIR [--seconds S] [--batch N]\n"
+          "       fsd-floors router --listen EP --pub-out FILE\n\n"
+          "The machine's floors for the benchmark: a bare CURVE DEALER->ROUTER round trip,\n"
+          "a bare SQLite transaction with the rows of one request (WAL, synchronous=FULL),\n"
+          "alone and batched, and a bare echoing CURVE ROUTER to hold peers.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        puts("fsd-floors 1.0");
+        return 0;
+    }
+    const char *mode = argv[1], *dir = NULL, *listen = NULL, *pub_out = NULL;
+    long count = 20000;
+    int size = 300, batch = 256;
+    double seconds = 3;
+    static const struct option longopts[] = {
+        { "count", 1, 0, 'n' }, { "size", 1, 0, 's' }, { "seconds", 1, 0, 'S' }, { "dir", 1, 0, 'd' },
+        { "batch", 1, 0, 'b' }, { "listen", 1, 0, 'l' }, { "pub-out", 1, 0, 'p' }, { 0, 0, 0, 0 },
+    };
+    optind = 2;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'n': count = atol(optarg); break;
+        case 's': size = atoi(optarg); break;
+        case 'S': seconds = atof(optarg); break;
+        case 'd': dir = optarg; break;
+        case 'b': batch = atoi(optarg); break;
+        case 'l': listen = optarg; break;
+        case 'p': pub_out = optarg; break;
+        default: fprintf(stderr, "fsd-floors: unknown option: see fsd-floors --help\n"); return 2;
+        }
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (strcmp(mode, "zmq") == 0 && count > 0 && size > 0 && seconds > 0)
+        return s_zmq(count, size, seconds);
+    if (strcmp(mode, "sqlite") == 0 && dir && batch > 0 && seconds > 0)
+        return s_sqlite(dir, batch, seconds);
+    if (strcmp(mode, "router") == 0 && listen && pub_out)
+        return s_router(listen, pub_out);
+    fprintf(stderr, "fsd-floors: missing or wrong arguments: see fsd-floors --help\n");
+    return 2;
+}

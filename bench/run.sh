@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# bench/run.sh — `make bench`: fsd-server under load, against the machine's floors.
+#
+#   bench/run.sh            the full run (a few minutes on 2 cores)
+#   BENCH_QUICK=1 bench/run.sh   a ~1 minute smoke version (smaller fleet, short steps)
+#
+# Everything runs on loopback with the settings users run: CURVE on, WAL with
+# synchronous=FULL, group commit. Sections (CSV files in bench/out/):
+#   floors.csv    bare CURVE DEALER->ROUTER round trip; bare SQLite transaction
+#                 with one request's rows (job, event, dedup), alone and batched
+#   dispatch.csv  1,000 technicians connected (fsd-load), SubmitRequests at rising
+#                 open-loop rates; per rate: acked/s, offers/s, latencies, server CPU/RSS
+#   memory.csv    server RSS with 10,000 technicians connected (2 fsd-load
+#                 processes) vs a bare CURVE ROUTER holding the same peers
+#   reconnect.csv server restarted under 10,000 technicians: time until every one
+#                 has its Welcome again (all reconnect on fresh DEALERs at once)
+#   restart.csv   bench/restart.sh: fsd-server start with 1M jobs in the database
+# and prints one table with the ratios at the end. Every process it starts is
+# stopped on exit. Environment: BIN (default bin), BENCH_OUT (default
+# bench/out), FSD_BENCH_PORT (default 23800; uses it and the next two).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=${BIN:-bin}
+case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+OUT=${BENCH_OUT:-$ROOT/bench/out}
+QUICK=${BENCH_QUICK:-0}
+port=${FSD_BENCH_PORT:-23800}
+mkdir -p "$OUT"
+work=$(mktemp -d "${TMPDIR:-/tmp}/fsd-bench-run.XXXXXX")
+
+if [ "$QUICK" = 1 ]; then
+    RATES=${BENCH_RATES:-250,500,1000,2000}; STEP_S=3; DRAIN_S=2
+    TECHS=1000; BIG=2000; PROCS=2; RESTART_JOBS=100000; FLOOR_S=1; HOLD_S=6
+else
+    RATES=${BENCH_RATES:-500,1000,2000,5000,10000,20000}; STEP_S=8; DRAIN_S=3
+    TECHS=1000; BIG=10000; PROCS=2; RESTART_JOBS=1000000; FLOOR_S=3; HOLD_S=12
+fi
+
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    sleep 0.3
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 10,000 DEALERs take two descriptors each; the server holds one per peer.
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -gt 20000 ]; then hard=20000; fi
+ulimit -n "$hard"
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+# start_server DATA LOG: fsd-server on $EP, log level warn; sets SPID
+start_server() {
+    "$BIN/fsd-server" --data "$1" --listen "$EP" --log-level warn 2>>"$2" &
+    SPID=$!
+    PIDS+=("$SPID")
+    for _ in $(seq 1 400); do
+        # at --log-level warn there is no event=listening line: try the port
+        [ -f "$1/keys/server.pub" ] && (exec 3<>"/dev/tcp/127.0.0.1/${EP##*:}") 2>/dev/null && return 0
+        kill -0 "$SPID" 2>/dev/null || die "fsd-server did not start: $(tail -3 "$2")"
+        sleep 0.025
+    done
+    die "fsd-server did not listen on $EP"
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+rss_of() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+
+# gen_fleet N FILE: the generated fleet (bench/gen-fleet.sh)
+gen_fleet() { bench/gen-fleet.sh "$1" >"$2"; }
+
+# setup NAME N: fresh server in $work/NAME with the Berlin territories and
+# providers, N generated technicians, their keys (DIR keys-NAME) registered,
+# an intake key. Sets DATA, KEYS, FLEET.
+setup() {
+    DATA=$work/$1/data KEYS=$work/$1/keys FLEET=$work/$1/fleet.csv
+    mkdir -p "$work/$1"
+    export FSD_HOME=$DATA FSD_SERVER=$EP FSD_SERVER_KEY=$DATA/keys/server.pub FSD_KEY=$DATA/keys/admin.key
+    start_server "$DATA" "$work/$1/server.log"
+    gen_fleet "$2" "$FLEET"
+    "$BIN/fsdctl" territory load examples/territories.geojson >/dev/null
+    "$BIN/fsdctl" provider load examples/providers.csv >/dev/null
+    "$BIN/fsdctl" agent load "$FLEET" >/dev/null
+    "$BIN/fsdctl" keygen --role intake --name load --out "$work/$1/intake.key" >/dev/null
+    # fsdctl registers one key per commit; fsd-load registers them pipelined
+    "$BIN/fsdctl" keygen --role agent --all-technicians --dir "$KEYS" --no-register >/dev/null
+    "$BIN/fsd-load" --server "$EP" --server-key "$FSD_SERVER_KEY" --keys "$KEYS" --register "$FSD_KEY" >&2
+}
+
+# start_loads LOGPREFIX ARGS...: $PROCS fsd-load processes holding $BIG
+# technicians between them; sets LPIDS; waits until each printed `welcomed`.
+start_loads() {
+    local prefix=$1; shift
+    local per=$(( (BIG + PROCS - 1) / PROCS )) i
+    LPIDS=()
+    for ((i = 0; i < PROCS; i++)); do
+        "$BIN/fsd-load" --techs "$per" --tech-offset $((i * per)) "$@" >"$prefix.$i.out" 2>"$prefix.$i.err" &
+        LPIDS+=($!)
+        PIDS+=($!)
+    done
+    local t0=$(date +%s%N) done
+    while :; do
+        done=0
+        for ((i = 0; i < PROCS; i++)); do
+            grep -q '^welcomed' "$prefix.$i.out" 2>/dev/null && done=$((done + 1))
+            kill -0 "${LPIDS[$i]}" 2>/dev/null || die "fsd-load stopped: $(tail -3 "$prefix.$i.err")"
+        done
+        [ "$done" = "$PROCS" ] && break
+        [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 180 ] || die "technicians did not all connect"
+        sleep 0.1
+    done
+    CONNECT_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+stop_loads() { for p in "${LPIDS[@]}"; do stop_pid "$p"; done; }
+
+# ------------------------------------------------------------------ floors
+say "floors: bare CURVE round trip, bare SQLite transaction"
+"$BIN/fsd-floors" zmq --count 20000 --seconds "$FLOOR_S" >"$work/floors.txt"
+"$BIN/fsd-floors" sqlite --dir "$work" --seconds "$FLOOR_S" --batch 256 >>"$work/floors.txt"
+{ echo "name,value,unit"; awk '{print $1 "," $2 "," $3}' "$work/floors.txt"; } >"$OUT/floors.csv"
+cat "$work/floors.txt" >&2
+floor() { awk -v k="$1" '$1 == k {print $2}' "$work/floors.txt"; }
+
+# ---------------------------------------------------------------- dispatch
+EP=tcp://127.0.0.1:$port
+say "dispatch: $TECHS technicians, rates $RATES/s, ${STEP_S}s each"
+setup dispatch "$TECHS"
+rm -f "$OUT/dispatch.csv"
+"$BIN/fsd-load" --server "$EP" --server-key "$FSD_SERVER_KEY" --keys "$KEYS" --fleet "$FLEET" \
+    --intake-key "$work/dispatch/intake.key" --rates "$RATES" --step-s "$STEP_S" --drain-s "$DRAIN_S" \
+    --watch-pid "$SPID" --csv "$work/dispatch.raw.csv" | tee "$work/dispatch.out" >&2
+# the columns the issue names first, then the rest
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+    { print $c["offered_per_s"], $c["acked_per_s"], $c["offer_p50_ms"], $c["offer_p99_ms"], $c["offer_p999_ms"],
+            $c["server_cpu_pct"], $c["server_rss_kib"], $c["offers_per_s"], $c["ack_p50_ms"], $c["ack_p99_ms"],
+            $c["ack_p999_ms"], $c["accept_p50_ms"], $c["accept_p99_ms"], $c["accept_p999_ms"], $c["sent_per_s"],
+            $c["errors"], $c["unanswered"] }' "$work/dispatch.raw.csv" >"$OUT/dispatch.csv"
+DISPATCH_OFFLINE=$(grep -c 'event=offline' "$work/dispatch/server.log" || true)
+stop_pid "$SPID"
+
+# ---------------------------------------------- memory and reconnect storm
+EP=tcp://127.0.0.1:$((port + 1))
+say "memory: $BIG technicians in $PROCS fsd-load processes"
+setup big "$BIG"
+sleep 1
+SRV_IDLE=$(rss_of "$SPID")
+LOADARGS=(--server "$EP" --server-key "$FSD_SERVER_KEY" --keys "$KEYS" --fleet "$FLEET")
+start_loads "$work/big" "${LOADARGS[@]}"
+FSD_CONNECT_MS=$CONNECT_MS
+c0=$(cpu_ticks "$SPID")
+sleep "$HOLD_S"   # beats every 5 s: no one may go offline
+c1=$(cpu_ticks "$SPID")
+SRV_RSS=$(rss_of "$SPID")
+SRV_IDLE_CPU=$(awk -v a="$c0" -v b="$c1" -v s="$HOLD_S" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz / s * 100 }')
+BIG_OFFLINE=$(grep -c 'event=offline' "$work/big/server.log" || true)
+
+say "reconnect storm: fsd-server restarted under $BIG technicians"
+t0=$(date +%s%N)
+stop_pid "$SPID"
+start_server "$DATA" "$work/big/server.log"
+t1=$(date +%s%N)
+LISTEN_MS=$(( (t1 - t0) / 1000000 ))
+for p in "${LPIDS[@]}"; do kill -USR1 "$p"; done
+while :; do
+    n=0
+    for ((i = 0; i < PROCS; i++)); do grep -q '^rewelcomed' "$work/big.$i.out" && n=$((n + 1)); done
+    [ "$n" = "$PROCS" ] && break
+    [ $(( ($(date +%s%N) - t1) / 1000000000 )) -lt 120 ] || die "technicians did not all come back"
+    sleep 0.05
+done
+STORM_MS=$(cat "$work"/big.*.out | awk '/^rewelcomed/ { sub("ms=", "", $3); if ($3 > m) m = $3 } END { print m }')
+sleep 2
+SRV_RSS_AFTER=$(rss_of "$SPID")
+stop_loads
+stop_pid "$SPID"
+
+say "memory floor: a bare CURVE ROUTER holding $BIG peers"
+EP=tcp://127.0.0.1:$((port + 2))
+"$BIN/fsd-floors" router --listen "$EP" --pub-out "$work/bare.pub" >"$work/bare.out" &
+BPID=$!
+PIDS+=("$BPID")
+for _ in $(seq 1 100); do grep -q listening "$work/bare.out" && break; sleep 0.05; done
+sleep 0.5
+BARE_IDLE=$(rss_of "$BPID")
+start_loads "$work/bare" --bare --server "$EP" --server-key "$work/bare.pub" --keys "$KEYS" --fleet "$FLEET"
+BARE_CONNECT_MS=$CONNECT_MS
+sleep 3
+BARE_RSS=$(rss_of "$BPID")
+stop_loads
+stop_pid "$BPID"
+
+{
+    echo "what,technicians,rss_kib,idle_rss_kib,per_peer_kib,connect_ms,cpu_pct_while_beating,false_offline"
+    awk -v n="$BIG" -v r="$SRV_RSS" -v i="$SRV_IDLE" -v c="$FSD_CONNECT_MS" -v cpu="$SRV_IDLE_CPU" -v off="$BIG_OFFLINE" \
+        'BEGIN { printf "fsd-server,%d,%d,%d,%.1f,%d,%s,%d\n", n, r, i, (r - i) / n, c, cpu, off }'
+    awk -v n="$BIG" -v r="$BARE_RSS" -v i="$BARE_IDLE" -v c="$BARE_CONNECT_MS" \
+        'BEGIN { printf "bare-router,%d,%d,%d,%.1f,%d,,\n", n, r, i, (r - i) / n, c }'
+} >"$OUT/memory.csv"
+{
+    echo "technicians,restart_to_listening_ms,storm_ms,server_rss_after_kib"
+    echo "$BIG,$LISTEN_MS,$STORM_MS,$SRV_RSS_AFTER"
+} >"$OUT/reconnect.csv"
+
+# ----------------------------------------------------------------- restart
+say "restart: fsd-server start with $RESTART_JOBS jobs (bench/restart.sh)"
+BIN=$BIN FSD_BENCH_PORT=$((port + 3)) bench/restart.sh "$RESTART_JOBS" | tee "$work/restart.out" >&2
+awk 'NR == 1 { print "jobs,open_jobs,db_mb,fill_s,listening_ms,load_ms"; next } { print $1 "," $2 "," $3 "," $4 "," $5 "," $6 }' \
+    "$work/restart.out" >"$OUT/restart.csv"
+
+# ------------------------------------------------------------------- table
+{
+echo
+echo "fsd benchmark — $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)$([ "$QUICK" = 1 ] && echo ', BENCH_QUICK')"
+echo
+echo "Dispatch: $TECHS technicians connected; open-loop SubmitRequests, ${STEP_S} s per rate (ms: p50 / p99 / p99.9)"
+awk -F, 'NR == 1 { next }
+    { printf "  %7s/s offered  %8.0f acked/s  %8.0f offers/s  ack %s/%s/%s  offer %s/%s/%s  accept->assigned %s/%s/%s  server %s%% CPU %s MiB\n",
+        $1, $2, $8, $9, $10, $11, $3, $4, $5, $12, $13, $14, $6, int($7 / 1024) }' "$OUT/dispatch.csv"
+echo
+echo "Floors (same run):"
+awk -F, 'NR > 1 { printf "  %-34s %12s %s\n", $1, $2, $3 }' "$OUT/floors.csv"
+echo
+echo "Memory with $BIG technicians connected:"
+awk -F, 'NR > 1 { printf "  %-12s %8d KiB (idle %d KiB, %.1f KiB per peer), all connected in %d ms\n", $1, $3, $4, $5, $6 }' "$OUT/memory.csv"
+echo "  fsd-server CPU while $BIG beat every 5 s: ${SRV_IDLE_CPU}%; false offline: $BIG_OFFLINE (dispatch run: $DISPATCH_OFFLINE)"
+echo
+echo "Reconnect storm: restart to listening ${LISTEN_MS} ms; all $BIG technicians back (Welcome on fresh DEALERs) ${STORM_MS} ms after"
+echo
+echo "Restart with jobs in the database:"
+awk -F, 'NR > 1 { printf "  %s jobs (%s open, %s MB): listening after %s ms (load %s ms)\n", $1, $2, $3, $5, $6 }' "$OUT/restart.csv"
+echo
+max_acked=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { printf "%.0f", m }' "$OUT/dispatch.csv")
+sq=$(floor sqlite_batch256_requests_per_s); rtt99=$(floor zmq_curve_rtt_p99)
+# offer p99 at the highest rate that was still kept up with
+kept=$(awk -F, 'NR > 1 && $2 >= 0.95 * $1 { r = $1; p = $4 } END { print r "," p }' "$OUT/dispatch.csv")
+echo "Ratios:"
+awk -v a="$max_acked" -v s="$sq" 'BEGIN { printf "  fsd max acked %s/s vs SQLite batched floor %s requests/s: %.1f %%\n", a, s, 100 * a / s }'
+awk -v k="$kept" -v r="$rtt99" 'BEGIN { split(k, x, ","); if (x[1] == "") { print "  no rate was kept up with"; exit }
+    printf "  offer p99 at %s/s: %s ms vs bare CURVE round trip p99 %.3f ms: %.0f x\n", x[1], x[2], r / 1000, x[2] * 1000 / r }'
+echo
+echo "CSV: $OUT/{dispatch,floors,memory,reconnect,restart}.csv"
+} | tee "$OUT/summary.txt"

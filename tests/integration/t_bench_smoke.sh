@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The benchmark's load generator still works: 50 technicians (fsd-load, one
+# CURVE DEALER each, the agent session) and 200 requests/s for 3 s; every
+# request is acknowledged and offered, and the fleet works the jobs.
+source "$ROOT/tests/integration/lib.sh"
+
+start_server
+ctl territory load "$EXAMPLES/territories.geojson" >/dev/null
+ctl provider load "$EXAMPLES/providers.csv" >/dev/null
+"$ROOT/bench/gen-fleet.sh" 50 >fleet.csv
+ctl agent load fleet.csv >/dev/null
+ctl keygen --role intake --name load --out intake.key >/dev/null
+ctl keygen --role agent --all-technicians --dir keys --no-register >/dev/null
+check "keys registered" "$BIN/fsd-load" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
+    --keys keys --register "$FSD_KEY" >register.out
+
+say "fsd-load: 50 technicians, 200 requests/s for 3 s"
+check "fsd-load ran" "$BIN/fsd-load" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" --keys keys \
+    --fleet fleet.csv --intake-key intake.key --rates 200 --step-s 3 --drain-s 3 \
+    --watch-pid "$SERVER_PID" --csv load.csv >load.out 2>load.err
+cat load.out
+line=$(grep '^rate ' load.out) || fail "no rate line: $(cat load.err)"
+acked=$(sed -n 's/.* acked=\([0-9]*\).*/\1/p' <<<"$line")
+offers=$(sed -n 's/.* offers=\([0-9]*\).*/\1/p' <<<"$line")
+[ "${acked:-0}" -gt 0 ] || fail "no request acknowledged: $line"
+[ "${offers:-0}" -gt 0 ] || fail "no offer reached the fleet: $line"
+expect_eq "csv rows" "$(wc -l <load.csv)" 2
+head -1 load.csv | grep -q '^offered_per_s,.*acked_per_s,.*offer_p99_ms,.*server_rss_kib' || fail "csv header: $(head -1 load.csv)"
+echo "ok: $line"

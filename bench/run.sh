@@ -203,7 +203,7 @@ stop_pid "$BPID"
         'BEGIN { printf "bare-router,%d,%d,%d,%.1f,%d,,\n", n, r, i, (r - i) / n, c }'
 } >"$OUT/memory.csv"
 {
-    echo "technicians,restart_to_listening_ms,storm_ms,server_rss_after_kib"
+    echo "technicians,stop_start_ms,storm_ms,server_rss_after_kib"
     echo "$BIG,$LISTEN_MS,$STORM_MS,$SRV_RSS_AFTER"
 } >"$OUT/reconnect.csv"
 
@@ -230,7 +230,7 @@ echo "Memory with $BIG technicians connected:"
 awk -F, 'NR > 1 { printf "  %-12s %8d KiB (idle %d KiB, %.1f KiB per peer), all connected in %d ms\n", $1, $3, $4, $5, $6 }' "$OUT/memory.csv"
 echo "  fsd-server CPU while $BIG beat every 5 s: ${SRV_IDLE_CPU}%; false offline: $BIG_OFFLINE (dispatch run: $DISPATCH_OFFLINE)"
 echo
-echo "Reconnect storm: restart to listening ${LISTEN_MS} ms; all $BIG technicians back (Welcome on fresh DEALERs) ${STORM_MS} ms after"
+echo "Reconnect storm: server stopped and started in ${LISTEN_MS} ms; all $BIG technicians back (Welcome on fresh DEALERs) ${STORM_MS} ms after"
 echo
 echo "Restart with jobs in the database:"
 awk -F, 'NR > 1 { printf "  %s jobs (%s open, %s MB): listening after %s ms (load %s ms)\n", $1, $2, $3, $5, $6 }' "$OUT/restart.csv"
@@ -243,6 +243,8 @@ echo "Ratios:"
 awk -v a="$max_acked" -v s="$sq" 'BEGIN { printf "  fsd max acked %s/s vs SQLite batched floor %s requests/s: %.1f %%\n", a, s, 100 * a / s }'
 awk -v k="$kept" -v r="$rtt99" 'BEGIN { split(k, x, ","); if (x[1] == "") { print "  no rate was kept up with"; exit }
     printf "  offer p99 at %s/s: %s ms vs bare CURVE round trip p99 %.3f ms: %.0f x\n", x[1], x[2], r / 1000, x[2] * 1000 / r }'
+awk -v a="$SRV_RSS" -v b="$BARE_RSS" -v n="$BIG" 'BEGIN { printf "  server RSS with %d technicians vs bare ROUTER: %.2f x\n", n, a / b }'
+awk -v s="$STORM_MS" -v c="$BARE_CONNECT_MS" 'BEGIN { printf "  reconnect storm %s ms vs the same fleet connecting to the bare ROUTER %s ms: %.2f x\n", s, c, s / c }'
 echo
 echo "CSV: $OUT/{dispatch,floors,memory,reconnect,restart}.csv"
 } | tee "$OUT/summary.txt"

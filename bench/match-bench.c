@@ -1,6 +1,6 @@
 /*  match-bench — the cost of one match as the fleet grows.
 
-        fsd-match-bench [--sizes N,N,...] [--jobs N] [--out FILE] [--seed S]
+        fsd-match-bench [--sizes N,N,...] [--jobs N] [--check N] [--out FILE] [--seed S]
 
     Builds the server's own in-memory world (server/world.c over an
     in-memory store) from the 12 Berlin territories and the 6 providers of
@@ -14,9 +14,10 @@
     100000), also written as CSV (default bench/out/match.csv: technicians,
     match_p50_us,match_p99_us).
 
-    Each pick is also checked against a plain ranking of the whole fleet
-    (every technician judged by server/core/match.c): the two must agree
-    on the technician, or on waiting versus escalating. */
+    The first --check picks (default 100) of each size are also checked
+    against a plain ranking of the whole fleet (every technician judged by
+    server/core/match.c): the two must agree on the technician (or on
+    nobody being eligible). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,13 +256,14 @@ static double s_quantile(const double *v, size_t n, double q)
 }
 
 /* Times matches for one fleet size; writes p50/p99 into the CSV. */
-static void s_run(size_t n, size_t jobs, FILE *csv)
+static void s_run(size_t n, size_t jobs, size_t checks, FILE *csv)
 {
     server srv;
     double t0 = s_now_us();
     s_world(&srv, n);
     int64_t now = wire_now_ms();
     s_live(&srv, now);
+    world_recent_floor(&srv);
     double built_ms = (s_now_us() - t0) / 1000;
     double *us = malloc(jobs * sizeof *us);
     size_t done = 0, checked = 0, wrong = 0, none = 0, shown = 0;
@@ -277,7 +279,7 @@ static void s_run(size_t n, size_t jobs, FILE *csv)
         int pick = m.eligible ? m.res[0].id : -1;
         none += pick < 0;
         shown += m.n;
-        if (checked < 100) {
+        if (checked < checks) {
             checked++;
             if (s_reference_pick(&srv, &j, now) != pick)
                 wrong++;
@@ -301,18 +303,20 @@ static void s_run(size_t n, size_t jobs, FILE *csv)
 int main(int argc, char **argv)
 {
     const char *sizes = "1000,10000,100000", *out = "bench/out/match.csv";
-    size_t jobs = 20000;
+    size_t jobs = 20000, checks = 100;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--sizes") == 0 && i + 1 < argc)
             sizes = argv[++i];
         else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc)
             jobs = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--check") == 0 && i + 1 < argc)
+            checks = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
             out = argv[++i];
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             s_rng = strtoull(argv[++i], NULL, 10) | 1;
         else {
-            fprintf(stderr, "usage: fsd-match-bench [--sizes N,N,...] [--jobs N] [--out FILE] [--seed S]\n");
+            fprintf(stderr, "usage: fsd-match-bench [--sizes N,N,...] [--jobs N] [--check N] [--out FILE] [--seed S]\n");
             return 2;
         }
     }
@@ -326,7 +330,7 @@ int main(int argc, char **argv)
            "explained", "agree", "build_ms");
     char *list = strdup(sizes);
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
-        s_run(strtoul(tok, NULL, 10), jobs ? jobs : 1, csv);
+        s_run(strtoul(tok, NULL, 10), jobs ? jobs : 1, checks, csv);
     free(list);
     fclose(csv);
     printf("written to %s\n", out);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include "fsd/log.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
@@ -36,33 +37,54 @@ static bool s_declined(const job *j, const technician *t)
     return false;
 }
 
-/* True when t covers one of the job territory's neighbours. */
-static bool s_covers_neighbour(server *srv, const technician *t, int terr)
+/* One match in progress: the job's facts worked out once, and what has
+   been judged so far. */
+typedef struct {
+    server *srv;
+    const job *j;
+    match_job mj;
+    bool local_ok;                 /* the job's local time is known */
+    tzone_local local;
+    int8_t *auth;                  /* by provider: -1 not asked yet, 0, 1 */
+    match_outcome *out;            /* res grows as candidates are judged */
+    size_t cap;
+    double best;                   /* best own-territory score so far */
+    double reach_km;               /* nobody farther can beat best */
+    double extra_min;              /* every score carries at least this */
+    size_t judged_reach;           /* judged technicians of the reach */
+    uint64_t near_mask;            /* the territory's near_mask, 0 without masks */
+    int rc;                        /* -1 out of memory */
+} s_match;
+
+/* Whether t's provider may do the job's brand under warranty (cached). */
+static bool s_authorised(s_match *m, const technician *t)
 {
-    if (terr < 0)
-        return false;
-    const territory *tr = &srv->territories[terr];
-    for (size_t i = 0; i < tr->n_neighbours; i++)
-        if (world_tech_covers(t, tr->neighbours[i]))
-            return true;
-    return false;
+    if (!t->provider || !m->auth)
+        return world_provider_authorised(t->provider, m->j->brand);
+    size_t p = (size_t)(t->provider - m->srv->providers);
+    if (m->auth[p] < 0)
+        m->auth[p] = world_provider_authorised(t->provider, m->j->brand);
+    return m->auth[p] == 1;
 }
 
-/* The facts about technician t for job j. */
-static match_cand s_candidate(server *srv, const job *j, const technician *t, int64_t now)
+/* The facts about technician t for the job. */
+static match_cand s_candidate(s_match *m, const technician *t)
 {
+    const job *j = m->j;
     match_cand c = { 0 };
     c.id = t->index;
     c.at = t->pos;
     c.online = t->online;
-    c.in_shift = world_tech_in_shift(srv, t, j->territory, now);
-    c.covers_territory = world_tech_covers(t, j->territory);
-    c.covers_neighbour = !c.covers_territory && s_covers_neighbour(srv, t, j->territory);
+    c.in_shift = !m->local_ok || shift_covers(&t->shift, &m->local);
+    bool own;
+    bool reaches = world_tech_reaches(m->srv, t, j->territory, &own);
+    c.covers_territory = own;
+    c.covers_neighbour = reaches && !own;
     c.has_skill = j->category >= 0 && (t->skills & (1u << j->category));
-    c.authorised = world_provider_authorised(t->provider, j->brand);
+    c.authorised = s_authorised(m, t);
     c.declined = s_declined(j, t);
     c.load = t->load;
-    c.capacity = t->row->capacity;
+    c.capacity = t->capacity;
     c.recent_jobs = t->recent;
     return c;
 }
@@ -98,6 +120,18 @@ static int s_keep_explanation(server *srv, const job *j, const match_outcome *m,
     ex.candidates = ptrs;
     ex.n_candidates = shown;
     ex.considered = (uint32_t)m->considered;
+    Fsd__Counter counters[MR_COUNT_ + 1], *cptrs[MR_COUNT_ + 1];
+    for (int r = MR_OK + 1; r <= MR_COUNT_; r++) {
+        uint32_t count = r < MR_COUNT_ ? m->by_rule[r] : m->farther;
+        if (count == 0)
+            continue;
+        Fsd__Counter *k = &counters[ex.n_excluded_by_rule];
+        fsd__counter__init(k);
+        k->name = (char *)(r < MR_COUNT_ ? match_rule_name((match_rule)r) : "farther");
+        k->value = count;
+        cptrs[ex.n_excluded_by_rule++] = k;
+    }
+    ex.excluded_by_rule = cptrs;
     size_t len = fsd__explanation__get_packed_size(&ex);
     uint8_t *buf = malloc(len ? len : 1);
     fsd__explanation__pack(&ex, buf);
@@ -143,29 +177,124 @@ static bool s_could_later(const match_job *mj, const match_cand *c, const match_
         && c->has_skill && (c->authorised || !mj->needs_authorisation) && !c->declined;
 }
 
+/* Judges technician t and keeps the result; tightens the search bound
+   when t is the best of the job's own territory so far. */
+static void s_judge(s_match *m, technician *t, bool in_reach)
+{
+    match_outcome *out = m->out;
+    if (out->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        match_result *res = realloc(out->res, cap * sizeof *res);
+        if (!res) {
+            m->rc = -1;
+            return;
+        }
+        out->res = res;
+        m->cap = cap;
+    }
+    t->seen = m->srv->match_epoch;
+    m->judged_reach += in_reach;
+    match_cand c = s_candidate(m, t);
+    match_result r = match_judge(&m->srv->cfg.match, &m->mj, &c);
+    out->res[out->n++] = r;
+    out->by_rule[r.failed]++;
+    if (s_could_later(&m->mj, &c, &r))
+        out->could_later = true;
+    if (r.failed == MR_OK && !r.neighbour && r.score < m->best) {
+        m->best = r.score;
+        m->reach_km = match_reach_km(&m->srv->cfg.match, &r, m->extra_min);
+    }
+}
+
+/* Grid visitor: judges a technician of the reach not judged yet. */
+static void s_visit(int id, void *arg)
+{
+    s_match *m = arg;
+    technician *t = &m->srv->techs[id];
+    if (t->seen == m->srv->match_epoch || m->rc < 0)
+        return;
+    bool own;
+    if (m->near_mask ? (t->cover_mask & m->near_mask) != 0
+                     : world_tech_reaches(m->srv, t, m->j->territory, &own))
+        s_judge(m, t, true);
+}
+
+/* Nearest first through the grid, ring by ring, until no one farther can
+   beat the best of the job's own territory. True when that settled it;
+   false when the rings grew costlier than a scan (the caller scans). */
+static bool s_nearest(s_match *m, size_t n_reach)
+{
+    const geo_grid *grid = m->srv->grid;
+    size_t budget = geo_grid_cell_count(grid), looked = 0;
+    for (int ring = 0; m->rc == 0; ring++) {
+        if (m->judged_reach == n_reach)
+            return true;
+        if (ring > 0 && geo_grid_ring_km(grid, m->j->at, ring) > m->reach_km)
+            return true;
+        int n = looked <= budget ? geo_grid_ring(grid, m->j->at, ring, &m->reach_km, s_visit, m) : -1;
+        if (n < 0)
+            return false;
+        looked += (size_t)n;
+    }
+    return false;
+}
+
+/* Judges the technicians of the reach not judged yet. */
+static void s_scan_reach(s_match *m, const territory *tr)
+{
+    for (size_t i = 0; i < tr->n_reach && m->rc == 0; i++) {
+        technician *t = &m->srv->techs[tr->reach[i]];
+        if (t->seen != m->srv->match_epoch)
+            s_judge(m, t, true);
+    }
+}
+
+/* A fresh stamp for the technicians this match judges. */
+static void s_next_epoch(server *srv)
+{
+    if (++srv->match_epoch == 0) {
+        for (size_t i = 0; i < srv->n_techs; i++)
+            srv->techs[i].seen = 0;
+        srv->match_epoch = 1;
+    }
+}
+
+/* Candidates for j: in a small fleet every technician (explain names each,
+   "territory" included); otherwise the job territory's reach (technicians
+   covering it or a neighbour): all of it when small, else nearest first
+   through the grid until no one farther can win. Those outside the reach
+   count as "territory", those of the reach left unjudged as "farther". */
 int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
 {
     memset(out, 0, sizeof *out);
-    size_t n = srv->n_techs;
-    match_cand *cands = calloc(n ? n : 1, sizeof *cands);
-    out->res = calloc(n ? n : 1, sizeof *out->res);
-    if (!cands || !out->res) {
-        free(cands);
+    s_next_epoch(srv);
+    s_match m = { .srv = srv, .j = j, .out = out, .best = INFINITY, .reach_km = INFINITY };
+    m.mj = (match_job){ .at = j->at, .needs_authorisation = dispatch_needs_authorisation(j),
+                        .allow_spill = true };
+    const char *tz = j->territory >= 0 ? srv->territories[j->territory].row->tz : "UTC";
+    m.local_ok = tzone_localize(tz, now, &m.local) == 0;
+    m.auth = malloc(srv->n_providers ? srv->n_providers : 1);
+    if (m.auth)
+        memset(m.auth, 0xff, srv->n_providers ? srv->n_providers : 1);
+    m.extra_min = srv->cfg.match.fairness_weight * (double)srv->recent_floor;
+    out->considered = srv->n_techs;
+    if (srv->n_techs <= EXPLAIN_MAX || j->territory < 0) {
+        for (size_t i = 0; i < srv->n_techs && m.rc == 0; i++)
+            s_judge(&m, &srv->techs[i], false);
+    } else {
+        const territory *tr = &srv->territories[j->territory];
+        m.near_mask = srv->masks ? tr->near_mask : 0;
+        if (tr->n_reach <= EXPLAIN_MAX || !geo_valid(j->at) || !s_nearest(&m, tr->n_reach))
+            s_scan_reach(&m, tr);
+        out->by_rule[MR_TERRITORY] += (uint32_t)(srv->n_techs - tr->n_reach);
+        out->farther = (uint32_t)(tr->n_reach - m.judged_reach);
+    }
+    free(m.auth);
+    if (m.rc < 0) {
+        dispatch_match_free(out);
         return -1;
     }
-    for (size_t i = 0; i < n; i++)
-        cands[i] = s_candidate(srv, j, &srv->techs[i], now);
-    match_job mj = { .at = j->at, .needs_authorisation = dispatch_needs_authorisation(j),
-                     .allow_spill = true };
-    out->eligible = match_rank(&srv->cfg.match, &mj, cands, n, out->res);
-    out->n = out->considered = n;
-    for (size_t i = 0; i < n; i++) {
-        const match_result *r = &out->res[i];
-        out->by_rule[r->failed]++;
-        if (s_could_later(&mj, &cands[r->id], r))
-            out->could_later = true;
-    }
-    free(cands);
+    out->eligible = match_sort(out->res, out->n);
     return 0;
 }
 

@@ -47,6 +47,9 @@ typedef struct {
     geo_poly poly;
     int *neighbours;               /* indexes into territories */
     size_t n_neighbours;
+    int *reach;                    /* technicians covering it or a neighbour */
+    size_t n_reach;
+    uint64_t near_mask;            /* bits of itself and its neighbours (masks) */
 } territory;
 
 typedef struct {
@@ -54,28 +57,31 @@ typedef struct {
 } provider;
 
 typedef struct technician {
-    Fsd__TechnicianRow *row;       /* reference data (owned) */
-    int index;
+    /* what a match reads first, kept together at the front */
+    geo_point pos;                 /* last known position */
+    uint64_t cover_mask;           /* bit per territory covered (masks) */
+    uint32_t seen;                 /* match_epoch of the last match that judged it */
+    uint32_t skills;               /* bit i: category_list()[i] */
+    uint32_t load;                 /* derived from open jobs */
+    uint32_t recent;               /* jobs assigned so far */
+    uint32_t capacity;             /* row->capacity */
+    bool online;
+    shift shift;
     provider *provider;
+    int index;
+    Fsd__TechnicianRow *row;       /* reference data (owned) */
     int *territories;              /* indexes; [0] is home */
     size_t n_territories;
-    uint32_t skills;               /* bit i: category_list()[i] */
-    shift shift;
     /* runtime, kept across reloads */
-    geo_point pos;
     int64_t pos_at;
-    bool online;
     int64_t last_seen;
-    uint8_t rid[256];              /* latest ROUTER routing id from its key */
-    size_t rid_len;
     /* session (mirrors the sessions table) */
     uint64_t out_seq;              /* last sequence number given */
     uint64_t out_sent;             /* last sent on this connection */
     uint64_t out_acked;            /* acknowledged by the agent */
     uint64_t in_seq;               /* last report applied */
-    /* load, derived from open jobs */
-    uint32_t load;
-    uint32_t recent;
+    size_t rid_len;
+    uint8_t rid[256];              /* latest ROUTER routing id from its key */
 } technician;
 
 typedef struct {
@@ -139,6 +145,9 @@ typedef struct server {
     strmap *principals;            /* by public key */
     strmap *jobs;                  /* open jobs by id */
     geo_grid *grid;                /* technicians by position */
+    bool masks;                    /* <= 64 territories: coverage as bit masks */
+    uint32_t match_epoch;          /* stamps technicians judged by one match */
+    uint32_t recent_floor;         /* no technician has fewer recent jobs */
     long job_number;
 
     arena *arena;                  /* this batch's replies */
@@ -173,6 +182,11 @@ int world_territory_at(server *srv, geo_point p);
 technician *world_tech(server *srv, const char *id);
 int world_category(const char *name);
 bool world_tech_covers(const technician *t, int territory);
+/* Whether t covers territory `terr` (*own) or one of its neighbours. */
+bool world_tech_reaches(server *srv, const technician *t, int terr, bool *own);
+/* Lowest recent-jobs count over the fleet (recent only grows, so an old
+   floor stays a lower bound; refreshed by the timers and on reload). */
+void world_recent_floor(server *srv);
 bool world_provider_authorised(const provider *p, const char *brand);
 bool world_tech_in_shift(server *srv, const technician *t, int territory, int64_t now);
 job *world_job(server *srv, const char *id);
@@ -189,11 +203,12 @@ void job_forget_if_done(server *srv, job *j);
 /* One matching decision, before anything is offered or stored. */
 typedef struct {
     match_result *res;             /* ranked: res[0] is the pick when eligible > 0 */
-    size_t n;                      /* results kept in res */
+    size_t n;                      /* technicians judged, all kept in res */
     size_t considered;             /* technicians considered (the whole fleet) */
     size_t eligible;               /* eligible among those judged */
     bool could_later;              /* someone is excluded only for now */
     uint32_t by_rule[MR_COUNT_];   /* technicians per rule (MR_OK: eligible) */
+    uint32_t farther;              /* left unjudged: too far to beat the pick */
 } match_outcome;
 /* Gathers, judges and ranks the candidates for j; no side effects.
    0, or -1 out of memory. Free with dispatch_match_free. */

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 #include "fsd/log.h"
@@ -22,6 +23,7 @@ static void s_territory_free(territory *t)
     free(t->ring_pts);
     free(t->rings);
     free(t->neighbours);
+    free(t->reach);
     if (t->row)
         fsd__territory_row__free_unpacked(t->row, NULL);
 }
@@ -142,6 +144,57 @@ static void s_territory_neighbours(server *srv)
     }
 }
 
+/* Every territory's reach: the technicians covering it or a neighbour,
+   each once; with 64 territories or fewer, coverage as bit masks too. */
+static void s_index_coverage(server *srv)
+{
+    srv->masks = srv->n_territories <= 64;
+    for (size_t i = 0; i < srv->n_techs && srv->masks; i++) {
+        technician *t = &srv->techs[i];
+        for (size_t k = 0; k < t->n_territories; k++)
+            t->cover_mask |= 1ull << t->territories[k];
+    }
+    uint32_t *mark = calloc(srv->n_techs ? srv->n_techs : 1, sizeof *mark);
+    for (size_t i = 0; i < srv->n_territories; i++) {
+        territory *tr = &srv->territories[i];
+        tr->near_mask = srv->masks ? 1ull << i : 0;
+        for (size_t k = 0; k < tr->n_neighbours && srv->masks; k++)
+            tr->near_mask |= 1ull << tr->neighbours[k];
+        tr->reach = malloc((srv->n_techs ? srv->n_techs : 1) * sizeof *tr->reach);
+        for (size_t k = 0; k < srv->n_techs; k++) {
+            bool own;
+            if (mark[k] != i + 1 && world_tech_reaches(srv, &srv->techs[k], (int)i, &own)) {
+                mark[k] = (uint32_t)i + 1;
+                tr->reach[tr->n_reach++] = (int)k;
+            }
+        }
+        tr->reach = realloc(tr->reach, (tr->n_reach ? tr->n_reach : 1) * sizeof *tr->reach);
+    }
+    free(mark);
+}
+
+/* A grid cell holding a few technicians on average over the territories'
+   bounding box: small cells let a match stop after a few of them. */
+static double s_grid_cell_km(const server *srv, size_t n_techs)
+{
+    double lat0 = 90, lat1 = -90, lon0 = 180, lon1 = -180;
+    for (size_t i = 0; i < srv->n_territories; i++) {
+        const geo_poly *p = &srv->territories[i].poly;
+        if (!(p->min_lat <= p->max_lat))
+            continue;
+        lat0 = p->min_lat < lat0 ? p->min_lat : lat0;
+        lat1 = p->max_lat > lat1 ? p->max_lat : lat1;
+        lon0 = p->min_lon < lon0 ? p->min_lon : lon0;
+        lon1 = p->max_lon > lon1 ? p->max_lon : lon1;
+    }
+    if (lat0 > lat1 || n_techs == 0)
+        return 2.0;
+    geo_point sw = { lat0, lon0 }, nw = { lat1, lon0 }, se = { lat0, lon1 };
+    double area = geo_distance_km(sw, nw) * geo_distance_km(sw, se);
+    double km = sqrt(area * 4.0 / (double)n_techs);
+    return km < 0.1 ? 0.1 : km > 2.0 ? 2.0 : km;
+}
+
 int world_category(const char *name)
 {
     size_t n;
@@ -156,6 +209,7 @@ int world_category(const char *name)
 static void s_tech_resolve(server *srv, technician *t)
 {
     t->provider = strmap_get(srv->provider_by_id, t->row->provider_id);
+    t->capacity = t->row->capacity;
     t->territories = calloc(t->row->n_territories ? t->row->n_territories : 1, sizeof(int));
     for (size_t i = 0; i < t->row->n_territories; i++) {
         territory *terr = strmap_get(srv->territory_by_id, t->row->territories[i]);
@@ -226,7 +280,6 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     srv->territory_by_id = strmap_new();
     srv->provider_by_id = strmap_new();
     srv->tech_by_id = strmap_new();
-    srv->grid = geo_grid_new(2.0);
 
     srv->n_territories = terr.n;
     srv->territories = calloc(terr.n ? terr.n : 1, sizeof(territory));
@@ -236,6 +289,7 @@ int world_load_reference(server *srv, char *err, size_t errlen)
         strmap_put(srv->territory_by_id, srv->territories[i].row->id, &srv->territories[i]);
     }
     s_territory_neighbours(srv);
+    srv->grid = geo_grid_new(s_grid_cell_km(srv, tech.n));
 
     srv->n_providers = prov.n;
     srv->providers = calloc(prov.n ? prov.n : 1, sizeof(provider));
@@ -262,6 +316,8 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     free(terr.rows);
     free(prov.rows);
     free(tech.rows);
+    s_index_coverage(srv);
+    world_recent_floor(srv);
 
     for (size_t i = 0; i < n_old; i++) {
         fsd__technician_row__free_unpacked(keep_techs[i].row, NULL);
@@ -376,6 +432,33 @@ int world_territory_at(server *srv, geo_point p)
         if (geo_poly_contains(&srv->territories[i].poly, p))
             return (int)i;
     return -1;
+}
+
+bool world_tech_reaches(server *srv, const technician *t, int terr, bool *own)
+{
+    *own = false;
+    if (terr < 0 || (size_t)terr >= srv->n_territories)
+        return false;
+    if (srv->masks) {
+        *own = (t->cover_mask >> terr) & 1u;
+        return (t->cover_mask & srv->territories[terr].near_mask) != 0;
+    }
+    if ((*own = world_tech_covers(t, terr)))
+        return true;
+    const territory *tr = &srv->territories[terr];
+    for (size_t i = 0; i < tr->n_neighbours; i++)
+        if (world_tech_covers(t, tr->neighbours[i]))
+            return true;
+    return false;
+}
+
+void world_recent_floor(server *srv)
+{
+    uint32_t floor = UINT32_MAX;
+    for (size_t i = 0; i < srv->n_techs; i++)
+        if (srv->techs[i].recent < floor)
+            floor = srv->techs[i].recent;
+    srv->recent_floor = srv->n_techs ? floor : 0;
 }
 
 technician *world_tech(server *srv, const char *id)

@@ -61,4 +61,18 @@ void geo_grid_remove(geo_grid *self, int id);
 size_t geo_grid_near(const geo_grid *self, geo_point p, double radius_km,
                      int *out, size_t max);
 
+/* Nearest first: calls fn(id, arg) for every item in the cells exactly
+   `ring` cells away from p's cell (ring 0 is p's own cell), skipping the
+   cells that lie wholly beyond *max_km of p (read before each cell, so fn
+   may tighten it; NULL: no limit). Returns the number of cells looked at,
+   or -1 when the ring would wrap around the globe (stop there). */
+int geo_grid_ring(const geo_grid *self, geo_point p, int ring, const double *max_km,
+                  void (*fn)(int id, void *arg), void *arg);
+/* A lower bound in km of the great-circle distance from p to any item
+   `ring` or more cells away (0 for rings 0 and 1 ... as the geometry says). */
+double geo_grid_ring_km(const geo_grid *self, geo_point p, int ring);
+/* Cells that hold or held items: visiting more than this many cells
+   costs more than a plain scan. */
+size_t geo_grid_cell_count(const geo_grid *self);
+
 #endif

@@ -83,6 +83,22 @@ void match_config_default(match_config *cfg);
 size_t match_rank(const match_config *cfg, const match_job *job,
                   const match_cand *cands, size_t n, match_result *out);
 
+/* Judges one candidate alone (rules, distance, score), as match_rank
+   does for each; the caller may gather candidates a few at a time. */
+match_result match_judge(const match_config *cfg, const match_job *job, const match_cand *c);
+
+/* Sorts n judged results into match_rank's order: eligible first (own
+   territory before neighbours, then score, then id), then the excluded
+   ones in their given order. Returns how many are eligible. */
+size_t match_sort(match_result *res, size_t n);
+
+/* The distance in km within which a candidate not judged yet could still
+   come before `best` (an eligible own-territory result), when every such
+   candidate carries at least extra_min minutes of load and fairness:
+   anyone farther scores more. INFINITY when best is not such a result,
+   since then nobody can be ruled out by distance. */
+double match_reach_km(const match_config *cfg, const match_result *best, double extra_min);
+
 /* The rule's name as shown by explain ("offline", "capacity"...; "" for MR_OK). */
 const char *match_rule_name(match_rule r);
 

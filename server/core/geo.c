@@ -464,3 +464,105 @@ geo_grid_near (const geo_grid *self, geo_point p, double radius_km,
         }
     return count;
 }
+
+//  ---------------------------------------------------------------------
+//  Nearest first: rings of cells around a point, with distance bounds
+
+//  Lower bound in km of the distance from p to any point whose latitude
+//  differs by at least a degrees, or whose longitude differs by at least
+//  b degrees while its |latitude| stays at most far_lat (haversine terms
+//  can only grow from there).
+static double
+s_gap_km (geo_point p, double a, double b, double far_lat, bool either)
+{
+    double sa = sin (a * S_DEG / 2), sb = sin (b * S_DEG / 2);
+    double cp = cos (p.lat * S_DEG), cf = cos (fmin (90.0, far_lat) * S_DEG);
+    double lon_h = cp * (cf > 0 ? cf : 0) * sb * sb;
+    double h = either ? fmin (sa * sa, lon_h) : sa * sa + lon_h;
+    double d = 2.0 * S_EARTH_KM * asin (sqrt (fmin (1.0, h)));
+    return d * (1 - 1e-9) - 1e-9;   //  never above the true distance
+}
+
+//  Degrees from x to the interval [lo, hi] (0 inside).
+static double
+s_gap (double x, double lo, double hi)
+{
+    return x < lo ? lo - x : x > hi ? x - hi : 0.0;
+}
+
+//  Lower bound in km from p to any point of cell (row, col).
+static double
+s_cell_km (const geo_grid *self, geo_point p, int32_t row, int32_t col)
+{
+    double lat_lo = row * self->cell_lat - 90.0, lat_hi = lat_lo + self->cell_lat;
+    double lon_lo = col * self->cell_lon - 180.0, lon_hi = lon_lo + self->cell_lon;
+    double b = s_gap (p.lon, lon_lo, lon_hi);
+    b = fmin (b, fmin (s_gap (p.lon + 360.0, lon_lo, lon_hi), s_gap (p.lon - 360.0, lon_lo, lon_hi)));
+    double far = fmax (fabs (lat_lo), fabs (lat_hi));
+    return s_gap_km (p, s_gap (p.lat, lat_lo, lat_hi), b, far, false);
+}
+
+//  Lower bound in km from p to anything `ring` or more cells away.
+double
+geo_grid_ring_km (const geo_grid *self, geo_point p, int ring)
+{
+    if (!self || ring <= 0 || !geo_valid (p))
+        return 0.0;
+    int32_t r0 = s_row (self, p.lat);
+    double lat_lo = (r0 - (ring - 1)) * self->cell_lat - 90.0;
+    double lat_hi = (r0 + ring) * self->cell_lat - 90.0;
+    double c0 = floor ((p.lon + 180.0) / self->cell_lon);
+    double lon_lo = (c0 - (ring - 1)) * self->cell_lon - 180.0;
+    double lon_hi = (c0 + ring) * self->cell_lon - 180.0;
+    double a = fmax (0.0, fmin (p.lat - lat_lo, lat_hi - p.lat));
+    double b = fmax (0.0, fmin (p.lon - lon_lo, lon_hi - p.lon));
+    if (2.0 * ring - 1 >= self->cols)
+        b = 180.0;
+    return fmax (0.0, s_gap_km (p, a, b, fabs (p.lat) + a, true));
+}
+
+//  Visits the items of one cell unless it lies beyond *max_km.
+static void
+s_visit_cell (const geo_grid *self, geo_point p, int32_t row, int32_t col,
+              const double *max_km, void (*fn) (int, void *), void *arg)
+{
+    int32_t idx = s_find_cell (self, row, col);
+    if (idx < 0)
+        return;
+    if (max_km && isfinite (*max_km) && s_cell_km (self, p, row, col) > *max_km)
+        return;
+    const s_cell *cell = &self->cells [idx];
+    for (uint32_t i = 0; i < cell->n; i++)
+        fn (cell->ids [i], arg);
+}
+
+//  Calls fn for the items of the cells exactly `ring` cells from p's cell.
+int
+geo_grid_ring (const geo_grid *self, geo_point p, int ring, const double *max_km,
+               void (*fn) (int id, void *arg), void *arg)
+{
+    if (!self || !fn || ring < 0 || !geo_valid (p) || 2 * ring + 1 > self->cols)
+        return -1;
+    int32_t r0 = s_row (self, p.lat), c0 = s_col (self, p.lon);
+    int32_t rows = (int32_t) ceil (180.0 / self->cell_lat);
+    int looked = 0;
+    for (int32_t dr = -ring; dr <= ring; dr++) {
+        int32_t row = r0 + dr;
+        if (row < 0 || row > rows)
+            continue;
+        int32_t step = (dr == -ring || dr == ring) ? 1 : 2 * ring;
+        for (int32_t dc = -ring; dc <= ring; dc += step) {
+            int32_t col = (c0 + dc) % self->cols;
+            s_visit_cell (self, p, row, col < 0 ? col + self->cols : col, max_km, fn, arg);
+            looked++;
+        }
+    }
+    return looked;
+}
+
+//  Number of cells that hold or held items.
+size_t
+geo_grid_cell_count (const geo_grid *self)
+{
+    return self ? self->ncells : 0;
+}

@@ -6,12 +6,18 @@
     load + fairness) and are sorted, own territory before neighbours, then by
     score, then by id, so the result is fully deterministic.
 
+    A caller that gathers candidates nearest first (from the geo grid) can
+    judge them one by one (match_judge), stop once match_reach_km says no
+    farther one can win, and sort what it judged (match_sort): the pick is
+    the one match_rank would make over the whole set.
+
     Deliberately not here: gathering candidates (the caller uses the geo
     grid and its own tables), the clock, offers and timeouts, and any I/O.
     The matcher trusts the facts it is given. */
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "fsd/match.h"
 
 #define S_DEFAULT_SPEED 30.0
@@ -158,6 +164,65 @@ match_rank (const match_config *cfg, const match_job *job,
         out [i] = entries [i].result;
     free (entries);
     return eligible;
+}
+
+//  Judges one candidate with cfg (defaults when NULL).
+match_result
+match_judge (const match_config *cfg, const match_job *job, const match_cand *c)
+{
+    match_config defaults;
+    if (!cfg) {
+        match_config_default (&defaults);
+        cfg = &defaults;
+    }
+    return s_evaluate (cfg, job, c);
+}
+
+//  Eligible first in rank order, the excluded after in their given order.
+size_t
+match_sort (match_result *res, size_t n)
+{
+    size_t eligible = 0;
+    for (size_t i = 0; i < n; i++)
+        eligible += res [i].failed == MR_OK;
+    if (eligible == 0 || !res)
+        return 0;
+    s_entry *ok = malloc (eligible * sizeof *ok);
+    if (!ok) {
+        s_insertion_sort (res, n);
+        return eligible;
+    }
+    size_t k = 0, rest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (res [i].failed == MR_OK)
+            ok [k++] = (s_entry) { res [i], i };
+        else
+            res [rest++] = res [i];
+    }
+    //  excluded ones move up behind where the eligible will go
+    memmove (res + eligible, res, rest * sizeof *res);
+    qsort (ok, eligible, sizeof *ok, s_compare);
+    for (size_t i = 0; i < eligible; i++)
+        res [i] = ok [i].result;
+    free (ok);
+    return eligible;
+}
+
+//  Distance beyond which nobody can come before best.
+double
+match_reach_km (const match_config *cfg, const match_result *best, double extra_min)
+{
+    match_config defaults;
+    if (!cfg) {
+        match_config_default (&defaults);
+        cfg = &defaults;
+    }
+    if (!best || best->failed != MR_OK || best->neighbour || !isfinite (best->score))
+        return INFINITY;
+    double speed = cfg->speed_kmh > 0 ? cfg->speed_kmh : S_DEFAULT_SPEED;
+    double minutes = best->score - (extra_min > 0 ? extra_min : 0);
+    //  a hair wider than exact, so rounding never rules out a tie
+    return minutes > 0 ? minutes * speed / 60.0 * (1 + 1e-9) + 1e-9 : 1e-9;
 }
 
 //  Name of a rule as explain shows it.

@@ -114,6 +114,13 @@ void show_explanation(const Fsd__Explanation *e)
     printf("job %s, decided %s: %s\n", e->job_id, ctl_time(e->at, at), e->outcome);
     printf("%u technicians considered%s\n", e->considered,
            e->n_candidates < e->considered ? " (first ones shown)" : "");
+    if (e->n_candidates < e->considered && e->n_excluded_by_rule) {
+        printf("excluded:");
+        for (size_t i = 0; i < e->n_excluded_by_rule; i++)
+            printf("%s %s %llu", i ? "," : "", e->excluded_by_rule[i]->name,
+                   (unsigned long long)e->excluded_by_rule[i]->value);
+        printf("\n");
+    }
     printf("  %-5s %-22s %-10s %-9s %-10s %8s %7s\n", "id", "name", "provider", "where", "result",
            "km", "score");
     for (size_t i = 0; i < e->n_candidates; i++) {

@@ -284,6 +284,63 @@ test_grid_edges (void **state)
     geo_grid_destroy (&grid);
 }
 
+//  Collects ids (geo_grid_ring callback).
+typedef struct { int ids [4096]; size_t n; } s_bag;
+static void
+s_bag_add (int id, void *arg)
+{
+    s_bag *b = arg;
+    if (b->n < 4096)
+        b->ids [b->n++] = id;
+}
+
+//  Rings visit every item exactly once, and the ring bound never exceeds
+//  the true distance of anything in that ring or beyond.
+static void
+test_grid_rings (void **state)
+{
+    (void) state;
+    geo_grid *grid = geo_grid_new (0.5);
+    geo_point at [1000];
+    srand (7);
+    for (int i = 0; i < 1000; i++) {
+        at [i] = (geo_point) { 52.35 + 0.3 * rand () / RAND_MAX, 13.1 + 0.6 * rand () / RAND_MAX };
+        assert_int_equal (geo_grid_put (grid, i, at [i]), 0);
+    }
+    geo_point p = { 52.51, 13.40 };
+    static s_bag bag;
+    static int ring_of [1000];
+    bag.n = 0;
+    for (int ring = 0; bag.n < 1000 && ring < 200; ring++) {
+        size_t before = bag.n;
+        assert_true (geo_grid_ring (grid, p, ring, NULL, s_bag_add, &bag) >= 0);
+        for (size_t k = before; k < bag.n; k++)
+            ring_of [bag.ids [k]] = ring;
+    }
+    assert_int_equal (bag.n, 1000);
+    static char seen [1000];
+    memset (seen, 0, sizeof seen);
+    for (size_t k = 0; k < bag.n; k++) {
+        assert_false (seen [bag.ids [k]]);
+        seen [bag.ids [k]] = 1;
+    }
+    for (int i = 0; i < 1000; i++)
+        for (int ring = 0; ring <= ring_of [i]; ring++)
+            assert_true (geo_grid_ring_km (grid, p, ring) <= geo_distance_km (p, at [i]));
+    //  a limit skips cells wholly beyond it, never a nearer item
+    double limit = 2.0;
+    bag.n = 0;
+    for (int ring = 0; ring < 10; ring++)
+        geo_grid_ring (grid, p, ring, &limit, s_bag_add, &bag);
+    memset (seen, 0, sizeof seen);
+    for (size_t k = 0; k < bag.n; k++)
+        seen [bag.ids [k]] = 1;
+    for (int i = 0; i < 1000; i++)
+        if (geo_distance_km (p, at [i]) <= limit)
+            assert_true (seen [i]);
+    geo_grid_destroy (&grid);
+}
+
 int
 main (void)
 {
@@ -296,6 +353,7 @@ main (void)
         cmocka_unit_test (test_gap),
         cmocka_unit_test (test_grid_random),
         cmocka_unit_test (test_grid_edges),
+        cmocka_unit_test (test_grid_rings),
     };
     return cmocka_run_group_tests_name ("geo", tests, NULL, NULL);
 }

@@ -272,6 +272,45 @@ test_edges (void **state)
     assert_true (isinf (r [1].distance_km));
 }
 
+//  Judging one by one and sorting gives match_rank's order; the reach
+//  bound only rules out candidates who score more than the best.
+static void
+test_judge_sort_reach (void **state)
+{
+    (void) state;
+    match_config cfg;
+    match_config_default (&cfg);
+    match_job job = s_job (false, true);
+    match_cand c [6];
+    for (int i = 0; i < 6; i++) {
+        c [i] = s_good (10 - i);
+        c [i].at.lat += 0.02 + 0.01 * (i % 3);
+        c [i].load = (uint32_t) (i % 2);
+    }
+    c [1].online = false;
+    c [2].covers_territory = false;
+    c [2].covers_neighbour = true;
+    c [4].has_skill = false;
+    match_result ranked [6], judged [6];
+    size_t n_ok = match_rank (&cfg, &job, c, 6, ranked);
+    for (int i = 0; i < 6; i++)
+        judged [i] = match_judge (&cfg, &job, &c [i]);
+    assert_int_equal (match_sort (judged, 6), n_ok);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal (judged [i].id, ranked [i].id);
+        assert_int_equal (judged [i].failed, ranked [i].failed);
+    }
+    //  best scores s minutes: nobody farther than s minutes of travel wins
+    double reach = match_reach_km (&cfg, &ranked [0], 0);
+    assert_true (fabs (reach - ranked [0].score * cfg.speed_kmh / 60) < 1e-6);
+    assert_true (match_reach_km (&cfg, &ranked [0], 1.0) < reach);
+    //  a neighbour or an excluded best rules nobody out
+    match_result nb = ranked [0];
+    nb.neighbour = true;
+    assert_true (isinf (match_reach_km (&cfg, &nb, 0)));
+    assert_true (isinf (match_reach_km (&cfg, &ranked [5], 0)));
+}
+
 int
 main (void)
 {
@@ -284,6 +323,7 @@ main (void)
         cmocka_unit_test (test_spill),
         cmocka_unit_test (test_ties_and_excluded_order),
         cmocka_unit_test (test_edges),
+        cmocka_unit_test (test_judge_sort_reach),
     };
     return cmocka_run_group_tests_name ("match", tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include "fsd/wire.h"
 
 #define EXPLAIN_MAX 100
+#define TICK_FLOOR_MS 100  /* the loop runs the timers this often */
 
 bool dispatch_needs_authorisation(const job *j)
 {
@@ -350,35 +351,42 @@ int dispatch_job(server *srv, job *j, int64_t now)
     return rc;
 }
 
-/* Waiting jobs first by priority (high first), then assign-by, then age. */
-static int s_queue_order(const void *a, const void *b)
+/* Waiting jobs first by priority (high first), then assign-by, then id. */
+static bool s_queue_before(const void *a, const void *b)
 {
-    const job *x = *(job *const *)a, *y = *(job *const *)b;
+    const job *x = a, *y = b;
     if (x->prio != y->prio)
-        return x->prio > y->prio ? -1 : 1;
+        return x->prio > y->prio;
     if (x->assign_by != y->assign_by)
-        return x->assign_by < y->assign_by ? -1 : 1;
-    return strcmp(x->id, y->id);
+        return x->assign_by < y->assign_by;
+    return strcmp(x->id, y->id) < 0;
 }
 
-typedef struct {
-    job **list;
-    size_t n, cap;
-    job_state want;
-} job_pick;
-
-/* Collects the jobs in one state (strmap_each callback). */
-static void s_pick(const char *key, void *value, void *arg)
+/* Jobs by next deadline, soonest first. */
+static bool s_due_before(const void *a, const void *b)
 {
-    job_pick *p = arg;
-    job *j = value;
-    if (j->state != p->want)
-        return;
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 64;
-        p->list = realloc(p->list, p->cap * sizeof *p->list);
-    }
-    p->list[p->n++] = j;
+    const job *x = a, *y = b;
+    return x->due < y->due;
+}
+
+/* Where a job keeps its place in the queue and in the timers. */
+static size_t *s_wait_slot(void *item)
+{
+    return &((job *)item)->wait_slot;
+}
+
+static size_t *s_timer_slot(void *item)
+{
+    return &((job *)item)->timer_slot;
+}
+
+/* Sets up the two heaps on first use. */
+static void s_heaps_ready(server *srv)
+{
+    if (!srv->timers.before)
+        pheap_init(&srv->timers, s_due_before, s_timer_slot);
+    if (!srv->waiting.before)
+        pheap_init(&srv->waiting, s_queue_before, s_wait_slot);
 }
 
 int dispatch_waiting(server *srv, int64_t now)
@@ -386,14 +394,22 @@ int dispatch_waiting(server *srv, int64_t now)
     if (!srv->queue_dirty)
         return 0;
     srv->queue_dirty = false;
-    job_pick pick = { .want = JS_NEW };
-    strmap_each(srv->jobs, s_pick, &pick);
-    if (pick.n > 1)
-        qsort(pick.list, pick.n, sizeof *pick.list, s_queue_order);
+    s_heaps_ready(srv);
+    size_t n = srv->waiting.n;
+    if (n == 0)
+        return 0;
+    job **list = malloc(n * sizeof *list);
+    if (!list)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        list[i] = pheap_pop(&srv->waiting);
     int rc = 0;
-    for (size_t i = 0; i < pick.n && rc == 0; i++)
-        rc = dispatch_job(srv, pick.list[i], now);
-    free(pick.list);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = dispatch_job(srv, list[i], now);
+    /* those still waiting go back in the queue */
+    for (size_t i = 0; i < n; i++)
+        dispatch_schedule(srv, list[i]);
+    free(list);
     return rc;
 }
 
@@ -434,25 +450,60 @@ int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *not
     return s_revoke(srv, t, j, (Fsd__RevokeReason)why, note);
 }
 
-/* Marks technicians that stopped beating offline and withdraws their offers. */
-static int s_liveness(server *srv, job_pick *offered, int64_t now)
+/* Withdraws the open offers held by t, now offline (strmap_each callback). */
+typedef struct {
+    server *srv;
+    technician *tech;
+    job **list;
+    size_t n, cap;
+} offer_scan;
+
+static void s_offers_of(const char *key, void *value, void *arg)
 {
+    offer_scan *os = arg;
+    job *j = value;
+    if (j->state != JS_OFFERED || j->tech != os->tech)
+        return;
+    if (os->n == os->cap) {
+        os->cap = os->cap ? os->cap * 2 : 8;
+        os->list = realloc(os->list, os->cap * sizeof *os->list);
+    }
+    os->list[os->n++] = j;
+}
+
+/* Marks t offline and withdraws its open offers. */
+static int s_offline(server *srv, technician *t, int64_t now)
+{
+    t->online = false;
+    t->out_sent = t->out_acked;
+    srv->counters[C_OFFLINE]++;
+    log_warn("offline", "tech=%s silent_ms=%lld", t->row->id, (long long)(now - t->last_seen));
+    offer_scan os = { srv, t, NULL, 0, 0 };
+    strmap_each(srv->jobs, s_offers_of, &os);
+    int rc = 0;
+    for (size_t k = 0; k < os.n && rc == 0; k++)
+        rc = s_withdraw(srv, os.list[k], FSD__REVOKE_REASON__REVOKE_OFFLINE,
+                        "offer withdrawn: technician offline") < 0 ? -1 : 0;
+    free(os.list);
+    return rc;
+}
+
+/* Marks technicians that stopped beating offline, in a sweep a few times
+   per heartbeat (at most once a second), and refreshes the floor of
+   recent jobs the matcher prunes with. */
+static int s_liveness(server *srv, int64_t now)
+{
+    int64_t every = srv->cfg.heartbeat_ms / 3;
+    every = every < TICK_FLOOR_MS ? TICK_FLOOR_MS : every > 1000 ? 1000 : every;
+    if (now - srv->liveness_at < every)
+        return 0;
+    srv->liveness_at = now;
+    world_recent_floor(srv);
     int64_t limit = (int64_t)srv->cfg.heartbeat_ms * srv->cfg.offline_after;
     for (size_t i = 0; i < srv->n_techs; i++) {
         technician *t = &srv->techs[i];
-        if (!t->online || now - t->last_seen <= limit)
-            continue;
-        t->online = false;
-        t->out_sent = t->out_acked;
-        srv->counters[C_OFFLINE]++;
-        log_warn("offline", "tech=%s silent_ms=%lld", t->row->id, (long long)(now - t->last_seen));
-        for (size_t k = 0; k < offered->n; k++) {
-            job *j = offered->list[k];
-            if (j->state == JS_OFFERED && j->tech == t
-                && s_withdraw(srv, j, FSD__REVOKE_REASON__REVOKE_OFFLINE,
-                              "offer withdrawn: technician offline") < 0)
-                return -1;
-        }
+        if (t->online && now - t->last_seen > limit && s_offline(srv, t, now) < 0)
+            return -1;
     }
     return 0;
 }
@@ -461,48 +512,125 @@ static int s_liveness(server *srv, job_pick *offered, int64_t now)
    a job is at risk; the dispatcher is told once per deadline. */
 #define RISK_SHARE 0.75
 
-/* Flags open jobs whose next deadline is at risk (strmap_each callback):
-   an event (state unchanged, reason "at risk: ...") and the job's flag. */
-typedef struct {
-    server *srv;
-    int64_t now;
-    int rc;
-} risk_scan;
-
-static void s_risk(const char *key, void *value, void *arg)
+/* The SLA deadline the job's state is measured against: its level (1
+   assign-by, 2 arrive-by), the deadline, its name; 0 when none. */
+static int s_risk_deadline(const job *j, int64_t *deadline, const char **what)
 {
-    risk_scan *rs = arg;
-    job *j = value;
-    if (rs->rc < 0)
-        return;
-    int level;
-    int64_t deadline;
-    const char *what;
     if (j->state == JS_NEW || j->state == JS_OFFERED) {
-        level = 1, deadline = j->assign_by, what = "assign-by";
-    } else if (j->state == JS_ASSIGNED || j->state == JS_EN_ROUTE) {
-        level = 2, deadline = j->arrive_by, what = "arrive-by";
-    } else {
-        return;
+        *deadline = j->assign_by, *what = "assign-by";
+        return 1;
     }
-    if (j->risk >= level || deadline <= j->created_at
-        || rs->now < j->created_at + (int64_t)((double)(deadline - j->created_at) * RISK_SHARE))
-        return;
+    if (j->state == JS_ASSIGNED || j->state == JS_EN_ROUTE) {
+        *deadline = j->arrive_by, *what = "arrive-by";
+        return 2;
+    }
+    return 0;
+}
+
+/* When j becomes at risk, or INT64_MAX when it cannot (any more). */
+static int64_t s_risk_at(const job *j)
+{
+    int64_t deadline = 0;
+    const char *what = "";
+    int level = s_risk_deadline(j, &deadline, &what);
+    if (level == 0 || j->risk >= level || deadline <= j->created_at)
+        return INT64_MAX;
+    return j->created_at + (int64_t)((double)(deadline - j->created_at) * RISK_SHARE);
+}
+
+/* Flags j when its next deadline is at risk: an event (state unchanged,
+   reason "at risk: ...") and the job's flag. */
+static int s_risk(server *srv, job *j, int64_t now)
+{
+    int64_t deadline = 0;
+    const char *what = "";
+    int level = s_risk_deadline(j, &deadline, &what);
+    if (level == 0 || now < s_risk_at(j))
+        return 0;
     char reason[200];
-    int64_t left_s = (deadline - rs->now) / 1000;
+    int64_t left_s = (deadline - now) / 1000;
     snprintf(reason, sizeof reason, "at risk: %s deadline %s %llds%s%s%s", what,
              left_s >= 0 ? "in" : "passed", (long long)(left_s >= 0 ? left_s : -left_s),
              j->tech ? ", technician " : "", j->tech ? j->tech->row->id : "",
              j->tech ? (j->tech->online ? " online" : " offline") : "");
-    if (store_event_append(rs->srv->store, j->id, rs->now, "system", j->state, j->state,
+    if (store_event_append(srv->store, j->id, now, "system", j->state, j->state,
                            j->tech ? j->tech->row->id : "", reason) < 0
-        || store_job_set_risk(rs->srv->store, j->id, level) < 0) {
-        rs->rc = -1;
-        return;
-    }
+        || store_job_set_risk(srv->store, j->id, level) < 0)
+        return -1;
     j->risk = level;
     log_warn("at_risk", "job=%s state=%s tech=%s reason=%s", j->id, job_state_name(j->state),
              j->tech ? j->tech->row->id : "-", log_quote(0, reason));
+    return 0;
+}
+
+/* The next time the timers must look at j: its offer's expiry, its
+   unrated close, its SLA risk, or (waiting) its assign-by deadline,
+   after which it escalates; INT64_MAX when none. */
+static int64_t s_next_due(const job *j)
+{
+    int64_t due = s_risk_at(j);
+    if (j->state == JS_OFFERED && j->offer_expires_at && j->offer_expires_at < due)
+        due = j->offer_expires_at;
+    if (j->state == JS_COMPLETED && j->close_at && j->close_at < due)
+        due = j->close_at;
+    if (j->state == JS_NEW && j->assign_by < INT64_MAX && j->assign_by + 1 < due)
+        due = j->assign_by + 1;
+    return due;
+}
+
+void dispatch_schedule(server *srv, job *j)
+{
+    s_heaps_ready(srv);
+    if (j->state == JS_NEW)
+        pheap_set(&srv->waiting, j);
+    else
+        pheap_remove(&srv->waiting, j);
+    j->due = s_next_due(j);
+    if (j->due == INT64_MAX)
+        pheap_remove(&srv->timers, j);
+    else
+        pheap_set(&srv->timers, j);
+}
+
+void dispatch_unschedule(server *srv, job *j)
+{
+    s_heaps_ready(srv);
+    pheap_remove(&srv->waiting, j);
+    pheap_remove(&srv->timers, j);
+}
+
+void dispatch_unschedule_all(server *srv)
+{
+    s_heaps_ready(srv);
+    pheap_clear(&srv->waiting);
+    pheap_clear(&srv->timers);
+}
+
+/* Acts on one job whose deadline came: expires its offer, closes it
+   unrated, flags it at risk, or lets the queue escalate it. *gone when
+   the job was closed and freed. */
+static int s_due(server *srv, job *j, int64_t now, bool *gone)
+{
+    *gone = false;
+    if (j->state == JS_OFFERED && j->offer_expires_at && j->offer_expires_at <= now
+        && s_withdraw(srv, j, FSD__REVOKE_REASON__REVOKE_EXPIRED, "offer expired") < 0)
+        return -1;
+    if (j->state == JS_COMPLETED && j->close_at && j->close_at <= now) {
+        const char *why;
+        if (job_move(srv, j, JS_CLOSED, NULL, NULL, "closed without rating", &why) < 0)
+            return -1;
+        if (j->state == JS_CLOSED) {
+            job_forget_if_done(srv, j);
+            *gone = true;
+            return 0;
+        }
+    }
+    if (s_risk(srv, j, now) < 0)
+        return -1;
+    /* a waiting job past its deadline must escalate even if nothing changed */
+    if (j->state == JS_NEW && now > j->assign_by)
+        srv->queue_dirty = true;
+    return 0;
 }
 
 /* Forgets remembered answers older than dedup_days, a small batch a minute. */
@@ -521,39 +649,35 @@ static int s_dedup_prune(server *srv, int64_t now)
 
 int dispatch_timers(server *srv, int64_t now)
 {
-    job_pick offered = { .want = JS_OFFERED }, done = { .want = JS_COMPLETED },
-             waiting = { .want = JS_NEW };
-    strmap_each(srv->jobs, s_pick, &offered);
-    strmap_each(srv->jobs, s_pick, &done);
-    strmap_each(srv->jobs, s_pick, &waiting);
-    int rc = s_liveness(srv, &offered, now);
-    for (size_t i = 0; i < offered.n && rc == 0; i++) {
-        job *j = offered.list[i];
-        if (j->state == JS_OFFERED && j->offer_expires_at && j->offer_expires_at <= now)
-            rc = s_withdraw(srv, j, FSD__REVOKE_REASON__REVOKE_EXPIRED, "offer expired");
-    }
-    for (size_t i = 0; i < done.n && rc == 0; i++) {
-        job *j = done.list[i];
-        const char *why;
-        if (j->close_at && j->close_at <= now) {
-            rc = job_move(srv, j, JS_CLOSED, NULL, NULL, "closed without rating", &why) < 0 ? -1 : 0;
-            if (rc == 0)
-                job_forget_if_done(srv, j);
+    s_heaps_ready(srv);
+    int rc = s_liveness(srv, now);
+    /* take out everything due first: what the actions reschedule for now
+       or earlier waits for the next tick */
+    size_t n = 0, cap = 0;
+    job **due = NULL;
+    for (job *j; rc == 0 && (j = pheap_top(&srv->timers)) && j->due <= now;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            job **list = realloc(due, cap * sizeof *list);
+            if (!list) {
+                rc = -1;
+                break;
+            }
+            due = list;
         }
+        due[n++] = pheap_pop(&srv->timers);
     }
-    if (rc == 0) {
-        risk_scan rs = { srv, now, 0 };
-        strmap_each(srv->jobs, s_risk, &rs);
-        rc = rs.rc;
+    size_t i = 0;
+    for (; i < n && rc == 0; i++) {
+        bool gone;
+        rc = s_due(srv, due[i], now, &gone);
+        if (!gone)
+            dispatch_schedule(srv, due[i]);
     }
+    for (; i < n; i++)
+        dispatch_schedule(srv, due[i]);
+    free(due);
     if (rc == 0)
         rc = s_dedup_prune(srv, now);
-    /* a waiting job past its deadline must escalate even if nothing changed */
-    for (size_t i = 0; i < waiting.n; i++)
-        if (now > waiting.list[i]->assign_by)
-            srv->queue_dirty = true;
-    free(offered.list);
-    free(done.list);
-    free(waiting.list);
     return rc;
 }

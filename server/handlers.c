@@ -210,6 +210,7 @@ static int s_submit(call *c)
         return -1;
     }
     strmap_put(srv->jobs, j->id, j);
+    dispatch_schedule(srv, j);
     srv->counters[C_REQUESTS]++;
     log_info("request", "job=%s territory=%s warranty=%s priority=%s", j->id,
              srv->territories[terr].row->id, warranty_name(w), priority_name(prio));

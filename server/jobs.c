@@ -62,6 +62,7 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
     /* a freed technician or a job back in the queue may make a match */
     if (to == JS_NEW || (before && !job_state_holds_capacity(to)))
         srv->queue_dirty = true;
+    dispatch_schedule(srv, j);
     return 0;
 }
 
@@ -69,6 +70,7 @@ void job_forget_if_done(server *srv, job *j)
 {
     if (j->state == JS_CLOSED || j->state == JS_CANCELLED) {
         strmap_remove(srv->jobs, j->id);
+        dispatch_unschedule(srv, j);
         world_job_free(j);
     }
 }

@@ -19,6 +19,7 @@
 #include "fsd/geo.h"
 #include "fsd/keys.h"
 #include "fsd/match.h"
+#include "fsd/pheap.h"
 #include "fsd/strmap.h"
 #include "fsd/tzone.h"
 #include "store.h"
@@ -107,6 +108,8 @@ typedef struct job {
     size_t n_declined;
     bool spill;                    /* already widened to neighbours */
     int risk;                      /* SLA flagged at risk: 1 assign-by, 2 arrive-by */
+    int64_t due;                   /* next deadline the timers act on */
+    size_t timer_slot, wait_slot;  /* positions in srv->timers, srv->waiting */
 } job;
 
 typedef struct {
@@ -144,6 +147,9 @@ typedef struct server {
     strmap *territory_by_id, *provider_by_id, *tech_by_id;
     strmap *principals;            /* by public key */
     strmap *jobs;                  /* open jobs by id */
+    pheap timers;                  /* open jobs with a deadline, soonest first */
+    pheap waiting;                 /* jobs in state new, by priority and assign-by */
+    int64_t liveness_at;           /* last sweep for silent technicians */
     geo_grid *grid;                /* technicians by position */
     bool masks;                    /* <= 64 territories: coverage as bit masks */
     uint32_t match_epoch;          /* stamps technicians judged by one match */
@@ -217,6 +223,13 @@ void dispatch_match_free(match_outcome *m);
 int dispatch_job(server *srv, job *j, int64_t now);
 int dispatch_waiting(server *srv, int64_t now);
 int dispatch_timers(server *srv, int64_t now);
+/* Files j under its next deadline and, in state new, in the waiting
+   queue (after every change of state, offer expiry or risk flag). */
+void dispatch_schedule(server *srv, job *j);
+/* Takes j out of the timers and the queue (before it is freed). */
+void dispatch_unschedule(server *srv, job *j);
+/* Empties the timers and the queue (before the open jobs are reread). */
+void dispatch_unschedule_all(server *srv);
 bool dispatch_needs_authorisation(const job *j);
 /* Queues a durable Revoked (reason: FSD__REVOKE_REASON__*) for t. */
 int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note);

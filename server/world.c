@@ -83,6 +83,9 @@ void world_free(server *srv)
         strmap_each(srv->principals, s_principal_free, NULL);
         strmap_destroy(&srv->principals);
     }
+    dispatch_unschedule_all(srv);
+    pheap_free(&srv->timers);
+    pheap_free(&srv->waiting);
     if (srv->jobs) {
         strmap_each(srv->jobs, s_job_free_cb, NULL);
         strmap_destroy(&srv->jobs);
@@ -383,8 +386,15 @@ static void s_decline_add(void *arg, const char *job_id, const char *tech_id)
     j->declined[j->n_declined++] = t->index;
 }
 
+/* Files a job under its deadlines (strmap_each callback). */
+static void s_job_schedule(const char *key, void *value, void *arg)
+{
+    dispatch_schedule(arg, value);
+}
+
 int world_load_jobs(server *srv)
 {
+    dispatch_unschedule_all(srv);
     if (srv->jobs) {
         strmap_each(srv->jobs, s_job_free_cb, NULL);
         strmap_destroy(&srv->jobs);
@@ -402,6 +412,7 @@ int world_load_jobs(server *srv)
             t->out_sent = t->out_seq;
     }
     world_recount_load(srv);
+    strmap_each(srv->jobs, s_job_schedule, srv);
     srv->queue_dirty = true;
     return 0;
 }

@@ -264,6 +264,7 @@ static void s_run(size_t n, size_t jobs, size_t checks, FILE *csv)
     int64_t now = wire_now_ms();
     s_live(&srv, now);
     world_recent_floor(&srv);
+    world_weigh_all(&srv);
     double built_ms = (s_now_us() - t0) / 1000;
     double *us = malloc(jobs * sizeof *us);
     size_t done = 0, checked = 0, wrong = 0, none = 0, shown = 0;

@@ -51,6 +51,7 @@ typedef struct {
     size_t cap;
     double best;                   /* best own-territory score so far */
     double reach_km;               /* nobody farther can beat best */
+    double limit_km;               /* distance + grid weight beyond this cannot */
     double extra_min;              /* every score carries at least this */
     size_t judged_reach;           /* judged technicians of the reach */
     uint64_t near_mask;            /* the territory's near_mask, 0 without masks */
@@ -123,12 +124,12 @@ static int s_keep_explanation(server *srv, const job *j, const match_outcome *m,
     ex.considered = (uint32_t)m->considered;
     Fsd__Counter counters[MR_COUNT_ + 1], *cptrs[MR_COUNT_ + 1];
     for (int r = MR_OK + 1; r <= MR_COUNT_; r++) {
-        uint32_t count = r < MR_COUNT_ ? m->by_rule[r] : m->farther;
+        uint32_t count = r < MR_COUNT_ ? m->by_rule[r] : m->outranked;
         if (count == 0)
             continue;
         Fsd__Counter *k = &counters[ex.n_excluded_by_rule];
         fsd__counter__init(k);
-        k->name = (char *)(r < MR_COUNT_ ? match_rule_name((match_rule)r) : "farther");
+        k->name = (char *)(r < MR_COUNT_ ? match_rule_name((match_rule)r) : "outranked");
         k->value = count;
         cptrs[ex.n_excluded_by_rule++] = k;
     }
@@ -204,6 +205,7 @@ static void s_judge(s_match *m, technician *t, bool in_reach)
     if (r.failed == MR_OK && !r.neighbour && r.score < m->best) {
         m->best = r.score;
         m->reach_km = match_reach_km(&m->srv->cfg.match, &r, m->extra_min);
+        m->limit_km = match_reach_km(&m->srv->cfg.match, &r, 0);
     }
 }
 
@@ -232,7 +234,7 @@ static bool s_nearest(s_match *m, size_t n_reach)
             return true;
         if (ring > 0 && geo_grid_ring_km(grid, m->j->at, ring) > m->reach_km)
             return true;
-        int n = looked <= budget ? geo_grid_ring(grid, m->j->at, ring, &m->reach_km, s_visit, m) : -1;
+        int n = looked <= budget ? geo_grid_ring(grid, m->j->at, ring, &m->limit_km, s_visit, m) : -1;
         if (n < 0)
             return false;
         looked += (size_t)n;
@@ -263,13 +265,16 @@ static void s_next_epoch(server *srv)
 /* Candidates for j: in a small fleet every technician (explain names each,
    "territory" included); otherwise the job territory's reach (technicians
    covering it or a neighbour): all of it when small, else nearest first
-   through the grid until no one farther can win. Those outside the reach
-   count as "territory", those of the reach left unjudged as "farther". */
+   through the grid, passing over anyone whose distance, load and recent
+   jobs cannot beat the best so far, until no one farther can win. Those
+   outside the reach count as "territory", those of the reach left
+   unjudged as "outranked". */
 int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
 {
     memset(out, 0, sizeof *out);
     s_next_epoch(srv);
-    s_match m = { .srv = srv, .j = j, .out = out, .best = INFINITY, .reach_km = INFINITY };
+    s_match m = { .srv = srv, .j = j, .out = out, .best = INFINITY, .reach_km = INFINITY,
+                  .limit_km = INFINITY };
     m.mj = (match_job){ .at = j->at, .needs_authorisation = dispatch_needs_authorisation(j),
                         .allow_spill = true };
     const char *tz = j->territory >= 0 ? srv->territories[j->territory].row->tz : "UTC";
@@ -288,7 +293,7 @@ int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
         if (tr->n_reach <= EXPLAIN_MAX || !geo_valid(j->at) || !s_nearest(&m, tr->n_reach))
             s_scan_reach(&m, tr);
         out->by_rule[MR_TERRITORY] += (uint32_t)(srv->n_techs - tr->n_reach);
-        out->farther = (uint32_t)(tr->n_reach - m.judged_reach);
+        out->outranked = (uint32_t)(tr->n_reach - m.judged_reach);
     }
     free(m.auth);
     if (m.rc < 0) {
@@ -475,6 +480,7 @@ static void s_offers_of(const char *key, void *value, void *arg)
 static int s_offline(server *srv, technician *t, int64_t now)
 {
     t->online = false;
+    world_tech_weigh(srv, t);
     t->out_sent = t->out_acked;
     srv->counters[C_OFFLINE]++;
     log_warn("offline", "tech=%s silent_ms=%lld", t->row->id, (long long)(now - t->last_seen));

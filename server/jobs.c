@@ -52,6 +52,10 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
         after->load++;
     if (to == JS_ASSIGNED && after != before)
         after->recent++;
+    if (before)
+        world_tech_weigh(srv, before);
+    if (after && after != before)
+        world_tech_weigh(srv, after);
     log_info("job", "job=%s from=%s to=%s tech=%s actor=%s reason=%s", j->id,
              job_state_name(j->state), job_state_name(to), named ? named->row->id : "-",
              world_actor_name(who), log_quote(0, reason ? reason : ""));

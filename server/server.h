@@ -193,6 +193,12 @@ bool world_tech_reaches(server *srv, const technician *t, int terr, bool *own);
 /* Lowest recent-jobs count over the fleet (recent only grows, so an old
    floor stays a lower bound; refreshed by the timers and on reload). */
 void world_recent_floor(server *srv);
+/* Tells the grid how much t's load and recent jobs add to its score, in
+   km of travel (never within reach while offline or full); called after
+   every change of t's online, load or recent. The grid's ring search then
+   passes over technicians who cannot beat the best found so far. */
+void world_tech_weigh(server *srv, const technician *t);
+void world_weigh_all(server *srv);
 bool world_provider_authorised(const provider *p, const char *brand);
 bool world_tech_in_shift(server *srv, const technician *t, int territory, int64_t now);
 job *world_job(server *srv, const char *id);
@@ -214,7 +220,8 @@ typedef struct {
     size_t eligible;               /* eligible among those judged */
     bool could_later;              /* someone is excluded only for now */
     uint32_t by_rule[MR_COUNT_];   /* technicians per rule (MR_OK: eligible) */
-    uint32_t farther;              /* left unjudged: too far to beat the pick */
+    uint32_t outranked;            /* left unjudged: distance, load and recent
+                                      jobs put them behind the pick */
 } match_outcome;
 /* Gathers, judges and ranks the candidates for j; no side effects.
    0, or -1 out of memory. Free with dispatch_match_free. */

@@ -107,6 +107,7 @@ void session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len
     t->last_seen = now;
     if (!t->online) {
         t->online = true;
+        world_tech_weigh(srv, t);
         srv->queue_dirty = true;
         log_info("online", "tech=%s", t->row->id);
     }

@@ -321,6 +321,7 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     free(tech.rows);
     s_index_coverage(srv);
     world_recent_floor(srv);
+    world_weigh_all(srv);
 
     for (size_t i = 0; i < n_old; i++) {
         fsd__technician_row__free_unpacked(keep_techs[i].row, NULL);
@@ -430,6 +431,26 @@ void world_recount_load(server *srv)
     for (size_t i = 0; i < srv->n_techs; i++)
         srv->techs[i].load = 0;
     strmap_each(srv->jobs, s_count_load, NULL);
+    world_weigh_all(srv);
+}
+
+void world_tech_weigh(server *srv, const technician *t)
+{
+    const match_config *cfg = &srv->cfg.match;
+    double weight = INFINITY;
+    if (t->online && t->load < t->capacity) {
+        double speed = cfg->speed_kmh > 0 ? cfg->speed_kmh : 30.0;
+        double minutes = cfg->load_weight * (double)t->load / (double)t->capacity
+                       + cfg->fairness_weight * (double)t->recent;
+        weight = minutes > 0 ? minutes * speed / 60.0 : 0.0;
+    }
+    geo_grid_weigh(srv->grid, t->index, weight);
+}
+
+void world_weigh_all(server *srv)
+{
+    for (size_t i = 0; i < srv->n_techs; i++)
+        world_tech_weigh(srv, &srv->techs[i]);
 }
 
 territory *world_territory(server *srv, const char *id)

@@ -61,11 +61,16 @@ void geo_grid_remove(geo_grid *self, int id);
 size_t geo_grid_near(const geo_grid *self, geo_point p, double radius_km,
                      int *out, size_t max);
 
+/* Gives item `id` a weight in km (default 0, kept when it moves): ring
+   searches with a limit count it as that much farther (INFINITY: never
+   within a limit). Harmless if absent. */
+void geo_grid_weigh(geo_grid *self, int id, double weight_km);
 /* Nearest first: calls fn(id, arg) for every item in the cells exactly
-   `ring` cells away from p's cell (ring 0 is p's own cell), skipping the
-   cells that lie wholly beyond *max_km of p (read before each cell, so fn
-   may tighten it; NULL: no limit). Returns the number of cells looked at,
-   or -1 when the ring would wrap around the globe (stop there). */
+   `ring` cells away from p's cell (ring 0 is p's own cell). With a limit
+   (max_km not NULL and finite; read before each cell and item, so fn may
+   tighten it) only items whose distance plus weight is within *max_km are
+   visited. Returns the number of cells looked at, or -1 when the ring
+   would wrap around the globe (stop there). */
 int geo_grid_ring(const geo_grid *self, geo_point p, int ring, const double *max_km,
                   void (*fn)(int id, void *arg), void *arg);
 /* A lower bound in km of the great-circle distance from p to any item

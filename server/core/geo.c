@@ -165,9 +165,17 @@ geo_poly_gap_km (const geo_poly *a, const geo_poly *b)
 //  ---------------------------------------------------------------------
 //  The grid
 
+//  One item in a cell: its id, where it is, its weight (km added to its
+//  distance by ring searches with a limit).
+typedef struct {
+    int id;
+    geo_point at;
+    double weight;
+} s_item;
+
 typedef struct {
     int32_t row, col;
-    int *ids;
+    s_item *items;
     uint32_t n, cap;
 } s_cell;
 
@@ -215,7 +223,7 @@ geo_grid_destroy (geo_grid **self_p)
         return;
     geo_grid *self = *self_p;
     for (size_t i = 0; i < self->ncells; i++)
-        free (self->cells [i].ids);
+        free (self->cells [i].items);
     free (self->cells);
     free (self->slots);
     free (self->where);
@@ -328,31 +336,39 @@ s_get_cell (geo_grid *self, int32_t row, int32_t col)
     return (int32_t) self->ncells++;
 }
 
-//  Appends id to a cell. 0 or -1.
+//  Appends an item to a cell. 0 or -1.
 static int
-s_cell_add (s_cell *cell, int id)
+s_cell_add (s_cell *cell, s_item item)
 {
     if (cell->n == cell->cap) {
         uint32_t cap = cell->cap ? cell->cap * 2 : 4;
-        int *ids = realloc (cell->ids, cap * sizeof *ids);
-        if (!ids)
+        s_item *items = realloc (cell->items, cap * sizeof *items);
+        if (!items)
             return -1;
-        cell->ids = ids;
+        cell->items = items;
         cell->cap = cap;
     }
-    cell->ids [cell->n++] = id;
+    cell->items [cell->n++] = item;
     return 0;
+}
+
+//  The entry of id in a cell, or NULL.
+static s_item *
+s_cell_find (s_cell *cell, int id)
+{
+    for (uint32_t i = 0; i < cell->n; i++)
+        if (cell->items [i].id == id)
+            return &cell->items [i];
+    return NULL;
 }
 
 //  Removes id from a cell by swapping in the last entry.
 static void
 s_cell_drop (s_cell *cell, int id)
 {
-    for (uint32_t i = 0; i < cell->n; i++)
-        if (cell->ids [i] == id) {
-            cell->ids [i] = cell->ids [--cell->n];
-            return;
-        }
+    s_item *item = s_cell_find (cell, id);
+    if (item)
+        *item = cell->items [--cell->n];
 }
 
 //  Makes the id-to-cell array long enough for id. 0 or -1.
@@ -387,14 +403,29 @@ geo_grid_put (geo_grid *self, int id, geo_point p)
     if (target < 0)
         return -1;
     int32_t current = self->where [id];
-    if (current == target)
+    s_item *old = current >= 0 ? s_cell_find (&self->cells [current], id) : NULL;
+    if (current == target && old) {
+        old->at = p;
         return 0;
-    if (s_cell_add (&self->cells [target], id))
+    }
+    s_item item = { id, p, old ? old->weight : 0.0 };
+    if (s_cell_add (&self->cells [target], item))
         return -1;
     if (current >= 0)
         s_cell_drop (&self->cells [current], id);
     self->where [id] = target;
     return 0;
+}
+
+//  Sets the weight of id, if present.
+void
+geo_grid_weigh (geo_grid *self, int id, double weight_km)
+{
+    if (!self || id < 0 || (size_t) id >= self->nwhere || self->where [id] < 0)
+        return;
+    s_item *item = s_cell_find (&self->cells [self->where [id]], id);
+    if (item)
+        item->weight = weight_km >= 0 ? weight_km : 0.0;
 }
 
 //  Removes id, if present.
@@ -413,7 +444,7 @@ static size_t
 s_collect (const s_cell *cell, int *out, size_t count, size_t max)
 {
     for (uint32_t i = 0; i < cell->n && count < max; i++)
-        out [count++] = cell->ids [i];
+        out [count++] = cell->items [i].id;
     return count;
 }
 
@@ -521,7 +552,8 @@ geo_grid_ring_km (const geo_grid *self, geo_point p, int ring)
     return fmax (0.0, s_gap_km (p, a, b, fabs (p.lat) + a, true));
 }
 
-//  Visits the items of one cell unless it lies beyond *max_km.
+//  Visits the items of one cell whose distance plus weight is within
+//  *max_km, unless the whole cell lies beyond it.
 static void
 s_visit_cell (const geo_grid *self, geo_point p, int32_t row, int32_t col,
               const double *max_km, void (*fn) (int, void *), void *arg)
@@ -529,11 +561,20 @@ s_visit_cell (const geo_grid *self, geo_point p, int32_t row, int32_t col,
     int32_t idx = s_find_cell (self, row, col);
     if (idx < 0)
         return;
-    if (max_km && isfinite (*max_km) && s_cell_km (self, p, row, col) > *max_km)
-        return;
     const s_cell *cell = &self->cells [idx];
-    for (uint32_t i = 0; i < cell->n; i++)
-        fn (cell->ids [i], arg);
+    if (!max_km || !isfinite (*max_km)) {
+        for (uint32_t i = 0; i < cell->n; i++)
+            fn (cell->items [i].id, arg);
+        return;
+    }
+    if (s_cell_km (self, p, row, col) > *max_km)
+        return;
+    for (uint32_t i = 0; i < cell->n; i++) {
+        const s_item *item = &cell->items [i];
+        if (item->weight <= *max_km
+        &&  geo_distance_km (p, item->at) + item->weight <= *max_km)
+            fn (item->id, arg);
+    }
 }
 
 //  Calls fn for the items of the cells exactly `ring` cells from p's cell.

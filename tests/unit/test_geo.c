@@ -338,6 +338,26 @@ test_grid_rings (void **state)
     for (int i = 0; i < 1000; i++)
         if (geo_distance_km (p, at [i]) <= limit)
             assert_true (seen [i]);
+    //  a weight counts as distance: the nearest item, weighed out, is passed over
+    int near = 0;
+    for (int i = 1; i < 1000; i++)
+        if (geo_distance_km (p, at [i]) < geo_distance_km (p, at [near]))
+            near = i;
+    geo_grid_weigh (grid, near, limit);
+    geo_grid_put (grid, near, at [near]);   //  a move keeps the weight
+    bag.n = 0;
+    for (int ring = 0; ring < 10; ring++)
+        geo_grid_ring (grid, p, ring, &limit, s_bag_add, &bag);
+    for (size_t k = 0; k < bag.n; k++)
+        assert_int_not_equal (bag.ids [k], near);
+    geo_grid_weigh (grid, near, 0);
+    bag.n = 0;
+    geo_grid_ring (grid, p, 0, &limit, s_bag_add, &bag);
+    geo_grid_ring (grid, p, 1, &limit, s_bag_add, &bag);
+    bool found = false;
+    for (size_t k = 0; k < bag.n; k++)
+        found |= bag.ids [k] == near;
+    assert_true (found || geo_distance_km (p, at [near]) > 0.5);
     geo_grid_destroy (&grid);
 }
 

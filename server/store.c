@@ -229,7 +229,8 @@ store *store_open(const char *path, char *err, size_t errlen)
     sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
     if (sqlite3_exec(self->db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                     " PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;",
+                     " PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
+                     " PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;",
                      NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     if (s_migrate(self) < 0) {

@@ -117,9 +117,9 @@ bench-match: $(BIN)/fsd-match-bench
 # Benchmark tools: fsd-load (fleet + customers) and fsd-floors (bare ZeroMQ
 # and SQLite floors); `make bench` runs bench/run.sh (BENCH_QUICK=1: ~1 min).
 BENCH_BINS := $(BIN)/fsd-load $(BIN)/fsd-floors
-$(BIN)/fsd-load $(BIN)/fsd-floors: $(BIN)/%: bench/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+$(BIN)/fsd-load $(BIN)/fsd-floors: $(BIN)/%: bench/%.c $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lpthread
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lpthread
 
 bench: $(PROGRAMS) $(BIN)/fsd-fill $(BENCH_BINS)
 	@BIN=$(BIN) bench/run.sh

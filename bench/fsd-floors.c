@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include <zmq.h>
 #include "fsd/keys.h"
+#include "../server/store.h"
 
 static int64_t s_now_us(void)
 {
@@ -183,28 +184,10 @@ static int s_zmq(long count, int size, double seconds)
 
 /* --------------------------------------------------------------- sqlite */
 
-/* The server's tables for these rows (server/store.c, schema 2). */
-static const char *s_schema =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;"
-    "CREATE TABLE jobs(number INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, state INTEGER NOT NULL,"
-    "  territory TEXT NOT NULL, phone TEXT NOT NULL, customer_name TEXT NOT NULL, tier TEXT NOT NULL,"
-    "  address TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL, brand TEXT NOT NULL,"
-    "  category TEXT NOT NULL, serial TEXT NOT NULL, model TEXT NOT NULL, problem TEXT NOT NULL,"
-    "  warranty INTEGER NOT NULL, priority INTEGER NOT NULL, created_at INTEGER NOT NULL,"
-    "  assign_by INTEGER NOT NULL, arrive_by INTEGER NOT NULL, technician_id TEXT NOT NULL DEFAULT '',"
-    "  provider_id TEXT NOT NULL DEFAULT '', offer_expires_at INTEGER NOT NULL DEFAULT 0,"
-    "  rating INTEGER NOT NULL DEFAULT 0, rating_comment TEXT NOT NULL DEFAULT '',"
-    "  updated_at INTEGER NOT NULL, at_risk INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX jobs_state ON jobs(state, territory);"
-    "CREATE INDEX jobs_phone ON jobs(phone);"
-    "CREATE INDEX jobs_created ON jobs(created_at);"
-    "CREATE TABLE job_events(id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, at INTEGER NOT NULL,"
-    "  actor TEXT NOT NULL, from_state INTEGER NOT NULL, to_state INTEGER NOT NULL,"
-    "  technician_id TEXT NOT NULL, reason TEXT NOT NULL);"
-    "CREATE INDEX job_events_job ON job_events(job_id);"
-    "CREATE TABLE dedup(principal TEXT NOT NULL, msg_id TEXT NOT NULL, at INTEGER NOT NULL,"
-    "  reply BLOB NOT NULL, PRIMARY KEY(principal, msg_id)) WITHOUT ROWID;"
-    "CREATE INDEX dedup_at ON dedup(at);";
+/* The tables are made by the server's own store (store_open runs its
+   migrations), so the floor always writes the rows the server writes. */
+static const char *s_pragmas =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;";
 
 typedef struct {
     sqlite3 *db;
@@ -295,7 +278,14 @@ static int s_sqlite(const char *dir, int batch, double seconds)
     unlink(path);
     sq q;
     memset(&q, 0, sizeof q);
-    if (sqlite3_open(path, &q.db) != SQLITE_OK || sqlite3_exec(q.db, s_schema, NULL, NULL, NULL) != SQLITE_OK) {
+    char err[512];
+    store *made = store_open(path, err, sizeof err);
+    if (!made) {
+        fprintf(stderr, "fsd-floors: %s\n", err);
+        return 1;
+    }
+    store_close(&made);
+    if (sqlite3_open(path, &q.db) != SQLITE_OK || sqlite3_exec(q.db, s_pragmas, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "fsd-floors: %s: %s\n", path, sqlite3_errmsg(q.db));
         return 1;
     }

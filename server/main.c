@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,8 @@ static int s_start(server *srv, char *err, size_t errlen)
 
 int main(int argc, char **argv)
 {
+    /* no allocation statistics: they take a global mutex on every malloc */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     server srv;
     memset(&srv, 0, sizeof srv);
     s_defaults(&srv.cfg);

@@ -463,6 +463,7 @@ static void s_abandon(server *srv, pending_reply *pend, size_t n, int64_t now)
     srv->counters[C_COMMIT_FAILED]++;
     log_error("commit_failed", "error=%s messages=%zu", log_quote(0, store_errmsg(srv->store)), n);
     store_rollback(srv->store);
+    session_forget(srv);
     srv->n_out = 0;
     arena_reset(srv->arena);
     for (size_t i = 0; i < n; i++)
@@ -523,7 +524,7 @@ static void s_probe(server *srv, int64_t now, int64_t *last_timers)
     int rc = dispatch_timers(srv, now);
     if (rc == 0)
         rc = dispatch_waiting(srv, now);
-    if (rc < 0 || store_commit(srv->store) < 0) {
+    if (rc < 0 || session_flush(srv) < 0 || store_commit(srv->store) < 0) {
         s_abandon(srv, NULL, 0, now);
         return;
     }
@@ -566,7 +567,7 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
     }
     if (rc == 0 && !srv->resting)
         rc = dispatch_waiting(srv, now);
-    if (rc < 0 || store_commit(srv->store) < 0) {
+    if (rc < 0 || session_flush(srv) < 0 || store_commit(srv->store) < 0) {
         s_abandon(srv, pend, n, now);
         return;
     }
@@ -632,6 +633,9 @@ int loop_run(server *srv)
     free(pend);
     free(srv->out);
     srv->out = NULL;
+    free(srv->dirty_sessions);
+    srv->dirty_sessions = NULL;
+    srv->n_dirty_sessions = srv->cap_dirty_sessions = 0;
     zmq_close(srv->router);
     zmq_close(srv->zap);
     return 0;

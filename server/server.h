@@ -81,6 +81,7 @@ typedef struct technician {
     uint64_t out_sent;             /* last sent on this connection */
     uint64_t out_acked;            /* acknowledged by the agent */
     uint64_t in_seq;               /* last report applied */
+    bool session_dirty;            /* seqs changed in this batch, row not yet written */
     size_t rid_len;
     uint8_t rid[256];              /* latest ROUTER routing id from its key */
 } technician;
@@ -167,6 +168,8 @@ typedef struct server {
     int64_t storage_retry_at;
     int storage_backoff_ms;
     int64_t dedup_pruned_at;       /* last prune of old remembered answers */
+    technician **dirty_sessions;   /* written once per batch: session_flush */
+    size_t n_dirty_sessions, cap_dirty_sessions;
     uint64_t counters[C_COUNT_];
 } server;
 
@@ -243,6 +246,11 @@ int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *not
 
 /* session.c — agent messages and the durable outbox */
 int session_push(server *srv, technician *t, Fsd__Envelope *env);
+/* Writes the sequence numbers that changed in this batch (one row per
+   technician, however many messages it had); call before the commit.
+   session_forget drops the list when the batch is rolled back. */
+int session_flush(server *srv);
+void session_forget(server *srv);
 int session_hello(call *c, technician *t);
 int session_ack(server *srv, technician *t, uint64_t upto);
 void session_resend(server *srv, technician *t, uint64_t after);

@@ -23,6 +23,44 @@
 
 #define SEND_WINDOW 64
 
+/* Notes that t's sequence numbers must reach its sessions row in this
+   batch's transaction. Aborts when memory is out, like the arena. */
+static void s_session_dirty(server *srv, technician *t)
+{
+    if (t->session_dirty)
+        return;
+    if (srv->n_dirty_sessions == srv->cap_dirty_sessions) {
+        size_t cap = srv->cap_dirty_sessions ? 2 * srv->cap_dirty_sessions : 64;
+        technician **grown = realloc(srv->dirty_sessions, cap * sizeof *grown);
+        if (!grown)
+            abort();
+        srv->dirty_sessions = grown;
+        srv->cap_dirty_sessions = cap;
+    }
+    t->session_dirty = true;
+    srv->dirty_sessions[srv->n_dirty_sessions++] = t;
+}
+
+int session_flush(server *srv)
+{
+    int rc = 0;
+    for (size_t i = 0; i < srv->n_dirty_sessions; i++) {
+        technician *t = srv->dirty_sessions[i];
+        t->session_dirty = false;
+        if (rc == 0 && store_session_put(srv->store, t->row->id, t->out_seq, t->in_seq) < 0)
+            rc = -1;
+    }
+    srv->n_dirty_sessions = 0;
+    return rc;
+}
+
+void session_forget(server *srv)
+{
+    for (size_t i = 0; i < srv->n_dirty_sessions; i++)
+        srv->dirty_sessions[i]->session_dirty = false;
+    srv->n_dirty_sessions = 0;
+}
+
 int session_push(server *srv, technician *t, Fsd__Envelope *env)
 {
     env->seq = ++t->out_seq;
@@ -31,8 +69,8 @@ int session_push(server *srv, technician *t, Fsd__Envelope *env)
     if (!buf)
         return -1;
     int rc = 0;
-    if (store_outbox_put(srv->store, t->row->id, env->seq, buf, len) < 0
-        || store_session_put(srv->store, t->row->id, t->out_seq, t->in_seq) < 0)
+    s_session_dirty(srv, t);
+    if (store_outbox_put(srv->store, t->row->id, env->seq, buf, len) < 0)
         rc = -1;
     else if (t->online && t->rid_len && env->seq == t->out_sent + 1
              && env->seq <= t->out_acked + SEND_WINDOW) {
@@ -302,8 +340,7 @@ int session_report(call *c, technician *t)
         return 1;
     }
     t->in_seq = seq;
-    if (store_session_put(c->srv->store, t->row->id, t->out_seq, t->in_seq) < 0)
-        return -1;
+    s_session_dirty(c->srv, t);
     if (c->req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY)
         return s_offer_reply(c, t);
     return s_job_update(c, t);

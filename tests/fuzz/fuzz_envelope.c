@@ -354,10 +354,11 @@ static void s_run(int who, const uint8_t *data, size_t len, bool commit)
     if (rc == 0)
         rc = dispatch_waiting(&s_srv, now);
     if (commit && rc == 0) {
-        if (store_commit(s_srv.store) < 0)
+        if (session_flush(&s_srv) < 0 || store_commit(s_srv.store) < 0)
             s_die("commit");
     } else {
         store_rollback(s_srv.store);
+        session_forget(&s_srv);
     }
     s_srv.n_out = 0;
     arena_reset(s_srv.arena);

@@ -103,9 +103,9 @@ static int s_keep_explanation(server *srv, const job *j, const match_outcome *m,
         const technician *t = &srv->techs[r->id];
         Fsd__Candidate *c = &cands[i];
         fsd__candidate__init(c);
+        /* name and provider are filled in when the decision is read back
+           (handlers.c): stored, they would double the blob of every job */
         c->technician_id = t->row->id;
-        c->name = t->row->name;
-        c->provider_id = t->row->provider_id;
         c->neighbour = r->neighbour;
         c->failed = (char *)match_rule_name(r->failed);
         c->score = r->failed == MR_OK ? r->score : 0;

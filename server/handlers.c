@@ -470,6 +470,18 @@ static int s_explain(call *c)
         .allocator_data = c->a,
     };
     c->reply->explanation = fsd__explanation__unpack(&alloc, packed, copy);
+    if (!c->reply->explanation) {
+        call_error(c, FSD__ERROR_CODE__ERR_INTERNAL, "job_id", "stored decision for %s is unreadable", id);
+        return 0;
+    }
+    for (size_t i = 0; i < c->reply->explanation->n_candidates; i++) {
+        Fsd__Candidate *cand = c->reply->explanation->candidates[i];
+        const technician *t = world_tech(c->srv, cand->technician_id);
+        if (t && !cand->name[0]) {
+            cand->name = t->row->name;
+            cand->provider_id = t->row->provider_id;
+        }
+    }
     c->reply->body_case = FSD__ENVELOPE__BODY_EXPLANATION;
     return 0;
 }

@@ -23,6 +23,9 @@ expect_eq A3-rule "$(jq -r '.candidates[] | select(.technician_id=="A3") | .fail
 expect_eq C1-rule "$(jq -r '.candidates[] | select(.technician_id=="C1") | .failed' <<<"$ex")" territory
 expect_eq B1-rule "$(jq -r '.candidates[] | select(.technician_id=="B1") | .failed' <<<"$ex")" offline
 expect_eq chosen "$(jq -r '.candidates[] | select(.chosen) | .technician_id' <<<"$ex")" A1
+# names and providers are not stored with the decision but filled in when read
+jq -e '[.candidates[] | select((.name // "") == "" or (.provider_id // "") == "")] | length == 0' <<<"$ex" >/dev/null \
+    || fail "explain lists a candidate without name or provider: $ex"
 wait_offer A1 "$job"
 
 say "the technician works it through"

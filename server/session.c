@@ -306,5 +306,7 @@ int session_report(call *c, technician *t)
         return -1;
     if (c->req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY)
         return s_offer_reply(c, t);
+    if (c->req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) /* i5-care */
+        return care_waive(c, t);
     return s_job_update(c, t);
 }

@@ -101,7 +101,7 @@ static void s_care_lines(const char *indent, const Fsd__JobView *v)
 {
     char at[32];
     if (v->return_visit_of[0])
-        printf("%sreturn of  %s (a return visit)\n", indent, v->return_visit_of);
+        printf("%svisit of   %s (a return visit)\n", indent, v->return_visit_of);
     if (v->goodwill)
         printf("%sgoodwill   treated as covered: %s (%s, %s)\n", indent, v->goodwill->reason,
                v->goodwill->by, ctl_time(v->goodwill->at, at));
@@ -306,8 +306,9 @@ static void s_print_closed(const Fsd__Envelope *rep, const void *arg)
 static void s_print_visit(const Fsd__Envelope *rep, const void *arg)
 {
     const Fsd__JobView *v = rep->job_view;
-    printf("return visit %s booked for follow-up %s (of %s)\n\n", v->job_id, (const char *)arg,
-           v->return_visit_of);
+    char id[24];
+    care_followup_id_format(care_followup_id_parse(arg), id, sizeof id);
+    printf("return visit %s booked for follow-up %s (of %s)\n\n", v->job_id, id, v->return_visit_of);
     show_job(v);
 }
 

@@ -380,11 +380,26 @@ static int s_goodwill(call *c, const Fsd__CareDecision *d)
     if (s_note(c, v, reason) < 0)
         return -1;
     /* from now on matching (and a dispatcher's reassignment) needs a
-       provider authorised for the brand; a job waiting in the queue is
-       looked at again under that rule */
+       provider authorised for the brand: a job waiting in the queue is
+       looked at again under that rule, an offer standing with a technician
+       who is not authorised is withdrawn and the job matched again; a
+       technician who accepted it keeps it */
     j->goodwill = true;
     if (j->state == JS_NEW)
         c->srv->queue_dirty = true;
+    if (j->state == JS_OFFERED && j->tech && !world_provider_authorised(j->tech->provider, j->brand)) {
+        technician *t = j->tech;
+        char why_text[200];
+        snprintf(why_text, sizeof why_text, "offer withdrawn: with goodwill it needs a provider authorised "
+                 "for %s, and %s's is not", j->brand, t->row->id);
+        const char *why;
+        rc = job_move(c->srv, j, JS_NEW, c->who, NULL, why_text, &why);
+        if (rc < 0)
+            return -1;
+        if (rc == 0 && (dispatch_revoke(c->srv, t, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, why_text) < 0
+                        || dispatch_job(c->srv, j, wire_now_ms()) < 0))
+            return -1;
+    }
     log_info("goodwill", "job=%s by=%s state=%s", v->job_id, c->who->name, job_state_name(j->state));
     return s_reply_view(c, v->job_id);
 }

@@ -70,6 +70,25 @@ expect_eq A3-online "$(explain_rule "$g" A3)" warranty
 start_agent A1
 work "$g"
 
+say "goodwill on a job offered to a technician not authorised for the brand: withdrawn, offered again"
+h=$(request $MITTE Bosch washing_machine WM-OLD)
+wait_state "$h" offered
+expect_eq h-first "$(job_tech "$h")" A3
+wait_offer A3 "$h"
+run_rc 0 ctl_as dana goodwill "$h" --reason "customer waited a week" >/dev/null
+wait_state "$h" offered
+expect_eq h-second "$(job_tech "$h")" A1
+ctl_as dana track "$h" --json | jq -e '[.history[] | select(.from == "offered" and .to == "new"
+    and (.reason | startswith("offer withdrawn: with goodwill")))] | length == 1' >/dev/null \
+    || fail "no withdrawal on $h: $(reasons "$h")"
+for _ in $(seq 1 50); do
+    agent_jobs A3 | jq -e --arg j "$h" '[.notices[]? | select(startswith($j + " "))] | length == 1' >/dev/null && break
+    sleep 0.1
+done
+agent_jobs A3 | jq -e --arg j "$h" '[.jobs[]? | select(.job.job_id == $j)] | length == 0' >/dev/null \
+    || fail "A3 still shows $h: $(agent_jobs A3)"
+check "cancel $h" ctl_as dana cancel "$h" --reason "customer fixed it" >/dev/null
+
 say "goodwill refused: granted already, covered work, unknown job, closed job"
 out=$(run_rc 1 ctl_as dana goodwill "$g" --reason "again" --json)
 expect_eq again-code "$(jq -r .error.code <<<"$out")" invalid_argument
@@ -220,7 +239,7 @@ say "customer show: every request with product, warranty, technician, rating, no
 cs=$(run_rc 0 ctl_as desk customer show "$PHONE" --json)
 expect_eq cs-name "$(jq -r .customer.name <<<"$cs")" "Test Customer"
 expect_eq cs-total "$(jq -r .total_jobs <<<"$cs")" "$(db "select count(*) from jobs where phone = '+49305550000'")"
-expect_eq cs-order "$(jq -r '[.jobs[].job_id] | join(",")' <<<"$cs")" "$j3,$v,$j2,$j1,$g"
+expect_eq cs-order "$(jq -r '[.jobs[].job_id] | join(",")' <<<"$cs")" "$j3,$v,$j2,$j1,$h,$g"
 job_of() { jq -c --arg j "$1" '.jobs[] | select(.job_id == $j)' <<<"$cs"; }
 x=$(job_of "$j1")
 jq -e '.rating == 2 and .rating_comment == "late and messy" and .technician_id == "A1"
@@ -238,7 +257,7 @@ jq -e '.goodwill.reason == "loyal customer, known door seal fault" and .warranty
 expect_eq cs-visit "$(job_of "$v" | jq -r .return_visit_of)" "$j2"
 expect_eq cs-by-job "$(ctl_as dana customer show "$j1" --json | jq -r '.customer.phone')" +49305550000
 table=$(run_rc 0 ctl_as dana customer show "$PHONE")
-for want in "^customer   Test Customer, +49305550000" "^requests   5" "^$j1 " "follow-up  F000001 call, closed" \
+for want in "^customer   Test Customer, +49305550000" "^requests   6" "^$j1 " "follow-up  F000001 call, closed" \
             "goodwill   treated as covered: loyal customer" "fee        45.00 EUR waived by A1" \
             "note .* desk: complaint: the door still leaks" "visit of   $j2"; do
     grep -q -- "$want" <<<"$table" || fail "customer show lacks '$want':

@@ -1,4 +1,5 @@
-/*  ctl.c — the short commands: jobs, pending, accept, decline, status.
+/*  ctl.c — the short commands: jobs, pending, accept, decline, status,
+    waive.
 
     Each one is a single request to the daemon's control socket
     (ipc://HOME/ctl.sock) and a single answer, printed for people or as

@@ -303,7 +303,7 @@ static void s_on_ctl(s_daemon *d)
             break;
         default:
             s_reply_error(d, rid, (size_t)rid_len, env->msg_id, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, NULL,
-                          "the fsd-agent daemon answers LocalStatusRequest, OfferReply and JobUpdate only");
+                          "the fsd-agent daemon answers LocalStatusRequest, OfferReply, JobUpdate and WaiveFee only");
             break;
         }
         fsd__envelope__free_unpacked(env, NULL);

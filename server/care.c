@@ -520,7 +520,7 @@ static int s_waiver_decide(call *c, const Fsd__CareDecision *d, bool approve)
     care_amount_format(p->amount_cents, amount, sizeof amount);
     char *reason = arena_alloc(c->a, strlen(d->reason) + strlen(p->reason) + 200);
     if (approve)
-        sprintf(reason, "fee waived: %s %s, asked by %s, approved by %s%s%s", amount, p->currency,
+        sprintf(reason, "fee waived: %s %s asked by %s, approved by %s%s%s", amount, p->currency,
                 p->technician_id, c->who->name, d->reason[0] ? ": " : "", d->reason);
     else
         sprintf(reason, "waiver rejected: %s %s asked by %s: %s", amount, p->currency, p->technician_id,

@@ -33,6 +33,9 @@ typedef struct {
     unsigned seed;
     bool has_seed;
     int duration_s;
+    /* waive (i5-care) */
+    const char *amount;         /* as typed, e.g. "45.00" */
+    int64_t amount_cents;
 } agent_opts;
 
 /* `fsd-agent run`: the daemon, until SIGINT/SIGTERM. */

@@ -1,4 +1,5 @@
-/*  ctl.c — the short commands: jobs, pending, accept, decline, status.
+/*  ctl.c — the short commands: jobs, pending, accept, decline, status,
+    waive.
 
     Each one is a single request to the daemon's control socket
     (ipc://HOME/ctl.sock) and a single answer, printed for people or as
@@ -18,6 +19,7 @@
 #include <unistd.h>
 #include <zmq.h>
 #include "agent.h"
+#include "fsd/care.h"
 #include "fsd/pbjson.h"
 #include "fsd/wire.h"
 
@@ -160,6 +162,14 @@ static void s_print_job(const Fsd__LocalJob *lj, int64_t now)
         printf("            priority:  high\n");
     if (v->problem[0])
         printf("            problem:   %s\n", v->problem);
+    for (size_t i = 0; i < v->n_waivers; i++) { /* i5-care */
+        char amount[32];
+        care_amount_format(v->waivers[i]->amount_cents, amount, sizeof amount);
+        printf("            fee:       %s %s %s\n", amount, v->waivers[i]->currency,
+               wire_enum_name(&fsd__waiver_state__descriptor, v->waivers[i]->state));
+    }
+    if (v->goodwill)
+        printf("            goodwill:  %s\n", v->goodwill->reason);
 }
 
 /* The local picture, for people (only_pending: reports and conflicts). */
@@ -218,6 +228,24 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
     }
 }
 
+/* The answer to `waive`: the job's latest waiver (i5-care). */
+static void s_print_waiver(const Fsd__JobView *v, const char *job_id)
+{
+    const Fsd__FeeWaiver *w = v->n_waivers ? v->waivers[v->n_waivers - 1] : NULL;
+    if (!w) {
+        printf("%s: no waiver recorded\n", job_id);
+        return;
+    }
+    char amount[32];
+    care_amount_format(w->amount_cents, amount, sizeof amount);
+    if (w->state == FSD__WAIVER_STATE__WAIVER_PENDING)
+        printf("%s: waiver of %s %s requested; it is above the limit, a dispatcher decides\n", job_id, amount,
+               w->currency);
+    else
+        printf("%s: call-out fee of %s %s %s\n", job_id, amount, w->currency,
+               w->state == FSD__WAIVER_STATE__WAIVER_APPLIED ? "waived" : "not waived (rejected)");
+}
+
 /* jobs / pending. */
 static int s_status(const agent_opts *o, bool only_pending)
 {
@@ -266,9 +294,17 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
     Fsd__Envelope req;
     Fsd__OfferReply reply = FSD__OFFER_REPLY__INIT;
     Fsd__JobUpdate update = FSD__JOB_UPDATE__INIT;
+    Fsd__WaiveFee waive = FSD__WAIVE_FEE__INIT;
     wire_envelope_init(&req, id);
     const char *note = o->note ? o->note : "";
-    if (strcmp(cmd, "status") == 0) {
+    if (strcmp(cmd, "waive") == 0) { /* i5-care */
+        waive.job_id = argv[0];
+        waive.amount_cents = o->amount_cents;
+        waive.reason = (char *)(o->reason ? o->reason : "");
+        waive.at = wire_now_ms();
+        req.body_case = FSD__ENVELOPE__BODY_WAIVE_FEE;
+        req.waive_fee = &waive;
+    } else if (strcmp(cmd, "status") == 0) {
         update.job_id = argv[0];
         int v = wire_enum_value(&fsd__job_state__descriptor, argv[1]);
         update.state = (Fsd__JobState)(v > 0 ? v : 0);
@@ -300,6 +336,8 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
             s_print_json(doc);
         } else if (strcmp(cmd, "decline") == 0) {
             printf("%s declined\n", argv[0]);
+        } else if (strcmp(cmd, "waive") == 0) { /* i5-care */
+            s_print_waiver(v, argv[0]);
         } else {
             printf("%s is now %s\n", v->job_id[0] ? v->job_id : argv[0],
                    wire_enum_name(&fsd__job_state__descriptor, v->state));

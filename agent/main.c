@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "agent.h"
+#include "fsd/care.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"
 
@@ -32,6 +33,9 @@ static const char *s_usage =
     "                               decline an offer; R: too_far, no_parts,\n"
     "                               not_my_skill, off_shift, other\n"
     "  status JOB STATE [--note T]  report en_route, on_site, on_hold or completed\n"
+    "  waive JOB --amount A [--reason T]\n"
+    "                               waive the call-out fee (A in EUR, like 45.00) on a job\n"
+    "                               you hold; above the server's limit a dispatcher decides\n"
     "  sim --keys DIR [...]         simulate every technician whose DIR/*.key has role agent\n"
     "\n"
     "options:\n"
@@ -147,7 +151,8 @@ static int s_prepare_home(agent_opts *o, const char *home)
 enum {
     OPT_HOME = 256, OPT_SERVER, OPT_SERVER_KEY, OPT_KEY, OPT_JSON, OPT_LOG_LEVEL,
     OPT_LAT, OPT_LON, OPT_NOTE, OPT_REASON, OPT_KEYS, OPT_DELAY, OPT_DECLINE_RATE,
-    OPT_WORK_MS, OPT_DB, OPT_SEED, OPT_DURATION, OPT_HELP, OPT_VERSION
+    OPT_WORK_MS, OPT_DB, OPT_SEED, OPT_DURATION, OPT_HELP, OPT_VERSION,
+    OPT_AMOUNT /* i5-care */
 };
 
 int main(int argc, char **argv)
@@ -172,6 +177,7 @@ int main(int argc, char **argv)
         { "duration-s", required_argument, NULL, OPT_DURATION },
         { "help", no_argument, NULL, OPT_HELP },
         { "version", no_argument, NULL, OPT_VERSION },
+        { "amount", required_argument, NULL, OPT_AMOUNT },
         { NULL, 0, NULL, 0 }
     };
     static agent_opts opts;
@@ -222,6 +228,7 @@ int main(int argc, char **argv)
             o->note = optarg;
             break;
         case OPT_REASON: o->reason = optarg; break;
+        case OPT_AMOUNT: o->amount = optarg; break;
         case OPT_KEYS: o->keys_dir = optarg; break;
         case OPT_DELAY: {
             int a, b;
@@ -308,9 +315,11 @@ int main(int argc, char **argv)
 
     bool is_ctl = strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0
                   || strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0
-                  || strcmp(cmd, "status") == 0;
-    if (o->reason && strcmp(cmd, "decline") != 0)
-        return s_usage_error(o, "--reason belongs to 'decline' only");
+                  || strcmp(cmd, "status") == 0 || strcmp(cmd, "waive") == 0;
+    if (o->reason && strcmp(cmd, "decline") != 0 && strcmp(cmd, "waive") != 0)
+        return s_usage_error(o, "--reason belongs to 'decline' and 'waive' only");
+    if (o->amount && strcmp(cmd, "waive") != 0)
+        return s_usage_error(o, "--amount belongs to 'waive' only");
     if (o->note && strcmp(cmd, "accept") != 0 && strcmp(cmd, "decline") != 0 && strcmp(cmd, "status") != 0)
         return s_usage_error(o, "--note belongs to accept, decline and status only");
     if (o->has_position && strcmp(cmd, "run") != 0)
@@ -335,6 +344,17 @@ int main(int argc, char **argv)
             return s_usage_error(o, "'%s' takes no arguments", cmd);
         if ((strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0) && nargs != 1)
             return s_usage_error(o, "'%s' needs exactly one job id, e.g. 'fsd-agent %s J000012'", cmd, cmd);
+        if (strcmp(cmd, "waive") == 0) { /* i5-care */
+            const char *why;
+            if (nargs != 1)
+                return s_usage_error(o, "'waive' needs exactly one job id, e.g. 'fsd-agent waive J000012 --amount 45.00'");
+            if (!o->amount)
+                return s_usage_error(o, "'waive' needs --amount, the fee waived in EUR like 45.00");
+            if (care_amount_parse(o->amount, false, &o->amount_cents, &why) < 0)
+                return s_usage_error(o, "--amount '%s' %s", o->amount, why);
+            if (o->reason && strlen(o->reason) > 500)
+                return s_usage_error(o, "--reason must be at most 500 characters");
+        }
         if (strcmp(cmd, "status") == 0 && nargs != 2)
             return s_usage_error(o, "'status' needs a job id and a state, e.g. 'fsd-agent status J000012 en_route'");
         if (strcmp(cmd, "decline") == 0) {

@@ -694,6 +694,24 @@ int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobStat
                     note, up.at, seq, msg_id);
 }
 
+/* Stores and sends a WaiveFee (i5-care). */
+int fsd_session_waive(fsd_session_t *self, const char *job_id, int64_t amount_cents,
+                      const char *reason, uint64_t *seq, char *msg_id)
+{
+    Fsd__Envelope env = FSD__ENVELOPE__INIT;
+    Fsd__WaiveFee w = FSD__WAIVE_FEE__INIT;
+    w.job_id = (char *)job_id;
+    w.amount_cents = amount_cents;
+    w.reason = (char *)(reason ? reason : "");
+    w.at = wire_now_ms();
+    env.body_case = FSD__ENVELOPE__BODY_WAIVE_FEE;
+    env.waive_fee = &w;
+    char what[64];
+    snprintf(what, sizeof what, "waive %lld.%02lld", (long long)(amount_cents / 100),
+             (long long)(amount_cents % 100));
+    return s_report(self, &env, job_id, what, reason, w.at, seq, msg_id);
+}
+
 /* Records the position and sends it when open. */
 void fsd_session_set_position(fsd_session_t *self, double lat, double lon)
 {

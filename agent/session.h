@@ -83,6 +83,11 @@ int fsd_session_offer_reply(fsd_session_t *self, const char *job_id, bool accept
 int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobState state,
                            const char *note, uint64_t *seq, char *msg_id);
 
+/* Stores and sends a WaiveFee: the call-out fee of a job the technician
+   holds, in cents (i5-care). */
+int fsd_session_waive(fsd_session_t *self, const char *job_id, int64_t amount_cents,
+                      const char *reason, uint64_t *seq, char *msg_id);
+
 /* Records the technician's position and sends it when the session is open. */
 void fsd_session_set_position(fsd_session_t *self, double lat, double lon);
 

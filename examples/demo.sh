@@ -6,8 +6,9 @@
 # runs the 40 technicians as a simulated fleet (fsd-agent sim: they accept or
 # decline offers and work each job through to completed), streams the 300
 # requests of examples/requests.csv at them, moves one job across
-# territories as a dispatcher would, lets customers rate finished visits, and
-# ends with the summary report. Everything it starts is stopped on exit.
+# territories as a dispatcher would, grants goodwill on an out-of-warranty
+# job, lets customers rate finished visits (the low ratings open follow-ups,
+# one is closed), and ends with the summary report. Everything it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -71,9 +72,20 @@ progress() {
         "  \($t)  requests \(.requests)  new \($s.new // 0)  offered \($s.offered // 0)  assigned \($s.assigned // 0)  en_route \($s.en_route // 0)  on_site \($s.on_site // 0)  on_hold \($s.on_hold // 0)  completed \($s.completed // 0)  closed \($s.closed // 0)  escalated \($s.escalated // 0)"'
 }
 moved=""
+goodwill=""
 while kill -0 "$intake" 2>/dev/null; do
     sleep 3
     progress
+    # a dispatcher grants goodwill on one out-of-warranty job in work
+    if [ -z "$goodwill" ]; then
+        job=$(dana jobs --limit 300 --json | jq -r '[.jobs[]? | select(.warranty == "expired"
+                and (.state == "assigned" or .state == "en_route" or .state == "on_site"))][0].job_id // empty')
+        if [ -n "$job" ] && dana goodwill "$job" --reason "long-standing customer, known fault of this model" \
+                >/dev/null 2>&1; then
+            echo "  dispatcher: goodwill on $job, out of warranty: treated as covered"
+            goodwill=$job
+        fi
+    fi
     # once work is flowing, a dispatcher moves one assigned job across territories
     if [ -z "$moved" ]; then
         job=$(dana jobs --state assigned --limit 1 --json | jq -r '.jobs[0].job_id // empty')
@@ -108,6 +120,20 @@ for job in $(dana jobs --state completed --limit 1000 --json | jq -r '.jobs[].jo
     desk rate "$job" "$stars" --comment "demo rating" >/dev/null && rated=$((rated + 1))
 done
 echo "  $rated jobs rated"
+
+step "ratings of 1-2 opened follow-ups for the territories' dispatchers: fsdctl followups"
+dana followups | head -6 | sed 's/^/  /'
+first=$(dana followups --json | jq -r '.items[0].id // empty')
+if [ -n "$first" ]; then
+    echo "  $(dana followups --json | jq '.items | length') open; a dispatcher calls the first customer back and closes it:"
+    dana followup close "$first" --outcome "called back, apologised; the customer is satisfied" | sed 's/^/  /' || true
+fi
+if [ -n "$goodwill" ]; then
+    step "the goodwill grant: fsdctl track $goodwill"
+    dana track "$goodwill" | grep -E '^(job|state|warranty|goodwill|technician) ' | sed 's/^/  /'
+    dana track "$goodwill" --json | jq -r '.history[] | select(.reason // "" | startswith("goodwill:"))
+        | "  history: \(.actor): \(.reason)"'
+fi
 
 if [ -n "$moved" ]; then
     step "the job a dispatcher moved across territories: fsdctl track $moved"

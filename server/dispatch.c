@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include "fsd/care.h"
 #include "fsd/log.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
@@ -26,7 +27,8 @@
 
 bool dispatch_needs_authorisation(const job *j)
 {
-    return warranty_is_covered(j->warranty);
+    /* i5-care: goodwill is treated like warranty work */
+    return care_needs_authorisation(j->warranty, j->goodwill);
 }
 
 /* True when the technician declined or let expire this job before. */

@@ -119,8 +119,10 @@ static int s_customer(call *c, const char *phone, const char *name, char *tier, 
     }
     if (cust->blocked) {
         c->srv->counters[C_REFUSED]++;
+        /* the internal note stays in the office (fsdctl customer show, for dispatchers) */
         call_error(c, FSD__ERROR_CODE__ERR_CUSTOMER_BLOCKED, "phone",
-                   "customer %s is refused service%s%s", phone, cust->note[0] ? ": " : "", cust->note);
+                   "customer %s is blocked: no request can be taken for them; please refer them to %s",
+                   phone, care_contact(c->srv));
         return 1;
     }
     snprintf(tier, tier_len, "%s", cust->tier);
@@ -280,6 +282,8 @@ static int s_rate(call *c)
         return 0;
     }
     if (store_job_set_rating(c->srv->store, j->id, (int)r->stars, r->comment) < 0)
+        return -1;
+    if (care_after_rating(c, j, r->stars, r->comment) < 0) /* i5-care: a low rating opens a follow-up */
         return -1;
     char id[24];
     snprintf(id, sizeof id, "%s", j->id);
@@ -703,6 +707,10 @@ int handle_request(call *c)
     case FSD__ENVELOPE__BODY_STATS: return s_stats(c);
     case FSD__ENVELOPE__BODY_REPORT: return s_report(c);
     case FSD__ENVELOPE__BODY_LIST_TECHNICIANS: return s_list_technicians(c);
+    case FSD__ENVELOPE__BODY_GET_CUSTOMER:      /* i5-care */
+    case FSD__ENVELOPE__BODY_COMPLAIN:
+    case FSD__ENVELOPE__BODY_CARE_DECISION:
+    case FSD__ENVELOPE__BODY_FOLLOW_UPS: return care_request(c);
     default: return handle_admin(c);
     }
 }

@@ -62,6 +62,12 @@ static const right s_rights[] = {
     { FSD__ENVELOPE__BODY_SET_CUSTOMER, R_DISPATCH | R_ADMIN, true },
     { FSD__ENVELOPE__BODY_ADD_PRINCIPAL, R_ADMIN, true },
     { FSD__ENVELOPE__BODY_BACKUP, R_ADMIN, false },
+    /* i5-care */
+    { FSD__ENVELOPE__BODY_GET_CUSTOMER, R_INTAKE | R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_COMPLAIN, R_INTAKE | R_DISPATCH, true },
+    { FSD__ENVELOPE__BODY_CARE_DECISION, R_DISPATCH, true },
+    { FSD__ENVELOPE__BODY_FOLLOW_UPS, R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_WAIVE_FEE, R_AGENT, true },
 };
 
 static const right *s_right(int body)

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
+#include "fsd/care.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"
 
@@ -46,6 +47,10 @@ static void s_usage(FILE *out)
           "      --assign-sla-min N,H  minutes to assign, normal and high priority (default 60,15)\n"
           "      --arrive-sla-min N,H  minutes to arrive, normal and high priority (default 1440,240)\n"
           "      --dedup-days N      answers kept for retries this many days (default 7)\n"
+          "      --waive-limit AMOUNT  call-out fee a technician may waive without a dispatcher,\n"
+          "                          in EUR (default 50.00; 0: every waiver needs a dispatcher)\n"
+          "      --care-contact TEXT whom intake refers a blocked customer to\n"
+          "                          (default \"the customer care team\")\n"
           "      --log-level L       debug, info, warn or error (default info)\n"
           "  -h, --help              this text\n"
           "  -V, --version           the version\n",
@@ -97,6 +102,8 @@ static void s_defaults(server_config *cfg)
     cfg->batch_max = 512;
     cfg->neighbour_km = 0.3;
     match_config_default(&cfg->match);
+    cfg->waive_limit_cents = 5000;
+    cfg->care_contact = "the customer care team";
 }
 
 static void s_options(server_config *cfg, int argc, char **argv)
@@ -108,6 +115,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "speed-kmh", required_argument, 0, 5 },    { "log-level", required_argument, 0, 6 },
         { "assign-sla-min", required_argument, 0, 7 }, { "arrive-sla-min", required_argument, 0, 8 },
         { "dedup-days", required_argument, 0, 9 },
+        { "waive-limit", required_argument, 0, 95 }, { "care-contact", required_argument, 0, 96 },
         { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
@@ -124,6 +132,21 @@ static void s_options(server_config *cfg, int argc, char **argv)
         case 7: s_sla("assign-sla-min", optarg, cfg->assign_sla_min); break;
         case 8: s_sla("arrive-sla-min", optarg, cfg->arrive_sla_min); break;
         case 9: cfg->dedup_days = s_int("dedup-days", optarg, 1); break;
+        case 95: { /* i5-care */
+            const char *why;
+            if (care_amount_parse(optarg, true, &cfg->waive_limit_cents, &why) < 0) {
+                fprintf(stderr, "fsd-server: --waive-limit needs an amount in EUR like 50.00: '%s' %s\n", optarg, why);
+                exit(2);
+            }
+            break;
+        }
+        case 96:
+            if (!optarg[0] || strlen(optarg) > 200) {
+                fprintf(stderr, "fsd-server: --care-contact needs 1 to 200 characters\n");
+                exit(2);
+            }
+            cfg->care_contact = optarg;
+            break;
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {

@@ -38,6 +38,8 @@ typedef struct {
     int batch_max;                 /* messages per transaction */
     double neighbour_km;           /* boundaries this close make neighbours */
     match_config match;
+    int64_t waive_limit_cents;     /* i5-care: fee waivers up to this apply at once */
+    const char *care_contact;      /* i5-care: whom a blocked customer is referred to */
 } server_config;
 
 /* ------------------------------------------------------------- world */
@@ -111,6 +113,7 @@ typedef struct job {
     int risk;                      /* SLA flagged at risk: 1 assign-by, 2 arrive-by */
     int64_t due;                   /* next deadline the timers act on */
     size_t timer_slot, wait_slot;  /* positions in srv->timers, srv->waiting */
+    bool goodwill;                 /* i5-care: treated as covered (matching needs authorisation) */
 } job;
 
 typedef struct {
@@ -260,6 +263,19 @@ void session_position(server *srv, technician *t, const Fsd__Position *p);
 
 /* handlers.c — intake, dispatch and admin requests */
 int handle_request(call *c);
+
+/* care.c — customer care (i5-care): customer show, complaints, follow-ups,
+   goodwill and fee waivers */
+/* GetCustomer, Complain, CareDecision and FollowUps. */
+int care_request(call *c);
+/* A technician's WaiveFee (a sequenced report of its session). */
+int care_waive(call *c, technician *t);
+/* After a rating closed j: a low one opens a follow-up. */
+int care_after_rating(call *c, job *j, unsigned stars, const char *comment);
+/* Marks the open jobs that have goodwill (after the open jobs were read). */
+int care_load_jobs(server *srv);
+/* Whom a blocked customer is referred to (--care-contact). */
+const char *care_contact(const server *srv);
 
 /* loop.c */
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,

@@ -343,5 +343,7 @@ int session_report(call *c, technician *t)
     s_session_dirty(c->srv, t);
     if (c->req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY)
         return s_offer_reply(c, t);
+    if (c->req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) /* i5-care */
+        return care_waive(c, t);
     return s_job_update(c, t);
 }

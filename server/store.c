@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fsd/strmap.h"
+
+/* fsd/care.h (not included: its domain.h names a type `role`, a parameter here) */
+char *care_followup_id_format(int64_t n, char *buf, size_t len);
 
 static const char *s_migrations[] = {
     /* 0 → 1 */
@@ -64,6 +68,23 @@ static const char *s_migrations[] = {
     "CREATE INDEX dedup_at ON dedup(at);"
     "DROP INDEX jobs_state;"
     "CREATE INDEX jobs_open ON jobs(number) WHERE state IN (1, 2, 3, 4, 5, 6, 7, 9);",
+    /* 3 → 4 (i5-care): goodwill grants, fee waivers and follow-ups (complaints and low ratings) */
+    "CREATE TABLE care_goodwill(job_id TEXT PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    "  reason TEXT NOT NULL);"
+    "CREATE TABLE care_waivers(id INTEGER PRIMARY KEY, job_id TEXT NOT NULL,"
+    "  technician_id TEXT NOT NULL, amount_cents INTEGER NOT NULL, currency TEXT NOT NULL,"
+    "  reason TEXT NOT NULL, state INTEGER NOT NULL, requested_at INTEGER NOT NULL,"
+    "  decided_at INTEGER NOT NULL DEFAULT 0, decided_by TEXT NOT NULL DEFAULT '',"
+    "  decision_reason TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX care_waivers_job ON care_waivers(job_id);"
+    "CREATE TABLE care_followups(id INTEGER PRIMARY KEY, job_id TEXT NOT NULL,"
+    "  territory TEXT NOT NULL, kind INTEGER NOT NULL, cause TEXT NOT NULL,"
+    "  opened_at INTEGER NOT NULL, opened_by TEXT NOT NULL, closed_at INTEGER NOT NULL DEFAULT 0,"
+    "  closed_by TEXT NOT NULL DEFAULT '', outcome TEXT NOT NULL DEFAULT '',"
+    "  visit_job_id TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX care_followups_job ON care_followups(job_id);"
+    "CREATE INDEX care_followups_open ON care_followups(closed_at, territory);"
+    "CREATE INDEX care_followups_visit ON care_followups(visit_job_id) WHERE visit_job_id != '';",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -80,8 +101,18 @@ enum {
     Q_OUTBOX_PUT, Q_OUTBOX_ACK, Q_OUTBOX_EACH,
     Q_REPORT_JOBS, Q_REPORT_EVENTS, Q_REPORT_DECLINES, Q_REPORT_ASSIGN,
     Q_JOB_RISK, Q_DEDUP_PRUNE,
+    /* i5-care */
+    Q_CARE_GOODWILL_PUT, Q_CARE_GOODWILL_GET, Q_CARE_GOODWILL_OPEN, Q_CARE_WAIVER_PUT,
+    Q_CARE_WAIVER_DECIDE, Q_CARE_WAIVERS, Q_CARE_FOLLOWUP_PUT, Q_CARE_FOLLOWUP_CLOSE,
+    Q_CARE_FOLLOWUP_GET, Q_CARE_FOLLOWUPS_JOB, Q_CARE_FOLLOWUPS_LIST, Q_CARE_VISIT_OF,
     Q_COUNT_
 };
+
+/* A follow-up with its job's customer (i5-care). */
+#define CARE_FOLLOWUP_COLUMNS \
+    "f.id, f.job_id, f.territory, f.kind, f.cause, f.opened_at, f.opened_by, f.closed_at," \
+    " f.closed_by, f.outcome, f.visit_job_id, COALESCE(j.customer_name, ''), COALESCE(j.phone, '')" \
+    " FROM care_followups f LEFT JOIN jobs j ON j.id = f.job_id"
 
 #define JOB_COLUMNS \
     "id, state, territory, phone, customer_name, tier, address, lat, lon, brand, category," \
@@ -152,11 +183,35 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_JOB_RISK] = "UPDATE jobs SET at_risk = ?2 WHERE id = ?1",
     [Q_DEDUP_PRUNE] = "DELETE FROM dedup WHERE (principal, msg_id) IN"
                       " (SELECT principal, msg_id FROM dedup WHERE at < ?1 ORDER BY at LIMIT ?2)",
+    /* i5-care */
+    [Q_CARE_GOODWILL_PUT] = "INSERT INTO care_goodwill(job_id, at, actor, reason) VALUES(?1, ?2, ?3, ?4)",
+    [Q_CARE_GOODWILL_GET] = "SELECT at, actor, reason FROM care_goodwill WHERE job_id = ?1",
+    [Q_CARE_GOODWILL_OPEN] = "SELECT g.job_id FROM care_goodwill g JOIN jobs j ON j.id = g.job_id"
+                             " WHERE j.state IN (1, 2, 3, 4, 5, 6, 7, 9)",
+    [Q_CARE_WAIVER_PUT] = "INSERT INTO care_waivers(job_id, technician_id, amount_cents, currency, reason,"
+                          " state, requested_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_CARE_WAIVER_DECIDE] = "UPDATE care_waivers SET state = ?2, decided_at = ?3, decided_by = ?4,"
+                             " decision_reason = ?5 WHERE job_id = ?1 AND state = 2",
+    [Q_CARE_WAIVERS] = "SELECT amount_cents, currency, state, technician_id, reason, requested_at,"
+                       " decided_at, decided_by, decision_reason FROM care_waivers WHERE job_id = ?1"
+                       " ORDER BY id",
+    [Q_CARE_FOLLOWUP_PUT] = "INSERT INTO care_followups(job_id, territory, kind, cause, opened_at, opened_by)"
+                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_CARE_FOLLOWUP_CLOSE] = "UPDATE care_followups SET closed_at = ?2, closed_by = ?3, outcome = ?4,"
+                              " visit_job_id = ?5 WHERE id = ?1 AND closed_at = 0",
+    [Q_CARE_FOLLOWUP_GET] = "SELECT " CARE_FOLLOWUP_COLUMNS " WHERE f.id = ?1",
+    [Q_CARE_FOLLOWUPS_JOB] = "SELECT " CARE_FOLLOWUP_COLUMNS " WHERE f.job_id = ?1 ORDER BY f.id",
+    [Q_CARE_FOLLOWUPS_LIST] = "SELECT " CARE_FOLLOWUP_COLUMNS " WHERE (?1 = '' OR f.territory = ?1)"
+                              " AND (?2 = 1 OR f.closed_at = 0) ORDER BY f.id LIMIT ?3",
+    [Q_CARE_VISIT_OF] = "SELECT job_id FROM care_followups WHERE visit_job_id = ?1 LIMIT 1",
 };
 
 struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q_COUNT_];
+    /* jobs with goodwill, waivers or follow-ups: only their views pay the
+       four care reads (a view is built for nearly every message) */
+    strmap *care_jobs;
     char err[256];
 };
 
@@ -231,6 +286,42 @@ static int s_migrate(store *self)
     return 0;
 }
 
+/* Marks a job as having care records (idempotent). */
+static int s_care_mark(store *self, const char *job_id)
+{
+    if (!job_id || !job_id[0] || strmap_get(self->care_jobs, job_id))
+        return 0;
+    if (strmap_put(self->care_jobs, job_id, self) < 0) {
+        snprintf(self->err, sizeof self->err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int s_care_jobs_load(store *self)
+{
+    self->care_jobs = strmap_new();
+    if (!self->care_jobs) {
+        snprintf(self->err, sizeof self->err, "out of memory");
+        return -1;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db,
+                           "SELECT job_id FROM care_goodwill UNION SELECT job_id FROM care_waivers"
+                           " UNION SELECT job_id FROM care_followups"
+                           " UNION SELECT visit_job_id FROM care_followups WHERE visit_job_id != ''",
+                           -1, &st, NULL) != SQLITE_OK)
+        return s_fail(self);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (s_care_mark(self, (const char *)sqlite3_column_text(st, 0)) < 0) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
 store *store_open(const char *path, char *err, size_t errlen)
 {
     store *self = calloc(1, sizeof *self);
@@ -249,7 +340,7 @@ store *store_open(const char *path, char *err, size_t errlen)
                      " PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;",
                      NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
-    if (s_migrate(self) < 0) {
+    if (s_migrate(self) < 0 || s_care_jobs_load(self) < 0) {
         snprintf(err, errlen, "cannot prepare %s: %s", path, self->err);
         store_close(&self);
         return NULL;
@@ -269,6 +360,7 @@ void store_close(store **self_p)
     store *self = *self_p;
     for (int i = 0; i < Q_COUNT_; i++)
         sqlite3_finalize(self->stmt[i]);
+    strmap_destroy(&self->care_jobs);
     sqlite3_close(self->db);
     free(self);
     *self_p = NULL;
@@ -771,6 +863,8 @@ static int s_history(store *self, arena *a, Fsd__JobView *v)
     return rc == SQLITE_DONE ? 0 : s_fail(self);
 }
 
+static int s_care_view(store *self, arena *a, Fsd__JobView *v);
+
 int store_job_view(store *self, arena *a, const char *id, bool history, Fsd__JobView **out)
 {
     sqlite3_stmt *st = s_stmt(self, Q_JOB_VIEW);
@@ -783,6 +877,8 @@ int store_job_view(store *self, arena *a, const char *id, bool history, Fsd__Job
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return s_fail(self);
     if (*out && history && s_history(self, a, *out) < 0)
+        return -1;
+    if (*out && strmap_get(self->care_jobs, id) && s_care_view(self, a, *out) < 0)
         return -1;
     return *out != NULL;
 }
@@ -1069,4 +1165,252 @@ int store_report_compute(store *self, arena *a, int64_t from, int64_t to, store_
     r->assigned = r->n_assign;
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* ------------------------------------------------ customer care (i5-care) */
+
+int store_care_goodwill_put(store *self, const char *job_id, int64_t at, const char *actor,
+                            const char *reason)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_GOODWILL_PUT);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    sqlite3_bind_int64(st, 2, at);
+    s_text(st, 3, actor);
+    s_text(st, 4, reason);
+    return s_done(self, st) < 0 ? -1 : s_care_mark(self, job_id);
+}
+
+int store_care_goodwill_get(store *self, arena *a, const char *job_id, Fsd__GoodwillGrant **out)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_GOODWILL_GET);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    int rc = sqlite3_step(st);
+    *out = NULL;
+    if (rc == SQLITE_ROW) {
+        Fsd__GoodwillGrant *g = arena_alloc(a, sizeof *g);
+        fsd__goodwill_grant__init(g);
+        g->at = sqlite3_column_int64(st, 0);
+        g->by = s_col(a, st, 1);
+        g->reason = s_col(a, st, 2);
+        *out = g;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_fail(self);
+    return rc == SQLITE_ROW;
+}
+
+int store_care_each_open_goodwill(store *self, void (*fn)(void *, const char *job_id), void *arg)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_GOODWILL_OPEN);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+int store_care_waiver_put(store *self, const char *job_id, const char *technician_id, int64_t cents,
+                          const char *currency, const char *reason, int state, int64_t at)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_WAIVER_PUT);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    s_text(st, 2, technician_id);
+    sqlite3_bind_int64(st, 3, cents);
+    s_text(st, 4, currency);
+    s_text(st, 5, reason);
+    sqlite3_bind_int(st, 6, state);
+    sqlite3_bind_int64(st, 7, at);
+    return s_done(self, st) < 0 ? -1 : s_care_mark(self, job_id);
+}
+
+int store_care_waiver_decide(store *self, const char *job_id, int state, int64_t at, const char *by,
+                             const char *reason)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_WAIVER_DECIDE);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    sqlite3_bind_int(st, 2, state);
+    sqlite3_bind_int64(st, 3, at);
+    s_text(st, 4, by);
+    s_text(st, 5, reason);
+    if (s_done(self, st) < 0)
+        return -1;
+    return sqlite3_changes(self->db) > 0;
+}
+
+int store_care_waivers(store *self, arena *a, const char *job_id, Fsd__FeeWaiver ***out, size_t *n)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_WAIVERS);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    size_t cap = 4;
+    *out = arena_alloc(a, cap * sizeof **out);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            Fsd__FeeWaiver **bigger = arena_alloc(a, 2 * cap * sizeof **out);
+            memcpy(bigger, *out, *n * sizeof **out);
+            *out = bigger;
+            cap *= 2;
+        }
+        Fsd__FeeWaiver *w = arena_alloc(a, sizeof *w);
+        fsd__fee_waiver__init(w);
+        w->amount_cents = sqlite3_column_int64(st, 0);
+        w->currency = s_col(a, st, 1);
+        w->state = sqlite3_column_int(st, 2);
+        w->technician_id = s_col(a, st, 3);
+        w->reason = s_col(a, st, 4);
+        w->requested_at = sqlite3_column_int64(st, 5);
+        w->decided_at = sqlite3_column_int64(st, 6);
+        w->decided_by = s_col(a, st, 7);
+        w->decision_reason = s_col(a, st, 8);
+        (*out)[(*n)++] = w;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+int store_care_followup_open(store *self, const char *job_id, const char *territory, int kind,
+                             const char *cause, int64_t at, const char *by, int64_t *id)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_FOLLOWUP_PUT);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    s_text(st, 2, territory);
+    sqlite3_bind_int(st, 3, kind);
+    s_text(st, 4, cause);
+    sqlite3_bind_int64(st, 5, at);
+    s_text(st, 6, by);
+    if (s_done(self, st) < 0)
+        return -1;
+    *id = sqlite3_last_insert_rowid(self->db);
+    return s_care_mark(self, job_id);
+}
+
+int store_care_followup_close(store *self, int64_t id, int64_t at, const char *by, const char *outcome,
+                              const char *visit_job_id)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_FOLLOWUP_CLOSE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    s_text(st, 3, by);
+    s_text(st, 4, outcome);
+    s_text(st, 5, visit_job_id);
+    if (s_done(self, st) < 0)
+        return -1;
+    int changed = sqlite3_changes(self->db) > 0;
+    return changed && s_care_mark(self, visit_job_id) < 0 ? -1 : changed;
+}
+
+/* A FollowUp in the arena from the current row of a CARE_FOLLOWUP_COLUMNS query. */
+static Fsd__FollowUp *s_followup_from_row(arena *a, sqlite3_stmt *st)
+{
+    Fsd__FollowUp *f = arena_alloc(a, sizeof *f);
+    fsd__follow_up__init(f);
+    char id[24];
+    care_followup_id_format(sqlite3_column_int64(st, 0), id, sizeof id);
+    f->id = arena_strdup(a, id);
+    f->job_id = s_col(a, st, 1);
+    f->territory = s_col(a, st, 2);
+    f->kind = sqlite3_column_int(st, 3);
+    f->cause = s_col(a, st, 4);
+    f->opened_at = sqlite3_column_int64(st, 5);
+    f->opened_by = s_col(a, st, 6);
+    f->closed_at = sqlite3_column_int64(st, 7);
+    f->closed_by = s_col(a, st, 8);
+    f->outcome = s_col(a, st, 9);
+    f->visit_job_id = s_col(a, st, 10);
+    f->customer_name = s_col(a, st, 11);
+    f->phone = s_col(a, st, 12);
+    return f;
+}
+
+/* Every row of a follow-up query into an arena array. */
+static int s_followups(store *self, arena *a, sqlite3_stmt *st, unsigned limit, Fsd__FollowUp ***out,
+                       size_t *n)
+{
+    size_t cap = 4;
+    *out = arena_alloc(a, cap * sizeof **out);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && (!limit || *n < limit)) {
+        if (*n == cap) {
+            Fsd__FollowUp **bigger = arena_alloc(a, 2 * cap * sizeof **out);
+            memcpy(bigger, *out, *n * sizeof **out);
+            *out = bigger;
+            cap *= 2;
+        }
+        (*out)[(*n)++] = s_followup_from_row(a, st);
+    }
+    sqlite3_reset(st);
+    return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : s_fail(self);
+}
+
+int store_care_followup_get(store *self, arena *a, int64_t id, Fsd__FollowUp **out)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_FOLLOWUP_GET);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    Fsd__FollowUp **list;
+    size_t n;
+    if (s_followups(self, a, st, 1, &list, &n) < 0)
+        return -1;
+    *out = n ? list[0] : NULL;
+    return n > 0;
+}
+
+int store_care_followups_of_job(store *self, arena *a, const char *job_id, Fsd__FollowUp ***out,
+                                size_t *n)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_FOLLOWUPS_JOB);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    return s_followups(self, a, st, 0, out, n);
+}
+
+int store_care_followup_list(store *self, arena *a, const char *territory, bool all, unsigned limit,
+                             Fsd__FollowUp ***out, size_t *n)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_FOLLOWUPS_LIST);
+    if (!st)
+        return -1;
+    s_text(st, 1, territory);
+    sqlite3_bind_int(st, 2, all);
+    sqlite3_bind_int(st, 3, (int)limit);
+    return s_followups(self, a, st, limit, out, n);
+}
+
+/* Adds goodwill, waivers, follow-ups and the return-visit link to a view. */
+static int s_care_view(store *self, arena *a, Fsd__JobView *v)
+{
+    if (store_care_goodwill_get(self, a, v->job_id, &v->goodwill) < 0
+        || store_care_waivers(self, a, v->job_id, &v->waivers, &v->n_waivers) < 0
+        || store_care_followups_of_job(self, a, v->job_id, &v->follow_ups, &v->n_follow_ups) < 0)
+        return -1;
+    sqlite3_stmt *st = s_stmt(self, Q_CARE_VISIT_OF);
+    if (!st)
+        return -1;
+    s_text(st, 1, v->job_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        v->return_visit_of = s_col(a, st, 0);
+    sqlite3_reset(st);
+    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : s_fail(self);
 }

@@ -144,4 +144,34 @@ typedef struct {
    assign_s allocated in the arena. */
 int store_report_compute(store *self, arena *a, int64_t from, int64_t to, store_report *out);
 
+/* ---- customer care (i5-care): goodwill, fee waivers, follow-ups. A job's
+   view (store_job_view) carries all three and the job it is a return
+   visit for. Lookups return 1 found / 0 not found / -1 failure. */
+int store_care_goodwill_put(store *self, const char *job_id, int64_t at, const char *actor,
+                            const char *reason);
+int store_care_goodwill_get(store *self, arena *a, const char *job_id, Fsd__GoodwillGrant **out);
+/* Calls fn for every open job (not closed or cancelled) with goodwill. */
+int store_care_each_open_goodwill(store *self, void (*fn)(void *, const char *job_id), void *arg);
+/* A waiver (state: 1 applied, 2 pending, 3 rejected, as WaiverState). */
+int store_care_waiver_put(store *self, const char *job_id, const char *technician_id, int64_t cents,
+                          const char *currency, const char *reason, int state, int64_t at);
+/* Decides the job's pending waiver: 1 decided, 0 none was pending. */
+int store_care_waiver_decide(store *self, const char *job_id, int state, int64_t at, const char *by,
+                             const char *reason);
+/* The job's waivers, oldest first (in the arena). */
+int store_care_waivers(store *self, arena *a, const char *job_id, Fsd__FeeWaiver ***out, size_t *n);
+/* Opens a follow-up (kind as FollowUpKind); *id is its number. */
+int store_care_followup_open(store *self, const char *job_id, const char *territory, int kind,
+                             const char *cause, int64_t at, const char *by, int64_t *id);
+/* Closes an open follow-up: 1 closed, 0 unknown or already closed. */
+int store_care_followup_close(store *self, int64_t id, int64_t at, const char *by, const char *outcome,
+                              const char *visit_job_id);
+int store_care_followup_get(store *self, arena *a, int64_t id, Fsd__FollowUp **out);
+/* The job's follow-ups, oldest first. */
+int store_care_followups_of_job(store *self, arena *a, const char *job_id, Fsd__FollowUp ***out,
+                                size_t *n);
+/* Open follow-ups (all when `all`) of one territory ("" for every one), oldest first. */
+int store_care_followup_list(store *self, arena *a, const char *territory, bool all, unsigned limit,
+                             Fsd__FollowUp ***out, size_t *n);
+
 #endif

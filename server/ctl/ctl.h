@@ -79,5 +79,14 @@ int cmd_load(ctl *c, int argc, char **argv);
 int cmd_customer(ctl *c, int argc, char **argv);
 int cmd_keygen(ctl *c, int argc, char **argv);
 int cmd_backup(ctl *c, int argc, char **argv);
+/* customer care (care.c, i5-care) */
+int cmd_customer_show(ctl *c, int argc, char **argv);
+int cmd_complain(ctl *c, int argc, char **argv);
+int cmd_followups(ctl *c, int argc, char **argv);
+int cmd_followup(ctl *c, int argc, char **argv);
+int cmd_goodwill(ctl *c, int argc, char **argv);
+int cmd_waiver(ctl *c, int argc, char **argv);
+/* A job's goodwill, fee waivers, follow-ups and return-visit link (track). */
+void show_job_care(const Fsd__JobView *v);
 
 #endif

@@ -34,9 +34,14 @@ static const command s_commands[] = {
     { "provider", cmd_load, "provider load FILE.csv" },
     { "agent", cmd_load, "agent load FILE.csv (technicians)" },
     { "product", cmd_load, "product load FILE.csv" },
-    { "customer", cmd_customer, "customer load FILE.csv | customer set PHONE ..." },
+    { "customer", cmd_customer, "customer load FILE.csv | set PHONE ... | show PHONE|JOB" },
     { "keygen", cmd_keygen, "make a key pair and register it" },
     { "backup", cmd_backup, "online backup of the database into FILE" },
+    { "complain", cmd_complain, "record a customer's complaint (opens a follow-up)" },
+    { "followups", cmd_followups, "open follow-ups (--territory T, --all)" },
+    { "followup", cmd_followup, "followup close ID --outcome T | followup visit ID" },
+    { "goodwill", cmd_goodwill, "treat an out-of-warranty job as covered (--reason)" },
+    { "waiver", cmd_waiver, "waiver approve|reject JOB: decide a fee waiver above the limit" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -142,13 +142,16 @@ int cmd_customer(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl customer load FILE.csv\n"
                         "       fsdctl customer set PHONE --name NAME [--tier standard|priority]\n"
-                        "                                 [--block REASON | --unblock]\n";
+                        "                                 [--block REASON | --unblock]\n"
+                        "       fsdctl customer show PHONE|JOB\n";
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "load") == 0)
         return cmd_load(c, argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "show") == 0) /* i5-care */
+        return cmd_customer_show(c, argc, argv);
     if (argc < 3 || strcmp(argv[1], "set") != 0)
         return ctl_fail(c, 2, "usage", "%s", usage);
     static const struct option opts[] = {

@@ -50,6 +50,7 @@ void show_job(const Fsd__JobView *v)
         printf("offer ends %s\n", ctl_time(v->offer_expires_at, a));
     if (v->rating)
         printf("rating     %u/5 %s\n", v->rating, v->rating_comment);
+    show_job_care(v); /* i5-care */
     if (!v->n_history)
         return;
     printf("history\n");

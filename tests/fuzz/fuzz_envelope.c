@@ -333,6 +333,34 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     ap.name = "T2";
     ap.role = FSD__ROLE__ROLE_AGENT;
     EMIT(P_ADMIN, ADD_PRINCIPAL, add_principal, &ap);
+    /* customer care (i5-care) */
+    Fsd__CustomerQuery cq = FSD__CUSTOMER_QUERY__INIT;
+    cq.phone = "+49 30 5550001";
+    EMIT(P_DESK, GET_CUSTOMER, get_customer, &cq);
+    Fsd__FileComplaint fc = FSD__FILE_COMPLAINT__INIT;
+    fc.job_id = "J000001";
+    fc.text = "still leaks";
+    EMIT(P_DESK, COMPLAIN, complain, &fc);
+    Fsd__FollowUps fl = FSD__FOLLOW_UPS__INIT;
+    fl.territory = "mitte";
+    EMIT(P_DANA, FOLLOW_UPS, follow_ups, &fl);
+    Fsd__CareDecision gw = FSD__CARE_DECISION__INIT;
+    gw.action = FSD__CARE_ACTION__CARE_GOODWILL;
+    gw.job_id = "J000003";
+    gw.reason = "loyal customer";
+    EMIT(P_DANA, CARE_DECISION, care_decision, &gw);
+    Fsd__CareDecision fu = FSD__CARE_DECISION__INIT;
+    fu.action = FSD__CARE_ACTION__CARE_RETURN_VISIT;
+    fu.follow_up_id = "F1";
+    EMIT(P_DANA, CARE_DECISION, care_decision, &fu);
+    Fsd__WaiveFee wf = FSD__WAIVE_FEE__INIT;
+    wf.job_id = "J000002";
+    wf.amount_cents = 4500;
+    wf.reason = "regular";
+    EMIT(P_T1, WAIVE_FEE, waive_fee, &wf);
+    free(out[n - 1].data);
+    env.seq = t1_seq + 1;
+    out[n - 1].data = s_frame(&env, &out[n - 1].len);
     /* another version, and a body only the server sends */
     EMIT(P_DESK, GET_JOB, get_job, &gj);
     free(out[n - 1].data);

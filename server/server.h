@@ -20,6 +20,7 @@
 #include "fsd/keys.h"
 #include "fsd/match.h"
 #include "fsd/pheap.h"
+#include "fsd/sla.h"
 #include "fsd/strmap.h"
 #include "fsd/tzone.h"
 #include "store.h"
@@ -38,6 +39,7 @@ typedef struct {
     int batch_max;                 /* messages per transaction */
     double neighbour_km;           /* boundaries this close make neighbours */
     match_config match;
+    double fix_sla_min[3];         /* i5-sla: by priority: minutes to complete */
 } server_config;
 
 /* ------------------------------------------------------------- world */
@@ -110,6 +112,15 @@ typedef struct job {
     int risk;                      /* SLA flagged at risk: 1 assign-by, 2 arrive-by */
     int64_t due;                   /* next deadline the timers act on */
     size_t timer_slot, wait_slot;  /* positions in srv->timers, srv->waiting */
+    /* i5-sla: the SLA decided at intake (server/sla.c) and the flags raised */
+    int64_t fix_by;                /* 0: none (jobs from before SLA policies) */
+    int64_t sla_start;             /* the SLA clock started here (reported_at) */
+    int64_t risk_at[SLA_N];        /* at risk from, per deadline */
+    unsigned sla_flags;            /* SLA_RISK(d) | SLA_BREACH(d) raised so far */
+    char sla_policy[41];           /* policy id, or "default" */
+    sla_clock sla_clock;
+    priority urgency;              /* as asked at intake */
+    bool priority_tier;            /* the customer's tier is priority */
 } job;
 
 typedef struct {
@@ -168,6 +179,7 @@ typedef struct server {
     int storage_backoff_ms;
     int64_t dedup_pruned_at;       /* last prune of old remembered answers */
     uint64_t counters[C_COUNT_];
+    struct sla_state *sla;         /* i5-sla: policies and working hours (server/sla.c) */
 } server;
 
 /* A request as the handlers see it. */
@@ -252,6 +264,26 @@ void session_position(server *srv, technician *t, const Fsd__Position *p);
 
 /* handlers.c — intake, dispatch and admin requests */
 int handle_request(call *c);
+
+/* sla.c (i5-sla) — SLA policies and working hours in the world, the
+   deadlines decided at intake, the escalations view */
+/* Reads the policies and working hours from the store (after the
+   territories); 0 or -1 (err set). */
+int sla_world_load(server *srv, char *err, size_t errlen);
+void sla_world_free(server *srv);
+/* The working hours counted for territory `terr` (its own, else the "*"
+   row), NULL when none are loaded (then every minute counts). */
+const sla_hours *sla_world_hours(server *srv, int terr);
+/* Decides the deadlines of a new job in territory `terr` whose SLA clock
+   starts at `start`: the most specific policy, else the server's
+   defaults for `prio` (24x7). Sets j's assign_by, arrive_by, fix_by,
+   sla_start, risk_at, sla_policy and sla_clock. */
+void sla_decide(server *srv, job *j, int64_t start);
+/* The escalations view (EscalationsRequest). */
+int sla_escalations(call *c);
+/* Sets up a job read back from the store: its SLA fields, with the
+   at-risk instants and flags of jobs from before SLA policies derived. */
+void sla_job_restore(job *j, const store_job *sj);
 
 /* loop.c */
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,

@@ -62,6 +62,9 @@ void show_explanation(const Fsd__Explanation *e);
 void show_stats(const Fsd__StatsView *s);
 void show_report(const Fsd__ReportView *r);
 void show_technicians(Fsd__TechnicianView **list, size_t n);
+/* i5-sla (sla.c): the escalations table, and a job's SLA lines for track. */
+void show_escalations(const Fsd__EscalationList *l);
+void show_job_sla(const Fsd__JobView *v);
 
 /* Commands (commands.c, admin.c); argv[0] is the command's name. */
 int cmd_request(ctl *c, int argc, char **argv);
@@ -79,5 +82,6 @@ int cmd_load(ctl *c, int argc, char **argv);
 int cmd_customer(ctl *c, int argc, char **argv);
 int cmd_keygen(ctl *c, int argc, char **argv);
 int cmd_backup(ctl *c, int argc, char **argv);
+int cmd_escalations(ctl *c, int argc, char **argv);
 
 #endif

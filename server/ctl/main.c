@@ -37,6 +37,9 @@ static const command s_commands[] = {
     { "customer", cmd_customer, "customer load FILE.csv | customer set PHONE ..." },
     { "keygen", cmd_keygen, "make a key pair and register it" },
     { "backup", cmd_backup, "online backup of the database into FILE" },
+    { "sla", cmd_load, "sla load FILE.csv (SLA policies, the whole table)" },
+    { "hours", cmd_load, "hours load FILE.csv (territories' working hours and closed dates)" },
+    { "escalations", cmd_escalations, "open jobs breached, at risk or escalated, most urgent first" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 

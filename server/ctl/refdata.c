@@ -31,6 +31,8 @@ static void s_check_only(Fsd__Envelope *env)
     case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: env->load_technicians->check_only = 1; break;
     case FSD__ENVELOPE__BODY_LOAD_PRODUCTS: env->load_products->check_only = 1; break;
     case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: env->load_customers->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES: env->load_sla_policies->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS: env->load_working_hours->check_only = 1; break;
     default: break;
     }
 }
@@ -123,6 +125,7 @@ int cmd_load(ctl *c, int argc, char **argv)
     static const struct { const char *cmd, *kind; } kinds[] = {
         { "territory", "territories" }, { "provider", "providers" }, { "agent", "technicians" },
         { "product", "products" }, { "customer", "customers" },
+        { "sla", "sla_policies" }, { "hours", "working_hours" },   /* i5-sla */
     };
     const char *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

@@ -519,8 +519,8 @@ static int s_liveness(server *srv, int64_t now)
    is flagged once "at risk" when SLA_RISK_SHARE (75 %) of its window has
    gone (its risk_at, counted in the policy's clock at intake), and once
    "breached" when it passes: an event each (state unchanged), and the
-   flags on the job. An escalated job is the dispatchers' already: it is
-   not flagged at risk, but its breaches are recorded. */
+   flags on the job. An escalated job is the dispatchers' already: its
+   at-risk flag is set without an event; its breaches are recorded. */
 
 /* The deadlines of j, by sla_deadline (0: none). */
 static void s_sla_dues(const job *j, int64_t due[SLA_N])
@@ -541,7 +541,7 @@ static int64_t s_risk_at(const job *j)
             continue;
         if (due[d] < next)
             next = due[d];
-        if (sla_warns_in(j->state) && !(j->sla_flags & SLA_RISK(d)) && j->risk_at[d] < next)
+        if (!(j->sla_flags & SLA_RISK(d)) && j->risk_at[d] < next)
             next = j->risk_at[d];
     }
     return next;
@@ -612,8 +612,8 @@ static int s_risk(server *srv, job *j, int64_t now)
             if (s_breach_one(srv, j, d, due[d], now) < 0)
                 return -1;
             j->sla_flags |= SLA_BREACH(d) | SLA_RISK(d);
-        } else if (sla_warns_in(j->state) && !(j->sla_flags & SLA_RISK(d)) && now >= j->risk_at[d]) {
-            if (s_risk_one(srv, j, d, due[d], now) < 0)
+        } else if (!(j->sla_flags & SLA_RISK(d)) && now >= j->risk_at[d]) {
+            if (sla_warns_in(j->state) && s_risk_one(srv, j, d, due[d], now) < 0)
                 return -1;
             j->sla_flags |= SLA_RISK(d);
         }

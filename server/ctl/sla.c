@@ -56,21 +56,21 @@ void show_escalations(const Fsd__EscalationList *l)
            ctl_time(l->at, at), l->total, counts[0], counts[1], counts[2]);
     if (!l->n_items)
         return;
-    printf("  %-9s %-8s %-26s %-10s %-6s %-8s %-9s %-23s %s\n", "status", "job", "territory", "state",
+    printf("  %-9s %-8s %-26s %-10s %-6s %-13s %-9s %-23s %s\n", "status", "job", "territory", "state",
            "holder", "priority", "deadline", "due", "left");
     for (size_t i = 0; i < l->n_items; i++) {
         const Fsd__Escalation *e = l->items[i];
         const Fsd__JobView *v = e->job;
         char prio[24];
         snprintf(prio, sizeof prio, "%s%s", priority_name((priority)v->priority),
-                 strcmp(v->tier, "priority") == 0 ? "/tier" : "");
+                 strcmp(v->tier, "priority") == 0 ? " (tier)" : "");
         if (!e->deadline_at)
             snprintf(left, sizeof left, "-");
         else if (e->seconds_left < 0)
             snprintf(left, sizeof left, "overdue %s", s_span(-e->seconds_left, span, sizeof span));
         else
             snprintf(left, sizeof left, "in %s", s_span(e->seconds_left, span, sizeof span));
-        printf("  %-9s %-8s %-26s %-10s %-6s %-8s %-9s %-23s %s\n", e->status, v->job_id, v->territory,
+        printf("  %-9s %-8s %-26s %-10s %-6s %-13s %-9s %-23s %s\n", e->status, v->job_id, v->territory,
                job_state_name((job_state)v->state), v->technician_id[0] ? v->technician_id : "-", prio,
                e->deadline[0] ? e->deadline : "-", e->deadline_at ? ctl_time(e->deadline_at, due) : "-",
                left);

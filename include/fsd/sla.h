@@ -36,9 +36,9 @@ const char *sla_deadline_name(sla_deadline d);
    fix-by in every open state but completed. */
 bool sla_owed(sla_deadline d, job_state s);
 
-/* True when at-risk flags are raised in state s: every open state but
-   escalated (an escalated job is the dispatchers' already; its breaches
-   are still recorded). */
+/* True when an at-risk flag raised in state s is also an event: every
+   open state but escalated (an escalated job is the dispatchers' already;
+   its flag is set quietly, its breaches are still recorded). */
 bool sla_warns_in(job_state s);
 
 /* True when flags hold a risk or breach flag for a deadline that state s

@@ -617,6 +617,10 @@ s_local_utc (const char *tz, int64_t wall, int64_t *out)
     if (s_offset (tz, wall - S_DAY_MS, &before) < 0
     ||  s_offset (tz, wall + S_DAY_MS, &after) < 0)
         return -1;
+    if (before == after) {      //  no change of offset near: the common case
+        *out = wall - before;
+        return 0;
+    }
     int64_t ta = wall - before, tb = wall - after;
     if (s_offset (tz, ta, &off_a) < 0 || s_offset (tz, tb, &off_b) < 0)
         return -1;
@@ -647,23 +651,29 @@ s_local_utc (const char *tz, int64_t wall, int64_t *out)
     return 0;
 }
 
-//  Adds working time.
-int
-sla_add (const sla_hours *h, const char *tz, int64_t start_ms, int64_t dur_ms, int64_t *out)
+//  Walks the working time from start_ms and places every duration of
+//  durs (n of them, in any order) into outs, in one pass. 0 or -1.
+static int
+s_add_many (const sla_hours *h, const char *tz, int64_t start_ms, const int64_t *durs,
+            int n, int64_t *outs)
 {
-    if (!out)
+    int order [8];
+    if (n < 1 || n > 8)
         return -1;
-    if (dur_ms < 0)
-        dur_ms = 0;
-    if (!h) {
-        *out = start_ms + dur_ms;
-        return 0;
+    for (int i = 0; i < n; i++) {       //  indexes by duration (insertion sort)
+        int k = i;
+        while (k > 0 && durs [order [k - 1]] > durs [i]) {
+            order [k] = order [k - 1];
+            k--;
+        }
+        order [k] = i;
     }
     tzone_local loc;
     if (!tz || tzone_localize (tz, start_ms, &loc) < 0)
         return -1;
     long day = civil_to_days (loc.date);
-    int64_t left = dur_ms;
+    int64_t used = 0;                   //  working time before the current run
+    int next = 0;                       //  position in order of the next duration
     for (int i = 0; i < S_HORIZON_DAYS; i++, day++) {
         civil_date date = civil_from_days (day);
         if (s_closed (h, date, day))
@@ -681,14 +691,33 @@ sla_add (const sla_hours *h, const char *tz, int64_t start_ms, int64_t dur_ms, i
                 a = start_ms;
             if (b < a)
                 continue;
-            if (left <= b - a) {
-                *out = a + left;
-                return 0;
+            while (next < n) {
+                int64_t want = durs [order [next]] < 0 ? 0 : durs [order [next]];
+                if (want - used > b - a)
+                    break;
+                outs [order [next++]] = a + (want - used);
             }
-            left -= b - a;
+            if (next == n)
+                return 0;
+            used += b - a;
         }
     }
     return -1;
+}
+
+//  Adds working time.
+int
+sla_add (const sla_hours *h, const char *tz, int64_t start_ms, int64_t dur_ms, int64_t *out)
+{
+    if (!out)
+        return -1;
+    if (dur_ms < 0)
+        dur_ms = 0;
+    if (!h) {
+        *out = start_ms + dur_ms;
+        return 0;
+    }
+    return s_add_many (h, tz, start_ms, &dur_ms, 1, out);
 }
 
 //  ---------------------------------------------------------------------
@@ -897,13 +926,26 @@ sla_times_compute (const double minutes [SLA_N], sla_clock clock, const sla_hour
         window [d] = (int64_t) llround (minutes [d] * 60000.0);
         risk [d] = (int64_t) llround ((double) window [d] * SLA_RISK_SHARE);
     }
+    if (clock == SLA_BUSINESS && !h) {
+        for (int d = 0; d < SLA_N; d++) {
+            out->due [d] = start + window [d];
+            out->risk_at [d] = start + risk [d];
+        }
+        return 0;
+    }
     if (clock == SLA_BUSINESS) {
-        bool ok = true;
-        for (int d = 0; d < SLA_N && ok; d++)
-            ok = sla_add (h, tz, start, window [d], &out->due [d]) == 0
-              && sla_add (h, tz, start, risk [d], &out->risk_at [d]) == 0;
-        if (ok)
+        int64_t durs [2 * SLA_N], outs [2 * SLA_N];
+        for (int d = 0; d < SLA_N; d++) {
+            durs [d] = window [d];
+            durs [SLA_N + d] = risk [d];
+        }
+        if (s_add_many (h, tz, start, durs, 2 * SLA_N, outs) == 0) {
+            for (int d = 0; d < SLA_N; d++) {
+                out->due [d] = outs [d];
+                out->risk_at [d] = outs [SLA_N + d];
+            }
             return 0;
+        }
     }
     //  24x7, or business hours that could not be counted: every minute
     for (int d = 0; d < SLA_N; d++) {

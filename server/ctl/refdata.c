@@ -134,6 +134,11 @@ int cmd_load(ctl *c, int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
                "for the format.\n", argv[0], kind);
+        if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0)   /* i5-sla */
+            printf("The file replaces the whole table. %s\n", strcmp(argv[0], "sla") == 0
+                   ? "Columns: id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock."
+                   : "Columns: territory,hours[,closed], e.g. "
+                     "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03");
         return 0;
     }
     if (argc != 3 || strcmp(argv[1], "load") != 0)

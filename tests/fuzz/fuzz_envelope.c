@@ -516,6 +516,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     s_srv.cfg.assign_sla_min[PRIO_HIGH] = 15;
     s_srv.cfg.arrive_sla_min[PRIO_NORMAL] = 24 * 60;
     s_srv.cfg.arrive_sla_min[PRIO_HIGH] = 4 * 60;
+    s_srv.cfg.fix_sla_min[PRIO_NORMAL] = 3 * 24 * 60;   /* i5-sla */
+    s_srv.cfg.fix_sla_min[PRIO_HIGH] = 24 * 60;
     s_srv.cfg.batch_max = 64;
     s_srv.cfg.neighbour_km = 0.3;
     match_config_default(&s_srv.cfg.match);

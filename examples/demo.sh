@@ -46,6 +46,8 @@ ctl provider load examples/providers.csv
 ctl agent load examples/technicians.csv
 ctl product load examples/products.csv
 ctl customer load examples/customers.csv
+ctl hours load examples/hours.csv
+ctl sla load examples/sla.csv
 ctl keygen --role intake --name callcentre --out "$FSD_HOME/keys/desk.key"
 ctl keygen --role dispatcher --name dana --out "$FSD_HOME/keys/dana.key"
 ctl keygen --role agent --all-technicians --dir "$WORK/fleet" >/dev/null
@@ -145,8 +147,16 @@ if [ -n "$escalated" ]; then
     dana explain "$escalated" | head -12 | sed 's/^/  /'
 fi
 
+step "an SLA at risk: a priority customer's call, logged 25 minutes late (policy PRIORITY: assign within 30 min, 24x7)"
+late=$(desk request --json --name "Petra Schmitt" --phone "+4915195678275" \
+    --address "Streitstraße 62, 13587 Berlin" --lat 52.53912 --lon 13.23474 --brand LG --category fridge \
+    --problem "fridge warm, door seal torn" --reported-at $(( $(date +%s) * 1000 - 25 * 60000 )) | jq -r .job_id)
+sleep 0.5
+dana escalations | head -6 | sed 's/^/  /'
+dana track "$late" | grep -E '^(sla|assign by|at risk) |at risk:' | sed 's/^/  /'
+
 step "the dispatcher's board, in short"
-dana board | grep -E '^(escalated|waiting|offered|assigned|in progress|technicians) ' | sed 's/^/  /'
+dana board | grep -E '^(escalated|breached|at risk|waiting|offered|assigned|in progress|technicians) ' | sed 's/^/  /'
 
 step "summary (fsdctl report)"
 dana report | sed 's/^/  /'

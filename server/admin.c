@@ -259,6 +259,94 @@ static int s_load_customers(call *c)
     LOAD_ALL(c, "customers", c->req->load_customers, s_check_customer, s_put_customer);
 }
 
+/* i5-sla: one SLA policy row; t collects the file's policies so that two
+   rows with the same keys are refused. */
+static void s_check_sla_policy(row_check *rc, const Fsd__SlaPolicyRow *r, sla_table *t)
+{
+    double minutes[SLA_N] = { r->assign_min, r->arrive_min, r->fix_min };
+    sla_policy p;
+    const char *field;
+    char why[256];
+    if (sla_policy_make(r->id, r->warranty, r->tier, r->urgency, minutes, r->clock, &p, &field, why,
+                        sizeof why) < 0) {
+        s_bad(rc, r->line, field, "%s", why);
+        return;
+    }
+    if (strmap_get(rc->seen, r->id)) {
+        s_bad(rc, r->line, "id", "%s appears twice in this file", r->id);
+        return;
+    }
+    strmap_put(rc->seen, r->id, (void *)1);
+    p.line = r->line;
+    if (sla_table_add(t, &p, why, sizeof why) < 0)
+        s_bad(rc, r->line, "warranty", "%s", why);
+}
+
+/* i5-sla: SLA policies replace the whole table (all rows or none). */
+static int s_load_sla_policies(call *c)
+{
+    const Fsd__LoadSlaPolicies *m = c->req->load_sla_policies;
+    row_check rc = { .c = c, .seen = strmap_new() };
+    sla_table *t = sla_table_new();
+    for (size_t i = 0; i < m->n_rows; i++)
+        s_check_sla_policy(&rc, m->rows[i], t);
+    if (m->n_rows == 0)
+        s_bad(&rc, 0, "", "the file holds no rows");
+    strmap_destroy(&rc.seen);
+    sla_table_destroy(&t);
+    if (rc.n == 0 && !m->check_only) {
+        if (store_sla_policies_clear(c->srv->store) < 0)
+            return -1;
+        for (size_t i = 0; i < m->n_rows; i++)
+            if (store_put_sla_policy(c->srv->store, m->rows[i]) < 0)
+                return -1;
+        c->srv->reload_reference = true;
+    }
+    s_load_result(c, "sla policies", &rc, m->check_only ? 0 : m->n_rows);
+    return 0;
+}
+
+/* i5-sla: one territory's working hours ("*": every territory without its own). */
+static void s_check_working_hours(row_check *rc, const Fsd__WorkingHoursRow *r)
+{
+    if (strcmp(r->territory, "*") != 0 && !s_territory_known(rc->c->srv, r->territory))
+        s_bad(rc, r->line, "territory", "unknown territory %s (load territories first; * for all)",
+              r->territory);
+    else if (strmap_get(rc->seen, r->territory))
+        s_bad(rc, r->line, "territory", "%s appears twice in this file", r->territory);
+    else
+        strmap_put(rc->seen, r->territory, (void *)1);
+    const char *field;
+    char why[256];
+    sla_hours *h = sla_hours_parse(r->hours, (const char *const *)r->closed, r->n_closed, &field, why,
+                                   sizeof why);
+    if (!h)
+        s_bad(rc, r->line, field, "%s", why);
+    sla_hours_destroy(&h);
+}
+
+/* i5-sla: working hours replace the whole table (all rows or none). */
+static int s_load_working_hours(call *c)
+{
+    const Fsd__LoadWorkingHours *m = c->req->load_working_hours;
+    row_check rc = { .c = c, .seen = strmap_new() };
+    for (size_t i = 0; i < m->n_rows; i++)
+        s_check_working_hours(&rc, m->rows[i]);
+    if (m->n_rows == 0)
+        s_bad(&rc, 0, "", "the file holds no rows");
+    strmap_destroy(&rc.seen);
+    if (rc.n == 0 && !m->check_only) {
+        if (store_working_hours_clear(c->srv->store) < 0)
+            return -1;
+        for (size_t i = 0; i < m->n_rows; i++)
+            if (store_put_working_hours(c->srv->store, m->rows[i]) < 0)
+                return -1;
+        c->srv->reload_reference = true;
+    }
+    s_load_result(c, "territory hours", &rc, m->check_only ? 0 : m->n_rows);
+    return 0;
+}
+
 static int s_set_customer(call *c)
 {
     Fsd__CustomerRow *r = c->req->set_customer->customer;
@@ -378,6 +466,8 @@ int handle_admin(call *c)
     case FSD__ENVELOPE__BODY_SET_CUSTOMER: return s_set_customer(c);
     case FSD__ENVELOPE__BODY_ADD_PRINCIPAL: return s_add_principal(c);
     case FSD__ENVELOPE__BODY_BACKUP: return s_backup(c);
+    case FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES: return s_load_sla_policies(c);
+    case FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS: return s_load_working_hours(c);
     default:
         call_error(c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "", "not a request this server answers");
         return 0;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <math.h>
 #include "fsd/care.h"
+#include <time.h>
 #include "fsd/log.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
@@ -358,15 +359,14 @@ int dispatch_job(server *srv, job *j, int64_t now)
     return rc;
 }
 
-/* Waiting jobs first by priority (high first), then assign-by, then id. */
+/* Waiting jobs first by priority (high first), then priority-tier
+   customers, then assign-by, then id (sla_queue_before). */
 static bool s_queue_before(const void *a, const void *b)
 {
     const job *x = a, *y = b;
-    if (x->prio != y->prio)
-        return x->prio > y->prio;
-    if (x->assign_by != y->assign_by)
-        return x->assign_by < y->assign_by;
-    return strcmp(x->id, y->id) < 0;
+    sla_rank rx = { x->prio, x->priority_tier, x->assign_by, x->id };
+    sla_rank ry = { y->prio, y->priority_tier, y->assign_by, y->id };
+    return sla_queue_before(&rx, &ry);
 }
 
 /* Jobs by next deadline, soonest first. */
@@ -516,51 +516,59 @@ static int s_liveness(server *srv, int64_t now)
     return 0;
 }
 
-/* Past this share of the window from creation to the next SLA deadline
-   a job is at risk; the dispatcher is told once per deadline. */
-#define RISK_SHARE 0.75
+/* Each SLA deadline the job's state still owes (assign-by while new,
+   offered or escalated; arrive-by until on site; fix-by until completed)
+   is flagged once "at risk" when SLA_RISK_SHARE (75 %) of its window has
+   gone (its risk_at, counted in the policy's clock at intake), and once
+   "breached" when it passes: an event each (state unchanged), and the
+   flags on the job. An escalated job is the dispatchers' already: its
+   at-risk flag is set without an event; its breaches are recorded. */
 
-/* The SLA deadline the job's state is measured against: its level (1
-   assign-by, 2 arrive-by), the deadline, its name; 0 when none. */
-static int s_risk_deadline(const job *j, int64_t *deadline, const char **what)
+/* The deadlines of j, by sla_deadline (0: none). */
+static void s_sla_dues(const job *j, int64_t due[SLA_N])
 {
-    if (j->state == JS_NEW || j->state == JS_OFFERED) {
-        *deadline = j->assign_by, *what = "assign-by";
-        return 1;
-    }
-    if (j->state == JS_ASSIGNED || j->state == JS_EN_ROUTE) {
-        *deadline = j->arrive_by, *what = "arrive-by";
-        return 2;
-    }
-    return 0;
+    due[SLA_ASSIGN] = j->assign_by;
+    due[SLA_ARRIVE] = j->arrive_by;
+    due[SLA_FIX] = j->fix_by;
 }
 
-/* When j becomes at risk, or INT64_MAX when it cannot (any more). */
+/* When j is next to be flagged at risk or breached, or INT64_MAX when it
+   cannot be (any more). */
 static int64_t s_risk_at(const job *j)
 {
-    int64_t deadline = 0;
-    const char *what = "";
-    int level = s_risk_deadline(j, &deadline, &what);
-    if (level == 0 || j->risk >= level || deadline <= j->created_at)
-        return INT64_MAX;
-    return j->created_at + (int64_t)((double)(deadline - j->created_at) * RISK_SHARE);
+    int64_t due[SLA_N], next = INT64_MAX;
+    s_sla_dues(j, due);
+    for (int d = 0; d < SLA_N; d++) {
+        if (!sla_owed((sla_deadline)d, j->state) || due[d] <= 0 || (j->sla_flags & SLA_BREACH(d)))
+            continue;
+        if (due[d] < next)
+            next = due[d];
+        if (!(j->sla_flags & SLA_RISK(d)) && j->risk_at[d] < next)
+            next = j->risk_at[d];
+    }
+    return next;
 }
 
-/* Flags j when its next deadline is at risk: an event (state unchanged,
-   reason "at risk: ...") and the job's flag. */
-static int s_risk(server *srv, job *j, int64_t now)
+/* "technician T01 online" for the events, or "" when nobody holds j. */
+static const char *s_holder_note(const job *j, char *buf, size_t len)
 {
-    int64_t deadline = 0;
-    const char *what = "";
-    int level = s_risk_deadline(j, &deadline, &what);
-    if (level == 0 || now < s_risk_at(j))
-        return 0;
-    char reason[200];
+    if (!j->tech)
+        return "";
+    snprintf(buf, len, ", technician %s %s", j->tech->row->id, j->tech->online ? "online" : "offline");
+    return buf;
+}
+
+/* Flags deadline d of j at risk: an event (state unchanged, reason
+   "at risk: ...") and the job's flag. */
+static int s_risk_one(server *srv, job *j, int d, int64_t deadline, int64_t now)
+{
+    const char *what = sla_deadline_name((sla_deadline)d);
+    int level = d + 1;
+    char reason[200], holder[80];
     int64_t left_s = (deadline - now) / 1000;
-    snprintf(reason, sizeof reason, "at risk: %s deadline %s %llds%s%s%s", what,
+    snprintf(reason, sizeof reason, "at risk: %s deadline %s %llds%s", what,
              left_s >= 0 ? "in" : "passed", (long long)(left_s >= 0 ? left_s : -left_s),
-             j->tech ? ", technician " : "", j->tech ? j->tech->row->id : "",
-             j->tech ? (j->tech->online ? " online" : " offline") : "");
+             s_holder_note(j, holder, sizeof holder));
     if (store_event_append(srv->store, j->id, now, "system", j->state, j->state,
                            j->tech ? j->tech->row->id : "", reason) < 0
         || store_job_set_risk(srv->store, j->id, level) < 0)
@@ -568,6 +576,52 @@ static int s_risk(server *srv, job *j, int64_t now)
     j->risk = level;
     log_warn("at_risk", "job=%s state=%s tech=%s reason=%s", j->id, job_state_name(j->state),
              j->tech ? j->tech->row->id : "-", log_quote(0, reason));
+    return 0;
+}
+
+/* Records that deadline d of j passed unmet: an event (state unchanged,
+   reason "breached: ..."). */
+static int s_breach_one(server *srv, job *j, int d, int64_t deadline, int64_t now)
+{
+    const char *what = sla_deadline_name((sla_deadline)d);
+    char reason[240], holder[80], when[32];
+    time_t t = (time_t)(deadline / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    snprintf(reason, sizeof reason, "breached: %s deadline %s passed %llds ago (policy %s, %s), state %s%s",
+             what, when, (long long)((now - deadline) / 1000), j->sla_policy[0] ? j->sla_policy : "-",
+             sla_clock_name(j->sla_clock), job_state_name(j->state), s_holder_note(j, holder, sizeof holder));
+    if (store_event_append(srv->store, j->id, now, "system", j->state, j->state,
+                           j->tech ? j->tech->row->id : "", reason) < 0)
+        return -1;
+    log_warn("sla_breached", "job=%s deadline=%s state=%s tech=%s policy=%s", j->id, what,
+             job_state_name(j->state), j->tech ? j->tech->row->id : "-", j->sla_policy);
+    return 0;
+}
+
+/* Raises what is due of j's SLA flags, in deadline order, at risk before
+   breached; a deadline found already passed is only breached. */
+static int s_risk(server *srv, job *j, int64_t now)
+{
+    int64_t due[SLA_N];
+    s_sla_dues(j, due);
+    unsigned before = j->sla_flags;
+    for (int d = 0; d < SLA_N; d++) {
+        if (!sla_owed((sla_deadline)d, j->state) || due[d] <= 0 || (j->sla_flags & SLA_BREACH(d)))
+            continue;
+        if (now >= due[d]) {
+            if (s_breach_one(srv, j, d, due[d], now) < 0)
+                return -1;
+            j->sla_flags |= SLA_BREACH(d) | SLA_RISK(d);
+        } else if (!(j->sla_flags & SLA_RISK(d)) && now >= j->risk_at[d]) {
+            if (sla_warns_in(j->state) && s_risk_one(srv, j, d, due[d], now) < 0)
+                return -1;
+            j->sla_flags |= SLA_RISK(d);
+        }
+    }
+    if (j->sla_flags != before && store_job_set_sla_flags(srv->store, j->id, j->sla_flags) < 0)
+        return -1;
     return 0;
 }
 

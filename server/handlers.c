@@ -159,6 +159,11 @@ static int s_submit(call *c)
                    "position %.5f,%.5f is not a valid latitude,longitude", r->lat, r->lon);
         goto refused;
     }
+    if (r->urgency != FSD__PRIORITY__PRIORITY_UNSPECIFIED && r->urgency != FSD__PRIORITY__PRIORITY_NORMAL
+        && r->urgency != FSD__PRIORITY__PRIORITY_HIGH) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "urgency", "urgency is normal or high");
+        goto refused;
+    }
     int64_t reported_at = r->reported_at ? r->reported_at : now;
     if (reported_at > now + 5 * 60000 || reported_at < now - 366LL * 86400000) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "reported_at",
@@ -184,7 +189,10 @@ static int s_submit(call *c)
     if (rc != 0)
         return rc < 0 ? -1 : 0;
 
-    priority prio = strcmp(tier, "priority") == 0 ? PRIO_HIGH : PRIO_NORMAL;
+    /* i5-sla: urgent faults are high priority too, whatever the tier */
+    bool priority_tier = strcmp(tier, "priority") == 0;
+    priority urgency = r->urgency == FSD__PRIORITY__PRIORITY_HIGH ? PRIO_HIGH : PRIO_NORMAL;
+    priority prio = priority_tier || urgency == PRIO_HIGH ? PRIO_HIGH : PRIO_NORMAL;
     job *j = calloc(1, sizeof *j);
     long number = ++srv->job_number;
     snprintf(j->id, sizeof j->id, "J%06ld", number);
@@ -196,16 +204,22 @@ static int s_submit(call *c)
     j->warranty = w;
     j->prio = prio;
     j->created_at = now;
-    j->assign_by = now + (int64_t)(srv->cfg.assign_sla_min[prio] * 60000.0);
-    j->arrive_by = now + (int64_t)(srv->cfg.arrive_sla_min[prio] * 60000.0);
+    /* i5-sla: deadlines from the SLA policy, counted from the report */
+    j->priority_tier = priority_tier;
+    j->urgency = urgency;
+    sla_decide(srv, j, reported_at);
     store_job sj = {
         .id = j->id, .state = JS_NEW, .territory = srv->territories[terr].row->id,
         .phone = phone, .customer_name = r->customer_name, .tier = tier, .address = r->address,
         .lat = r->lat, .lon = r->lon, .brand = r->brand, .category = r->category,
         .serial = r->serial, .model = model, .problem = r->problem, .warranty = w,
         .priority = prio, .created_at = now, .assign_by = j->assign_by, .arrive_by = j->arrive_by,
+        .fix_by = j->fix_by, .sla_policy = j->sla_policy, .sla_clock = j->sla_clock,
+        .sla_start = j->sla_start, .risk_at = { j->risk_at[0], j->risk_at[1], j->risk_at[2] },
+        .urgency = urgency,
     };
     if (store_job_insert(srv->store, &sj, number) < 0
+        || store_job_set_sla(srv->store, &sj) < 0
         || store_event_append(srv->store, j->id, now, world_actor_name(c->who), JOB_STATE_NONE,
                               JS_NEW, "", "request received") < 0) {
         world_job_free(j);
@@ -214,8 +228,8 @@ static int s_submit(call *c)
     strmap_put(srv->jobs, j->id, j);
     dispatch_schedule(srv, j);
     srv->counters[C_REQUESTS]++;
-    log_info("request", "job=%s territory=%s warranty=%s priority=%s", j->id,
-             srv->territories[terr].row->id, warranty_name(w), priority_name(prio));
+    log_info("request", "job=%s territory=%s warranty=%s priority=%s sla=%s", j->id,
+             srv->territories[terr].row->id, warranty_name(w), priority_name(prio), j->sla_policy);
     if (dispatch_job(srv, j, now) < 0)
         return -1;
     return s_reply_job(c, j->id, false);
@@ -571,6 +585,12 @@ static int s_board(call *c)
         for (size_t i = 0; i < sizes[q]; i++)
             if (queues[q][i]->at_risk)
                 b->at_risk[b->n_at_risk++] = queues[q][i];
+    /* i5-sla: jobs past a deadline their state still owes */
+    b->breached = arena_alloc(c->a, (all + 1) * sizeof *b->breached);
+    for (size_t q = 0; q < 5; q++)
+        for (size_t i = 0; i < sizes[q]; i++)
+            if (queues[q][i]->overdue)
+                b->breached[b->n_breached++] = queues[q][i];
     b->technicians = s_tech_views(c, t ? (int)(t - c->srv->territories) : -1, &b->n_technicians);
     c->reply->body_case = FSD__ENVELOPE__BODY_BOARD_VIEW;
     c->reply->board_view = b;
@@ -711,6 +731,7 @@ int handle_request(call *c)
     case FSD__ENVELOPE__BODY_COMPLAIN:
     case FSD__ENVELOPE__BODY_CARE_DECISION:
     case FSD__ENVELOPE__BODY_FOLLOW_UPS: return care_request(c);
+    case FSD__ENVELOPE__BODY_ESCALATIONS: return sla_escalations(c);
     default: return handle_admin(c);
     }
 }

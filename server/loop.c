@@ -68,6 +68,10 @@ static const right s_rights[] = {
     { FSD__ENVELOPE__BODY_CARE_DECISION, R_DISPATCH, true },
     { FSD__ENVELOPE__BODY_FOLLOW_UPS, R_DISPATCH | R_ADMIN, false },
     { FSD__ENVELOPE__BODY_WAIVE_FEE, R_AGENT, true },
+    /* i5-sla */
+    { FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_ESCALATIONS, R_DISPATCH | R_ADMIN, false },
 };
 
 static const right *s_right(int body)

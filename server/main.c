@@ -46,6 +46,8 @@ static void s_usage(FILE *out)
           "      --speed-kmh N       travel speed for estimates (default 30)\n"
           "      --assign-sla-min N,H  minutes to assign, normal and high priority (default 60,15)\n"
           "      --arrive-sla-min N,H  minutes to arrive, normal and high priority (default 1440,240)\n"
+          "      --fix-sla-min N,H     minutes to complete, normal and high priority (default 4320,1440)\n"
+          "                          (these three apply to jobs no SLA policy matches; 24x7)\n"
           "      --dedup-days N      answers kept for retries this many days (default 7)\n"
           "      --waive-limit AMOUNT  call-out fee a technician may waive without a dispatcher,\n"
           "                          in EUR (default 50.00; 0: every waiver needs a dispatcher)\n"
@@ -98,6 +100,8 @@ static void s_defaults(server_config *cfg)
     cfg->assign_sla_min[PRIO_HIGH] = 15;
     cfg->arrive_sla_min[PRIO_NORMAL] = 24 * 60;
     cfg->arrive_sla_min[PRIO_HIGH] = 4 * 60;
+    cfg->fix_sla_min[PRIO_NORMAL] = 3 * 24 * 60;
+    cfg->fix_sla_min[PRIO_HIGH] = 24 * 60;
     cfg->dedup_days = 7;
     cfg->batch_max = 512;
     cfg->neighbour_km = 0.3;
@@ -116,6 +120,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "assign-sla-min", required_argument, 0, 7 }, { "arrive-sla-min", required_argument, 0, 8 },
         { "dedup-days", required_argument, 0, 9 },
         { "waive-limit", required_argument, 0, 95 }, { "care-contact", required_argument, 0, 96 },
+        { "fix-sla-min", required_argument, 0, 10 },
         { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
@@ -147,6 +152,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
             }
             cfg->care_contact = optarg;
             break;
+        case 10: s_sla("fix-sla-min", optarg, cfg->fix_sla_min); break;
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {

@@ -20,6 +20,7 @@
 #include "fsd/keys.h"
 #include "fsd/match.h"
 #include "fsd/pheap.h"
+#include "fsd/sla.h"
 #include "fsd/strmap.h"
 #include "fsd/tzone.h"
 #include "store.h"
@@ -40,6 +41,7 @@ typedef struct {
     match_config match;
     int64_t waive_limit_cents;     /* i5-care: fee waivers up to this apply at once */
     const char *care_contact;      /* i5-care: whom a blocked customer is referred to */
+    double fix_sla_min[3];         /* i5-sla: by priority: minutes to complete */
 } server_config;
 
 /* ------------------------------------------------------------- world */
@@ -114,6 +116,15 @@ typedef struct job {
     int64_t due;                   /* next deadline the timers act on */
     size_t timer_slot, wait_slot;  /* positions in srv->timers, srv->waiting */
     bool goodwill;                 /* i5-care: treated as covered (matching needs authorisation) */
+    /* i5-sla: the SLA decided at intake (server/sla.c) and the flags raised */
+    int64_t fix_by;                /* 0: none (jobs from before SLA policies) */
+    int64_t sla_start;             /* the SLA clock started here (reported_at) */
+    int64_t risk_at[SLA_N];        /* at risk from, per deadline */
+    unsigned sla_flags;            /* SLA_RISK(d) | SLA_BREACH(d) raised so far */
+    char sla_policy[41];           /* policy id, or "default" */
+    sla_clock sla_clock;
+    priority urgency;              /* as asked at intake */
+    bool priority_tier;            /* the customer's tier is priority */
 } job;
 
 typedef struct {
@@ -174,6 +185,7 @@ typedef struct server {
     technician **dirty_sessions;   /* written once per batch: session_flush */
     size_t n_dirty_sessions, cap_dirty_sessions;
     uint64_t counters[C_COUNT_];
+    struct sla_state *sla;         /* i5-sla: policies and working hours (server/sla.c) */
 } server;
 
 /* A request as the handlers see it. */
@@ -276,6 +288,25 @@ int care_after_rating(call *c, job *j, unsigned stars, const char *comment);
 int care_load_jobs(server *srv);
 /* Whom a blocked customer is referred to (--care-contact). */
 const char *care_contact(const server *srv);
+/* sla.c (i5-sla) — SLA policies and working hours in the world, the
+   deadlines decided at intake, the escalations view */
+/* Reads the policies and working hours from the store (after the
+   territories); 0 or -1 (err set). */
+int sla_world_load(server *srv, char *err, size_t errlen);
+void sla_world_free(server *srv);
+/* The working hours counted for territory `terr` (its own, else the "*"
+   row), NULL when none are loaded (then every minute counts). */
+const sla_hours *sla_world_hours(server *srv, int terr);
+/* Decides the deadlines of a new job in territory `terr` whose SLA clock
+   starts at `start`: the most specific policy, else the server's
+   defaults for `prio` (24x7). Sets j's assign_by, arrive_by, fix_by,
+   sla_start, risk_at, sla_policy and sla_clock. */
+void sla_decide(server *srv, job *j, int64_t start);
+/* The escalations view (EscalationsRequest). */
+int sla_escalations(call *c);
+/* Sets up a job read back from the store: its SLA fields, with the
+   at-risk instants and flags of jobs from before SLA policies derived. */
+void sla_job_restore(job *j, const store_job *sj);
 
 /* loop.c */
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,

@@ -15,6 +15,7 @@
 
 /* fsd/care.h (not included: its domain.h names a type `role`, a parameter here) */
 char *care_followup_id_format(int64_t n, char *buf, size_t len);
+#include "fsd/sla.h"
 
 static const char *s_migrations[] = {
     /* 0 → 1 */
@@ -85,6 +86,21 @@ static const char *s_migrations[] = {
     "CREATE INDEX care_followups_job ON care_followups(job_id);"
     "CREATE INDEX care_followups_open ON care_followups(closed_at, territory);"
     "CREATE INDEX care_followups_visit ON care_followups(visit_job_id) WHERE visit_job_id != '';",
+    /* 4 → 5 (i5-sla): the SLA decided at intake (policy, clock, start, fix-by, the
+       at-risk instants), the flags raised (at risk / breached per deadline)
+       and the urgency asked; SLA policies and working hours (replaced
+       whole by each load) */
+    "ALTER TABLE jobs ADD COLUMN fix_by INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN sla_policy TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE jobs ADD COLUMN sla_clock INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN sla_start INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN assign_risk_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN arrive_risk_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN fix_risk_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN sla_flags INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN urgency INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE sla_policies(id TEXT PRIMARY KEY, row BLOB NOT NULL);"
+    "CREATE TABLE working_hours(territory TEXT PRIMARY KEY, row BLOB NOT NULL);",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -105,6 +121,9 @@ enum {
     Q_CARE_GOODWILL_PUT, Q_CARE_GOODWILL_GET, Q_CARE_GOODWILL_OPEN, Q_CARE_WAIVER_PUT,
     Q_CARE_WAIVER_DECIDE, Q_CARE_WAIVERS, Q_CARE_FOLLOWUP_PUT, Q_CARE_FOLLOWUP_CLOSE,
     Q_CARE_FOLLOWUP_GET, Q_CARE_FOLLOWUPS_JOB, Q_CARE_FOLLOWUPS_LIST, Q_CARE_VISIT_OF,
+    /* i5-sla */
+    Q_JOB_SLA, Q_JOB_SLA_FLAGS, Q_SLA_POLICY_CLEAR, Q_SLA_POLICY_PUT, Q_SLA_POLICY_EACH,
+    Q_HOURS_CLEAR, Q_HOURS_PUT, Q_HOURS_EACH,
     Q_COUNT_
 };
 
@@ -118,6 +137,10 @@ enum {
     "id, state, territory, phone, customer_name, tier, address, lat, lon, brand, category," \
     " serial, model, problem, warranty, priority, created_at, assign_by, arrive_by," \
     " technician_id, provider_id, offer_expires_at, rating, rating_comment, at_risk"
+/* i5-sla: read by name (s_colnum), so more columns may come in any order */
+#define JOB_SLA_COLUMNS \
+    ", fix_by, sla_policy, sla_clock, sla_start, assign_risk_at, arrive_risk_at, fix_risk_at," \
+    " sla_flags, urgency"
 
 static const char *s_sql[Q_COUNT_] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -155,11 +178,11 @@ static const char *s_sql[Q_COUNT_] = {
                   " VALUES(?1, ?2, ?3, ?4, ?5)",
     /* open = every state but closed (8) and cancelled (10), named so that
        the jobs_state index finds them without reading the closed history */
-    [Q_OPEN_JOBS] = "SELECT " JOB_COLUMNS " FROM jobs WHERE state IN (1, 2, 3, 4, 5, 6, 7, 9)"
+    [Q_OPEN_JOBS] = "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE state IN (1, 2, 3, 4, 5, 6, 7, 9)"
                     " ORDER BY number",
     [Q_DECLINES] = "SELECT d.job_id, d.technician_id FROM jobs j JOIN declines d ON d.job_id = j.id"
                    " WHERE j.state IN (1, 2, 3, 4, 5, 6, 7, 9)",
-    [Q_JOB_VIEW] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1",
+    [Q_JOB_VIEW] = "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE id = ?1",
     [Q_JOB_EVENTS] = "SELECT at, actor, from_state, to_state, technician_id, reason"
                      " FROM job_events WHERE job_id = ?1 ORDER BY id",
     [Q_MATCH_PUT] = "INSERT OR REPLACE INTO match_log(job_id, explanation) VALUES(?1, ?2)",
@@ -204,6 +227,16 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_CARE_FOLLOWUPS_LIST] = "SELECT " CARE_FOLLOWUP_COLUMNS " WHERE (?1 = '' OR f.territory = ?1)"
                               " AND (?2 = 1 OR f.closed_at = 0) ORDER BY f.id LIMIT ?3",
     [Q_CARE_VISIT_OF] = "SELECT job_id FROM care_followups WHERE visit_job_id = ?1 LIMIT 1",
+    [Q_JOB_SLA] = "UPDATE jobs SET fix_by = ?2, sla_policy = ?3, sla_clock = ?4, sla_start = ?5,"
+                  " assign_risk_at = ?6, arrive_risk_at = ?7, fix_risk_at = ?8, urgency = ?9"
+                  " WHERE id = ?1",
+    [Q_JOB_SLA_FLAGS] = "UPDATE jobs SET sla_flags = ?2 WHERE id = ?1",
+    [Q_SLA_POLICY_CLEAR] = "DELETE FROM sla_policies",
+    [Q_SLA_POLICY_PUT] = "INSERT OR REPLACE INTO sla_policies(id, row) VALUES(?1, ?2)",
+    [Q_SLA_POLICY_EACH] = "SELECT row FROM sla_policies ORDER BY id",
+    [Q_HOURS_CLEAR] = "DELETE FROM working_hours",
+    [Q_HOURS_PUT] = "INSERT OR REPLACE INTO working_hours(territory, row) VALUES(?1, ?2)",
+    [Q_HOURS_EACH] = "SELECT row FROM working_hours ORDER BY territory",
 };
 
 struct store {
@@ -571,7 +604,7 @@ int store_get_customer(store *self, arena *a, const char *phone, Fsd__CustomerRo
 
 /* ---------------------------------------------------------- principals */
 
-int store_put_principal(store *self, const char *pub, const char *name, int role,
+int store_put_principal(store *self, const char *pub, const char *name, int role_code,
                         const char *technician_id, bool *replaced)
 {
     sqlite3_stmt *st = s_stmt(self, Q_GET_PRINCIPAL);
@@ -596,7 +629,7 @@ int store_put_principal(store *self, const char *pub, const char *name, int role
         return -1;
     s_text(st, 1, pub);
     s_text(st, 2, name);
-    sqlite3_bind_int(st, 3, role);
+    sqlite3_bind_int(st, 3, role_code);
     s_text(st, 4, technician_id);
     return s_done(self, st);
 }
@@ -740,6 +773,37 @@ int store_decline_put(store *self, const char *job_id, const char *technician_id
     return s_done(self, st);
 }
 
+/* i5-sla: index of the result column called name, or -1. */
+static int s_colnum(sqlite3_stmt *st, const char *name)
+{
+    for (int i = sqlite3_column_count(st) - 1; i >= 0; i--)
+        if (strcmp(sqlite3_column_name(st, i), name) == 0)
+            return i;
+    return -1;
+}
+
+/* i5-sla: an integer column by name, 0 when the query has no such column. */
+static int64_t s_int_named(sqlite3_stmt *st, const char *name)
+{
+    int i = s_colnum(st, name);
+    return i < 0 ? 0 : sqlite3_column_int64(st, i);
+}
+
+/* i5-sla: the SLA columns of a job row (JOB_SLA_COLUMNS). */
+static void s_job_sla_from_row(sqlite3_stmt *st, store_job *j)
+{
+    int i = s_colnum(st, "sla_policy");
+    j->sla_policy = i < 0 ? "" : (const char *)sqlite3_column_text(st, i);
+    j->fix_by = s_int_named(st, "fix_by");
+    j->sla_clock = (int)s_int_named(st, "sla_clock");
+    j->sla_start = s_int_named(st, "sla_start");
+    j->risk_at[0] = s_int_named(st, "assign_risk_at");
+    j->risk_at[1] = s_int_named(st, "arrive_risk_at");
+    j->risk_at[2] = s_int_named(st, "fix_risk_at");
+    j->sla_flags = (unsigned)s_int_named(st, "sla_flags");
+    j->urgency = (int)s_int_named(st, "urgency");
+}
+
 /* Fills a store_job from a row of JOB_COLUMNS (strings point into the statement). */
 static void s_job_from_row(sqlite3_stmt *st, store_job *j)
 {
@@ -768,6 +832,7 @@ static void s_job_from_row(sqlite3_stmt *st, store_job *j)
     j->offer_expires_at = sqlite3_column_int64(st, 21);
     j->at_risk = sqlite3_column_int(st, 24);
 #undef T
+    s_job_sla_from_row(st, j);
 }
 
 int store_each_open_job(store *self, void (*fn)(void *, const store_job *), void *arg)
@@ -795,6 +860,33 @@ int store_each_decline(store *self, void (*fn)(void *, const char *, const char 
         fn(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* i5-sla: the SLA part of a view: what was decided at intake, the
+   deadlines missed, the one the job's state is measured against now. */
+static void s_view_sla(arena *a, sqlite3_stmt *st, Fsd__JobView *v)
+{
+    store_job j = { 0 };
+    s_job_sla_from_row(st, &j);
+    job_state state = (job_state)v->state;
+    int64_t due[SLA_N] = { v->assign_by, v->arrive_by, j.fix_by };
+    v->fix_by = j.fix_by;
+    v->sla_policy = arena_strdup(a, j.sla_policy ? j.sla_policy : "");
+    v->sla_clock = (char *)(v->sla_policy[0] ? sla_clock_name((sla_clock)j.sla_clock) : "");
+    v->urgency = j.urgency;
+    v->breached = arena_alloc(a, SLA_N * sizeof *v->breached);
+    for (int d = 0; d < SLA_N; d++) {
+        bool owed = sla_owed((sla_deadline)d, state) && due[d] > 0;
+        if (j.sla_flags & SLA_BREACH(d)) {
+            v->breached[v->n_breached++] = (char *)sla_deadline_name((sla_deadline)d);
+            v->overdue = v->overdue || owed;
+        }
+        if (owed && !v->sla_next[0]) {
+            v->sla_next = (char *)sla_deadline_name((sla_deadline)d);
+            v->sla_next_at = due[d];
+        }
+    }
+    v->at_risk = v->at_risk || sla_flags_current(j.sla_flags, state);
 }
 
 /* A JobView in the arena from the current row of a JOB_COLUMNS query. */
@@ -827,6 +919,7 @@ static Fsd__JobView *s_view_from_row(arena *a, sqlite3_stmt *st)
     v->rating = (uint32_t)sqlite3_column_int(st, 22);
     v->rating_comment = s_col(a, st, 23);
     v->at_risk = job_risk_current(sqlite3_column_int(st, 24), v->state);
+    s_view_sla(a, st, v);
     return v;
 }
 
@@ -888,9 +981,9 @@ int store_job_list(store *self, arena *a, const char *territory, int state,
                    Fsd__JobView ***out, size_t *n)
 {
     /* A filter query built from fixed fragments; every value is bound. */
-    char sql[512];
+    char sql[1024];
     snprintf(sql, sizeof sql,
-             "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 = '' OR territory = ?1)"
+             "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE (?1 = '' OR territory = ?1)"
              " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
              " AND (?4 = '' OR phone = ?4) ORDER BY number DESC LIMIT ?5");
     sqlite3_stmt *st;
@@ -955,6 +1048,73 @@ bool job_risk_current(int at_risk, int state)
     case 3: case 4: return at_risk == 2;           /* assigned, en_route: arrive-by */
     default: return false;
     }
+}
+
+/* i5-sla */
+int store_job_set_sla(store *self, const store_job *j)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_JOB_SLA);
+    if (!st)
+        return -1;
+    s_text(st, 1, j->id);
+    sqlite3_bind_int64(st, 2, j->fix_by);
+    s_text(st, 3, j->sla_policy);
+    sqlite3_bind_int(st, 4, j->sla_clock);
+    sqlite3_bind_int64(st, 5, j->sla_start);
+    sqlite3_bind_int64(st, 6, j->risk_at[0]);
+    sqlite3_bind_int64(st, 7, j->risk_at[1]);
+    sqlite3_bind_int64(st, 8, j->risk_at[2]);
+    sqlite3_bind_int(st, 9, j->urgency);
+    return s_done(self, st);
+}
+
+int store_job_set_sla_flags(store *self, const char *id, unsigned flags)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_JOB_SLA_FLAGS);
+    if (!st)
+        return -1;
+    s_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, flags);
+    return s_done(self, st);
+}
+
+/* Runs a statement without parameters or rows (the clears). */
+static int s_exec(store *self, int q)
+{
+    sqlite3_stmt *st = s_stmt(self, q);
+    return st ? s_done(self, st) : -1;
+}
+
+int store_sla_policies_clear(store *self)
+{
+    return s_exec(self, Q_SLA_POLICY_CLEAR);
+}
+
+int store_put_sla_policy(store *self, const Fsd__SlaPolicyRow *row)
+{
+    return s_put_row(self, Q_SLA_POLICY_PUT, row->id, &row->base);
+}
+
+int store_each_sla_policy(store *self, void (*fn)(void *, Fsd__SlaPolicyRow *), void *arg)
+{
+    return s_each_row(self, Q_SLA_POLICY_EACH, &fsd__sla_policy_row__descriptor,
+                      (void (*)(void *, void *))fn, arg);
+}
+
+int store_working_hours_clear(store *self)
+{
+    return s_exec(self, Q_HOURS_CLEAR);
+}
+
+int store_put_working_hours(store *self, const Fsd__WorkingHoursRow *row)
+{
+    return s_put_row(self, Q_HOURS_PUT, row->territory, &row->base);
+}
+
+int store_each_working_hours(store *self, void (*fn)(void *, Fsd__WorkingHoursRow *), void *arg)
+{
+    return s_each_row(self, Q_HOURS_EACH, &fsd__working_hours_row__descriptor,
+                      (void (*)(void *, void *))fn, arg);
 }
 
 int store_job_set_risk(store *self, const char *id, int at_risk)

@@ -74,6 +74,14 @@ typedef struct {
     const char *technician_id, *provider_id;
     int64_t offer_expires_at;
     int at_risk;                   /* 0, or the SLA flagged: 1 assign-by, 2 arrive-by */
+    /* i5-sla: decided at intake (store_job_set_sla), and the flags raised */
+    int64_t fix_by;
+    const char *sla_policy;        /* policy id, "default" (server settings) */
+    int sla_clock;                 /* sla_clock: 0 24x7, 1 business */
+    int64_t sla_start;             /* the SLA clock started here */
+    int64_t risk_at[3];            /* at risk from: assign-by, arrive-by, fix-by */
+    unsigned sla_flags;            /* SLA_RISK(d) | SLA_BREACH(d) raised */
+    int urgency;                   /* as asked: 0/1 normal, 2 high */
 } store_job;
 
 /* Highest job number used so far (jobs are J000001, J000002 ...). */
@@ -89,6 +97,19 @@ int store_job_set_rating(store *self, const char *id, int stars, const char *com
    a job in `state`. */
 int store_job_set_risk(store *self, const char *id, int at_risk);
 bool job_risk_current(int at_risk, int state);
+/* i5-sla: the SLA decided at intake (fix_by, sla_policy, sla_clock,
+   sla_start, risk_at, urgency of j), after store_job_insert; the flags
+   raised since (SLA_RISK / SLA_BREACH of fsd/sla.h). */
+int store_job_set_sla(store *self, const store_job *j);
+int store_job_set_sla_flags(store *self, const char *id, unsigned flags);
+/* i5-sla: SLA policies and working hours, each replaced whole by a load
+   (clear, then put every row); each calls fn per stored row (fn owns it). */
+int store_sla_policies_clear(store *self);
+int store_put_sla_policy(store *self, const Fsd__SlaPolicyRow *row);
+int store_each_sla_policy(store *self, void (*fn)(void *, Fsd__SlaPolicyRow *), void *arg);
+int store_working_hours_clear(store *self);
+int store_put_working_hours(store *self, const Fsd__WorkingHoursRow *row);
+int store_each_working_hours(store *self, void (*fn)(void *, Fsd__WorkingHoursRow *), void *arg);
 /* The append-only history. */
 int store_event_append(store *self, const char *job_id, int64_t at, const char *actor,
                        int from, int to, const char *technician_id, const char *reason);

@@ -79,6 +79,7 @@ void world_job_free(job *j)
 void world_free(server *srv)
 {
     s_reference_free(srv);
+    sla_world_free(srv);
     if (srv->principals) {
         strmap_each(srv->principals, s_principal_free, NULL);
         strmap_destroy(&srv->principals);
@@ -329,6 +330,8 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     }
     free(keep_techs);
     strmap_destroy(&old_by_id);
+    if (sla_world_load(srv, err, errlen) < 0)
+        return -1;
 
     if (srv->principals) {
         strmap_each(srv->principals, s_principal_free, NULL);
@@ -368,6 +371,7 @@ static void s_job_add(void *arg, const store_job *sj)
     j->arrive_by = sj->arrive_by;
     j->offer_expires_at = sj->offer_expires_at;
     j->risk = sj->at_risk;
+    sla_job_restore(j, sj);
     j->tech = sj->technician_id[0] ? strmap_get(srv->tech_by_id, sj->technician_id) : NULL;
     /* after a restart a completed job gets its full rating window again */
     if (j->state == JS_COMPLETED)

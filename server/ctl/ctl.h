@@ -62,6 +62,9 @@ void show_explanation(const Fsd__Explanation *e);
 void show_stats(const Fsd__StatsView *s);
 void show_report(const Fsd__ReportView *r);
 void show_technicians(Fsd__TechnicianView **list, size_t n);
+/* i5-sla (sla.c): the escalations table, and a job's SLA lines for track. */
+void show_escalations(const Fsd__EscalationList *l);
+void show_job_sla(const Fsd__JobView *v);
 
 /* Commands (commands.c, admin.c); argv[0] is the command's name. */
 int cmd_request(ctl *c, int argc, char **argv);
@@ -88,5 +91,6 @@ int cmd_goodwill(ctl *c, int argc, char **argv);
 int cmd_waiver(ctl *c, int argc, char **argv);
 /* A job's goodwill, fee waivers, follow-ups and return-visit link (track). */
 void show_job_care(const Fsd__JobView *v);
+int cmd_escalations(ctl *c, int argc, char **argv);
 
 #endif

@@ -31,7 +31,8 @@
 #include <strings.h>
 
 enum { K_TERRITORIES, K_PROVIDERS, K_TECHNICIANS, K_PRODUCTS, K_CUSTOMERS,
-       K_REQUESTS };
+       K_REQUESTS,
+       K_SLA_POLICIES, K_WORKING_HOURS };   // i5-sla
 
 /* A CSV column: its header name, whether the column must be in the
    header, and whether a row must give it a value. */
@@ -63,6 +64,13 @@ static const s_column s_request_cols[] = {
     { "lat", 1, 1 }, { "lon", 1, 1 }, { "brand", 1, 0 },
     { "category", 1, 1 }, { "serial", 1, 0 }, { "model", 0, 0 },
     { "problem", 1, 1 }, { NULL, 0, 0 } };
+// i5-sla
+static const s_column s_sla_policy_cols[] = {
+    { "id", 1, 1 }, { "warranty", 1, 1 }, { "tier", 1, 1 }, { "urgency", 1, 1 },
+    { "assign_min", 1, 1 }, { "arrive_min", 1, 1 }, { "fix_min", 1, 1 },
+    { "clock", 1, 1 }, { NULL, 0, 0 } };
+static const s_column s_working_hours_cols[] = {
+    { "territory", 1, 1 }, { "hours", 1, 1 }, { "closed", 0, 0 }, { NULL, 0, 0 } };
 
 /* A growable array of pointers. */
 typedef struct {
@@ -85,6 +93,8 @@ struct load_file {
     Fsd__LoadTechnicians lte;
     Fsd__LoadProducts lpr;
     Fsd__LoadCustomers lc;
+    Fsd__LoadSlaPolicies lsp;   // i5-sla
+    Fsd__LoadWorkingHours lwh;
 
     // CSV parse state
     unsigned line;              // physical line being fed
@@ -357,6 +367,10 @@ static const char *s_prod_key(const void *r) { return ((const Fsd__ProductRow *)
 static unsigned s_prod_line(const void *r) { return ((const Fsd__ProductRow *) r)->line; }
 static const char *s_cust_key(const void *r) { return ((const Fsd__CustomerRow *) r)->phone; }
 static unsigned s_cust_line(const void *r) { return ((const Fsd__CustomerRow *) r)->line; }
+static const char *s_sla_key(const void *r) { return ((const Fsd__SlaPolicyRow *) r)->id; }
+static unsigned s_sla_line(const void *r) { return ((const Fsd__SlaPolicyRow *) r)->line; }
+static const char *s_hours_key(const void *r) { return ((const Fsd__WorkingHoursRow *) r)->territory; }
+static unsigned s_hours_line(const void *r) { return ((const Fsd__WorkingHoursRow *) r)->line; }
 static const char *s_terr_key(const void *r) { return ((const Fsd__TerritoryRow *) r)->id; }
 static unsigned s_terr_line(const void *r) { return ((const Fsd__TerritoryRow *) r)->line; }
 
@@ -503,6 +517,50 @@ s_row_request(load_file *self, unsigned line)
     }
 }
 
+/* i5-sla: one SLA policies row (id,warranty,tier,urgency,assign_min,
+   arrive_min,fix_min,clock); the server checks the values' meaning. */
+static void
+s_row_sla_policy(load_file *self, unsigned line)
+{
+    int bad = s_required(self, line);
+    Fsd__SlaPolicyRow *r = s_alloc(self, sizeof *r);
+    fsd__sla_policy_row__init(r);
+    r->line = line;
+    r->id = (char *) s_val(self, "id");
+    r->warranty = (char *) s_val(self, "warranty");
+    r->tier = (char *) s_val(self, "tier");
+    r->urgency = (char *) s_val(self, "urgency");
+    r->clock = (char *) s_val(self, "clock");
+    static const char *const names[] = { "assign_min", "arrive_min", "fix_min" };
+    double *slots[] = { &r->assign_min, &r->arrive_min, &r->fix_min };
+    for (int i = 0; i < 3; i++) {
+        const char *v = s_val(self, names[i]);
+        if (*v && s_double(self, line, names[i], v, 0, 525600, slots[i]))
+            bad = 1;
+    }
+    if (!bad && s_unique(self, line, "id", r->id, s_sla_key, s_sla_line))
+        bad = 1;
+    if (!bad)
+        s_vec_push(&self->rows, r);
+}
+
+/* i5-sla: one working hours row (territory,hours[,closed]). */
+static void
+s_row_working_hours(load_file *self, unsigned line)
+{
+    int bad = s_required(self, line);
+    Fsd__WorkingHoursRow *r = s_alloc(self, sizeof *r);
+    fsd__working_hours_row__init(r);
+    r->line = line;
+    r->territory = (char *) s_val(self, "territory");
+    r->hours = (char *) s_val(self, "hours");
+    r->closed = s_list(self, s_val(self, "closed"), &r->n_closed);
+    if (!bad && s_unique(self, line, "territory", r->territory, s_hours_key, s_hours_line))
+        bad = 1;
+    if (!bad)
+        s_vec_push(&self->rows, r);
+}
+
 /* Reads the header row: maps positions to columns, reports unknown,
    repeated and missing columns on line `line`. */
 static void
@@ -558,6 +616,8 @@ s_csv_row(load_file *self, unsigned line)
         case K_PRODUCTS:    s_row_product(self, line); break;
         case K_CUSTOMERS:   s_row_customer(self, line); break;
         case K_REQUESTS:    s_row_request(self, line); break;
+        case K_SLA_POLICIES: s_row_sla_policy(self, line); break;
+        case K_WORKING_HOURS: s_row_working_hours(self, line); break;
         default: break;
     }
 }
@@ -953,6 +1013,8 @@ load_file_read(const char *kind, const char *path, char *err, size_t errlen)
         { "products", K_PRODUCTS, s_product_cols },
         { "customers", K_CUSTOMERS, s_customer_cols },
         { "requests", K_REQUESTS, s_request_cols },
+        { "sla_policies", K_SLA_POLICIES, s_sla_policy_cols },
+        { "working_hours", K_WORKING_HOURS, s_working_hours_cols },
     };
     int k = -1;
     for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
@@ -960,7 +1022,8 @@ load_file_read(const char *kind, const char *path, char *err, size_t errlen)
             k = (int) i;
     if (k < 0) {
         snprintf(err, errlen, "Unknown kind of file '%s': use territories, "
-                 "providers, technicians, products, customers or requests.",
+                 "providers, technicians, products, customers, requests, sla_policies "
+                 "or working_hours.",
                  kind ? kind : "");
         return NULL;
     }
@@ -1034,6 +1097,22 @@ load_file_read(const char *kind, const char *path, char *err, size_t errlen)
             for (size_t i = 0; i < n; i++)
                 self->lc.rows[i] = rows[i];
             break;
+        case K_SLA_POLICIES:
+            fsd__load_sla_policies__init(&self->lsp);
+            self->lsp.source = self->source;
+            self->lsp.n_rows = n;
+            self->lsp.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__SlaPolicyRow *));
+            for (size_t i = 0; i < n; i++)
+                self->lsp.rows[i] = rows[i];
+            break;
+        case K_WORKING_HOURS:
+            fsd__load_working_hours__init(&self->lwh);
+            self->lwh.source = self->source;
+            self->lwh.n_rows = n;
+            self->lwh.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__WorkingHoursRow *));
+            for (size_t i = 0; i < n; i++)
+                self->lwh.rows[i] = rows[i];
+            break;
         default:
             break;
     }
@@ -1087,6 +1166,14 @@ load_file_attach(load_file *self, Fsd__Envelope *env)
         case K_CUSTOMERS:
             env->body_case = FSD__ENVELOPE__BODY_LOAD_CUSTOMERS;
             env->load_customers = &self->lc;
+            break;
+        case K_SLA_POLICIES:
+            env->body_case = FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES;
+            env->load_sla_policies = &self->lsp;
+            break;
+        case K_WORKING_HOURS:
+            env->body_case = FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS;
+            env->load_working_hours = &self->lwh;
             break;
         default:
             break;

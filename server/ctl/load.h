@@ -27,6 +27,9 @@
       "customers"    CSV phone,name[,tier,blocked,note]
       "requests"     CSV name,phone,address,lat,lon,brand,category,serial,
                      problem[,model]
+      "sla_policies" CSV id,warranty,tier,urgency,assign_min,arrive_min,
+                     fix_min,clock (minutes are numbers, fractions allowed)
+      "working_hours" CSV territory,hours[,closed] (closed: dates, ';'-list)
 
     CSV: the first row is the header; columns are matched by name (case
     insensitive), in any order; bracketed columns above may be left out;

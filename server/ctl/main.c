@@ -42,6 +42,9 @@ static const command s_commands[] = {
     { "followup", cmd_followup, "followup close ID --outcome T | followup visit ID" },
     { "goodwill", cmd_goodwill, "treat an out-of-warranty job as covered (--reason)" },
     { "waiver", cmd_waiver, "waiver approve|reject JOB: decide a fee waiver above the limit" },
+    { "sla", cmd_load, "sla load FILE.csv (SLA policies, the whole table)" },
+    { "hours", cmd_load, "hours load FILE.csv (territories' working hours and closed dates)" },
+    { "escalations", cmd_escalations, "open jobs breached, at risk or escalated, most urgent first" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -31,6 +31,8 @@ static void s_check_only(Fsd__Envelope *env)
     case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: env->load_technicians->check_only = 1; break;
     case FSD__ENVELOPE__BODY_LOAD_PRODUCTS: env->load_products->check_only = 1; break;
     case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: env->load_customers->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES: env->load_sla_policies->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS: env->load_working_hours->check_only = 1; break;
     default: break;
     }
 }
@@ -123,6 +125,7 @@ int cmd_load(ctl *c, int argc, char **argv)
     static const struct { const char *cmd, *kind; } kinds[] = {
         { "territory", "territories" }, { "provider", "providers" }, { "agent", "technicians" },
         { "product", "products" }, { "customer", "customers" },
+        { "sla", "sla_policies" }, { "hours", "working_hours" },   /* i5-sla */
     };
     const char *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -131,6 +134,11 @@ int cmd_load(ctl *c, int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
                "for the format.\n", argv[0], kind);
+        if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0)   /* i5-sla */
+            printf("The file replaces the whole table. %s\n", strcmp(argv[0], "sla") == 0
+                   ? "Columns: id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock."
+                   : "Columns: territory,hours[,closed], e.g. "
+                     "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03");
         return 0;
     }
     if (argc != 3 || strcmp(argv[1], "load") != 0)

@@ -41,9 +41,10 @@ void show_job(const Fsd__JobView *v)
     printf("created    %s\n", ctl_time(v->created_at, a));
     printf("assign by  %s\n", ctl_time(v->assign_by, b));
     printf("arrive by  %s\n", ctl_time(v->arrive_by, d));
+    show_job_sla(v);
     if (v->at_risk)
-        printf("at risk    %s deadline near or passed\n",
-               (int)v->state <= JS_OFFERED || (int)v->state == JS_ESCALATED ? "assign-by" : "arrive-by");
+        printf("at risk    %s deadline near or passed\n", v->sla_next[0] ? v->sla_next
+               : (int)v->state <= JS_OFFERED || (int)v->state == JS_ESCALATED ? "assign-by" : "arrive-by");
     if (v->technician_id[0])
         printf("technician %s (provider %s)\n", v->technician_id, v->provider_id);
     if (v->offer_expires_at)
@@ -97,6 +98,7 @@ void show_technicians(Fsd__TechnicianView **list, size_t n)
 void show_board(const Fsd__BoardView *b)
 {
     s_queue("escalated", b->escalated, b->n_escalated);
+    s_queue("breached (SLA deadline passed)", b->breached, b->n_breached);
     s_queue("at risk (SLA deadline near or passed)", b->at_risk, b->n_at_risk);
     s_queue("waiting", b->waiting, b->n_waiting);
     s_queue("offered", b->offered, b->n_offered);
@@ -198,6 +200,7 @@ void show_reply(const Fsd__Envelope *rep)
                r->blocked ? ", blocked: " : "", r->blocked ? r->note : "");
         break;
     }
+    case FSD__ENVELOPE__BODY_ESCALATION_LIST: show_escalations(rep->escalation_list); break;
     case FSD__ENVELOPE__BODY_BACKUP_DONE:
         printf("backup written to %s (%llu bytes, %u ms)\n", rep->backup_done->path,
                (unsigned long long)rep->backup_done->bytes, rep->backup_done->ms);

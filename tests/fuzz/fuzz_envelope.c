@@ -361,6 +361,41 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     free(out[n - 1].data);
     env.seq = t1_seq + 1;
     out[n - 1].data = s_frame(&env, &out[n - 1].len);
+    /* i5-sla: policies, working hours, escalations */
+    Fsd__SlaPolicyRow sp = FSD__SLA_POLICY_ROW__INIT;
+    sp.line = 2;
+    sp.id = "P-FAST";
+    sp.warranty = "*";
+    sp.tier = "priority";
+    sp.urgency = "high";
+    sp.assign_min = 0.5;
+    sp.arrive_min = 1;
+    sp.fix_min = 2;
+    sp.clock = "business";
+    Fsd__SlaPolicyRow *sps[] = { &sp };
+    Fsd__LoadSlaPolicies lsp = FSD__LOAD_SLA_POLICIES__INIT;
+    lsp.rows = sps;
+    lsp.n_rows = 1;
+    EMIT(P_ADMIN, LOAD_SLA_POLICIES, load_sla_policies, &lsp);
+    char *closed[] = { "2026-12-24..2026-12-26", "01-01" };
+    Fsd__WorkingHoursRow wh = FSD__WORKING_HOURS_ROW__INIT;
+    wh.line = 2;
+    wh.territory = "mitte";
+    wh.hours = "mon-fri 08:00-18:00; sat 09:00-13:00";
+    wh.closed = closed;
+    wh.n_closed = 2;
+    Fsd__WorkingHoursRow *whs[] = { &wh };
+    Fsd__LoadWorkingHours lwh = FSD__LOAD_WORKING_HOURS__INIT;
+    lwh.rows = whs;
+    lwh.n_rows = 1;
+    EMIT(P_ADMIN, LOAD_WORKING_HOURS, load_working_hours, &lwh);
+    Fsd__EscalationsRequest er = FSD__ESCALATIONS_REQUEST__INIT;
+    er.territory = "mitte";
+    EMIT(P_DANA, ESCALATIONS, escalations, &er);
+    Fsd__SubmitRequest urgent = sr;
+    urgent.urgency = FSD__PRIORITY__PRIORITY_HIGH;
+    urgent.reported_at = wire_now_ms() - 3600000;
+    EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &urgent);
     /* another version, and a body only the server sends */
     EMIT(P_DESK, GET_JOB, get_job, &gj);
     free(out[n - 1].data);
@@ -510,6 +545,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     s_srv.cfg.assign_sla_min[PRIO_HIGH] = 15;
     s_srv.cfg.arrive_sla_min[PRIO_NORMAL] = 24 * 60;
     s_srv.cfg.arrive_sla_min[PRIO_HIGH] = 4 * 60;
+    s_srv.cfg.fix_sla_min[PRIO_NORMAL] = 3 * 24 * 60;   /* i5-sla */
+    s_srv.cfg.fix_sla_min[PRIO_HIGH] = 24 * 60;
     s_srv.cfg.batch_max = 64;
     s_srv.cfg.neighbour_km = 0.3;
     match_config_default(&s_srv.cfg.match);

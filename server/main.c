@@ -45,6 +45,7 @@ static void s_usage(FILE *out)
           "      --assign-sla-min N,H  minutes to assign, normal and high priority (default 60,15)\n"
           "      --arrive-sla-min N,H  minutes to arrive, normal and high priority (default 1440,240)\n"
           "      --dedup-days N      answers kept for retries this many days (default 7)\n"
+          "      --window-capacity N  a technician's jobs in overlapping appointment windows (default 2)\n"
           "      --log-level L       debug, info, warn or error (default info)\n"
           "  -h, --help              this text\n"
           "  -V, --version           the version\n",
@@ -96,6 +97,7 @@ static void s_defaults(server_config *cfg)
     cfg->batch_max = 512;
     cfg->neighbour_km = 0.3;
     match_config_default(&cfg->match);
+    cfg->window_capacity = 2;
 }
 
 static void s_options(server_config *cfg, int argc, char **argv)
@@ -107,6 +109,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "speed-kmh", required_argument, 0, 5 },    { "log-level", required_argument, 0, 6 },
         { "assign-sla-min", required_argument, 0, 7 }, { "arrive-sla-min", required_argument, 0, 8 },
         { "dedup-days", required_argument, 0, 9 },
+        { "window-capacity", required_argument, 0, 10 },
         { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
@@ -123,6 +126,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
         case 7: s_sla("assign-sla-min", optarg, cfg->assign_sla_min); break;
         case 8: s_sla("arrive-sla-min", optarg, cfg->arrive_sla_min); break;
         case 9: cfg->dedup_days = s_int("dedup-days", optarg, 1); break;
+        case 10: cfg->window_capacity = (unsigned)s_int("window-capacity", optarg, 1); break;
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fsd/window_text.h"
 
 static const char *s_migrations[] = {
     /* 0 → 1 */
@@ -50,6 +51,10 @@ static const char *s_migrations[] = {
     /* 1 → 2: SLA risk flags; dedup pruned by age; open jobs found without a scan */
     "ALTER TABLE jobs ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX dedup_at ON dedup(at);",
+    /* i5-windows: the appointment window a customer asked for, one row per
+       job that has one (whether it is booked follows from the job's state) */
+    "CREATE TABLE job_windows(job_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
+    "  window_end INTEGER NOT NULL, tz TEXT NOT NULL) WITHOUT ROWID;",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -66,6 +71,7 @@ enum {
     Q_OUTBOX_PUT, Q_OUTBOX_ACK, Q_OUTBOX_EACH,
     Q_REPORT_JOBS, Q_REPORT_EVENTS, Q_REPORT_DECLINES, Q_REPORT_ASSIGN,
     Q_JOB_RISK, Q_DEDUP_PRUNE,
+    Q_WINDOW_PUT, Q_WINDOW_GET, Q_WINDOW_OPEN,
     Q_COUNT_
 };
 
@@ -138,6 +144,11 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_JOB_RISK] = "UPDATE jobs SET at_risk = ?2 WHERE id = ?1",
     [Q_DEDUP_PRUNE] = "DELETE FROM dedup WHERE (principal, msg_id) IN"
                       " (SELECT principal, msg_id FROM dedup WHERE at < ?1 ORDER BY at LIMIT ?2)",
+    [Q_WINDOW_PUT] = "INSERT OR REPLACE INTO job_windows(job_id, window_start, window_end, tz)"
+                     " VALUES(?1, ?2, ?3, ?4)",
+    [Q_WINDOW_GET] = "SELECT window_start, window_end, tz FROM job_windows WHERE job_id = ?1",
+    [Q_WINDOW_OPEN] = "SELECT w.job_id, w.window_start, w.window_end FROM job_windows w"
+                      " JOIN jobs j ON j.id = w.job_id WHERE j.state IN (1, 2, 3, 4, 5, 6, 7, 9)",
 };
 
 struct store {
@@ -722,6 +733,8 @@ static Fsd__JobView *s_view_from_row(arena *a, sqlite3_stmt *st)
     return v;
 }
 
+static int s_window_view(store *self, arena *a, Fsd__JobView *v);
+
 /* Attaches the job's event log to a view. */
 static int s_history(store *self, arena *a, Fsd__JobView *v)
 {
@@ -768,6 +781,8 @@ int store_job_view(store *self, arena *a, const char *id, bool history, Fsd__Job
         return s_fail(self);
     if (*out && history && s_history(self, a, *out) < 0)
         return -1;
+    if (*out && s_window_view(self, a, *out) < 0)
+        return -1;
     return *out != NULL;
 }
 
@@ -796,7 +811,12 @@ int store_job_list(store *self, arena *a, const char *territory, int state,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap)
         (*out)[(*n)++] = s_view_from_row(a, st);
     sqlite3_finalize(st);
-    return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : s_fail(self);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_fail(self);
+    for (size_t i = 0; i < *n; i++)
+        if (s_window_view(self, a, (*out)[i]) < 0)
+            return -1;
+    return 0;
 }
 
 int store_match_put(store *self, const char *job_id, const uint8_t *blob, size_t len)
@@ -1053,4 +1073,56 @@ int store_report_compute(store *self, arena *a, int64_t from, int64_t to, store_
     r->assigned = r->n_assign;
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* ------------------------------------------------ appointment windows */
+
+int store_window_put(store *self, const char *job_id, int64_t start, int64_t end, const char *tz)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_WINDOW_PUT);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    sqlite3_bind_int64(st, 2, start);
+    sqlite3_bind_int64(st, 3, end);
+    s_text(st, 4, tz);
+    return s_done(self, st);
+}
+
+int store_each_open_window(store *self, void (*fn)(void *, const char *job_id, int64_t start, int64_t end),
+                           void *arg)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_WINDOW_OPEN);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+           sqlite3_column_int64(st, 2));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* Fills a view's window fields when the job has a window: the asked
+   window in UTC and in the place's local time, booked while a technician
+   has accepted it (assigned, en route, on site, on hold, completed, closed). */
+static int s_window_view(store *self, arena *a, Fsd__JobView *v)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_WINDOW_GET);
+    if (!st)
+        return -1;
+    s_text(st, 1, v->job_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        char local[96], utc[96];
+        v->window_start = sqlite3_column_int64(st, 0);
+        v->window_end = sqlite3_column_int64(st, 1);
+        v->window_tz = s_col(a, st, 2);
+        v->window_local = arena_strdup(a, window_text(v->window_start, v->window_end, v->window_tz,
+                                                      local, sizeof local));
+        v->window_utc = arena_strdup(a, window_text(v->window_start, v->window_end, "UTC", utc, sizeof utc));
+        v->window_booked = v->state >= 3 && v->state <= 8;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : s_fail(self);
 }

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 #include "fsd/calendar.h"
+#include "fsd/window_text.h"
 
 #define S_MIN_MS 60000LL
 #define S_DAY_MS 86400000LL
@@ -329,6 +330,14 @@ calendar_window_format (cal_window w, const char *tz, char *buf, size_t len)
                   a.minute / 60, a.minute % 60, s_dow_short [b.dow], b.minute / 60,
                   b.minute % 60);
     return buf;
+}
+
+//  The same from plain numbers (window_text.h).
+const char *
+window_text (int64_t start, int64_t end, const char *tz, char *buf, size_t len)
+{
+    cal_window w = { start, end };
+    return calendar_window_format (w, tz, buf, len);
 }
 
 //  ---------------------------------------------------------------------

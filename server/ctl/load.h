@@ -26,7 +26,7 @@
                      warranty_months[,model,owner,extended_until]
       "customers"    CSV phone,name[,tier,blocked,note]
       "requests"     CSV name,phone,address,lat,lon,brand,category,serial,
-                     problem[,model]
+                     problem[,model,window]
 
     CSV: the first row is the header; columns are matched by name (case
     insensitive), in any order; bracketed columns above may be left out;

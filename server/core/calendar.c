@@ -667,8 +667,8 @@ calendar_fits (const cal_config *cfg, int64_t now, const cal_visit *booked, size
                 char hours [64];
                 double km = geo_valid (v->at) && geo_valid (job->at)
                           ? geo_distance_km (v->at, job->at) : 0;
-                s_detail (ans, " %s %s%s %.1f km away,", v->id ? v->id : "?",
-                          v->started ? "(under way) " : "",
+                s_detail (ans, " %s (%s%s, %.1f km away),", v->id ? v->id : "?",
+                          v->started ? "under way, " : "",
                           s_hours (v->window, tz, hours, sizeof hours), km);
             }
             size_t len = strlen (ans->detail);

@@ -343,8 +343,8 @@ int cmd_explain(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl explain JOB\n\n"
                         "The last matching decision for the job: every technician considered, the rule\n"
-                        "that excluded it (offline, shift, territory, skill, warranty, declined, capacity)\n"
-                        "or its score (lower is better).\n";
+                        "that excluded it (offline, shift, territory, skill, warranty, declined, capacity,\n"
+                        "window: no room in the job's appointment window) or its score (lower is better).\n";
     if (s_help(argc, argv, usage))
         return 0;
     s_getopt_reset();

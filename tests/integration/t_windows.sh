@@ -166,6 +166,22 @@ grep -q "^3 requests: 2 accepted, 1 refused" <<<"$out" || fail "batch: $out"
 JB=$(grep '^line 2 ' <<<"$out" | awk '{print $3}')
 expect_eq "batch window" "$(ctl_as dana track "$JB" --json | jq -r .window_local)" "$DOW $DAY 20:00${EN}21:00"
 
+say "the offer carries the window; a dispatcher's assignment books it, and the agent gets it with the window"
+offered_to "$JB" W1
+expect_eq "offer's window" "$(agent_jobs W1 | jq -r --arg j "$JB" '.jobs[] | select(.job.job_id == $j and .offer) | .job.window_local')" \
+    "$DOW $DAY 20:00${EN}21:00"
+ctl_as dana reassign "$JB" --agent W1 --reason "confirmed by phone" >/dev/null
+view=$(ctl_as dana track "$JB" --json)
+expect_eq "JB booked" "$(jq -r '"\(.state) \(.window_booked // false)"' <<<"$view")" "assigned true"
+expect_eq "booked by the dispatcher" "$(jq -r '.history[] | select(.reason | startswith("booked: ")) | .actor' <<<"$view")" dana
+for _ in $(seq 1 50); do
+    agent_jobs W1 | jq -e --arg j "$JB" '.jobs[] | select(.job.job_id == $j and (.offer | not) and .job.window_booked)' \
+        >/dev/null && break
+    sleep 0.1
+done
+agent_jobs W1 | jq -e --arg j "$JB" '.jobs[] | select(.job.job_id == $j and (.offer | not) and .job.window_booked)' \
+    >/dev/null || fail "W1's agent has no booked $JB: $(agent_jobs W1)"
+
 say "after a restart the bookings are still there, and still hold their slots"
 stop_server
 start_server "${SERVER_OPTS[@]}"

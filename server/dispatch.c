@@ -356,6 +356,11 @@ static int s_decide_none(server *srv, job *j, const match_outcome *m, int64_t no
     snprintf(outcome, sizeof outcome, "%s",
              late ? "escalated: assign-by deadline passed with no technician free"
                   : "escalated: no eligible technician in the territory or its neighbours");
+    if (!late && j->win_end && m->by_rule[MR_SHIFT]) {
+        char text[160];
+        snprintf(outcome, sizeof outcome, "escalated: no eligible technician's shift covers the window %s",
+                 windows_text(srv, j, text, sizeof text));
+    }
     const char *why;
     int rc = s_keep_explanation(srv, j, m, -1, outcome, now);
     if (rc == 0)

@@ -148,6 +148,9 @@ static void s_print_job(const Fsd__LocalJob *lj, int64_t now)
     } else {
         printf("  %-9s %s\n", v->job_id, wire_enum_name(&fsd__job_state__descriptor, v->state));
     }
+    if (v->window_end)
+        printf("            window:    %s %s, %s\n", v->window_local, v->window_tz,
+               v->window_booked ? "booked" : lj->offer ? "asked (accepting books it)" : "asked");
     if (v->customer_name[0] || v->phone[0])
         printf("            customer:  %s%s%s%s\n", v->customer_name, v->phone[0] ? " (" : "",
                v->phone, v->phone[0] ? ")" : "");
@@ -170,6 +173,43 @@ static void s_print_job(const Fsd__LocalJob *lj, int64_t now)
     }
     if (v->goodwill)
         printf("            goodwill:  %s\n", v->goodwill->reason);
+}
+
+/* True when a comes before b in the technician's day: jobs with an
+   appointment window by its start, then the others. */
+static bool s_day_before(const Fsd__LocalJob *a, const Fsd__LocalJob *b)
+{
+    int64_t wa = a->job ? a->job->window_end ? a->job->window_start : 0 : 0;
+    int64_t wb = b->job ? b->job->window_end ? b->job->window_start : 0 : 0;
+    return wa && (!wb || wa < wb);
+}
+
+/* Puts the jobs in the order of the day (stable: the others keep theirs). */
+static void s_day_order(Fsd__LocalJob **jobs, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        Fsd__LocalJob *x = jobs[i];
+        size_t k = i;
+        for (; k > 0 && s_day_before(x, jobs[k - 1]); k--)
+            jobs[k] = jobs[k - 1];
+        jobs[k] = x;
+    }
+}
+
+/* Prints a day heading before a job when its window's day (or having no
+   window) differs from the previous job's; *last keeps what was shown. */
+static void s_day_heading(const Fsd__LocalJob *lj, char *last, size_t len)
+{
+    const Fsd__JobView *v = lj->job;
+    char day[64];
+    if (v->window_end && strlen(v->window_local) >= 14)
+        snprintf(day, sizeof day, "%.14s (%s)", v->window_local, v->window_tz);
+    else
+        snprintf(day, sizeof day, "%s", last[0] ? "without a window" : "");
+    if (day[0] && strcmp(day, last) != 0) {
+        printf("  -- %s\n", day);
+        snprintf(last, len, "%s", day);
+    }
 }
 
 /* The local picture, for people (only_pending: reports and conflicts). */
@@ -196,10 +236,13 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
                 s_print_job(ls->jobs[i], now);
         if (!offers)
             printf("  none\n");
-        printf("\nJobs (%zu):\n", jobs);
+        printf("\nJobs (%zu), the day in order:\n", jobs);
+        char last_day[64] = "";
         for (size_t i = 0; i < ls->n_jobs; i++)
-            if (!ls->jobs[i]->offer)
+            if (!ls->jobs[i]->offer) {
+                s_day_heading(ls->jobs[i], last_day, sizeof last_day);
                 s_print_job(ls->jobs[i], now);
+            }
         if (!jobs)
             printf("  none\n");
         printf("\n");
@@ -261,6 +304,7 @@ static int s_status(const agent_opts *o, bool only_pending)
     int status = 0;
     if (rep->body_case == FSD__ENVELOPE__BODY_LOCAL_STATUS_VIEW) {
         Fsd__LocalStatus *ls = rep->local_status_view;
+        s_day_order(ls->jobs, ls->n_jobs);
         size_t n_jobs = ls->n_jobs, n_notices = ls->n_notices;
         if (only_pending) {
             /* keep the document to what was asked */

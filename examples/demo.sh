@@ -5,10 +5,12 @@
 # 6 service providers, 40 technicians, 500 registered products, customers),
 # runs the 40 technicians as a simulated fleet (fsd-agent sim: they accept or
 # decline offers and work each job through to completed), streams the 300
-# requests of examples/requests.csv at them, moves one job across
-# territories as a dispatcher would, grants goodwill on an out-of-warranty
-# job, lets customers rate finished visits (the low ratings open follow-ups,
-# one is closed), and ends with the summary report. Everything it starts is stopped on exit.
+# requests of examples/requests.csv at them (some with an appointment
+# window, booked where a technician's shift and calendar have room), moves
+# one job across territories as a dispatcher would, grants goodwill on an
+# out-of-warranty job, lets customers rate finished visits (the low ratings
+# open follow-ups, one is closed), and ends with the summary report.
+# Everything it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -140,6 +142,13 @@ fi
 if [ -n "$moved" ]; then
     step "the job a dispatcher moved across territories: fsdctl track $moved"
     dana track "$moved" | sed 's/^/  /'
+fi
+# some requests asked for an appointment window ("Tue 14:00-16:00" in Berlin time)
+booked=$(dana jobs --limit 1000 --json | jq -r '[.jobs[] | select(.window_booked)] | last | .job_id // empty')
+if [ -n "$booked" ]; then
+    step "a visit booked into the customer's appointment window: fsdctl track $booked"
+    dana track "$booked" | grep -E '^(job |state|territory|arrive by|window|technician)|booked: ' | sed 's/^/  /'
+    echo "  ($(dana jobs --limit 1000 --json | jq '[.jobs[] | select(.window_booked)] | length') of $(dana jobs --limit 1000 --json | jq '[.jobs[] | select(.window_end)] | length') requests with a window were booked into one)"
 fi
 escalated=$(dana jobs --state escalated --limit 1 --json | jq -r '.jobs[0].job_id // empty')
 if [ -n "$escalated" ]; then

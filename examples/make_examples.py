@@ -3,7 +3,8 @@
 
 Run from anywhere: `python3 examples/make_examples.py`. It writes, next to
 itself, territories.geojson, providers.csv, technicians.csv, products.csv,
-customers.csv and requests.csv. Python 3 standard library only; the random
+customers.csv and requests.csv (some requests ask for an appointment
+window). Python 3 standard library only; the random
 generator has a fixed seed, so two runs give the same bytes.
 
 The territory SHAPES ARE SIMPLIFIED: they are not the real borough
@@ -621,6 +622,27 @@ def build_requests(prods, custs):
     return rows
 
 
+# i5-windows: about one request in ten asks for an appointment window, in
+# Berlin time, as a customer would say it ("Tue 14:00-16:00": the next such
+# weekday whose window is still ahead). A generator of its own, so the rest
+# of the data stays what it was. Afternoon and evening windows fit both
+# shift patterns; morning ones only the 06:00-22:00 technicians.
+WINDOW_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+WINDOW_HOURS = [(8, 10), (10, 12), (12, 14), (14, 16), (14, 17), (16, 18), (17, 20), (18, 20)]
+
+
+def add_windows(reqs):
+    wrng = random.Random(2026112405)
+    for row in reqs:
+        window = ""
+        if wrng.random() < 0.1 and "Potsdam" not in row[2]:
+            day = wrng.choice(WINDOW_DAYS)
+            start, end = wrng.choice(WINDOW_HOURS)
+            window = "%s %02d:00-%02d:00" % (day, start, end)
+        row.append(window)
+    return reqs
+
+
 def main():
     write_geojson()
     write_csv("providers.csv", ["id", "name", "brands", "territories"],
@@ -637,9 +659,9 @@ def main():
     write_csv("products.csv", ["serial", "brand", "model", "category", "owner",
                                "purchase_date", "warranty_months", "extended_until"], prods)
     write_csv("customers.csv", ["phone", "name", "tier", "blocked", "note"], custs)
-    reqs = build_requests(prods, custs)
+    reqs = add_windows(build_requests(prods, custs))
     write_csv("requests.csv", ["name", "phone", "address", "lat", "lon", "brand",
-                               "category", "serial", "model", "problem"], reqs)
+                               "category", "serial", "model", "problem", "window"], reqs)
     print("territories 12, providers %d, technicians %d, products %d, customers %d, requests %d"
           % (len(PROVIDERS), len(techs), len(prods), len(custs), len(reqs)))
     print("neighbours:")

@@ -59,6 +59,7 @@ typedef struct {
     size_t judged_reach;           /* judged technicians of the reach */
     uint64_t near_mask;            /* the territory's near_mask, 0 without masks */
     int rc;                        /* -1 out of memory */
+    windows_match *win;            /* the calendar check when the job has a window */
 } s_match;
 
 /* Whether t's provider may do the job's brand under warranty (cached). */
@@ -81,6 +82,8 @@ static match_cand s_candidate(s_match *m, const technician *t)
     c.at = t->pos;
     c.online = t->online;
     c.in_shift = !m->local_ok || shift_covers(&t->shift, &m->local);
+    if (m->win)   /* a job with a window: the shift must cover the window, not now */
+        c.in_shift = windows_in_shift(m->win, t);
     bool own;
     bool reaches = world_tech_reaches(m->srv, t, j->territory, &own);
     c.covers_territory = own;
@@ -116,6 +119,7 @@ static int s_keep_explanation(server *srv, const job *j, const match_outcome *m,
         c->load = t->load;
         c->capacity = t->row->capacity;
         c->chosen = r->id == chosen;
+        c->detail = (char *)windows_detail(m->windows, r->id);
         ptrs[i] = c;
     }
     Fsd__Explanation ex = FSD__EXPLANATION__INIT;
@@ -201,9 +205,15 @@ static void s_judge(s_match *m, technician *t, bool in_reach)
     m->judged_reach += in_reach;
     match_cand c = s_candidate(m, t);
     match_result r = match_judge(&m->srv->cfg.match, &m->mj, &c);
+    /* the calendar is asked last, of those who pass every other rule */
+    if (m->win && r.failed == MR_OK && !windows_has_room(m->win, t)) {
+        c.no_room = true;
+        r = match_judge(&m->srv->cfg.match, &m->mj, &c);
+    }
     out->res[out->n++] = r;
     out->by_rule[r.failed]++;
-    if (s_could_later(&m->mj, &c, &r))
+    /* a shift that misses a fixed window will not cover it later either */
+    if (s_could_later(&m->mj, &c, &r) && !(m->win && r.failed == MR_SHIFT))
         out->could_later = true;
     if (r.failed == MR_OK && !r.neighbour && r.score < m->best) {
         m->best = r.score;
@@ -286,6 +296,10 @@ int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
     if (m.auth)
         memset(m.auth, 0xff, srv->n_providers ? srv->n_providers : 1);
     m.extra_min = srv->cfg.match.fairness_weight * (double)srv->recent_floor;
+    if (j->win_end && !(m.win = out->windows = windows_match_new(srv, j, now))) {
+        free(m.auth);
+        return -1;
+    }
     out->considered = srv->n_techs;
     if (srv->n_techs <= EXPLAIN_MAX || j->territory < 0) {
         for (size_t i = 0; i < srv->n_techs && m.rc == 0; i++)
@@ -309,6 +323,7 @@ int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
 
 void dispatch_match_free(match_outcome *m)
 {
+    windows_match_destroy(&m->windows);
     free(m->res);
     m->res = NULL;
     m->n = 0;
@@ -334,11 +349,21 @@ static int s_decide_none(server *srv, job *j, const match_outcome *m, int64_t no
     bool late = now > j->assign_by;
     if (m->could_later && !late) {
         snprintf(outcome, sizeof outcome, "waiting: no eligible technician free now");
+        if (j->win_end && m->by_rule[MR_WINDOW]) {
+            char text[160];
+            snprintf(outcome, sizeof outcome, "waiting: no eligible technician has room in the window %s",
+                     windows_text(srv, j, text, sizeof text));
+        }
         return s_keep_explanation(srv, j, m, -1, outcome, now);
     }
     snprintf(outcome, sizeof outcome, "%s",
              late ? "escalated: assign-by deadline passed with no technician free"
                   : "escalated: no eligible technician in the territory or its neighbours");
+    if (!late && j->win_end && m->by_rule[MR_SHIFT]) {
+        char text[160];
+        snprintf(outcome, sizeof outcome, "escalated: no eligible technician's shift covers the window %s",
+                 windows_text(srv, j, text, sizeof text));
+    }
     const char *why;
     int rc = s_keep_explanation(srv, j, m, -1, outcome, now);
     if (rc == 0)

@@ -176,6 +176,10 @@ static int s_submit(call *c)
                    "position %.5f,%.5f is outside every territory served", r->lat, r->lon);
         goto refused;
     }
+    /* an appointment window is read in the place's zone, before anything is recorded */
+    int64_t win_start, win_end;
+    if (windows_intake(c, r->window, terr, now, &win_start, &win_end) != 0)
+        goto refused;
     /* the warranty check may refuse: before the customer is recorded */
     warranty_status w;
     char model[65];
@@ -208,6 +212,8 @@ static int s_submit(call *c)
     j->priority_tier = priority_tier;
     j->urgency = urgency;
     sla_decide(srv, j, reported_at);
+    if (win_end)
+        windows_deadlines(j, win_start, win_end);
     store_job sj = {
         .id = j->id, .state = JS_NEW, .territory = srv->territories[terr].row->id,
         .phone = phone, .customer_name = r->customer_name, .tier = tier, .address = r->address,
@@ -220,6 +226,7 @@ static int s_submit(call *c)
     };
     if (store_job_insert(srv->store, &sj, number) < 0
         || store_job_set_sla(srv->store, &sj) < 0
+        || windows_store(srv, j) < 0
         || store_event_append(srv->store, j->id, now, world_actor_name(c->who), JOB_STATE_NONE,
                               JS_NEW, "", "request received") < 0) {
         world_job_free(j);
@@ -324,6 +331,19 @@ static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason
                    "%s is at capacity (%u of %u jobs)", t->row->id, t->load, t->row->capacity);
         return 0;
     }
+    /* a job with a window goes only where the calendar has room */
+    bool was_booked = j->tech == t && j->state >= JS_ASSIGNED && j->state <= JS_ON_HOLD;
+    if (j->win_end) {
+        char why_not[256], text[160];
+        int room = windows_check_tech(c->srv, j, t, wire_now_ms(), why_not, sizeof why_not);
+        if (room < 0)
+            return -1;
+        if (room > 0) {
+            call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id", "%s has no room in the window %s: %s",
+                       t->row->id, windows_text(c->srv, j, text, sizeof text), why_not);
+            return 0;
+        }
+    }
     technician *old = job_state_holds_capacity(j->state) ? j->tech : NULL;
     const char *why;
     int rc = job_move(c->srv, j, JS_ASSIGNED, c->who, t, reason, &why);
@@ -334,6 +354,8 @@ static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason
         return 0;
     }
     if (old && old != t && dispatch_revoke(c->srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
+        return -1;
+    if (!was_booked && windows_booked(c->srv, j, c->who) < 0)
         return -1;
     Fsd__JobView *v;
     if (store_job_view(c->srv->store, c->a, j->id, false, &v) <= 0)

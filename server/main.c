@@ -53,6 +53,7 @@ static void s_usage(FILE *out)
           "                          in EUR (default 50.00; 0: every waiver needs a dispatcher)\n"
           "      --care-contact TEXT whom intake refers a blocked customer to\n"
           "                          (default \"the customer care team\")\n"
+          "      --window-capacity N  a technician's jobs in overlapping appointment windows (default 2)\n"
           "      --log-level L       debug, info, warn or error (default info)\n"
           "  -h, --help              this text\n"
           "  -V, --version           the version\n",
@@ -108,6 +109,7 @@ static void s_defaults(server_config *cfg)
     match_config_default(&cfg->match);
     cfg->waive_limit_cents = 5000;
     cfg->care_contact = "the customer care team";
+    cfg->window_capacity = 2;
 }
 
 static void s_options(server_config *cfg, int argc, char **argv)
@@ -121,6 +123,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "dedup-days", required_argument, 0, 9 },
         { "waive-limit", required_argument, 0, 95 }, { "care-contact", required_argument, 0, 96 },
         { "fix-sla-min", required_argument, 0, 10 },
+        { "window-capacity", required_argument, 0, 85 },
         { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
@@ -153,6 +156,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
             cfg->care_contact = optarg;
             break;
         case 10: s_sla("fix-sla-min", optarg, cfg->fix_sla_min); break;
+        case 85: cfg->window_capacity = (unsigned)s_int("window-capacity", optarg, 1); break;
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {

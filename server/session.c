@@ -270,7 +270,7 @@ static int s_offer_reply(call *c, technician *t)
     const char *why;
     if (r->accept) {
         int rc = job_move(c->srv, j, JS_ASSIGNED, c->who, t, r->note[0] ? r->note : "accepted", &why);
-        if (rc < 0)
+        if (rc < 0 || (rc == 0 && windows_booked(c->srv, j, c->who) < 0))
             return -1;
         c->srv->counters[C_ACCEPTS]++;
         return s_reply_view(c, j->id);

@@ -16,6 +16,7 @@
 /* fsd/care.h (not included: its domain.h names a type `role`, a parameter here) */
 char *care_followup_id_format(int64_t n, char *buf, size_t len);
 #include "fsd/sla.h"
+#include "fsd/window_text.h"
 
 static const char *s_migrations[] = {
     /* 0 → 1 */
@@ -101,6 +102,10 @@ static const char *s_migrations[] = {
     "ALTER TABLE jobs ADD COLUMN urgency INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE sla_policies(id TEXT PRIMARY KEY, row BLOB NOT NULL);"
     "CREATE TABLE working_hours(territory TEXT PRIMARY KEY, row BLOB NOT NULL);",
+    /* 5 → 6 (i5-windows): the appointment window a customer asked for, one row per
+       job that has one (whether it is booked follows from the job's state) */
+    "CREATE TABLE job_windows(job_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
+    "  window_end INTEGER NOT NULL, tz TEXT NOT NULL) WITHOUT ROWID;",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -124,6 +129,8 @@ enum {
     /* i5-sla */
     Q_JOB_SLA, Q_JOB_SLA_FLAGS, Q_SLA_POLICY_CLEAR, Q_SLA_POLICY_PUT, Q_SLA_POLICY_EACH,
     Q_HOURS_CLEAR, Q_HOURS_PUT, Q_HOURS_EACH,
+    /* i5-windows */
+    Q_WINDOW_PUT, Q_WINDOW_GET, Q_WINDOW_OPEN,
     Q_COUNT_
 };
 
@@ -237,14 +244,19 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_HOURS_CLEAR] = "DELETE FROM working_hours",
     [Q_HOURS_PUT] = "INSERT OR REPLACE INTO working_hours(territory, row) VALUES(?1, ?2)",
     [Q_HOURS_EACH] = "SELECT row FROM working_hours ORDER BY territory",
+    [Q_WINDOW_PUT] = "INSERT OR REPLACE INTO job_windows(job_id, window_start, window_end, tz)"
+                     " VALUES(?1, ?2, ?3, ?4)",
+    [Q_WINDOW_GET] = "SELECT window_start, window_end, tz FROM job_windows WHERE job_id = ?1",
+    [Q_WINDOW_OPEN] = "SELECT w.job_id, w.window_start, w.window_end FROM job_windows w"
+                      " JOIN jobs j ON j.id = w.job_id WHERE j.state IN (1, 2, 3, 4, 5, 6, 7, 9)",
 };
 
 struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q_COUNT_];
-    /* jobs with goodwill, waivers or follow-ups: only their views pay the
-       four care reads (a view is built for nearly every message) */
-    strmap *care_jobs;
+    /* jobs with rows in side tables (flags SIDE_*): only their views pay
+       the extra reads (a view is built for nearly every message) */
+    strmap *side_jobs;
     char err[256];
 };
 
@@ -319,22 +331,36 @@ static int s_migrate(store *self)
     return 0;
 }
 
-/* Marks a job as having care records (idempotent). */
-static int s_care_mark(store *self, const char *job_id)
+enum { SIDE_CARE = 1, SIDE_WINDOW = 2 };
+
+/* Marks a job as having rows in a side table (idempotent). */
+static int s_side_mark(store *self, const char *job_id, uintptr_t flag)
 {
-    if (!job_id || !job_id[0] || strmap_get(self->care_jobs, job_id))
+    uintptr_t had = (uintptr_t)strmap_get(self->side_jobs, job_id ? job_id : "");
+    if (!job_id || !job_id[0] || (had & flag))
         return 0;
-    if (strmap_put(self->care_jobs, job_id, self) < 0) {
+    if (strmap_put(self->side_jobs, job_id, (void *)(had | flag)) < 0) {
         snprintf(self->err, sizeof self->err, "out of memory");
         return -1;
     }
     return 0;
 }
 
-static int s_care_jobs_load(store *self)
+static int s_care_mark(store *self, const char *job_id)
 {
-    self->care_jobs = strmap_new();
-    if (!self->care_jobs) {
+    return s_side_mark(self, job_id, SIDE_CARE);
+}
+
+static bool s_has_side(store *self, const char *job_id, uintptr_t flag)
+{
+    return ((uintptr_t)strmap_get(self->side_jobs, job_id) & flag) != 0;
+}
+
+/* Which jobs have side rows, read once at open. */
+static int s_side_jobs_load(store *self)
+{
+    self->side_jobs = strmap_new();
+    if (!self->side_jobs) {
         snprintf(self->err, sizeof self->err, "out of memory");
         return -1;
     }
@@ -348,6 +374,16 @@ static int s_care_jobs_load(store *self)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if (s_care_mark(self, (const char *)sqlite3_column_text(st, 0)) < 0) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return s_fail(self);
+    if (sqlite3_prepare_v2(self->db, "SELECT job_id FROM job_windows", -1, &st, NULL) != SQLITE_OK)
+        return s_fail(self);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (s_side_mark(self, (const char *)sqlite3_column_text(st, 0), SIDE_WINDOW) < 0) {
             sqlite3_finalize(st);
             return -1;
         }
@@ -373,7 +409,7 @@ store *store_open(const char *path, char *err, size_t errlen)
                      " PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;",
                      NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
-    if (s_migrate(self) < 0 || s_care_jobs_load(self) < 0) {
+    if (s_migrate(self) < 0 || s_side_jobs_load(self) < 0) {
         snprintf(err, errlen, "cannot prepare %s: %s", path, self->err);
         store_close(&self);
         return NULL;
@@ -393,7 +429,7 @@ void store_close(store **self_p)
     store *self = *self_p;
     for (int i = 0; i < Q_COUNT_; i++)
         sqlite3_finalize(self->stmt[i]);
-    strmap_destroy(&self->care_jobs);
+    strmap_destroy(&self->side_jobs);
     sqlite3_close(self->db);
     free(self);
     *self_p = NULL;
@@ -923,6 +959,8 @@ static Fsd__JobView *s_view_from_row(arena *a, sqlite3_stmt *st)
     return v;
 }
 
+static int s_window_view(store *self, arena *a, Fsd__JobView *v);
+
 /* Attaches the job's event log to a view. */
 static int s_history(store *self, arena *a, Fsd__JobView *v)
 {
@@ -971,7 +1009,9 @@ int store_job_view(store *self, arena *a, const char *id, bool history, Fsd__Job
         return s_fail(self);
     if (*out && history && s_history(self, a, *out) < 0)
         return -1;
-    if (*out && strmap_get(self->care_jobs, id) && s_care_view(self, a, *out) < 0)
+    if (*out && s_has_side(self, id, SIDE_CARE) && s_care_view(self, a, *out) < 0)
+        return -1;
+    if (*out && s_has_side(self, id, SIDE_WINDOW) && s_window_view(self, a, *out) < 0)
         return -1;
     return *out != NULL;
 }
@@ -1001,7 +1041,12 @@ int store_job_list(store *self, arena *a, const char *territory, int state,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap)
         (*out)[(*n)++] = s_view_from_row(a, st);
     sqlite3_finalize(st);
-    return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : s_fail(self);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_fail(self);
+    for (size_t i = 0; i < *n; i++)
+        if (s_has_side(self, (*out)[i]->job_id, SIDE_WINDOW) && s_window_view(self, a, (*out)[i]) < 0)
+            return -1;
+    return 0;
 }
 
 int store_match_put(store *self, const char *job_id, const uint8_t *blob, size_t len)
@@ -1573,4 +1618,56 @@ static int s_care_view(store *self, arena *a, Fsd__JobView *v)
         v->return_visit_of = s_col(a, st, 0);
     sqlite3_reset(st);
     return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : s_fail(self);
+}
+
+/* ------------------------------------------------ appointment windows */
+
+int store_window_put(store *self, const char *job_id, int64_t start, int64_t end, const char *tz)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_WINDOW_PUT);
+    if (!st)
+        return -1;
+    s_text(st, 1, job_id);
+    sqlite3_bind_int64(st, 2, start);
+    sqlite3_bind_int64(st, 3, end);
+    s_text(st, 4, tz);
+    return s_done(self, st) < 0 ? -1 : s_side_mark(self, job_id, SIDE_WINDOW);
+}
+
+int store_each_open_window(store *self, void (*fn)(void *, const char *job_id, int64_t start, int64_t end),
+                           void *arg)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_WINDOW_OPEN);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+           sqlite3_column_int64(st, 2));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* Fills a view's window fields when the job has a window: the asked
+   window in UTC and in the place's local time, booked while a technician
+   has accepted it (assigned, en route, on site, on hold, completed, closed). */
+static int s_window_view(store *self, arena *a, Fsd__JobView *v)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_WINDOW_GET);
+    if (!st)
+        return -1;
+    s_text(st, 1, v->job_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        char local[96], utc[96];
+        v->window_start = sqlite3_column_int64(st, 0);
+        v->window_end = sqlite3_column_int64(st, 1);
+        v->window_tz = s_col(a, st, 2);
+        v->window_local = arena_strdup(a, window_text(v->window_start, v->window_end, v->window_tz,
+                                                      local, sizeof local));
+        v->window_utc = arena_strdup(a, window_text(v->window_start, v->window_end, "UTC", utc, sizeof utc));
+        v->window_booked = v->state >= 3 && v->state <= 8;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : s_fail(self);
 }

@@ -133,6 +133,13 @@ int store_job_list(store *self, arena *a, const char *territory, int state,
 int store_match_put(store *self, const char *job_id, const uint8_t *blob, size_t len);
 int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, size_t *len);
 
+/* ---- appointment windows (i5-windows): the window a customer asked for,
+   in UTC ms and the place's zone; views carry it (window_*) */
+int store_window_put(store *self, const char *job_id, int64_t start, int64_t end, const char *tz);
+/* Calls fn for the window of every job not closed or cancelled. */
+int store_each_open_window(store *self, void (*fn)(void *, const char *job_id, int64_t start, int64_t end),
+                           void *arg);
+
 /* ---- exactly-once effect */
 int store_dedup_get(store *self, arena *a, const char *principal, const char *msg_id,
                     uint8_t **reply, size_t *len);

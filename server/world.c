@@ -407,6 +407,7 @@ int world_load_jobs(server *srv)
     srv->jobs = strmap_new();
     if (store_each_open_job(srv->store, s_job_add, srv) < 0
         || store_each_decline(srv->store, s_decline_add, srv) < 0
+        || windows_load(srv) < 0
         || store_last_job_number(srv->store, &srv->job_number) < 0)
         return -1;
     for (size_t i = 0; i < srv->n_techs; i++) {

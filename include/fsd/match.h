@@ -16,6 +16,11 @@
       "offline"      not connected (no heartbeat within the timeout)
       "shift"        not in shift at the job's local time
       "capacity"     load >= capacity
+      "window"       the job has an appointment window and the technician's
+                     calendar has no room in it (per-window capacity, or no
+                     order of the day's booked jobs reaches each in its
+                     window; see calendar.h). For such a job "shift" means
+                     the shift does not cover the window.
     Score = travel minutes (distance / speed) + load_weight * load/capacity
           + fairness_weight * recent jobs. */
 #ifndef FSD_MATCH_H
@@ -35,6 +40,7 @@ typedef enum {
     MR_WARRANTY,
     MR_DECLINED,
     MR_CAPACITY,
+    MR_WINDOW,
     MR_COUNT_
 } match_rule;
 
@@ -65,6 +71,8 @@ typedef struct {
     bool declined;
     uint32_t load, capacity;
     uint32_t recent_jobs;     /* jobs assigned in the fairness window */
+    bool no_room;             /* the job's appointment window does not fit
+                                 the technician's calendar */
 } match_cand;
 
 typedef struct {
@@ -103,7 +111,8 @@ double match_reach_km(const match_config *cfg, const match_result *best, double 
 const char *match_rule_name(match_rule r);
 
 /* True when a candidate excluded by this rule might become eligible later
-   without anyone changing reference data (offline, shift, capacity): the
+   without anyone changing reference data (offline, shift, capacity,
+   window: a booking may be cancelled or declined): the
    job then waits in the queue instead of escalating at once. */
 bool match_rule_is_transient(match_rule r);
 

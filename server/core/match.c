@@ -1,7 +1,7 @@
 /*  match.c — judging and ranking candidate technicians for one job.
 
     Each candidate is run through the hard rules in a fixed order (offline,
-    shift, territory, skill, warranty, declined, capacity) and the first rule
+    shift, territory, skill, warranty, declined, capacity, window) and the first rule
     it fails is named; the eligible ones get a score in minutes (travel +
     load + fairness) and are sorted, own territory before neighbours, then by
     score, then by id, so the result is fully deterministic.
@@ -53,6 +53,8 @@ s_judge (const match_config *cfg, const match_job *job,
         return MR_SHIFT;
     if (c->load >= c->capacity)
         return MR_CAPACITY;
+    if (c->no_room)
+        return MR_WINDOW;
     return MR_OK;
 }
 
@@ -231,7 +233,7 @@ match_rule_name (match_rule r)
 {
     static const char *const names [MR_COUNT_] = {
         "", "offline", "shift", "territory", "skill", "warranty",
-        "declined", "capacity"
+        "declined", "capacity", "window"
     };
     return (unsigned) r < MR_COUNT_ ? names [r] : "?";
 }
@@ -240,5 +242,5 @@ match_rule_name (match_rule r)
 bool
 match_rule_is_transient (match_rule r)
 {
-    return r == MR_OFFLINE || r == MR_SHIFT || r == MR_CAPACITY;
+    return r == MR_OFFLINE || r == MR_SHIFT || r == MR_CAPACITY || r == MR_WINDOW;
 }

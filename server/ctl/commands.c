@@ -45,6 +45,7 @@ static const char *s_request_usage =
     "usage: fsdctl request --name NAME --phone PHONE --address TEXT --lat LAT --lon LON\n"
     "                      --brand BRAND --category CATEGORY [--serial SERIAL] [--model MODEL]\n"
     "                      --problem TEXT [--reported-at TIME] [--urgency normal|high]\n"
+    "                      [--window WHEN]\n"
     "       fsdctl request --batch FILE.csv [--rate PER_SECOND]\n\n"
     "Submits a repair request; answers with the job id, territory, warranty status,\n"
     "priority and SLA deadlines. Categories: washing_machine dryer washer_dryer\n"
@@ -52,8 +53,13 @@ static const char *s_request_usage =
     "heat_pump boiler water_heater coffee_machine.\n"
     "--reported-at: when the fault was reported (the SLA clock starts there; default now).\n"
     "--urgency high: an urgent fault (high priority, and the SLA policies for urgency high).\n"
+    "--window asks for an appointment window in the place's local time: \"Tue 14:00-16:00\"\n"
+    "(the next Tuesday whose window is ahead), \"today 15:00-17:00\", \"tomorrow 09:00-12:00\"\n"
+    "or \"2026-11-24 14:00-16:00\"; 30 minutes to 12 hours, within 90 days. The job is\n"
+    "then booked only with a technician whose shift and calendar have room in it.\n"
     "--batch submits every row of a CSV file (columns name,phone,address,lat,lon,\n"
-    "brand,category,serial,model,problem) and prints one line per row.\n";
+    "brand,category,serial,model,problem and an optional window) and prints one line\n"
+    "per row.\n";
 
 /* Submits every request of a CSV file, one line of output each. */
 static int s_request_batch(ctl *c, const char *path, double rate)
@@ -127,7 +133,8 @@ int cmd_request(ctl *c, int argc, char **argv)
         { "lat", 1, 0, 'y' },  { "lon", 1, 0, 'x' },   { "brand", 1, 0, 'b' },
         { "category", 1, 0, 'c' }, { "serial", 1, 0, 's' }, { "model", 1, 0, 'm' },
         { "problem", 1, 0, 'P' }, { "reported-at", 1, 0, 'r' }, { "batch", 1, 0, 'B' },
-        { "rate", 1, 0, 'R' }, { "urgency", 1, 0, 'U' }, { 0, 0, 0, 0 },
+        { "rate", 1, 0, 'R' }, { "urgency", 1, 0, 'U' }, { "window", 1, 0, 'W' },
+        { 0, 0, 0, 0 },
     };
     Fsd__SubmitRequest r = FSD__SUBMIT_REQUEST__INIT;
     const char *batch = NULL;
@@ -157,6 +164,7 @@ int cmd_request(ctl *c, int argc, char **argv)
                 return ctl_fail(c, 2, "usage", "--urgency is normal or high");
             r.urgency = (Fsd__Priority)priority_parse(optarg);
             break;
+        case 'W': r.window = optarg; break;
         case 'R': if (!s_double(optarg, &rate) || rate < 0) return ctl_fail(c, 2, "usage", "--rate needs a number"); break;
         default: return ctl_fail(c, 2, "usage", "unknown option %s: see fsdctl request --help", argv[optind - 1]);
         }
@@ -344,8 +352,8 @@ int cmd_explain(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl explain JOB\n\n"
                         "The last matching decision for the job: every technician considered, the rule\n"
-                        "that excluded it (offline, shift, territory, skill, warranty, declined, capacity)\n"
-                        "or its score (lower is better).\n";
+                        "that excluded it (offline, shift, territory, skill, warranty, declined, capacity,\n"
+                        "window: no room in the job's appointment window) or its score (lower is better).\n";
     if (s_help(argc, argv, usage))
         return 0;
     s_getopt_reset();

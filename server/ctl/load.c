@@ -63,7 +63,7 @@ static const s_column s_request_cols[] = {
     { "name", 1, 0 }, { "phone", 1, 1 }, { "address", 1, 0 },
     { "lat", 1, 1 }, { "lon", 1, 1 }, { "brand", 1, 0 },
     { "category", 1, 1 }, { "serial", 1, 0 }, { "model", 0, 0 },
-    { "problem", 1, 1 }, { NULL, 0, 0 } };
+    { "problem", 1, 1 }, { "window", 0, 0 }, { NULL, 0, 0 } };
 // i5-sla
 static const s_column s_sla_policy_cols[] = {
     { "id", 1, 1 }, { "warranty", 1, 1 }, { "tier", 1, 1 }, { "urgency", 1, 1 },
@@ -506,6 +506,7 @@ s_row_request(load_file *self, unsigned line)
     r->serial = (char *) s_val(self, "serial");
     r->model = (char *) s_val(self, "model");
     r->problem = (char *) s_val(self, "problem");
+    r->window = (char *) s_val(self, "window");
     const char *lat = s_val(self, "lat"), *lon = s_val(self, "lon");
     if (*lat && s_double(self, line, "lat", lat, -90, 90, &r->lat))
         bad = 1;

@@ -26,7 +26,7 @@
                      warranty_months[,model,owner,extended_until]
       "customers"    CSV phone,name[,tier,blocked,note]
       "requests"     CSV name,phone,address,lat,lon,brand,category,serial,
-                     problem[,model]
+                     problem[,model,window]
       "sla_policies" CSV id,warranty,tier,urgency,assign_min,arrive_min,
                      fix_min,clock (minutes are numbers, fractions allowed)
       "working_hours" CSV territory,hours[,closed] (closed: dates, ';'-list)

@@ -42,6 +42,10 @@ void show_job(const Fsd__JobView *v)
     printf("assign by  %s\n", ctl_time(v->assign_by, b));
     printf("arrive by  %s\n", ctl_time(v->arrive_by, d));
     show_job_sla(v);
+    if (v->window_end)
+        printf("window     %s %s (%s UTC), %s\n", v->window_local, v->window_tz,
+               strlen(v->window_utc) > 15 ? v->window_utc + 15 : v->window_utc,
+               v->window_booked ? "booked" : "asked, not booked yet");
     if (v->at_risk)
         printf("at risk    %s deadline near or passed\n", v->sla_next[0] ? v->sla_next
                : (int)v->state <= JS_OFFERED || (int)v->state == JS_ESCALATED ? "assign-by" : "arrive-by");
@@ -138,6 +142,8 @@ void show_explanation(const Fsd__Explanation *e)
             printf("%7s\n", "-");
         else
             printf("%7.1f\n", c->score);
+        if (c->detail[0])
+            printf("        %s\n", c->detail);
     }
 }
 

@@ -219,6 +219,8 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     sr.serial = "WM-NEW";
     sr.problem = "leaks";
     EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &sr);
+    sr.window = "tomorrow 10:00-12:00";   /* i5-windows: with an appointment window */
+    EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &sr);
     Fsd__GetJob gj = FSD__GET_JOB__INIT;
     gj.job_id = "J000003";
     EMIT(P_DESK, GET_JOB, get_job, &gj);

@@ -49,7 +49,8 @@ worked=$((30 - escalated - waiting))
 
 say "every completed job went new → offered → assigned → en_route → on_site → completed"
 for j in $(sqlite3 "$FSD_HOME/fsd.db" "select id from jobs where state = 7"); do
-    h=$(ctl_as dana track "$j" --json | jq -r '[.history[].to] | join(",")')
+    # notes on a job (a booked window: "booked: ...") leave its state as it was
+    h=$(ctl_as dana track "$j" --json | jq -r '[.history[] | select(.from != .to) | .to] | join(",")')
     # declines and expiries may repeat new,offered before the accept; on_hold
     # may come between on_site and en_route again
     [[ $h =~ ^new,offered,(new,offered,)*assigned,en_route,on_site,(on_hold,en_route,on_site,)*completed$ ]] \

@@ -198,6 +198,11 @@ test_examples_requests(void **state)
     assert_int_equal(line, 2);
     assert_true(*r->phone && *r->category && *r->problem);
     assert_non_null(load_file_request(lf, 299, &line));
+    /* some rows ask for an appointment window (the optional window column) */
+    size_t windows = 0;
+    for (size_t i = 0; i < 300; i++)
+        windows += *load_file_request(lf, i, &line)->window != 0;
+    assert_true(windows >= 15 && windows <= 60);
     assert_int_equal(line, 301);
     assert_null(load_file_request(lf, 300, &line));
     int outside = 0;

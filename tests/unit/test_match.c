@@ -311,6 +311,35 @@ test_judge_sort_reach (void **state)
     assert_true (isinf (match_reach_km (&cfg, &ranked [5], 0)));
 }
 
+//  The appointment-window rule comes last, is named "window" and is
+//  transient (a booking may be cancelled); an earlier rule wins over it.
+static void
+test_window_rule (void **state)
+{
+    (void) state;
+    match_job job = s_job (false, false);
+    match_cand c = s_good (1);
+    c.no_room = true;
+    assert_int_equal (s_rule_of (c, job), MR_WINDOW);
+    assert_string_equal (match_rule_name (MR_WINDOW), "window");
+    assert_true (match_rule_is_transient (MR_WINDOW));
+    c.load = c.capacity;
+    assert_int_equal (s_rule_of (c, job), MR_CAPACITY);
+    c.load = 0;
+    c.in_shift = false;
+    assert_int_equal (s_rule_of (c, job), MR_SHIFT);
+    //  a candidate without room is never the pick
+    match_cand two [2] = { s_good (1), s_good (2) };
+    two [0].no_room = true;
+    two [1].at.lat += 0.05;
+    match_result res [2];
+    match_config cfg;
+    match_config_default (&cfg);
+    assert_int_equal (match_rank (&cfg, &job, two, 2, res), 1);
+    assert_int_equal (res [0].id, 2);
+    assert_int_equal (res [1].failed, MR_WINDOW);
+}
+
 int
 main (void)
 {
@@ -324,6 +353,7 @@ main (void)
         cmocka_unit_test (test_ties_and_excluded_order),
         cmocka_unit_test (test_edges),
         cmocka_unit_test (test_judge_sort_reach),
+        cmocka_unit_test (test_window_rule),
     };
     return cmocka_run_group_tests_name ("match", tests, NULL, NULL);
 }

@@ -62,6 +62,10 @@ static const right s_rights[] = {
     { FSD__ENVELOPE__BODY_SET_CUSTOMER, R_DISPATCH | R_ADMIN, true },
     { FSD__ENVELOPE__BODY_ADD_PRINCIPAL, R_ADMIN, true },
     { FSD__ENVELOPE__BODY_BACKUP, R_ADMIN, false },
+    /* i5-notify */
+    { FSD__ENVELOPE__BODY_LOAD_TEMPLATES, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LIST_TEMPLATES, R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, R_DISPATCH | R_ADMIN, false },
 };
 
 static const right *s_right(int body)

@@ -26,13 +26,12 @@ static const char *const s_fields[TP_COUNT_] = {
 static const char *const s_builtin[NE_COUNT_] = {
     [NE_RECEIVED] = "-",
     [NE_ACCEPTED] = "Good news, {customer|dear customer}: {technician|a technician} will repair your"
-                    " {brand} {appliance} (job {job}), {window|as soon as possible}. We will tell you"
-                    " when they are on the way.",
+                    " {brand} {appliance} (job {job}) by {window}. We will tell you when they are on"
+                    " the way.",
     [NE_EN_ROUTE] = "{technician|Your technician} is on the way to {address} for your {brand}"
-                    " {appliance} (job {job}) and should arrive around {eta|soon}.",
+                    " {appliance} (job {job}) and should arrive around {eta}.",
     [NE_LATE] = "Sorry, {customer|dear customer}: your {brand} {appliance} repair (job {job}) is"
-                " running late. We are on it and will keep you posted; we still aim to be with"
-                " you {window|as soon as we can}.",
+                " running late. We are on it and will keep you posted.",
     [NE_COMPLETED] = "Your {brand} {appliance} is repaired (job {job}). Thank you, {customer|dear"
                      " customer}! How did we do? Rate the visit from 1 to 5 stars: reply with the"
                      " number, or call us quoting {job}.",

@@ -79,5 +79,9 @@ int cmd_load(ctl *c, int argc, char **argv);
 int cmd_customer(ctl *c, int argc, char **argv);
 int cmd_keygen(ctl *c, int argc, char **argv);
 int cmd_backup(ctl *c, int argc, char **argv);
+/* i5-notify (notify.c): templates, notifications, and track's section */
+int cmd_templates(ctl *c, int argc, char **argv);
+int cmd_notifications(ctl *c, int argc, char **argv);
+void show_notifications(const Fsd__JobView *v);
 
 #endif

@@ -37,6 +37,8 @@ static const command s_commands[] = {
     { "customer", cmd_customer, "customer load FILE.csv | customer set PHONE ..." },
     { "keygen", cmd_keygen, "make a key pair and register it" },
     { "backup", cmd_backup, "online backup of the database into FILE" },
+    { "templates", cmd_templates, "templates load FILE | show: what customers are told" },
+    { "notifications", cmd_notifications, "customer notifications and their delivery" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 

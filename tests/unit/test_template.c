@@ -16,7 +16,7 @@ static template_values s_vals(void)
     v.value[TP_JOB] = "J000001";
     v.value[TP_TECHNICIAN] = "Tobias Krüger";
     v.value[TP_ETA] = "14:35";
-    v.value[TP_WINDOW] = "by 16:00";
+    v.value[TP_WINDOW] = "16:00";
     v.value[TP_APPLIANCE] = "washing machine";
     v.value[TP_BRAND] = "AEG";
     v.value[TP_MODEL] = "L7FE8E7";
@@ -49,7 +49,7 @@ static void test_placeholders(void **state)
 {
     (void)state;
     template_values v = s_vals();
-    s_expect("Hello {customer}, {technician} comes for {job} ({brand} {model} {appliance}) at {eta}, {window}; {address}.",
+    s_expect("Hello {customer}, {technician} comes for {job} ({brand} {model} {appliance}) at {eta}, by {window}; {address}.",
              &v,
              "Hello Piotr Kowalczyk, Tobias Krüger comes for J000001 (AEG L7FE8E7 washing machine) at 14:35, "
              "by 16:00; Manteuffelstraße 12, 12103 Berlin.");
@@ -170,7 +170,7 @@ static void test_builtins(void **state)
     }
     char out[TEMPLATE_OUT_MAX + 1];
     template_render(template_builtin(NE_ACCEPTED), &v, out, sizeof out);
-    assert_non_null(strstr(out, "Tobias Krüger will repair your AEG washing machine (job J000001), by 16:00"));
+    assert_non_null(strstr(out, "Tobias Krüger will repair your AEG washing machine (job J000001) by 16:00"));
     template_render(template_builtin(NE_COMPLETED), &v, out, sizeof out);
     assert_non_null(strstr(out, "Rate the visit from 1 to 5 stars"));
     assert_true(template_is_off("-"));

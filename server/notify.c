@@ -338,10 +338,10 @@ static int s_load_templates(call *c)
     s_bad_rows b = { .c = c };
     if (m->n_rows == 0)
         s_bad(&b, 0, "", "the file holds no rows");
-    for (size_t i = 0; i < m->n_rows && i < 10000; i++)
+    for (size_t i = 0; i < m->n_rows && i < 1000; i++)
         s_check_template(&b, m, i);
-    if (m->n_rows > 10000)
-        s_bad(&b, 0, "", "more than 10000 templates");
+    if (m->n_rows > 1000)
+        s_bad(&b, 0, "", "more than 1000 templates (6 events in up to 166 languages)");
     if (b.n == 0 && !m->check_only) {
         if (m->replace && store_template_clear(c->srv->store) < 0)
             return -1;

@@ -17,6 +17,10 @@
       --notify-file (default DATA/notifications.jsonl), flushed to disk
       (fdatasync) before the rows are marked sent.
 
+    A job's messages go out one at a time, in the order they were made
+    (no "on the way" before "accepted"): only the oldest pending message
+    of a job is ever tried; the next follows once it is sent or failed.
+
     A failed attempt is retried after --notify-retry-ms, doubling up to
     --notify-retry-max-ms; after --notify-attempts attempts the row is
     failed (visible in `fsdctl stats` and `fsdctl notifications --failed`).
@@ -162,6 +166,7 @@ static int s_outcome(server *srv, notifier *self, int64_t id, int attempt, const
         if (store_notification_sent(srv->store, id, attempt, now) < 0)
             return -1;
         self->sent++;
+        self->due_at = now; /* the job's next message may go now */
         log_info("notify_sent", "id=%lld job=%s event=%s attempt=%d", (long long)id, job_id, event, attempt);
         return 0;
     }
@@ -171,6 +176,7 @@ static int s_outcome(server *srv, notifier *self, int64_t id, int attempt, const
         return -1;
     if (give_up) {
         self->failed++;
+        self->due_at = now;
         log_warn("notify_failed", "id=%lld job=%s event=%s attempts=%d error=%s", (long long)id, job_id, event,
                  attempt, log_quote(0, error));
     } else {
@@ -509,7 +515,7 @@ int notify_pump(server *srv, int64_t now)
     if (!sc.due)
         return -1;
     int rc = store_notification_each_pending(srv->store, (unsigned)(room + (size_t)self->n_kids + 1), s_take, &sc);
-    /* the scan saw every pending row; what the sends fail lowers it again */
+    /* the scan saw the head of every job; the outcomes below lower it again */
     self->due_at = INT64_MAX;
     if (rc == 0 && sc.n)
         rc = self->cfg.cmd ? s_send_command(srv, self, sc.due, sc.n, now) : s_send_file(srv, self, sc.due, sc.n, now);

@@ -81,7 +81,8 @@ enum {
     Q_REPORT_JOBS, Q_REPORT_EVENTS, Q_REPORT_DECLINES, Q_REPORT_ASSIGN,
     Q_JOB_RISK, Q_DEDUP_PRUNE,
     /* i5-notify */
-    Q_NOTIFY_PUT, Q_NOTIFY_DUE, Q_NOTIFY_SENT, Q_NOTIFY_RETRY, Q_NOTIFY_LIST, Q_NOTIFY_SUMMARY,
+    Q_NOTIFY_PUT, Q_NOTIFY_DUE, Q_NOTIFY_SENT, Q_NOTIFY_RETRY, Q_NOTIFY_LIST, Q_NOTIFY_LIST_STATUS,
+    Q_NOTIFY_LIST_ALL, Q_NOTIFY_SUMMARY,
     Q_TEMPLATE_PUT, Q_TEMPLATE_CLEAR, Q_TEMPLATE_GET, Q_TEMPLATE_EACH,
     Q_CUSTOMER_LANG_SET, Q_CUSTOMER_LANG_GET,
     Q_COUNT_
@@ -163,15 +164,21 @@ static const char *s_sql[Q_COUNT_] = {
     /* i5-notify */
     [Q_NOTIFY_PUT] = "INSERT INTO notifications(job_id, event, phone, customer_name, language,"
                      " technician_id, text, created_at, next_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-    [Q_NOTIFY_DUE] = "SELECT " NOTIFY_COLUMNS " FROM notifications WHERE status = 0"
-                     " ORDER BY next_at, id LIMIT ?1",
+    /* per job one at a time, in order: only the oldest pending of its job */
+    [Q_NOTIFY_DUE] = "SELECT " NOTIFY_COLUMNS " FROM notifications n WHERE status = 0"
+                     " AND NOT EXISTS (SELECT 1 FROM notifications o WHERE o.job_id = n.job_id"
+                     " AND o.status = 0 AND o.id < n.id) ORDER BY next_at, id LIMIT ?1",
     [Q_NOTIFY_SENT] = "UPDATE notifications SET status = 1, attempts = ?2, sent_at = ?3, last_error = ''"
                       " WHERE id = ?1 AND status = 0",
     [Q_NOTIFY_RETRY] = "UPDATE notifications SET status = ?5, attempts = ?2, next_at = ?3, last_error = ?4"
                        " WHERE id = ?1 AND status = 0",
+    /* one job's (by its index), one status's (by the due index), or all */
     [Q_NOTIFY_LIST] = "SELECT * FROM (SELECT " NOTIFY_COLUMNS " FROM notifications"
-                      " WHERE (?1 = '' OR job_id = ?1) AND (?2 < 0 OR status = ?2)"
-                      " ORDER BY id DESC LIMIT ?3) ORDER BY id",
+                      " WHERE job_id = ?1 AND (?2 < 0 OR status = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id",
+    [Q_NOTIFY_LIST_STATUS] = "SELECT * FROM (SELECT " NOTIFY_COLUMNS " FROM notifications"
+                             " WHERE status = ?2 ORDER BY id DESC LIMIT ?3) ORDER BY id",
+    [Q_NOTIFY_LIST_ALL] = "SELECT * FROM (SELECT " NOTIFY_COLUMNS " FROM notifications"
+                          " ORDER BY id DESC LIMIT ?3) ORDER BY id",
     [Q_NOTIFY_SUMMARY] = "SELECT status, COUNT(*), MIN(created_at) FROM notifications"
                          " WHERE status IN (0, 2) GROUP BY status",
     [Q_TEMPLATE_PUT] = "INSERT OR REPLACE INTO notify_templates(event, language, text) VALUES(?1, ?2, ?3)",
@@ -1193,10 +1200,12 @@ int store_notification_retry(store *self, int64_t id, int attempts, int64_t next
 int store_notification_list(store *self, const char *job_id, int status, unsigned limit,
                             void (*fn)(void *, const store_notification *), void *arg)
 {
-    sqlite3_stmt *st = s_stmt(self, Q_NOTIFY_LIST);
+    int q = job_id && job_id[0] ? Q_NOTIFY_LIST : status >= 0 ? Q_NOTIFY_LIST_STATUS : Q_NOTIFY_LIST_ALL;
+    sqlite3_stmt *st = s_stmt(self, q);
     if (!st)
         return -1;
-    s_text(st, 1, job_id);
+    if (q == Q_NOTIFY_LIST)
+        s_text(st, 1, job_id);
     sqlite3_bind_int(st, 2, status);
     sqlite3_bind_int(st, 3, (int)limit);
     return s_each_notification(self, st, fn, arg);

@@ -160,8 +160,9 @@ typedef struct {
 /* A new pending notification, due at once (status, attempts, next_at,
    sent_at and last_error are not read); *id receives its id. */
 int store_notification_put(store *self, const store_notification *n, int64_t *id);
-/* Calls fn for pending notifications, soonest next_at first, at most max
-   (strings valid during the call only). */
+/* Calls fn for pending notifications that are the oldest pending one of
+   their job (a job's messages go out one at a time, in order), soonest
+   next_at first, at most max (strings valid during the call only). */
 int store_notification_each_pending(store *self, unsigned max,
                                     void (*fn)(void *, const store_notification *), void *arg);
 /* Delivered after `attempts` attempts (only while still pending). */

@@ -265,9 +265,12 @@ for i in 1 2 3; do
     new+=("$j")
 done
 ctl_as dana cancel "${new[0]}" --reason "changed my mind" >/dev/null
-tried_all() { [ "$(db "select count(*) from notifications where id > $first and attempts = 0")" = 0 ]; }
-until_ok 10 tried_all \
-    || fail "not every notification was tried"
+# per job one at a time, in order: the oldest is tried (and fails), the others wait behind it
+tried_all() { [ "$(db "select count(*) from notifications n where id > $first and attempts = 0 and not exists
+                      (select 1 from notifications e where e.job_id = n.job_id and e.status = 0 and e.id < n.id)")" = 0 ]; }
+until_ok 10 tried_all || fail "the oldest of each job was not tried"
+expect_eq "held back" "$(db "select count(*) from notifications n where id > $first and attempts > 0 and exists
+                      (select 1 from notifications e where e.job_id = n.job_id and e.status = 0 and e.id < n.id)")" 0
 kill -9 "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 expect_eq "delivered while closed" "$(cat gate.jsonl 2>/dev/null | wc -l)" 0
@@ -287,6 +290,9 @@ lost=$(db "select id from notifications where id > $first" | while read -r id; d
 done)
 [ -z "$lost" ] || fail "never delivered: $lost"
 expect_eq "failed" "$(db "select count(*) from notifications where id > $first and status != 1")" 0
+# one job's messages reach the sender in the order they were made (several senders run at once)
+jq -e -s '[group_by(.job)[] | map(.id) | . == sort] | all' gate.jsonl >/dev/null \
+    || fail "out of order: $(jq -c '[.job, .event, .id]' gate.jsonl)"
 jq -e -s --arg j "${new[1]}" 'any(.[]; .job == $j and .event == "received" and .text == "We have your request " + $j + ", Test Customer.")' \
     gate.jsonl >/dev/null || fail "received text: $(cat gate.jsonl)"
 echo "notify ok"

@@ -50,6 +50,9 @@ ctl product load examples/products.csv
 ctl customer load examples/customers.csv
 ctl hours load examples/hours.csv
 ctl sla load examples/sla.csv
+ctl templates load examples/templates.csv     # the customers' messages, in the company's words
+ctl templates load examples/templates.json    # ... and in German
+ctl customer set "+4915195678275" --name "Petra Schmitt" --tier priority --language de >/dev/null  # she reads German
 ctl keygen --role intake --name callcentre --out "$FSD_HOME/keys/desk.key"
 ctl keygen --role dispatcher --name dana --out "$FSD_HOME/keys/dana.key"
 ctl keygen --role agent --all-technicians --dir "$WORK/fleet" >/dev/null
@@ -166,6 +169,10 @@ dana track "$late" | grep -E '^(sla|assign by|at risk) |at risk:' | sed 's/^/  /
 
 step "the dispatcher's board, in short"
 dana board | grep -E '^(escalated|breached|at risk|waiting|offered|assigned|in progress|technicians) ' | sed 's/^/  /'
+
+step "what customers were told (default sender: ${WORK#$ROOT/}/data/notifications.jsonl)"
+ctl stats --json | jq -r '[.counters[] | select(.name | startswith("notify_")) | "\(.name) \(.value)"] | join(", ")' | sed 's/^/  /'
+jq -r '"  \(.job) \(.event): \(.text)"' "$FSD_HOME/notifications.jsonl" | sed -n 1,4p
 
 step "summary (fsdctl report)"
 dana report | sed 's/^/  /'

@@ -178,6 +178,8 @@ static void s_check_customer(row_check *rc, const Fsd__CustomerRow *r)
         s_bad(rc, r->line, "name", "a customer needs a name");
     if (r->tier[0] && strcmp(r->tier, "standard") != 0 && strcmp(r->tier, "priority") != 0)
         s_bad(rc, r->line, "tier", "tier is standard or priority, not %s", r->tier);
+    if (r->language[0] && !template_language_valid(r->language)) /* i5-notify */
+        s_bad(rc, r->line, "language", "'%.40s' is not a language tag (like en, de, pt-BR)", r->language);
 }
 
 /* Replies with the load's outcome; on bad rows nothing was written. */
@@ -251,7 +253,9 @@ static int s_put_customer(store *st, const Fsd__CustomerRow *r)
     copy.phone = phone;
     if (!copy.tier[0])
         copy.tier = "standard";
-    return store_put_customer(st, &copy);
+    if (store_put_customer(st, &copy) < 0)
+        return -1;
+    return store_customer_set_language(st, phone, r->language); /* i5-notify */
 }
 
 static int s_load_customers(call *c)
@@ -369,6 +373,10 @@ static int s_set_customer(call *c)
     phone_normalize(r->phone, phone, sizeof phone);
     if (store_get_customer(c->srv->store, c->a, phone, &stored) <= 0)
         return -1;
+    char language[16]; /* i5-notify */
+    if (store_customer_language(c->srv->store, phone, language, sizeof language) < 0)
+        return -1;
+    stored->language = arena_strdup(c->a, language);
     Fsd__CustomerView *v = arena_alloc(c->a, sizeof *v);
     fsd__customer_view__init(v);
     v->customer = stored;

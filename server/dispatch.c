@@ -598,6 +598,9 @@ static int s_risk_one(server *srv, job *j, int d, int64_t deadline, int64_t now)
                            j->tech ? j->tech->row->id : "", reason) < 0
         || store_job_set_risk(srv->store, j->id, level) < 0)
         return -1;
+    /* i5-notify: the customer hears it is late, with the at-risk event */
+    if (notify_job_event(srv, j, NE_LATE, j->tech, now) < 0)
+        return -1;
     j->risk = level;
     log_warn("at_risk", "job=%s state=%s tech=%s reason=%s", j->id, job_state_name(j->state),
              j->tech ? j->tech->row->id : "-", log_quote(0, reason));
@@ -766,5 +769,7 @@ int dispatch_timers(server *srv, int64_t now)
     free(due);
     if (rc == 0)
         rc = s_dedup_prune(srv, now);
+    if (rc == 0)
+        rc = notify_pump(srv, now); /* i5-notify: deliveries, their outcomes in this batch */
     return rc;
 }

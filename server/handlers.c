@@ -45,6 +45,8 @@ static int s_reply_job(call *c, const char *id, bool history)
     }
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
     c->reply->job_view = v;
+    if (history && notify_attach(c, v) < 0) /* i5-notify */
+        return -1;
     return 0;
 }
 
@@ -234,6 +236,8 @@ static int s_submit(call *c)
     }
     strmap_put(srv->jobs, j->id, j);
     dispatch_schedule(srv, j);
+    if (notify_job_event(srv, j, NE_RECEIVED, NULL, now) < 0) /* i5-notify */
+        return -1;
     srv->counters[C_REQUESTS]++;
     log_info("request", "job=%s territory=%s warranty=%s priority=%s sla=%s", j->id,
              srv->territories[terr].row->id, warranty_name(w), priority_name(prio), j->sla_policy);
@@ -664,6 +668,8 @@ static int s_stats(call *c)
     for (size_t i = 0; i < c->srv->n_techs; i++)
         s->online += c->srv->techs[i].online;
     strmap_each(c->srv->jobs, s_count_open, &s->open_jobs);
+    if (notify_stats(c, s) < 0) /* i5-notify */
+        return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_STATS_VIEW;
     c->reply->stats_view = s;
     return 0;
@@ -754,6 +760,10 @@ int handle_request(call *c)
     case FSD__ENVELOPE__BODY_CARE_DECISION:
     case FSD__ENVELOPE__BODY_FOLLOW_UPS: return care_request(c);
     case FSD__ENVELOPE__BODY_ESCALATIONS: return sla_escalations(c);
+    /* i5-notify */
+    case FSD__ENVELOPE__BODY_LOAD_TEMPLATES:
+    case FSD__ENVELOPE__BODY_LIST_TEMPLATES:
+    case FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS: return notify_handle(c);
     default: return handle_admin(c);
     }
 }

@@ -72,6 +72,10 @@ static const right s_rights[] = {
     { FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES, R_ADMIN, true },
     { FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS, R_ADMIN, true },
     { FSD__ENVELOPE__BODY_ESCALATIONS, R_DISPATCH | R_ADMIN, false },
+    /* i5-notify */
+    { FSD__ENVELOPE__BODY_LOAD_TEMPLATES, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LIST_TEMPLATES, R_DISPATCH | R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, R_DISPATCH | R_ADMIN, false },
 };
 
 static const right *s_right(int body)

@@ -54,6 +54,16 @@ static void s_usage(FILE *out)
           "      --care-contact TEXT whom intake refers a blocked customer to\n"
           "                          (default \"the customer care team\")\n"
           "      --window-capacity N  a technician's jobs in overlapping appointment windows (default 2)\n"
+          "      --notify-cmd CMD    deliver customer notifications by running CMD (/bin/sh -c)\n"
+          "                          with the message as JSON on stdin; exit 0 = delivered\n"
+          "      --notify-file FILE  without --notify-cmd: append them as JSON lines to FILE\n"
+          "                          (default DATA/notifications.jsonl)\n"
+          "      --notify-timeout-ms N   kill CMD after N ms: a failed attempt (default 10000)\n"
+          "      --notify-max-inflight N CMDs running at once (default 4)\n"
+          "      --notify-retry-ms N     first retry after N ms, doubling (default 5000)\n"
+          "      --notify-retry-max-ms N ... up to N ms (default 600000)\n"
+          "      --notify-attempts N     attempts before a notification is failed (default 8)\n"
+          "      --no-notify         queue and send no customer notifications\n"
           "      --log-level L       debug, info, warn or error (default info)\n"
           "  -h, --help              this text\n"
           "  -V, --version           the version\n",
@@ -110,6 +120,12 @@ static void s_defaults(server_config *cfg)
     cfg->waive_limit_cents = 5000;
     cfg->care_contact = "the customer care team";
     cfg->window_capacity = 2;
+    /* i5-notify */
+    cfg->notify.timeout_ms = 10000;
+    cfg->notify.max_inflight = 4;
+    cfg->notify.retry_ms = 5000;
+    cfg->notify.retry_max_ms = 600000;
+    cfg->notify.attempts = 8;
 }
 
 static void s_options(server_config *cfg, int argc, char **argv)
@@ -124,6 +140,11 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "waive-limit", required_argument, 0, 95 }, { "care-contact", required_argument, 0, 96 },
         { "fix-sla-min", required_argument, 0, 10 },
         { "window-capacity", required_argument, 0, 85 },
+        /* i5-notify */
+        { "notify-cmd", required_argument, 0, 60 },  { "notify-file", required_argument, 0, 61 },
+        { "notify-timeout-ms", required_argument, 0, 62 }, { "notify-max-inflight", required_argument, 0, 63 },
+        { "notify-retry-ms", required_argument, 0, 64 }, { "notify-retry-max-ms", required_argument, 0, 65 },
+        { "notify-attempts", required_argument, 0, 66 }, { "no-notify", no_argument, 0, 67 },
         { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
@@ -157,6 +178,21 @@ static void s_options(server_config *cfg, int argc, char **argv)
             break;
         case 10: s_sla("fix-sla-min", optarg, cfg->fix_sla_min); break;
         case 85: cfg->window_capacity = (unsigned)s_int("window-capacity", optarg, 1); break;
+        /* i5-notify */
+        case 60:
+            if (!optarg[0]) {
+                fprintf(stderr, "fsd-server: --notify-cmd needs a command\n");
+                exit(2);
+            }
+            cfg->notify.cmd = optarg;
+            break;
+        case 61: cfg->notify.file = optarg; break;
+        case 62: cfg->notify.timeout_ms = s_int("notify-timeout-ms", optarg, 10); break;
+        case 63: cfg->notify.max_inflight = s_int("notify-max-inflight", optarg, 1); break;
+        case 64: cfg->notify.retry_ms = s_int("notify-retry-ms", optarg, 10); break;
+        case 65: cfg->notify.retry_max_ms = s_int("notify-retry-max-ms", optarg, 10); break;
+        case 66: cfg->notify.attempts = s_int("notify-attempts", optarg, 1); break;
+        case 67: cfg->notify.off = true; break;
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {
@@ -260,6 +296,14 @@ static int s_start(server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the jobs from %.512s: %s", path, store_errmsg(srv->store));
         return -1;
     }
+    /* i5-notify: the sender (rows left pending by a crash go out now) */
+    static char notify_file[4096];
+    if (!srv->cfg.notify.file) {
+        snprintf(notify_file, sizeof notify_file, "%s/notifications.jsonl", dir);
+        srv->cfg.notify.file = notify_file;
+    }
+    if (!srv->cfg.notify.off && !(srv->notifier = notify_new(&srv->cfg.notify, err, errlen)))
+        return -1;
     log_info("started", "data=%s open_jobs=%zu load_ms=%lld", dir,
              strmap_size(srv->jobs), (long long)(wire_now_ms() - t0));
     return 0;
@@ -295,6 +339,7 @@ int main(int argc, char **argv)
             rc = 0;
         log_info("stopped", "rc=%d", rc);
     }
+    notify_destroy(&srv.notifier); /* i5-notify */
     world_free(&srv);
     store_close(&srv.store);
     arena_destroy(&srv.arena);

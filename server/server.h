@@ -22,10 +22,23 @@
 #include "fsd/pheap.h"
 #include "fsd/sla.h"
 #include "fsd/strmap.h"
+#include "fsd/template.h"
 #include "fsd/tzone.h"
 #include "store.h"
 
 /* ------------------------------------------------------------ config */
+/* Customer notifications (i5-notify, see notify.c and notify_send.c). */
+typedef struct {
+    bool off;                      /* --no-notify: nothing is queued or sent */
+    const char *cmd;               /* --notify-cmd: run with the message on stdin; NULL = file */
+    const char *file;              /* --notify-file: the default sender appends here */
+    int timeout_ms;                /* a command running longer is killed (a failed attempt) */
+    int max_inflight;              /* commands running at once */
+    int retry_ms;                  /* first retry after this, doubling */
+    int retry_max_ms;              /* ... up to this */
+    int attempts;                  /* after this many failed attempts: failed */
+} notify_config;
+
 typedef struct {
     const char *data_dir;          /* fsd.db and keys/ live here */
     const char *listen;            /* tcp://127.0.0.1:7700 */
@@ -43,6 +56,7 @@ typedef struct {
     const char *care_contact;      /* i5-care: whom a blocked customer is referred to */
     double fix_sla_min[3];         /* i5-sla: by priority: minutes to complete */
     unsigned window_capacity;      /* jobs per technician in overlapping windows (0: 2) */
+    notify_config notify;          /* i5-notify */
 } server_config;
 
 /* ------------------------------------------------------------- world */
@@ -188,6 +202,7 @@ typedef struct server {
     size_t n_dirty_sessions, cap_dirty_sessions;
     uint64_t counters[C_COUNT_];
     struct sla_state *sla;         /* i5-sla: policies and working hours (server/sla.c) */
+    struct notifier *notifier;     /* i5-notify: the sender (NULL: none runs) */
 } server;
 
 /* A request as the handlers see it. */
@@ -346,6 +361,37 @@ int sla_escalations(call *c);
 /* Sets up a job read back from the store: its SLA fields, with the
    at-risk instants and flags of jobs from before SLA policies derived. */
 void sla_job_restore(job *j, const store_job *sj);
+/* notify.c — customer notifications (i5-notify). A notification row is
+   written in the transaction of the change that causes it. */
+/* After the store has recorded j's move to `to` (held by `after`), before
+   j itself changes: queues accepted, en_route, completed or cancelled. */
+int notify_job_moved(server *srv, const job *j, job_state to, const technician *after, int64_t now);
+/* Queues event e for j (tech: who holds it, may be NULL) when the
+   customer's template for it is not "-". 0, or -1 storage failure. */
+int notify_job_event(server *srv, const job *j, notify_event e, const technician *tech, int64_t now);
+/* LoadTemplates, ListTemplates, ListNotifications. */
+int notify_handle(call *c);
+/* fsdctl track: the job's notifications into v. */
+int notify_attach(call *c, Fsd__JobView *v);
+/* fsdctl stats: appends the notification counters to s. */
+int notify_stats(call *c, Fsd__StatsView *s);
+
+/* notify_send.c — delivering the outbox, never blocking the loop */
+typedef struct notifier notifier;
+/* The sender for cfg (the file sender checks that it can write its file);
+   NULL with one sentence in err. */
+notifier *notify_new(const notify_config *cfg, char *err, size_t errlen);
+/* Kills commands still running (their notifications stay pending). */
+void notify_destroy(notifier **self_p);
+/* From the timers, inside the batch's transaction: reaps finished
+   commands, kills those over their time, records each outcome, starts
+   what is due. 0, or -1 storage failure. */
+int notify_pump(server *srv, int64_t now);
+/* A notification was queued at `now`: look soon. */
+void notify_queued(notifier *self, int64_t now);
+/* Counters since start, and commands running now. */
+void notify_counts(const notifier *self, uint64_t *queued, uint64_t *sent, uint64_t *retries,
+                   uint64_t *failed, uint64_t *in_flight);
 
 /* loop.c */
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,

@@ -106,6 +106,20 @@ static const char *s_migrations[] = {
        job that has one (whether it is booked follows from the job's state) */
     "CREATE TABLE job_windows(job_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
     "  window_end INTEGER NOT NULL, tz TEXT NOT NULL) WITHOUT ROWID;",
+    /* 6 → 7 (i5-notify): the customer's language, message templates, and the
+       durable outbox of customer notifications (status 0 pending, 1 sent,
+       2 failed) */
+    "ALTER TABLE customers ADD COLUMN language TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE notify_templates(event TEXT NOT NULL, language TEXT NOT NULL, text TEXT NOT NULL,"
+    "  PRIMARY KEY(event, language)) WITHOUT ROWID;"
+    "CREATE TABLE notifications(id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, event TEXT NOT NULL,"
+    "  phone TEXT NOT NULL, customer_name TEXT NOT NULL, language TEXT NOT NULL,"
+    "  technician_id TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL, sent_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX notifications_due ON notifications(status, next_at);"
+    "CREATE INDEX notifications_job ON notifications(job_id);",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -131,6 +145,11 @@ enum {
     Q_HOURS_CLEAR, Q_HOURS_PUT, Q_HOURS_EACH,
     /* i5-windows */
     Q_WINDOW_PUT, Q_WINDOW_GET, Q_WINDOW_OPEN,
+    /* i5-notify */
+    Q_NOTIFY_PUT, Q_NOTIFY_DUE, Q_NOTIFY_SENT, Q_NOTIFY_RETRY, Q_NOTIFY_LIST, Q_NOTIFY_LIST_STATUS,
+    Q_NOTIFY_LIST_ALL, Q_NOTIFY_SUMMARY,
+    Q_TEMPLATE_PUT, Q_TEMPLATE_CLEAR, Q_TEMPLATE_GET, Q_TEMPLATE_EACH,
+    Q_CUSTOMER_LANG_SET, Q_CUSTOMER_LANG_GET,
     Q_COUNT_
 };
 
@@ -148,6 +167,10 @@ enum {
 #define JOB_SLA_COLUMNS \
     ", fix_by, sla_policy, sla_clock, sla_start, assign_risk_at, arrive_risk_at, fix_risk_at," \
     " sla_flags, urgency"
+
+#define NOTIFY_COLUMNS \
+    "id, job_id, event, phone, customer_name, language, technician_id, text, created_at," \
+    " status, attempts, next_at, sent_at, last_error"
 
 static const char *s_sql[Q_COUNT_] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -249,6 +272,32 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_WINDOW_GET] = "SELECT window_start, window_end, tz FROM job_windows WHERE job_id = ?1",
     [Q_WINDOW_OPEN] = "SELECT w.job_id, w.window_start, w.window_end FROM job_windows w"
                       " JOIN jobs j ON j.id = w.job_id WHERE j.state IN (1, 2, 3, 4, 5, 6, 7, 9)",
+    /* i5-notify */
+    [Q_NOTIFY_PUT] = "INSERT INTO notifications(job_id, event, phone, customer_name, language,"
+                     " technician_id, text, created_at, next_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    /* per job one at a time, in order: only the oldest pending of its job */
+    [Q_NOTIFY_DUE] = "SELECT " NOTIFY_COLUMNS " FROM notifications n WHERE status = 0"
+                     " AND NOT EXISTS (SELECT 1 FROM notifications o WHERE o.job_id = n.job_id"
+                     " AND o.status = 0 AND o.id < n.id) ORDER BY next_at, id LIMIT ?1",
+    [Q_NOTIFY_SENT] = "UPDATE notifications SET status = 1, attempts = ?2, sent_at = ?3, last_error = ''"
+                      " WHERE id = ?1 AND status = 0",
+    [Q_NOTIFY_RETRY] = "UPDATE notifications SET status = ?5, attempts = ?2, next_at = ?3, last_error = ?4"
+                       " WHERE id = ?1 AND status = 0",
+    /* one job's (by its index), one status's (by the due index), or all */
+    [Q_NOTIFY_LIST] = "SELECT * FROM (SELECT " NOTIFY_COLUMNS " FROM notifications"
+                      " WHERE job_id = ?1 AND (?2 < 0 OR status = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id",
+    [Q_NOTIFY_LIST_STATUS] = "SELECT * FROM (SELECT " NOTIFY_COLUMNS " FROM notifications"
+                             " WHERE status = ?2 ORDER BY id DESC LIMIT ?3) ORDER BY id",
+    [Q_NOTIFY_LIST_ALL] = "SELECT * FROM (SELECT " NOTIFY_COLUMNS " FROM notifications"
+                          " ORDER BY id DESC LIMIT ?3) ORDER BY id",
+    [Q_NOTIFY_SUMMARY] = "SELECT status, COUNT(*), MIN(created_at) FROM notifications"
+                         " WHERE status IN (0, 2) GROUP BY status",
+    [Q_TEMPLATE_PUT] = "INSERT OR REPLACE INTO notify_templates(event, language, text) VALUES(?1, ?2, ?3)",
+    [Q_TEMPLATE_CLEAR] = "DELETE FROM notify_templates",
+    [Q_TEMPLATE_GET] = "SELECT text FROM notify_templates WHERE event = ?1 AND language = ?2",
+    [Q_TEMPLATE_EACH] = "SELECT event, language, text FROM notify_templates ORDER BY event, language",
+    [Q_CUSTOMER_LANG_SET] = "UPDATE customers SET language = ?2 WHERE phone = ?1",
+    [Q_CUSTOMER_LANG_GET] = "SELECT language FROM customers WHERE phone = ?1",
 };
 
 struct store {
@@ -1670,4 +1719,208 @@ static int s_window_view(store *self, arena *a, Fsd__JobView *v)
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* ------------------------------------------ notifications (i5-notify) */
+
+/* Fills a store_notification from a row of NOTIFY_COLUMNS (strings point
+   into the statement). */
+static void s_notification_from_row(sqlite3_stmt *st, store_notification *n)
+{
+#define T(i) ((const char *)sqlite3_column_text(st, i))
+    n->id = sqlite3_column_int64(st, 0);
+    n->job_id = T(1);
+    n->event = T(2);
+    n->phone = T(3);
+    n->customer_name = T(4);
+    n->language = T(5);
+    n->technician_id = T(6);
+    n->text = T(7);
+    n->created_at = sqlite3_column_int64(st, 8);
+    n->status = sqlite3_column_int(st, 9);
+    n->attempts = sqlite3_column_int(st, 10);
+    n->next_at = sqlite3_column_int64(st, 11);
+    n->sent_at = sqlite3_column_int64(st, 12);
+    n->last_error = T(13);
+#undef T
+}
+
+int store_notification_put(store *self, const store_notification *n, int64_t *id)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_NOTIFY_PUT);
+    if (!st)
+        return -1;
+    s_text(st, 1, n->job_id);
+    s_text(st, 2, n->event);
+    s_text(st, 3, n->phone);
+    s_text(st, 4, n->customer_name);
+    s_text(st, 5, n->language);
+    s_text(st, 6, n->technician_id);
+    s_text(st, 7, n->text);
+    sqlite3_bind_int64(st, 8, n->created_at);
+    if (s_done(self, st) < 0)
+        return -1;
+    if (id)
+        *id = sqlite3_last_insert_rowid(self->db);
+    return 0;
+}
+
+/* Steps st, calling fn for each notification row. */
+static int s_each_notification(store *self, sqlite3_stmt *st,
+                               void (*fn)(void *, const store_notification *), void *arg)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_notification n;
+        s_notification_from_row(st, &n);
+        fn(arg, &n);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+int store_notification_each_pending(store *self, unsigned max,
+                                    void (*fn)(void *, const store_notification *), void *arg)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_NOTIFY_DUE);
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, (int)max);
+    return s_each_notification(self, st, fn, arg);
+}
+
+int store_notification_sent(store *self, int64_t id, int attempts, int64_t at)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_NOTIFY_SENT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, attempts);
+    sqlite3_bind_int64(st, 3, at);
+    return s_done(self, st);
+}
+
+int store_notification_retry(store *self, int64_t id, int attempts, int64_t next_at, bool failed,
+                             const char *error)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_NOTIFY_RETRY);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, attempts);
+    sqlite3_bind_int64(st, 3, next_at);
+    s_text(st, 4, error);
+    sqlite3_bind_int(st, 5, failed ? 2 : 0);
+    return s_done(self, st);
+}
+
+int store_notification_list(store *self, const char *job_id, int status, unsigned limit,
+                            void (*fn)(void *, const store_notification *), void *arg)
+{
+    int q = job_id && job_id[0] ? Q_NOTIFY_LIST : status >= 0 ? Q_NOTIFY_LIST_STATUS : Q_NOTIFY_LIST_ALL;
+    sqlite3_stmt *st = s_stmt(self, q);
+    if (!st)
+        return -1;
+    if (q == Q_NOTIFY_LIST)
+        s_text(st, 1, job_id);
+    sqlite3_bind_int(st, 2, status);
+    sqlite3_bind_int(st, 3, (int)limit);
+    return s_each_notification(self, st, fn, arg);
+}
+
+int store_notification_summary(store *self, uint64_t *pending, uint64_t *failed, int64_t *oldest_pending)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_NOTIFY_SUMMARY);
+    if (!st)
+        return -1;
+    *pending = *failed = 0;
+    *oldest_pending = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 0) == 0) {
+            *pending = (uint64_t)sqlite3_column_int64(st, 1);
+            *oldest_pending = sqlite3_column_int64(st, 2);
+        } else {
+            *failed = (uint64_t)sqlite3_column_int64(st, 1);
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+int store_template_put(store *self, const char *event, const char *language, const char *text)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_TEMPLATE_PUT);
+    if (!st)
+        return -1;
+    s_text(st, 1, event);
+    s_text(st, 2, language);
+    s_text(st, 3, text);
+    return s_done(self, st);
+}
+
+int store_template_clear(store *self)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_TEMPLATE_CLEAR);
+    return st ? s_done(self, st) : -1;
+}
+
+/* Copies column 0 of the single-row query st into out; 1 found, 0 not, -1. */
+static int s_text_get(store *self, sqlite3_stmt *st, char *out, size_t outlen)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(out, outlen, "%s", t ? (const char *)t : "");
+    } else if (outlen) {
+        out[0] = 0;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_fail(self);
+    return rc == SQLITE_ROW;
+}
+
+int store_template_get(store *self, const char *event, const char *language, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_TEMPLATE_GET);
+    if (!st)
+        return -1;
+    s_text(st, 1, event);
+    s_text(st, 2, language);
+    return s_text_get(self, st, out, outlen);
+}
+
+int store_template_each(store *self, void (*fn)(void *, const char *event, const char *language,
+                                                const char *text),
+                        void *arg)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_TEMPLATE_EACH);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+           (const char *)sqlite3_column_text(st, 2));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+int store_customer_set_language(store *self, const char *phone, const char *language)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CUSTOMER_LANG_SET);
+    if (!st)
+        return -1;
+    s_text(st, 1, phone);
+    s_text(st, 2, language);
+    return s_done(self, st);
+}
+
+int store_customer_language(store *self, const char *phone, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_CUSTOMER_LANG_GET);
+    if (!st)
+        return -1;
+    s_text(st, 1, phone);
+    return s_text_get(self, st, out, outlen);
 }

@@ -201,5 +201,48 @@ int store_care_followups_of_job(store *self, arena *a, const char *job_id, Fsd__
 /* Open follow-ups (all when `all`) of one territory ("" for every one), oldest first. */
 int store_care_followup_list(store *self, arena *a, const char *territory, bool all, unsigned limit,
                              Fsd__FollowUp ***out, size_t *n);
+/* ---- customer notifications (i5-notify): the durable outbox, the
+   templates, the customer's language */
+typedef struct {
+    int64_t id;
+    const char *job_id, *event, *phone, *customer_name, *language, *technician_id, *text;
+    int64_t created_at;
+    int status;                    /* 0 pending, 1 sent, 2 failed */
+    int attempts;                  /* deliveries tried */
+    int64_t next_at;               /* pending: next attempt due */
+    int64_t sent_at;
+    const char *last_error;
+} store_notification;
+
+/* A new pending notification, due at once (status, attempts, next_at,
+   sent_at and last_error are not read); *id receives its id. */
+int store_notification_put(store *self, const store_notification *n, int64_t *id);
+/* Calls fn for pending notifications that are the oldest pending one of
+   their job (a job's messages go out one at a time, in order), soonest
+   next_at first, at most max (strings valid during the call only). */
+int store_notification_each_pending(store *self, unsigned max,
+                                    void (*fn)(void *, const store_notification *), void *arg);
+/* Delivered after `attempts` attempts (only while still pending). */
+int store_notification_sent(store *self, int64_t id, int attempts, int64_t at);
+/* An attempt failed: pending again at next_at, or failed for good. */
+int store_notification_retry(store *self, int64_t id, int attempts, int64_t next_at, bool failed,
+                             const char *error);
+/* The last `limit` notifications (of one job when job_id is not "", of
+   one status when status >= 0), oldest first. */
+int store_notification_list(store *self, const char *job_id, int status, unsigned limit,
+                            void (*fn)(void *, const store_notification *), void *arg);
+/* How many are pending and failed, and when the oldest pending was made (0: none). */
+int store_notification_summary(store *self, uint64_t *pending, uint64_t *failed, int64_t *oldest_pending);
+int store_template_put(store *self, const char *event, const char *language, const char *text);
+/* Forgets every stored template. */
+int store_template_clear(store *self);
+/* The stored text for (event, language) into out: 1 found, 0 not, -1. */
+int store_template_get(store *self, const char *event, const char *language, char *out, size_t outlen);
+int store_template_each(store *self, void (*fn)(void *, const char *event, const char *language,
+                                                const char *text),
+                        void *arg);
+/* The customer's language ("" = the default wording): set, and read (1 found, 0 no such customer). */
+int store_customer_set_language(store *self, const char *phone, const char *language);
+int store_customer_language(store *self, const char *phone, char *out, size_t outlen);
 
 #endif

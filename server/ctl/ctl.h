@@ -92,5 +92,9 @@ int cmd_waiver(ctl *c, int argc, char **argv);
 /* A job's goodwill, fee waivers, follow-ups and return-visit link (track). */
 void show_job_care(const Fsd__JobView *v);
 int cmd_escalations(ctl *c, int argc, char **argv);
+/* i5-notify (notify.c): templates, notifications, and track's section */
+int cmd_templates(ctl *c, int argc, char **argv);
+int cmd_notifications(ctl *c, int argc, char **argv);
+void show_notifications(const Fsd__JobView *v);
 
 #endif

@@ -58,7 +58,7 @@ static const s_column s_product_cols[] = {
     { NULL, 0, 0 } };
 static const s_column s_customer_cols[] = {
     { "phone", 1, 1 }, { "name", 1, 1 }, { "tier", 0, 0 },
-    { "blocked", 0, 0 }, { "note", 0, 0 }, { NULL, 0, 0 } };
+    { "blocked", 0, 0 }, { "note", 0, 0 }, { "language", 0, 0 }, { NULL, 0, 0 } };
 static const s_column s_request_cols[] = {
     { "name", 1, 0 }, { "phone", 1, 1 }, { "address", 1, 0 },
     { "lat", 1, 1 }, { "lon", 1, 1 }, { "brand", 1, 0 },
@@ -483,6 +483,7 @@ s_row_customer(load_file *self, unsigned line)
     if (!*r->tier)
         r->tier = "standard";
     r->note = (char *) s_val(self, "note");
+    r->language = (char *) s_val(self, "language");   // i5-notify: messages in this language
     if (s_bool(self, line, "blocked", s_val(self, "blocked"), &r->blocked))
         bad = 1;
     if (!bad && s_unique(self, line, "phone", r->phone, s_cust_key, s_cust_line))

@@ -24,7 +24,7 @@
                      [,lat,lon]
       "products"     CSV serial,brand,category,purchase_date,
                      warranty_months[,model,owner,extended_until]
-      "customers"    CSV phone,name[,tier,blocked,note]
+      "customers"    CSV phone,name[,tier,blocked,note,language]
       "requests"     CSV name,phone,address,lat,lon,brand,category,serial,
                      problem[,model,window]
       "sla_policies" CSV id,warranty,tier,urgency,assign_min,arrive_min,

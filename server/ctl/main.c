@@ -45,6 +45,8 @@ static const command s_commands[] = {
     { "sla", cmd_load, "sla load FILE.csv (SLA policies, the whole table)" },
     { "hours", cmd_load, "hours load FILE.csv (territories' working hours and closed dates)" },
     { "escalations", cmd_escalations, "open jobs breached, at risk or escalated, most urgent first" },
+    { "templates", cmd_templates, "templates load FILE | show: what customers are told" },
+    { "notifications", cmd_notifications, "customer notifications and their delivery" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -150,7 +150,7 @@ int cmd_customer(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl customer load FILE.csv\n"
                         "       fsdctl customer set PHONE --name NAME [--tier standard|priority]\n"
-                        "                                 [--block REASON | --unblock]\n"
+                        "                                 [--block REASON | --unblock] [--language TAG]\n"
                         "       fsdctl customer show PHONE|JOB\n";
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
@@ -164,6 +164,7 @@ int cmd_customer(ctl *c, int argc, char **argv)
         return ctl_fail(c, 2, "usage", "%s", usage);
     static const struct option opts[] = {
         { "name", 1, 0, 'n' }, { "tier", 1, 0, 't' }, { "block", 1, 0, 'b' }, { "unblock", 0, 0, 'u' },
+        { "language", 1, 0, 'L' }, /* i5-notify */
         { 0, 0, 0, 0 },
     };
     Fsd__CustomerRow row = FSD__CUSTOMER_ROW__INIT;
@@ -177,6 +178,7 @@ int cmd_customer(ctl *c, int argc, char **argv)
         case 't': row.tier = optarg; break;
         case 'b': row.blocked = 1; row.note = optarg; break;
         case 'u': row.blocked = 0; break;
+        case 'L': row.language = optarg; break;
         default: return ctl_fail(c, 2, "usage", "%s", usage);
         }
     }

@@ -66,6 +66,7 @@ void show_job(const Fsd__JobView *v)
         printf("  %s  %-10s -> %-10s %-11s %-6s %s\n", ctl_time(e->at, a), from, STATE(e->to), e->actor,
                e->technician_id[0] ? e->technician_id : "", e->reason);
     }
+    show_notifications(v); /* i5-notify */
 }
 
 /* One queue of the board. */
@@ -202,8 +203,9 @@ void show_reply(const Fsd__Envelope *rep)
         break;
     case FSD__ENVELOPE__BODY_CUSTOMER_VIEW: {
         const Fsd__CustomerRow *r = rep->customer_view->customer;
-        printf("customer %s (%s): tier %s%s%s\n", r->phone, r->name, r->tier,
-               r->blocked ? ", blocked: " : "", r->blocked ? r->note : "");
+        printf("customer %s (%s): tier %s%s%s%s%s\n", r->phone, r->name, r->tier,
+               r->blocked ? ", blocked: " : "", r->blocked ? r->note : "",
+               r->language[0] ? ", language " : "", r->language); /* i5-notify */
         break;
     }
     case FSD__ENVELOPE__BODY_ESCALATION_LIST: show_escalations(rep->escalation_list); break;

@@ -398,6 +398,23 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     urgent.urgency = FSD__PRIORITY__PRIORITY_HIGH;
     urgent.reported_at = wire_now_ms() - 3600000;
     EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &urgent);
+    /* i5-notify: templates and the notification outbox */
+    Fsd__TemplateRow tpl = FSD__TEMPLATE_ROW__INIT;
+    tpl.line = 2;
+    tpl.event = "accepted";
+    tpl.language = "de";
+    tpl.text = "Hallo {customer}, {technician|jemand} kommt {window} ({{job}} {job}).";
+    Fsd__TemplateRow *tpls[] = { &tpl };
+    Fsd__LoadTemplates ltp = FSD__LOAD_TEMPLATES__INIT;
+    ltp.rows = tpls;
+    ltp.n_rows = 1;
+    EMIT(P_ADMIN, LOAD_TEMPLATES, load_templates, &ltp);
+    Fsd__ListTemplates lst = FSD__LIST_TEMPLATES__INIT;
+    EMIT(P_DANA, LIST_TEMPLATES, list_templates, &lst);
+    Fsd__ListNotifications ln = FSD__LIST_NOTIFICATIONS__INIT;
+    ln.job_id = "J000002";
+    ln.status = "pending";
+    EMIT(P_DANA, LIST_NOTIFICATIONS, list_notifications, &ln);
     /* another version, and a body only the server sends */
     EMIT(P_DESK, GET_JOB, get_job, &gj);
     free(out[n - 1].data);

@@ -253,6 +253,10 @@ void session_position(server *srv, technician *t, const Fsd__Position *p);
 /* handlers.c — intake, dispatch and admin requests */
 int handle_request(call *c);
 
+/* report.c — the KPI report (i5-kpi): checks the ReportRequest, answers
+   with a ReportView; -1 on a storage failure. */
+int report_answer(call *c);
+
 /* loop.c */
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
                 const uint8_t *data, size_t len);

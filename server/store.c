@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fsd/strmap.h"
 
 static const char *s_migrations[] = {
     /* 0 → 1 */
@@ -50,6 +51,9 @@ static const char *s_migrations[] = {
     /* 1 → 2: SLA risk flags; dedup pruned by age; open jobs found without a scan */
     "ALTER TABLE jobs ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX dedup_at ON dedup(at);",
+    /* i5-kpi: the KPI report finds later requests for the same product
+       (first-time fix) by serial without reading the jobs created since */
+    "CREATE INDEX IF NOT EXISTS jobs_serial_created ON jobs(serial, created_at);",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -66,6 +70,7 @@ enum {
     Q_OUTBOX_PUT, Q_OUTBOX_ACK, Q_OUTBOX_EACH,
     Q_REPORT_JOBS, Q_REPORT_EVENTS, Q_REPORT_DECLINES, Q_REPORT_ASSIGN,
     Q_JOB_RISK, Q_DEDUP_PRUNE,
+    Q_KPI_JOBS_FIX, Q_KPI_JOBS, Q_KPI_LATER, Q_KPI_EVENTS, Q_KPI_DECLINES,
     Q_COUNT_
 };
 
@@ -73,6 +78,10 @@ enum {
     "id, state, territory, phone, customer_name, tier, address, lat, lon, brand, category," \
     " serial, model, problem, warranty, priority, created_at, assign_by, arrive_by," \
     " technician_id, provider_id, offer_expires_at, rating, rating_comment, at_risk"
+/* the columns the KPI report reads of a job (i5-kpi) */
+#define KPI_JOB_COLUMNS \
+    "id, territory, provider_id, technician_id, tier, serial, warranty, state, created_at," \
+    " assign_by, arrive_by, rating"
 
 static const char *s_sql[Q_COUNT_] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -138,6 +147,24 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_JOB_RISK] = "UPDATE jobs SET at_risk = ?2 WHERE id = ?1",
     [Q_DEDUP_PRUNE] = "DELETE FROM dedup WHERE (principal, msg_id) IN"
                       " (SELECT principal, msg_id FROM dedup WHERE at < ?1 ORDER BY at LIMIT ?2)",
+    /* KPI report (i5-kpi): the jobs created in [?1, ?2) through the
+       jobs_created index, their events and declines through the job
+       indexes, and later jobs for the same serials through
+       jobs_serial_created. fix_by is read where the jobs table has it
+       (Q_KPI_JOBS_FIX fails to prepare otherwise, and Q_KPI_JOBS says 0). */
+    [Q_KPI_JOBS_FIX] = "SELECT " KPI_JOB_COLUMNS ", fix_by FROM jobs"
+                       " WHERE created_at >= ?1 AND created_at < ?2",
+    [Q_KPI_JOBS] = "SELECT " KPI_JOB_COLUMNS ", 0 FROM jobs WHERE created_at >= ?1 AND created_at < ?2",
+    [Q_KPI_LATER] = "SELECT o.id, o.serial, o.created_at FROM"
+                    " (SELECT DISTINCT serial FROM jobs WHERE created_at >= ?1 AND created_at < ?2"
+                    "  AND serial <> '') s JOIN jobs o INDEXED BY jobs_serial_created"
+                    " ON o.serial = s.serial AND o.created_at >= ?2",
+    /* reasons cut to 32 characters: the report reads their prefixes only */
+    [Q_KPI_EVENTS] = "SELECT e.job_id, e.id, e.at, e.actor, e.from_state, e.to_state, e.technician_id,"
+                     " substr(e.reason, 1, 32) FROM jobs j JOIN job_events e ON e.job_id = j.id"
+                     " WHERE j.created_at >= ?1 AND j.created_at < ?2",
+    [Q_KPI_DECLINES] = "SELECT d.job_id, d.technician_id, d.reason, d.expired, d.at FROM jobs j"
+                       " JOIN declines d ON d.job_id = j.id WHERE j.created_at >= ?1 AND j.created_at < ?2",
 };
 
 struct store {
@@ -1053,4 +1080,251 @@ int store_report_compute(store *self, arena *a, int64_t from, int64_t to, store_
     r->assigned = r->n_assign;
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* ------------------------------------------------------- KPI (i5-kpi) */
+
+/* Included here, not at the top: its domain names (role ...) would shadow
+   parameters of the functions above. */
+#include "fsd/kpi.h"
+
+/* The arena copy of s, one per distinct value (ids, names and reasons
+   repeat across thousands of events). */
+static const char *s_intern(strmap *names, arena *a, const unsigned char *s)
+{
+    const char *key = s ? (const char *)s : "";
+    const char *copy = strmap_get(names, key);
+    if (!copy) {
+        copy = arena_strdup(a, key);
+        if (strmap_put(names, key, (void *)copy) < 0)
+            return NULL;
+    }
+    return copy;
+}
+
+/* One event or decline and the job it belongs to, while they are sorted. */
+typedef struct {
+    size_t job;
+    int64_t id;
+    kpi_event e;
+} s_kpi_event;
+
+typedef struct {
+    size_t job;
+    kpi_decline d;
+} s_kpi_decline;
+
+static int s_kpi_event_cmp(const void *a, const void *b)
+{
+    const s_kpi_event *x = a, *y = b;
+    if (x->job != y->job)
+        return x->job < y->job ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int s_kpi_decline_cmp(const void *a, const void *b)
+{
+    const s_kpi_decline *x = a, *y = b;
+    if (x->job != y->job)
+        return x->job < y->job ? -1 : 1;
+    return x->d.at < y->d.at ? -1 : x->d.at > y->d.at;
+}
+
+/* Room for one more element of size `size` in *v (capacity *cap); -1 when out of memory. */
+static int s_grow(void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t more = *cap ? *cap * 2 : 256;
+    void *bigger = realloc(*v, more * size);
+    if (!bigger)
+        return -1;
+    *v = bigger;
+    *cap = more;
+    return 0;
+}
+
+typedef struct {
+    kpi_job *jobs;
+    size_t n_jobs, cap_jobs;
+    s_kpi_event *ev;
+    size_t n_ev, cap_ev;
+    s_kpi_decline *dec;
+    size_t n_dec, cap_dec;
+    strmap *index, *names;      /* job id -> index + 1; interned strings */
+} s_kpi_rows;
+
+/* Reads the period's jobs (Q_KPI_JOBS_FIX, or Q_KPI_JOBS without fix_by). */
+static int s_kpi_read_jobs(store *self, arena *a, s_kpi_rows *k, int64_t from, int64_t to)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_KPI_JOBS_FIX);
+    if (!st)
+        st = s_stmt(self, Q_KPI_JOBS);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s_grow((void **)&k->jobs, k->n_jobs, &k->cap_jobs, sizeof *k->jobs) < 0)
+            break;
+        kpi_job *j = &k->jobs[k->n_jobs];
+        memset(j, 0, sizeof *j);
+        j->id = s_col(a, st, 0);
+        j->territory = s_intern(k->names, a, sqlite3_column_text(st, 1));
+        j->provider = s_intern(k->names, a, sqlite3_column_text(st, 2));
+        j->technician = s_intern(k->names, a, sqlite3_column_text(st, 3));
+        j->tier = s_intern(k->names, a, sqlite3_column_text(st, 4));
+        j->serial = s_col(a, st, 5);
+        j->warranty = sqlite3_column_int(st, 6);
+        j->state = sqlite3_column_int(st, 7);
+        j->created_at = sqlite3_column_int64(st, 8);
+        j->assign_by = sqlite3_column_int64(st, 9);
+        j->arrive_by = sqlite3_column_int64(st, 10);
+        j->rating = sqlite3_column_int(st, 11);
+        j->fix_by = sqlite3_column_int64(st, 12);
+        if (!j->territory || !j->provider || !j->technician || !j->tier
+            || strmap_put(k->index, j->id, (void *)(uintptr_t)(k->n_jobs + 1)) < 0)
+            break;
+        k->n_jobs++;
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(self->err, sizeof self->err, "out of memory reading the report's jobs");
+        return -1;
+    }
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* Later jobs for the period's serials: id, serial, created_at. */
+static int s_kpi_read_later(store *self, arena *a, s_kpi_rows *k, int64_t from, int64_t to)
+{
+    if (to == INT64_MAX)
+        return 0;
+    sqlite3_stmt *st = s_range(self, Q_KPI_LATER, from, to);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s_grow((void **)&k->jobs, k->n_jobs, &k->cap_jobs, sizeof *k->jobs) < 0)
+            break;
+        kpi_job *j = &k->jobs[k->n_jobs++];
+        memset(j, 0, sizeof *j);
+        j->id = s_col(a, st, 0);
+        j->serial = s_col(a, st, 1);
+        j->created_at = sqlite3_column_int64(st, 2);
+        j->territory = j->provider = j->technician = j->tier = "";
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(self->err, sizeof self->err, "out of memory reading the report's jobs");
+        return -1;
+    }
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* The period's events and declines, each with its job's index. */
+static int s_kpi_read_history(store *self, arena *a, s_kpi_rows *k, int64_t from, int64_t to)
+{
+    sqlite3_stmt *st = s_range(self, Q_KPI_EVENTS, from, to);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t job = (size_t)(uintptr_t)strmap_get(k->index, (const char *)sqlite3_column_text(st, 0));
+        if (!job)
+            continue;
+        if (s_grow((void **)&k->ev, k->n_ev, &k->cap_ev, sizeof *k->ev) < 0)
+            break;
+        s_kpi_event *x = &k->ev[k->n_ev];
+        x->job = job - 1;
+        x->id = sqlite3_column_int64(st, 1);
+        x->e.at = sqlite3_column_int64(st, 2);
+        x->e.actor = s_intern(k->names, a, sqlite3_column_text(st, 3));
+        x->e.from_state = sqlite3_column_int(st, 4);
+        x->e.to_state = sqlite3_column_int(st, 5);
+        x->e.technician = s_intern(k->names, a, sqlite3_column_text(st, 6));
+        x->e.reason = s_intern(k->names, a, sqlite3_column_text(st, 7));
+        if (!x->e.actor || !x->e.technician || !x->e.reason)
+            break;
+        k->n_ev++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return rc == SQLITE_ROW ? -1 : s_fail(self);
+
+    if (!(st = s_range(self, Q_KPI_DECLINES, from, to)))
+        return -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t job = (size_t)(uintptr_t)strmap_get(k->index, (const char *)sqlite3_column_text(st, 0));
+        if (!job)
+            continue;
+        if (s_grow((void **)&k->dec, k->n_dec, &k->cap_dec, sizeof *k->dec) < 0)
+            break;
+        s_kpi_decline *x = &k->dec[k->n_dec];
+        x->job = job - 1;
+        x->d.technician = s_intern(k->names, a, sqlite3_column_text(st, 1));
+        x->d.reason = sqlite3_column_int(st, 2);
+        x->d.expired = sqlite3_column_int(st, 3) != 0;
+        x->d.at = sqlite3_column_int64(st, 4);
+        if (!x->d.technician)
+            break;
+        k->n_dec++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return rc == SQLITE_ROW ? -1 : s_fail(self);
+    return 0;
+}
+
+int store_kpi_jobs(store *self, arena *a, int64_t from, int64_t to, kpi_job **out, size_t *n)
+{
+    s_kpi_rows k = { .index = strmap_new(), .names = strmap_new() };
+    *out = NULL;
+    *n = 0;
+    if (to <= 0)
+        to = INT64_MAX;
+    int rc = -1;
+    if (!k.index || !k.names) {
+        snprintf(self->err, sizeof self->err, "out of memory");
+        goto done;
+    }
+    if (s_kpi_read_jobs(self, a, &k, from, to) < 0)
+        goto done;
+    if (s_kpi_read_later(self, a, &k, from, to) < 0 || s_kpi_read_history(self, a, &k, from, to) < 0) {
+        if (!self->err[0])
+            snprintf(self->err, sizeof self->err, "out of memory reading the report's events");
+        goto done;
+    }
+    /* each job's events in the order written, declines by time */
+    qsort(k.ev, k.n_ev, sizeof *k.ev, s_kpi_event_cmp);
+    qsort(k.dec, k.n_dec, sizeof *k.dec, s_kpi_decline_cmp);
+    kpi_event *events = arena_alloc(a, (k.n_ev ? k.n_ev : 1) * sizeof *events);
+    kpi_decline *declines = arena_alloc(a, (k.n_dec ? k.n_dec : 1) * sizeof *declines);
+    for (size_t i = 0; i < k.n_ev; i++) {
+        events[i] = k.ev[i].e;
+        kpi_job *j = &k.jobs[k.ev[i].job];
+        if (!j->n_events)
+            j->events = &events[i];
+        j->n_events++;
+    }
+    for (size_t i = 0; i < k.n_dec; i++) {
+        declines[i] = k.dec[i].d;
+        kpi_job *j = &k.jobs[k.dec[i].job];
+        if (!j->n_declines)
+            j->declines = &declines[i];
+        j->n_declines++;
+    }
+    *out = arena_alloc(a, (k.n_jobs ? k.n_jobs : 1) * sizeof **out);
+    if (k.n_jobs)
+        memcpy(*out, k.jobs, k.n_jobs * sizeof **out);
+    *n = k.n_jobs;
+    rc = 0;
+done:
+    free(k.jobs);
+    free(k.ev);
+    free(k.dec);
+    strmap_destroy(&k.index);
+    strmap_destroy(&k.names);
+    return rc;
 }

@@ -98,7 +98,7 @@ typedef struct {
     int64_t at;
 } kpi_decline;
 
-typedef struct {
+typedef struct kpi_job {
     const char *id;
     const char *territory, *provider, *technician, *tier, *serial;  /* "" = none */
     int warranty;                 /* warranty_status */

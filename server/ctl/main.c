@@ -28,7 +28,7 @@ static const command s_commands[] = {
     { "reassign", cmd_reassign, "move a job to a technician or a territory" },
     { "explain", cmd_explain, "why a job went to whom: every candidate and its rule" },
     { "stats", cmd_stats, "server counters" },
-    { "report", cmd_report, "summary figures for a period" },
+    { "report", cmd_report, "KPIs of a period (--from, --to, --by, --csv)" },
     { "technicians", cmd_technicians, "technicians, online status and load" },
     { "territory", cmd_load, "territory load FILE.geojson" },
     { "provider", cmd_load, "provider load FILE.csv" },

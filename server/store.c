@@ -148,23 +148,27 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_DEDUP_PRUNE] = "DELETE FROM dedup WHERE (principal, msg_id) IN"
                       " (SELECT principal, msg_id FROM dedup WHERE at < ?1 ORDER BY at LIMIT ?2)",
     /* KPI report (i5-kpi): the jobs created in [?1, ?2) through the
-       jobs_created index, their events and declines through the job
-       indexes, and later jobs for the same serials through
-       jobs_serial_created. fix_by is read where the jobs table has it
-       (Q_KPI_JOBS_FIX fails to prepare otherwise, and Q_KPI_JOBS says 0). */
+       jobs_created index, in its order (created_at, number), and their
+       events and declines in the same order through the job indexes, so
+       that they are matched to their jobs as they stream by; later jobs
+       for the same serials through jobs_serial_created. fix_by is read
+       where the jobs table has it (Q_KPI_JOBS_FIX fails to prepare
+       otherwise, and Q_KPI_JOBS says 0). */
     [Q_KPI_JOBS_FIX] = "SELECT " KPI_JOB_COLUMNS ", fix_by FROM jobs"
-                       " WHERE created_at >= ?1 AND created_at < ?2",
-    [Q_KPI_JOBS] = "SELECT " KPI_JOB_COLUMNS ", 0 FROM jobs WHERE created_at >= ?1 AND created_at < ?2",
+                       " WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, number",
+    [Q_KPI_JOBS] = "SELECT " KPI_JOB_COLUMNS ", 0 FROM jobs WHERE created_at >= ?1 AND created_at < ?2"
+                   " ORDER BY created_at, number",
     [Q_KPI_LATER] = "SELECT o.id, o.serial, o.created_at FROM"
                     " (SELECT DISTINCT serial FROM jobs WHERE created_at >= ?1 AND created_at < ?2"
                     "  AND serial <> '') s JOIN jobs o INDEXED BY jobs_serial_created"
                     " ON o.serial = s.serial AND o.created_at >= ?2",
     /* reasons cut to 32 characters: the report reads their prefixes only */
-    [Q_KPI_EVENTS] = "SELECT e.job_id, e.id, e.at, e.actor, e.from_state, e.to_state, e.technician_id,"
+    [Q_KPI_EVENTS] = "SELECT e.job_id, e.at, e.from_state, e.to_state, e.technician_id,"
                      " substr(e.reason, 1, 32) FROM jobs j JOIN job_events e ON e.job_id = j.id"
-                     " WHERE j.created_at >= ?1 AND j.created_at < ?2",
+                     " WHERE j.created_at >= ?1 AND j.created_at < ?2 ORDER BY j.created_at, j.number, e.id",
     [Q_KPI_DECLINES] = "SELECT d.job_id, d.technician_id, d.reason, d.expired, d.at FROM jobs j"
-                       " JOIN declines d ON d.job_id = j.id WHERE j.created_at >= ?1 AND j.created_at < ?2",
+                       " JOIN declines d ON d.job_id = j.id WHERE j.created_at >= ?1 AND j.created_at < ?2"
+                       " ORDER BY j.created_at, j.number",
 };
 
 struct store {
@@ -1102,34 +1106,6 @@ static const char *s_intern(strmap *names, arena *a, const unsigned char *s)
     return copy;
 }
 
-/* One event or decline and the job it belongs to, while they are sorted. */
-typedef struct {
-    size_t job;
-    int64_t id;
-    kpi_event e;
-} s_kpi_event;
-
-typedef struct {
-    size_t job;
-    kpi_decline d;
-} s_kpi_decline;
-
-static int s_kpi_event_cmp(const void *a, const void *b)
-{
-    const s_kpi_event *x = a, *y = b;
-    if (x->job != y->job)
-        return x->job < y->job ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int s_kpi_decline_cmp(const void *a, const void *b)
-{
-    const s_kpi_decline *x = a, *y = b;
-    if (x->job != y->job)
-        return x->job < y->job ? -1 : 1;
-    return x->d.at < y->d.at ? -1 : x->d.at > y->d.at;
-}
-
 /* Room for one more element of size `size` in *v (capacity *cap); -1 when out of memory. */
 static int s_grow(void **v, size_t n, size_t *cap, size_t size)
 {
@@ -1147,11 +1123,12 @@ static int s_grow(void **v, size_t n, size_t *cap, size_t size)
 typedef struct {
     kpi_job *jobs;
     size_t n_jobs, cap_jobs;
-    s_kpi_event *ev;
+    kpi_event *ev;
     size_t n_ev, cap_ev;
-    s_kpi_decline *dec;
+    kpi_decline *dec;
     size_t n_dec, cap_dec;
-    strmap *index, *names;      /* job id -> index + 1; interned strings */
+    size_t *ev_at, *dec_at;     /* per job: where its events, declines start */
+    strmap *names;              /* interned strings */
 } s_kpi_rows;
 
 /* Reads the period's jobs (Q_KPI_JOBS_FIX, or Q_KPI_JOBS without fix_by). */
@@ -1183,8 +1160,7 @@ static int s_kpi_read_jobs(store *self, arena *a, s_kpi_rows *k, int64_t from, i
         j->arrive_by = sqlite3_column_int64(st, 10);
         j->rating = sqlite3_column_int(st, 11);
         j->fix_by = sqlite3_column_int64(st, 12);
-        if (!j->territory || !j->provider || !j->technician || !j->tier
-            || strmap_put(k->index, j->id, (void *)(uintptr_t)(k->n_jobs + 1)) < 0)
+        if (!j->territory || !j->provider || !j->technician || !j->tier)
             break;
         k->n_jobs++;
     }
@@ -1223,31 +1199,47 @@ static int s_kpi_read_later(store *self, arena *a, s_kpi_rows *k, int64_t from, 
     return rc == SQLITE_DONE ? 0 : s_fail(self);
 }
 
-/* The period's events and declines, each with its job's index. */
-static int s_kpi_read_history(store *self, arena *a, s_kpi_rows *k, int64_t from, int64_t to)
+/* The index of the job named id at or after *cursor (rows come in the
+   jobs' order), or -1; *cursor moves to it. */
+static long s_kpi_job_at(const s_kpi_rows *k, size_t n, size_t *cursor, const unsigned char *id)
+{
+    const char *want = id ? (const char *)id : "";
+    for (size_t i = *cursor; i < n; i++)
+        if (strcmp(k->jobs[i].id, want) == 0) {
+            *cursor = i;
+            return (long)i;
+        }
+    return -1;
+}
+
+/* The period's events and declines, in their jobs' order; ev_at / dec_at
+   say where each job's start. Reasons the report does not count are
+   left empty, and actors too (it reads neither). */
+static int s_kpi_read_history(store *self, arena *a, s_kpi_rows *k, size_t n, int64_t from, int64_t to)
 {
     sqlite3_stmt *st = s_range(self, Q_KPI_EVENTS, from, to);
     if (!st)
         return -1;
+    size_t cursor = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t job = (size_t)(uintptr_t)strmap_get(k->index, (const char *)sqlite3_column_text(st, 0));
-        if (!job)
+        long job = s_kpi_job_at(k, n, &cursor, sqlite3_column_text(st, 0));
+        if (job < 0)
             continue;
         if (s_grow((void **)&k->ev, k->n_ev, &k->cap_ev, sizeof *k->ev) < 0)
             break;
-        s_kpi_event *x = &k->ev[k->n_ev];
-        x->job = job - 1;
-        x->id = sqlite3_column_int64(st, 1);
-        x->e.at = sqlite3_column_int64(st, 2);
-        x->e.actor = s_intern(k->names, a, sqlite3_column_text(st, 3));
-        x->e.from_state = sqlite3_column_int(st, 4);
-        x->e.to_state = sqlite3_column_int(st, 5);
-        x->e.technician = s_intern(k->names, a, sqlite3_column_text(st, 6));
-        x->e.reason = s_intern(k->names, a, sqlite3_column_text(st, 7));
-        if (!x->e.actor || !x->e.technician || !x->e.reason)
+        if (k->jobs[job].n_events++ == 0)
+            k->ev_at[job] = k->n_ev;
+        kpi_event *e = &k->ev[k->n_ev++];
+        e->at = sqlite3_column_int64(st, 1);
+        e->actor = "";
+        e->from_state = sqlite3_column_int(st, 2);
+        e->to_state = sqlite3_column_int(st, 3);
+        e->technician = s_intern(k->names, a, sqlite3_column_text(st, 4));
+        const char *why = (const char *)sqlite3_column_text(st, 5);
+        e->reason = why && kpi_reason_counts(why) ? s_intern(k->names, a, (const unsigned char *)why) : "";
+        if (!e->technician || !e->reason)
             break;
-        k->n_ev++;
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -1255,21 +1247,22 @@ static int s_kpi_read_history(store *self, arena *a, s_kpi_rows *k, int64_t from
 
     if (!(st = s_range(self, Q_KPI_DECLINES, from, to)))
         return -1;
+    cursor = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t job = (size_t)(uintptr_t)strmap_get(k->index, (const char *)sqlite3_column_text(st, 0));
-        if (!job)
+        long job = s_kpi_job_at(k, n, &cursor, sqlite3_column_text(st, 0));
+        if (job < 0)
             continue;
         if (s_grow((void **)&k->dec, k->n_dec, &k->cap_dec, sizeof *k->dec) < 0)
             break;
-        s_kpi_decline *x = &k->dec[k->n_dec];
-        x->job = job - 1;
-        x->d.technician = s_intern(k->names, a, sqlite3_column_text(st, 1));
-        x->d.reason = sqlite3_column_int(st, 2);
-        x->d.expired = sqlite3_column_int(st, 3) != 0;
-        x->d.at = sqlite3_column_int64(st, 4);
-        if (!x->d.technician)
+        if (k->jobs[job].n_declines++ == 0)
+            k->dec_at[job] = k->n_dec;
+        kpi_decline *d = &k->dec[k->n_dec++];
+        d->technician = s_intern(k->names, a, sqlite3_column_text(st, 1));
+        d->reason = sqlite3_column_int(st, 2);
+        d->expired = sqlite3_column_int(st, 3) != 0;
+        d->at = sqlite3_column_int64(st, 4);
+        if (!d->technician)
             break;
-        k->n_dec++;
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -1279,41 +1272,37 @@ static int s_kpi_read_history(store *self, arena *a, s_kpi_rows *k, int64_t from
 
 int store_kpi_jobs(store *self, arena *a, int64_t from, int64_t to, kpi_job **out, size_t *n)
 {
-    s_kpi_rows k = { .index = strmap_new(), .names = strmap_new() };
+    s_kpi_rows k = { .names = strmap_new() };
     *out = NULL;
     *n = 0;
     if (to <= 0)
         to = INT64_MAX;
     int rc = -1;
-    if (!k.index || !k.names) {
+    self->err[0] = 0;
+    if (!k.names) {
         snprintf(self->err, sizeof self->err, "out of memory");
         goto done;
     }
     if (s_kpi_read_jobs(self, a, &k, from, to) < 0)
         goto done;
-    if (s_kpi_read_later(self, a, &k, from, to) < 0 || s_kpi_read_history(self, a, &k, from, to) < 0) {
+    size_t in_period = k.n_jobs;
+    k.ev_at = calloc(in_period ? in_period : 1, sizeof *k.ev_at);
+    k.dec_at = calloc(in_period ? in_period : 1, sizeof *k.dec_at);
+    if (!k.ev_at || !k.dec_at || s_kpi_read_history(self, a, &k, in_period, from, to) < 0
+        || s_kpi_read_later(self, a, &k, from, to) < 0) {
         if (!self->err[0])
             snprintf(self->err, sizeof self->err, "out of memory reading the report's events");
         goto done;
     }
-    /* each job's events in the order written, declines by time */
-    qsort(k.ev, k.n_ev, sizeof *k.ev, s_kpi_event_cmp);
-    qsort(k.dec, k.n_dec, sizeof *k.dec, s_kpi_decline_cmp);
     kpi_event *events = arena_alloc(a, (k.n_ev ? k.n_ev : 1) * sizeof *events);
     kpi_decline *declines = arena_alloc(a, (k.n_dec ? k.n_dec : 1) * sizeof *declines);
-    for (size_t i = 0; i < k.n_ev; i++) {
-        events[i] = k.ev[i].e;
-        kpi_job *j = &k.jobs[k.ev[i].job];
-        if (!j->n_events)
-            j->events = &events[i];
-        j->n_events++;
-    }
-    for (size_t i = 0; i < k.n_dec; i++) {
-        declines[i] = k.dec[i].d;
-        kpi_job *j = &k.jobs[k.dec[i].job];
-        if (!j->n_declines)
-            j->declines = &declines[i];
-        j->n_declines++;
+    if (k.n_ev)
+        memcpy(events, k.ev, k.n_ev * sizeof *events);
+    if (k.n_dec)
+        memcpy(declines, k.dec, k.n_dec * sizeof *declines);
+    for (size_t i = 0; i < in_period; i++) {
+        k.jobs[i].events = k.jobs[i].n_events ? &events[k.ev_at[i]] : NULL;
+        k.jobs[i].declines = k.jobs[i].n_declines ? &declines[k.dec_at[i]] : NULL;
     }
     *out = arena_alloc(a, (k.n_jobs ? k.n_jobs : 1) * sizeof **out);
     if (k.n_jobs)
@@ -1324,7 +1313,8 @@ done:
     free(k.jobs);
     free(k.ev);
     free(k.dec);
-    strmap_destroy(&k.index);
+    free(k.ev_at);
+    free(k.dec_at);
     strmap_destroy(&k.names);
     return rc;
 }

@@ -173,6 +173,11 @@ double kpi_percentile (const double *sorted, size_t n, double p);
    hour shorter). An unknown zone counts as UTC. */
 int64_t kpi_shift_ms (const shift *s, const char *tz, int64_t from, int64_t to);
 
+/* True when the report reads an event with this reason (it starts with
+   one of the prefixes counted above, or "offer withdrawn"); a reader of
+   the log may leave other reasons out. */
+bool kpi_reason_counts (const char *reason);
+
 /* Name of an expiry reason: "timeout", "offline". */
 const char *kpi_expiry_name (int reason);
 

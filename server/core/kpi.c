@@ -52,6 +52,24 @@ kpi_expiry_name (int reason)
          : reason == KPI_EXPIRY_TIMEOUT ? "timeout" : "?";
 }
 
+//  The reason prefixes the report reads.
+static const char *const s_prefixes [] = {
+    "reassigned", "at risk: ", "breached: ", "goodwill: ", "fee waived: ",
+    "waiver requested: ", "offer withdrawn"
+};
+
+//  True when the report reads events with this reason.
+bool
+kpi_reason_counts (const char *reason)
+{
+    if (!reason)
+        return false;
+    for (size_t i = 0; i < sizeof s_prefixes / sizeof s_prefixes [0]; i++)
+        if (strncmp (reason, s_prefixes [i], strlen (s_prefixes [i])) == 0)
+            return true;
+    return false;
+}
+
 //  Nearest-rank percentile of ascending samples.
 double
 kpi_percentile (const double *sorted, size_t n, double p)

@@ -76,6 +76,7 @@ static int s_globals(ctl *c, int *argc, char **argv)
             if (i + 1 >= *argc || atoi(argv[i + 1]) <= 0)
                 return ctl_fail(c, 2, "usage", "--timeout needs a number of milliseconds");
             c->timeout_ms = atoi(argv[++i]);
+            c->timeout_given = true;
             continue;
         }
         if (target) {
@@ -160,7 +161,7 @@ Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env)
 {
     if (s_connect(c) < 0)
         return NULL;
-    Fsd__Envelope *rep = wire_call(c->sock, env, 2000, c->timeout_ms);
+    Fsd__Envelope *rep = wire_call(c->sock, env, c->retry_ms > 0 ? c->retry_ms : 2000, c->timeout_ms);
     if (!rep)
         ctl_fail(c, 1, "timeout",
                  "no answer from %s within %d ms: is fsd-server running there, and is your key "

@@ -91,6 +91,18 @@ test_names (void **state)
     assert_int_equal (kpi_by_parse (NULL), -1);
     assert_string_equal (kpi_by_name (KPI_BY_AGENT), "agent");
     assert_string_equal (kpi_expiry_name (KPI_EXPIRY_OFFLINE), "offline");
+    //  the reasons a reader of the log must keep
+    assert_true (kpi_reason_counts ("reassigned to T1: ill"));
+    assert_true (kpi_reason_counts ("at risk: arrive-by deadline in 60s"));
+    assert_true (kpi_reason_counts ("breached: fix-by"));
+    assert_true (kpi_reason_counts ("goodwill: loyal customer"));
+    assert_true (kpi_reason_counts ("fee waived: 49.00 EUR"));
+    assert_true (kpi_reason_counts ("waiver requested: 120.00 EUR"));
+    assert_true (kpi_reason_counts ("offer withdrawn: technician offline"));
+    assert_false (kpi_reason_counts ("offered (2.1 km)"));
+    assert_false (kpi_reason_counts ("waiver rejected: too much"));
+    assert_false (kpi_reason_counts (""));
+    assert_false (kpi_reason_counts (NULL));
 }
 
 //  Nearest rank: the value at rank ceil(p n).

@@ -122,7 +122,9 @@ fi
 step "the dispatcher's board, in short"
 dana board | grep -E '^(escalated|waiting|offered|assigned|in progress|technicians) ' | sed 's/^/  /'
 
-step "summary (fsdctl report)"
-dana report | sed 's/^/  /'
+step "the KPIs by customer tier (fsdctl report --by tier)"
+dana report --by tier | sed 's/^/  /'
+dana report --by agent --csv >"$WORK/kpi-by-agent.csv"
+echo "  (by agent as CSV: ${WORK#$ROOT/}/kpi-by-agent.csv)"
 echo
 echo "demo finished in $(($(date +%s) - started)) s; data kept in ${WORK#$ROOT/}/ (server.log, fleet.log, intake.log, data/fsd.db)"

@@ -99,9 +99,17 @@ s_offset_min (const tzone_local *l, int64_t utc_ms)
     return (int64_t) civil_to_days (l->date) * 1440 + l->minute - utc_min;
 }
 
+//  A shift over the minutes of a week (minute 0 = Monday 00:00 local):
+//  whether each is covered, and how many minutes until that changes (0:
+//  never, the shift covers all or nothing).
+typedef struct {
+    uint8_t on [S_WEEK_MIN];
+    uint16_t run [S_WEEK_MIN];
+} s_week;
+
 //  Milliseconds of [from, to) in the shift, with the week's cover table.
 static int64_t
-s_shift_ms (const uint8_t *on, const char *zone, int64_t from, int64_t to)
+s_shift_ms (const s_week *w, const char *zone, int64_t from, int64_t to)
 {
     int64_t total = 0, cur = from;
     tzone_local l;
@@ -109,12 +117,10 @@ s_shift_ms (const uint8_t *on, const char *zone, int64_t from, int64_t to)
         return 0;
     while (cur < to) {
         int m = l.dow * 1440 + l.minute;
-        uint8_t in = on [m];
-        int k = 1;
-        while (k <= S_WEEK_MIN && on [(m + k) % S_WEEK_MIN] == in)
-            k++;
+        uint8_t in = w->on [m];
+        int k = w->run [m];
         int64_t into_minute = ((cur % 60000) + 60000) % 60000;
-        int64_t next = k > S_WEEK_MIN ? to : cur + (int64_t) k * 60000 - into_minute;
+        int64_t next = k == 0 ? to : cur + (int64_t) k * 60000 - into_minute;
         if (next > to)
             next = to;
         //  the zone's offset may change on the way (daylight saving):
@@ -147,13 +153,23 @@ s_shift_ms (const uint8_t *on, const char *zone, int64_t from, int64_t to)
     return total;
 }
 
-//  Fills the cover table of a week (minute 0 = Monday 00:00 local).
+//  Fills the cover table of a week.
 static void
-s_cover_table (const shift *s, uint8_t *on)
+s_cover_table (const shift *s, s_week *w)
 {
+    bool changes = false;
     for (int m = 0; m < S_WEEK_MIN; m++) {
         tzone_local at = { { 2000, 1, 1 }, m / 1440, m % 1440 };
-        on [m] = shift_covers (s, &at);
+        w->on [m] = shift_covers (s, &at);
+        changes |= m > 0 && w->on [m] != w->on [m - 1];
+    }
+    memset (w->run, 0, sizeof w->run);
+    if (!changes)
+        return;
+    //  backwards twice around the week, so the wrap is counted too
+    for (int i = 2 * S_WEEK_MIN - 1; i >= 0; i--) {
+        int m = i % S_WEEK_MIN, next = (m + 1) % S_WEEK_MIN;
+        w->run [m] = w->on [m] != w->on [next] ? 1 : (uint16_t) (w->run [next] + 1);
     }
 }
 
@@ -163,12 +179,12 @@ kpi_shift_ms (const shift *s, const char *tz, int64_t from, int64_t to)
 {
     if (!s || to <= from)
         return 0;
-    uint8_t *on = malloc (S_WEEK_MIN);
-    if (!on)
+    s_week *w = malloc (sizeof *w);
+    if (!w)
         return 0;
-    s_cover_table (s, on);
-    int64_t ms = s_shift_ms (on, tz && tzone_valid (tz) ? tz : "UTC", from, to);
-    free (on);
+    s_cover_table (s, w);
+    int64_t ms = s_shift_ms (w, tz && tzone_valid (tz) ? tz : "UTC", from, to);
+    free (w);
     return ms;
 }
 
@@ -590,10 +606,10 @@ static int
 s_add_shifts (s_ctx *c, const kpi_tech *techs, size_t n_techs)
 {
     s_shift_memo *memo = calloc (n_techs ? n_techs : 1, sizeof *memo);
-    uint8_t *on = malloc (S_WEEK_MIN);
-    if (!memo || !on) {
+    s_week *w = malloc (sizeof *w);
+    if (!memo || !w) {
         free (memo);
-        free (on);
+        free (w);
         return -1;
     }
     size_t n_memo = 0;
@@ -610,8 +626,8 @@ s_add_shifts (s_ctx *c, const kpi_tech *techs, size_t n_techs)
             &&  memo [k].s.end_min == s.end_min && strcmp (memo [k].tz, tz) == 0)
                 ms = memo [k].ms;
         if (ms < 0) {
-            s_cover_table (&s, on);
-            ms = s_shift_ms (on, tz, c->r->window_from, c->r->window_to);
+            s_cover_table (&s, w);
+            ms = s_shift_ms (w, tz, c->r->window_from, c->r->window_to);
             memo [n_memo++] = (s_shift_memo) { s, tz, ms };
         }
         c->r->total.shift_ms += ms;
@@ -622,7 +638,7 @@ s_add_shifts (s_ctx *c, const kpi_tech *techs, size_t n_techs)
         }
     }
     free (memo);
-    free (on);
+    free (w);
     return 0;
 }
 

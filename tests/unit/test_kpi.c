@@ -160,6 +160,9 @@ test_shift_time (void **state)
     EQ (kpi_shift_ms (&always, "Europe/Berlin", KH_FROM, KH_TO), H (168));
     EQ (kpi_shift_ms (&day, "Europe/Berlin", KH_TO, KH_FROM), 0);
     EQ (kpi_shift_ms (&day, "Nowhere/Zone", KH_AT (0, 7, 0), KH_AT (0, 9, 0)), H (1));
+    //  52 weeks from a Monday in UTC: 52 x 45 h; and 50 years go quickly
+    EQ (kpi_shift_ms (&day, "UTC", KH_FROM, KH_FROM + 364 * H (24)), 52 * H (45));
+    assert_true (kpi_shift_ms (&night, "Europe/Berlin", 0, KH_FROM) > 0);
 }
 
 //  ---------------------------------------------------------------------

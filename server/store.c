@@ -53,7 +53,8 @@ static const char *s_migrations[] = {
     "CREATE INDEX dedup_at ON dedup(at);",
     /* i5-kpi: the KPI report finds later requests for the same product
        (first-time fix) by serial without reading the jobs created since */
-    "CREATE INDEX IF NOT EXISTS jobs_serial_created ON jobs(serial, created_at);",
+    "CREATE INDEX IF NOT EXISTS jobs_serial_created"
+    " ON jobs(serial, created_at);",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000

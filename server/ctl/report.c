@@ -247,8 +247,9 @@ static void s_json(const Fsd__ReportView *v)
 /* ---------------------------------------------------------------- table */
 
 #define S_LABEL 24
-#define S_COL 14
-#define S_PER_BLOCK 5
+#define S_COL 13          /* cells are at least this wide ... */
+#define S_COL_MAX 26      /* ... and grow up to this for long group names */
+#define S_WIDTH 100       /* groups side by side up to this width, then another block */
 
 /* "45s", "5m00s", "2h00m", "1d02h". */
 static const char *s_duration(double s, char *buf, size_t len)
@@ -371,17 +372,18 @@ static const char *s_table_cell(int t, const Fsd__KpiGroup *g, char *buf, size_t
     }
 }
 
-/* Prints s right-aligned in a cell; a longer name is cut. */
-static void s_table_text(const char *s)
+/* Prints s right-aligned in a cell of `width` characters; longer is cut. */
+static void s_table_text(const char *s, int width)
 {
-    printf(" %*.*s", S_COL - 1, S_COL - 1, s);
+    printf(" %*.*s", width, width, s);
 }
 
 void show_report(const Fsd__ReportView *r)
 {
     char a[32], b[32];
-    printf("KPI report: jobs created %s", r->from ? ctl_time(r->from, a) : "from the first");
-    printf(" to %s, by %s\n", r->to ? ctl_time(r->to, b) : "now", r->by[0] ? r->by : "all");
+    printf("KPI report: jobs created %s%s", r->from ? "from " : "since the first job", r->from ? ctl_time(r->from, a) : "");
+    printf("%s%s, by %s\n", r->to ? " to " : ", up to now", r->to ? ctl_time(r->to, b) : "",
+           r->by[0] ? r->by : "all");
     printf("as of %s; utilisation from %s", ctl_time(r->as_of, a), ctl_time(r->window_from, b));
     printf(" to %s\n", ctl_time(r->window_to, a));
     /* the groups, then the total */
@@ -393,17 +395,25 @@ void show_report(const Fsd__ReportView *r)
         cols[i] = r->groups[i];
     if (r->total)
         cols[r->n_groups] = r->total;
+    /* every cell as wide as the longest group name needs */
+    int width = S_COL;
+    for (size_t k = 0; k < r->n_groups; k++) {
+        int len = (int)strlen(r->groups[k]->key);
+        width = len > width ? (len < S_COL_MAX ? len : S_COL_MAX) : width;
+    }
+    size_t per_block = (size_t)((S_WIDTH - S_LABEL) / (width + 1));
+    per_block = per_block ? per_block : 1;
     char buf[64];
-    for (size_t first = 0; first < n; first += S_PER_BLOCK) {
-        size_t last = first + S_PER_BLOCK < n ? first + S_PER_BLOCK : n;
+    for (size_t first = 0; first < n; first += per_block) {
+        size_t last = first + per_block < n ? first + per_block : n;
         printf("\n%-*s", S_LABEL, "");
         for (size_t k = first; k < last; k++)
-            s_table_text(cols[k] == r->total && r->n_groups ? "(all)" : cols[k]->key);
+            s_table_text(cols[k] == r->total && r->n_groups ? "(all)" : cols[k]->key, width);
         printf("\n");
         for (int t = 0; t < T_COUNT_; t++) {
             printf("%-*s", S_LABEL, s_labels[t]);
             for (size_t k = first; k < last; k++)
-                s_table_text(s_table_cell(t, cols[k], buf, sizeof buf));
+                s_table_text(s_table_cell(t, cols[k], buf, sizeof buf), width);
             printf("\n");
         }
     }

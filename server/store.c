@@ -1136,8 +1136,10 @@ typedef struct {
 static int s_kpi_read_jobs(store *self, arena *a, s_kpi_rows *k, int64_t from, int64_t to)
 {
     sqlite3_stmt *st = s_stmt(self, Q_KPI_JOBS_FIX);
-    if (!st)
+    if (!st) {
+        self->err[0] = 0;       /* no fix_by column: not an error */
         st = s_stmt(self, Q_KPI_JOBS);
+    }
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, from);

@@ -174,7 +174,9 @@ step "what customers were told (default sender: ${WORK#$ROOT/}/data/notification
 ctl stats --json | jq -r '[.counters[] | select(.name | startswith("notify_")) | "\(.name) \(.value)"] | join(", ")' | sed 's/^/  /'
 jq -r '"  \(.job) \(.event): \(.text)"' "$FSD_HOME/notifications.jsonl" | sed -n 1,4p
 
-step "summary (fsdctl report)"
-dana report | sed 's/^/  /'
+step "the KPIs by customer tier (fsdctl report --by tier)"
+dana report --by tier | sed 's/^/  /'
+dana report --by agent --csv >"$WORK/kpi-by-agent.csv"
+echo "  (by agent as CSV: ${WORK#$ROOT/}/kpi-by-agent.csv)"
 echo
 echo "demo finished in $(($(date +%s) - started)) s; data kept in ${WORK#$ROOT/}/ (server.log, fleet.log, intake.log, data/fsd.db)"

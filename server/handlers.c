@@ -675,70 +675,6 @@ static int s_stats(call *c)
     return 0;
 }
 
-/* Counters named by an enum's value names, skipping zeros. */
-static Fsd__Counter **s_enum_counters(call *c, const ProtobufCEnumDescriptor *d,
-                                      const uint64_t *values, int n, size_t *out_n)
-{
-    Fsd__Counter **list = arena_alloc(c->a, (size_t)n * sizeof *list);
-    *out_n = 0;
-    for (int i = 1; i < n; i++) {
-        if (!values[i])
-            continue;
-        Fsd__Counter *k = arena_alloc(c->a, sizeof *k);
-        fsd__counter__init(k);
-        k->name = (char *)wire_enum_name(d, i);
-        k->value = values[i];
-        list[(*out_n)++] = k;
-    }
-    return list;
-}
-
-/* The p-th percentile (0..1) of ascending values, nearest rank. */
-static double s_percentile(const double *v, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    size_t rank = (size_t)ceil(p * (double)n);
-    return v[rank ? rank - 1 : 0];
-}
-
-static int s_report(call *c)
-{
-    const Fsd__ReportRequest *r = c->req->report;
-    int64_t from = r->from, to = r->to ? r->to : INT64_MAX;
-    if (to <= from) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "to", "the period must end after it starts");
-        return 0;
-    }
-    store_report sr;
-    if (store_report_compute(c->srv->store, c->a, from, to, &sr) < 0)
-        return -1;
-    Fsd__ReportView *v = arena_alloc(c->a, sizeof *v);
-    fsd__report_view__init(v);
-    v->from = from;
-    v->to = r->to;
-    v->requests = sr.requests;
-    v->by_state = s_enum_counters(c, &fsd__job_state__descriptor, sr.by_state, 11, &v->n_by_state);
-    v->by_warranty = s_enum_counters(c, &fsd__warranty_status__descriptor, sr.by_warranty, 5,
-                                     &v->n_by_warranty);
-    v->decline_reasons = s_enum_counters(c, &fsd__decline_reason__descriptor, sr.decline_reasons, 6,
-                                         &v->n_decline_reasons);
-    v->escalations = sr.escalations;
-    v->assigned = sr.assigned;
-    v->assign_p50_s = s_percentile(sr.assign_s, sr.n_assign, 0.50);
-    v->assign_p95_s = s_percentile(sr.assign_s, sr.n_assign, 0.95);
-    v->offers = sr.offers;
-    v->declines = sr.declines;
-    v->expiries = sr.expiries;
-    v->reassignments = sr.reassignments;
-    v->ratings = sr.ratings;
-    v->rating_avg = sr.ratings ? sr.rating_sum / (double)sr.ratings : 0;
-    v->refused = c->srv->counters[C_REFUSED];
-    c->reply->body_case = FSD__ENVELOPE__BODY_REPORT_VIEW;
-    c->reply->report_view = v;
-    return 0;
-}
-
 int handle_admin(call *c);
 
 int handle_request(call *c)
@@ -753,7 +689,7 @@ int handle_request(call *c)
     case FSD__ENVELOPE__BODY_EXPLAIN: return s_explain(c);
     case FSD__ENVELOPE__BODY_BOARD: return s_board(c);
     case FSD__ENVELOPE__BODY_STATS: return s_stats(c);
-    case FSD__ENVELOPE__BODY_REPORT: return s_report(c);
+    case FSD__ENVELOPE__BODY_REPORT: return report_answer(c);
     case FSD__ENVELOPE__BODY_LIST_TECHNICIANS: return s_list_technicians(c);
     case FSD__ENVELOPE__BODY_GET_CUSTOMER:      /* i5-care */
     case FSD__ENVELOPE__BODY_COMPLAIN:

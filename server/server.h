@@ -392,6 +392,9 @@ void notify_queued(notifier *self, int64_t now);
 /* Counters since start, and commands running now. */
 void notify_counts(const notifier *self, uint64_t *queued, uint64_t *sent, uint64_t *retries,
                    uint64_t *failed, uint64_t *in_flight);
+/* report.c — the KPI report (i5-kpi): checks the ReportRequest, answers
+   with a ReportView; -1 on a storage failure. */
+int report_answer(call *c);
 
 /* loop.c */
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,

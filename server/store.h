@@ -169,7 +169,8 @@ typedef struct {
     size_t n_assign;
 } store_report;
 /* Figures for jobs created in [from, to) from the jobs and the event log;
-   assign_s allocated in the arena. */
+   assign_s allocated in the arena. Superseded by store_kpi_jobs (i5-kpi):
+   the report no longer calls it. */
 int store_report_compute(store *self, arena *a, int64_t from, int64_t to, store_report *out);
 
 /* ---- customer care (i5-care): goodwill, fee waivers, follow-ups. A job's
@@ -244,5 +245,16 @@ int store_template_each(store *self, void (*fn)(void *, const char *event, const
 /* The customer's language ("" = the default wording): set, and read (1 found, 0 no such customer). */
 int store_customer_set_language(store *self, const char *phone, const char *language);
 int store_customer_language(store *self, const char *phone, char *out, size_t outlen);
+/* ---- KPI report (i5-kpi) */
+/* The rows the KPI report needs for the period [from, to) (to 0: no end),
+   everything in the arena: every job created in it with its events (in
+   the order written, reasons cut to 32 characters) and declines, then
+   every job created at or after `to` with the serial of one of them
+   (id, serial and created_at only: later requests for the same product).
+   Read through indexes (jobs_created, job_events_job, the declines key,
+   jobs_serial_created): a period costs its own jobs, not the table. */
+struct kpi_job;   /* fsd/kpi.h */
+int store_kpi_jobs(store *self, arena *a, int64_t from, int64_t to, struct kpi_job **out,
+                   size_t *n);
 
 #endif

@@ -373,22 +373,3 @@ int cmd_stats(ctl *c, int argc, char **argv)
     Fsd__StatsRequest s = FSD__STATS_REQUEST__INIT;
     return ctl_request(c, FSD__ENVELOPE__BODY_STATS, &s, FSD__ENVELOPE__BODY_STATS_VIEW);
 }
-
-int cmd_report(ctl *c, int argc, char **argv)
-{
-    const char *usage = "usage: fsdctl report [--from TIME] [--to TIME]\n\n"
-                        "Figures for jobs created in the period (UTC, YYYY-MM-DD[THH:MM]): jobs per state,\n"
-                        "time to assign (median, p95), escalations, warranty split, declines, ratings.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    static const struct option opts[] = { { "from", 1, 0, 'f' }, { "to", 1, 0, 't' }, { 0, 0, 0, 0 } };
-    Fsd__ReportRequest r = FSD__REPORT_REQUEST__INIT;
-    int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        int64_t *dst = o == 'f' ? &r.from : o == 't' ? &r.to : NULL;
-        if (!dst || ctl_parse_time(optarg, dst) < 0)
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    return ctl_request(c, FSD__ENVELOPE__BODY_REPORT, &r, FSD__ENVELOPE__BODY_REPORT_VIEW);
-}

@@ -20,6 +20,8 @@ typedef struct {
     const char *home;         /* FSD_HOME, for the defaults above */
     bool json;
     int timeout_ms;
+    bool timeout_given;       /* --timeout on the command line */
+    int retry_ms;             /* resend an unanswered request after; 0: 2000 */
     void *zctx, *sock;        /* opened on first call */
     fsd_keypair me;
     char server_pub[41];

@@ -28,7 +28,7 @@ static const command s_commands[] = {
     { "reassign", cmd_reassign, "move a job to a technician or a territory" },
     { "explain", cmd_explain, "why a job went to whom: every candidate and its rule" },
     { "stats", cmd_stats, "server counters" },
-    { "report", cmd_report, "summary figures for a period" },
+    { "report", cmd_report, "KPIs of a period (--from, --to, --by, --csv)" },
     { "technicians", cmd_technicians, "technicians, online status and load" },
     { "territory", cmd_load, "territory load FILE.geojson" },
     { "provider", cmd_load, "provider load FILE.csv" },
@@ -86,6 +86,7 @@ static int s_globals(ctl *c, int *argc, char **argv)
             if (i + 1 >= *argc || atoi(argv[i + 1]) <= 0)
                 return ctl_fail(c, 2, "usage", "--timeout needs a number of milliseconds");
             c->timeout_ms = atoi(argv[++i]);
+            c->timeout_given = true;
             continue;
         }
         if (target) {
@@ -170,7 +171,7 @@ Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env)
 {
     if (s_connect(c) < 0)
         return NULL;
-    Fsd__Envelope *rep = wire_call(c->sock, env, 2000, c->timeout_ms);
+    Fsd__Envelope *rep = wire_call(c->sock, env, c->retry_ms > 0 ? c->retry_ms : 2000, c->timeout_ms);
     if (!rep)
         ctl_fail(c, 1, "timeout",
                  "no answer from %s within %d ms: is fsd-server running there, and is your key "

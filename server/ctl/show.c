@@ -158,34 +158,6 @@ void show_stats(const Fsd__StatsView *s)
         printf("%-16s %llu\n", s->counters[i]->name, (unsigned long long)s->counters[i]->value);
 }
 
-/* Prints counters as "name n" pairs on one line. */
-static void s_counters(const char *title, Fsd__Counter **list, size_t n)
-{
-    printf("%-18s", title);
-    for (size_t i = 0; i < n; i++)
-        printf(" %s %llu%s", list[i]->name, (unsigned long long)list[i]->value, i + 1 < n ? "," : "");
-    printf("%s\n", n ? "" : " -");
-}
-
-void show_report(const Fsd__ReportView *r)
-{
-    printf("requests           %llu (plus %llu refused at intake since the server started)\n",
-           (unsigned long long)r->requests, (unsigned long long)r->refused);
-    s_counters("jobs per state", r->by_state, r->n_by_state);
-    s_counters("warranty split", r->by_warranty, r->n_by_warranty);
-    printf("assigned           %llu\n", (unsigned long long)r->assigned);
-    printf("time to assign     median %.1f s, p95 %.1f s\n", r->assign_p50_s, r->assign_p95_s);
-    printf("offers             %llu (declined %llu, expired %llu)\n", (unsigned long long)r->offers,
-           (unsigned long long)r->declines, (unsigned long long)r->expiries);
-    s_counters("decline reasons", r->decline_reasons, r->n_decline_reasons);
-    printf("escalations        %llu\n", (unsigned long long)r->escalations);
-    printf("reassignments      %llu\n", (unsigned long long)r->reassignments);
-    if (r->ratings)
-        printf("ratings            %llu, average %.2f/5\n", (unsigned long long)r->ratings, r->rating_avg);
-    else
-        printf("ratings            none\n");
-}
-
 void show_reply(const Fsd__Envelope *rep)
 {
     switch (rep->body_case) {

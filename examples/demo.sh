@@ -28,6 +28,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 step() { printf '\n== %s\n' "$*"; }
+# the first N lines, reading all of its input (head would leave the writer
+# a broken pipe, which pipefail turns into a failed demo)
+first() { awk -v n="$1" 'NR <= n'; }
 ctl() { "$BIN/fsdctl" "$@"; }
 desk() { FSD_KEY=$FSD_HOME/keys/desk.key "$BIN/fsdctl" "$@"; }
 dana() { FSD_KEY=$FSD_HOME/keys/dana.key "$BIN/fsdctl" "$@"; }
@@ -64,7 +67,7 @@ step "the fleet comes online (fsd-agent sim: 40 technicians in one process)"
     --duration-s 150 >"$WORK/fleet.log" 2>&1 &
 PIDS+=($!)
 sleep 2
-dana technicians | head -8
+dana technicians | first 8
 echo "  ..."
 
 step "streaming $(($(wc -l <examples/requests.csv) - 1)) requests at $RATE per second (call centre: fsdctl request --batch)"
@@ -129,7 +132,7 @@ done
 echo "  $rated jobs rated"
 
 step "ratings of 1-2 opened follow-ups for the territories' dispatchers: fsdctl followups"
-dana followups | head -6 | sed 's/^/  /'
+dana followups | first 6 | sed 's/^/  /'
 first=$(dana followups --json | jq -r '.items[0].id // empty')
 if [ -n "$first" ]; then
     echo "  $(dana followups --json | jq '.items | length') open; a dispatcher calls the first customer back and closes it:"
@@ -156,7 +159,7 @@ fi
 escalated=$(dana jobs --state escalated --limit 1 --json | jq -r '.jobs[0].job_id // empty')
 if [ -n "$escalated" ]; then
     step "why a job was escalated: fsdctl explain $escalated"
-    dana explain "$escalated" | head -12 | sed 's/^/  /'
+    dana explain "$escalated" | first 12 | sed 's/^/  /'
 fi
 
 step "an SLA at risk: a priority customer's call, logged 25 minutes late (policy PRIORITY: assign within 30 min, 24x7)"
@@ -164,14 +167,14 @@ late=$(desk request --json --name "Petra Schmitt" --phone "+4915195678275" \
     --address "Streitstraße 62, 13587 Berlin" --lat 52.53912 --lon 13.23474 --brand LG --category fridge \
     --problem "fridge warm, door seal torn" --reported-at $(( $(date +%s) * 1000 - 25 * 60000 )) | jq -r .job_id)
 sleep 0.5
-dana escalations | head -6 | sed 's/^/  /'
+dana escalations | first 6 | sed 's/^/  /'
 dana track "$late" | grep -E '^(sla|assign by|at risk) |at risk:' | sed 's/^/  /'
 
 step "the dispatcher's board, in short"
 dana board | grep -E '^(escalated|breached|at risk|waiting|offered|assigned|in progress|technicians) ' | sed 's/^/  /'
 
 step "what customers were told (default sender: ${WORK#$ROOT/}/data/notifications.jsonl)"
-ctl stats --json | jq -r '[.counters[] | select(.name | startswith("notify_")) | "\(.name) \(.value)"] | join(", ")' | sed 's/^/  /'
+ctl stats --json | jq -r '[.counters[] | select(.name | startswith("notify_")) | "\(.name) \(.value // 0)"] | join(", ")' | sed 's/^/  /'
 jq -r '"  \(.job) \(.event): \(.text)"' "$FSD_HOME/notifications.jsonl" | sed -n 1,4p
 
 step "the KPIs by customer tier (fsdctl report --by tier)"

@@ -247,7 +247,7 @@ static void s_json(const Fsd__ReportView *v)
 /* ---------------------------------------------------------------- table */
 
 #define S_LABEL 24
-#define S_COL 13          /* cells are at least this wide ... */
+#define S_COL 16          /* cells are at least this wide ("1234/1234 100.0%") ... */
 #define S_COL_MAX 26      /* ... and grow up to this for long group names */
 #define S_WIDTH 100       /* groups side by side up to this width, then another block */
 

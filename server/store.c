@@ -337,6 +337,11 @@ struct store {
     /* jobs with rows in side tables (flags SIDE_*): only their views pay
        the extra reads (a view is built for nearly every message) */
     strmap *side_jobs;
+    /* notification wording, read for every message sent to a customer:
+       templates kept in memory once read (NULL: read them again), and
+       whether any customer has a language (-1: not known yet) */
+    strmap *templates;
+    int languages_used;
     char err[256];
 };
 
@@ -413,6 +418,18 @@ static int s_migrate(store *self)
 
 enum { SIDE_CARE = 1, SIDE_WINDOW = 2 };
 
+static void s_free_value(const char *key, void *value, void *arg)
+{
+    free(value);
+}
+
+static void s_templates_forget(store *self)
+{
+    if (self->templates)
+        strmap_each(self->templates, s_free_value, NULL);
+    strmap_destroy(&self->templates);
+}
+
 /* Marks a job as having rows in a side table (idempotent). */
 static int s_side_mark(store *self, const char *job_id, uintptr_t flag)
 {
@@ -479,6 +496,7 @@ store *store_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     /* one thread per connection: no SQLite mutex around every call */
+    self->languages_used = -1;
     if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK)
         goto fail;
@@ -510,6 +528,7 @@ void store_close(store **self_p)
     for (int i = 0; i < Q_COUNT_; i++)
         sqlite3_finalize(self->stmt[i]);
     strmap_destroy(&self->side_jobs);
+    s_templates_forget(self);
     sqlite3_close(self->db);
     free(self);
     *self_p = NULL;
@@ -550,6 +569,9 @@ void store_rollback(store *self)
 {
     if (!sqlite3_get_autocommit(self->db))
         sqlite3_exec(self->db, "ROLLBACK", NULL, NULL, NULL);
+    /* what was kept in memory may have been rolled back with the rest */
+    s_templates_forget(self);
+    self->languages_used = -1;
 }
 
 int store_backup(store *self, const char *path)
@@ -1887,12 +1909,14 @@ int store_template_put(store *self, const char *event, const char *language, con
     s_text(st, 1, event);
     s_text(st, 2, language);
     s_text(st, 3, text);
+    s_templates_forget(self);
     return s_done(self, st);
 }
 
 int store_template_clear(store *self)
 {
     sqlite3_stmt *st = s_stmt(self, Q_TEMPLATE_CLEAR);
+    s_templates_forget(self);
     return st ? s_done(self, st) : -1;
 }
 
@@ -1912,14 +1936,51 @@ static int s_text_get(store *self, sqlite3_stmt *st, char *out, size_t outlen)
     return rc == SQLITE_ROW;
 }
 
+/* "event\x1flanguage": the key of a template in memory. */
+static void s_template_key(const char *event, const char *language, char *key, size_t len)
+{
+    snprintf(key, len, "%s\x1f%s", event, language);
+}
+
+/* Reads every template into memory (a few dozen rows). */
+static int s_templates_read(store *self)
+{
+    self->templates = strmap_new();
+    sqlite3_stmt *st = self->templates ? s_stmt(self, Q_TEMPLATE_EACH) : NULL;
+    if (!st) {
+        s_templates_forget(self);
+        return -1;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char key[128];
+        s_template_key((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+                       key, sizeof key);
+        char *text = strdup((const char *)sqlite3_column_text(st, 2));
+        if (!text || strmap_put(self->templates, key, text) < 0) {
+            free(text);
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        s_templates_forget(self);
+        return s_fail(self);
+    }
+    return 0;
+}
+
 int store_template_get(store *self, const char *event, const char *language, char *out, size_t outlen)
 {
-    sqlite3_stmt *st = s_stmt(self, Q_TEMPLATE_GET);
-    if (!st)
+    if (!self->templates && s_templates_read(self) < 0)
         return -1;
-    s_text(st, 1, event);
-    s_text(st, 2, language);
-    return s_text_get(self, st, out, outlen);
+    char key[128];
+    s_template_key(event, language, key, sizeof key);
+    const char *text = strmap_get(self->templates, key);
+    if (outlen)
+        snprintf(out, outlen, "%s", text ? text : "");
+    return text != NULL;
 }
 
 int store_template_each(store *self, void (*fn)(void *, const char *event, const char *language,
@@ -1944,11 +2005,29 @@ int store_customer_set_language(store *self, const char *phone, const char *lang
         return -1;
     s_text(st, 1, phone);
     s_text(st, 2, language);
+    if (language && language[0])
+        self->languages_used = 1;
     return s_done(self, st);
 }
 
 int store_customer_language(store *self, const char *phone, char *out, size_t outlen)
 {
+    if (self->languages_used < 0) {
+        sqlite3_stmt *any;
+        if (sqlite3_prepare_v2(self->db, "SELECT EXISTS(SELECT 1 FROM customers WHERE language != '')", -1,
+                               &any, NULL) != SQLITE_OK)
+            return s_fail(self);
+        int rc = sqlite3_step(any);
+        self->languages_used = rc == SQLITE_ROW ? sqlite3_column_int(any, 0) : -1;
+        sqlite3_finalize(any);
+        if (rc != SQLITE_ROW)
+            return s_fail(self);
+    }
+    if (!self->languages_used) { /* nobody has one: no read per message */
+        if (outlen)
+            out[0] = 0;
+        return 0;
+    }
     sqlite3_stmt *st = s_stmt(self, Q_CUSTOMER_LANG_GET);
     if (!st)
         return -1;

@@ -574,8 +574,11 @@ s_cmp_group (const void *a, const void *b)
 static void
 s_finish (kpi_group *g)
 {
-    qsort (g->assign_s, g->assign_n, sizeof (double), s_cmp_double);
-    qsort (g->arrive_s, g->arrive_n, sizeof (double), s_cmp_double);
+    //  qsort's array may not be NULL, even for no elements
+    if (g->assign_n)
+        qsort (g->assign_s, g->assign_n, sizeof (double), s_cmp_double);
+    if (g->arrive_n)
+        qsort (g->arrive_s, g->arrive_n, sizeof (double), s_cmp_double);
     g->assign_p50_s = kpi_percentile (g->assign_s, g->assign_n, 0.5);
     g->assign_p90_s = kpi_percentile (g->assign_s, g->assign_n, 0.9);
     g->arrive_p50_s = kpi_percentile (g->arrive_s, g->arrive_n, 0.5);

@@ -138,7 +138,6 @@ enum {
     Q_OPEN_JOBS, Q_DECLINES, Q_JOB_VIEW, Q_JOB_EVENTS, Q_MATCH_PUT, Q_MATCH_GET,
     Q_DEDUP_GET, Q_DEDUP_PUT, Q_SESSION_GET, Q_SESSION_PUT,
     Q_OUTBOX_PUT, Q_OUTBOX_ACK, Q_OUTBOX_EACH,
-    Q_REPORT_JOBS, Q_REPORT_EVENTS, Q_REPORT_DECLINES, Q_REPORT_ASSIGN,
     Q_JOB_RISK, Q_DEDUP_PRUNE,
     /* i5-care */
     Q_CARE_GOODWILL_PUT, Q_CARE_GOODWILL_GET, Q_CARE_GOODWILL_OPEN, Q_CARE_WAIVER_PUT,
@@ -234,14 +233,6 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_OUTBOX_ACK] = "DELETE FROM outbox WHERE technician_id = ?1 AND seq <= ?2",
     [Q_OUTBOX_EACH] = "SELECT seq, envelope FROM outbox WHERE technician_id = ?1 AND seq > ?2"
                       " ORDER BY seq LIMIT ?3",
-    [Q_REPORT_JOBS] = "SELECT state, warranty, rating FROM jobs WHERE created_at >= ?1 AND created_at < ?2",
-    [Q_REPORT_EVENTS] = "SELECT e.to_state, e.from_state, e.reason, e.actor FROM job_events e"
-                        " JOIN jobs j ON j.id = e.job_id WHERE j.created_at >= ?1 AND j.created_at < ?2",
-    [Q_REPORT_DECLINES] = "SELECT d.reason, d.expired FROM declines d JOIN jobs j ON j.id = d.job_id"
-                          " WHERE j.created_at >= ?1 AND j.created_at < ?2",
-    [Q_REPORT_ASSIGN] = "SELECT (MIN(e.at) - j.created_at) / 1000.0 AS s FROM job_events e"
-                        " JOIN jobs j ON j.id = e.job_id WHERE e.to_state = 3"
-                        " AND j.created_at >= ?1 AND j.created_at < ?2 GROUP BY e.job_id ORDER BY s",
     [Q_JOB_RISK] = "UPDATE jobs SET at_risk = ?2 WHERE id = ?1",
     [Q_DEDUP_PRUNE] = "DELETE FROM dedup WHERE (principal, msg_id) IN"
                       " (SELECT principal, msg_id FROM dedup WHERE at < ?1 ORDER BY at LIMIT ?2)",
@@ -1394,84 +1385,6 @@ static sqlite3_stmt *s_range(store *self, int q, int64_t from, int64_t to)
         sqlite3_bind_int64(st, 2, to);
     }
     return st;
-}
-
-int store_report_compute(store *self, arena *a, int64_t from, int64_t to, store_report *r)
-{
-    memset(r, 0, sizeof *r);
-    sqlite3_stmt *st = s_range(self, Q_REPORT_JOBS, from, to);
-    if (!st)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int state = sqlite3_column_int(st, 0), w = sqlite3_column_int(st, 1);
-        int rating = sqlite3_column_int(st, 2);
-        r->requests++;
-        if (state >= 0 && state < 11)
-            r->by_state[state]++;
-        if (w >= 0 && w < 5)
-            r->by_warranty[w]++;
-        if (rating > 0) {
-            r->ratings++;
-            r->rating_sum += rating;
-        }
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return s_fail(self);
-
-    if (!(st = s_range(self, Q_REPORT_EVENTS, from, to)))
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int to_state = sqlite3_column_int(st, 0), from_state = sqlite3_column_int(st, 1);
-        const char *reason = (const char *)sqlite3_column_text(st, 2);
-        if (reason && strncmp(reason, "reassign", 8) == 0)
-            r->reassignments++;
-        /* notes on a job (at risk, a conflicting report, a waiting job moved
-           to another territory) leave its state as it was: no transition */
-        if (to_state == from_state)
-            continue;
-        if (to_state == 2)
-            r->offers++;
-        if (to_state == 9)
-            r->escalations++;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return s_fail(self);
-
-    if (!(st = s_range(self, Q_REPORT_DECLINES, from, to)))
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int reason = sqlite3_column_int(st, 0);
-        if (sqlite3_column_int(st, 1))
-            r->expiries++;
-        else {
-            r->declines++;
-            if (reason >= 0 && reason < 6)
-                r->decline_reasons[reason]++;
-        }
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return s_fail(self);
-
-    if (!(st = s_range(self, Q_REPORT_ASSIGN, from, to)))
-        return -1;
-    size_t cap = 256;
-    r->assign_s = arena_alloc(a, cap * sizeof(double));
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (r->n_assign == cap) {
-            double *bigger = arena_alloc(a, 2 * cap * sizeof(double));
-            memcpy(bigger, r->assign_s, cap * sizeof(double));
-            r->assign_s = bigger;
-            cap *= 2;
-        }
-        r->assign_s[r->n_assign++] = sqlite3_column_double(st, 0);
-    }
-    r->assigned = r->n_assign;
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : s_fail(self);
 }
 
 /* ------------------------------------------------ customer care (i5-care) */

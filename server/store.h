@@ -160,18 +160,6 @@ int store_outbox_ack(store *self, const char *technician_id, uint64_t upto);
 int store_outbox_each(store *self, const char *technician_id, uint64_t after, unsigned max,
                       void (*fn)(void *, uint64_t seq, const uint8_t *env, size_t len), void *arg);
 
-/* ---- reports */
-typedef struct {
-    uint64_t requests, assigned, escalations, offers, declines, expiries, reassignments, ratings;
-    uint64_t by_state[11], by_warranty[5], decline_reasons[6];
-    double rating_sum;
-    double *assign_s;   /* seconds from creation to first assignment, ascending */
-    size_t n_assign;
-} store_report;
-/* Figures for jobs created in [from, to) from the jobs and the event log;
-   assign_s allocated in the arena. Superseded by store_kpi_jobs (i5-kpi):
-   the report no longer calls it. */
-int store_report_compute(store *self, arena *a, int64_t from, int64_t to, store_report *out);
 
 /* ---- customer care (i5-care): goodwill, fee waivers, follow-ups. A job's
    view (store_job_view) carries all three and the job it is a return

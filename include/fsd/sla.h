@@ -95,6 +95,10 @@ int sla_hours_weekly_minutes(const sla_hours *h);
    lands exactly on a closing time stays there. 0, or -1 when the zone is
    unknown or no working time is found within two years. */
 int sla_add(const sla_hours *h, const char *tz, int64_t start_ms, int64_t dur_ms, int64_t *out);
+/* sla_add for n (at most 8) durations from the same start, in one walk:
+   outs[i] is start_ms plus durs[i] of working time. 0 or -1, as sla_add. */
+int sla_hours_add_many(const sla_hours *h, const char *tz, int64_t start_ms, const int64_t *durs, int n,
+                       int64_t *outs);
 
 /* ------------------------------------------------------------- policies */
 

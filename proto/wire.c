@@ -2,12 +2,10 @@
 #include "fsd/wire.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <zmq.h>
 
 int64_t wire_now_ms(void)
@@ -17,34 +15,25 @@ int64_t wire_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* 16 random bytes from the kernel; falls back to time and a counter so an
-   id is still unique within the process if getrandom is unavailable. */
-static void s_random_bytes(uint8_t *buf, size_t n)
-{
-    static int fd = -1;
-    if (fd < 0)
-        fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0 && read(fd, buf, n) == (ssize_t)n)
-        return;
-    static uint64_t counter;
-    uint64_t seed = (uint64_t)wire_now_ms() ^ ((uint64_t)getpid() << 32) ^ ++counter;
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        buf[i] = (uint8_t)(seed >> 56);
-    }
-}
-
-/* 32 hex digits: the time in milliseconds (12 digits), then 80 random bits.
-   Ids that sort by time let the server's de-dup table grow at its right
-   edge: a batch of replies then touches a page or two instead of one
-   random page per message (each a 4 KiB write to the WAL). */
+/* 32 hex digits: the time in milliseconds (12 digits), then 80 random bits
+   (arc4random: the kernel's randomness stretched in user space, so an id
+   costs no system call). Ids that sort by time let the server's de-dup
+   table grow at its right edge: a batch of replies then touches a page or
+   two instead of one random page per message (each a 4 KiB write to the
+   WAL). */
 void wire_msg_id(char out[33])
 {
-    uint8_t raw[10];
-    s_random_bytes(raw, sizeof raw);
-    snprintf(out, 13, "%012llx", (unsigned long long)wire_now_ms() & 0xffffffffffffULL);
-    for (int i = 0; i < 10; i++)
-        snprintf(out + 12 + 2 * i, 3, "%02x", raw[i]);
+    static const char hex[] = "0123456789abcdef";
+    uint8_t raw[16];
+    uint64_t ms = (uint64_t)wire_now_ms();
+    for (int i = 0; i < 6; i++)
+        raw[i] = (uint8_t)(ms >> (40 - 8 * i));
+    arc4random_buf(raw + 6, 10);
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[32] = '\0';
 }
 
 void wire_envelope_init(Fsd__Envelope *env, char id_buf[33])

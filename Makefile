@@ -43,6 +43,8 @@ TOOL_SRC  := $(wildcard tests/tools/*.c)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 WIRE_OBJ  := $(call obj,$(WIRE_SRC)) $(BUILD)/proto/fsd.pb-c.o
 CORE_OBJ  := $(call obj,$(CORE_SRC))
+# the store alone (with its row cache), for the tools that write a database
+STORE_OBJ := $(BUILD)/server/store.o $(BUILD)/server/jobrows.o
 LIBWIRE   := $(BUILD)/libfsdwire.a
 LIBCORE   := $(BUILD)/libfsdcore.a
 PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
@@ -95,6 +97,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
 
+# The store's row cache is tested alone (no SQLite in it).
+$(BUILD)/tests/test_jobrows: tests/unit/test_jobrows.c $(BUILD)/server/jobrows.o $(LIBCORE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/jobrows.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
+
 # The KPI tests' fixed history is a header of their own (i5-kpi).
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
 
@@ -105,15 +112,15 @@ $(BIN)/%: tests/tools/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 
 # fsd-history writes the KPI tests' fixed event history through server/store.c
 # (an explicit rule: it needs the store, which the pattern rule above does not link).
-$(BIN)/fsd-history: tests/tools/fsd-history.c tests/unit/kpi_history.h $(BUILD)/server/store.o \
+$(BIN)/fsd-history: tests/tools/fsd-history.c tests/unit/kpi_history.h $(STORE_OBJ) \
                     $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
 # Restart benchmark: fsd-fill puts N jobs in a database through server/store.c.
-$(BIN)/fsd-fill: bench/fsd-fill.c $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+$(BIN)/fsd-fill: bench/fsd-fill.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
 # Matching cost: the server's world in memory, timed per match (bench/match-bench.c).
 $(BIN)/fsd-match-bench: bench/match-bench.c $(filter-out %/main.o,$(call obj,$(SERVER_SRC))) \
@@ -127,9 +134,9 @@ bench-match: $(BIN)/fsd-match-bench
 # Benchmark tools: fsd-load (fleet + customers) and fsd-floors (bare ZeroMQ
 # and SQLite floors); `make bench` runs bench/run.sh (BENCH_QUICK=1: ~1 min).
 BENCH_BINS := $(BIN)/fsd-load $(BIN)/fsd-floors
-$(BIN)/fsd-load $(BIN)/fsd-floors: $(BIN)/%: bench/%.c $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+$(BIN)/fsd-load $(BIN)/fsd-floors: $(BIN)/%: bench/%.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store.o $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lpthread
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lpthread
 
 bench: $(PROGRAMS) $(BIN)/fsd-fill $(BENCH_BINS)
 	@BIN=$(BIN) bench/run.sh

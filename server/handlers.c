@@ -227,7 +227,6 @@ static int s_submit(call *c)
         .urgency = urgency,
     };
     if (store_job_insert(srv->store, &sj, number) < 0
-        || store_job_set_sla(srv->store, &sj) < 0
         || windows_store(srv, j) < 0
         || store_event_append(srv->store, j->id, now, world_actor_name(c->who), JOB_STATE_NONE,
                               JS_NEW, "", "request received") < 0) {

@@ -74,7 +74,7 @@ typedef struct {
     const char *technician_id, *provider_id;
     int64_t offer_expires_at;
     int at_risk;                   /* 0, or the SLA flagged: 1 assign-by, 2 arrive-by */
-    /* i5-sla: decided at intake (store_job_set_sla), and the flags raised */
+    /* i5-sla: decided at intake, and the flags raised since */
     int64_t fix_by;
     const char *sla_policy;        /* policy id, "default" (server settings) */
     int sla_clock;                 /* sla_clock: 0 24x7, 1 business */
@@ -97,10 +97,8 @@ int store_job_set_rating(store *self, const char *id, int stars, const char *com
    a job in `state`. */
 int store_job_set_risk(store *self, const char *id, int at_risk);
 bool job_risk_current(int at_risk, int state);
-/* i5-sla: the SLA decided at intake (fix_by, sla_policy, sla_clock,
-   sla_start, risk_at, urgency of j), after store_job_insert; the flags
-   raised since (SLA_RISK / SLA_BREACH of fsd/sla.h). */
-int store_job_set_sla(store *self, const store_job *j);
+/* i5-sla: the flags raised since intake (SLA_RISK / SLA_BREACH of
+   fsd/sla.h); what was decided at intake goes in with store_job_insert. */
 int store_job_set_sla_flags(store *self, const char *id, unsigned flags);
 /* i5-sla: SLA policies and working hours, each replaced whole by a load
    (clear, then put every row); each calls fn per stored row (fn owns it). */

@@ -3,7 +3,7 @@
 
         fsd-floors zmq [--count N] [--size BYTES] [--seconds S]
         fsd-floors sqlite --dir DIR [--seconds S] [--batch N]
-        fsd-floors router --listen EP --pub-out FILE
+        fsd-floors router --listen EP --pub-out FILE [--zap]
 
     zmq: a bare DEALER -> ROUTER -> DEALER round trip over CURVE on loopback
     TCP (the ROUTER echoes in a thread of its own; messages of --size bytes,
@@ -21,7 +21,9 @@
     router: a bare CURVE ROUTER (no ZAP handler, so every client key is
     admitted) that echoes every message, to hold peers for the memory floor
     (fsd-load --bare). Writes its public key to FILE, prints `listening`,
-    runs until SIGINT/SIGTERM.
+    runs until SIGINT/SIGTERM. With --zap a ZAP handler admits every key
+    and names the peer, as fsd-server's does (what authenticating peers
+    costs in libzmq itself, without fsd).
 
     Output: `name value unit` lines on stdout. */
 #include <errno.h>
@@ -93,7 +95,7 @@ static void *s_echo(void *arg)
     return NULL;
 }
 
-static void *s_curve_router(void *ctx, const fsd_keypair *kp, const char *ep)
+static void *s_curve_router(void *ctx, const fsd_keypair *kp, const char *ep, bool zap)
 {
     void *r = zmq_socket(ctx, ZMQ_ROUTER);
     int one = 1, zero = 0, backlog = 4096, hwm = 100000;
@@ -103,6 +105,8 @@ static void *s_curve_router(void *ctx, const fsd_keypair *kp, const char *ep)
     zmq_setsockopt(r, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(r, ZMQ_CURVE_SERVER, &one, sizeof one);
     zmq_setsockopt(r, ZMQ_CURVE_SECRETKEY, kp->sec, 40);
+    if (zap)
+        zmq_setsockopt(r, ZMQ_ZAP_DOMAIN, "floor", 5);
     if (zmq_bind(r, ep) < 0) {
         fprintf(stderr, "fsd-floors: cannot bind %s: %s\n", ep, zmq_strerror(errno));
         zmq_close(r);
@@ -119,7 +123,7 @@ static int s_zmq(long count, int size, double seconds)
         fprintf(stderr, "fsd-floors: cannot make CURVE keys\n");
         return 1;
     }
-    echo_ctx e = { s_curve_router(ctx, &srv, "tcp://127.0.0.1:*"), 0 };
+    echo_ctx e = { s_curve_router(ctx, &srv, "tcp://127.0.0.1:*", false), 0 };
     if (!e.router)
         return 1;
     char ep[256];
@@ -328,7 +332,62 @@ static int s_sqlite(const char *dir, int batch, double seconds)
 
 /* --------------------------------------------------------------- router */
 
-static int s_router(const char *ep, const char *pub_out)
+typedef struct {
+    void *ctx;
+    volatile int stop;
+    volatile int ready;
+} zap_ctx;
+
+/* A ZAP handler that admits every client key: the 27/RFC reply to each
+   request, with the key's first bytes as the user id. */
+static void *s_zap(void *arg)
+{
+    zap_ctx *z = arg;
+    void *rep = zmq_socket(z->ctx, ZMQ_REP);
+    int zero = 0;
+    zmq_setsockopt(rep, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_bind(rep, "inproc://zeromq.zap.01") < 0) {
+        fprintf(stderr, "fsd-floors: cannot bind the ZAP handler: %s\n", zmq_strerror(errno));
+        zmq_close(rep);
+        z->ready = -1;
+        return NULL;
+    }
+    z->ready = 1;
+    zmq_pollitem_t it = { rep, 0, ZMQ_POLLIN, 0 };
+    while (!z->stop) {
+        if (zmq_poll(&it, 1, 100) <= 0)
+            continue;
+        char frame[7][64];
+        size_t len[7] = { 0 };
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, rep, 0) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            if (n < 7) {
+                len[n] = zmq_msg_size(&m) < sizeof frame[n] ? zmq_msg_size(&m) : sizeof frame[n];
+                memcpy(frame[n], zmq_msg_data(&m), len[n]);
+                n++;
+            }
+            more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+        /* version, request id, status, text, user id, metadata */
+        zmq_send(rep, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send(rep, frame[1], n > 1 ? len[1] : 0, ZMQ_SNDMORE);
+        zmq_send(rep, "200", 3, ZMQ_SNDMORE);
+        zmq_send(rep, "OK", 2, ZMQ_SNDMORE);
+        zmq_send(rep, "peer", 4, ZMQ_SNDMORE);
+        zmq_send(rep, "", 0, 0);
+    }
+    zmq_close(rep);
+    return NULL;
+}
+
+static int s_router(const char *ep, const char *pub_out, bool zap)
 {
     fsd_keypair kp;
     char err[512];
@@ -344,7 +403,16 @@ static int s_router(const char *ep, const char *pub_out)
     }
     void *ctx = zmq_ctx_new();
     zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, 64);
-    echo_ctx e = { s_curve_router(ctx, &kp, ep), 0 };
+    zap_ctx z = { ctx, 0, 0 };
+    pthread_t zt;
+    if (zap) {
+        pthread_create(&zt, NULL, s_zap, &z);
+        while (!z.ready)
+            usleep(1000);
+        if (z.ready < 0)
+            return 1;
+    }
+    echo_ctx e = { s_curve_router(ctx, &kp, ep, zap), 0 };
     if (!e.router)
         return 1;
     printf("listening %s\n", ep);
@@ -355,6 +423,9 @@ static int s_router(const char *ep, const char *pub_out)
         pause();
     e.stop = 1;
     pthread_join(th, NULL);
+    z.stop = 1;
+    if (zap)
+        pthread_join(zt, NULL);
     zmq_close(e.router);
     zmq_ctx_term(ctx);
     return 0;
@@ -364,7 +435,7 @@ static void s_usage(FILE *out)
 {
     fputs("usage: fsd-floors zmq [--count N] [--size BYTES] [--seconds S]\n"
           "       fsd-floors sqlite --dir DIR [--seconds S] [--batch N]\n"
-          "       fsd-floors router --listen EP --pub-out FILE\n\n"
+          "       fsd-floors router --listen EP --pub-out FILE [--zap]\n\n"
           "The machine's floors for the benchmark: a bare CURVE DEALER->ROUTER round trip,\n"
           "a bare SQLite transaction with the rows of one request (WAL, synchronous=FULL),\n"
           "alone and batched, and a bare echoing CURVE ROUTER to hold peers.\n", out);
@@ -383,10 +454,12 @@ int main(int argc, char **argv)
     const char *mode = argv[1], *dir = NULL, *listen = NULL, *pub_out = NULL;
     long count = 20000;
     int size = 300, batch = 256;
+    bool zap = false;
     double seconds = 3;
     static const struct option longopts[] = {
         { "count", 1, 0, 'n' }, { "size", 1, 0, 's' }, { "seconds", 1, 0, 'S' }, { "dir", 1, 0, 'd' },
-        { "batch", 1, 0, 'b' }, { "listen", 1, 0, 'l' }, { "pub-out", 1, 0, 'p' }, { 0, 0, 0, 0 },
+        { "batch", 1, 0, 'b' }, { "listen", 1, 0, 'l' }, { "pub-out", 1, 0, 'p' }, { "zap", 0, 0, 'z' },
+        { 0, 0, 0, 0 },
     };
     optind = 2;
     int ch;
@@ -399,6 +472,7 @@ int main(int argc, char **argv)
         case 'b': batch = atoi(optarg); break;
         case 'l': listen = optarg; break;
         case 'p': pub_out = optarg; break;
+        case 'z': zap = true; break;
         default: fprintf(stderr, "fsd-floors: unknown option: see fsd-floors --help\n"); return 2;
         }
     }
@@ -413,7 +487,7 @@ int main(int argc, char **argv)
     if (strcmp(mode, "sqlite") == 0 && dir && batch > 0 && seconds > 0)
         return s_sqlite(dir, batch, seconds);
     if (strcmp(mode, "router") == 0 && listen && pub_out)
-        return s_router(listen, pub_out);
+        return s_router(listen, pub_out, zap);
     fprintf(stderr, "fsd-floors: missing or wrong arguments: see fsd-floors --help\n");
     return 2;
 }

@@ -11,13 +11,14 @@
 #   dispatch.csv  1,000 technicians connected (fsd-load), SubmitRequests at rising
 #                 open-loop rates; per rate: acked/s, offers/s, latencies, server CPU/RSS
 #   memory.csv    server RSS with 10,000 technicians connected (2 fsd-load
-#                 processes) vs a bare CURVE ROUTER holding the same peers
+#                 processes) vs a bare CURVE ROUTER holding the same peers,
+#                 without and with a ZAP handler (how fsd-server learns each key)
 #   reconnect.csv server restarted under 10,000 technicians: time until every one
 #                 has its Welcome again (all reconnect on fresh DEALERs at once)
 #   restart.csv   bench/restart.sh: fsd-server start with 1M jobs in the database
 # and prints one table with the ratios at the end. Every process it starts is
 # stopped on exit. Environment: BIN (default bin), BENCH_OUT (default
-# bench/out), FSD_BENCH_PORT (default 23800; uses it and the next two).
+# bench/out), FSD_BENCH_PORT (default 23800; uses it and the next four).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -180,20 +181,33 @@ SRV_RSS_AFTER=$(rss_of "$SPID")
 stop_loads
 stop_pid "$SPID"
 
-say "memory floor: a bare CURVE ROUTER holding $BIG peers"
-EP=tcp://127.0.0.1:$((port + 2))
-"$BIN/fsd-floors" router --listen "$EP" --pub-out "$work/bare.pub" >"$work/bare.out" &
-BPID=$!
-PIDS+=("$BPID")
-for _ in $(seq 1 100); do grep -q listening "$work/bare.out" && break; sleep 0.05; done
-sleep 0.5
-BARE_IDLE=$(rss_of "$BPID")
-start_loads "$work/bare" --bare --server "$EP" --server-key "$work/bare.pub" --keys "$KEYS" --fleet "$FLEET"
-BARE_CONNECT_MS=$CONNECT_MS
-sleep 3
-BARE_RSS=$(rss_of "$BPID")
-stop_loads
-stop_pid "$BPID"
+# bare_router NAME PORT [--zap]: a bare echoing CURVE ROUTER holding $BIG
+# peers; sets R_IDLE, R_RSS, R_CONNECT_MS
+bare_router() {
+    local name=$1 ep=tcp://127.0.0.1:$2
+    shift 2
+    "$BIN/fsd-floors" router --listen "$ep" --pub-out "$work/$name.pub" "$@" >"$work/$name.out" &
+    BPID=$!
+    PIDS+=("$BPID")
+    for _ in $(seq 1 100); do grep -q listening "$work/$name.out" && break; sleep 0.05; done
+    sleep 0.5
+    R_IDLE=$(rss_of "$BPID")
+    start_loads "$work/$name" --bare --server "$ep" --server-key "$work/$name.pub" --keys "$KEYS" --fleet "$FLEET"
+    R_CONNECT_MS=$CONNECT_MS
+    sleep 3
+    R_RSS=$(rss_of "$BPID")
+    stop_loads
+    stop_pid "$BPID"
+}
+
+say "memory floor: a bare CURVE ROUTER holding $BIG peers, then one with a ZAP handler"
+bare_router bare $((port + 2))
+BARE_IDLE=$R_IDLE BARE_RSS=$R_RSS BARE_CONNECT_MS=$R_CONNECT_MS
+# fsd-server must know which key each peer holds, and libzmq says that
+# only through ZAP: the same ROUTER with a ZAP handler admitting every key
+# shows what that costs in libzmq itself
+bare_router zap $((port + 4)) --zap
+ZAP_IDLE=$R_IDLE ZAP_RSS=$R_RSS ZAP_CONNECT_MS=$R_CONNECT_MS
 
 {
     echo "what,technicians,rss_kib,idle_rss_kib,per_peer_kib,connect_ms,cpu_pct_while_beating,false_offline"
@@ -201,6 +215,8 @@ stop_pid "$BPID"
         'BEGIN { printf "fsd-server,%d,%d,%d,%.1f,%d,%s,%d\n", n, r, i, (r - i) / n, c, cpu, off }'
     awk -v n="$BIG" -v r="$BARE_RSS" -v i="$BARE_IDLE" -v c="$BARE_CONNECT_MS" \
         'BEGIN { printf "bare-router,%d,%d,%d,%.1f,%d,,\n", n, r, i, (r - i) / n, c }'
+    awk -v n="$BIG" -v r="$ZAP_RSS" -v i="$ZAP_IDLE" -v c="$ZAP_CONNECT_MS" \
+        'BEGIN { printf "bare-router-zap,%d,%d,%d,%.1f,%d,,\n", n, r, i, (r - i) / n, c }'
 } >"$OUT/memory.csv"
 {
     echo "technicians,stop_start_ms,storm_ms,server_rss_after_kib"
@@ -227,7 +243,7 @@ echo "Floors (same run):"
 awk -F, 'NR > 1 { printf "  %-34s %12s %s\n", $1, $2, $3 }' "$OUT/floors.csv"
 echo
 echo "Memory with $BIG technicians connected:"
-awk -F, 'NR > 1 { printf "  %-12s %8d KiB (idle %d KiB, %.1f KiB per peer), all connected in %d ms\n", $1, $3, $4, $5, $6 }' "$OUT/memory.csv"
+awk -F, 'NR > 1 { printf "  %-15s %8d KiB (idle %d KiB, %.1f KiB per peer), all connected in %d ms\n", $1, $3, $4, $5, $6 }' "$OUT/memory.csv"
 echo "  fsd-server CPU while $BIG beat every 5 s: ${SRV_IDLE_CPU}%; false offline: $BIG_OFFLINE (dispatch run: $DISPATCH_OFFLINE)"
 echo
 echo "Reconnect storm: server stopped and started in ${LISTEN_MS} ms; all $BIG technicians back (Welcome on fresh DEALERs) ${STORM_MS} ms after"
@@ -243,8 +259,10 @@ echo "Ratios:"
 awk -v a="$max_acked" -v s="$sq" 'BEGIN { printf "  fsd max acked %s/s vs SQLite batched floor %s requests/s: %.1f %%\n", a, s, 100 * a / s }'
 awk -v k="$kept" -v r="$rtt99" 'BEGIN { split(k, x, ","); if (x[1] == "") { print "  no rate was kept up with"; exit }
     printf "  offer p99 at %s/s: %s ms vs bare CURVE round trip p99 %.3f ms: %.0f x\n", x[1], x[2], r / 1000, x[2] * 1000 / r }'
-awk -v a="$SRV_RSS" -v b="$BARE_RSS" -v n="$BIG" 'BEGIN { printf "  server RSS with %d technicians vs bare ROUTER: %.2f x\n", n, a / b }'
-awk -v s="$STORM_MS" -v c="$BARE_CONNECT_MS" 'BEGIN { printf "  reconnect storm %s ms vs the same fleet connecting to the bare ROUTER %s ms: %.2f x\n", s, c, s / c }'
+awk -v a="$SRV_RSS" -v b="$BARE_RSS" -v z="$ZAP_RSS" -v n="$BIG" 'BEGIN {
+    printf "  server RSS with %d technicians vs bare ROUTER: %.2f x; vs bare ROUTER with a ZAP handler: %.2f x\n", n, a / b, a / z }'
+awk -v s="$STORM_MS" -v c="$BARE_CONNECT_MS" -v z="$ZAP_CONNECT_MS" 'BEGIN {
+    printf "  reconnect storm %s ms vs the same fleet connecting to the bare ROUTER %s ms: %.2f x (with ZAP %s ms: %.2f x)\n", s, c, s / c, z, s / z }'
 echo
 echo "CSV: $OUT/{dispatch,floors,memory,reconnect,restart}.csv"
 } | tee "$OUT/summary.txt"

@@ -769,7 +769,5 @@ int dispatch_timers(server *srv, int64_t now)
     free(due);
     if (rc == 0)
         rc = s_dedup_prune(srv, now);
-    if (rc == 0)
-        rc = notify_pump(srv, now); /* i5-notify: deliveries, their outcomes in this batch */
     return rc;
 }

@@ -26,7 +26,7 @@
     failed (visible in `fsdctl stats` and `fsdctl notifications --failed`).
 
     Outcomes are written to the store inside the loop's current batch
-    (notify_pump runs from dispatch_timers), so they ride its group commit.
+    (notify_pump runs in every batch of the loop), so they ride its group commit.
     If the server dies before that commit, the row is still pending and is
     sent again after the restart: at least once, never lost. On a clean
     stop running commands are killed and their rows stay pending.

@@ -383,7 +383,7 @@ typedef struct notifier notifier;
 notifier *notify_new(const notify_config *cfg, char *err, size_t errlen);
 /* Kills commands still running (their notifications stay pending). */
 void notify_destroy(notifier **self_p);
-/* From the timers, inside the batch's transaction: reaps finished
+/* From every batch, inside its transaction: reaps finished
    commands, kills those over their time, records each outcome, starts
    what is due. 0, or -1 storage failure. */
 int notify_pump(server *srv, int64_t now);

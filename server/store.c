@@ -231,8 +231,10 @@ static const char *s_sql[Q_COUNT_] = {
                     " ON j.number = o.number ORDER BY o.number",
     [Q_OPEN_ADD] = "INSERT OR IGNORE INTO open_jobs(number) VALUES(?1)",
     [Q_OPEN_DROP] = "DELETE FROM open_jobs WHERE number = (SELECT number FROM jobs WHERE id = ?1)",
-    [Q_DECLINES] = "SELECT d.job_id, d.technician_id FROM jobs j JOIN declines d ON d.job_id = j.id"
-                   " WHERE j.state IN (1, 2, 3, 4, 5, 6, 7, 9)",
+    /* open jobs' side rows: from open_jobs, so that the closed history
+       is never scanned (CROSS JOIN keeps that order) */
+    [Q_DECLINES] = "SELECT d.job_id, d.technician_id FROM open_jobs o CROSS JOIN jobs j ON j.number = o.number"
+                   " CROSS JOIN declines d ON d.job_id = j.id",
     [Q_JOB_VIEW] = "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE id = ?1",
     [Q_JOB_EVENTS] = "SELECT at, actor, from_state, to_state, technician_id, reason"
                      " FROM job_events WHERE job_id = ?1 ORDER BY id",
@@ -252,8 +254,8 @@ static const char *s_sql[Q_COUNT_] = {
     /* i5-care */
     [Q_CARE_GOODWILL_PUT] = "INSERT INTO care_goodwill(job_id, at, actor, reason) VALUES(?1, ?2, ?3, ?4)",
     [Q_CARE_GOODWILL_GET] = "SELECT at, actor, reason FROM care_goodwill WHERE job_id = ?1",
-    [Q_CARE_GOODWILL_OPEN] = "SELECT g.job_id FROM care_goodwill g JOIN jobs j ON j.id = g.job_id"
-                             " WHERE j.state IN (1, 2, 3, 4, 5, 6, 7, 9)",
+    [Q_CARE_GOODWILL_OPEN] = "SELECT g.job_id FROM open_jobs o CROSS JOIN jobs j ON j.number = o.number"
+                             " CROSS JOIN care_goodwill g ON g.job_id = j.id",
     [Q_CARE_WAIVER_PUT] = "INSERT INTO care_waivers(job_id, technician_id, amount_cents, currency, reason,"
                           " state, requested_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_CARE_WAIVER_DECIDE] = "UPDATE care_waivers SET state = ?2, decided_at = ?3, decided_by = ?4,"
@@ -280,8 +282,8 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_WINDOW_PUT] = "INSERT OR REPLACE INTO job_windows(job_id, window_start, window_end, tz)"
                      " VALUES(?1, ?2, ?3, ?4)",
     [Q_WINDOW_GET] = "SELECT window_start, window_end, tz FROM job_windows WHERE job_id = ?1",
-    [Q_WINDOW_OPEN] = "SELECT w.job_id, w.window_start, w.window_end FROM job_windows w"
-                      " JOIN jobs j ON j.id = w.job_id WHERE j.state IN (1, 2, 3, 4, 5, 6, 7, 9)",
+    [Q_WINDOW_OPEN] = "SELECT w.job_id, w.window_start, w.window_end FROM open_jobs o CROSS JOIN jobs j"
+                      " ON j.number = o.number CROSS JOIN job_windows w ON w.job_id = j.id",
     /* i5-notify */
     [Q_NOTIFY_PUT] = "INSERT INTO notifications(job_id, event, phone, customer_name, language,"
                      " technician_id, text, created_at, next_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",

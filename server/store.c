@@ -177,7 +177,7 @@ enum {
     "id, state, territory, phone, customer_name, tier, address, lat, lon, brand, category," \
     " serial, model, problem, warranty, priority, created_at, assign_by, arrive_by," \
     " technician_id, provider_id, offer_expires_at, rating, rating_comment, at_risk"
-/* i5-sla: read by name (s_colnum), so more columns may come in any order */
+/* i5-sla: always right after JOB_COLUMNS (s_job_from_row reads them by position) */
 #define JOB_SLA_COLUMNS \
     ", fix_by, sla_policy, sla_clock, sla_start, assign_risk_at, arrive_risk_at, fix_risk_at," \
     " sla_flags, urgency"
@@ -857,20 +857,19 @@ int store_job_insert(store *self, const store_job *j, long number)
     sqlite3_bind_int(st, 32, j->urgency);
     if (s_done(self, st) < 0)
         return -1;
-    if (s_job_open(j->state)) {
-        if (!(st = s_stmt(self, Q_OPEN_ADD)))
-            return -1;
-        sqlite3_bind_int64(st, 1, number);
-        if (s_done(self, st) < 0)
-            return -1;
-    }
-    /* as stored: no rating, no risk flagged yet */
+    if (!s_job_open(j->state))
+        return 0;
+    if (!(st = s_stmt(self, Q_OPEN_ADD)))
+        return -1;
+    sqlite3_bind_int64(st, 1, number);
+    if (s_done(self, st) < 0)
+        return -1;
+    /* the copy in memory follows every write (or, out of memory, is
+       dropped and read again when needed: the write stands either way);
+       as stored: no rating, no risk flagged yet */
     store_job row = *j;
     row.at_risk = 0;
-    /* the copy in memory follows every write (or, out of memory, is
-       dropped and read again when needed: the write stands either way) */
-    if (s_job_open(j->state))
-        (void)jobrows_put(self->rows, &row, 0, "");
+    (void)jobrows_put(self->rows, &row, 0, "");
     return 0;
 }
 

@@ -17,6 +17,8 @@ void *strmap_get(const strmap *self, const char *key);
 /* Removes and returns the value (NULL when absent). */
 void *strmap_remove(strmap *self, const char *key);
 size_t strmap_size(const strmap *self);
+/* Slots allocated (for tests: it follows the live entries, not the churn). */
+size_t strmap_capacity(const strmap *self);
 /* Calls fn for every entry (order unspecified); do not modify the map inside. */
 void strmap_each(const strmap *self, void (*fn)(const char *key, void *value, void *arg), void *arg);
 

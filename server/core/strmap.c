@@ -1,5 +1,7 @@
 /*  strmap.c — string-keyed hash map with linear probing and tombstones.
-    Grows at 70 % load (tombstones included), so probes stay short. */
+    Rehashes at 70 % load (tombstones included), so probes stay short; the
+    new size is set by the live entries alone, so a map that keeps taking
+    and dropping keys (open jobs) does not grow with every key it held. */
 #include "fsd/strmap.h"
 
 #include <stdint.h>
@@ -76,17 +78,20 @@ static size_t s_find(const strmap *self, const char *key, int *found)
     }
 }
 
-/* Doubles the table and re-inserts the live entries. */
-static int s_grow(strmap *self)
+/* Re-inserts the live entries into a table they fill to under 35 %: twice
+   the size when they are many, the same size when tombstones filled it. */
+static int s_rehash(strmap *self)
 {
     slot *old = self->slots;
-    size_t oldcap = self->cap;
-    self->slots = calloc(oldcap * 2, sizeof(slot));
+    size_t oldcap = self->cap, cap = 64;
+    while ((self->live + 1) * 100 >= cap * 35)
+        cap *= 2;
+    self->slots = calloc(cap, sizeof(slot));
     if (!self->slots) {
         self->slots = old;
         return -1;
     }
-    self->cap = oldcap * 2;
+    self->cap = cap;
     self->used = self->live = 0;
     for (size_t i = 0; i < oldcap; i++) {
         if (!old[i].key || old[i].key == TOMB)
@@ -103,7 +108,7 @@ static int s_grow(strmap *self)
 
 int strmap_put(strmap *self, const char *key, void *value)
 {
-    if ((self->used + 1) * 10 >= self->cap * 7 && s_grow(self) < 0)
+    if ((self->used + 1) * 10 >= self->cap * 7 && s_rehash(self) < 0)
         return -1;
     int found;
     size_t i = s_find(self, key, &found);
@@ -146,6 +151,11 @@ void *strmap_remove(strmap *self, const char *key)
 size_t strmap_size(const strmap *self)
 {
     return self->live;
+}
+
+size_t strmap_capacity(const strmap *self)
+{
+    return self->cap;
 }
 
 void strmap_each(const strmap *self, void (*fn)(const char *, void *, void *), void *arg)

@@ -17,7 +17,12 @@
     is accepted after a random delay (--accept-delay-ms, default 5-50); the
     job is then walked en_route, on_site, completed (--work-ms apart, default
     0), each step sent when the server confirmed the previous one, so the
-    technician's capacity frees at once.
+    technician's capacity frees at once. With --hold-jobs an accepted job is
+    held instead: a rate's window then carries only what the issue counts as
+    dispatch (submit, match, offer, accept); after the window's drain every
+    held job is walked to completed, and the next rate starts once all are
+    and (with --watch-pid) the server has gone quiet (under 20 % of a core
+    for half a second: its customer messages for the walk are out).
 
     Customers (--rates R1,R2,...): for each rate an open-loop stream of
     SubmitRequests for --step-s seconds over --intakes DEALERs (--intake-key),
@@ -210,7 +215,8 @@ typedef struct {
     int64_t t0, t1;            /* window */
     unsigned long sent, acked_in_window, offers_in_window, answered, errors, completed;
     samples ack, offer, accept;
-    unsigned long long cpu0, cpu1;
+    unsigned long long cpu0, cpu1;     /* the server's (--watch-pid) */
+    unsigned long long lcpu0, lcpu1;   /* this process's: the two share the machine */
     long rss_max;
 } stepstat;
 
@@ -223,7 +229,7 @@ static struct {
     double step_s, drain_s, duration_s, stop_below, settle_s, connect_s;
     int delay_min, delay_max, work_ms;
     int watch_pid;
-    bool bare, quiet;
+    bool bare, quiet, hold_jobs;
 } o = {
     .server = "tcp://127.0.0.1:7700", .techs = -1, .intakes = 4, .step_s = 8, .drain_s = 3,
     .stop_below = 0.8, .settle_s = 1, .connect_s = 120, .delay_min = 5, .delay_max = 50,
@@ -253,6 +259,9 @@ static int s_cur = -1;          /* current rate step, -1 none */
 static bool s_in_window;
 
 static unsigned long s_welcomed_total;
+static action *s_held;          /* --hold-jobs: accepted jobs, walked after the drain */
+static size_t s_n_held, s_cap_held;
+static unsigned long s_completed_total;
 static int64_t s_signal_us;
 
 /* ---------------------------------------------------------- job table */
@@ -592,6 +601,34 @@ static void s_plan(uint32_t ti, const char *job_id, int step, int64_t delay_ms)
     s_heap_push(&a);
 }
 
+/* --hold-jobs: keeps an accepted job for s_release. */
+static void s_hold(uint32_t ti, const char *job_id)
+{
+    if (s_n_held == s_cap_held) {
+        size_t cap = s_cap_held ? s_cap_held * 2 : 4096;
+        action *g = realloc(s_held, cap * sizeof *g);
+        if (!g)
+            return; /* the job stays assigned; the release wait times out */
+        s_held = g;
+        s_cap_held = cap;
+    }
+    action *a = &s_held[s_n_held++];
+    memset(a, 0, sizeof *a);
+    a->tech = ti;
+    a->step = 1;
+    snprintf(a->job_id, sizeof a->job_id, "%s", job_id);
+}
+
+/* Walks every held job now; returns how many. */
+static size_t s_release(void)
+{
+    size_t n = s_n_held;
+    for (size_t i = 0; i < n; i++)
+        s_plan(s_held[i].tech, s_held[i].job_id, 1, 0);
+    s_n_held = 0;
+    return n;
+}
+
 static void s_welcome(tech *t, const Fsd__Envelope *env)
 {
     int64_t now = NOW_MS();
@@ -662,7 +699,8 @@ static bool s_sequenced(tech *t, uint32_t ti, const Fsd__Envelope *env, int64_t 
         int span = o.delay_max - o.delay_min;
         s_plan(ti, job_id, 0, o.delay_min + (span > 0 ? (int64_t)(s_rand() % (uint64_t)(span + 1)) : 0));
     } else if (env->body_case == FSD__ENVELOPE__BODY_ASSIGNED && env->assigned->job) {
-        s_plan(ti, env->assigned->job->job_id, 1, o.work_ms / 3);
+        if (!o.hold_jobs) /* held from the answer to the accept instead */
+            s_plan(ti, env->assigned->job->job_id, 1, o.work_ms / 3);
     } else if (env->body_case == FSD__ENVELOPE__BODY_REVOKED) {
         /* planned actions on it will be refused with a conflict: harmless */
     }
@@ -688,14 +726,18 @@ static void s_report_answer(tech *t, uint32_t ti, size_t idx, const Fsd__Envelop
         const Fsd__JobView *v = env->job_view;
         if (r->step == 0 && r->run_step >= 0)
             s_add(&s_steps[r->run_step].accept, (double)(now_us - r->first_us) / 1000.0);
-        if (v->state == FSD__JOB_STATE__JOB_ASSIGNED)
+        if (v->state == FSD__JOB_STATE__JOB_ASSIGNED && o.hold_jobs)
+            s_hold(ti, v->job_id);
+        else if (v->state == FSD__JOB_STATE__JOB_ASSIGNED)
             s_plan(ti, v->job_id, 1, o.work_ms / 3);
         else if (v->state == FSD__JOB_STATE__JOB_EN_ROUTE)
             s_plan(ti, v->job_id, 2, o.work_ms);
         else if (v->state == FSD__JOB_STATE__JOB_ON_SITE)
             s_plan(ti, v->job_id, 3, o.work_ms);
-        else if (v->state == FSD__JOB_STATE__JOB_COMPLETED && s_cur >= 0)
+        else if (v->state == FSD__JOB_STATE__JOB_COMPLETED && s_cur >= 0) {
             s_steps[s_cur].completed++;
+            s_completed_total++;
+        }
     }
     free(r->data);
     memmove(&t->reps[idx], &t->reps[idx + 1], (t->n_reps - idx - 1) * sizeof *r);
@@ -1069,6 +1111,8 @@ static void s_usage(FILE *out)
         "  --stop-below F         stop after a rate acknowledged below F x offered (default 0.8)\n"
         "  --accept-delay-ms A-B  offer accepted after A..B ms (default 5-50)\n"
         "  --work-ms N            between the steps of a job (default 0)\n"
+        "  --hold-jobs            keep accepted jobs until the rate's drain is over, then walk\n"
+        "                         them all to completed before the next rate\n"
         "  --watch-pid PID        sample this process's CPU and RSS (the server)\n"
         "  --csv FILE             append one row per rate\n"
         "  --duration-s S         without --rates: hold the fleet S seconds (default: until signalled)\n"
@@ -1097,7 +1141,7 @@ static int s_parse_rates(const char *s)
 static void s_csv_row(FILE *f, stepstat *st, double secs)
 {
     double win = (double)(st->t1 - st->t0) / 1e6;
-    fprintf(f, "%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%lu,%lu,%.1f,%ld\n",
+    fprintf(f, "%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%lu,%lu,%.1f,%ld,%.1f\n",
             st->rate, (double)st->sent / win, (double)st->acked_in_window / win,
             (double)st->offers_in_window / win,
             s_pct(&st->ack, 0.5), s_pct(&st->ack, 0.99), s_pct(&st->ack, 0.999),
@@ -1105,7 +1149,7 @@ static void s_csv_row(FILE *f, stepstat *st, double secs)
             s_pct(&st->accept, 0.5), s_pct(&st->accept, 0.99), s_pct(&st->accept, 0.999),
             st->errors, st->sent - st->answered,
             o.watch_pid ? (double)(st->cpu1 - st->cpu0) / (double)sysconf(_SC_CLK_TCK) / secs * 100.0 : NAN,
-            st->rss_max);
+            st->rss_max, (double)(st->lcpu1 - st->lcpu0) / (double)sysconf(_SC_CLK_TCK) / secs * 100.0);
 }
 
 int main(int argc, char **argv)
@@ -1117,7 +1161,7 @@ int main(int argc, char **argv)
         { "step-s", 1, 0, 'd' }, { "drain-s", 1, 0, 'D' }, { "stop-below", 1, 0, 'b' },
         { "accept-delay-ms", 1, 0, 'a' }, { "work-ms", 1, 0, 'w' }, { "watch-pid", 1, 0, 'p' },
         { "csv", 1, 0, 'c' }, { "duration-s", 1, 0, 'T' }, { "connect-timeout-s", 1, 0, 'C' },
-        { "bare", 0, 0, 'B' }, { "register", 1, 0, 'R' }, { "help", 0, 0, 'h' }, { "version", 0, 0, 'V' }, { 0, 0, 0, 0 },
+        { "bare", 0, 0, 'B' }, { "hold-jobs", 0, 0, 'H' }, { "register", 1, 0, 'R' }, { "help", 0, 0, 'h' }, { "version", 0, 0, 'V' }, { 0, 0, 0, 0 },
     };
     int ch;
     const char *admin_key = NULL;
@@ -1152,6 +1196,7 @@ int main(int argc, char **argv)
         case 'T': o.duration_s = atof(optarg); break;
         case 'C': o.connect_s = atof(optarg); break;
         case 'B': o.bare = true; break;
+        case 'H': o.hold_jobs = true; break;
         case 'R': admin_key = optarg; break;
         case 'h': s_usage(stdout); return 0;
         case 'V': puts(VERSION); return 0;
@@ -1228,11 +1273,15 @@ int main(int argc, char **argv)
         if (ftell(csv) == 0)
             fprintf(csv, "offered_per_s,sent_per_s,acked_per_s,offers_per_s,ack_p50_ms,ack_p99_ms,ack_p999_ms,"
                          "offer_p50_ms,offer_p99_ms,offer_p999_ms,accept_p50_ms,accept_p99_ms,accept_p999_ms,"
-                         "errors,unanswered,server_cpu_pct,server_rss_kib\n");
+                         "errors,unanswered,server_cpu_pct,server_rss_kib,load_cpu_pct\n");
     }
 
-    /* phases: 0 connecting, 1 settling, 2 window, 3 drain, 4 holding/done */
+    /* phases: 0 connecting, 1 settling, 2 window, 3 drain, 4 holding/done,
+       5 walking the held jobs (--hold-jobs), 6 waiting for a quiet server */
     int phase = 0, status = 0;
+    unsigned long walk_until = 0, walk_from = 0;
+    unsigned long long quiet_cpu = 0;
+    int64_t quiet_at = 0;
     int64_t phase_end = 0, next_tick = 0, next_sweep = 0, next_sample = 0;
     int64_t end = o.duration_s > 0 ? t_start + (int64_t)(o.duration_s * 1000) : 0;
     size_t sent_in_step = 0;
@@ -1366,12 +1415,14 @@ int main(int argc, char **argv)
             st->t0 = s_now_us();
             st->t1 = st->t0 + (int64_t)(o.step_s * 1e6);
             st->cpu0 = o.watch_pid ? s_proc_cpu(o.watch_pid) : 0;
+            st->lcpu0 = s_proc_cpu(getpid());
             sent_in_step = 0;
             s_in_window = true;
             phase = 2;
         } else if (phase == 2 && s_now_us() >= s_steps[s_cur].t1) {
             stepstat *st = &s_steps[s_cur];
             st->cpu1 = o.watch_pid ? s_proc_cpu(o.watch_pid) : 0;
+            st->lcpu1 = s_proc_cpu(getpid());
             long rss = o.watch_pid ? s_proc_rss(o.watch_pid) : 0;
             if (rss > st->rss_max)
                 st->rss_max = rss;
@@ -1388,14 +1439,15 @@ int main(int argc, char **argv)
                 s_sort(&st->offer);
                 s_sort(&st->accept);
                 double cpu = o.watch_pid ? (double)(st->cpu1 - st->cpu0) / (double)sysconf(_SC_CLK_TCK) / win * 100.0 : NAN;
+                double lcpu = (double)(st->lcpu1 - st->lcpu0) / (double)sysconf(_SC_CLK_TCK) / win * 100.0;
                 printf("rate offered=%.0f sent=%.0f acked=%.0f offers=%.0f ack_ms=%.2f/%.2f/%.2f "
                        "offer_ms=%.2f/%.2f/%.2f accept_ms=%.2f/%.2f/%.2f errors=%lu unanswered=%lu "
-                       "completed=%lu server_cpu=%.0f%% server_rss_kib=%ld\n",
+                       "completed=%lu server_cpu=%.0f%% server_rss_kib=%ld load_cpu=%.0f%%\n",
                        st->rate, (double)st->sent / win, acked, (double)st->offers_in_window / win,
                        s_pct(&st->ack, 0.5), s_pct(&st->ack, 0.99), s_pct(&st->ack, 0.999),
                        s_pct(&st->offer, 0.5), s_pct(&st->offer, 0.99), s_pct(&st->offer, 0.999),
                        s_pct(&st->accept, 0.5), s_pct(&st->accept, 0.99), s_pct(&st->accept, 0.999),
-                       st->errors, st->sent - st->answered, st->completed, cpu, st->rss_max);
+                       st->errors, st->sent - st->answered, st->completed, cpu, st->rss_max, lcpu);
                 fflush(stdout);
                 if (csv) {
                     s_csv_row(csv, st, win);
@@ -1406,10 +1458,35 @@ int main(int argc, char **argv)
                     phase = 4;
                     if (!o.duration_s)
                         break;
+                } else if (o.hold_jobs) {
+                    walk_from = s_completed_total;
+                    walk_until = walk_from + s_release();
+                    quiet_at = now;
+                    phase = 5;
+                    phase_end = now + 120000;
                 } else {
                     phase = 1;
                     phase_end = now + 500;
                 }
+            }
+        } else if (phase == 5 && (s_completed_total >= walk_until || now >= phase_end)) {
+            if (s_completed_total < walk_until)
+                fprintf(stderr, "fsd-load: %lu held jobs not completed after 120 s\n", walk_until - s_completed_total);
+            printf("walked %lu of %lu ms=%lld\n", s_completed_total - walk_from, walk_until - walk_from,
+                   (long long)(now - quiet_at));
+            fflush(stdout);
+            phase = o.watch_pid ? 6 : 1;
+            phase_end = now + (o.watch_pid ? 60000 : 500);
+            quiet_at = now;
+            quiet_cpu = o.watch_pid ? s_proc_cpu(o.watch_pid) : 0;
+        } else if (phase == 6 && now - quiet_at >= 500) {
+            unsigned long long c = s_proc_cpu(o.watch_pid);
+            double pct = (double)(c - quiet_cpu) / (double)sysconf(_SC_CLK_TCK) / ((double)(now - quiet_at) / 1000.0) * 100.0;
+            quiet_at = now;
+            quiet_cpu = c;
+            if (pct < 20.0 || now >= phase_end) {
+                phase = 1;
+                phase_end = now + 500;
             }
         }
     }

@@ -27,3 +27,18 @@ offers=$(sed -n 's/.* offers=\([0-9]*\).*/\1/p' <<<"$line")
 expect_eq "csv rows" "$(wc -l <load.csv)" 2
 head -1 load.csv | grep -q '^offered_per_s,.*acked_per_s,.*offer_p99_ms,.*server_rss_kib' || fail "csv header: $(head -1 load.csv)"
 echo "ok: $line"
+
+# --hold-jobs: the first rate's jobs are walked to completed before the
+# second rate starts; the last rate's jobs stay held (assigned), so the
+# fleet's load on the server is about one window's jobs, not two
+say "fsd-load --hold-jobs: 50 technicians, 100 requests/s twice for 2 s"
+check "fsd-load --hold-jobs ran" "$BIN/fsd-load" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" --keys keys \
+    --fleet fleet.csv --intake-key intake.key --rates 100,100 --step-s 2 --drain-s 3 --hold-jobs \
+    --watch-pid "$SERVER_PID" --csv hold.csv >hold.out 2>hold.err
+cat hold.out
+expect_eq "hold csv rows" "$(wc -l <hold.csv)" 3
+walked=$(sed -n 's/^walked \([0-9]*\) of.*/\1/p' hold.out)
+[ "${walked:-0}" -ge 190 ] || fail "the first window's 200 jobs were not walked: $(cat hold.out hold.err)"
+load=$(ctl --json technicians | grep -o '"load": *[0-9]*' | awk '{ s += $2 } END { print s + 0 }')
+[ "$load" -ge 150 ] && [ "$load" -le 260 ] || fail "the fleet holds $load jobs, not the last window's ~200"
+echo "ok: first window walked ($walked jobs), last window held (fleet load $load)"

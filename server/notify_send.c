@@ -26,7 +26,10 @@
     failed (visible in `fsdctl stats` and `fsdctl notifications --failed`).
 
     Outcomes are written to the store inside the loop's current batch
-    (notify_pump runs in every batch of the loop), so they ride its group commit.
+    (notify_pump runs at the start of every batch of the loop), so they ride
+    its group commit. Running before the batch's messages, the pump sees
+    only rows already committed: no customer hears of a change that a
+    failed commit then undid.
     If the server dies before that commit, the row is still pending and is
     sent again after the restart: at least once, never lost. On a clean
     stop running commands are killed and their rows stay pending.
@@ -49,7 +52,8 @@
 
 extern char **environ;
 
-#define FILE_BATCH 256             /* rows the file sender writes per tick */
+#define FILE_BATCH 256             /* rows the file sender writes per look */
+#define FILE_EVERY_MS 20           /* ...and it gathers this long unless that many wait */
 #define LOOK_EVERY_MS 1000         /* look at the outbox at least this often */
 #define ERR_KEEP 200               /* bytes of a command's stderr kept */
 
@@ -72,6 +76,8 @@ struct notifier {
     int n_kids;                    /* running now (cap: cfg.max_inflight) */
     int64_t due_at;                /* the earliest next_at known to be pending */
     int64_t looked_at;             /* last look at the outbox */
+    uint64_t fresh;                /* rows queued since that look */
+    bool backlog;                  /* that look left due rows behind */
     uint64_t queued, sent, retries, failed;
 };
 
@@ -133,6 +139,7 @@ void notify_destroy(notifier **self_p)
 void notify_queued(notifier *self, int64_t now)
 {
     self->queued++;
+    self->fresh++;
     if (now < self->due_at)
         self->due_at = now;
 }
@@ -497,6 +504,17 @@ static int s_send_command(server *srv, notifier *self, s_due *due, size_t n, int
     return 0;
 }
 
+int notify_wait_ms(const notifier *self, int64_t now, int most)
+{
+    if (!self || self->cfg.cmd || self->due_at == INT64_MAX)
+        return most;
+    int64_t at = self->due_at;
+    if (at < self->looked_at + FILE_EVERY_MS && !self->backlog)
+        at = self->looked_at + FILE_EVERY_MS;
+    int64_t wait = at - now;
+    return wait < 1 ? 1 : wait < most ? (int)wait : most;
+}
+
 int notify_pump(server *srv, int64_t now)
 {
     notifier *self = srv->notifier;
@@ -506,10 +524,15 @@ int notify_pump(server *srv, int64_t now)
         return -1;
     if (now < self->due_at && now - self->looked_at < LOOK_EVERY_MS)
         return 0;
+    /* every look at the file ends in an fdatasync: gather FILE_EVERY_MS of
+       messages into one unless a full write's worth is waiting */
+    if (!self->cfg.cmd && !self->backlog && self->fresh < FILE_BATCH && now - self->looked_at < FILE_EVERY_MS)
+        return 0;
     size_t room = self->cfg.cmd ? (size_t)(self->cfg.max_inflight - self->n_kids) : FILE_BATCH;
     if (room == 0)
         return 0;
     self->looked_at = now;
+    self->fresh = 0;
     s_scan sc = { .self = self, .now = now, .room = room, .later = INT64_MAX };
     sc.due = calloc(room, sizeof *sc.due);
     if (!sc.due)
@@ -523,7 +546,8 @@ int notify_pump(server *srv, int64_t now)
         free(sc.due[i].json);
     free(sc.due);
     /* more due than room: look again next tick; else at the earliest retry */
-    int64_t next = sc.more || sc.n == room ? now : sc.later;
+    self->backlog = rc == 0 && (sc.more || sc.n == room);
+    int64_t next = self->backlog ? now : sc.later;
     if (next < self->due_at)
         self->due_at = next;
     return rc;

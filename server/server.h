@@ -387,6 +387,9 @@ void notify_destroy(notifier **self_p);
    commands, kills those over their time, records each outcome, starts
    what is due. 0, or -1 storage failure. */
 int notify_pump(server *srv, int64_t now);
+/* How long the loop may sleep before notify_pump has something to send
+   (1..most ms; `most` with the command sender, which the batches drive). */
+int notify_wait_ms(const notifier *self, int64_t now, int most);
 /* A notification was queued at `now`: look soon. */
 void notify_queued(notifier *self, int64_t now);
 /* Counters since start, and commands running now. */

@@ -9,6 +9,9 @@
 . "$ROOT/tests/integration/lib.sh"
 start_server
 load_test_data
+# a message at intake, so that customers hear of every request
+{ cat "$EXAMPLES/templates.csv"; echo 'received,,"We have your {brand} {appliance} request (job {job})."'; } >templates.csv
+ctl templates load templates.csv >/dev/null
 stop_server
 
 # 120 requests, each with its own name, for washing machines in mitte
@@ -77,6 +80,16 @@ expect_eq "jobs" "$(job_count)" $((accepted + 1))
 ids_acked=$( (jq -r 'select(.job_id) | .job_id' batch1.jsonl; echo "$ok") | sort)
 ids_disk=$(sqlite3 "$FSD_HOME/fsd.db" "select id from jobs" | sort)
 expect_eq "job ids" "$ids_disk" "$ids_acked"
+
+say "customers hear of every acknowledged job and of no other (messages go out after their commit)"
+for _ in $(seq 1 50); do
+    heard=$(jq -r .job "$FSD_HOME/notifications.jsonl" 2>/dev/null | sort -u)
+    [ "$heard" = "$ids_acked" ] && break
+    sleep 0.1
+done
+extra=$(comm -23 <(echo "$heard") <(echo "$ids_acked"))
+[ -z "$extra" ] || fail "customers were told of jobs never acknowledged: $extra"
+expect_eq "jobs customers heard of" "$heard" "$ids_acked"
 
 say "a database locked by another process: unavailable within the busy timeout"
 printf '.timeout 3000\nBEGIN IMMEDIATE;\nINSERT INTO dedup VALUES('"'lock','lock'"',0,x'"''"');\n.shell sleep 7\nROLLBACK;\n' \

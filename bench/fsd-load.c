@@ -799,8 +799,11 @@ static void s_tech_tick(tech *t, uint32_t ti, int64_t now)
 
 static int s_submit(void *sock, size_t n)
 {
+    /* Zero-padded so the ids sort in the order they are sent, like
+       wire_msg_id's: the server's de-dup table is keyed by msg_id and
+       appends such keys at its right edge instead of scattering them. */
     char msg_id[48];
-    snprintf(msg_id, sizeof msg_id, "%s-%zu", s_run_id, n);
+    snprintf(msg_id, sizeof msg_id, "%s-%010zu", s_run_id, n);
     const double *c = s_centres[s_rand() % N_CENTRES];
     char phone[24], name[48], address[64];
     unsigned long k = (unsigned long)(s_rand() % 900000);

@@ -29,12 +29,16 @@ check() { local what=$1; shift; "$@" || fail "$what"; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
 
 # Starts fsd-server on $FSD_SERVER with $FSD_HOME; extra options pass through.
+# Waits for this start's own "listening" line: the log keeps earlier ones.
 start_server() {
+    local before
+    before=$(grep -c 'event=listening' server.log 2>/dev/null || true)
     "$BIN/fsd-server" --data "$FSD_HOME" --listen "$FSD_SERVER" "$@" >>server.log 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     for _ in $(seq 1 100); do
-        [ -f "$FSD_HOME/keys/admin.key" ] && grep -q 'event=listening' server.log 2>/dev/null && return 0
+        [ -f "$FSD_HOME/keys/admin.key" ] \
+            && [ "$(grep -c 'event=listening' server.log 2>/dev/null || true)" -gt "${before:-0}" ] && return 0
         sleep 0.05
     done
     fail "fsd-server did not start: $(tail -5 server.log)"

@@ -92,7 +92,7 @@ extra=$(comm -23 <(echo "$heard") <(echo "$ids_acked"))
 expect_eq "jobs customers heard of" "$heard" "$ids_acked"
 
 say "a database locked by another process: unavailable within the busy timeout"
-printf '.timeout 3000\nBEGIN IMMEDIATE;\nINSERT INTO dedup VALUES('"'lock','lock'"',0,x'"''"');\n.shell sleep 7\nROLLBACK;\n' \
+printf '.timeout 3000\nBEGIN IMMEDIATE;\nINSERT INTO dedup(principal, msg_id, at, reply) VALUES('"'lock','lock'"',0,x'"''"');\n.shell sleep 7\nROLLBACK;\n' \
     | sqlite3 "$FSD_HOME/fsd.db" >/dev/null &
 locker=$!
 sleep 0.5

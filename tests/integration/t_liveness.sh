@@ -73,7 +73,9 @@ ctl_as dana report --json | jq -e '.offers == 2' >/dev/null || fail "report coun
 say "the flag survives a restart and is not raised again; old retry answers are pruned"
 stop_server
 recent=$(sqlite3 "$FSD_HOME/fsd.db" "select count(*) from dedup")
-sqlite3 "$FSD_HOME/fsd.db" "insert into dedup values('desk', 'old-1', 1000, x''), ('desk', 'old-2', 2000, x'')"
+# the oldest answers are the first rows (the server appends them as they come)
+sqlite3 "$FSD_HOME/fsd.db" "insert into dedup(id, principal, msg_id, at, reply)
+    values(-2, 'desk', 'old-1', 1000, x''), (-1, 'desk', 'old-2', 2000, x'')"
 start_server --heartbeat-ms 300 --offline-after 3 --assign-sla-min 0.1,0.1 --arrive-sla-min 0.2,0.2
 sleep 0.5
 expect_eq "retry answers kept" "$(sqlite3 "$FSD_HOME/fsd.db" "select count(*) from dedup")" "$recent"

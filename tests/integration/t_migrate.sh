@@ -1,0 +1,65 @@
+# Schema upgrade with data in it: a database written in version 9's layout
+# (de-dup rows WITHOUT ROWID keyed by msg_id, sessions as a rowid table) is
+# taken to version 10 when the server starts. Every remembered answer and
+# every session's sequence numbers survive, and the technician's agent
+# carries on where it was: its next offer and accept go through.
+. "$ROOT/tests/integration/lib.sh"
+start_server
+load_test_data
+start_agent A1
+
+say "a job offered to A1 and accepted: de-dup rows and sequence numbers written"
+job=$(request $MITTE Bosch dishwasher)
+wait_state "$job" offered
+wait_offer A1 "$job"
+check "accept" agent A1 accept "$job"
+wait_state "$job" assigned
+stop_server
+
+dedup_rows() { db "select principal, msg_id, at, hex(reply) from dedup order by principal, msg_id"; }
+session_rows() { db "select technician_id, out_seq, in_seq from sessions order by technician_id"; }
+dedup_before=$(dedup_rows)
+sessions_before=$(session_rows)
+[ -n "$dedup_before" ] || fail "no de-dup rows to carry over"
+echo "$sessions_before" | grep -q '^A1|[1-9]' || fail "no session for A1: $sessions_before"
+
+say "the database is put back into version 9's layout"
+db <<'SQL'
+BEGIN;
+CREATE TABLE dedup9(msg_id TEXT NOT NULL, principal TEXT NOT NULL, at INTEGER NOT NULL,
+  reply BLOB NOT NULL, PRIMARY KEY(msg_id, principal)) WITHOUT ROWID;
+INSERT INTO dedup9 SELECT msg_id, principal, at, reply FROM dedup;
+DROP TABLE dedup;
+ALTER TABLE dedup9 RENAME TO dedup;
+CREATE INDEX dedup_at ON dedup(at);
+CREATE TABLE sessions9(technician_id TEXT PRIMARY KEY, out_seq INTEGER NOT NULL,
+  in_seq INTEGER NOT NULL);
+INSERT INTO sessions9 SELECT technician_id, out_seq, in_seq FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE sessions9 RENAME TO sessions;
+PRAGMA user_version = 9;
+COMMIT;
+SQL
+
+say "the server upgrades it and keeps every row"
+start_server
+expect_eq "schema version" "$(db 'PRAGMA user_version')" 10
+expect_eq "de-dup rows" "$(dedup_rows)" "$dedup_before"
+expect_eq "sessions" "$(session_rows)" "$sessions_before"
+expect_eq "de-dup key index" "$(db "select count(*) from sqlite_schema where name = 'dedup_key'")" 1
+expect_eq "sessions without rowid" \
+    "$(db "select count(*) from sqlite_schema where name = 'sessions' and sql like '%WITHOUT ROWID%'")" 1
+
+say "the agent carries on: the next offer reaches it and its accept is applied"
+job2=$(request $MITTE Bosch dishwasher)
+wait_state "$job2" offered
+expect_eq holder "$(job_tech "$job2")" A1
+wait_offer A1 "$job2"
+check "accept after the upgrade" agent A1 accept "$job2"
+wait_state "$job2" assigned
+stop_server
+a1_after=$(db "select out_seq, in_seq from sessions where technician_id = 'A1'")
+a1_before=$(echo "$sessions_before" | awk -F'|' '$1 == "A1" {print $2 "|" $3}')
+[ "${a1_after%|*}" -gt "${a1_before%|*}" ] && [ "${a1_after#*|}" -gt "${a1_before#*|}" ] \
+    || fail "A1's sequences did not move on: before $a1_before, after $a1_after"
+expect_eq "de-dup rows after" "$(db 'select count(*) from dedup')" $(( $(echo "$dedup_before" | wc -l) + 2 ))

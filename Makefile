@@ -134,9 +134,17 @@ bench-match: $(BIN)/fsd-match-bench
 # Benchmark tools: fsd-load (fleet + customers) and fsd-floors (bare ZeroMQ
 # and SQLite floors); `make bench` runs bench/run.sh (BENCH_QUICK=1: ~1 min).
 BENCH_BINS := $(BIN)/fsd-load $(BIN)/fsd-floors
-$(BIN)/fsd-load $(BIN)/fsd-floors: $(BIN)/%: bench/%.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+# bench/proc.c reads a process's CPU and memory from /proc for both.
+$(BIN)/fsd-floors: bench/fsd-floors.c bench/proc.c bench/proc.h $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lpthread
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) bench/fsd-floors.c bench/proc.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lpthread
+
+# fsd-load is three files (bench/load.h): the customers and the loop, the
+# fleet, the statistics.
+LOAD_SRC := bench/fsd-load.c bench/load_fleet.c bench/load_stats.c bench/proc.c
+$(BIN)/fsd-load: $(LOAD_SRC) bench/load.h bench/proc.h $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(BIN)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $(LOAD_SRC) $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lpthread
 
 bench: $(PROGRAMS) $(BIN)/fsd-fill $(BENCH_BINS)
 	@BIN=$(BIN) bench/run.sh

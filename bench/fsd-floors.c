@@ -4,6 +4,8 @@
         fsd-floors zmq [--count N] [--size BYTES] [--seconds S]
         fsd-floors sqlite --dir DIR [--seconds S] [--batch N]
         fsd-floors router --listen EP --pub-out FILE [--zap]
+        fsd-floors fleet --connect EP --server-key FILE --watch-pid PID
+                         [--peers N] [--rates R1,R2...] [--seconds S] [--size BYTES]
 
     zmq: a bare DEALER -> ROUTER -> DEALER round trip over CURVE on loopback
     TCP (the ROUTER echoes in a thread of its own; messages of --size bytes,
@@ -25,6 +27,19 @@
     and names the peer, as fsd-server's does (what authenticating peers
     costs in libzmq itself, without fsd).
 
+    fleet: what the machine costs per message when every message rides a
+    connection of its own, as an offer to one technician of many does: --peers
+    CURVE DEALERs (default 1000, fresh keys) connect to a bare echoing ROUTER
+    (`router`, started apart, its public key in --server-key), then for
+    each rate of --rates an open-loop stream of --size-byte messages
+    (default 300) for --seconds, sent round-robin so consecutive messages
+    take different connections. Per rate: messages echoed back within the
+    window per second, and the router's CPU (from /proc, --watch-pid) per
+    message echoed, in µs: one receive and one send through libzmq with
+    CURVE, no work in between. The pipelined `zmq` floor rides one
+    connection, where libzmq packs many messages into each system call;
+    this one is the floor for a server whose peers are many.
+
     Output: `name value unit` lines on stdout. */
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +56,7 @@
 #include <zmq.h>
 #include "fsd/keys.h"
 #include "../server/store.h"
+#include "proc.h"
 
 static int64_t s_now_us(void)
 {
@@ -431,14 +447,135 @@ static int s_router(const char *ep, const char *pub_out, bool zap)
     return 0;
 }
 
+/* ---------------------------------------------------------------- fleet */
+
+typedef struct {
+    void **socks;
+    int n;
+    char *buf;
+    int size;
+} fleet;
+
+static int s_fleet_open(fleet *f, void *ctx, const char *ep, const char *server_pub)
+{
+    f->socks = calloc((size_t)f->n, sizeof *f->socks);
+    if (!f->socks)
+        return -1;
+    int zero = 0, hwm = 100000;
+    for (int i = 0; i < f->n; i++) {
+        fsd_keypair kp;
+        if (keys_generate(&kp) < 0)
+            return -1;
+        void *d = zmq_socket(ctx, ZMQ_DEALER);
+        if (!d)
+            return -1;
+        zmq_setsockopt(d, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt(d, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        zmq_setsockopt(d, ZMQ_RCVHWM, &hwm, sizeof hwm);
+        zmq_setsockopt(d, ZMQ_CURVE_SERVERKEY, server_pub, 40);
+        zmq_setsockopt(d, ZMQ_CURVE_PUBLICKEY, kp.pub, 40);
+        zmq_setsockopt(d, ZMQ_CURVE_SECRETKEY, kp.sec, 40);
+        if (zmq_connect(d, ep) < 0)
+            return -1;
+        f->socks[i] = d;
+    }
+    return 0;
+}
+
+/* Receives everything waiting on every socket; the number received. */
+static long s_fleet_sweep(fleet *f)
+{
+    long got = 0;
+    for (int i = 0; i < f->n; i++)
+        while (zmq_recv(f->socks[i], f->buf, (size_t)f->size, ZMQ_DONTWAIT) >= 0)
+            got++;
+    return got;
+}
+
+/* One message on every link and its echo back: every handshake done. */
+static int s_fleet_warm(fleet *f, double wait_s)
+{
+    for (int i = 0; i < f->n; i++)
+        zmq_send(f->socks[i], f->buf, (size_t)f->size, ZMQ_DONTWAIT);
+    long back = 0;
+    int64_t end = s_now_us() + (int64_t)(wait_s * 1e6);
+    while (back < f->n && s_now_us() < end && !s_stop) {
+        back += s_fleet_sweep(f);
+        usleep(2000);
+    }
+    return back >= f->n ? 0 : -1;
+}
+
+/* One rate: open loop for `seconds`, then a second to drain. */
+static void s_fleet_rate(fleet *f, double rate, double seconds, int pid)
+{
+    long sent = 0, echoed = 0;
+    unsigned long long cpu0 = proc_cpu_ticks(pid);
+    int64_t t0 = s_now_us(), end = t0 + (int64_t)(seconds * 1e6);
+    while (!s_stop) {
+        int64_t now = s_now_us();
+        if (now >= end)
+            break;
+        long due = (long)(rate * (double)(now - t0) / 1e6);
+        for (; sent < due; sent++)
+            zmq_send(f->socks[sent % f->n], f->buf, (size_t)f->size, ZMQ_DONTWAIT);
+        echoed += s_fleet_sweep(f);
+        usleep(500);
+    }
+    unsigned long long cpu1 = proc_cpu_ticks(pid);
+    double secs = (double)(s_now_us() - t0) / 1e6;
+    for (int64_t drain = s_now_us() + 1000000; s_now_us() < drain && !s_stop; usleep(2000))
+        s_fleet_sweep(f);
+    double cpu_s = (double)(cpu1 - cpu0) / (double)sysconf(_SC_CLK_TCK);
+    printf("fleet_%.0f_echoed_per_s %.0f messages/s\n", rate, (double)echoed / secs);
+    printf("fleet_%.0f_router_cpu_pct %.0f %%\n", rate, 100.0 * cpu_s / secs);
+    printf("fleet_%.0f_router_us_per_msg %.1f us\n", rate, echoed ? cpu_s * 1e6 / (double)echoed : NAN);
+    fflush(stdout);
+}
+
+static int s_fleet(const char *ep, const char *key_file, int peers, const char *rates, double seconds,
+                   int size, int pid)
+{
+    fsd_keypair server;
+    char err[512];
+    if (keys_load(key_file, &server, false, err, sizeof err) < 0) {
+        fprintf(stderr, "fsd-floors: %s\n", err);
+        return 1;
+    }
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, peers + 16);
+    fleet f = { .n = peers, .size = size, .buf = calloc(1, (size_t)size + 64) };
+    int rc = 1;
+    if (!f.buf || s_fleet_open(&f, ctx, ep, server.pub) < 0)
+        fprintf(stderr, "fsd-floors: cannot open %d DEALERs: %s\n", peers, zmq_strerror(errno));
+    else if (s_fleet_warm(&f, 60) < 0)
+        fprintf(stderr, "fsd-floors: not every peer was answered within 60 s\n");
+    else {
+        rc = 0;
+        for (const char *r = rates; r && *r && !s_stop; r = strchr(r, ',') ? strchr(r, ',') + 1 : NULL)
+            if (atof(r) > 0)
+                s_fleet_rate(&f, atof(r), seconds, pid);
+    }
+    for (int i = 0; f.socks && i < f.n; i++)
+        if (f.socks[i])
+            zmq_close(f.socks[i]);
+    free(f.socks);
+    free(f.buf);
+    zmq_ctx_term(ctx);
+    return rc;
+}
+
 static void s_usage(FILE *out)
 {
     fputs("usage: fsd-floors zmq [--count N] [--size BYTES] [--seconds S]\n"
           "       fsd-floors sqlite --dir DIR [--seconds S] [--batch N]\n"
-          "       fsd-floors router --listen EP --pub-out FILE [--zap]\n\n"
+          "       fsd-floors router --listen EP --pub-out FILE [--zap]\n"
+          "       fsd-floors fleet --connect EP --server-key FILE --watch-pid PID\n"
+          "                        [--peers N] [--rates R1,R2...] [--seconds S] [--size BYTES]\n\n"
           "The machine's floors for the benchmark: a bare CURVE DEALER->ROUTER round trip,\n"
           "a bare SQLite transaction with the rows of one request (WAL, synchronous=FULL),\n"
-          "alone and batched, and a bare echoing CURVE ROUTER to hold peers.\n", out);
+          "alone and batched, a bare echoing CURVE ROUTER to hold peers, and the cost per\n"
+          "message of that ROUTER when every message rides a connection of its own.\n", out);
 }
 
 int main(int argc, char **argv)
@@ -452,14 +589,16 @@ int main(int argc, char **argv)
         return 0;
     }
     const char *mode = argv[1], *dir = NULL, *listen = NULL, *pub_out = NULL;
+    const char *connect = NULL, *server_key = NULL, *rates = "10000,20000,40000";
     long count = 20000;
-    int size = 300, batch = 256;
+    int size = 300, batch = 256, peers = 1000, pid = 0;
     bool zap = false;
     double seconds = 3;
     static const struct option longopts[] = {
         { "count", 1, 0, 'n' }, { "size", 1, 0, 's' }, { "seconds", 1, 0, 'S' }, { "dir", 1, 0, 'd' },
         { "batch", 1, 0, 'b' }, { "listen", 1, 0, 'l' }, { "pub-out", 1, 0, 'p' }, { "zap", 0, 0, 'z' },
-        { 0, 0, 0, 0 },
+        { "connect", 1, 0, 'c' }, { "server-key", 1, 0, 'k' }, { "peers", 1, 0, 'P' },
+        { "rates", 1, 0, 'r' }, { "watch-pid", 1, 0, 'w' }, { 0, 0, 0, 0 },
     };
     optind = 2;
     int ch;
@@ -473,6 +612,11 @@ int main(int argc, char **argv)
         case 'l': listen = optarg; break;
         case 'p': pub_out = optarg; break;
         case 'z': zap = true; break;
+        case 'c': connect = optarg; break;
+        case 'k': server_key = optarg; break;
+        case 'P': peers = atoi(optarg); break;
+        case 'r': rates = optarg; break;
+        case 'w': pid = atoi(optarg); break;
         default: fprintf(stderr, "fsd-floors: unknown option: see fsd-floors --help\n"); return 2;
         }
     }
@@ -488,6 +632,9 @@ int main(int argc, char **argv)
         return s_sqlite(dir, batch, seconds);
     if (strcmp(mode, "router") == 0 && listen && pub_out)
         return s_router(listen, pub_out, zap);
+    if (strcmp(mode, "fleet") == 0 && connect && server_key && pid > 0 && peers > 0 && size > 0
+        && seconds > 0)
+        return s_fleet(connect, server_key, peers, rates, seconds, size, pid);
     fprintf(stderr, "fsd-floors: missing or wrong arguments: see fsd-floors --help\n");
     return 2;
 }

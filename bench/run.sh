@@ -7,7 +7,9 @@
 # Everything runs on loopback with the settings users run: CURVE on, WAL with
 # synchronous=FULL, group commit. Sections (CSV files in bench/out/):
 #   floors.csv    bare CURVE DEALER->ROUTER round trip; bare SQLite transaction
-#                 with one request's rows (job, event, dedup), alone and batched
+#                 with one request's rows (job, event, dedup), alone and batched;
+#                 a bare echoing CURVE ROUTER's CPU per message when every
+#                 message rides its own connection (a fleet of DEALERs)
 #   dispatch.csv  1,000 technicians connected (fsd-load), SubmitRequests at rising
 #                 open-loop rates; per rate: acked/s, offers/s, latencies, server CPU/RSS;
 #                 every job walked to completed at once (the whole lifecycle)
@@ -22,7 +24,7 @@
 #   restart.csv   bench/restart.sh: fsd-server start with 1M jobs in the database
 # and prints one table with the ratios at the end. Every process it starts is
 # stopped on exit. Environment: BIN (default bin), BENCH_OUT (default
-# bench/out), FSD_BENCH_PORT (default 23800; uses it and the next five),
+# bench/out), FSD_BENCH_PORT (default 23800; uses it and the next six),
 # BENCH_RATES and BENCH_HOLD_RATES (the two dispatch runs' rates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,10 +41,12 @@ if [ "$QUICK" = 1 ]; then
     RATES=${BENCH_RATES:-250,500,1000,2000}; STEP_S=3; DRAIN_S=2
     HOLD_RATES=${BENCH_HOLD_RATES:-1000,4000}; HOLD_TECHS=1000
     TECHS=1000; BIG=2000; PROCS=2; RESTART_JOBS=100000; FLOOR_S=1; HOLD_S=6
+    FLEET_PEERS=500; FLEET_RATES=20000,80000
 else
     RATES=${BENCH_RATES:-500,1000,2000,5000,10000,20000}; STEP_S=8; DRAIN_S=3
     HOLD_RATES=${BENCH_HOLD_RATES:-2000,4000,5000,6000,8000}; HOLD_TECHS=2000
     TECHS=1000; BIG=10000; PROCS=2; RESTART_JOBS=1000000; FLOOR_S=3; HOLD_S=12
+    FLEET_PEERS=1000; FLEET_RATES=20000,40000,80000,120000
 fi
 
 PIDS=()
@@ -131,6 +135,17 @@ stop_loads() { for p in "${LPIDS[@]}"; do stop_pid "$p"; done; }
 say "floors: bare CURVE round trip, bare SQLite transaction"
 "$BIN/fsd-floors" zmq --count 20000 --seconds "$FLOOR_S" >"$work/floors.txt"
 "$BIN/fsd-floors" sqlite --dir "$work" --seconds "$FLOOR_S" --batch 256 >>"$work/floors.txt"
+say "floor: a bare echoing CURVE ROUTER, $FLEET_PEERS peers, one message per connection in turn"
+"$BIN/fsd-floors" router --listen "tcp://127.0.0.1:$((port + 6))" --pub-out "$work/fleet.pub" >"$work/fleet.out" &
+FPID=$!
+PIDS+=("$FPID")
+for _ in $(seq 1 100); do grep -q listening "$work/fleet.out" && break; sleep 0.05; done
+"$BIN/fsd-floors" fleet --connect "tcp://127.0.0.1:$((port + 6))" --server-key "$work/fleet.pub" \
+    --watch-pid "$FPID" --peers "$FLEET_PEERS" --rates "$FLEET_RATES" --seconds "$FLOOR_S" >"$work/fleet.txt"
+kill "$FPID" 2>/dev/null || true
+# every rate's lines, and the most echoed of all (the ceiling for messaging)
+awk '{ print "zmq_" $0 } $1 ~ /_echoed_per_s$/ && $2 > m { m = $2 }
+     END { printf "zmq_fleet_max_echoed_per_s %.0f messages/s\n", m }' "$work/fleet.txt" >>"$work/floors.txt"
 { echo "name,value,unit"; awk '{print $1 "," $2 "," $3}' "$work/floors.txt"; } >"$OUT/floors.csv"
 cat "$work/floors.txt" >&2
 floor() { awk -v k="$1" '$1 == k {print $2}' "$work/floors.txt"; }
@@ -290,6 +305,19 @@ kept=$(awk -F, 'NR > 1 && $2 >= 0.95 * $1 { r = $1; p = $4 } END { print r "," p
 echo "Ratios:"
 awk -v a="$max_acked" -v s="$sq" 'BEGIN { printf "  fsd max acked %s/s vs SQLite batched floor %s requests/s: %.1f %%\n", a, s, 100 * a / s }'
 awk -v a="$max_held" -v s="$sq" 'BEGIN { printf "  fsd max acked, jobs held, %s/s vs SQLite batched floor: %.1f %%; vs the 20,000/s aimed for: %.0f %%\n", a, 100 * a / s, 100 * a / 20000 }'
+# What the messages alone cost. A held dispatch is three round trips: the
+# submit and its answer on an intake link, and on the technician's own link
+# the offer and its ack, the accept and its answer. The bare ROUTER's cost
+# per message is taken at 20,000 messages/s, about what fsd's links carry
+# at 5,000 dispatches/s (it falls as libzmq packs more per system call).
+fleet_max=$(floor zmq_fleet_max_echoed_per_s); fleet_us=$(floor zmq_fleet_20000_router_us_per_msg)
+held_us=$(awk -F, 'NR > 1 && $2 >= 0.95 * $1 && $6 > 0 { r = $1; us = $6 / 100 * 1e6 / $2 } END { if (r) printf "%s,%.0f", r, us }' "$OUT/dispatch_hold.csv")
+awk -v h="$held_us" -v f="$fleet_us" -v m="$fleet_max" -v a="$max_held" 'BEGIN {
+    split(h, x, ",")
+    if (x[1] != "" && f > 0)
+        printf "  server CPU per held dispatch at %s/s: %s us = %.1f x a bare ROUTER'"'"'s %s us per echoed message (at 20,000/s)\n", x[1], x[2], x[2] / f, f
+    if (m > 0)
+        printf "  bare ROUTER and its fleet echo at most %s messages/s here: %.0f dispatches/s at three round trips each, with no storage or matching; fsd held %s/s = %.0f %% of that\n", m, m / 3, a, 300 * a / m }'
 awk -v k="$kept" -v r="$rtt99" 'BEGIN { split(k, x, ","); if (x[1] == "") { print "  no rate was kept up with"; exit }
     printf "  offer p99 at %s/s: %s ms vs bare CURVE round trip p99 %.3f ms: %.0f x\n", x[1], x[2], r / 1000, x[2] * 1000 / r }'
 awk -v a="$SRV_RSS" -v b="$BARE_RSS" -v z="$ZAP_RSS" -v n="$BIG" 'BEGIN {

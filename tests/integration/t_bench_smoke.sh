@@ -42,3 +42,20 @@ walked=$(sed -n 's/^walked \([0-9]*\) of.*/\1/p' hold.out)
 load=$(ctl --json technicians | grep -o '"load": *[0-9]*' | awk '{ s += $2 } END { print s + 0 }')
 [ "$load" -ge 150 ] && [ "$load" -le 260 ] || fail "the fleet holds $load jobs, not the last window's ~200"
 echo "ok: first window walked ($walked jobs), last window held (fleet load $load)"
+
+# the fleet floor: a bare echoing ROUTER, 20 DEALERs, 500 messages/s for 1 s;
+# every message echoed, and the router's CPU per message read from /proc
+say "fsd-floors fleet: 20 peers, 500 messages/s against a bare ROUTER"
+router_ep=tcp://127.0.0.1:$(( ${FSD_TEST_PORT:-17300} + 1000 ))
+"$BIN/fsd-floors" router --listen "$router_ep" --pub-out router.pub >router.out 2>&1 &
+PIDS+=("$!")
+router_pid=$!
+for _ in $(seq 1 100); do grep -q listening router.out && break; sleep 0.05; done
+check "fsd-floors fleet ran" "$BIN/fsd-floors" fleet --connect "$router_ep" --server-key router.pub \
+    --watch-pid "$router_pid" --peers 20 --rates 500 --seconds 1 >fleet.out
+cat fleet.out
+echoed=$(awk '$1 == "fleet_500_echoed_per_s" { printf "%d", $2 }' fleet.out)
+[ "${echoed:-0}" -ge 450 ] || fail "the bare ROUTER echoed ${echoed:-no} messages/s of 500"
+awk '$1 == "fleet_500_router_us_per_msg" && $2 > 0 { ok = 1 } END { exit !ok }' fleet.out \
+    || fail "no CPU per message: $(cat fleet.out)"
+echo "ok: fleet floor $echoed messages/s"

@@ -315,7 +315,7 @@ held_us=$(awk -F, 'NR > 1 && $2 >= 0.95 * $1 && $6 > 0 { r = $1; us = $6 / 100 *
 awk -v h="$held_us" -v f="$fleet_us" -v m="$fleet_max" -v a="$max_held" 'BEGIN {
     split(h, x, ",")
     if (x[1] != "" && f > 0)
-        printf "  server CPU per held dispatch at %s/s: %s us = %.1f x a bare ROUTER'"'"'s %s us per echoed message (at 20,000/s)\n", x[1], x[2], x[2] / f, f
+        printf "  server CPU per held dispatch at %s/s: %s us = %.1f x what a bare ROUTER spends on its three round trips (3 x %s us, at 20,000 messages/s)\n", x[1], x[2], x[2] / (3 * f), f
     if (m > 0)
         printf "  bare ROUTER and its fleet echo at most %s messages/s here: %.0f dispatches/s at three round trips each, with no storage or matching; fsd held %s/s = %.0f %% of that\n", m, m / 3, a, 300 * a / m }'
 awk -v k="$kept" -v r="$rtt99" 'BEGIN { split(k, x, ","); if (x[1] == "") { print "  no rate was kept up with"; exit }

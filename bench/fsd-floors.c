@@ -1,6 +1,10 @@
 /*  fsd-floors — what this machine can do without fsd, so the benchmark can
     show fsd as a ratio of it.
 
+    Linked with server/sodium_heap.c, as fsd-server is: libzmq's CURVE
+    buffers come from the heap, not libsodium's guarded pages, so a floor
+    shows what fsd adds to ZeroMQ and not what the allocator costs.
+
         fsd-floors zmq [--count N] [--size BYTES] [--seconds S]
         fsd-floors sqlite --dir DIR [--seconds S] [--batch N]
         fsd-floors router --listen EP --pub-out FILE [--zap]

@@ -457,7 +457,9 @@ int main(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL);
 
     s_ctx = zmq_ctx_new();
-    zmq_ctx_set(s_ctx, ZMQ_MAX_SOCKETS, (int)fleet_n_techs + load_opt.intakes + 64);
+    /* twice the fleet: on SIGUSR1 the closed DEALERs count until the reaper
+       has them, while their fresh ones open */
+    zmq_ctx_set(s_ctx, ZMQ_MAX_SOCKETS, 2 * (int)fleet_n_techs + load_opt.intakes + 64);
     s_ep = epoll_create1(EPOLL_CLOEXEC);
     if (admin_key) {
         int rc = fleet_register(admin_key);
@@ -499,7 +501,7 @@ int main(int argc, char **argv)
     unsigned long walk_until = 0, walk_from = 0;
     unsigned long long quiet_cpu = 0;
     int64_t quiet_at = 0;
-    int64_t phase_end = 0, next_tick = 0, next_sweep = 0, next_sample = 0;
+    int64_t phase_end = 0, next_tick = 0, next_sweep = 0, next_sample = 0, next_progress = 0;
     int64_t end = load_opt.duration_s > 0 ? t_start + (int64_t)(load_opt.duration_s * 1000) : 0;
     size_t sent_in_step = 0;
     unsigned rr = 0;
@@ -541,8 +543,12 @@ int main(int argc, char **argv)
         int n = epoll_wait(s_ep, evs, 512, timeout);
         if (n < 0 && errno != EINTR)
             break;
-        for (int i = 0; i < n; i++)
-            s_drain(evs[i].data.u32);
+        for (int i = 0; i < n; i++) {
+            uint32_t idx = evs[i].data.u32;
+            s_drain(idx);
+            if (idx < fleet_n_techs)
+                fleet_link_event(&fleet_techs[idx]);
+        }
 
         /* customers */
         if (phase == 2) {
@@ -601,6 +607,15 @@ int main(int argc, char **argv)
             size_t back = 0;
             for (size_t i = 0; i < fleet_n_techs; i++)
                 back += fleet_techs[i].welcomes > 0;
+            if (now >= next_progress) {
+                /* how the storm goes: whether it is paced or stalled */
+                next_progress = now + 1000;
+                size_t socks = 0;
+                for (size_t i = 0; i < fleet_n_techs; i++)
+                    socks += fleet_techs[i].sock != NULL;
+                fprintf(stderr, "fsd-load: storm %.1f s: %zu back, %zu DEALERs open\n",
+                        (double)(load_now_us() - s_signal_us) / 1e6, back, socks);
+            }
             if (back == fleet_n_techs) {
                 rewelcome_pending = false;
                 printf("rewelcomed %zu ms=%.0f\n", back, (double)(load_now_us() - s_signal_us) / 1000.0);

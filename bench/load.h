@@ -22,7 +22,7 @@
 #define HELLO_MAX_MS 10000
 #define RECONNECT_FIRST_MS 1000
 #define RECONNECT_MAX_MS 10000
-#define RETRY_SOON_MS 200
+#define RETRY_SOON_MS 1000 /* a backstop: the link's ZMQ_FD event retries at once */
 #define RESEND_MS 3000
 #define GAP_RESEND_MS 500
 #define POSITION_MS 30000
@@ -53,6 +53,7 @@ typedef struct {
     char pub[41], sec[41];
     void *sock;
     bool open, expect_base, ack_due, has_pos;
+    bool hello_out;            /* a Hello went out on this DEALER */
     uint64_t applied, report_seq;
     int64_t opened_at, last_rx, next_hello, next_beat, next_position, reconnect_at;
     int64_t last_gap_hello, last_gap_resend;
@@ -148,6 +149,7 @@ size_t fleet_release(void);
 /* A message for technician ti; true when an Ack is due. */
 bool fleet_envelope(tech *t, uint32_t ti, const Fsd__Envelope *env, int64_t now_us);
 /* Runs the technician's timers. */
+void fleet_link_event(tech *t);
 void fleet_tick(tech *t, uint32_t ti, int64_t now);
 
 /* Fills fleet_techs from --keys (the --tech-offset, --techs slice); 0 or -1. */

@@ -153,6 +153,7 @@ void fleet_connect(tech *t, uint32_t idx)
     t->opened_at = now;
     t->last_rx = 0;
     t->next_hello = now;
+    t->hello_out = false;
     t->hello_backoff = HELLO_FIRST_MS;
     for (size_t i = 0; i < t->n_reps; i++)
         t->reps[i].sent_us = 0;
@@ -188,6 +189,7 @@ static void s_tech_hello(tech *t)
         t->next_hello = now + RETRY_SOON_MS; /* not connected yet (ZMQ_IMMEDIATE) */
         return;
     }
+    t->hello_out = true;
     t->next_hello = now + s_jitter(t->hello_backoff);
     t->hello_backoff *= 2;
     if (t->hello_backoff > HELLO_MAX_MS)
@@ -482,6 +484,16 @@ bool fleet_envelope(tech *t, uint32_t ti, const Fsd__Envelope *env, int64_t now_
             }
     }
     return false;
+}
+
+/* The DEALER's ZMQ_FD fired. Its first Hello waits for the handshake
+   (ZMQ_IMMEDIATE), which ends with a command to the socket that fires the
+   fd: the Hello goes out then, not on a timer that asks 10,000 sockets five
+   times a second while a storm's handshakes queue. */
+void fleet_link_event(tech *t)
+{
+    if (t->sock && !t->open && !t->hello_out)
+        s_tech_hello(t);
 }
 
 /* Runs the technician's timers. */

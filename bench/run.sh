@@ -25,7 +25,8 @@
 # and prints one table with the ratios at the end. Every process it starts is
 # stopped on exit. Environment: BIN (default bin), BENCH_OUT (default
 # bench/out), FSD_BENCH_PORT (default 23800; uses it and the next six),
-# BENCH_RATES and BENCH_HOLD_RATES (the two dispatch runs' rates).
+# BENCH_RATES and BENCH_HOLD_RATES (the two dispatch runs' rates),
+# BENCH_SERVER_ARGS (more fsd-server options, e.g. "--io-threads 2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -69,7 +70,8 @@ die() { echo "bench: $*" >&2; exit 1; }
 
 # start_server DATA LOG: fsd-server on $EP, log level warn; sets SPID
 start_server() {
-    "$BIN/fsd-server" --data "$1" --listen "$EP" --log-level warn 2>>"$2" &
+    # shellcheck disable=SC2086 # BENCH_SERVER_ARGS is a list of options
+    "$BIN/fsd-server" --data "$1" --listen "$EP" --log-level warn ${BENCH_SERVER_ARGS:-} 2>>"$2" &
     SPID=$!
     PIDS+=("$SPID")
     for _ in $(seq 1 400); do
@@ -83,6 +85,12 @@ start_server() {
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 rss_of() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# the kernel's count of connections dropped because an accept queue was full
+listen_overflows() { awk '$1 == "TcpExt:" { if (!n) { for (i = 2; i <= NF; i++) if ($i == "ListenOverflows") c = i; n = 1 } else print $c }' /proc/net/netstat; }
+# ticks_s TICKS: CPU ticks as seconds
+ticks_s() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'; }
+# load_ticks: the CPU ticks of every fsd-load process in LPIDS
+load_ticks() { local p t=0; for p in "${LPIDS[@]}"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
 
 # gen_fleet N FILE: the generated fleet (bench/gen-fleet.sh)
 gen_fleet() { bench/gen-fleet.sh "$1" >"$2"; }
@@ -191,8 +199,9 @@ setup big "$BIG"
 sleep 1
 SRV_IDLE=$(rss_of "$SPID")
 LOADARGS=(--server "$EP" --server-key "$FSD_SERVER_KEY" --keys "$KEYS" --fleet "$FLEET")
+c0=$(cpu_ticks "$SPID")
 start_loads "$work/big" "${LOADARGS[@]}"
-FSD_CONNECT_MS=$CONNECT_MS
+FSD_CONNECT_MS=$CONNECT_MS FSD_CONNECT_CPU=$(ticks_s $(( $(cpu_ticks "$SPID") - c0 )))
 c0=$(cpu_ticks "$SPID")
 sleep "$HOLD_S"   # beats every 5 s: no one may go offline
 c1=$(cpu_ticks "$SPID")
@@ -206,6 +215,9 @@ stop_pid "$SPID"
 start_server "$DATA" "$work/big/server.log"
 t1=$(date +%s%N)
 LISTEN_MS=$(( (t1 - t0) / 1000000 ))
+# what the storm costs: CPU of the server and of the fleet's processes,
+# and connections the kernel dropped from a full accept queue
+c0=$(cpu_ticks "$SPID") l0=$(load_ticks) o0=$(listen_overflows)
 for p in "${LPIDS[@]}"; do kill -USR1 "$p"; done
 while :; do
     n=0
@@ -215,13 +227,16 @@ while :; do
     sleep 0.05
 done
 STORM_MS=$(cat "$work"/big.*.out | awk '/^rewelcomed/ { sub("ms=", "", $3); if ($3 > m) m = $3 } END { print m }')
+STORM_CPU=$(ticks_s $(( $(cpu_ticks "$SPID") - c0 ))) STORM_LOAD_CPU=$(ticks_s $(( $(load_ticks) - l0 )))
+STORM_OVERFLOWS=$(( $(listen_overflows) - o0 ))
 sleep 2
 SRV_RSS_AFTER=$(rss_of "$SPID")
 stop_loads
 stop_pid "$SPID"
 
 # bare_router NAME PORT [--zap]: a bare echoing CURVE ROUTER holding $BIG
-# peers; sets R_IDLE, R_RSS, R_CONNECT_MS
+# peers; sets R_IDLE, R_RSS, R_CONNECT_MS, R_CONNECT_CPU (its CPU seconds
+# while they connected)
 bare_router() {
     local name=$1 ep=tcp://127.0.0.1:$2
     shift 2
@@ -231,8 +246,10 @@ bare_router() {
     for _ in $(seq 1 100); do grep -q listening "$work/$name.out" && break; sleep 0.05; done
     sleep 0.5
     R_IDLE=$(rss_of "$BPID")
+    local c0 l0
+    c0=$(cpu_ticks "$BPID")
     start_loads "$work/$name" --bare --server "$ep" --server-key "$work/$name.pub" --keys "$KEYS" --fleet "$FLEET"
-    R_CONNECT_MS=$CONNECT_MS
+    R_CONNECT_MS=$CONNECT_MS R_CONNECT_CPU=$(ticks_s $(( $(cpu_ticks "$BPID") - c0 )))
     sleep 3
     R_RSS=$(rss_of "$BPID")
     stop_loads
@@ -241,25 +258,25 @@ bare_router() {
 
 say "memory floor: a bare CURVE ROUTER holding $BIG peers, then one with a ZAP handler"
 bare_router bare $((port + 2))
-BARE_IDLE=$R_IDLE BARE_RSS=$R_RSS BARE_CONNECT_MS=$R_CONNECT_MS
+BARE_IDLE=$R_IDLE BARE_RSS=$R_RSS BARE_CONNECT_MS=$R_CONNECT_MS BARE_CONNECT_CPU=$R_CONNECT_CPU
 # fsd-server must know which key each peer holds, and libzmq says that
 # only through ZAP: the same ROUTER with a ZAP handler admitting every key
 # shows what that costs in libzmq itself
 bare_router zap $((port + 4)) --zap
-ZAP_IDLE=$R_IDLE ZAP_RSS=$R_RSS ZAP_CONNECT_MS=$R_CONNECT_MS
+ZAP_IDLE=$R_IDLE ZAP_RSS=$R_RSS ZAP_CONNECT_MS=$R_CONNECT_MS ZAP_CONNECT_CPU=$R_CONNECT_CPU
 
 {
-    echo "what,technicians,rss_kib,idle_rss_kib,per_peer_kib,connect_ms,cpu_pct_while_beating,false_offline"
-    awk -v n="$BIG" -v r="$SRV_RSS" -v i="$SRV_IDLE" -v c="$FSD_CONNECT_MS" -v cpu="$SRV_IDLE_CPU" -v off="$BIG_OFFLINE" \
-        'BEGIN { printf "fsd-server,%d,%d,%d,%.1f,%d,%s,%d\n", n, r, i, (r - i) / n, c, cpu, off }'
-    awk -v n="$BIG" -v r="$BARE_RSS" -v i="$BARE_IDLE" -v c="$BARE_CONNECT_MS" \
-        'BEGIN { printf "bare-router,%d,%d,%d,%.1f,%d,,\n", n, r, i, (r - i) / n, c }'
-    awk -v n="$BIG" -v r="$ZAP_RSS" -v i="$ZAP_IDLE" -v c="$ZAP_CONNECT_MS" \
-        'BEGIN { printf "bare-router-zap,%d,%d,%d,%.1f,%d,,\n", n, r, i, (r - i) / n, c }'
+    echo "what,technicians,rss_kib,idle_rss_kib,per_peer_kib,connect_ms,connect_cpu_s,cpu_pct_while_beating,false_offline"
+    awk -v n="$BIG" -v r="$SRV_RSS" -v i="$SRV_IDLE" -v c="$FSD_CONNECT_MS" -v cc="$FSD_CONNECT_CPU" -v cpu="$SRV_IDLE_CPU" -v off="$BIG_OFFLINE" \
+        'BEGIN { printf "fsd-server,%d,%d,%d,%.1f,%d,%s,%s,%d\n", n, r, i, (r - i) / n, c, cc, cpu, off }'
+    awk -v n="$BIG" -v r="$BARE_RSS" -v i="$BARE_IDLE" -v c="$BARE_CONNECT_MS" -v cc="$BARE_CONNECT_CPU" \
+        'BEGIN { printf "bare-router,%d,%d,%d,%.1f,%d,%s,,\n", n, r, i, (r - i) / n, c, cc }'
+    awk -v n="$BIG" -v r="$ZAP_RSS" -v i="$ZAP_IDLE" -v c="$ZAP_CONNECT_MS" -v cc="$ZAP_CONNECT_CPU" \
+        'BEGIN { printf "bare-router-zap,%d,%d,%d,%.1f,%d,%s,,\n", n, r, i, (r - i) / n, c, cc }'
 } >"$OUT/memory.csv"
 {
-    echo "technicians,stop_start_ms,storm_ms,server_rss_after_kib"
-    echo "$BIG,$LISTEN_MS,$STORM_MS,$SRV_RSS_AFTER"
+    echo "technicians,stop_start_ms,storm_ms,server_rss_after_kib,server_cpu_s,fleet_cpu_s,listen_overflows,somaxconn"
+    echo "$BIG,$LISTEN_MS,$STORM_MS,$SRV_RSS_AFTER,$STORM_CPU,$STORM_LOAD_CPU,$STORM_OVERFLOWS,$(cat /proc/sys/net/core/somaxconn)"
 } >"$OUT/reconnect.csv"
 
 # ----------------------------------------------------------------- restart
@@ -289,10 +306,11 @@ echo "Floors (same run):"
 awk -F, 'NR > 1 { printf "  %-34s %12s %s\n", $1, $2, $3 }' "$OUT/floors.csv"
 echo
 echo "Memory with $BIG technicians connected:"
-awk -F, 'NR > 1 { printf "  %-15s %8d KiB (idle %d KiB, %.1f KiB per peer), all connected in %d ms\n", $1, $3, $4, $5, $6 }' "$OUT/memory.csv"
+awk -F, 'NR > 1 { printf "  %-15s %8d KiB (idle %d KiB, %.1f KiB per peer), all connected in %d ms (%s CPU s)\n", $1, $3, $4, $5, $6, $7 }' "$OUT/memory.csv"
 echo "  fsd-server CPU while $BIG beat every 5 s: ${SRV_IDLE_CPU}%; false offline: $BIG_OFFLINE (dispatch run: $DISPATCH_OFFLINE)"
 echo
 echo "Reconnect storm: server stopped and started in ${LISTEN_MS} ms; all $BIG technicians back (Welcome on fresh DEALERs) ${STORM_MS} ms after"
+echo "  CPU in the storm: fsd-server ${STORM_CPU} s, the fleet's processes ${STORM_LOAD_CPU} s; connections dropped from a full accept queue: $STORM_OVERFLOWS (net.core.somaxconn $(cat /proc/sys/net/core/somaxconn))"
 echo
 echo "Restart with jobs in the database:"
 awk -F, 'NR > 1 { printf "  %s jobs (%s open, %s MB): listening after %s ms (load %s ms)\n", $1, $2, $3, $5, $6 }' "$OUT/restart.csv"
@@ -324,6 +342,12 @@ awk -v a="$SRV_RSS" -v b="$BARE_RSS" -v z="$ZAP_RSS" -v n="$BIG" 'BEGIN {
     printf "  server RSS with %d technicians vs bare ROUTER: %.2f x; vs bare ROUTER with a ZAP handler: %.2f x\n", n, a / b, a / z }'
 awk -v s="$STORM_MS" -v c="$BARE_CONNECT_MS" -v z="$ZAP_CONNECT_MS" 'BEGIN {
     printf "  reconnect storm %s ms vs the same fleet connecting to the bare ROUTER %s ms: %.2f x (with ZAP %s ms: %.2f x)\n", s, c, s / c, z, s / z }'
+# What a reconnecting technician costs the server, against what the bare
+# ROUTER spends on one connect: a ratio the machine's speed cancels out of
+awk -v n="$BIG" -v s="$STORM_CPU" -v b="$BARE_CONNECT_CPU" -v z="$ZAP_CONNECT_CPU" -v f="$STORM_LOAD_CPU" -v ms="$STORM_MS" -v c="$(nproc)" 'BEGIN {
+    if (b > 0 && z > 0)
+        printf "  server CPU per reconnecting technician %.0f us vs the bare ROUTER %.0f us per connect: %.2f x (with ZAP %.0f us: %.2f x)\n", s / n * 1e6, b / n * 1e6, s / b, z / n * 1e6, s / z
+    printf "  the storm took %.1f CPU s (server and fleet) on %d cores: %.1f s at the least, were every core busy; it took %.1f s\n", s + f, c, (s + f) / c, ms / 1000 }'
 echo
 echo "CSV: $OUT/{dispatch,dispatch_hold,floors,memory,reconnect,restart}.csv"
 } | tee "$OUT/summary.txt"

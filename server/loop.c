@@ -614,7 +614,12 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
 static int s_sockets(server *srv)
 {
     srv->zap = zmq_socket(srv->ctx, ZMQ_REP);
-    int zero = 0, one = 1, backlog = 4096, hwm = 100000;
+    /* The accept queue must hold a fleet reconnecting at once: libzmq
+       accepts one connection per turn of its I/O loop, between CURVE
+       handshakes, so after a restart most connections wait there. Linux
+       caps the queue at net.core.somaxconn (4096 by default), and what
+       overflows it waits for the SYN-ACK to be re-sent: 1, 3, 7 s. */
+    int zero = 0, one = 1, backlog = 65535, hwm = 100000;
     zmq_setsockopt(srv->zap, ZMQ_LINGER, &zero, sizeof zero);
     if (zmq_bind(srv->zap, ZAP_ENDPOINT) < 0)
         return -1;

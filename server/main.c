@@ -49,6 +49,7 @@ static void s_usage(FILE *out)
           "      --fix-sla-min N,H     minutes to complete, normal and high priority (default 4320,1440)\n"
           "                          (these three apply to jobs no SLA policy matches; 24x7)\n"
           "      --dedup-days N      answers kept for retries this many days (default 7)\n"
+          "      --io-threads N      ZeroMQ I/O threads: TCP and CURVE work (default 1)\n"
           "      --waive-limit AMOUNT  call-out fee a technician may waive without a dispatcher,\n"
           "                          in EUR (default 50.00; 0: every waiver needs a dispatcher)\n"
           "      --care-contact TEXT whom intake refers a blocked customer to\n"
@@ -115,6 +116,7 @@ static void s_defaults(server_config *cfg)
     cfg->fix_sla_min[PRIO_HIGH] = 24 * 60;
     cfg->dedup_days = 7;
     cfg->batch_max = 512;
+    cfg->io_threads = 1;
     cfg->neighbour_km = 0.3;
     match_config_default(&cfg->match);
     cfg->waive_limit_cents = 5000;
@@ -136,7 +138,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "offer-ttl-ms", required_argument, 0, 3 }, { "close-after-ms", required_argument, 0, 4 },
         { "speed-kmh", required_argument, 0, 5 },    { "log-level", required_argument, 0, 6 },
         { "assign-sla-min", required_argument, 0, 7 }, { "arrive-sla-min", required_argument, 0, 8 },
-        { "dedup-days", required_argument, 0, 9 },
+        { "dedup-days", required_argument, 0, 9 },  { "io-threads", required_argument, 0, 11 },
         { "waive-limit", required_argument, 0, 95 }, { "care-contact", required_argument, 0, 96 },
         { "fix-sla-min", required_argument, 0, 10 },
         { "window-capacity", required_argument, 0, 85 },
@@ -161,6 +163,13 @@ static void s_options(server_config *cfg, int argc, char **argv)
         case 7: s_sla("assign-sla-min", optarg, cfg->assign_sla_min); break;
         case 8: s_sla("arrive-sla-min", optarg, cfg->arrive_sla_min); break;
         case 9: cfg->dedup_days = s_int("dedup-days", optarg, 1); break;
+        case 11:
+            cfg->io_threads = s_int("io-threads", optarg, 1);
+            if (cfg->io_threads > 64) {
+                fprintf(stderr, "fsd-server: --io-threads is 1 to 64\n");
+                exit(2);
+            }
+            break;
         case 95: { /* i5-care */
             const char *why;
             if (care_amount_parse(optarg, true, &cfg->waive_limit_cents, &why) < 0) {
@@ -320,6 +329,7 @@ int main(int argc, char **argv)
     srv.started_at = wire_now_ms();
     srv.arena = arena_new();
     srv.ctx = zmq_ctx_new();
+    zmq_ctx_set(srv.ctx, ZMQ_IO_THREADS, srv.cfg.io_threads);
     s_running = &srv;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

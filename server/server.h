@@ -50,6 +50,7 @@ typedef struct {
     int dedup_days;                /* remembered answers are kept this long */
     int close_after_ms;            /* completed → closed without rating */
     int batch_max;                 /* messages per transaction */
+    int io_threads;                /* libzmq I/O threads (CURVE, TCP) */
     double neighbour_km;           /* boundaries this close make neighbours */
     match_config match;
     int64_t waive_limit_cents;     /* i5-care: fee waivers up to this apply at once */

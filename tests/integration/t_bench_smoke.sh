@@ -59,3 +59,22 @@ echoed=$(awk '$1 == "fleet_500_echoed_per_s" { printf "%d", $2 }' fleet.out)
 awk '$1 == "fleet_500_router_us_per_msg" && $2 > 0 { ok = 1 } END { exit !ok }' fleet.out \
     || fail "no CPU per message: $(cat fleet.out)"
 echo "ok: fleet floor $echoed messages/s"
+
+# the storm: the fleet holds its links (no --rates), the server restarts,
+# SIGUSR1 makes every technician drop its DEALER and open a fresh one at
+# once; all 50 must have a Welcome again, and say how the storm went. The
+# server comes back with two ZeroMQ I/O threads (--io-threads).
+say "fsd-load storm: 50 technicians back on fresh DEALERs after a restart"
+"$BIN/fsd-load" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" --keys keys --fleet fleet.csv \
+    >storm.out 2>storm.err &
+PIDS+=("$!")
+storm_pid=$!
+for _ in $(seq 1 200); do grep -q '^welcomed 50 ' storm.out && break; sleep 0.05; done
+grep -q '^welcomed 50 ' storm.out || fail "the fleet did not connect: $(cat storm.out storm.err)"
+stop_server
+start_server --io-threads 2
+kill -USR1 "$storm_pid"
+for _ in $(seq 1 200); do grep -q '^rewelcomed 50 ' storm.out && break; sleep 0.05; done
+grep -q '^rewelcomed 50 ' storm.out || fail "the fleet did not come back: $(cat storm.out; tail -5 storm.err)"
+grep -q 'storm .* back, .* DEALERs open' storm.err || fail "no storm progress line: $(tail -5 storm.err)"
+echo "ok: $(grep '^rewelcomed' storm.out)"

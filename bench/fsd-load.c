@@ -311,6 +311,17 @@ static void s_drain(uint32_t idx)
     }
 }
 
+/* A line a second while the fleet comes back: whether the storm is paced
+   or stalled, and where (DEALERs not yet open, handshakes, Welcomes). */
+static void s_storm_progress(size_t back)
+{
+    size_t socks = 0;
+    for (size_t i = 0; i < fleet_n_techs; i++)
+        socks += fleet_techs[i].sock != NULL;
+    fprintf(stderr, "fsd-load: storm %.1f s: %zu back, %zu DEALERs open\n",
+            (double)(load_now_us() - s_signal_us) / 1e6, back, socks);
+}
+
 static void s_run_actions(void)
 {
     int64_t now = load_now_us();
@@ -608,13 +619,8 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < fleet_n_techs; i++)
                 back += fleet_techs[i].welcomes > 0;
             if (now >= next_progress) {
-                /* how the storm goes: whether it is paced or stalled */
                 next_progress = now + 1000;
-                size_t socks = 0;
-                for (size_t i = 0; i < fleet_n_techs; i++)
-                    socks += fleet_techs[i].sock != NULL;
-                fprintf(stderr, "fsd-load: storm %.1f s: %zu back, %zu DEALERs open\n",
-                        (double)(load_now_us() - s_signal_us) / 1e6, back, socks);
+                s_storm_progress(back);
             }
             if (back == fleet_n_techs) {
                 rewelcome_pending = false;

@@ -22,7 +22,9 @@
     tables and indexes), WAL with synchronous=FULL, prepared statements;
     first one request per transaction ("alone"), then --batch (default 256)
     per transaction; S seconds each (default 3). Requests and rows per
-    second.
+    second. Then --batch per transaction in half-second turns on SQLite's
+    own VFS and through fsd-server's WAL VFS (server/walvfs.c, which writes
+    a commit's frames at once), S seconds each: what that VFS saves.
 
     router: a bare CURVE ROUTER (no ZAP handler, so every client key is
     admitted) that echoes every message, to hold peers for the memory floor
@@ -60,6 +62,7 @@
 #include <zmq.h>
 #include "fsd/keys.h"
 #include "../server/store.h"
+#include "../server/walvfs.h"
 #include "proc.h"
 
 static int64_t s_now_us(void)
@@ -295,53 +298,104 @@ static double s_sqlite_run(sq *q, int batch, double seconds)
     return (double)done / ((double)(s_now_us() - t0) / 1e6);
 }
 
+/* Opens the floor's database on `vfs` (NULL: SQLite's default) with the
+   statements of one request; 0, or -1 with the error printed. */
+static int s_sq_open(sq *q, const char *path, const char *vfs)
+{
+    memset(q, 0, sizeof *q);
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE, vfs) != SQLITE_OK ||
+        sqlite3_exec(q->db, s_pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "fsd-floors: %s: %s\n", path, sqlite3_errmsg(q->db));
+        return -1;
+    }
+    sqlite3_prepare_v2(q->db,
+        "INSERT INTO jobs(number, id, state, territory, phone, customer_name, tier, address, lat, lon,"
+        " brand, category, serial, model, problem, warranty, priority, created_at, assign_by, arrive_by,"
+        " technician_id, provider_id, offer_expires_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q->job, NULL);
+    sqlite3_prepare_v2(q->db,
+        "INSERT INTO job_events(job_id, at, actor, from_state, to_state, technician_id, reason)"
+        " VALUES (?,?,?,?,?,?,?)", -1, &q->event, NULL);
+    sqlite3_prepare_v2(q->db, "INSERT INTO dedup(principal, msg_id, at, reply) VALUES (?,?,?,?)", -1, &q->dedup,
+                       NULL);
+    sqlite3_prepare_v2(q->db, "BEGIN IMMEDIATE", -1, &q->begin, NULL);
+    sqlite3_prepare_v2(q->db, "COMMIT", -1, &q->commit, NULL);
+    return 0;
+}
+
+static void s_sq_close(sq *q)
+{
+    sqlite3_finalize(q->job);
+    sqlite3_finalize(q->event);
+    sqlite3_finalize(q->dedup);
+    sqlite3_finalize(q->begin);
+    sqlite3_finalize(q->commit);
+    sqlite3_close(q->db);
+}
+
+/* Batched on SQLite's own VFS and through the server's WAL VFS
+   (server/walvfs.c: a commit's frames in one write), in turns of half a
+   second on one database, so both see it grow alike. */
+static int s_sqlite_vfs_turns(sq *own, sq *gathered, int batch, double seconds, double *own_rate,
+                              double *gathered_rate)
+{
+    long done[2] = { 0, 0 };
+    double spent[2] = { 0, 0 };
+    for (int turn = 0; turn < (int)(seconds * 4) && !s_stop; turn++) {
+        sq *q = turn % 2 ? gathered : own;
+        long before = q->next;
+        int64_t t0 = s_now_us();
+        if (s_sqlite_run(q, batch, 0.5) < 0)
+            return -1;
+        done[turn % 2] += q->next - before;
+        spent[turn % 2] += (double)(s_now_us() - t0) / 1e6;
+        /* both write the same request numbers' successors */
+        own->next = gathered->next = q->next;
+    }
+    *own_rate = spent[0] > 0 ? (double)done[0] / spent[0] : 0;
+    *gathered_rate = spent[1] > 0 ? (double)done[1] / spent[1] : 0;
+    return 0;
+}
+
+/* Alone and batched on SQLite's own VFS (the floor), then batched on it
+   and through the WAL VFS in turns (what that VFS saves, in the same run). */
 static int s_sqlite(const char *dir, int batch, double seconds)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/floor.db", dir);
     unlink(path);
-    sq q;
-    memset(&q, 0, sizeof q);
     char err[512];
-    store *made = store_open(path, err, sizeof err);
+    store *made = store_open(path, err, sizeof err); /* its tables, and registers the WAL VFS */
     if (!made) {
         fprintf(stderr, "fsd-floors: %s\n", err);
         return 1;
     }
     store_close(&made);
-    if (sqlite3_open(path, &q.db) != SQLITE_OK || sqlite3_exec(q.db, s_pragmas, NULL, NULL, NULL) != SQLITE_OK) {
-        fprintf(stderr, "fsd-floors: %s: %s\n", path, sqlite3_errmsg(q.db));
+    sq q, g;
+    if (s_sq_open(&q, path, NULL) < 0)
+        return 1;
+    if (s_sq_open(&g, path, WALVFS_NAME) < 0) {
+        s_sq_close(&q);
         return 1;
     }
-    sqlite3_prepare_v2(q.db,
-        "INSERT INTO jobs(number, id, state, territory, phone, customer_name, tier, address, lat, lon,"
-        " brand, category, serial, model, problem, warranty, priority, created_at, assign_by, arrive_by,"
-        " technician_id, provider_id, offer_expires_at, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q.job, NULL);
-    sqlite3_prepare_v2(q.db,
-        "INSERT INTO job_events(job_id, at, actor, from_state, to_state, technician_id, reason)"
-        " VALUES (?,?,?,?,?,?,?)", -1, &q.event, NULL);
-    sqlite3_prepare_v2(q.db, "INSERT INTO dedup(principal, msg_id, at, reply) VALUES (?,?,?,?)", -1, &q.dedup, NULL);
-    sqlite3_prepare_v2(q.db, "BEGIN IMMEDIATE", -1, &q.begin, NULL);
-    sqlite3_prepare_v2(q.db, "COMMIT", -1, &q.commit, NULL);
     double alone = s_sqlite_run(&q, 1, seconds);
-    double batched = s_sqlite_run(&q, batch, seconds);
+    double batched = alone < 0 ? -1 : s_sqlite_run(&q, batch, seconds);
+    double turns_own = 0, turns_gathered = 0;
+    g.next = q.next;
     int rc = 0;
-    if (alone < 0 || batched < 0) {
-        fprintf(stderr, "fsd-floors: %s: %s\n", path, sqlite3_errmsg(q.db));
+    if (batched < 0 || s_sqlite_vfs_turns(&q, &g, batch, seconds, &turns_own, &turns_gathered) < 0) {
+        fprintf(stderr, "fsd-floors: %s: %s / %s\n", path, sqlite3_errmsg(q.db), sqlite3_errmsg(g.db));
         rc = 1;
     } else {
         printf("sqlite_alone_requests_per_s %.0f requests/s\n", alone);
         printf("sqlite_alone_rows_per_s %.0f rows/s\n", alone * 3);
         printf("sqlite_batch%d_requests_per_s %.0f requests/s\n", batch, batched);
         printf("sqlite_batch%d_rows_per_s %.0f rows/s\n", batch, batched * 3);
+        printf("sqlite_batch%d_turns_default_vfs_requests_per_s %.0f requests/s\n", batch, turns_own);
+        printf("sqlite_batch%d_turns_wal_vfs_requests_per_s %.0f requests/s\n", batch, turns_gathered);
     }
-    sqlite3_finalize(q.job);
-    sqlite3_finalize(q.event);
-    sqlite3_finalize(q.dedup);
-    sqlite3_finalize(q.begin);
-    sqlite3_finalize(q.commit);
-    sqlite3_close(q.db);
+    s_sq_close(&g);
+    s_sq_close(&q);
     unlink(path);
     snprintf(path, sizeof path, "%s/floor.db-wal", dir);
     unlink(path);

@@ -7,6 +7,7 @@
     Statements: prepared once per connection, reset after each use. */
 #include "store.h"
 #include "jobrows.h"
+#include "walvfs.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -537,9 +538,11 @@ store *store_open(const char *path, char *err, size_t errlen)
     self->languages_used = -1;
     if (!(self->rows = jobrows_new(JOB_ROWS_KEPT)) || !(self->scratch = jobrows_new(1)))
         goto fail;
-    /* one thread per connection: no SQLite mutex around every call */
-    if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK)
+    /* one thread per connection: no SQLite mutex around every call; the
+       WAL's frames written in one piece per commit (walvfs.h) */
+    if (walvfs_register() != SQLITE_OK ||
+        sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        WALVFS_NAME) != SQLITE_OK)
         goto fail;
     sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
     if (sqlite3_exec(self->db,

@@ -2,6 +2,7 @@
 #include "fsd/wire.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +16,47 @@ int64_t wire_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* 32 hex digits: the time in milliseconds (12 digits), then 80 random bits
-   (arc4random: the kernel's randomness stretched in user space, so an id
-   costs no system call). Ids that sort by time let the server's de-dup
-   table grow at its right edge: a batch of replies then touches a page or
-   two instead of one random page per message (each a 4 KiB write to the
-   WAL). */
+/* The 64 bits after a message id's time: splitmix64 over a counter from a
+   random start (one getrandom per thread). glibc 2.36's arc4random_buf,
+   used before, is a getrandom system call on every id (~4 per request in
+   the server's loop). An id needs to be unique, not secret: the de-dup
+   table keys it by the sender, so a guessed id can only collide with the
+   guesser's own. splitmix64 is a bijection of the counter, so one
+   thread's ids never repeat; two processes' starts are random. */
+static uint64_t s_id_bits(void)
+{
+    static _Thread_local uint64_t counter;
+    static _Thread_local bool seeded;
+    if (!seeded) {
+        arc4random_buf(&counter, sizeof counter);
+        seeded = true;
+    }
+    uint64_t z = (counter += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* 32 hex digits: the time in milliseconds (12 digits), 16 bits of the
+   thread's start and the 64 bits above. Ids that sort by time let the
+   server's de-dup table grow at its right edge: a batch of replies then
+   touches a page or two instead of one random page per message (each a
+   4 KiB write to the WAL). */
 void wire_msg_id(char out[33])
 {
     static const char hex[] = "0123456789abcdef";
+    static _Thread_local uint16_t start;
     uint8_t raw[16];
     uint64_t ms = (uint64_t)wire_now_ms();
+    uint64_t bits = s_id_bits();
+    if (start == 0)
+        start = (uint16_t)(bits >> 48) | 1;
     for (int i = 0; i < 6; i++)
         raw[i] = (uint8_t)(ms >> (40 - 8 * i));
-    arc4random_buf(raw + 6, 10);
+    raw[6] = (uint8_t)(start >> 8);
+    raw[7] = (uint8_t)start;
+    for (int i = 0; i < 8; i++)
+        raw[8 + i] = (uint8_t)(bits >> (56 - 8 * i));
     for (int i = 0; i < 16; i++) {
         out[2 * i] = hex[raw[i] >> 4];
         out[2 * i + 1] = hex[raw[i] & 15];

@@ -61,6 +61,30 @@ static void test_msg_ids(void **state)
         assert_non_null(strchr("0123456789abcdef", a[i]));
 }
 
+static int s_cmp_id(const void *x, const void *y)
+{
+    return memcmp(x, y, 33);
+}
+
+/* 200,000 ids in a row (most within the same millisecond) are all
+   different, and sort in the order they were made, by their time. */
+static void test_msg_ids_unique(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    char (*ids)[33] = malloc(sizeof *ids * N);
+    assert_non_null(ids);
+    for (int i = 0; i < N; i++) {
+        wire_msg_id(ids[i]);
+        if (i > 0)
+            assert_true(memcmp(ids[i - 1], ids[i], 12) <= 0);
+    }
+    qsort(ids, N, sizeof *ids, s_cmp_id);
+    for (int i = 1; i < N; i++)
+        assert_string_not_equal(ids[i - 1], ids[i]);
+    free(ids);
+}
+
 /* Garbage, oversized frames, other versions and empty ids are refused with their code. */
 static void test_decode_refuses(void **state)
 {
@@ -191,7 +215,7 @@ static void test_key_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_msg_ids),
+        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_msg_ids), cmocka_unit_test(test_msg_ids_unique),
         cmocka_unit_test(test_decode_refuses), cmocka_unit_test(test_enum_names),
         cmocka_unit_test(test_json), cmocka_unit_test(test_key_files),
     };

@@ -200,7 +200,6 @@ int walvfs_register(void)
         return SQLITE_ERROR;
     /* everything but opening is the default VFS's, its app data included */
     s_vfs = *base;
-    s_vfs.iVersion = base->iVersion;
     s_vfs.pNext = NULL;
     s_vfs.zName = WALVFS_NAME;
     s_vfs.szOsFile = (int)sizeof(walfile) + base->szOsFile;

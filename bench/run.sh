@@ -15,7 +15,9 @@
 #                 every job walked to completed at once (the whole lifecycle)
 #   dispatch_hold.csv  the same with 2,000 technicians holding the jobs they
 #                 accept (fsd-load --hold-jobs): a window carries only submit,
-#                 match, offer and accept; the jobs are walked between rates
+#                 match, offer and accept; the jobs are walked between rates;
+#                 BENCH_HOLD_RUNS runs (default 3) on fresh servers, each run's
+#                 rows with a `run` column; dispatch_hold_median.csv the medians
 #   memory.csv    server RSS with 10,000 technicians connected (2 fsd-load
 #                 processes) vs a bare CURVE ROUTER holding the same peers,
 #                 without and with a ZAP handler (how fsd-server learns each key)
@@ -40,12 +42,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/fsd-bench-run.XXXXXX")
 
 if [ "$QUICK" = 1 ]; then
     RATES=${BENCH_RATES:-250,500,1000,2000}; STEP_S=3; DRAIN_S=2
-    HOLD_RATES=${BENCH_HOLD_RATES:-1000,4000}; HOLD_TECHS=1000
+    HOLD_RATES=${BENCH_HOLD_RATES:-1000,4000}; HOLD_TECHS=1000; HOLD_RUNS=${BENCH_HOLD_RUNS:-1}
     TECHS=1000; BIG=2000; PROCS=2; RESTART_JOBS=100000; FLOOR_S=1; HOLD_S=6
     FLEET_PEERS=500; FLEET_RATES=20000,80000
 else
     RATES=${BENCH_RATES:-500,1000,2000,5000,10000,20000}; STEP_S=8; DRAIN_S=3
-    HOLD_RATES=${BENCH_HOLD_RATES:-2000,4000,5000,6000,8000}; HOLD_TECHS=2000
+    HOLD_RATES=${BENCH_HOLD_RATES:-2000,4000,5000,6000,8000}; HOLD_TECHS=2000; HOLD_RUNS=${BENCH_HOLD_RUNS:-3}
     TECHS=1000; BIG=10000; PROCS=2; RESTART_JOBS=1000000; FLOOR_S=3; HOLD_S=12
     FLEET_PEERS=1000; FLEET_RATES=20000,40000,80000,120000
 fi
@@ -182,15 +184,38 @@ stop_pid "$SPID"
 # offered: technicians who accept and then hold their jobs leave only that
 # (and the accept) in each window. Their capacity (50 each) must outlast a
 # window, hence the larger fleet; the jobs are walked between rates.
+# The targets are medians of repeated runs: $HOLD_RUNS runs, each on a fresh
+# server; dispatch_hold.csv has every run's rows (a `run` column last),
+# dispatch_hold_median.csv the median of each column per offered rate.
 EP=tcp://127.0.0.1:$((port + 5))
-say "dispatch, jobs held: $HOLD_TECHS technicians, rates $HOLD_RATES/s, ${STEP_S}s each"
-setup hold "$HOLD_TECHS"
-rm -f "$OUT/dispatch_hold.csv"
-"$BIN/fsd-load" --server "$EP" --server-key "$FSD_SERVER_KEY" --keys "$KEYS" --fleet "$FLEET" \
-    --intake-key "$work/hold/intake.key" --rates "$HOLD_RATES" --step-s "$STEP_S" --drain-s "$DRAIN_S" \
-    --hold-jobs --watch-pid "$SPID" --csv "$work/hold.raw.csv" | tee "$work/hold.out" >&2
-dispatch_csv "$work/hold.raw.csv" "$OUT/dispatch_hold.csv"
-stop_pid "$SPID"
+for ((run = 1; run <= HOLD_RUNS; run++)); do
+    say "dispatch, jobs held, run $run of $HOLD_RUNS: $HOLD_TECHS technicians, rates $HOLD_RATES/s, ${STEP_S}s each"
+    setup "hold$run" "$HOLD_TECHS"
+    "$BIN/fsd-load" --server "$EP" --server-key "$FSD_SERVER_KEY" --keys "$KEYS" --fleet "$FLEET" \
+        --intake-key "$work/hold$run/intake.key" --rates "$HOLD_RATES" --step-s "$STEP_S" --drain-s "$DRAIN_S" \
+        --hold-jobs --watch-pid "$SPID" --csv "$work/hold$run.raw.csv" | tee "$work/hold$run.out" >&2
+    dispatch_csv "$work/hold$run.raw.csv" "$work/hold$run.csv"
+    stop_pid "$SPID"
+done
+for ((run = 1; run <= HOLD_RUNS; run++)); do
+    awk -F, -v OFS=, -v run="$run" 'NR == 1 { if (run == 1) print $0, "run"; next } { print $0, run }' "$work/hold$run.csv"
+done >"$OUT/dispatch_hold.csv"
+# per offered rate (in the order first met), the median of every column over
+# the runs that reached it; the last column says how many did
+awk -F, -v OFS=, 'NR == 1 { $NF = "runs"; print; nc = NF - 1; next }
+    { r = $1; if (!(r in n)) order[++nr] = r; k = ++n[r]; for (c = 2; c <= nc; c++) v[r, c, k] = $c }
+    END {
+        for (i = 1; i <= nr; i++) {
+            r = order[i]; m = n[r]; line = r
+            for (c = 2; c <= nc; c++) {
+                for (a = 1; a <= m; a++) s[a] = v[r, c, a] + 0
+                for (a = 2; a <= m; a++) for (b = a; b > 1 && s[b - 1] > s[b]; b--) { t = s[b]; s[b] = s[b - 1]; s[b - 1] = t }
+                med = m % 2 ? s[(m + 1) / 2] : (s[m / 2] + s[m / 2 + 1]) / 2
+                line = line OFS med
+            }
+            print line, m
+        }
+    }' "$OUT/dispatch_hold.csv" >"$OUT/dispatch_hold_median.csv"
 
 # ---------------------------------------------- memory and reconnect storm
 EP=tcp://127.0.0.1:$((port + 1))
@@ -299,8 +324,9 @@ echo "Dispatch, whole lifecycle: $TECHS technicians connected, each job walked t
 echo "open-loop SubmitRequests, ${STEP_S} s per rate (ms: p50 / p99 / p99.9; CPU in % of one core)"
 dispatch_table "$OUT/dispatch.csv"
 echo
-echo "Dispatch, jobs held (submit, match, offer, accept in each window): $HOLD_TECHS technicians"
-dispatch_table "$OUT/dispatch_hold.csv"
+echo "Dispatch, jobs held (submit, match, offer, accept in each window): $HOLD_TECHS technicians;"
+echo "each figure the median of $HOLD_RUNS runs on fresh servers (runs that reached the rate; each run in dispatch_hold.csv)"
+dispatch_table "$OUT/dispatch_hold_median.csv"
 echo
 echo "Floors (same run):"
 awk -F, 'NR > 1 { printf "  %-34s %12s %s\n", $1, $2, $3 }' "$OUT/floors.csv"
@@ -316,7 +342,7 @@ echo "Restart with jobs in the database:"
 awk -F, 'NR > 1 { printf "  %s jobs (%s open, %s MB): listening after %s ms (load %s ms)\n", $1, $2, $3, $5, $6 }' "$OUT/restart.csv"
 echo
 max_acked=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { printf "%.0f", m }' "$OUT/dispatch.csv")
-max_held=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { printf "%.0f", m }' "$OUT/dispatch_hold.csv")
+max_held=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { printf "%.0f", m }' "$OUT/dispatch_hold_median.csv")
 sq=$(floor sqlite_batch256_requests_per_s); rtt99=$(floor zmq_curve_rtt_p99)
 # offer p99 at the highest rate that was still kept up with
 kept=$(awk -F, 'NR > 1 && $2 >= 0.95 * $1 { r = $1; p = $4 } END { print r "," p }' "$OUT/dispatch.csv")
@@ -329,7 +355,7 @@ awk -v a="$max_held" -v s="$sq" 'BEGIN { printf "  fsd max acked, jobs held, %s/
 # per message is taken at 20,000 messages/s, about what fsd's links carry
 # at 5,000 dispatches/s (it falls as libzmq packs more per system call).
 fleet_max=$(floor zmq_fleet_max_echoed_per_s); fleet_us=$(floor zmq_fleet_20000_router_us_per_msg)
-held_us=$(awk -F, 'NR > 1 && $2 >= 0.95 * $1 && $6 > 0 { r = $1; us = $6 / 100 * 1e6 / $2 } END { if (r) printf "%s,%.0f", r, us }' "$OUT/dispatch_hold.csv")
+held_us=$(awk -F, 'NR > 1 && $2 >= 0.95 * $1 && $6 > 0 { r = $1; us = $6 / 100 * 1e6 / $2 } END { if (r) printf "%s,%.0f", r, us }' "$OUT/dispatch_hold_median.csv")
 awk -v h="$held_us" -v f="$fleet_us" -v m="$fleet_max" -v a="$max_held" 'BEGIN {
     split(h, x, ",")
     if (x[1] != "" && f > 0)
@@ -349,5 +375,5 @@ awk -v n="$BIG" -v s="$STORM_CPU" -v b="$BARE_CONNECT_CPU" -v z="$ZAP_CONNECT_CP
         printf "  server CPU per reconnecting technician %.0f us vs the bare ROUTER %.0f us per connect: %.2f x (with ZAP %.0f us: %.2f x)\n", s / n * 1e6, b / n * 1e6, s / b, z / n * 1e6, s / z
     printf "  the storm took %.1f CPU s (server and fleet) on %d cores: %.1f s at the least, were every core busy; it took %.1f s\n", s + f, c, (s + f) / c, ms / 1000 }'
 echo
-echo "CSV: $OUT/{dispatch,dispatch_hold,floors,memory,reconnect,restart}.csv"
+echo "CSV: $OUT/{dispatch,dispatch_hold,dispatch_hold_median,floors,memory,reconnect,restart}.csv"
 } | tee "$OUT/summary.txt"

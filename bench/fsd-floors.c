@@ -22,7 +22,8 @@
     tables and indexes), WAL with synchronous=FULL, prepared statements;
     first one request per transaction ("alone"), then --batch (default 256)
     per transaction; S seconds each (default 3). Requests and rows per
-    second. Then --batch per transaction in half-second turns on SQLite's
+    second, and the median and p99 time of one transaction alone (begin to
+    durable commit: what an acknowledgement waits for the disk). Then --batch per transaction in half-second turns on SQLite's
     own VFS and through fsd-server's WAL VFS (server/walvfs.c, which writes
     a commit's frames at once), S seconds each: what that VFS saves.
 
@@ -280,12 +281,33 @@ static int s_request(sq *q)
     return s_step(j) < 0 || s_step(e) < 0 || s_step(d) < 0 ? -1 : 0;
 }
 
-/* Requests per second with `batch` requests per transaction for `seconds`. */
-static double s_sqlite_run(sq *q, int batch, double seconds)
+/* The time of each transaction (begin to durable commit), in µs. */
+typedef struct {
+    int64_t *us;
+    size_t n, cap;
+} txn_times;
+
+static void s_txn_time(txn_times *t, int64_t us)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 4096;
+        int64_t *v = realloc(t->us, cap * sizeof *v);
+        if (!v)
+            return;
+        t->us = v;
+        t->cap = cap;
+    }
+    t->us[t->n++] = us;
+}
+
+/* Requests per second with `batch` requests per transaction for `seconds`;
+   each transaction's time into times when given. */
+static double s_sqlite_run(sq *q, int batch, double seconds, txn_times *times)
 {
     long done = 0;
     int64_t t0 = s_now_us(), end = t0 + (int64_t)(seconds * 1e6);
     while (s_now_us() < end && !s_stop) {
+        int64_t began = s_now_us();
         if (s_step(q->begin) < 0)
             return -1;
         for (int i = 0; i < batch; i++)
@@ -294,6 +316,8 @@ static double s_sqlite_run(sq *q, int batch, double seconds)
         if (s_step(q->commit) < 0)
             return -1;
         done += batch;
+        if (times)
+            s_txn_time(times, s_now_us() - began);
     }
     return (double)done / ((double)(s_now_us() - t0) / 1e6);
 }
@@ -345,7 +369,7 @@ static int s_sqlite_vfs_turns(sq *own, sq *gathered, int batch, double seconds, 
         sq *q = turn % 2 ? gathered : own;
         long before = q->next;
         int64_t t0 = s_now_us();
-        if (s_sqlite_run(q, batch, 0.5) < 0)
+        if (s_sqlite_run(q, batch, 0.5, NULL) < 0)
             return -1;
         done[turn % 2] += q->next - before;
         spent[turn % 2] += (double)(s_now_us() - t0) / 1e6;
@@ -378,8 +402,9 @@ static int s_sqlite(const char *dir, int batch, double seconds)
         s_sq_close(&q);
         return 1;
     }
-    double alone = s_sqlite_run(&q, 1, seconds);
-    double batched = alone < 0 ? -1 : s_sqlite_run(&q, batch, seconds);
+    txn_times times = { 0 };
+    double alone = s_sqlite_run(&q, 1, seconds, &times);
+    double batched = alone < 0 ? -1 : s_sqlite_run(&q, batch, seconds, NULL);
     double turns_own = 0, turns_gathered = 0;
     g.next = q.next;
     int rc = 0;
@@ -389,11 +414,18 @@ static int s_sqlite(const char *dir, int batch, double seconds)
     } else {
         printf("sqlite_alone_requests_per_s %.0f requests/s\n", alone);
         printf("sqlite_alone_rows_per_s %.0f rows/s\n", alone * 3);
+        /* how long a durable acknowledgement waits for the disk alone */
+        if (times.n) {
+            qsort(times.us, times.n, sizeof *times.us, s_cmp64);
+            printf("sqlite_alone_commit_p50 %.0f us\n", (double)times.us[times.n / 2]);
+            printf("sqlite_alone_commit_p99 %.0f us\n", (double)times.us[(size_t)ceil(0.99 * (double)times.n) - 1]);
+        }
         printf("sqlite_batch%d_requests_per_s %.0f requests/s\n", batch, batched);
         printf("sqlite_batch%d_rows_per_s %.0f rows/s\n", batch, batched * 3);
         printf("sqlite_batch%d_turns_default_vfs_requests_per_s %.0f requests/s\n", batch, turns_own);
         printf("sqlite_batch%d_turns_wal_vfs_requests_per_s %.0f requests/s\n", batch, turns_gathered);
     }
+    free(times.us);
     s_sq_close(&g);
     s_sq_close(&q);
     unlink(path);

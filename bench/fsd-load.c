@@ -653,6 +653,7 @@ int main(int argc, char **argv)
             st->t0 = load_now_us();
             st->t1 = st->t0 + (int64_t)(load_opt.step_s * 1e6);
             st->cpu0 = load_opt.watch_pid ? proc_cpu_ticks(load_opt.watch_pid) : 0;
+            st->mcpu0 = load_opt.watch_pid ? proc_main_thread_cpu_ticks(load_opt.watch_pid) : 0;
             st->lcpu0 = proc_cpu_ticks(getpid());
             sent_in_step = 0;
             load_in_window = true;
@@ -660,6 +661,7 @@ int main(int argc, char **argv)
         } else if (phase == 2 && load_now_us() >= load_steps[load_cur].t1) {
             stepstat *st = &load_steps[load_cur];
             st->cpu1 = load_opt.watch_pid ? proc_cpu_ticks(load_opt.watch_pid) : 0;
+            st->mcpu1 = load_opt.watch_pid ? proc_main_thread_cpu_ticks(load_opt.watch_pid) : 0;
             st->lcpu1 = proc_cpu_ticks(getpid());
             long rss = load_opt.watch_pid ? proc_rss_kib(load_opt.watch_pid) : 0;
             if (rss > st->rss_max)

@@ -83,6 +83,7 @@ typedef struct {
     unsigned long sent, acked_in_window, offers_in_window, answered, errors, completed;
     samples ack, offer, accept;
     unsigned long long cpu0, cpu1;     /* the server's (--watch-pid) */
+    unsigned long long mcpu0, mcpu1;   /* its main thread's: the dispatch loop */
     unsigned long long lcpu0, lcpu1;   /* this process's: the two share the machine */
     long rss_max;
 } stepstat;

@@ -47,20 +47,30 @@ double stats_pct(samples *s, double p)
 
 /* ------------------------------------------------------------- results */
 
+/* CPU ticks a..b over secs, in % of one core; NaN without --watch-pid
+   when watched is set. */
+static double s_cpu_pct(unsigned long long a, unsigned long long b, double secs, bool watched)
+{
+    if (watched && !load_opt.watch_pid)
+        return NAN;
+    return (double)(b - a) / (double)sysconf(_SC_CLK_TCK) / secs * 100.0;
+}
+
 /* win: the window in seconds; the samples sorted (stats_sort). */
 void stats_rate_line(stepstat *st, double win)
 {
     double acked = (double)st->acked_in_window / win;
-    double cpu = load_opt.watch_pid ? (double)(st->cpu1 - st->cpu0) / (double)sysconf(_SC_CLK_TCK) / win * 100.0 : NAN;
-    double lcpu = (double)(st->lcpu1 - st->lcpu0) / (double)sysconf(_SC_CLK_TCK) / win * 100.0;
+    double cpu = s_cpu_pct(st->cpu0, st->cpu1, win, true);
+    double loop_cpu = s_cpu_pct(st->mcpu0, st->mcpu1, win, true);
+    double lcpu = s_cpu_pct(st->lcpu0, st->lcpu1, win, false);
     printf("rate offered=%.0f sent=%.0f acked=%.0f offers=%.0f ack_ms=%.2f/%.2f/%.2f "
            "offer_ms=%.2f/%.2f/%.2f accept_ms=%.2f/%.2f/%.2f errors=%lu unanswered=%lu "
-           "completed=%lu server_cpu=%.0f%% server_rss_kib=%ld load_cpu=%.0f%%\n",
+           "completed=%lu server_cpu=%.0f%% server_loop_cpu=%.0f%% server_rss_kib=%ld load_cpu=%.0f%%\n",
            st->rate, (double)st->sent / win, acked, (double)st->offers_in_window / win,
            stats_pct(&st->ack, 0.5), stats_pct(&st->ack, 0.99), stats_pct(&st->ack, 0.999),
            stats_pct(&st->offer, 0.5), stats_pct(&st->offer, 0.99), stats_pct(&st->offer, 0.999),
            stats_pct(&st->accept, 0.5), stats_pct(&st->accept, 0.99), stats_pct(&st->accept, 0.999),
-           st->errors, st->sent - st->answered, st->completed, cpu, st->rss_max, lcpu);
+           st->errors, st->sent - st->answered, st->completed, cpu, loop_cpu, st->rss_max, lcpu);
 }
 
 /* The column names of stats_csv_row, for a new file. */
@@ -68,19 +78,18 @@ void stats_csv_header(FILE *f)
 {
     fprintf(f, "offered_per_s,sent_per_s,acked_per_s,offers_per_s,ack_p50_ms,ack_p99_ms,ack_p999_ms,"
                "offer_p50_ms,offer_p99_ms,offer_p999_ms,accept_p50_ms,accept_p99_ms,accept_p999_ms,"
-               "errors,unanswered,server_cpu_pct,server_rss_kib,load_cpu_pct\n");
+               "errors,unanswered,server_cpu_pct,server_rss_kib,load_cpu_pct,server_loop_cpu_pct\n");
 }
 
 void stats_csv_row(FILE *f, stepstat *st, double secs)
 {
     double win = (double)(st->t1 - st->t0) / 1e6;
-    fprintf(f, "%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%lu,%lu,%.1f,%ld,%.1f\n",
+    fprintf(f, "%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%lu,%lu,%.1f,%ld,%.1f,%.1f\n",
             st->rate, (double)st->sent / win, (double)st->acked_in_window / win,
             (double)st->offers_in_window / win,
             stats_pct(&st->ack, 0.5), stats_pct(&st->ack, 0.99), stats_pct(&st->ack, 0.999),
             stats_pct(&st->offer, 0.5), stats_pct(&st->offer, 0.99), stats_pct(&st->offer, 0.999),
             stats_pct(&st->accept, 0.5), stats_pct(&st->accept, 0.99), stats_pct(&st->accept, 0.999),
-            st->errors, st->sent - st->answered,
-            load_opt.watch_pid ? (double)(st->cpu1 - st->cpu0) / (double)sysconf(_SC_CLK_TCK) / secs * 100.0 : NAN,
-            st->rss_max, (double)(st->lcpu1 - st->lcpu0) / (double)sysconf(_SC_CLK_TCK) / secs * 100.0);
+            st->errors, st->sent - st->answered, s_cpu_pct(st->cpu0, st->cpu1, secs, true), st->rss_max,
+            s_cpu_pct(st->lcpu0, st->lcpu1, secs, false), s_cpu_pct(st->mcpu0, st->mcpu1, secs, true));
 }

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-unsigned long long proc_cpu_ticks(int pid)
+/* utime + stime of a /proc stat file */
+static unsigned long long s_stat_ticks(const char *path)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    char buf[1024];
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
@@ -23,6 +23,20 @@ unsigned long long proc_cpu_ticks(int pid)
     if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return 0;
     return ut + st;
+}
+
+unsigned long long proc_cpu_ticks(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    return s_stat_ticks(path);
+}
+
+unsigned long long proc_main_thread_cpu_ticks(int pid)
+{
+    char path[80];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, pid);
+    return s_stat_ticks(path);
 }
 
 long proc_rss_kib(int pid)

@@ -7,6 +7,10 @@
    0 when it cannot be read. */
 unsigned long long proc_cpu_ticks(int pid);
 
+/* The same for pid's main thread alone (in fsd-server, the dispatch loop;
+   libzmq's I/O threads are the others). */
+unsigned long long proc_main_thread_cpu_ticks(int pid);
+
 /* Resident memory of pid (VmRSS) in KiB; 0 when it cannot be read. */
 long proc_rss_kib(int pid);
 

@@ -7,11 +7,14 @@
 # Everything runs on loopback with the settings users run: CURVE on, WAL with
 # synchronous=FULL, group commit. Sections (CSV files in bench/out/):
 #   floors.csv    bare CURVE DEALER->ROUTER round trip; bare SQLite transaction
-#                 with one request's rows (job, event, dedup), alone and batched;
+#                 with one request's rows (job, event, dedup), alone (with its
+#                 commit's p50/p99: what the disk makes a durable answer wait)
+#                 and batched;
 #                 a bare echoing CURVE ROUTER's CPU per message when every
 #                 message rides its own connection (a fleet of DEALERs)
 #   dispatch.csv  1,000 technicians connected (fsd-load), SubmitRequests at rising
-#                 open-loop rates; per rate: acked/s, offers/s, latencies, server CPU/RSS;
+#                 open-loop rates; per rate: acked/s, offers/s, latencies, server CPU/RSS
+#                 (server_loop_cpu_pct: its main thread, the dispatch loop, alone);
 #                 every job walked to completed at once (the whole lifecycle)
 #   dispatch_hold.csv  the same with 2,000 technicians holding the jobs they
 #                 accept (fsd-load --hold-jobs): a window carries only submit,
@@ -174,7 +177,7 @@ dispatch_csv() {
         { print $c["offered_per_s"], $c["acked_per_s"], $c["offer_p50_ms"], $c["offer_p99_ms"], $c["offer_p999_ms"],
                 $c["server_cpu_pct"], $c["server_rss_kib"], $c["offers_per_s"], $c["ack_p50_ms"], $c["ack_p99_ms"],
                 $c["ack_p999_ms"], $c["accept_p50_ms"], $c["accept_p99_ms"], $c["accept_p999_ms"], $c["sent_per_s"],
-                $c["errors"], $c["unanswered"], $c["load_cpu_pct"] }' "$1" >"$2"
+                $c["errors"], $c["unanswered"], $c["load_cpu_pct"], $c["server_loop_cpu_pct"] }' "$1" >"$2"
 }
 dispatch_csv "$work/dispatch.raw.csv" "$OUT/dispatch.csv"
 DISPATCH_OFFLINE=$(grep -c 'event=offline' "$work/dispatch/server.log" || true)
@@ -362,8 +365,23 @@ awk -v h="$held_us" -v f="$fleet_us" -v m="$fleet_max" -v a="$max_held" 'BEGIN {
         printf "  server CPU per held dispatch at %s/s: %s us = %.1f x what a bare ROUTER spends on its three round trips (3 x %s us, at 20,000 messages/s)\n", x[1], x[2], x[2] / (3 * f), f
     if (m > 0)
         printf "  bare ROUTER and its fleet echo at most %s messages/s here: %.0f dispatches/s at three round trips each, with no storage or matching; fsd held %s/s = %.0f %% of that\n", m, m / 3, a, 300 * a / m }'
-awk -v k="$kept" -v r="$rtt99" 'BEGIN { split(k, x, ","); if (x[1] == "") { print "  no rate was kept up with"; exit }
-    printf "  offer p99 at %s/s: %s ms vs bare CURVE round trip p99 %.3f ms: %.0f x\n", x[1], x[2], r / 1000, x[2] * 1000 / r }'
+# Where the CPU goes at the held rate fsd acknowledged most of: per request,
+# the server's dispatch loop (its main thread), its ZeroMQ I/O thread (the
+# rest), and the load generator, which shares the machine. Were every core
+# busy with them, the machine could do no more than cores / their sum.
+awk -F, -v c="$(nproc)" 'NR > 1 && $2 > best && $6 > 0 { best = $2; r = $1; loop = $19; srv = $6; gen = $18 }
+    END {
+        if (!best) exit
+        l = loop / 100 * 1e6 / best; io = (srv - loop) / 100 * 1e6 / best; g = gen / 100 * 1e6 / best; t = l + io + g
+        printf "  CPU per held request at %s/s offered (%.0f acked/s): server loop %.0f us + server I/O thread %.0f us + load generator %.0f us = %.0f us;\n", r, best, l, io, g, t
+        printf "    %d cores / %.0f us = %.0f requests/s at most, were every core busy; 20,000/s leaves %.0f us per request for all three\n", c, t, c * 1e6 / t, c * 1e6 / 20000 }' \
+    "$OUT/dispatch_hold_median.csv"
+# A request's answer waits for the commit in flight and then its own: two
+# durable commits, whose time the disk sets (the bare SQLite commit alone)
+awk -v k="$kept" -v r="$rtt99" -v c="$(floor sqlite_alone_commit_p99)" 'BEGIN { split(k, x, ","); if (x[1] == "") { print "  no rate was kept up with"; exit }
+    printf "  offer p99 at %s/s: %s ms vs bare CURVE round trip p99 %.3f ms: %.0f x\n", x[1], x[2], r / 1000, x[2] * 1000 / r
+    if (c > 0)
+        printf "  a bare durable SQLite commit takes %.3f ms at p99 here (one request alone): two of them, the commit in flight and the request'"'"'s own, are %.1f ms of the 5 ms p99 aimed for\n", c / 1000, 2 * c / 1000 }'
 awk -v a="$SRV_RSS" -v b="$BARE_RSS" -v z="$ZAP_RSS" -v n="$BIG" 'BEGIN {
     printf "  server RSS with %d technicians vs bare ROUTER: %.2f x; vs bare ROUTER with a ZAP handler: %.2f x\n", n, a / b, a / z }'
 awk -v s="$STORM_MS" -v c="$BARE_CONNECT_MS" -v z="$ZAP_CONNECT_MS" 'BEGIN {

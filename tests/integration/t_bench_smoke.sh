@@ -26,6 +26,10 @@ offers=$(sed -n 's/.* offers=\([0-9]*\).*/\1/p' <<<"$line")
 [ "${offers:-0}" -gt 0 ] || fail "no offer reached the fleet: $line"
 expect_eq "csv rows" "$(wc -l <load.csv)" 2
 head -1 load.csv | grep -q '^offered_per_s,.*acked_per_s,.*offer_p99_ms,.*server_rss_kib' || fail "csv header: $(head -1 load.csv)"
+# the dispatch loop's share (the server's main thread) is part of the whole
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { exit !($c["server_loop_cpu_pct"] > 0 && $c["server_loop_cpu_pct"] <= $c["server_cpu_pct"]) }' load.csv \
+    || fail "server_loop_cpu_pct not within server_cpu_pct: $(cat load.csv)"
 echo "ok: $line"
 
 # --hold-jobs: the first rate's jobs are walked to completed before the

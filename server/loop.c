@@ -662,6 +662,11 @@ int loop_run(server *srv)
         }
         s_batch(srv, pend, &last_timers);
     }
+    /* the notification file's batch in hand: its outcomes recorded now, so
+       that a clean stop sends none of it twice */
+    if (!srv->storage_failing && store_begin(srv->store) == 0
+        && (notify_settle(srv, wire_now_ms()) < 0 || store_commit(srv->store) < 0))
+        store_rollback(srv->store);
     free(pend);
     free(srv->out);
     srv->out = NULL;

@@ -15,7 +15,10 @@
       Finished children are reaped with waitpid(WNOHANG) from the timers.
     - the file (default): each message is appended as a JSON line to
       --notify-file (default DATA/notifications.jsonl), flushed to disk
-      (fdatasync) before the rows are marked sent.
+      (fdatasync) before the rows are marked sent. The writing and the
+      flush are a thread's of their own (one batch in hand at a time), so
+      the loop never waits on the disk for them; the loop records the
+      batch's outcomes at its next look once the flush returned.
 
     A job's messages go out one at a time, in the order they were made
     (no "on the way" before "accepted"): only the oldest pending message
@@ -40,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -56,6 +60,28 @@ extern char **environ;
 #define FILE_EVERY_MS 20           /* ...and it gathers this long unless that many wait */
 #define LOOK_EVERY_MS 1000         /* look at the outbox at least this often */
 #define ERR_KEEP 200               /* bytes of a command's stderr kept */
+#define FILE_WAIT_MS 2             /* the loop's next look while a batch is in hand */
+
+/* A message due, as a sender gets it. */
+typedef struct {
+    int64_t id;
+    int attempt;
+    char job[24], event[16];
+    char *json;                    /* one line, malloc'd */
+} s_due;
+
+/* The file sender's writer thread and the batch in its hand. */
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const char *path;
+    /* under mu */
+    s_due *due;                    /* the batch in hand (NULL: none) */
+    size_t n;
+    bool done, stop;
+    char error[300];               /* "" when the batch reached the disk */
+} s_writer;
 
 /* A running command. */
 typedef struct {
@@ -74,12 +100,109 @@ struct notifier {
     notify_config cfg;
     s_kid *kids;
     int n_kids;                    /* running now (cap: cfg.max_inflight) */
+    s_writer *writer;              /* the file sender's (NULL: commands) */
+    size_t in_hand;                /* messages the writer has (the loop's count) */
     int64_t due_at;                /* the earliest next_at known to be pending */
     int64_t looked_at;             /* last look at the outbox */
     uint64_t fresh;                /* rows queued since that look */
     bool backlog;                  /* that look left due rows behind */
     uint64_t queued, sent, retries, failed;
 };
+
+/* ------------------------------------------------------ the file writer */
+
+/* Appends the batch's lines to path and flushes them to disk; error
+   filled ("" before) when any of it failed. */
+static void s_append(const char *path, s_due *due, size_t n, char *error, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        snprintf(error, errlen, "cannot open %.200s: %s", path, strerror(errno));
+        return;
+    }
+    for (size_t i = 0; !error[0] && i < n; i++) {
+        size_t len = strlen(due[i].json);
+        due[i].json[len] = '\n';   /* json_dumps left room: replaced the NUL */
+        ssize_t w = write(fd, due[i].json, len + 1);
+        due[i].json[len] = 0;
+        if (w != (ssize_t)len + 1)
+            snprintf(error, errlen, "cannot write %.200s: %s", path, w < 0 ? strerror(errno) : "short write");
+    }
+    if (!error[0] && fdatasync(fd) < 0)
+        snprintf(error, errlen, "cannot flush %.200s: %s", path, strerror(errno));
+    close(fd);
+}
+
+/* The writer thread: each batch handed over is appended and flushed, then
+   marked done for the loop to collect; a batch in hand is finished before
+   the thread stops. */
+static void *s_writer_run(void *arg)
+{
+    s_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->stop && !(w->due && !w->done))
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->due || w->done)
+            break; /* stopping, nothing in hand */
+        s_due *due = w->due;
+        size_t n = w->n;
+        pthread_mutex_unlock(&w->mu);
+        char error[sizeof w->error] = "";
+        s_append(w->path, due, n, error, sizeof error);
+        pthread_mutex_lock(&w->mu);
+        memcpy(w->error, error, sizeof error);
+        w->done = true;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static s_writer *s_writer_start(const char *path)
+{
+    s_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->path = path;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->thread, NULL, s_writer_run, w) != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Frees a batch and the lines in it. */
+static void s_due_free(s_due *due, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(due[i].json);
+    free(due);
+}
+
+/* Stops the thread once the batch in hand is written; that batch's rows
+   stay pending unless notify_settle recorded it. */
+static void s_writer_stop(s_writer **w_p)
+{
+    s_writer *w = *w_p;
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    if (w->due)
+        s_due_free(w->due, w->n);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+    *w_p = NULL;
+}
 
 notifier *notify_new(const notify_config *cfg, char *err, size_t errlen)
 {
@@ -109,6 +232,12 @@ notifier *notify_new(const notify_config *cfg, char *err, size_t errlen)
             return NULL;
         }
         close(fd);
+        if (!(self->writer = s_writer_start(self->cfg.file))) {
+            snprintf(err, errlen, "cannot start the notification file's writer");
+            free(self->kids);
+            free(self);
+            return NULL;
+        }
     }
     log_info("notify", "sender=%s %s=%s timeout_ms=%d max_inflight=%d retry_ms=%d retry_max_ms=%d attempts=%d",
              self->cfg.cmd ? "command" : "file", self->cfg.cmd ? "cmd" : "file",
@@ -131,6 +260,9 @@ void notify_destroy(notifier **self_p)
     }
     if (self->n_kids)
         log_info("notify_stopped", "killed=%d (still pending: sent again after the restart)", self->n_kids);
+    if (self->in_hand)
+        log_info("notify_stopped", "written=%zu (not recorded: sent again after the restart)", self->in_hand);
+    s_writer_stop(&self->writer);
     free(self->kids);
     free(self);
     *self_p = NULL;
@@ -151,7 +283,7 @@ void notify_counts(const notifier *self, uint64_t *queued, uint64_t *sent, uint6
     *sent = self->sent;
     *retries = self->retries;
     *failed = self->failed;
-    *in_flight = (uint64_t)self->n_kids;
+    *in_flight = (uint64_t)self->n_kids + self->in_hand;
 }
 
 /* ----------------------------------------------------------- outcomes */
@@ -368,13 +500,6 @@ fail:
 
 /* A due message: what the senders need. */
 typedef struct {
-    int64_t id;
-    int attempt;
-    char job[24], event[16];
-    char *json;                    /* one line, malloc'd */
-} s_due;
-
-typedef struct {
     notifier *self;
     int64_t now;
     s_due *due;
@@ -454,31 +579,53 @@ static void s_take(void *arg, const store_notification *n)
         sc->n++;
 }
 
-/* The file sender: every due line appended, flushed, then recorded. */
-static int s_send_file(server *srv, notifier *self, s_due *due, size_t n, int64_t now)
+/* The file sender: the due lines handed to the writer thread. */
+static void s_send_file(notifier *self, s_due *due, size_t n)
 {
-    char error[300] = "";
-    int fd = open(self->cfg.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0)
-        snprintf(error, sizeof error, "cannot open %.200s: %s", self->cfg.file, strerror(errno));
-    for (size_t i = 0; fd >= 0 && !error[0] && i < n; i++) {
-        size_t len = strlen(due[i].json);
-        due[i].json[len] = '\n';   /* json_dumps left room: replaced the NUL */
-        ssize_t w = write(fd, due[i].json, len + 1);
-        due[i].json[len] = 0;
-        if (w != (ssize_t)len + 1)
-            snprintf(error, sizeof error, "cannot write %.200s: %s", self->cfg.file,
-                     w < 0 ? strerror(errno) : "short write");
+    s_writer *w = self->writer;
+    pthread_mutex_lock(&w->mu);
+    w->due = due;
+    w->n = n;
+    w->done = false;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    self->in_hand = n;
+}
+
+/* The writer's batch, once written (at once, or with wait when it is):
+   each line's outcome recorded in the loop's transaction. 0 when none
+   was ready, -1 storage failure. */
+static int s_file_collect(server *srv, notifier *self, int64_t now, bool wait)
+{
+    s_writer *w = self->writer;
+    if (!w || !self->in_hand)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    while (wait && !w->done)
+        pthread_cond_wait(&w->cv, &w->mu);
+    if (!w->done) {
+        pthread_mutex_unlock(&w->mu);
+        return 0;
     }
-    if (fd >= 0 && !error[0] && fdatasync(fd) < 0)
-        snprintf(error, sizeof error, "cannot flush %.200s: %s", self->cfg.file, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    for (size_t i = 0; i < n; i++)
-        if (s_outcome(srv, self, due[i].id, due[i].attempt, due[i].job, due[i].event, error[0] ? error : NULL,
-                      now) < 0)
-            return -1;
-    return 0;
+    s_due *due = w->due;
+    size_t n = w->n;
+    char error[sizeof w->error];
+    memcpy(error, w->error, sizeof error);
+    w->due = NULL;
+    w->n = 0;
+    w->done = false;
+    pthread_mutex_unlock(&w->mu);
+    self->in_hand = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = s_outcome(srv, self, due[i].id, due[i].attempt, due[i].job, due[i].event, error[0] ? error : NULL, now);
+    s_due_free(due, n);
+    return rc;
+}
+
+int notify_settle(server *srv, int64_t now)
+{
+    return srv->notifier ? s_file_collect(srv, srv->notifier, now, true) : 0;
 }
 
 /* The command sender: one child per due message. */
@@ -506,6 +653,8 @@ static int s_send_command(server *srv, notifier *self, s_due *due, size_t n, int
 
 int notify_wait_ms(const notifier *self, int64_t now, int most)
 {
+    if (self && self->in_hand)
+        return most < FILE_WAIT_MS ? most : FILE_WAIT_MS; /* to collect the batch soon */
     if (!self || self->cfg.cmd || self->due_at == INT64_MAX)
         return most;
     int64_t at = self->due_at;
@@ -520,8 +669,10 @@ int notify_pump(server *srv, int64_t now)
     notifier *self = srv->notifier;
     if (!self)
         return 0;
-    if (s_reap(srv, self, now) < 0)
+    if (s_reap(srv, self, now) < 0 || s_file_collect(srv, self, now, false) < 0)
         return -1;
+    if (self->in_hand)
+        return 0; /* one batch in the writer's hand at a time */
     if (now < self->due_at && now - self->looked_at < LOOK_EVERY_MS)
         return 0;
     /* every look at the file ends in an fdatasync: gather FILE_EVERY_MS of
@@ -540,11 +691,13 @@ int notify_pump(server *srv, int64_t now)
     int rc = store_notification_each_pending(srv->store, (unsigned)(room + (size_t)self->n_kids + 1), s_take, &sc);
     /* the scan saw the head of every job; the outcomes below lower it again */
     self->due_at = INT64_MAX;
-    if (rc == 0 && sc.n)
-        rc = self->cfg.cmd ? s_send_command(srv, self, sc.due, sc.n, now) : s_send_file(srv, self, sc.due, sc.n, now);
-    for (size_t i = 0; i < sc.n; i++)
-        free(sc.due[i].json);
-    free(sc.due);
+    if (rc == 0 && sc.n && !self->cfg.cmd) {
+        s_send_file(self, sc.due, sc.n); /* freed once collected */
+    } else {
+        if (rc == 0 && sc.n)
+            rc = s_send_command(srv, self, sc.due, sc.n, now);
+        s_due_free(sc.due, sc.n);
+    }
     /* more due than room: look again next tick; else at the earliest retry */
     self->backlog = rc == 0 && (sc.more || sc.n == room);
     int64_t next = self->backlog ? now : sc.later;

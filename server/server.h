@@ -388,6 +388,10 @@ void notify_destroy(notifier **self_p);
    commands, kills those over their time, records each outcome, starts
    what is due. 0, or -1 storage failure. */
 int notify_pump(server *srv, int64_t now);
+/* Waits for the file sender's batch in hand, if any, and records its
+   outcomes in the caller's transaction (the loop's last, on a clean
+   stop). 0, or -1 storage failure. */
+int notify_settle(server *srv, int64_t now);
 /* How long the loop may sleep before notify_pump has something to send
    (1..most ms; `most` with the command sender, which the batches drive). */
 int notify_wait_ms(const notifier *self, int64_t now, int most);

@@ -1,10 +1,11 @@
 # Customer notifications (i5-notify): the default file sender gets the
 # accepted, en_route and completed messages with the right words, a late
-# one when a job is at risk; templates load all or nothing and speak the
-# customer's language; a sender that fails its first attempts is retried
-# until it delivers; one that always fails ends as failed in stats; one
-# that hangs is killed after its limit and never delays dispatch; and
-# after kill -9 of the server every pending notification is delivered.
+# one when a job is at risk, a file it cannot open retried; templates load
+# all or nothing and speak the customer's language; a sender that fails
+# its first attempts is retried until it delivers; one that always fails
+# ends as failed in stats; one that hangs is killed after its limit and
+# never delays dispatch; and after kill -9 of the server every pending
+# notification is delivered.
 . "$ROOT/tests/integration/lib.sh"
 
 # until_ok SECONDS COMMAND...: until the command succeeds
@@ -145,6 +146,25 @@ CSV
 check "replace" ctl templates load empty-de.csv --replace
 expect_eq "after replace" "$(ctl templates show --json | jq -c '[.templates[] | select(.builtin | not) | [.event, .language, .text]]')" \
     '[["cancelled","de","-"]]'
+
+say "the file sender (a thread of its own): a file it cannot open is retried, then each message is written once"
+stop_server
+start_server --heartbeat-ms 500 --notify-retry-ms 300
+mv "$file" "$file.kept" && mkdir "$file"
+j=$(request $MITTE Bosch washing_machine WM-NEW)
+wait_offer A1 "$j"
+check accept agent A1 accept "$j"
+until_ok 5 [ "$(note_field "$j" accepted attempts)" -ge 1 ] || fail "no attempt: $(notes "$j")"
+note_field "$j" accepted last_error | grep -q "cannot open $file: Is a directory" || fail "no open error: $(notes "$j")"
+expect_eq "not sent while the file is a directory" "$(note_field "$j" accepted status)" pending
+rmdir "$file" && mv "$file.kept" "$file"
+until_ok 5 note_is "$j" accepted sent || fail "not sent once the file was back: $(notes "$j")"
+check en_route agent A1 status "$j" en_route
+ctl_as dana cancel "$j" --reason "test over" >/dev/null
+stop_server
+start_server --heartbeat-ms 500
+check "after a clean stop" jq -e -s '(map(.id) | length) == (map(.id) | unique | length)' "$file"
+expect_eq "accepted lines of $j" "$(jq -r --arg j "$j" 'select(.job == $j and .event == "accepted") | .attempt' "$file")" 2
 
 say "a sender that fails its first two attempts: retried with backoff, then delivered"
 stop_server

@@ -44,7 +44,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 WIRE_OBJ  := $(call obj,$(WIRE_SRC)) $(BUILD)/proto/fsd.pb-c.o
 CORE_OBJ  := $(call obj,$(CORE_SRC))
 # the store alone (with its row cache), for the tools that write a database
-STORE_OBJ := $(BUILD)/server/store.o $(BUILD)/server/jobrows.o $(BUILD)/server/walvfs.o $(BUILD)/server/checkpointer.o
+STORE_OBJ := $(BUILD)/server/store.o $(BUILD)/server/jobrows.o $(BUILD)/server/walvfs.o
 LIBWIRE   := $(BUILD)/libfsdwire.a
 LIBCORE   := $(BUILD)/libfsdcore.a
 PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
@@ -102,12 +102,10 @@ $(BUILD)/tests/test_jobrows: tests/unit/test_jobrows.c $(BUILD)/server/jobrows.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/jobrows.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
-# The WAL's gathered writes and checkpoints apart are tested against SQLite itself.
-$(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/walvfs.o $(BUILD)/server/checkpointer.o \
-		$(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+# The WAL's gathered writes are tested against SQLite itself.
+$(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/walvfs.o $(LIBCORE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/walvfs.o $(BUILD)/server/checkpointer.o $(LIBCORE) $(LIBWIRE) \
-		-o $@ $(LDLIBS) -lcmocka
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
 # The KPI tests' fixed history is a header of their own (i5-kpi).
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h

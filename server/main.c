@@ -283,7 +283,7 @@ static int s_start(server *srv, char *err, size_t errlen)
         return -1;
     snprintf(path, sizeof path, "%s/fsd.db", dir);
     int64_t t0 = wire_now_ms();
-    if (!(srv->store = store_open(path, err, errlen)) || store_checkpoint_apart(srv->store, err, errlen) < 0)
+    if (!(srv->store = store_open(path, err, errlen)))
         return -1;
     bool created;
     fsd_keypair admin;

@@ -7,7 +7,6 @@
     Statements: prepared once per connection, reset after each use. */
 #include "store.h"
 #include "jobrows.h"
-#include "checkpointer.h"
 #include "walvfs.h"
 
 #include <sqlite3.h>
@@ -157,8 +156,6 @@ static const char *s_migrations[] = {
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
-/* WAL frames between checkpoints: SQLite's own default */
-#define CHECKPOINT_PAGES 1000
 /* Job rows kept in memory: well above the open jobs of a busy day (each
    ~0.5 KB); past it the copies are dropped and read again as needed. */
 #define JOB_ROWS_KEPT 200000
@@ -378,7 +375,6 @@ struct store {
        whether any customer has a language (-1: not known yet) */
     strmap *templates;
     int languages_used;
-    checkpointer *checkpoints;     /* NULL: SQLite's own, in the commit */
     char err[256];
 };
 
@@ -573,7 +569,6 @@ void store_close(store **self_p)
     if (!self_p || !*self_p)
         return;
     store *self = *self_p;
-    checkpointer_stop(&self->checkpoints);
     for (int i = 0; i < Q_COUNT_; i++)
         sqlite3_finalize(self->stmt[i]);
     strmap_destroy(&self->side_jobs);
@@ -583,14 +578,6 @@ void store_close(store **self_p)
     sqlite3_close(self->db);
     free(self);
     *self_p = NULL;
-}
-
-int store_checkpoint_apart(store *self, char *err, size_t errlen)
-{
-    if (self->checkpoints)
-        return 0;
-    self->checkpoints = checkpointer_start(self->db, CHECKPOINT_PAGES, err, errlen);
-    return self->checkpoints ? 0 : -1;
 }
 
 const char *store_errmsg(store *self)

@@ -25,11 +25,6 @@ typedef struct store store;
 
 store *store_open(const char *path, char *err, size_t errlen);
 void store_close(store **self_p);
-
-/* Checkpoints from a thread of its own from now on (checkpointer.h), not
-   inside the commit that fills the WAL: for the server, whose every
-   request waits on its commits. 0, or -1 with err filled. */
-int store_checkpoint_apart(store *self, char *err, size_t errlen);
 const char *store_errmsg(store *self);
 
 /* One transaction per batch (BEGIN IMMEDIATE ... COMMIT). */

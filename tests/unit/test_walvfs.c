@@ -3,9 +3,7 @@
     frames rewritten and read back within a transaction, checkpoints that
     start the WAL over, a second connection on the default VFS that must
     see every commit at once, and a process killed right after its commits
-    whose database opens with all of them. Then the same with checkpoints
-    run by a thread of their own (server/checkpointer.c): they happen, the
-    WAL stays bounded and starts over, nothing committed is lost. */
+    whose database opens with all of them. */
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,8 +18,6 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include "../../server/checkpointer.h"
 #include "../../server/walvfs.h"
 
 static char s_dir[] = "/tmp/fsd-test-walvfs.XXXXXX";
@@ -119,17 +115,13 @@ static void test_commits_visible_across_checkpoints(void **state)
 
 /* Runs in a child: 300 commits (or, with open_tx, a transaction larger
    than the page cache, so some of it is written to the WAL, left open),
-   then SIGKILL: no close, no buffer written at exit. With apart, a
-   checkpointer of 10 pages copies the WAL back meanwhile. */
-static void s_child_killed(bool open_tx, bool apart)
+   then SIGKILL: no close, no buffer written at exit. */
+static void s_child_killed(bool open_tx)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         sqlite3 *c = s_open(WALVFS_NAME);
-        char err[200];
-        if (apart && !checkpointer_start(c, 10, err, sizeof err))
-            _exit(4);
         if (open_tx) {
             sqlite3_exec(c, "PRAGMA cache_size = 50; BEGIN; WITH RECURSIVE e(x) AS (SELECT 1000 UNION ALL"
                             " SELECT x + 1 FROM e WHERE x < 2999) INSERT INTO d SELECT x, printf('%.3000c', 'e') FROM e",
@@ -158,74 +150,14 @@ static void test_killed_after_commit(void **state)
     sqlite3 *db = s_open(WALVFS_NAME);
     s_exec(db, "CREATE TABLE d(n INTEGER PRIMARY KEY, v TEXT)");
     sqlite3_close(db);
-    s_child_killed(false, false);
+    s_child_killed(false);
     db = s_open(NULL);
     assert_int_equal(s_int(db, "SELECT count(*) FROM d"), 300);
     sqlite3_close(db);
-    s_child_killed(true, false);
+    s_child_killed(true);
     db = s_open(NULL);
     assert_int_equal(s_int(db, "SELECT count(*) FROM d"), 300);
     assert_int_equal(s_int(db, "SELECT count(*) FROM d WHERE n >= 1000"), 0);
-    sqlite3_close(db);
-}
-
-static long s_file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long)st.st_size : 0;
-}
-
-/* 2,000 small commits with checkpoints apart every 20 frames: the thread
-   runs them, a reader sees every commit, the WAL never grows past the
-   backstop (and so started over many times), and what is left is whole. */
-static void test_checkpoints_apart(void **state)
-{
-    (void)state;
-    sqlite3 *w = s_open(WALVFS_NAME);
-    s_exec(w, "CREATE TABLE a(n INTEGER PRIMARY KEY, v TEXT)");
-    char err[200] = "";
-    checkpointer *c = checkpointer_start(w, 20, err, sizeof err);
-    assert_non_null(c);
-    sqlite3 *r = s_open(NULL);
-    char wal[300];
-    snprintf(wal, sizeof wal, "%s-wal", s_path);
-    long frame = 4096 + 24, most = 0;
-    for (int i = 1; i <= 2000; i++) {
-        char sql[200];
-        snprintf(sql, sizeof sql, "INSERT INTO a VALUES (%d, printf('%%.%dc', 'a'))", i, 200 + i % 1800);
-        s_exec(w, sql);
-        if (s_file_size(wal) > most)
-            most = s_file_size(wal);
-        if (i % 100 == 0)
-            assert_int_equal(s_int(r, "SELECT count(*) FROM a"), i);
-    }
-    assert_true(checkpointer_passes(c) > 0);
-    /* a commit or two past the backstop, while the thread held the lock */
-    assert_true(most <= 32 + frame * (20 * CHECKPOINTER_BACKSTOP * 2));
-    checkpointer_stop(&c);
-    assert_null(c);
-    sqlite3_close(r);
-    sqlite3_close(w);
-    sqlite3 *db = s_open(NULL);
-    assert_int_equal(s_int(db, "SELECT count(*) FROM a"), 2000);
-    /* 200 + i % 1800 for i = 1..2000 */
-    assert_int_equal(s_int(db, "SELECT sum(length(v)) FROM a"), 2000 * 200 + 1799 * 1800 / 2 + 200 * 201 / 2);
-    assert_int_equal(s_int(db, "SELECT integrity_check = 'ok' FROM pragma_integrity_check"), 1);
-    sqlite3_close(db);
-}
-
-/* Killed right after its commits while the thread copies the WAL back:
-   every commit is there and the database is whole. */
-static void test_killed_with_checkpoints_apart(void **state)
-{
-    (void)state;
-    sqlite3 *db = s_open(WALVFS_NAME);
-    s_exec(db, "CREATE TABLE d(n INTEGER PRIMARY KEY, v TEXT)");
-    sqlite3_close(db);
-    s_child_killed(false, true);
-    db = s_open(NULL);
-    assert_int_equal(s_int(db, "SELECT count(*) FROM d"), 300);
-    assert_int_equal(s_int(db, "SELECT integrity_check = 'ok' FROM pragma_integrity_check"), 1);
     sqlite3_close(db);
 }
 
@@ -235,8 +167,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_large_transaction, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_commits_visible_across_checkpoints, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_killed_after_commit, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_checkpoints_apart, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_killed_with_checkpoints_apart, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,7 +164,8 @@ ctl_as dana cancel "$j" --reason "test over" >/dev/null
 stop_server
 start_server --heartbeat-ms 500
 check "after a clean stop" jq -e -s '(map(.id) | length) == (map(.id) | unique | length)' "$file"
-expect_eq "accepted lines of $j" "$(jq -r --arg j "$j" 'select(.job == $j and .event == "accepted") | .attempt' "$file")" 2
+# one line, from an attempt after the failed ones
+expect_eq "accepted lines of $j" "$(jq -r --arg j "$j" 'select(.job == $j and .event == "accepted") | .attempt >= 2' "$file")" true
 
 say "a sender that fails its first two attempts: retried with backoff, then delivered"
 stop_server

@@ -150,14 +150,17 @@ expect_eq "after replace" "$(ctl templates show --json | jq -c '[.templates[] | 
 say "the file sender (a thread of its own): a file it cannot open is retried, then each message is written once"
 stop_server
 start_server --heartbeat-ms 500 --notify-retry-ms 300
-mv "$file" "$file.kept" && mkdir "$file"
+# the file's name points nowhere; put back by one rename (rename(2) is
+# atomic: no moment where a sender could create the file afresh)
+mv "$file" "$file.kept" && ln -s "$PWD/nowhere/notifications.jsonl" "$file"
 j=$(request $MITTE Bosch washing_machine WM-NEW)
 wait_offer A1 "$j"
 check accept agent A1 accept "$j"
 until_ok 5 [ "$(note_field "$j" accepted attempts)" -ge 1 ] || fail "no attempt: $(notes "$j")"
-note_field "$j" accepted last_error | grep -q "cannot open $file: Is a directory" || fail "no open error: $(notes "$j")"
-expect_eq "not sent while the file is a directory" "$(note_field "$j" accepted status)" pending
-rmdir "$file" && mv "$file.kept" "$file"
+note_field "$j" accepted last_error | grep -q "cannot open $file: No such file or directory" \
+    || fail "no open error: $(notes "$j")"
+expect_eq "not sent while the file cannot be opened" "$(note_field "$j" accepted status)" pending
+mv -T "$file.kept" "$file"
 until_ok 5 note_is "$j" accepted sent || fail "not sent once the file was back: $(notes "$j")"
 check en_route agent A1 status "$j" en_route
 ctl_as dana cancel "$j" --reason "test over" >/dev/null

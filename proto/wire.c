@@ -2,6 +2,7 @@
 #include "fsd/wire.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,32 +86,44 @@ uint8_t *wire_encode(const Fsd__Envelope *env, size_t *len)
 
 /* protobuf-c allocates as it decodes: a struct per sub-message, an array
    per repeated field, a copy per string, and scratch for the fields it has
-   scanned. An empty sub-message is 2 bytes on the wire but a struct of up
-   to a few hundred bytes in memory, so the bytes alone do not bound the
-   cost; this allocator does. It counts every byte asked for (frees are
-   not subtracted: protobuf-c frees only scratch and, on failure,
-   everything) and refuses once the budget is spent, which makes
-   fsd__envelope__unpack fail cleanly. It allocates with malloc, so what it
-   returns is freed by the default allocator (free_unpacked(env, NULL)). */
+   scanned (freed after each message). An empty sub-message is 2 bytes on
+   the wire but a struct of up to a few hundred bytes in memory, so the
+   bytes alone do not bound the cost; this allocator does. It keeps the
+   bytes live at once (as malloc_usable_size counts them, so scratch freed
+   along the way does not count twice) and refuses once they would pass
+   the budget, which makes fsd__envelope__unpack fail cleanly. It
+   allocates with malloc, so what it returns is freed by the default
+   allocator (free_unpacked(env, NULL)). */
 typedef struct {
-    size_t used, budget;
+    size_t live, budget;
     bool over;
 } s_budget;
 
 static void *s_budget_alloc(void *data, size_t size)
 {
     s_budget *b = data;
-    if (size > b->budget - b->used) {
+    if (size > b->budget - b->live) {
         b->over = true;
         return NULL;
     }
-    b->used += size;
-    return malloc(size ? size : 1);
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        return NULL;
+    size_t got = malloc_usable_size(p);
+    if (got > b->budget - b->live) {
+        free(p);
+        b->over = true;
+        return NULL;
+    }
+    b->live += got;
+    return p;
 }
 
 static void s_budget_free(void *data, void *ptr)
 {
-    (void)data;
+    s_budget *b = data;
+    if (ptr)
+        b->live -= malloc_usable_size(ptr);
     free(ptr);
 }
 
@@ -175,7 +188,7 @@ static bool s_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
     return false;
 }
 
-bool wire_peek_msg_id(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1])
+static bool s_peek(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1])
 {
     const uint8_t *p = data, *end = p + len;
     out[0] = 0;
@@ -215,9 +228,15 @@ bool wire_peek_msg_id(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1]
             return false;
         }
     }
-    if (!found)
-        out[0] = 0;
     return found;
+}
+
+bool wire_peek_msg_id(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1])
+{
+    if (s_peek(data, len, out))
+        return true;
+    out[0] = 0; /* an id before a broken field does not count */
+    return false;
 }
 
 int wire_send(void *sock, const void *rid, size_t rid_len,

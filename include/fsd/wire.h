@@ -32,13 +32,15 @@ void wire_envelope_init(Fsd__Envelope *env, char id_buf[33]);
 /* Encodes into a malloc'd buffer; *len set. NULL on allocation failure. */
 uint8_t *wire_encode(const Fsd__Envelope *env, size_t *len);
 
-/* What decoding a frame of len bytes may allocate: FSD_DECODE_FACTOR
-   times its size plus FSD_DECODE_SLACK. Real requests take one to three
-   times their size (strings, rows of a few fields); a frame of empty
-   repeated sub-messages (2 bytes each on the wire, a struct of a few
-   hundred bytes plus scratch in memory) takes over a hundred times, and
-   is refused when it reaches the budget instead of after. 8 x an 8 MiB
-   admin load is 65 MiB at most; a 64 KiB request gets 1.5 MiB. */
+/* What decoding a frame of len bytes may hold in memory at once:
+   FSD_DECODE_FACTOR times its size plus FSD_DECODE_SLACK. The example
+   reference loads and requests take 2.9 to 3.8 times their size (malloc's
+   rounding included: a short string costs a 24-byte chunk and a pointer);
+   a frame of empty repeated sub-messages (2 bytes each on the wire, a
+   struct of up to 416 bytes in memory) takes over a hundred times, and is
+   refused when it reaches the budget instead of after. An 8 MiB admin
+   load gets 65 MiB at most; a 64 KiB request 1.5 MiB, so the slack alone
+   covers every role but the admin's. */
 #define FSD_DECODE_FACTOR 8
 #define FSD_DECODE_SLACK (1024 * 1024)
 /* The clients' (fsdctl, fsd-agent) budget for the server's answers:

@@ -230,10 +230,10 @@ static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
 /* Error reply for a frame that could not be decoded; reply_to is the
    request's msg_id when the envelope was readable (another version). */
 static void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
-                           Fsd__ErrorCode code, const char *reply_to, const char *why)
+                           Fsd__ErrorCode code, const char *reply_to, const char *field, const char *why)
 {
     srv->counters[C_REJECTED]++;
-    s_log_rejected(from, "-", reply_to, code, "", why);
+    s_log_rejected(from, "-", reply_to, code, field, why);
     Fsd__Envelope reply;
     char id[33];
     wire_envelope_init(&reply, id);
@@ -241,6 +241,7 @@ static void s_reject_frame(server *srv, const char *from, const uint8_t *rid, si
     Fsd__Error e = FSD__ERROR__INIT;
     e.code = code;
     e.message = (char *)why;
+    e.field = (char *)(field ? field : "");
     reply.body_case = FSD__ENVELOPE__BODY_ERROR;
     reply.error = &e;
     size_t len;
@@ -377,7 +378,7 @@ int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, siz
                      len, budget, FSD_DECODE_FACTOR, FSD_DECODE_SLACK / 1024);
         else
             snprintf(text, sizeof text, "%s", why);
-        s_reject_frame(srv, who->name, rid, rid_len, code, peeked, text);
+        s_reject_frame(srv, who->name, rid, rid_len, code, peeked, "", text);
         return 0;
     }
     if (msg_id)
@@ -451,13 +452,14 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
                  extra + 1);
         srv->counters[C_MALFORMED]++;
         s_reject_frame(srv, who ? who->name : "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
-                       pend->msg_id, why);
+                       pend->msg_id, "", why);
     } else if (!who) {
         /* the handshake admitted this key, so it was replaced (or
-           revoked) while the connection stayed open */
+           revoked) while the connection stayed open; field "key" tells a
+           client that it is the key, not this request, that is refused */
         wire_peek_msg_id(zmq_msg_data(&body), zmq_msg_size(&body), pend->msg_id);
         srv->counters[C_FORBIDDEN]++;
-        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN, pend->msg_id,
+        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN, pend->msg_id, "key",
                        "this key is no longer known to the server: it was replaced or revoked; ask an "
                        "administrator for a new key");
     } else if (loop_handle_frame(srv, who, pend->rid, rid_len, zmq_msg_data(&body), zmq_msg_size(&body), now,

@@ -47,6 +47,25 @@ grep -q 'ask an administrator for a new key' batch.err || fail "no hint on stder
 grep -q 'no answer' batch.err && fail "fsdctl reported a timeout"
 [ "$ms" -lt 3000 ] || fail "fsdctl took $ms ms to stop after the key was replaced"
 
+say "fsd-agent: the technician's key replaced while its daemon is connected"
+start_agent A1
+job=$(request $MITTE Siemens washing_machine "" "+49 30 5550077")
+ctl_as dana reassign "$job" --agent A1 --reason setup >/dev/null
+for _ in $(seq 1 100); do
+    agent_jobs A1 | jq -e --arg j "$job" '.jobs[]? | select(.job.job_id == $j)' >/dev/null && break
+    sleep 0.1
+done
+ctl keygen --role agent --name A1 --out A1-new.key >/dev/null
+rc=0
+agent A1 status "$job" en_route >agent.out 2>&1 || rc=$?
+cat agent.out
+expect_eq agent-exit "$rc" 1
+grep -q 'forbidden: this key is no longer known.*replaced or revoked' agent.out || fail "fsd-agent does not show the refusal"
+grep -q 'event=key_refused' agents/A1.log || fail "the daemon did not log the refused key"
+# not judged, so not dropped: the report waits for a key the server knows
+expect_eq agent-pending "$(agent A1 pending --json | jq '[.pending[]?] | length')" 1
+expect_eq server-state "$(job_state "$job")" assigned
+
 say "the new key works"
 FSD_KEY=desk3-new.key "$BIN/fsdctl" track J999999 --json >track.out 2>&1 || true
 expect_eq new-key "$(jq -r .error.code track.out)" not_found

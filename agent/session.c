@@ -492,7 +492,10 @@ static bool s_on_envelope(fsd_session_t *self, const Fsd__Envelope *env)
             return false;
         }
     }
-    if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
+    if (env->body_case == FSD__ENVELOPE__BODY_ERROR && env->error->code == FSD__ERROR_CODE__ERR_FORBIDDEN
+        && strcmp(env->error->field, "key") == 0) {
+        log_write(LOG_ERROR, "key_refused", "tech=%s message=\"%s\"", self->tech, env->error->message);
+    } else if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
         log_write(LOG_WARN, "server_error", "tech=%s code=%s message=\"%s\"", self->tech,
              wire_enum_name(&fsd__error_code__descriptor, env->error->code), env->error->message);
     } else if (env->body_case != FSD__ENVELOPE__BODY_ACK) {

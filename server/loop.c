@@ -135,24 +135,29 @@ void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid,
 /* Answers one ZAP request: known key → 200 with the key as User-Id. */
 static void s_zap_answer(server *srv)
 {
+    /* all frames of the request are read (the first 8 kept) before the
+       answer: a frame left behind would be read as the next request */
     zmq_msg_t frames[8];
-    int n = 0, more = 1;
-    while (more && n < 8) {
-        zmq_msg_init(&frames[n]);
-        if (zmq_msg_recv(&frames[n], srv->zap, 0) < 0) {
-            zmq_msg_close(&frames[n]);
+    int n = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, srv->zap, 0) < 0) {
+            zmq_msg_close(&part);
+            if (errno == EINTR)
+                continue;
             break;
         }
-        more = zmq_msg_more(&frames[n]);
-        n++;
+        more = zmq_msg_more(&part);
+        if (n < 8) {
+            zmq_msg_init(&frames[n]);
+            zmq_msg_move(&frames[n++], &part);
+        }
+        zmq_msg_close(&part);
     }
-    while (more) { /* drain a malformed over-long request */
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        zmq_msg_recv(&extra, srv->zap, 0);
-        more = zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
-    }
+    if (n == 0)
+        return; /* nothing was asked */
     const char *status = "400", *text = "unknown key";
     char user[41] = "";
     if (n >= 7 && zmq_msg_size(&frames[5]) == 5 && memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0
@@ -557,6 +562,8 @@ static void s_refuse_waiting(server *srv, pending_reply *pend)
             zmq_msg_init(&body);
             if (zmq_msg_recv(&body, srv->router, 0) < 0) {
                 zmq_msg_close(&body);
+                if (errno == EINTR)
+                    continue; /* the rest of the message is queued: read it all */
                 break;
             }
             more = zmq_msg_more(&body);
@@ -666,7 +673,11 @@ static int s_sockets(server *srv)
     if (zmq_bind(srv->zap, ZAP_ENDPOINT) < 0)
         return -1;
     srv->router = zmq_socket(srv->ctx, ZMQ_ROUTER);
-    int64_t max = FSD_MAX_MSG;
+    /* libzmq counts CURVE's box (33 bytes) in ZMQ_MAXMSGSIZE and drops the
+       connection without a word over it: with room for the box a frame of
+       up to FSD_MAX_MSG arrives, and one a little over is answered
+       too_large by the loop's own check */
+    int64_t max = FSD_MAX_MSG + 4096;
     zmq_setsockopt(srv->router, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(srv->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(srv->router, ZMQ_MAXMSGSIZE, &max, sizeof max);

@@ -4,7 +4,8 @@
 # the admin key it is within the frame limit but its decoding runs out of
 # budget. Either way the answer is too_large naming the request, it comes
 # at once, the server's peak memory stays small, and the next client is
-# answered.
+# answered. The frame cap itself holds to the byte: CURVE's box around a
+# frame does not count against it.
 . "$ROOT/tests/integration/lib.sh"
 start_server
 load_test_data
@@ -31,6 +32,9 @@ for key in desk admin; do
     ms=$(( $(date +%s%3N) - t0 ))
     [ "$ms" -lt 3000 ] || fail "the next client waited $ms ms"
 done
+say "the frame cap is the cap: a frame of exactly 8 MiB arrives, one byte more is answered too_large"
+expect_eq at-cap "$(poke admin --garbage $((8 * 1024 * 1024)) | jq -r .error.code)" malformed
+expect_eq over-cap "$(poke admin --garbage $((8 * 1024 * 1024 + 1)) | jq -r .error.code)" too_large
 grep 'event=rejected from=desk' server.log | grep -q 'limit for role intake' || fail "intake: no size refusal logged"
 grep 'event=rejected from=admin' server.log | grep -q 'of memory' || fail "admin: no budget refusal logged"
 [ "$(stat_counter too_large)" -ge 2 ] || fail "too_large counted $(stat_counter too_large) times"

@@ -81,9 +81,7 @@ static uint8_t *s_bomb(Fsd__Envelope *env, size_t *len)
 {
     env->body_case = FSD__ENVELOPE__BODY__NOT_SET;
     size_t head = fsd__envelope__get_packed_size(env);
-    /* under the frame cap with room for CURVE's box around it, which
-       ZMQ_MAXMSGSIZE counts too */
-    size_t room = FSD_MAX_MSG - head - 4096;
+    size_t room = FSD_MAX_MSG - head - 4096; /* a little under the frame cap */
     size_t n = room / 2, inner = 2 * n;
     uint8_t *buf = malloc(head + 16 + inner);
     size_t k = fsd__envelope__pack(env, buf);

@@ -13,7 +13,7 @@ poke() { "$BIN/fsd-poke" --key "$FSD_HOME/keys/$1.key" --server-key "$FSD_SERVER
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
 # the sanitizers' shadow memory and quarantine make every allocation dearer
 limit_kb=$((150 * 1024))
-case $BIN in *asan*) limit_kb=$((600 * 1024)) ;; esac
+case $BIN in *asan*) limit_kb=$((300 * 1024)) ;; esac
 
 for key in desk admin; do
     say "the bomb from $key"

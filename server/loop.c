@@ -232,8 +232,9 @@ static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
     return rc;
 }
 
-/* Error reply for a frame that could not be decoded; reply_to is the
-   request's msg_id when the envelope was readable (another version). */
+/* Error reply for a message refused before it was decoded (or that did
+   not decode); reply_to is its msg_id when one could be read
+   (wire_peek_msg_id), so that the sender can match the refusal. */
 static void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
                            Fsd__ErrorCode code, const char *reply_to, const char *field, const char *why)
 {

@@ -438,6 +438,17 @@ static void s_on_answer(fsd_session_t *self, long idx, const Fsd__Envelope *env)
     }
     if (env->body_case != FSD__ENVELOPE__BODY_JOB_VIEW && env->body_case != FSD__ENVELOPE__BODY_ERROR)
         return;
+    if (env->body_case == FSD__ENVELOPE__BODY_ERROR && env->error->code == FSD__ERROR_CODE__ERR_FORBIDDEN
+        && strcmp(env->error->field, "key") == 0) {
+        /* the key is refused (replaced or revoked), not the report: it was
+           not judged, so it stays pending for when this device has a key
+           again; the technician's command is told why */
+        log_write(LOG_ERROR, "key_refused", "tech=%s seq=%llu message=\"%s\"", self->tech,
+             (unsigned long long)r->seq, env->error->message);
+        if (self->fn)
+            self->fn(self, FSD_SESSION_ANSWER, env, self->arg);
+        return;
+    }
     uint64_t seq = r->seq;
     int rc = fsd_outbox_answer(self->outbox, self->tech, r->msg_id, env, self->technician_id);
     if (rc < 0) {
@@ -481,7 +492,10 @@ static bool s_on_envelope(fsd_session_t *self, const Fsd__Envelope *env)
             return false;
         }
     }
-    if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
+    if (env->body_case == FSD__ENVELOPE__BODY_ERROR && env->error->code == FSD__ERROR_CODE__ERR_FORBIDDEN
+        && strcmp(env->error->field, "key") == 0) {
+        log_write(LOG_ERROR, "key_refused", "tech=%s message=\"%s\"", self->tech, env->error->message);
+    } else if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
         log_write(LOG_WARN, "server_error", "tech=%s code=%s message=\"%s\"", self->tech,
              wire_enum_name(&fsd__error_code__descriptor, env->error->code), env->error->message);
     } else if (env->body_case != FSD__ENVELOPE__BODY_ACK) {

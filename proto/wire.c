@@ -2,6 +2,7 @@
 #include "fsd/wire.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,18 +84,69 @@ uint8_t *wire_encode(const Fsd__Envelope *env, size_t *len)
     return buf;
 }
 
-Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max,
-                           Fsd__ErrorCode *code, const char **why)
+/* protobuf-c allocates as it decodes: a struct per sub-message, an array
+   per repeated field, a copy per string, and scratch for the fields it has
+   scanned (freed after each message). An empty sub-message is 2 bytes on
+   the wire but a struct of up to a few hundred bytes in memory, so the
+   bytes alone do not bound the cost; this allocator does. It keeps the
+   bytes live at once (as malloc_usable_size counts them, so scratch freed
+   along the way does not count twice) and refuses once they would pass
+   the budget, which makes fsd__envelope__unpack fail cleanly. It
+   allocates with malloc, so what it returns is freed by the default
+   allocator (free_unpacked(env, NULL)). */
+typedef struct {
+    size_t live, budget;
+    bool over;
+} s_budget;
+
+static void *s_budget_alloc(void *data, size_t size)
+{
+    s_budget *b = data;
+    if (size > b->budget - b->live) {
+        b->over = true;
+        return NULL;
+    }
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        return NULL;
+    size_t got = malloc_usable_size(p);
+    if (got > b->budget - b->live) {
+        free(p);
+        b->over = true;
+        return NULL;
+    }
+    b->live += got;
+    return p;
+}
+
+static void s_budget_free(void *data, void *ptr)
+{
+    s_budget *b = data;
+    if (ptr)
+        b->live -= malloc_usable_size(ptr);
+    free(ptr);
+}
+
+size_t wire_decode_budget(size_t len)
+{
+    return FSD_DECODE_FACTOR * len + FSD_DECODE_SLACK;
+}
+
+Fsd__Envelope *wire_decode_within(const void *data, size_t len, size_t max, size_t budget,
+                                  Fsd__ErrorCode *code, const char **why)
 {
     if (len > max) {
         *code = FSD__ERROR_CODE__ERR_TOO_LARGE;
         *why = "message is larger than this sender may send";
         return NULL;
     }
-    Fsd__Envelope *env = fsd__envelope__unpack(NULL, len, data);
+    s_budget b = { 0, budget, false };
+    ProtobufCAllocator alloc = { s_budget_alloc, s_budget_free, &b };
+    Fsd__Envelope *env = fsd__envelope__unpack(&alloc, len, data);
     if (!env) {
-        *code = FSD__ERROR_CODE__ERR_MALFORMED;
-        *why = "message is not a valid fsd Envelope";
+        *code = b.over ? FSD__ERROR_CODE__ERR_TOO_LARGE : FSD__ERROR_CODE__ERR_MALFORMED;
+        *why = b.over ? "message would take more memory to decode than its size allows"
+                      : "message is not a valid fsd Envelope";
         return NULL;
     }
     if (env->version != FSD_PROTOCOL_VERSION) {
@@ -112,6 +164,79 @@ Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max,
     *code = FSD__ERROR_CODE__ERR_NONE;
     *why = NULL;
     return env;
+}
+
+Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max,
+                           Fsd__ErrorCode *code, const char **why)
+{
+    return wire_decode_within(data, len, max, FSD_CLIENT_DECODE_FACTOR * len + FSD_CLIENT_DECODE_SLACK, code,
+                              why);
+}
+
+/* A base-128 varint at *p (below end); false when cut off or over 64 bits. */
+static bool s_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t byte = *(*p)++;
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool s_peek(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1])
+{
+    const uint8_t *p = data, *end = p + len;
+    out[0] = 0;
+    bool found = false;
+    while (p < end) {
+        uint64_t key, n;
+        if (!s_varint(&p, end, &key) || key >> 3 == 0)
+            return false;
+        switch (key & 7) {
+        case 0: /* varint */
+            if (!s_varint(&p, end, &n))
+                return false;
+            break;
+        case 1: /* 64-bit */
+            if (end - p < 8)
+                return false;
+            p += 8;
+            break;
+        case 5: /* 32-bit */
+            if (end - p < 4)
+                return false;
+            p += 4;
+            break;
+        case 2: /* length-delimited */
+            if (!s_varint(&p, end, &n) || n > (uint64_t)(end - p))
+                return false;
+            if (key >> 3 == 1) { /* Envelope.msg_id: the last one counts */
+                found = n >= 1 && n <= FSD_MSG_ID_MAX && !memchr(p, 0, (size_t)n);
+                if (found) {
+                    memcpy(out, p, (size_t)n);
+                    out[n] = 0;
+                }
+            }
+            p += n;
+            break;
+        default: /* groups are not used by fsd.proto */
+            return false;
+        }
+    }
+    return found;
+}
+
+bool wire_peek_msg_id(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1])
+{
+    if (s_peek(data, len, out))
+        return true;
+    out[0] = 0; /* an id before a broken field does not count */
+    return false;
 }
 
 int wire_send(void *sock, const void *rid, size_t rid_len,

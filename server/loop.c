@@ -135,24 +135,29 @@ void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid,
 /* Answers one ZAP request: known key → 200 with the key as User-Id. */
 static void s_zap_answer(server *srv)
 {
+    /* all frames of the request are read (the first 8 kept) before the
+       answer: a frame left behind would be read as the next request */
     zmq_msg_t frames[8];
-    int n = 0, more = 1;
-    while (more && n < 8) {
-        zmq_msg_init(&frames[n]);
-        if (zmq_msg_recv(&frames[n], srv->zap, 0) < 0) {
-            zmq_msg_close(&frames[n]);
+    int n = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, srv->zap, 0) < 0) {
+            zmq_msg_close(&part);
+            if (errno == EINTR)
+                continue;
             break;
         }
-        more = zmq_msg_more(&frames[n]);
-        n++;
+        more = zmq_msg_more(&part);
+        if (n < 8) {
+            zmq_msg_init(&frames[n]);
+            zmq_msg_move(&frames[n++], &part);
+        }
+        zmq_msg_close(&part);
     }
-    while (more) { /* drain a malformed over-long request */
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        zmq_msg_recv(&extra, srv->zap, 0);
-        more = zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
-    }
+    if (n == 0)
+        return; /* nothing was asked */
     const char *status = "400", *text = "unknown key";
     char user[41] = "";
     if (n >= 7 && zmq_msg_size(&frames[5]) == 5 && memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0
@@ -227,13 +232,14 @@ static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
     return rc;
 }
 
-/* Error reply for a frame that could not be decoded; reply_to is the
-   request's msg_id when the envelope was readable (another version). */
+/* Error reply for a message refused before it was decoded (or that did
+   not decode); reply_to is its msg_id when one could be read
+   (wire_peek_msg_id), so that the sender can match the refusal. */
 static void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
-                           Fsd__ErrorCode code, const char *reply_to, const char *why)
+                           Fsd__ErrorCode code, const char *reply_to, const char *field, const char *why)
 {
     srv->counters[C_REJECTED]++;
-    s_log_rejected(from, "-", reply_to, code, "", why);
+    s_log_rejected(from, "-", reply_to, code, field, why);
     Fsd__Envelope reply;
     char id[33];
     wire_envelope_init(&reply, id);
@@ -241,6 +247,7 @@ static void s_reject_frame(server *srv, const char *from, const uint8_t *rid, si
     Fsd__Error e = FSD__ERROR__INIT;
     e.code = code;
     e.message = (char *)why;
+    e.field = (char *)(field ? field : "");
     reply.body_case = FSD__ENVELOPE__BODY_ERROR;
     reply.error = &e;
     size_t len;
@@ -285,7 +292,7 @@ static int s_agent(call *c, technician *t)
 
 /* Runs one decoded, authenticated message. -1 only on storage failure. */
 static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
-                    Fsd__Envelope *req, size_t frame_len, int64_t now)
+                    Fsd__Envelope *req, int64_t now)
 {
     Fsd__Envelope reply = FSD__ENVELOPE__INIT;
     reply.version = FSD_PROTOCOL_VERSION;
@@ -303,12 +310,6 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
             protobuf_c_message_descriptor_get_field(&fsd__envelope__descriptor, (unsigned)req->body_case);
         call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
                    "%s (role %s) may not send %s", who->name, role_name(who->role), f ? f->name : "this");
-        return s_finish(&c, rid, rid_len, false);
-    }
-    if (who->role != ROLE_ADMIN_ && frame_len > FSD_SMALL_MSG_MAX) {
-        srv->counters[C_TOO_LARGE]++;
-        call_error(&c, FSD__ERROR_CODE__ERR_TOO_LARGE, "", "message of %zu bytes is over the %d-byte limit",
-                   frame_len, FSD_SMALL_MSG_MAX);
         return s_finish(&c, rid, rid_len, false);
     }
     technician *t = NULL;
@@ -347,37 +348,84 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
     return sent;
 }
 
+/* The largest frame a role may send: reference-data loads are the
+   administrator's; every other request is small. */
+static size_t s_frame_max(const principal *who)
+{
+    return who->role == ROLE_ADMIN_ ? FSD_MAX_MSG : FSD_SMALL_MSG_MAX;
+}
+
 int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
                       const void *data, size_t len, int64_t now, char *msg_id)
 {
+    /* the refusals below name the request when its msg_id can be read */
+    char peeked[FSD_MSG_ID_MAX + 1];
+    wire_peek_msg_id(data, len, peeked);
     if (msg_id)
-        msg_id[0] = 0;
+        snprintf(msg_id, FSD_MSG_ID_MAX + 1, "%s", peeked);
+    /* the size this sender may send is known from its key: checked before
+       protobuf-c sees the bytes, and the decoding itself is held to a
+       budget in proportion to the frame */
+    size_t max = s_frame_max(who), budget = wire_decode_budget(len);
     Fsd__ErrorCode code;
     const char *why;
-    Fsd__Envelope *req = wire_decode(data, len, FSD_MAX_MSG, &code, &why);
+    Fsd__Envelope *req = wire_decode_within(data, len, max, budget, &code, &why);
     if (!req) {
         srv->counters[code == FSD__ERROR_CODE__ERR_BAD_VERSION ? C_BAD_VERSION
                       : code == FSD__ERROR_CODE__ERR_TOO_LARGE ? C_TOO_LARGE : C_MALFORMED]++;
-        /* another version still has a msg_id to answer to */
-        char reply_to[FSD_MSG_ID_MAX + 1] = "";
-        if (code == FSD__ERROR_CODE__ERR_BAD_VERSION) {
-            Fsd__Envelope *other = fsd__envelope__unpack(NULL, len, data);
-            if (other && strlen(other->msg_id) <= FSD_MSG_ID_MAX)
-                snprintf(reply_to, sizeof reply_to, "%s", other->msg_id);
-            if (other)
-                fsd__envelope__free_unpacked(other, NULL);
-        }
-        s_reject_frame(srv, who->name, rid, rid_len, code, reply_to, why);
+        char text[256];
+        if (code == FSD__ERROR_CODE__ERR_TOO_LARGE && len > max)
+            snprintf(text, sizeof text, "message of %zu bytes is over the %zu-byte limit for role %s", len, max,
+                     role_name(who->role));
+        else if (code == FSD__ERROR_CODE__ERR_TOO_LARGE)
+            snprintf(text, sizeof text,
+                     "decoding this %zu-byte message would take over %zu bytes of memory (the limit is "
+                     "%d times its size plus %d KiB): send fewer, fuller entries",
+                     len, budget, FSD_DECODE_FACTOR, FSD_DECODE_SLACK / 1024);
+        else
+            snprintf(text, sizeof text, "%s", why);
+        s_reject_frame(srv, who->name, rid, rid_len, code, peeked, "", text);
         return 0;
     }
     if (msg_id)
         snprintf(msg_id, FSD_MSG_ID_MAX + 1, "%s", req->msg_id);
-    int rc = s_handle(srv, who, rid, rid_len, req, len, now);
+    int rc = s_handle(srv, who, rid, rid_len, req, now);
     fsd__envelope__free_unpacked(req, NULL);
     return rc < 0 ? -1 : 0;
 }
 
-/* Receives one [routing id][payload] message; 0 none waiting, 1 handled, -1 storage failure. */
+/* Receives the rest of a message after its first body frame and drops it.
+   A ROUTER delivers a peer's message as consecutive frames with
+   ZMQ_RCVMORE on all but the last: every one of them belongs to this
+   message, so none may be left to be read as the start of the next (its
+   first frame would be taken as a routing id the sender chose). The first
+   frame that reads as an envelope with a msg_id names the refusal. */
+static size_t s_drain(server *srv, char msg_id[FSD_MSG_ID_MAX + 1])
+{
+    size_t n = 0;
+    int more = 1;
+    while (more) {
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        if (zmq_msg_recv(&extra, srv->router, 0) < 0) {
+            zmq_msg_close(&extra);
+            if (errno == EINTR)
+                continue; /* the rest of a message is already queued */
+            break;
+        }
+        n++;
+        if (!msg_id[0])
+            wire_peek_msg_id(zmq_msg_data(&extra), zmq_msg_size(&extra), msg_id);
+        more = zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+    }
+    return n;
+}
+
+/* Receives one [routing id][payload] message; 0 none waiting, 1 handled, -1 storage failure.
+   Anything else from a peer (more payload frames) is drained whole and
+   refused once as malformed: nothing in it is applied or routed, and an
+   agent's session is not touched. */
 static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
 {
     zmq_msg_t rid, body;
@@ -387,33 +435,39 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
         return 0;
     }
     zmq_msg_init(&body);
-    int ok = zmq_msg_more(&rid) && zmq_msg_recv(&body, srv->router, 0) >= 0;
-    while (ok && zmq_msg_more(&body)) { /* extra frames: drop them, reject the message */
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        zmq_msg_recv(&extra, srv->router, 0);
-        int more = zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
-        ok = 0;
-        if (!more)
-            break;
-    }
+    bool ok = zmq_msg_more(&rid);
+    while (ok && zmq_msg_recv(&body, srv->router, 0) < 0)
+        ok = errno == EINTR;
     srv->counters[C_RECEIVED]++;
     size_t rid_len = zmq_msg_size(&rid) < sizeof pend->rid ? zmq_msg_size(&rid) : sizeof pend->rid;
     memcpy(pend->rid, zmq_msg_data(&rid), rid_len);
     pend->rid_len = rid_len;
     pend->msg_id[0] = 0;
-    int rc = 1;
     const char *user = ok ? zmq_msg_gets(&body, "User-Id") : NULL;
     const principal *who = user ? strmap_get(srv->principals, user) : NULL;
+    size_t extra = 0;
+    if (ok && zmq_msg_more(&body)) {
+        wire_peek_msg_id(zmq_msg_data(&body), zmq_msg_size(&body), pend->msg_id);
+        extra = s_drain(srv, pend->msg_id);
+        ok = false;
+    }
+    int rc = 1;
     if (!ok) {
+        char why[160];
+        snprintf(why, sizeof why, "a message is exactly one frame holding an Envelope; this one had %zu",
+                 extra + 1);
         srv->counters[C_MALFORMED]++;
-        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED, "",
-                       "a message is exactly one frame holding an Envelope");
+        s_reject_frame(srv, who ? who->name : "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
+                       pend->msg_id, "", why);
     } else if (!who) {
+        /* the handshake admitted this key, so it was replaced (or
+           revoked) while the connection stayed open; field "key" tells a
+           client that it is the key, not this request, that is refused */
+        wire_peek_msg_id(zmq_msg_data(&body), zmq_msg_size(&body), pend->msg_id);
         srv->counters[C_FORBIDDEN]++;
-        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
-                       "this key is no longer known to the server");
+        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN, pend->msg_id, "key",
+                       "this key is no longer known to the server: it was replaced or revoked; ask an "
+                       "administrator for a new key");
     } else if (loop_handle_frame(srv, who, pend->rid, rid_len, zmq_msg_data(&body), zmq_msg_size(&body), now,
                                  pend->msg_id) < 0) {
         rc = -1;
@@ -509,17 +563,13 @@ static void s_refuse_waiting(server *srv, pending_reply *pend)
             zmq_msg_init(&body);
             if (zmq_msg_recv(&body, srv->router, 0) < 0) {
                 zmq_msg_close(&body);
+                if (errno == EINTR)
+                    continue; /* the rest of the message is queued: read it all */
                 break;
             }
             more = zmq_msg_more(&body);
-            Fsd__ErrorCode code;
-            const char *why;
-            Fsd__Envelope *req = p->msg_id[0] ? NULL
-                : wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), FSD_MAX_MSG, &code, &why);
-            if (req) {
-                snprintf(p->msg_id, sizeof p->msg_id, "%s", req->msg_id);
-                fsd__envelope__free_unpacked(req, NULL);
-            }
+            if (!p->msg_id[0]) /* named without decoding: nothing of it runs */
+                wire_peek_msg_id(zmq_msg_data(&body), zmq_msg_size(&body), p->msg_id);
             zmq_msg_close(&body);
         }
         srv->counters[C_RECEIVED]++;
@@ -624,7 +674,11 @@ static int s_sockets(server *srv)
     if (zmq_bind(srv->zap, ZAP_ENDPOINT) < 0)
         return -1;
     srv->router = zmq_socket(srv->ctx, ZMQ_ROUTER);
-    int64_t max = FSD_MAX_MSG;
+    /* libzmq counts CURVE's box (33 bytes) in ZMQ_MAXMSGSIZE and drops the
+       connection without a word over it: with room for the box a frame of
+       up to FSD_MAX_MSG arrives, and one a little over is answered
+       too_large by the loop's own check */
+    int64_t max = FSD_MAX_MSG + 4096;
     zmq_setsockopt(srv->router, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(srv->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(srv->router, ZMQ_MAXMSGSIZE, &max, sizeof max);

@@ -6,6 +6,7 @@
 #ifndef FSD_WIRE_H
 #define FSD_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "fsd.pb-c.h"
@@ -31,12 +32,43 @@ void wire_envelope_init(Fsd__Envelope *env, char id_buf[33]);
 /* Encodes into a malloc'd buffer; *len set. NULL on allocation failure. */
 uint8_t *wire_encode(const Fsd__Envelope *env, size_t *len);
 
-/* Decodes a frame. NULL when it is too large (> max), not an Envelope,
-   or of another protocol version; *code and *why then say which
+/* What decoding a frame of len bytes may hold in memory at once:
+   FSD_DECODE_FACTOR times its size plus FSD_DECODE_SLACK. The example
+   reference loads and requests take 2.9 to 3.8 times their size (malloc's
+   rounding included: a short string costs a 24-byte chunk and a pointer);
+   a frame of empty repeated sub-messages (2 bytes each on the wire, a
+   struct of up to 416 bytes in memory) takes over a hundred times, and is
+   refused when it reaches the budget instead of after. An 8 MiB admin
+   load gets 65 MiB at most; a 64 KiB request 1.5 MiB, so the slack alone
+   covers every role but the admin's. */
+#define FSD_DECODE_FACTOR 8
+#define FSD_DECODE_SLACK (1024 * 1024)
+/* The clients' (fsdctl, fsd-agent) budget for the server's answers:
+   generous, since they only read what their server sends. */
+#define FSD_CLIENT_DECODE_FACTOR 64
+#define FSD_CLIENT_DECODE_SLACK (16 * 1024 * 1024)
+
+/* The server's decode budget for a frame of len bytes (see above). */
+size_t wire_decode_budget(size_t len);
+
+/* Decodes a frame, allocating at most `budget` bytes. NULL when it is too
+   large (> max, or its decoding would take more than the budget), not an
+   Envelope, or of another protocol version; *code and *why then say which
    (FSD__ERROR_CODE__ERR_MALFORMED / _TOO_LARGE / _BAD_VERSION). Free the
    result with fsd__envelope__free_unpacked(env, NULL). */
+Fsd__Envelope *wire_decode_within(const void *data, size_t len, size_t max, size_t budget,
+                                  Fsd__ErrorCode *code, const char **why);
+
+/* wire_decode_within with the clients' generous budget. */
 Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max,
                            Fsd__ErrorCode *code, const char **why);
+
+/* The msg_id of a frame without decoding it: scans the Envelope's top
+   level only (no allocation, one pass), so that a refusal can name the
+   request it answers even when the frame is too large, of another
+   version or from an unknown key. True, with the id in out, when the top
+   level is well-formed and holds a msg_id of 1 to FSD_MSG_ID_MAX bytes. */
+bool wire_peek_msg_id(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1]);
 
 /* Sends an envelope on a DEALER (rid NULL) or ROUTER (rid = routing id).
    Non-blocking: 0 sent, -1 with errno (EAGAIN, EHOSTUNREACH...). */

@@ -114,6 +114,16 @@ static int s_request_batch(ctl *c, const char *path, double rate)
                 printf("{\"line\":%u,\"error\":{\"code\":\"%s\"}}\n", line, code);
             else
                 printf("line %-4u refused: %s (%s)\n", line, rep->error->message, code);
+            if (rep->error->code == FSD__ERROR_CODE__ERR_FORBIDDEN && strcmp(rep->error->field, "key") == 0) {
+                /* the key itself is refused: no later row would be taken */
+                fflush(stdout);
+                int rc = ctl_print_error(c, rep->error);
+                fprintf(stderr, "fsdctl: stopped at line %u: %zu of %zu requests were accepted, none after\n",
+                        line, ok, n);
+                fsd__envelope__free_unpacked(rep, NULL);
+                load_file_destroy(&f);
+                return rc;
+            }
         }
         fflush(stdout);
         fsd__envelope__free_unpacked(rep, NULL);

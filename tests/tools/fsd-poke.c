@@ -19,8 +19,17 @@
       fsd-poke ... --envelope position    a Position (--lat, --lon)
       fsd-poke ... --envelope technician  a LoadTechnicians of one row (--capacity N, --lat, --lon)
       fsd-poke ... --envelope stats       a StatsRequest
+      fsd-poke ... --envelope get-job     a GetJob (--job)
+      fsd-poke ... --envelope bomb        ~8 MiB: an Envelope whose JobList holds ~4M empty JobViews
+                                          (2 bytes each on the wire, hundreds in memory)
       fsd-poke ... --msg-id ID            the envelope's msg_id (to replay an old message)
       fsd-poke ... --truncate N           send only the first N bytes of the frame
+      fsd-poke ... --prefix-frame HEX     send a frame of these bytes before the envelope, as
+                                          part of the same multipart message (repeatable)
+      fsd-poke ... --frames N             one message of N frames: N-1 frames "junk" and the envelope
+      fsd-poke ... --routing-id TEXT      the DEALER's ZMQ_ROUTING_ID (the server routes by it)
+      fsd-poke ... --listen MS            after the replies, print whatever else arrives within MS
+      fsd-poke ... --between CMD          with --repeat: run CMD (sh -c) after each reply but the last
       fsd-poke ... --repeat N             send the same frame (same msg_id) N times, print every reply
       fsd-poke ... --repeat N --burst     the same, all N sent before waiting for any reply
       fsd-poke ... --flood N              N connections at once, each sends the frame once; prints
@@ -30,7 +39,9 @@
     With --repeat each send waits for the previous reply (a retry after a
     lost answer), with --burst they may land in one batch; every reply is
     printed on its own line; the exit status is 3 unless all N came. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +72,33 @@ static struct {
     long long seq;
     double lat, lon;
 } s_opt = { .job = "J000001", .stars = 5, .capacity = 2 };
+
+/* An Envelope whose JobList holds as many empty JobViews as fit in just
+   under FSD_MAX_MSG: each is the 2 bytes 0a 00 (field 1, length 0). Built
+   by hand: 4M JobView structs to pack would be the very cost it is made
+   to cause. */
+static uint8_t *s_bomb(Fsd__Envelope *env, size_t *len)
+{
+    env->body_case = FSD__ENVELOPE__BODY__NOT_SET;
+    size_t head = fsd__envelope__get_packed_size(env);
+    size_t room = FSD_MAX_MSG - head - 4096; /* a little under the frame cap */
+    size_t n = room / 2, inner = 2 * n;
+    uint8_t *buf = malloc(head + 16 + inner);
+    size_t k = fsd__envelope__pack(env, buf);
+    buf[k++] = ((22 << 3 | 2) & 0x7f) | 0x80; /* field 22 (job_list), length-delimited */
+    buf[k++] = (22 << 3 | 2) >> 7;
+    for (size_t v = inner; ; v >>= 7) {
+        buf[k++] = (uint8_t)(v & 0x7f) | (v >> 7 ? 0x80 : 0);
+        if (!(v >> 7))
+            break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        buf[k++] = 0x0a;
+        buf[k++] = 0x00;
+    }
+    *len = k;
+    return buf;
+}
 
 /* One of the canned envelopes, malformed or made from the options. */
 static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
@@ -152,6 +190,12 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
         lt.n_rows = 1;
         env.body_case = FSD__ENVELOPE__BODY_LOAD_TECHNICIANS;
         env.load_technicians = &lt;
+    } else if (strcmp(kind, "get-job") == 0) {
+        g.job_id = (char *)s_opt.job;
+        env.body_case = FSD__ENVELOPE__BODY_GET_JOB;
+        env.get_job = &g;
+    } else if (strcmp(kind, "bomb") == 0) {
+        return s_bomb(&env, len);
     } else if (strcmp(kind, "frames") == 0) {
         env.body_case = FSD__ENVELOPE__BODY_GET_JOB;
         env.get_job = &g;
@@ -243,6 +287,10 @@ int main(int argc, char **argv)
 {
     const char *key = NULL, *server_key = NULL, *server = "tcp://127.0.0.1:7700", *file = NULL, *kind = NULL;
     int garbage = 0, timeout = 3000, two_frames = 0, repeat = 1, burst = 0, flood = 0;
+    int frames = 0, listen_ms = 0, n_prefix = 0;
+    const char *routing_id = NULL, *between = NULL;
+    static uint8_t prefix[64][256];
+    static size_t prefix_len[64];
     long truncate = -1;
     static const struct option opts[] = {
         { "key", 1, 0, 'k' }, { "server-key", 1, 0, 's' }, { "server", 1, 0, 'e' },
@@ -252,6 +300,8 @@ int main(int argc, char **argv)
         { "reason", 1, 0, 'R' }, { "accept", 0, 0, 'a' }, { "stars", 1, 0, 'x' },
         { "capacity", 1, 0, 'c' }, { "lat", 1, 0, 'y' }, { "lon", 1, 0, 'z' },
         { "truncate", 1, 0, 'T' }, { "flood", 1, 0, 'F' },
+        { "prefix-frame", 1, 0, 'P' }, { "frames", 1, 0, 'N' }, { "routing-id", 1, 0, 'I' },
+        { "listen", 1, 0, 'L' }, { "between", 1, 0, 'B' },
         { 0, 0, 0, 0 },
     };
     int o;
@@ -278,6 +328,27 @@ int main(int argc, char **argv)
         case 'z': s_opt.lon = atof(optarg); s_opt.has_pos = 1; break;
         case 'T': truncate = atol(optarg); break;
         case 'F': flood = atoi(optarg); break;
+        case 'N': frames = atoi(optarg); break;
+        case 'I': routing_id = optarg; break;
+        case 'L': listen_ms = atoi(optarg); break;
+        case 'B': between = optarg; break;
+        case 'P': {
+            size_t hex = strlen(optarg);
+            if (n_prefix == 64 || hex % 2 || hex / 2 > sizeof prefix[0]) {
+                fprintf(stderr, "fsd-poke: --prefix-frame takes up to 256 bytes in hex, 64 times at most\n");
+                return 2;
+            }
+            for (size_t i = 0; i < hex / 2; i++) {
+                unsigned b;
+                if (sscanf(optarg + 2 * i, "%2x", &b) != 1) {
+                    fprintf(stderr, "fsd-poke: --prefix-frame %s is not hex\n", optarg);
+                    return 2;
+                }
+                prefix[n_prefix][i] = (uint8_t)b;
+            }
+            prefix_len[n_prefix++] = hex / 2;
+            break;
+        }
         default: return 2;
         }
     }
@@ -316,10 +387,37 @@ int main(int argc, char **argv)
         return 2;
     }
     void *ctx = zmq_ctx_new();
-    void *sock = wire_dealer(ctx, server, &me, srv.pub);
+    void *sock = NULL;
+    if (routing_id) { /* set before connecting: the server learns it at the handshake */
+        sock = zmq_socket(ctx, ZMQ_DEALER);
+        int zero = 0, one = 1;
+        int64_t max = FSD_MAX_MSG;
+        zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof one);
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+        zmq_setsockopt(sock, ZMQ_ROUTING_ID, routing_id, strlen(routing_id));
+        zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, srv.pub, 40);
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, me.pub, 40);
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, me.sec, 40);
+        if (zmq_connect(sock, server) < 0) {
+            fprintf(stderr, "fsd-poke: cannot connect to %s: %s\n", server, zmq_strerror(errno));
+            return 2;
+        }
+    } else {
+        sock = wire_dealer(ctx, server, &me, srv.pub);
+    }
     int rc = 0;
     for (int k = 0; k < repeat; k++) {
+        if (k > 0 && between && system(between) != 0) {
+            fprintf(stderr, "fsd-poke: --between command failed: %s\n", between);
+            rc = 2;
+            break;
+        }
         for (int n = 0; n < (burst ? (k == 0 ? repeat : 0) : 1); n++) {
+            for (int i = 0; i < n_prefix; i++)
+                zmq_send(sock, prefix[i], prefix_len[i], ZMQ_SNDMORE);
+            for (int i = 1; i < frames; i++)
+                zmq_send(sock, "junk", 4, ZMQ_SNDMORE);
             if (two_frames)
                 zmq_send(sock, frame, len, ZMQ_SNDMORE);
             zmq_send(sock, frame, len, 0);
@@ -334,6 +432,17 @@ int main(int argc, char **argv)
         zmq_msg_recv(&msg, sock, 0);
         if (s_print(&msg) != 0)
             rc = 3;
+        zmq_msg_close(&msg);
+    }
+    /* anything else the server sends this connection (nothing, normally) */
+    for (int64_t until = wire_now_ms() + listen_ms; listen_ms > 0 && wire_now_ms() < until;) {
+        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, (long)(until - wire_now_ms())) <= 0)
+            continue;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sock, 0) >= 0 && s_print(&msg) != 0)
+            puts("{\"unreadable\":true}");
         zmq_msg_close(&msg);
     }
     free(frame);

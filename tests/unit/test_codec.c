@@ -135,6 +135,135 @@ static void test_decode_refuses(void **state)
     free(buf);
 }
 
+/* An envelope of n empty JobViews, hand-made as 0a 00 pairs (field 1 of
+   JobList, length 0) under field 22 (job_list); *len set. */
+static uint8_t *s_bomb(size_t n, size_t *len)
+{
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    size_t head = fsd__envelope__get_packed_size(&env), inner = 2 * n;
+    uint8_t *buf = malloc(head + 16 + inner);
+    size_t k = fsd__envelope__pack(&env, buf);
+    buf[k++] = 0xb2; /* (22 << 3 | 2) as a varint */
+    buf[k++] = 0x01;
+    for (size_t v = inner;; v >>= 7) {
+        buf[k++] = (uint8_t)(v & 0x7f) | (v >> 7 ? 0x80 : 0);
+        if (!(v >> 7))
+            break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        buf[k++] = 0x0a;
+        buf[k++] = 0x00;
+    }
+    *len = k;
+    return buf;
+}
+
+/* Decoding is held to a budget in proportion to the frame: a frame of
+   empty repeated sub-messages (cheap to send, a struct each to decode)
+   is refused as too large, while a large ordinary load decodes. Run under
+   the sanitizers, a refused decode leaks nothing. */
+static void test_decode_budget(void **state)
+{
+    (void)state;
+    Fsd__ErrorCode code;
+    const char *why;
+    size_t len;
+    uint8_t *buf = s_bomb(500000, &len); /* ~1 MB on the wire, ~200 MB decoded */
+    assert_true(len < FSD_MAX_MSG);
+    assert_null(wire_decode_within(buf, len, FSD_MAX_MSG, wire_decode_budget(len), &code, &why));
+    assert_int_equal(code, FSD__ERROR_CODE__ERR_TOO_LARGE);
+    assert_non_null(strstr(why, "memory"));
+    /* the same frame is well-formed: with room enough it decodes */
+    Fsd__Envelope *e = wire_decode_within(buf, len, FSD_MAX_MSG, (size_t)1 << 30, &code, &why);
+    assert_non_null(e);
+    assert_int_equal(e->body_case, FSD__ENVELOPE__BODY_JOB_LIST);
+    assert_int_equal(e->job_list->n_jobs, 500000);
+    fsd__envelope__free_unpacked(e, NULL);
+    free(buf);
+
+    /* 20,000 customers (~1.3 MB): an ordinary admin load fits its budget */
+    enum { N = 20000 };
+    Fsd__CustomerRow *rows = calloc(N, sizeof *rows), **ptrs = calloc(N, sizeof *ptrs);
+    char (*phones)[24] = calloc(N, sizeof *phones);
+    for (size_t i = 0; i < N; i++) {
+        fsd__customer_row__init(&rows[i]);
+        snprintf(phones[i], sizeof phones[i], "+49 30 %07zu", i);
+        rows[i].line = (uint32_t)i + 2;
+        rows[i].phone = phones[i];
+        rows[i].name = "Jürgen Lehmann";
+        rows[i].tier = "standard";
+        rows[i].language = "de";
+        ptrs[i] = &rows[i];
+    }
+    Fsd__LoadCustomers lc = FSD__LOAD_CUSTOMERS__INIT;
+    lc.rows = ptrs;
+    lc.n_rows = N;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_LOAD_CUSTOMERS;
+    env.load_customers = &lc;
+    buf = wire_encode(&env, &len);
+    assert_true(len > 1000000);
+    e = wire_decode_within(buf, len, FSD_MAX_MSG, wire_decode_budget(len), &code, &why);
+    assert_non_null(e);
+    assert_int_equal(code, FSD__ERROR_CODE__ERR_NONE);
+    assert_int_equal(e->load_customers->n_rows, N);
+    assert_string_equal(e->load_customers->rows[N - 1]->phone, phones[N - 1]);
+    fsd__envelope__free_unpacked(e, NULL);
+    /* cut to a hundredth of what it needs, it is refused, not half-made */
+    assert_null(wire_decode_within(buf, len, FSD_MAX_MSG, len / 100, &code, &why));
+    assert_int_equal(code, FSD__ERROR_CODE__ERR_TOO_LARGE);
+    free(buf);
+    free(rows);
+    free(ptrs);
+    free(phones);
+}
+
+/* A refusal names the request: the msg_id is read from the top level of
+   a frame without decoding it, also when the frame is too large to
+   decode or of another version; a frame whose top level is broken has
+   none. */
+static void test_peek_msg_id(void **state)
+{
+    (void)state;
+    char out[FSD_MSG_ID_MAX + 1];
+    size_t len;
+    uint8_t *buf = s_bomb(1000, &len);
+    Fsd__Envelope *e = fsd__envelope__unpack(NULL, len, buf);
+    assert_non_null(e);
+    assert_true(wire_peek_msg_id(buf, len, out));
+    assert_string_equal(out, e->msg_id);
+    fsd__envelope__free_unpacked(e, NULL);
+    assert_false(wire_peek_msg_id(buf, len - 1, out)); /* cut inside job_list */
+    assert_string_equal(out, "");
+    free(buf);
+
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.version = 99;
+    env.msg_id = "old-client-7";
+    buf = wire_encode(&env, &len);
+    assert_true(wire_peek_msg_id(buf, len, out));
+    assert_string_equal(out, "old-client-7");
+    free(buf);
+
+    char longid[FSD_MSG_ID_MAX + 2];
+    memset(longid, 'x', sizeof longid - 1);
+    longid[sizeof longid - 1] = 0;
+    env.msg_id = longid; /* one over the limit */
+    buf = wire_encode(&env, &len);
+    assert_false(wire_peek_msg_id(buf, len, out));
+    free(buf);
+
+    uint8_t junk[] = { 0xff, 0xff, 0xff };
+    assert_false(wire_peek_msg_id(junk, sizeof junk, out));
+    assert_false(wire_peek_msg_id("", 0, out));
+}
+
 /* Enum values print without their shared prefix, and parse back. */
 static void test_enum_names(void **state)
 {
@@ -216,7 +345,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip), cmocka_unit_test(test_msg_ids), cmocka_unit_test(test_msg_ids_unique),
-        cmocka_unit_test(test_decode_refuses), cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_decode_refuses), cmocka_unit_test(test_decode_budget),
+        cmocka_unit_test(test_peek_msg_id), cmocka_unit_test(test_enum_names),
         cmocka_unit_test(test_json), cmocka_unit_test(test_key_files),
     };
     return cmocka_run_group_tests_name("codec", tests, NULL, NULL);

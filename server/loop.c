@@ -78,6 +78,9 @@ static const right s_rights[] = {
     { FSD__ENVELOPE__BODY_LOAD_TEMPLATES, R_ADMIN, true },
     { FSD__ENVELOPE__BODY_LIST_TEMPLATES, R_DISPATCH | R_ADMIN, false },
     { FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, R_DISPATCH | R_ADMIN, false },
+    /* keys: revocation and the list of keys */
+    { FSD__ENVELOPE__BODY_REVOKE_KEY, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LIST_KEYS, R_ADMIN, false },
 };
 
 static const right *s_right(int body)
@@ -161,11 +164,14 @@ static void s_zap_answer(server *srv)
         if (strmap_get(srv->principals, user)) {
             status = "200";
             text = "OK";
+        } else if (keyring_revoked_name(srv->keyring, user)) {
+            text = "revoked key";
         }
     }
     if (strcmp(status, "200") != 0) {
         srv->counters[C_ZAP_REFUSED]++;
-        log_warn("zap_refused", "key=%s", user[0] ? user : "-");
+        const char *revoked = user[0] ? keyring_revoked_name(srv->keyring, user) : NULL;
+        log_warn("zap_refused", "key=%s revoked=%s", user[0] ? user : "-", revoked ? revoked : "-");
         user[0] = 0;
     }
     zmq_send(srv->zap, "1.0", 3, ZMQ_SNDMORE);
@@ -377,6 +383,28 @@ int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, siz
     return rc < 0 ? -1 : 0;
 }
 
+/* Refuses a message from a key that left the principals map (revoked or
+   replaced while its connection stayed open), naming the request when a
+   small envelope can be read. */
+static void s_refuse_unknown(server *srv, const char *user, pending_reply *pend, zmq_msg_t *body)
+{
+    const char *revoked = user ? keyring_revoked_name(srv->keyring, user) : NULL;
+    if (zmq_msg_size(body) <= FSD_SMALL_MSG_MAX) {
+        Fsd__Envelope *req = fsd__envelope__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
+        if (req && strlen(req->msg_id) <= FSD_MSG_ID_MAX)
+            snprintf(pend->msg_id, sizeof pend->msg_id, "%s", req->msg_id);
+        if (req)
+            fsd__envelope__free_unpacked(req, NULL);
+    }
+    char why[160];
+    if (revoked)
+        snprintf(why, sizeof why, "the key %s was revoked: ask an admin for a new key", revoked);
+    else
+        snprintf(why, sizeof why, "this key is no longer known to the server");
+    s_reject_frame(srv, revoked ? revoked : "-", pend->rid, pend->rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
+                   pend->msg_id, why);
+}
+
 /* Receives one [routing id][payload] message; 0 none waiting, 1 handled, -1 storage failure. */
 static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
 {
@@ -406,14 +434,15 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
     int rc = 1;
     const char *user = ok ? zmq_msg_gets(&body, "User-Id") : NULL;
     const principal *who = user ? strmap_get(srv->principals, user) : NULL;
+    if (who)
+        keyring_seen(srv->keyring, who->pub, zmq_msg_get(&body, ZMQ_SRCFD), now);
     if (!ok) {
         srv->counters[C_MALFORMED]++;
         s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED, "",
                        "a message is exactly one frame holding an Envelope");
     } else if (!who) {
         srv->counters[C_FORBIDDEN]++;
-        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
-                       "this key is no longer known to the server");
+        s_refuse_unknown(srv, user, pend, &body);
     } else if (loop_handle_frame(srv, who, pend->rid, rid_len, zmq_msg_data(&body), zmq_msg_size(&body), now,
                                  pend->msg_id) < 0) {
         rc = -1;
@@ -480,6 +509,7 @@ static void s_abandon(server *srv, pending_reply *pend, size_t n, int64_t now)
     log_error("commit_failed", "error=%s messages=%zu", log_quote(0, store_errmsg(srv->store)), n);
     store_rollback(srv->store);
     session_forget(srv);
+    keyring_forget(srv->keyring);
     srv->n_out = 0;
     arena_reset(srv->arena);
     for (size_t i = 0; i < n; i++)
@@ -594,7 +624,7 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
     }
     if (rc == 0 && !srv->resting)
         rc = dispatch_waiting(srv, now);
-    if (rc < 0 || session_flush(srv) < 0 || store_commit(srv->store) < 0) {
+    if (rc < 0 || session_flush(srv) < 0 || keyring_flush(srv, now) < 0 || store_commit(srv->store) < 0) {
         s_abandon(srv, pend, n, now);
         return;
     }
@@ -608,6 +638,8 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
             log_error("reload_failed", "error=%s", log_quote(0, err));
         srv->queue_dirty = true;
     }
+    /* revoked keys are out of the map now: close their connections */
+    keyring_cut(srv->keyring);
 }
 
 /* Creates and binds the ZAP handler and the CURVE ROUTER. */

@@ -204,6 +204,7 @@ typedef struct server {
     uint64_t counters[C_COUNT_];
     struct sla_state *sla;         /* i5-sla: policies and working hours (server/sla.c) */
     struct notifier *notifier;     /* i5-notify: the sender (NULL: none runs) */
+    struct keyring *keyring;       /* keys in use: last seen, connections, revoked (keyring.c) */
 } server;
 
 /* A request as the handlers see it. */
@@ -214,6 +215,27 @@ typedef struct {
     Fsd__Envelope *reply;          /* body set by the handler */
     arena *a;
 } call;
+
+/* keyring.c: the keys in use. */
+typedef struct keyring keyring;
+keyring *keyring_new(void);
+void keyring_destroy(keyring **self_p);
+/* Loads the revoked keys (at start). */
+int keyring_load(server *srv);
+/* A message from key pub arrived on source fd (ZMQ_SRCFD, -1: unknown). */
+void keyring_seen(keyring *self, const char *pub, int fd, int64_t now);
+/* Last message from the key since the server started (0: none). */
+int64_t keyring_last_seen(const keyring *self, const char *pub);
+/* Writes last-seen times that moved, at most once a minute per key. */
+int keyring_flush(server *srv, int64_t now);
+/* Key pub was revoked in this batch: its connections are cut after the commit. */
+void keyring_revoke(keyring *self, const char *pub, const char *name);
+/* The name of a revoked key, NULL when pub is not revoked. */
+const char *keyring_revoked_name(const keyring *self, const char *pub);
+/* After the commit: shuts the connections of the keys revoked; returns how many. */
+size_t keyring_cut(keyring *self);
+/* The batch failed: its revocations did not happen. */
+void keyring_forget(keyring *self);
 
 /* world.c */
 int world_load_reference(server *srv, char *err, size_t errlen);

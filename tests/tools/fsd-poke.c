@@ -19,6 +19,11 @@
       fsd-poke ... --envelope position    a Position (--lat, --lon)
       fsd-poke ... --envelope technician  a LoadTechnicians of one row (--capacity N, --lat, --lon)
       fsd-poke ... --envelope stats       a StatsRequest
+      fsd-poke ... --envelope hello       an agent's Hello (--device-id ID, --seq N: last applied)
+      fsd-poke ... --pause MS             with --repeat: wait MS between sends; a send the
+                                          connection cannot take (it was closed) prints
+                                          {"dropped":true} and ends with status 3
+      fsd-poke ... --linger MS            after the last reply, print what else arrives for MS
       fsd-poke ... --msg-id ID            the envelope's msg_id (to replay an old message)
       fsd-poke ... --truncate N           send only the first N bytes of the frame
       fsd-poke ... --repeat N             send the same frame (same msg_id) N times, print every reply
@@ -56,7 +61,7 @@ static uint8_t *s_read(const char *path, size_t *len)
 
 /* Fields of the hand-made envelopes (options). */
 static struct {
-    const char *job, *msg_id;
+    const char *job, *msg_id, *device_id;
     int state, reason, accept, stars, capacity, has_pos;
     long long seq;
     double lat, lon;
@@ -76,6 +81,7 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
     Fsd__RateJob rj = FSD__RATE_JOB__INIT;
     Fsd__Position pos = FSD__POSITION__INIT;
     Fsd__StatsRequest st = FSD__STATS_REQUEST__INIT;
+    Fsd__Hello hello = FSD__HELLO__INIT;
     Fsd__TechnicianRow tr = FSD__TECHNICIAN_ROW__INIT;
     Fsd__TechnicianRow *rows[] = { &tr };
     Fsd__LoadTechnicians lt = FSD__LOAD_TECHNICIANS__INIT;
@@ -132,6 +138,13 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
         pos.lon = s_opt.lon;
         env.body_case = FSD__ENVELOPE__BODY_POSITION;
         env.position = &pos;
+    } else if (strcmp(kind, "hello") == 0) {
+        hello.version = FSD_PROTOCOL_VERSION;
+        hello.last_seq_applied = (uint64_t)s_opt.seq;
+        hello.build = "fsd-poke";
+        hello.device_id = (char *)(s_opt.device_id ? s_opt.device_id : "");
+        env.body_case = FSD__ENVELOPE__BODY_HELLO;
+        env.hello = &hello;
     } else if (strcmp(kind, "stats") == 0) {
         env.body_case = FSD__ENVELOPE__BODY_STATS;
         env.stats = &st;
@@ -243,6 +256,7 @@ int main(int argc, char **argv)
 {
     const char *key = NULL, *server_key = NULL, *server = "tcp://127.0.0.1:7700", *file = NULL, *kind = NULL;
     int garbage = 0, timeout = 3000, two_frames = 0, repeat = 1, burst = 0, flood = 0;
+    int pause_ms = 0, linger_ms = 0;
     long truncate = -1;
     static const struct option opts[] = {
         { "key", 1, 0, 'k' }, { "server-key", 1, 0, 's' }, { "server", 1, 0, 'e' },
@@ -251,7 +265,8 @@ int main(int argc, char **argv)
         { "msg-id", 1, 0, 'm' }, { "seq", 1, 0, 'q' }, { "job", 1, 0, 'j' }, { "state", 1, 0, 'S' },
         { "reason", 1, 0, 'R' }, { "accept", 0, 0, 'a' }, { "stars", 1, 0, 'x' },
         { "capacity", 1, 0, 'c' }, { "lat", 1, 0, 'y' }, { "lon", 1, 0, 'z' },
-        { "truncate", 1, 0, 'T' }, { "flood", 1, 0, 'F' },
+        { "truncate", 1, 0, 'T' }, { "flood", 1, 0, 'F' }, { "pause", 1, 0, 'P' },
+        { "device-id", 1, 0, 'D' }, { "linger", 1, 0, 'L' },
         { 0, 0, 0, 0 },
     };
     int o;
@@ -278,6 +293,9 @@ int main(int argc, char **argv)
         case 'z': s_opt.lon = atof(optarg); s_opt.has_pos = 1; break;
         case 'T': truncate = atol(optarg); break;
         case 'F': flood = atoi(optarg); break;
+        case 'P': pause_ms = atoi(optarg); break;
+        case 'D': s_opt.device_id = optarg; break;
+        case 'L': linger_ms = atoi(optarg); break;
         default: return 2;
         }
     }
@@ -319,6 +337,14 @@ int main(int argc, char **argv)
     void *sock = wire_dealer(ctx, server, &me, srv.pub);
     int rc = 0;
     for (int k = 0; k < repeat; k++) {
+        if (k > 0 && pause_ms > 0) {
+            zmq_poll(NULL, 0, pause_ms);
+            if (zmq_send(sock, frame, len, ZMQ_DONTWAIT) < 0) {
+                puts("{\"dropped\":true}");
+                rc = 3;
+                break;
+            }
+        } else
         for (int n = 0; n < (burst ? (k == 0 ? repeat : 0) : 1); n++) {
             if (two_frames)
                 zmq_send(sock, frame, len, ZMQ_SNDMORE);
@@ -334,6 +360,16 @@ int main(int argc, char **argv)
         zmq_msg_recv(&msg, sock, 0);
         if (s_print(&msg) != 0)
             rc = 3;
+        zmq_msg_close(&msg);
+    }
+    for (int64_t end = wire_now_ms() + linger_ms; rc == 0 && wire_now_ms() < end;) {
+        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, (long)(end - wire_now_ms())) <= 0)
+            break;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        zmq_msg_recv(&msg, sock, 0);
+        s_print(&msg);
         zmq_msg_close(&msg);
     }
     free(frame);

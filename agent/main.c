@@ -36,6 +36,9 @@ static const char *s_usage =
     "  waive JOB --amount A [--reason T]\n"
     "                               waive the call-out fee (A in EUR, like 45.00) on a job\n"
     "                               you hold; above the server's limit a dispatcher decides\n"
+    "  reconnect                    connect again after another connection with this\n"
+    "                               device's key took the session over (the daemon then\n"
+    "                               stops reconnecting; tell your dispatcher first)\n"
     "  sim --keys DIR [...]         simulate every technician whose DIR/*.key has role agent\n"
     "\n"
     "options:\n"
@@ -315,7 +318,8 @@ int main(int argc, char **argv)
 
     bool is_ctl = strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0
                   || strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0
-                  || strcmp(cmd, "status") == 0 || strcmp(cmd, "waive") == 0;
+                  || strcmp(cmd, "status") == 0 || strcmp(cmd, "waive") == 0
+                  || strcmp(cmd, "reconnect") == 0;
     if (o->reason && strcmp(cmd, "decline") != 0 && strcmp(cmd, "waive") != 0)
         return s_usage_error(o, "--reason belongs to 'decline' and 'waive' only");
     if (o->amount && strcmp(cmd, "waive") != 0)
@@ -340,7 +344,8 @@ int main(int argc, char **argv)
         return agent_sim_run(o);
     }
     if (is_ctl) {
-        if ((strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0) && nargs != 0)
+        if ((strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0 || strcmp(cmd, "reconnect") == 0)
+            && nargs != 0)
             return s_usage_error(o, "'%s' takes no arguments", cmd);
         if ((strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0) && nargs != 1)
             return s_usage_error(o, "'%s' needs exactly one job id, e.g. 'fsd-agent %s J000012'", cmd, cmd);

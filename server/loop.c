@@ -324,7 +324,12 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
             call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "", "key %s names no known technician", who->name);
             return s_finish(&c, rid, rid_len, false);
         }
-        session_seen(srv, t, rid, rid_len, now);
+        if (session_seen(srv, t, rid, rid_len, now)) {
+            call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
+                       "this connection's session was taken over by another connection with the key %s",
+                       who->name);
+            return s_finish(&c, rid, rid_len, false);
+        }
     }
     if (r->mutates && srv->resting) {
         call_error(&c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "", "%s", s_unavailable);

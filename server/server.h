@@ -104,6 +104,14 @@ typedef struct technician {
     bool session_dirty;            /* seqs changed in this batch, row not yet written */
     size_t rid_len;
     uint8_t rid[256];              /* latest ROUTER routing id from its key */
+    /* a live session taken over by another connection (session.c) */
+    uint8_t prev_rid[256];         /* the routing id before the latest move */
+    size_t prev_rid_len;
+    int64_t prev_seen;             /* last message from prev_rid */
+    bool just_moved;               /* the message being handled moved the rid */
+    uint8_t gone_rid[256];         /* told Superseded: its messages are refused */
+    size_t gone_rid_len;
+    char device_id[65];            /* the session's last Hello's device id */
 } technician;
 
 typedef struct {
@@ -310,8 +318,13 @@ void session_forget(server *srv);
 int session_hello(call *c, technician *t);
 int session_ack(server *srv, technician *t, uint64_t upto);
 void session_resend(server *srv, technician *t, uint64_t after);
-void session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now);
+/* The routing of t's messages follows its latest connection. Returns 1
+   (and moves nothing) when rid is a connection told it was superseded. */
+int session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now);
 int session_report(call *c, technician *t);
+/* Whether a Hello with device_id is another connection taking over t's
+   live session (see session.c); pure, for the unit test. */
+bool session_is_takeover(const technician *t, const char *device_id, int64_t now, int64_t window_ms);
 void session_position(server *srv, technician *t, const Fsd__Position *p);
 
 /* windows.c — appointment windows (i5-windows). A technician's calendar

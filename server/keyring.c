@@ -222,3 +222,17 @@ int keyring_load(server *srv)
         return -1;
     return store_each_key(srv->store, s_load_revoked, srv->keyring);
 }
+
+/* A key used by two connections at once: a Hello that moved the routing
+   (it came from a new connection) while the previous connection spoke
+   within the liveness window, from another device. An agent keeps one
+   device id per install (agent.db): the same id is that device
+   reconnecting after a network change or a restart, which stays quiet.
+   An agent without a device id (older than this rule) counts as a device
+   of its own, so its upgrade to one that sends an id, within the window,
+   is reported once. */
+bool keyring_takeover(const technician *t, const char *device_id, int64_t now, int64_t window_ms)
+{
+    return t->just_moved && t->prev_rid_len > 0 && t->prev_seen > 0 && now - t->prev_seen <= window_ms
+           && (t->device_id[0] || device_id[0]) && strcmp(t->device_id, device_id) != 0;
+}

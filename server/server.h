@@ -244,6 +244,9 @@ const char *keyring_revoked_name(const keyring *self, const char *pub);
 size_t keyring_cut(keyring *self);
 /* The batch failed: its revocations did not happen. */
 void keyring_forget(keyring *self);
+/* Whether a Hello carrying device_id is another connection taking over
+   t's live session (its previous connection spoke within window_ms). */
+bool keyring_takeover(const struct technician *t, const char *device_id, int64_t now, int64_t window_ms);
 
 /* world.c */
 int world_load_reference(server *srv, char *err, size_t errlen);
@@ -322,9 +325,7 @@ void session_resend(server *srv, technician *t, uint64_t after);
    (and moves nothing) when rid is a connection told it was superseded. */
 int session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now);
 int session_report(call *c, technician *t);
-/* Whether a Hello with device_id is another connection taking over t's
-   live session (see session.c); pure, for the unit test. */
-bool session_is_takeover(const technician *t, const char *device_id, int64_t now, int64_t window_ms);
+
 void session_position(server *srv, technician *t, const Fsd__Position *p);
 
 /* windows.c — appointment windows (i5-windows). A technician's calendar

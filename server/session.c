@@ -160,18 +160,6 @@ int session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len,
     return 0;
 }
 
-/* Whether a Hello is another connection taking over t's live session:
-   it moved the routing (this message came from a new connection), the
-   previous connection spoke within the liveness window, and the device
-   ids differ (an agent keeps one per install in agent.db: the same id
-   is the same device reconnecting after a network change, which stays
-   quiet). An agent without a device id counts as a device of its own. */
-bool session_is_takeover(const technician *t, const char *device_id, int64_t now, int64_t window_ms)
-{
-    return t->just_moved && t->prev_rid_len > 0 && t->prev_seen > 0 && now - t->prev_seen <= window_ms
-           && (t->device_id[0] || device_id[0]) && strcmp(t->device_id, device_id) != 0;
-}
-
 typedef struct {
     server *srv;
     technician *t;
@@ -237,7 +225,7 @@ int session_hello(call *c, technician *t)
     const Fsd__Hello *h = c->req->hello;
     int64_t now = wire_now_ms();
     const char *device_id = strlen(h->device_id) < sizeof t->device_id ? h->device_id : "";
-    if (session_is_takeover(t, device_id, now,
+    if (keyring_takeover(t, device_id, now,
                             (int64_t)c->srv->cfg.heartbeat_ms * c->srv->cfg.offline_after)
         && s_superseded(c, t, device_id, now) < 0)
         return -1;

@@ -63,7 +63,7 @@ ctl key list | grep '^dana ' | grep -q 'by admin' || fail "key list table does n
 out=$(ctl key revoke dana --json)
 expect_eq revoke-twice "$(jq -r '.keys[0].revoked_by' <<<"$out")" admin
 
-say "the revoked public key cannot be registered again"
+say "the revoked key keeps its row (refused, listed)"
 pub=$(sqlite3 "$FSD_HOME/fsd.db" "select public_key from principals where name = 'dana'")
 [ -n "$pub" ] || fail "dana's row is gone"
 

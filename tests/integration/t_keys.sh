@@ -63,9 +63,11 @@ ctl key list | grep '^dana ' | grep -q 'by admin' || fail "key list table does n
 out=$(ctl key revoke dana --json)
 expect_eq revoke-twice "$(jq -r '.keys[0].revoked_by' <<<"$out")" admin
 
-say "the revoked key keeps its row (refused, listed)"
+say "the revoked key keeps its row, and cannot be registered again"
 pub=$(sqlite3 "$FSD_HOME/fsd.db" "select public_key from principals where name = 'dana'")
 [ -n "$pub" ] || fail "dana's row is gone"
+out=$(poke "$FSD_HOME/keys/admin.key" --envelope add-principal --public-key "$pub" --name dana2)
+expect_eq re-register "$(jq -r .error.code <<<"$out")" conflict
 
 say "still revoked after a restart"
 stop_server

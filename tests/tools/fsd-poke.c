@@ -20,6 +20,7 @@
       fsd-poke ... --envelope technician  a LoadTechnicians of one row (--capacity N, --lat, --lon)
       fsd-poke ... --envelope stats       a StatsRequest
       fsd-poke ... --envelope hello       an agent's Hello (--device-id ID, --seq N: last applied)
+      fsd-poke ... --envelope add-principal  an AddPrincipal of a dispatcher (--public-key Z85, --name N)
       fsd-poke ... --pause MS             with --repeat: wait MS between sends; a send the
                                           connection cannot take (it was closed) prints
                                           {"dropped":true} and ends with status 3
@@ -61,7 +62,7 @@ static uint8_t *s_read(const char *path, size_t *len)
 
 /* Fields of the hand-made envelopes (options). */
 static struct {
-    const char *job, *msg_id, *device_id;
+    const char *job, *msg_id, *device_id, *public_key, *name;
     int state, reason, accept, stars, capacity, has_pos;
     long long seq;
     double lat, lon;
@@ -82,6 +83,7 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
     Fsd__Position pos = FSD__POSITION__INIT;
     Fsd__StatsRequest st = FSD__STATS_REQUEST__INIT;
     Fsd__Hello hello = FSD__HELLO__INIT;
+    Fsd__AddPrincipal ap = FSD__ADD_PRINCIPAL__INIT;
     Fsd__TechnicianRow tr = FSD__TECHNICIAN_ROW__INIT;
     Fsd__TechnicianRow *rows[] = { &tr };
     Fsd__LoadTechnicians lt = FSD__LOAD_TECHNICIANS__INIT;
@@ -145,6 +147,12 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
         hello.device_id = (char *)(s_opt.device_id ? s_opt.device_id : "");
         env.body_case = FSD__ENVELOPE__BODY_HELLO;
         env.hello = &hello;
+    } else if (strcmp(kind, "add-principal") == 0) {
+        ap.public_key = (char *)(s_opt.public_key ? s_opt.public_key : "");
+        ap.name = (char *)(s_opt.name ? s_opt.name : "poked");
+        ap.role = FSD__ROLE__ROLE_DISPATCHER;
+        env.body_case = FSD__ENVELOPE__BODY_ADD_PRINCIPAL;
+        env.add_principal = &ap;
     } else if (strcmp(kind, "stats") == 0) {
         env.body_case = FSD__ENVELOPE__BODY_STATS;
         env.stats = &st;
@@ -266,7 +274,8 @@ int main(int argc, char **argv)
         { "reason", 1, 0, 'R' }, { "accept", 0, 0, 'a' }, { "stars", 1, 0, 'x' },
         { "capacity", 1, 0, 'c' }, { "lat", 1, 0, 'y' }, { "lon", 1, 0, 'z' },
         { "truncate", 1, 0, 'T' }, { "flood", 1, 0, 'F' }, { "pause", 1, 0, 'P' },
-        { "device-id", 1, 0, 'D' }, { "linger", 1, 0, 'L' },
+        { "device-id", 1, 0, 'D' }, { "linger", 1, 0, 'L' }, { "public-key", 1, 0, 'K' },
+        { "name", 1, 0, 'N' },
         { 0, 0, 0, 0 },
     };
     int o;
@@ -295,6 +304,8 @@ int main(int argc, char **argv)
         case 'F': flood = atoi(optarg); break;
         case 'P': pause_ms = atoi(optarg); break;
         case 'D': s_opt.device_id = optarg; break;
+        case 'K': s_opt.public_key = optarg; break;
+        case 'N': s_opt.name = optarg; break;
         case 'L': linger_ms = atoi(optarg); break;
         default: return 2;
         }

@@ -161,7 +161,8 @@ static void s_zap_answer(server *srv)
     if (n >= 7 && zmq_msg_size(&frames[5]) == 5 && memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0
         && zmq_msg_size(&frames[6]) == 32) {
         zmq_z85_encode(user, zmq_msg_data(&frames[6]), 32);
-        if (strmap_get(srv->principals, user)) {
+        /* a key revoked in a batch is refused before the map is re-read */
+        if (strmap_get(srv->principals, user) && !keyring_revoked_name(srv->keyring, user)) {
             status = "200";
             text = "OK";
         } else if (keyring_revoked_name(srv->keyring, user)) {
@@ -439,6 +440,8 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
     int rc = 1;
     const char *user = ok ? zmq_msg_gets(&body, "User-Id") : NULL;
     const principal *who = user ? strmap_get(srv->principals, user) : NULL;
+    if (who && keyring_revoked_name(srv->keyring, user))
+        who = NULL; /* revoked earlier in this batch: the map is re-read after the commit */
     if (who)
         keyring_seen(srv->keyring, who->pub, zmq_msg_get(&body, ZMQ_SRCFD), now);
     if (!ok) {

@@ -432,12 +432,13 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
 /* The short commands. */
 int agent_ctl_main(const agent_opts *o, const char *cmd, int argc, char **argv)
 {
-    (void)argc;
     if (strcmp(cmd, "jobs") == 0)
         return s_status(o, false, false);
     if (strcmp(cmd, "pending") == 0)
         return s_status(o, true, false);
     if (strcmp(cmd, "reconnect") == 0)
         return s_status(o, false, true);
+    if (strcmp(cmd, "status") == 0 && argc == 0)
+        return s_status(o, false, false);
     return s_report(o, cmd, argv);
 }

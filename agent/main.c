@@ -33,6 +33,8 @@ static const char *s_usage =
     "                               decline an offer; R: too_far, no_parts,\n"
     "                               not_my_skill, off_shift, other\n"
     "  status JOB STATE [--note T]  report en_route, on_site, on_hold or completed\n"
+    "  status                       alone: the connection (and whether another connection\n"
+    "                               took the session over), offers, jobs: like 'jobs'\n"
     "  waive JOB --amount A [--reason T]\n"
     "                               waive the call-out fee (A in EUR, like 45.00) on a job\n"
     "                               you hold; above the server's limit a dispatcher decides\n"
@@ -360,8 +362,9 @@ int main(int argc, char **argv)
             if (o->reason && strlen(o->reason) > 500)
                 return s_usage_error(o, "--reason must be at most 500 characters");
         }
-        if (strcmp(cmd, "status") == 0 && nargs != 2)
-            return s_usage_error(o, "'status' needs a job id and a state, e.g. 'fsd-agent status J000012 en_route'");
+        if (strcmp(cmd, "status") == 0 && nargs != 2 && nargs != 0)
+            return s_usage_error(o, "'status' needs a job id and a state, e.g. 'fsd-agent status J000012 en_route' "
+                                 "(alone it shows the connection and the jobs, like 'jobs')");
         if (strcmp(cmd, "decline") == 0) {
             if (!o->reason)
                 return s_usage_error(o, "'decline' needs --reason too_far|no_parts|not_my_skill|off_shift|other");
@@ -369,7 +372,7 @@ int main(int argc, char **argv)
             if (r <= 0)
                 return s_usage_error(o, "--reason must be too_far, no_parts, not_my_skill, off_shift or other, not '%s'", o->reason);
         }
-        if (strcmp(cmd, "status") == 0) {
+        if (strcmp(cmd, "status") == 0 && nargs == 2) {
             const char *s = args[1];
             if (strcmp(s, "en_route") != 0 && strcmp(s, "on_site") != 0
                 && strcmp(s, "on_hold") != 0 && strcmp(s, "completed") != 0)

@@ -54,7 +54,7 @@ grep -q 'event=superseded' agents/A1.log || fail "the daemon was not told: $(tai
 grep -q 'event=session_superseded technician=A1 key=A1' server.log || fail "no session_superseded line"
 
 say "the daemon shows it and does not fight back"
-agent A1 jobs >jobs.txt
+agent A1 status >jobs.txt
 grep -q 'taken over by another connection at .*tell your dispatcher' jobs.txt \
     || fail "the status view does not say so: $(head -5 jobs.txt)"
 [ "$(agent A1 jobs --json | jq '.superseded_at // 0')" -gt 0 ] || fail "no superseded_at in --json"

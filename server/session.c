@@ -225,9 +225,8 @@ int session_hello(call *c, technician *t)
     const Fsd__Hello *h = c->req->hello;
     int64_t now = wire_now_ms();
     const char *device_id = strlen(h->device_id) < sizeof t->device_id ? h->device_id : "";
-    if (keyring_takeover(t, device_id, now,
-                            (int64_t)c->srv->cfg.heartbeat_ms * c->srv->cfg.offline_after)
-        && s_superseded(c, t, device_id, now) < 0)
+    int64_t window = (int64_t)c->srv->cfg.heartbeat_ms * c->srv->cfg.offline_after;
+    if (keyring_takeover(t, device_id, now, window) && s_superseded(c, t, device_id, now) < 0)
         return -1;
     snprintf(t->device_id, sizeof t->device_id, "%s", device_id);
     /* acknowledge first, then (after the reply) re-send the rest */

@@ -219,7 +219,17 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
     char ago[32];
     if (!only_pending) {
         printf("%s%s%s%s: ", ls->technician_id, ls->name[0] ? " (" : "", ls->name, ls->name[0] ? ")" : "");
-        if (ls->connected)
+        if (ls->superseded_at) {
+            char at[32];
+            time_t secs = (time_t)(ls->superseded_at / 1000);
+            struct tm tm;
+            gmtime_r(&secs, &tm);
+            strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S UTC", &tm);
+            printf("NOT CONNECTED: this device's session was taken over by another connection at %s: "
+                   "tell your dispatcher.\n  The agent does not reconnect by itself; when the dispatcher "
+                   "agrees: fsd-agent reconnect\n  (server: %s)\n",
+                   at, ls->superseded_text);
+        } else if (ls->connected)
             printf("connected to the server\n");
         else if (ls->last_contact) {
             s_span(now - ls->last_contact, ago, sizeof ago);
@@ -289,15 +299,20 @@ static void s_print_waiver(const Fsd__JobView *v, const char *job_id)
                w->state == FSD__WAIVER_STATE__WAIVER_APPLIED ? "waived" : "not waived (rejected)");
 }
 
-/* jobs / pending. */
-static int s_status(const agent_opts *o, bool only_pending)
+/* jobs / pending / reconnect (the daemon answers that with the status). */
+static int s_status(const agent_opts *o, bool only_pending, bool reconnect)
 {
     char id[33];
     Fsd__Envelope req;
     Fsd__LocalStatusRequest body = FSD__LOCAL_STATUS_REQUEST__INIT;
+    Fsd__LocalReconnect again = FSD__LOCAL_RECONNECT__INIT;
     wire_envelope_init(&req, id);
     req.body_case = FSD__ENVELOPE__BODY_LOCAL_STATUS;
     req.local_status = &body;
+    if (reconnect) {
+        req.body_case = FSD__ENVELOPE__BODY_LOCAL_RECONNECT;
+        req.local_reconnect = &again;
+    }
     Fsd__Envelope *rep = s_call(o, &req);
     if (!rep)
         return 1;
@@ -417,10 +432,13 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
 /* The short commands. */
 int agent_ctl_main(const agent_opts *o, const char *cmd, int argc, char **argv)
 {
-    (void)argc;
     if (strcmp(cmd, "jobs") == 0)
-        return s_status(o, false);
+        return s_status(o, false, false);
     if (strcmp(cmd, "pending") == 0)
-        return s_status(o, true);
+        return s_status(o, true, false);
+    if (strcmp(cmd, "reconnect") == 0)
+        return s_status(o, false, true);
+    if (strcmp(cmd, "status") == 0 && argc == 0)
+        return s_status(o, false, false);
     return s_report(o, cmd, argv);
 }

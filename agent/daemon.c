@@ -122,7 +122,15 @@ static void s_on_session(fsd_session_t *session, fsd_session_event event,
                          const Fsd__Envelope *env, void *arg)
 {
     s_daemon *d = arg;
-    if (event == FSD_SESSION_LOST) {
+    if (event == FSD_SESSION_SUPERSEDED) {
+        /* kept in the notices (the history); the status view shows it
+           while the daemon stays disconnected */
+        char text[400];
+        snprintf(text, sizeof text, "session taken over by another connection: %s", env->superseded->message);
+        if (fsd_outbox_notice(d->outbox, d->tech, text) < 0)
+            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", d->tech, fsd_outbox_error(d->outbox));
+    }
+    if (event == FSD_SESSION_LOST || event == FSD_SESSION_SUPERSEDED) {
         /* nobody will answer soon: tell every waiting command it is queued */
         while (d->n_waiters > 0) {
             s_waiter *w = &d->waiters[0];
@@ -163,6 +171,10 @@ static void s_on_status(s_daemon *d, const uint8_t *rid, size_t rid_len, const c
     }
     ls->connected = fsd_session_is_open(d->session);
     ls->last_contact = fsd_session_last_contact(d->session);
+    const char *text;
+    ls->superseded_at = fsd_session_superseded(d->session, &text);
+    if (ls->superseded_at)
+        ls->superseded_text = (char *)text; /* the session's; not freed with ls */
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     env.body_case = FSD__ENVELOPE__BODY_LOCAL_STATUS_VIEW;
     env.local_status_view = ls;
@@ -294,6 +306,11 @@ static void s_on_ctl(s_daemon *d)
         }
         switch (env->body_case) {
         case FSD__ENVELOPE__BODY_LOCAL_STATUS:
+            s_on_status(d, rid, (size_t)rid_len, env->msg_id);
+            break;
+        case FSD__ENVELOPE__BODY_LOCAL_RECONNECT:
+            /* after a takeover: the technician asks to connect again */
+            fsd_session_resume(d->session);
             s_on_status(d, rid, (size_t)rid_len, env->msg_id);
             break;
         case FSD__ENVELOPE__BODY_OFFER_REPLY:

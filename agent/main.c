@@ -33,9 +33,14 @@ static const char *s_usage =
     "                               decline an offer; R: too_far, no_parts,\n"
     "                               not_my_skill, off_shift, other\n"
     "  status JOB STATE [--note T]  report en_route, on_site, on_hold or completed\n"
+    "  status                       alone: the connection (and whether another connection\n"
+    "                               took the session over), offers, jobs: like 'jobs'\n"
     "  waive JOB --amount A [--reason T]\n"
     "                               waive the call-out fee (A in EUR, like 45.00) on a job\n"
     "                               you hold; above the server's limit a dispatcher decides\n"
+    "  reconnect                    connect again after another connection with this\n"
+    "                               device's key took the session over (the daemon then\n"
+    "                               stops reconnecting; tell your dispatcher first)\n"
     "  sim --keys DIR [...]         simulate every technician whose DIR/*.key has role agent\n"
     "\n"
     "options:\n"
@@ -315,7 +320,8 @@ int main(int argc, char **argv)
 
     bool is_ctl = strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0
                   || strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0
-                  || strcmp(cmd, "status") == 0 || strcmp(cmd, "waive") == 0;
+                  || strcmp(cmd, "status") == 0 || strcmp(cmd, "waive") == 0
+                  || strcmp(cmd, "reconnect") == 0;
     if (o->reason && strcmp(cmd, "decline") != 0 && strcmp(cmd, "waive") != 0)
         return s_usage_error(o, "--reason belongs to 'decline' and 'waive' only");
     if (o->amount && strcmp(cmd, "waive") != 0)
@@ -340,7 +346,8 @@ int main(int argc, char **argv)
         return agent_sim_run(o);
     }
     if (is_ctl) {
-        if ((strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0) && nargs != 0)
+        if ((strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0 || strcmp(cmd, "reconnect") == 0)
+            && nargs != 0)
             return s_usage_error(o, "'%s' takes no arguments", cmd);
         if ((strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0) && nargs != 1)
             return s_usage_error(o, "'%s' needs exactly one job id, e.g. 'fsd-agent %s J000012'", cmd, cmd);
@@ -355,8 +362,9 @@ int main(int argc, char **argv)
             if (o->reason && strlen(o->reason) > 500)
                 return s_usage_error(o, "--reason must be at most 500 characters");
         }
-        if (strcmp(cmd, "status") == 0 && nargs != 2)
-            return s_usage_error(o, "'status' needs a job id and a state, e.g. 'fsd-agent status J000012 en_route'");
+        if (strcmp(cmd, "status") == 0 && nargs != 2 && nargs != 0)
+            return s_usage_error(o, "'status' needs a job id and a state, e.g. 'fsd-agent status J000012 en_route' "
+                                 "(alone it shows the connection and the jobs, like 'jobs')");
         if (strcmp(cmd, "decline") == 0) {
             if (!o->reason)
                 return s_usage_error(o, "'decline' needs --reason too_far|no_parts|not_my_skill|off_shift|other");
@@ -364,7 +372,7 @@ int main(int argc, char **argv)
             if (r <= 0)
                 return s_usage_error(o, "--reason must be too_far, no_parts, not_my_skill, off_shift or other, not '%s'", o->reason);
         }
-        if (strcmp(cmd, "status") == 0) {
+        if (strcmp(cmd, "status") == 0 && nargs == 2) {
             const char *s = args[1];
             if (strcmp(s, "en_route") != 0 && strcmp(s, "on_site") != 0
                 && strcmp(s, "on_hold") != 0 && strcmp(s, "completed") != 0)

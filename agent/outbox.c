@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define S_MAX_STMTS 32
 
@@ -133,6 +134,11 @@ fsd_outbox_t *fsd_outbox_new(const char *path, char *err, size_t errlen)
         return NULL;
     }
     if (version < 1 && sqlite3_exec(self->db, s_schema, NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    /* the device's identity: outside the versioned schema, so that stores
+       of any version get it (an older fsd-agent ignores the table) */
+    if (sqlite3_exec(self->db, "CREATE TABLE IF NOT EXISTS device (tech TEXT PRIMARY KEY, device_id TEXT NOT NULL)",
+                     NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     return self;
 fail:
@@ -378,6 +384,41 @@ static int s_notice(fsd_outbox_t *self, const char *tech, const char *text)
     sqlite3_bind_int64(st, 2, wire_now_ms());
     sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
     return s_done(st);
+}
+
+int fsd_outbox_device_id(fsd_outbox_t *self, const char *tech, char *out, size_t outlen)
+{
+    static const char *get = "SELECT device_id FROM device WHERE tech = ?";
+    static const char *put = "INSERT INTO device (tech, device_id) VALUES (?, ?)";
+    sqlite3_stmt *st = s_stmt(self, get);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, tech, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    uint8_t raw[16];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return -1;
+    char hex[33];
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    if (!(st = s_stmt(self, put)))
+        return -1;
+    sqlite3_bind_text(st, 1, tech, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+    if (s_done(st) < 0)
+        return -1;
+    snprintf(out, outlen, "%s", hex);
+    return 0;
+}
+
+int fsd_outbox_notice(fsd_outbox_t *self, const char *tech, const char *text)
+{
+    return s_notice(self, tech, text);
 }
 
 /* The sentence told to the technician when a job is revoked. */

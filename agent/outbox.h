@@ -98,6 +98,14 @@ int fsd_outbox_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_se
 int fsd_outbox_answer(fsd_outbox_t *self, const char *tech, const char *msg_id,
                       const Fsd__Envelope *reply, const char *technician_id);
 
+/* This device's id for tech: made once (16 random bytes, hex) and kept,
+   sent in every Hello so that the server tells a reconnect of this device
+   from another connection with the same key. 0 or -1. */
+int fsd_outbox_device_id(fsd_outbox_t *self, const char *tech, char *out, size_t outlen);
+
+/* Adds a notice for the technician (shown by `fsd-agent jobs`). 0 or -1. */
+int fsd_outbox_notice(fsd_outbox_t *self, const char *tech, const char *text);
+
 /* The technician's local picture for `fsd-agent jobs` (connected and
    last_contact are left for the caller). NULL on error. Free with
    fsd_outbox_status_free. */

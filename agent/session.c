@@ -73,6 +73,11 @@ struct _fsd_session_t {
     size_t n_reports, cap_reports;
     uint64_t round;             /* bumped by each gap-triggered re-send */
     int64_t last_gap_resend;
+
+    char device_id[33];         /* this install's id (agent.db), sent in Hello */
+    bool halted;                /* superseded: no reconnect until resumed */
+    int64_t superseded_at;      /* wall clock, 0: not superseded */
+    char superseded_text[300];
 };
 
 /* Monotonic milliseconds. */
@@ -206,6 +211,7 @@ static void s_send_hello(fsd_session_t *self)
     hello.version = FSD_PROTOCOL_VERSION;
     hello.last_seq_applied = self->applied;
     hello.build = "fsd-agent 1.0";
+    hello.device_id = self->device_id;
     env.body_case = FSD__ENVELOPE__BODY_HELLO;
     env.hello = &hello;
     int64_t now = fsd_session_now();
@@ -474,9 +480,36 @@ static void s_on_answer(fsd_session_t *self, long idx, const Fsd__Envelope *env)
         self->fn(self, FSD_SESSION_ANSWER, env, self->arg);
 }
 
+/* Superseded: another connection with this key took the session over.
+   It arrives only on a connection the server still counts as this
+   session's previous one, so on the live socket: a reconnect of this
+   device closed the old socket first and never reads what is sent to it.
+   The daemon does not fight back: it closes the connection and stays
+   disconnected until fsd_session_resume (`fsd-agent reconnect`) or a
+   restart, and tells the owner. */
+static void s_on_superseded(fsd_session_t *self, const Fsd__Envelope *env)
+{
+    self->superseded_at = env->superseded->at ? env->superseded->at : wire_now_ms();
+    snprintf(self->superseded_text, sizeof self->superseded_text, "%s", env->superseded->message);
+    log_write(LOG_WARN, "superseded", "tech=%s at=%lld message=\"%s\" action=\"not reconnecting: "
+              "tell your dispatcher, then fsd-agent reconnect\"", self->tech, (long long)self->superseded_at,
+              self->superseded_text);
+    if (self->sock)
+        zmq_close(self->sock);
+    self->sock = NULL;
+    self->open = false;
+    self->halted = true;
+    if (self->fn)
+        self->fn(self, FSD_SESSION_SUPERSEDED, env, self->arg);
+}
+
 /* Handles one envelope from the server; true when an Ack is due. */
 static bool s_on_envelope(fsd_session_t *self, const Fsd__Envelope *env)
 {
+    if (env->body_case == FSD__ENVELOPE__BODY_SUPERSEDED) {
+        s_on_superseded(self, env);
+        return false;
+    }
     if (env->body_case == FSD__ENVELOPE__BODY_WELCOME) {
         s_on_welcome(self, env);
         return false;
@@ -528,6 +561,10 @@ void fsd_session_handle(fsd_session_t *self)
         }
         if (s_on_envelope(self, env))
             ack_due = true;
+        if (!self->sock) { /* superseded: the socket is gone */
+            fsd__envelope__free_unpacked(env, NULL);
+            return;
+        }
         fsd__envelope__free_unpacked(env, NULL);
     }
     if (ack_due)
@@ -539,7 +576,7 @@ void fsd_session_tick(fsd_session_t *self)
 {
     int64_t now = fsd_session_now();
     if (!self->sock) {
-        if (now >= self->reconnect_at)
+        if (!self->halted && now >= self->reconnect_at)
             s_connect(self);
         return;
     }
@@ -564,7 +601,7 @@ void fsd_session_tick(fsd_session_t *self)
 int64_t fsd_session_deadline(fsd_session_t *self)
 {
     if (!self->sock)
-        return self->reconnect_at;
+        return self->halted ? fsd_session_now() + 60000 : self->reconnect_at;
     int64_t quiet_since = self->last_rx > self->opened_at ? self->last_rx : self->opened_at;
     int64_t due = quiet_since + 3 * (int64_t)self->beat_ms + 1;
     if (!self->open)
@@ -612,6 +649,8 @@ fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypai
     self->has_position = st.has_position;
     self->lat = st.lat;
     self->lon = st.lon;
+    if (fsd_outbox_device_id(outbox, tech, self->device_id, sizeof self->device_id) < 0)
+        goto fail;
     s_connect(self);
     if (!self->sock)
         goto fail;
@@ -749,6 +788,26 @@ void *fsd_session_socket(fsd_session_t *self)
 bool fsd_session_is_open(fsd_session_t *self)
 {
     return self->open;
+}
+
+int64_t fsd_session_superseded(fsd_session_t *self, const char **text)
+{
+    if (text)
+        *text = self->superseded_text;
+    return self->halted ? self->superseded_at : 0;
+}
+
+bool fsd_session_resume(fsd_session_t *self)
+{
+    if (!self->halted)
+        return false;
+    self->halted = false;
+    self->superseded_at = 0;
+    self->superseded_text[0] = 0;
+    self->reconnect_backoff = S_RECONNECT_FIRST_MS;
+    log_write(LOG_INFO, "reconnect", "tech=%s why=asked", self->tech);
+    s_connect(self);
+    return true;
 }
 
 /* Wall-clock ms of the last message from the server. */

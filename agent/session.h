@@ -40,8 +40,11 @@ typedef enum {
     FSD_SESSION_OFFER,      /* a new offer was stored (env: the Offer) */
     FSD_SESSION_ASSIGNED,   /* a job was given to us (env: the Assigned) */
     FSD_SESSION_REVOKED,    /* a job/offer was withdrawn (env: the Revoked) */
-    FSD_SESSION_ANSWER      /* the server answered a report: env->reply_to
+    FSD_SESSION_ANSWER,     /* the server answered a report: env->reply_to
                                is its msg_id, body JobView or Error */
+    FSD_SESSION_SUPERSEDED  /* another connection with this key took the
+                               session over (env: the Superseded); the
+                               session stays disconnected until resumed */
 } fsd_session_event;
 
 typedef void (fsd_session_fn)(fsd_session_t *session, fsd_session_event event,
@@ -93,6 +96,13 @@ void fsd_session_set_position(fsd_session_t *self, double lat, double lon);
 
 /* True once Welcome arrived on the current connection. */
 bool fsd_session_is_open(fsd_session_t *self);
+
+/* When another connection took this session over (wall-clock ms; 0 when
+   not, or resumed since), with the server's sentence in *text. */
+int64_t fsd_session_superseded(fsd_session_t *self, const char **text);
+
+/* After a takeover: connect again (true), or nothing to resume (false). */
+bool fsd_session_resume(fsd_session_t *self);
 
 /* Wall-clock ms of the last message from the server (0: never). */
 int64_t fsd_session_last_contact(fsd_session_t *self);

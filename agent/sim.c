@@ -240,6 +240,7 @@ static void s_on_session(fsd_session_t *session, fsd_session_event event,
         }
         break;
     case FSD_SESSION_LOST:
+    case FSD_SESSION_SUPERSEDED: /* logged by the session; a simulation does not fight back */
         break;
     }
     (void)session;

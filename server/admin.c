@@ -417,6 +417,15 @@ static int s_add_principal(call *c)
                    "an admin cannot replace its own key while using it");
         return 0;
     }
+    store_key old;
+    int known = store_key_get(c->srv->store, r->public_key, &old);
+    if (known < 0)
+        return -1;
+    if (known && old.revoked_at) {
+        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "public_key",
+                   "this public key was revoked (it was %s's): make a new key pair", old.name);
+        return 0;
+    }
     bool replaced;
     if (store_put_principal(c->srv->store, r->public_key, r->name, r->role, tech, &replaced) < 0)
         return -1;
@@ -428,6 +437,110 @@ static int s_add_principal(call *c)
     pa->replaced = replaced;
     c->reply->body_case = FSD__ENVELOPE__BODY_PRINCIPAL_ADDED;
     c->reply->principal_added = pa;
+    return 0;
+}
+
+/* A key as the list shows it: last seen is the newer of the stored time
+   and the one in memory (written at most once a minute). */
+static Fsd__KeyInfo *s_key_info(call *c, const store_key *k)
+{
+    Fsd__KeyInfo *i = arena_alloc(c->a, sizeof *i);
+    fsd__key_info__init(i);
+    i->name = arena_strdup(c->a, k->name);
+    i->role = (Fsd__Role)k->role;
+    i->technician_id = arena_strdup(c->a, k->technician_id);
+    i->created_at = k->created_at;
+    int64_t seen = keyring_last_seen(c->srv->keyring, k->pub);
+    i->last_seen = seen > k->last_seen ? seen : k->last_seen;
+    i->revoked_at = k->revoked_at;
+    i->revoked_by = arena_strdup(c->a, k->revoked_by);
+    i->public_key = arena_strdup(c->a, k->pub);
+    return i;
+}
+
+typedef struct {
+    call *c;
+    Fsd__KeyInfo **items;
+    size_t n, cap;
+} key_list;
+
+/* Adds one key to the list (store_each_key callback). */
+static void s_key_add(void *arg, const store_key *k)
+{
+    key_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        Fsd__KeyInfo **bigger = arena_alloc(l->c->a, cap * sizeof *bigger);
+        if (l->n)
+            memcpy(bigger, l->items, l->n * sizeof *bigger);
+        l->items = bigger;
+        l->cap = cap;
+    }
+    l->items[l->n++] = s_key_info(l->c, k);
+}
+
+/* Answers with a KeyList of the given items. */
+static void s_key_list_reply(call *c, Fsd__KeyInfo **items, size_t n)
+{
+    Fsd__KeyList *l = arena_alloc(c->a, sizeof *l);
+    fsd__key_list__init(l);
+    l->keys = items;
+    l->n_keys = n;
+    c->reply->body_case = FSD__ENVELOPE__BODY_KEY_LIST;
+    c->reply->key_list = l;
+}
+
+static int s_list_keys(call *c)
+{
+    key_list l = { c, NULL, 0, 0 };
+    if (store_each_key(c->srv->store, s_key_add, &l) < 0)
+        return -1;
+    s_key_list_reply(c, l.items, l.n);
+    return 0;
+}
+
+/* Revokes a key by its name. Revoking one's own key is refused (so an
+   admin always remains: the one revoking); revoking a revoked key again
+   answers with the first revocation and changes nothing. The key leaves
+   the principals map at the reload after the commit, and its connections
+   are cut then (keyring_cut). */
+static int s_revoke_key(call *c)
+{
+    const char *name = c->req->revoke_key->name;
+    if (!s_id_ok(name)) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "name",
+                   "name must be 1-40 letters, digits, '-', '_' or '.'");
+        return 0;
+    }
+    store_key k;
+    int rc = store_key_get(c->srv->store, name, &k);
+    if (rc < 0)
+        return -1;
+    if (rc == 0 || strcmp(k.name, name) != 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "name", "no key is registered under the name %s", name);
+        return 0;
+    }
+    if (strcmp(k.pub, c->who->pub) == 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "name",
+                   "%s is the key you are using: revoke it with another admin key", name);
+        return 0;
+    }
+    if (!k.revoked_at) {
+        int64_t now = wire_now_ms();
+        if (store_key_revoke(c->srv->store, name, now, c->who->name) < 0
+            || store_key_event(c->srv->store, now, "key_revoked", name, k.pub, c->who->name) < 0)
+            return -1;
+        k.revoked_at = now;
+        snprintf(k.revoked_by, sizeof k.revoked_by, "%s", c->who->name);
+        keyring_revoke(c->srv->keyring, k.pub, name);
+        c->srv->reload_reference = true;
+        log_info("key_revoked", "name=%s role=%s technician=%s by=%s", name,
+                 wire_enum_name(&fsd__role__descriptor, k.role), k.technician_id[0] ? k.technician_id : "-",
+                 c->who->name);
+    }
+    Fsd__KeyInfo **one = arena_alloc(c->a, sizeof *one);
+    one[0] = s_key_info(c, &k);
+    s_key_list_reply(c, one, 1);
     return 0;
 }
 
@@ -474,6 +587,8 @@ int handle_admin(call *c)
     case FSD__ENVELOPE__BODY_SET_CUSTOMER: return s_set_customer(c);
     case FSD__ENVELOPE__BODY_ADD_PRINCIPAL: return s_add_principal(c);
     case FSD__ENVELOPE__BODY_BACKUP: return s_backup(c);
+    case FSD__ENVELOPE__BODY_REVOKE_KEY: return s_revoke_key(c);
+    case FSD__ENVELOPE__BODY_LIST_KEYS: return s_list_keys(c);
     case FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES: return s_load_sla_policies(c);
     case FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS: return s_load_working_hours(c);
     default:

@@ -581,6 +581,27 @@ static int s_board_add(call *c, const char *terr, int state, Fsd__JobView ***lis
     return 0;
 }
 
+typedef struct {
+    call *c;
+    int territory;                 /* -1: all */
+    Fsd__SessionSuperseded **items;
+    size_t n;
+} superseded_list;
+
+/* Adds one takeover to the board (store_each_key_event callback). */
+static void s_board_superseded(void *arg, int64_t at, const char *tech_id)
+{
+    superseded_list *l = arg;
+    technician *t = world_tech(l->c->srv, tech_id);
+    if (l->territory >= 0 && (!t || !world_tech_covers(t, l->territory)))
+        return;
+    Fsd__SessionSuperseded *s = arena_alloc(l->c->a, sizeof *s);
+    fsd__session_superseded__init(s);
+    s->technician_id = arena_strdup(l->c->a, tech_id);
+    s->at = at;
+    l->items[l->n++] = s;
+}
+
 static int s_board(call *c)
 {
     const char *terr = c->req->board->territory;
@@ -617,6 +638,14 @@ static int s_board(call *c)
             if (queues[q][i]->overdue)
                 b->breached[b->n_breached++] = queues[q][i];
     b->technicians = s_tech_views(c, t ? (int)(t - c->srv->territories) : -1, &b->n_technicians);
+    /* sessions another connection took over in the last 24 h */
+    superseded_list sl = { c, t ? (int)(t - c->srv->territories) : -1, NULL, 0 };
+    sl.items = arena_alloc(c->a, 50 * sizeof *sl.items);
+    if (store_each_key_event(c->srv->store, "session_superseded", wire_now_ms() - 24 * 3600 * 1000LL, 50,
+                             s_board_superseded, &sl) < 0)
+        return -1;
+    b->superseded = sl.items;
+    b->n_superseded = sl.n;
     c->reply->body_case = FSD__ENVELOPE__BODY_BOARD_VIEW;
     c->reply->board_view = b;
     return 0;

@@ -78,6 +78,9 @@ static const right s_rights[] = {
     { FSD__ENVELOPE__BODY_LOAD_TEMPLATES, R_ADMIN, true },
     { FSD__ENVELOPE__BODY_LIST_TEMPLATES, R_DISPATCH | R_ADMIN, false },
     { FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, R_DISPATCH | R_ADMIN, false },
+    /* keys: revocation and the list of keys */
+    { FSD__ENVELOPE__BODY_REVOKE_KEY, R_ADMIN, true },
+    { FSD__ENVELOPE__BODY_LIST_KEYS, R_ADMIN, false },
 };
 
 static const right *s_right(int body)
@@ -163,14 +166,18 @@ static void s_zap_answer(server *srv)
     if (n >= 7 && zmq_msg_size(&frames[5]) == 5 && memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0
         && zmq_msg_size(&frames[6]) == 32) {
         zmq_z85_encode(user, zmq_msg_data(&frames[6]), 32);
-        if (strmap_get(srv->principals, user)) {
+        /* a key revoked in a batch is refused before the map is re-read */
+        if (strmap_get(srv->principals, user) && !keyring_revoked_name(srv->keyring, user)) {
             status = "200";
             text = "OK";
+        } else if (keyring_revoked_name(srv->keyring, user)) {
+            text = "revoked key";
         }
     }
     if (strcmp(status, "200") != 0) {
         srv->counters[C_ZAP_REFUSED]++;
-        log_warn("zap_refused", "key=%s", user[0] ? user : "-");
+        const char *revoked = user[0] ? keyring_revoked_name(srv->keyring, user) : NULL;
+        log_warn("zap_refused", "key=%s revoked=%s", user[0] ? user : "-", revoked ? revoked : "-");
         user[0] = 0;
     }
     zmq_send(srv->zap, "1.0", 3, ZMQ_SNDMORE);
@@ -319,7 +326,12 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
             call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "", "key %s names no known technician", who->name);
             return s_finish(&c, rid, rid_len, false);
         }
-        session_seen(srv, t, rid, rid_len, now);
+        if (session_seen(srv, t, rid, rid_len, now)) {
+            call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
+                       "this connection's session was taken over by another connection with the key %s",
+                       who->name);
+            return s_finish(&c, rid, rid_len, false);
+        }
     }
     if (r->mutates && srv->resting) {
         call_error(&c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "", "%s", s_unavailable);
@@ -422,6 +434,24 @@ static size_t s_drain(server *srv, char msg_id[FSD_MSG_ID_MAX + 1])
     return n;
 }
 
+/* Refuses a message from a key that left the principals map (revoked or
+   replaced while its connection stayed open). The handshake admitted the
+   key, so field "key" tells a client that it is the key, not this
+   request, that is refused; the request is named when its msg_id reads. */
+static void s_refuse_unknown(server *srv, const char *user, pending_reply *pend, zmq_msg_t *body)
+{
+    const char *revoked = user ? keyring_revoked_name(srv->keyring, user) : NULL;
+    wire_peek_msg_id(zmq_msg_data(body), zmq_msg_size(body), pend->msg_id);
+    char why[200];
+    if (revoked)
+        snprintf(why, sizeof why, "the key %s was revoked: ask an administrator for a new key", revoked);
+    else
+        snprintf(why, sizeof why, "this key is no longer known to the server: it was replaced or revoked; "
+                                  "ask an administrator for a new key");
+    s_reject_frame(srv, revoked ? revoked : "-", pend->rid, pend->rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
+                   pend->msg_id, "key", why);
+}
+
 /* Receives one [routing id][payload] message; 0 none waiting, 1 handled, -1 storage failure.
    Anything else from a peer (more payload frames) is drained whole and
    refused once as malformed: nothing in it is applied or routed, and an
@@ -445,6 +475,10 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
     pend->msg_id[0] = 0;
     const char *user = ok ? zmq_msg_gets(&body, "User-Id") : NULL;
     const principal *who = user ? strmap_get(srv->principals, user) : NULL;
+    if (who && keyring_revoked_name(srv->keyring, user))
+        who = NULL; /* revoked earlier in this batch: the map is re-read after the commit */
+    if (who)
+        keyring_seen(srv->keyring, who->pub, zmq_msg_get(&body, ZMQ_SRCFD), now);
     size_t extra = 0;
     if (ok && zmq_msg_more(&body)) {
         wire_peek_msg_id(zmq_msg_data(&body), zmq_msg_size(&body), pend->msg_id);
@@ -460,14 +494,8 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
         s_reject_frame(srv, who ? who->name : "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
                        pend->msg_id, "", why);
     } else if (!who) {
-        /* the handshake admitted this key, so it was replaced (or
-           revoked) while the connection stayed open; field "key" tells a
-           client that it is the key, not this request, that is refused */
-        wire_peek_msg_id(zmq_msg_data(&body), zmq_msg_size(&body), pend->msg_id);
         srv->counters[C_FORBIDDEN]++;
-        s_reject_frame(srv, "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN, pend->msg_id, "key",
-                       "this key is no longer known to the server: it was replaced or revoked; ask an "
-                       "administrator for a new key");
+        s_refuse_unknown(srv, user, pend, &body);
     } else if (loop_handle_frame(srv, who, pend->rid, rid_len, zmq_msg_data(&body), zmq_msg_size(&body), now,
                                  pend->msg_id) < 0) {
         rc = -1;
@@ -534,6 +562,7 @@ static void s_abandon(server *srv, pending_reply *pend, size_t n, int64_t now)
     log_error("commit_failed", "error=%s messages=%zu", log_quote(0, store_errmsg(srv->store)), n);
     store_rollback(srv->store);
     session_forget(srv);
+    keyring_forget(srv->keyring);
     srv->n_out = 0;
     arena_reset(srv->arena);
     for (size_t i = 0; i < n; i++)
@@ -644,7 +673,7 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
     }
     if (rc == 0 && !srv->resting)
         rc = dispatch_waiting(srv, now);
-    if (rc < 0 || session_flush(srv) < 0 || store_commit(srv->store) < 0) {
+    if (rc < 0 || session_flush(srv) < 0 || keyring_flush(srv, now) < 0 || store_commit(srv->store) < 0) {
         s_abandon(srv, pend, n, now);
         return;
     }
@@ -658,6 +687,8 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
             log_error("reload_failed", "error=%s", log_quote(0, err));
         srv->queue_dirty = true;
     }
+    /* revoked keys are out of the map now: close their connections */
+    keyring_cut(srv->keyring);
 }
 
 /* Creates and binds the ZAP handler and the CURVE ROUTER. */

@@ -305,6 +305,10 @@ static int s_start(server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the jobs from %.512s: %s", path, store_errmsg(srv->store));
         return -1;
     }
+    if (keyring_load(srv) < 0) {
+        snprintf(err, errlen, "cannot read the keys from %.512s: %s", path, store_errmsg(srv->store));
+        return -1;
+    }
     /* i5-notify: the sender (rows left pending by a crash go out now) */
     static char notify_file[4096];
     if (!srv->cfg.notify.file) {
@@ -350,6 +354,7 @@ int main(int argc, char **argv)
         log_info("stopped", "rc=%d", rc);
     }
     notify_destroy(&srv.notifier); /* i5-notify */
+    keyring_destroy(&srv.keyring);
     world_free(&srv);
     store_close(&srv.store);
     arena_destroy(&srv.arena);

@@ -104,6 +104,14 @@ typedef struct technician {
     bool session_dirty;            /* seqs changed in this batch, row not yet written */
     size_t rid_len;
     uint8_t rid[256];              /* latest ROUTER routing id from its key */
+    /* a live session taken over by another connection (session.c) */
+    uint8_t prev_rid[256];         /* the routing id before the latest move */
+    size_t prev_rid_len;
+    int64_t prev_seen;             /* last message from prev_rid */
+    bool just_moved;               /* the message being handled moved the rid */
+    uint8_t gone_rid[256];         /* told Superseded: its messages are refused */
+    size_t gone_rid_len;
+    char device_id[65];            /* the session's last Hello's device id */
 } technician;
 
 typedef struct {
@@ -204,6 +212,7 @@ typedef struct server {
     uint64_t counters[C_COUNT_];
     struct sla_state *sla;         /* i5-sla: policies and working hours (server/sla.c) */
     struct notifier *notifier;     /* i5-notify: the sender (NULL: none runs) */
+    struct keyring *keyring;       /* keys in use: last seen, connections, revoked (keyring.c) */
 } server;
 
 /* A request as the handlers see it. */
@@ -214,6 +223,30 @@ typedef struct {
     Fsd__Envelope *reply;          /* body set by the handler */
     arena *a;
 } call;
+
+/* keyring.c: the keys in use. */
+typedef struct keyring keyring;
+keyring *keyring_new(void);
+void keyring_destroy(keyring **self_p);
+/* Loads the revoked keys (at start). */
+int keyring_load(server *srv);
+/* A message from key pub arrived on source fd (ZMQ_SRCFD, -1: unknown). */
+void keyring_seen(keyring *self, const char *pub, int fd, int64_t now);
+/* Last message from the key since the server started (0: none). */
+int64_t keyring_last_seen(const keyring *self, const char *pub);
+/* Writes last-seen times that moved, at most once a minute per key. */
+int keyring_flush(server *srv, int64_t now);
+/* Key pub was revoked in this batch: its connections are cut after the commit. */
+void keyring_revoke(keyring *self, const char *pub, const char *name);
+/* The name of a revoked key, NULL when pub is not revoked. */
+const char *keyring_revoked_name(const keyring *self, const char *pub);
+/* After the commit: shuts the connections of the keys revoked; returns how many. */
+size_t keyring_cut(keyring *self);
+/* The batch failed: its revocations did not happen. */
+void keyring_forget(keyring *self);
+/* Whether a Hello carrying device_id is another connection taking over
+   t's live session (its previous connection spoke within window_ms). */
+bool keyring_takeover(const struct technician *t, const char *device_id, int64_t now, int64_t window_ms);
 
 /* world.c */
 int world_load_reference(server *srv, char *err, size_t errlen);
@@ -288,8 +321,11 @@ void session_forget(server *srv);
 int session_hello(call *c, technician *t);
 int session_ack(server *srv, technician *t, uint64_t upto);
 void session_resend(server *srv, technician *t, uint64_t after);
-void session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now);
+/* The routing of t's messages follows its latest connection. Returns 1
+   (and moves nothing) when rid is a connection told it was superseded. */
+int session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now);
 int session_report(call *c, technician *t);
+
 void session_position(server *srv, technician *t, const Fsd__Position *p);
 
 /* windows.c — appointment windows (i5-windows). A technician's calendar

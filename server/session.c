@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "fsd/log.h"
 #include "fsd/wire.h"
 
@@ -132,12 +133,19 @@ int session_ack(server *srv, technician *t, uint64_t upto)
     return 0;
 }
 
-void session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now)
+int session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now)
 {
+    t->just_moved = false;
     if (rid_len > sizeof t->rid)
-        return;
+        return 0;
+    if (t->gone_rid_len && rid_len == t->gone_rid_len && memcmp(rid, t->gone_rid, rid_len) == 0)
+        return 1; /* superseded: it does not take the routing back */
     bool moved = rid_len != t->rid_len || memcmp(rid, t->rid, rid_len) != 0;
     if (moved) {
+        memcpy(t->prev_rid, t->rid, t->rid_len);
+        t->prev_rid_len = t->rid_len;
+        t->prev_seen = t->last_seen;
+        t->just_moved = true;
         memcpy(t->rid, rid, rid_len);
         t->rid_len = rid_len;
         t->out_sent = t->out_acked; /* a new connection has seen nothing yet */
@@ -149,11 +157,78 @@ void session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len
         srv->queue_dirty = true;
         log_info("online", "tech=%s", t->row->id);
     }
+    return 0;
+}
+
+typedef struct {
+    server *srv;
+    technician *t;
+    int64_t now;
+    int rc;
+} superseded_ctx;
+
+/* Records the takeover on one job the technician holds or is offered. */
+static void s_superseded_job(const char *id, void *value, void *arg)
+{
+    superseded_ctx *x = arg;
+    job *j = value;
+    if (x->rc < 0 || j->tech != x->t)
+        return;
+    if (store_event_append(x->srv->store, j->id, x->now, "system", j->state, j->state, x->t->row->id,
+                           "session superseded by another connection") < 0)
+        x->rc = -1;
+}
+
+/* Another connection took t's live session: the old one is told (an
+   unsequenced Superseded to its routing id, dropped when it is gone), its
+   later messages are refused, and the event is logged and recorded on
+   every job t holds or is offered and in the key audit trail (board). */
+static int s_superseded(call *c, technician *t, const char *device_id, int64_t now)
+{
+    server *srv = c->srv;
+    char text[300];
+    char when[32];
+    time_t secs = (time_t)(now / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    snprintf(text, sizeof text,
+             "another connection with technician %s's key took over this session at %s: this device gets "
+             "nothing more from the server; tell your dispatcher", t->row->id, when);
+    Fsd__Envelope env;
+    char id[33];
+    wire_envelope_init(&env, id);
+    Fsd__Superseded sup = FSD__SUPERSEDED__INIT;
+    sup.at = now;
+    sup.message = text;
+    env.body_case = FSD__ENVELOPE__BODY_SUPERSEDED;
+    env.superseded = &sup;
+    size_t len;
+    uint8_t *buf = wire_encode(&env, &len);
+    if (buf)
+        loop_queue(srv, NULL, 0, t->prev_rid, t->prev_rid_len, buf, len);
+    free(buf);
+    memcpy(t->gone_rid, t->prev_rid, t->prev_rid_len);
+    t->gone_rid_len = t->prev_rid_len;
+    log_warn("session_superseded", "technician=%s key=%s old_device=%s new_device=%s last_heard_ms_ago=%lld",
+             t->row->id, c->who->name, t->device_id[0] ? log_quote(1, t->device_id) : "-",
+             device_id[0] ? log_quote(2, device_id) : "-", (long long)(now - t->prev_seen));
+    superseded_ctx x = { srv, t, now, 0 };
+    strmap_each(srv->jobs, s_superseded_job, &x);
+    if (x.rc < 0 || store_key_event(srv->store, now, "session_superseded", t->row->id, c->who->pub, "system") < 0)
+        return -1;
+    return 0;
 }
 
 int session_hello(call *c, technician *t)
 {
     const Fsd__Hello *h = c->req->hello;
+    int64_t now = wire_now_ms();
+    const char *device_id = strlen(h->device_id) < sizeof t->device_id ? h->device_id : "";
+    int64_t window = (int64_t)c->srv->cfg.heartbeat_ms * c->srv->cfg.offline_after;
+    if (keyring_takeover(t, device_id, now, window) && s_superseded(c, t, device_id, now) < 0)
+        return -1;
+    snprintf(t->device_id, sizeof t->device_id, "%s", device_id);
     /* acknowledge first, then (after the reply) re-send the rest */
     t->out_sent = t->out_acked;
     if (s_acked(c->srv, t, h->last_seq_applied) < 0)

@@ -153,6 +153,17 @@ static const char *s_migrations[] = {
     "INSERT INTO sessions10 SELECT technician_id, out_seq, in_seq FROM sessions;"
     "DROP TABLE sessions;"
     "ALTER TABLE sessions10 RENAME TO sessions;",
+    /* keys: when each key was registered, last used and revoked (and by
+       whom: a revoked key keeps its row, so it stays refused and listed);
+       key_events is the audit trail of revocations and sessions taken
+       over, kept even when a name's row is later replaced */
+    "ALTER TABLE principals ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE principals ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE principals ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE principals ADD COLUMN revoked_by TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE key_events(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL,"
+    "  name TEXT NOT NULL, public_key TEXT NOT NULL, actor TEXT NOT NULL);"
+    "CREATE INDEX key_events_event ON key_events(event, at);",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -166,6 +177,7 @@ enum {
     Q_PUT_TERRITORY, Q_PUT_PROVIDER, Q_PUT_TECHNICIAN, Q_PUT_PRODUCT, Q_PUT_CUSTOMER,
     Q_EACH_TERRITORY, Q_EACH_PROVIDER, Q_EACH_TECHNICIAN, Q_GET_PRODUCT, Q_GET_CUSTOMER,
     Q_GET_PRINCIPAL, Q_DEL_PRINCIPAL, Q_PUT_PRINCIPAL, Q_EACH_PRINCIPAL,
+    Q_KEY_GET, Q_KEY_REVOKE, Q_KEY_EACH, Q_KEY_SEEN, Q_KEY_EVENT, Q_KEY_EVENTS,
     Q_LAST_JOB, Q_JOB_HAD_TECH, Q_JOB_INSERT, Q_JOB_STATE, Q_JOB_TERRITORY, Q_JOB_RATING, Q_EVENT, Q_DECLINE,
     Q_OPEN_JOBS, Q_OPEN_ADD, Q_OPEN_DROP, Q_DECLINES, Q_JOB_VIEW, Q_JOB_EVENTS, Q_MATCH_PUT, Q_MATCH_GET,
     Q_DEDUP_GET, Q_DEDUP_PUT, Q_SESSION_GET, Q_SESSION_PUT,
@@ -230,9 +242,18 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_GET_CUSTOMER] = "SELECT phone, name, tier, blocked, note FROM customers WHERE phone = ?1",
     [Q_GET_PRINCIPAL] = "SELECT 1 FROM principals WHERE public_key = ?1 OR name = ?2",
     [Q_DEL_PRINCIPAL] = "DELETE FROM principals WHERE public_key = ?1 OR name = ?2",
-    [Q_PUT_PRINCIPAL] = "INSERT OR REPLACE INTO principals(public_key, name, role, technician_id)"
-                        " VALUES(?1, ?2, ?3, ?4)",
-    [Q_EACH_PRINCIPAL] = "SELECT public_key, name, role, technician_id FROM principals",
+    [Q_PUT_PRINCIPAL] = "INSERT OR REPLACE INTO principals(public_key, name, role, technician_id, created_at)"
+                        " VALUES(?1, ?2, ?3, ?4, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))",
+    /* revoked keys stay in the table, out of the map the handshake reads */
+    [Q_EACH_PRINCIPAL] = "SELECT public_key, name, role, technician_id FROM principals WHERE revoked_at = 0",
+    [Q_KEY_GET] = "SELECT public_key, name, role, technician_id, created_at, last_seen, revoked_at,"
+                  " revoked_by FROM principals WHERE name = ?1 OR public_key = ?1",
+    [Q_KEY_REVOKE] = "UPDATE principals SET revoked_at = ?2, revoked_by = ?3 WHERE name = ?1 AND revoked_at = 0",
+    [Q_KEY_EACH] = "SELECT public_key, name, role, technician_id, created_at, last_seen, revoked_at,"
+                   " revoked_by FROM principals ORDER BY name",
+    [Q_KEY_SEEN] = "UPDATE principals SET last_seen = ?2 WHERE public_key = ?1 AND last_seen < ?2",
+    [Q_KEY_EVENT] = "INSERT INTO key_events(at, event, name, public_key, actor) VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_KEY_EVENTS] = "SELECT at, name FROM key_events WHERE event = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3",
     [Q_JOB_HAD_TECH] = "SELECT 1 FROM job_events WHERE job_id = ?1 AND technician_id = ?2 LIMIT 1",
     [Q_LAST_JOB] = "SELECT COALESCE(MAX(number), 0) FROM jobs",
     [Q_JOB_INSERT] = "INSERT INTO jobs(number, " JOB_COLUMNS JOB_SLA_COLUMNS ", updated_at)"
@@ -831,6 +852,107 @@ int store_each_principal(store *self,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
            sqlite3_column_int(st, 2), (const char *)sqlite3_column_text(st, 3));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* Copies column i into a fixed buffer. */
+static void s_col_into(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(buf, size, "%s", t ? (const char *)t : "");
+}
+
+/* Reads a principals row of Q_KEY_GET / Q_KEY_EACH. */
+static void s_key_row(sqlite3_stmt *st, store_key *k)
+{
+    s_col_into(st, 0, k->pub, sizeof k->pub);
+    s_col_into(st, 1, k->name, sizeof k->name);
+    k->role = sqlite3_column_int(st, 2);
+    s_col_into(st, 3, k->technician_id, sizeof k->technician_id);
+    k->created_at = sqlite3_column_int64(st, 4);
+    k->last_seen = sqlite3_column_int64(st, 5);
+    k->revoked_at = sqlite3_column_int64(st, 6);
+    s_col_into(st, 7, k->revoked_by, sizeof k->revoked_by);
+}
+
+int store_key_get(store *self, const char *name_or_pub, store_key *out)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_KEY_GET);
+    if (!st)
+        return -1;
+    s_text(st, 1, name_or_pub);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        s_key_row(st, out);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_fail(self);
+    return rc == SQLITE_ROW;
+}
+
+int store_key_revoke(store *self, const char *name, int64_t at, const char *by)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_KEY_REVOKE);
+    if (!st)
+        return -1;
+    s_text(st, 1, name);
+    sqlite3_bind_int64(st, 2, at);
+    s_text(st, 3, by);
+    return s_done(self, st);
+}
+
+int store_each_key(store *self, void (*fn)(void *, const store_key *), void *arg)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_KEY_EACH);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_key k;
+        s_key_row(st, &k);
+        fn(arg, &k);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+int store_key_seen(store *self, const char *pub, int64_t at)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_KEY_SEEN);
+    if (!st)
+        return -1;
+    s_text(st, 1, pub);
+    sqlite3_bind_int64(st, 2, at);
+    return s_done(self, st);
+}
+
+int store_key_event(store *self, int64_t at, const char *event, const char *name, const char *pub,
+                    const char *actor)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_KEY_EVENT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, at);
+    s_text(st, 2, event);
+    s_text(st, 3, name);
+    s_text(st, 4, pub);
+    s_text(st, 5, actor);
+    return s_done(self, st);
+}
+
+int store_each_key_event(store *self, const char *event, int64_t since, int limit,
+                         void (*fn)(void *, int64_t at, const char *name), void *arg)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_KEY_EVENTS);
+    if (!st)
+        return -1;
+    s_text(st, 1, event);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int(st, 3, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : s_fail(self);
 }

@@ -60,6 +60,32 @@ int store_each_principal(store *self,
                          void (*fn)(void *, const char *pub, const char *name, int role,
                                     const char *technician_id),
                          void *arg);
+/* A principals row with what is recorded about its use (names are ids of
+   at most 40 characters; public keys 40 Z85 characters). */
+typedef struct {
+    char pub[41];
+    char name[64];
+    int role;
+    char technician_id[64];
+    int64_t created_at;            /* 0: registered before this was kept */
+    int64_t last_seen;             /* written at most once a minute per key */
+    int64_t revoked_at;            /* 0: valid */
+    char revoked_by[64];
+} store_key;
+/* The key registered under a name (or with this public key): 1 found, 0 not. */
+int store_key_get(store *self, const char *name_or_pub, store_key *out);
+/* Marks the name's key revoked (its row stays: refused, and listed). */
+int store_key_revoke(store *self, const char *name, int64_t at, const char *by);
+/* Every key, revoked ones too, by name. */
+int store_each_key(store *self, void (*fn)(void *, const store_key *), void *arg);
+/* Records a key's last message time (only ever moves forward). */
+int store_key_seen(store *self, const char *pub, int64_t at);
+/* The key audit trail: "key_revoked", "session_superseded". */
+int store_key_event(store *self, int64_t at, const char *event, const char *name, const char *pub,
+                    const char *actor);
+/* The newest events of one kind since a time, newest first. */
+int store_each_key_event(store *self, const char *event, int64_t since, int limit,
+                         void (*fn)(void *, int64_t at, const char *name), void *arg);
 
 /* ---- jobs */
 typedef struct {

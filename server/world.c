@@ -245,6 +245,12 @@ static void s_tech_carry(technician *fresh, const technician *old)
     fresh->out_acked = old->out_acked;
     fresh->in_seq = old->in_seq;
     fresh->recent = old->recent;
+    memcpy(fresh->prev_rid, old->prev_rid, old->prev_rid_len);
+    fresh->prev_rid_len = old->prev_rid_len;
+    fresh->prev_seen = old->prev_seen;
+    memcpy(fresh->gone_rid, old->gone_rid, old->gone_rid_len);
+    fresh->gone_rid_len = old->gone_rid_len;
+    memcpy(fresh->device_id, old->device_id, sizeof fresh->device_id);
 }
 
 /* Adds a principal row to the map (store callback). */

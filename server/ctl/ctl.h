@@ -84,6 +84,8 @@ int cmd_load(ctl *c, int argc, char **argv);
 int cmd_customer(ctl *c, int argc, char **argv);
 int cmd_keygen(ctl *c, int argc, char **argv);
 int cmd_backup(ctl *c, int argc, char **argv);
+/* keys.c: key list | key revoke NAME */
+int cmd_key(ctl *c, int argc, char **argv);
 /* customer care (care.c, i5-care) */
 int cmd_customer_show(ctl *c, int argc, char **argv);
 int cmd_complain(ctl *c, int argc, char **argv);

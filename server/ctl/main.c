@@ -36,6 +36,7 @@ static const command s_commands[] = {
     { "product", cmd_load, "product load FILE.csv" },
     { "customer", cmd_customer, "customer load FILE.csv | set PHONE ... | show PHONE|JOB" },
     { "keygen", cmd_keygen, "make a key pair and register it" },
+    { "key", cmd_key, "key list | key revoke NAME: registered keys, revocation" },
     { "backup", cmd_backup, "online backup of the database into FILE" },
     { "complain", cmd_complain, "record a customer's complaint (opens a follow-up)" },
     { "followups", cmd_followups, "open follow-ups (--territory T, --all)" },
@@ -142,6 +143,70 @@ int main(int argc, char **argv)
     return ctl_fail(&c, 2, "usage", "unknown command '%s': see fsdctl --help", argv[1]);
 }
 
+/* A monitor of the handshake's outcome on c->sock (NULL when none). */
+static void *s_monitor(ctl *c)
+{
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "inproc://fsdctl-monitor-%p", (void *)c);
+    if (zmq_socket_monitor(c->sock, endpoint,
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        < 0)
+        return NULL;
+    void *mon = zmq_socket(c->zctx, ZMQ_PAIR);
+    int zero = 0;
+    zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect(mon, endpoint) < 0) {
+        zmq_close(mon);
+        zmq_socket_monitor(c->sock, NULL, 0);
+        return NULL;
+    }
+    return mon;
+}
+
+/* Waits for the CURVE handshake's outcome, so that a key the server
+   refuses (unknown, or revoked) is reported as such rather than as a
+   silent timeout. No outcome within the timeout: no server there (the
+   same message as an unanswered request). Returns -1 after printing why. */
+static int s_handshake(ctl *c, void *mon)
+{
+    int rc = 0;
+    zmq_pollitem_t item = { mon, 0, ZMQ_POLLIN, 0 };
+    /* a refused key fails every handshake: the first outcome tells */
+    if (zmq_poll(&item, 1, c->timeout_ms) == 1) {
+        zmq_msg_t ev;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, mon, 0) >= 6) {
+            uint16_t event;
+            uint32_t value;
+            memcpy(&event, zmq_msg_data(&ev), 2);
+            memcpy(&value, (char *)zmq_msg_data(&ev) + 2, 4);
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+                ctl_fail(c, 1, "key_refused",
+                         "the server at %s refused the key %s at the handshake (status %u): the key "
+                         "is not registered there, or it was revoked (an admin sees: fsdctl key list)",
+                         c->server, c->key_file, value);
+                rc = -1;
+            } else if (event != ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+                ctl_fail(c, 1, "handshake",
+                         "the CURVE handshake with %s failed: is %s that server's public key?", c->server,
+                         c->server_key);
+                rc = -1;
+            }
+        }
+        zmq_msg_close(&ev);
+    } else {
+        ctl_fail(c, 1, "timeout",
+                 "no answer from %s within %d ms: is fsd-server running there, and is your key "
+                 "(%s) registered with it?",
+                 c->server, c->timeout_ms, c->key_file);
+        rc = -1;
+    }
+    zmq_socket_monitor(c->sock, NULL, 0);
+    zmq_close(mon);
+    return rc;
+}
+
 /* Opens the CURVE connection on first use. 0, or prints why and returns -1. */
 static int s_connect(ctl *c)
 {
@@ -159,12 +224,27 @@ static int s_connect(ctl *c)
     }
     snprintf(c->server_pub, sizeof c->server_pub, "%s", server.pub);
     c->zctx = zmq_ctx_new();
-    c->sock = wire_dealer(c->zctx, c->server, &c->me, c->server_pub);
-    if (!c->sock) {
-        ctl_fail(c, 1, "connect", "cannot connect to %s: %s", c->server, zmq_strerror(errno));
+    /* wire_dealer's socket, with a monitor attached before the connect */
+    c->sock = zmq_socket(c->zctx, ZMQ_DEALER);
+    int zero = 0, one = 1;
+    int64_t max = FSD_MAX_MSG;
+    zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(c->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, c->server_pub, 40) < 0
+        || zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, c->me.pub, 40) < 0
+        || zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, c->me.sec, 40) < 0) {
+        ctl_fail(c, 1, "connect", "cannot use the key %s: %s", c->key_file, zmq_strerror(errno));
         return -1;
     }
-    return 0;
+    void *mon = s_monitor(c);
+    if (zmq_connect(c->sock, c->server) < 0) {
+        ctl_fail(c, 1, "connect", "cannot connect to %s: %s", c->server, zmq_strerror(errno));
+        if (mon)
+            zmq_close(mon);
+        return -1;
+    }
+    return mon ? s_handshake(c, mon) : 0;
 }
 
 Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env)

@@ -102,6 +102,15 @@ void show_technicians(Fsd__TechnicianView **list, size_t n)
 
 void show_board(const Fsd__BoardView *b)
 {
+    if (b->n_superseded) {
+        /* first: a session taken over may be a leaked key */
+        printf("sessions taken over by another connection in the last 24 h (%zu): a leaked key? "
+               "fsdctl key revoke ID\n", b->n_superseded);
+        for (size_t i = 0; i < b->n_superseded; i++) {
+            char at[32];
+            printf("  %-10s %s\n", b->superseded[i]->technician_id, ctl_time(b->superseded[i]->at, at));
+        }
+    }
     s_queue("escalated", b->escalated, b->n_escalated);
     s_queue("breached (SLA deadline passed)", b->breached, b->n_breached);
     s_queue("at risk (SLA deadline near or passed)", b->at_risk, b->n_at_risk);

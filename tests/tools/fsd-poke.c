@@ -22,6 +22,12 @@
       fsd-poke ... --envelope get-job     a GetJob (--job)
       fsd-poke ... --envelope bomb        ~8 MiB: an Envelope whose JobList holds ~4M empty JobViews
                                           (2 bytes each on the wire, hundreds in memory)
+      fsd-poke ... --envelope hello       an agent's Hello (--device-id ID, --seq N: last applied)
+      fsd-poke ... --envelope add-principal  an AddPrincipal of a dispatcher (--public-key Z85, --name N)
+      fsd-poke ... --pause MS             with --repeat: wait MS between sends; a send the
+                                          connection cannot take (it was closed) prints
+                                          {"dropped":true} and ends with status 3
+      fsd-poke ... --linger MS            the same as --listen MS
       fsd-poke ... --msg-id ID            the envelope's msg_id (to replay an old message)
       fsd-poke ... --truncate N           send only the first N bytes of the frame
       fsd-poke ... --prefix-frame HEX     send a frame of these bytes before the envelope, as
@@ -67,7 +73,7 @@ static uint8_t *s_read(const char *path, size_t *len)
 
 /* Fields of the hand-made envelopes (options). */
 static struct {
-    const char *job, *msg_id;
+    const char *job, *msg_id, *device_id, *public_key, *name;
     int state, reason, accept, stars, capacity, has_pos;
     long long seq;
     double lat, lon;
@@ -114,6 +120,8 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
     Fsd__RateJob rj = FSD__RATE_JOB__INIT;
     Fsd__Position pos = FSD__POSITION__INIT;
     Fsd__StatsRequest st = FSD__STATS_REQUEST__INIT;
+    Fsd__Hello hello = FSD__HELLO__INIT;
+    Fsd__AddPrincipal ap = FSD__ADD_PRINCIPAL__INIT;
     Fsd__TechnicianRow tr = FSD__TECHNICIAN_ROW__INIT;
     Fsd__TechnicianRow *rows[] = { &tr };
     Fsd__LoadTechnicians lt = FSD__LOAD_TECHNICIANS__INIT;
@@ -170,6 +178,19 @@ static uint8_t *s_envelope(const char *kind, size_t *len, int *two_frames)
         pos.lon = s_opt.lon;
         env.body_case = FSD__ENVELOPE__BODY_POSITION;
         env.position = &pos;
+    } else if (strcmp(kind, "hello") == 0) {
+        hello.version = FSD_PROTOCOL_VERSION;
+        hello.last_seq_applied = (uint64_t)s_opt.seq;
+        hello.build = "fsd-poke";
+        hello.device_id = (char *)(s_opt.device_id ? s_opt.device_id : "");
+        env.body_case = FSD__ENVELOPE__BODY_HELLO;
+        env.hello = &hello;
+    } else if (strcmp(kind, "add-principal") == 0) {
+        ap.public_key = (char *)(s_opt.public_key ? s_opt.public_key : "");
+        ap.name = (char *)(s_opt.name ? s_opt.name : "poked");
+        ap.role = FSD__ROLE__ROLE_DISPATCHER;
+        env.body_case = FSD__ENVELOPE__BODY_ADD_PRINCIPAL;
+        env.add_principal = &ap;
     } else if (strcmp(kind, "stats") == 0) {
         env.body_case = FSD__ENVELOPE__BODY_STATS;
         env.stats = &st;
@@ -291,6 +312,7 @@ int main(int argc, char **argv)
     const char *routing_id = NULL, *between = NULL;
     static uint8_t prefix[64][256];
     static size_t prefix_len[64];
+    int pause_ms = 0;
     long truncate = -1;
     static const struct option opts[] = {
         { "key", 1, 0, 'k' }, { "server-key", 1, 0, 's' }, { "server", 1, 0, 'e' },
@@ -302,6 +324,8 @@ int main(int argc, char **argv)
         { "truncate", 1, 0, 'T' }, { "flood", 1, 0, 'F' },
         { "prefix-frame", 1, 0, 'P' }, { "frames", 1, 0, 'N' }, { "routing-id", 1, 0, 'I' },
         { "listen", 1, 0, 'L' }, { "between", 1, 0, 'B' },
+        { "pause", 1, 0, 'W' }, { "device-id", 1, 0, 'D' }, { "linger", 1, 0, 'L' },
+        { "public-key", 1, 0, 'K' }, { "name", 1, 0, 'A' },
         { 0, 0, 0, 0 },
     };
     int o;
@@ -349,6 +373,10 @@ int main(int argc, char **argv)
             prefix_len[n_prefix++] = hex / 2;
             break;
         }
+        case 'W': pause_ms = atoi(optarg); break;
+        case 'D': s_opt.device_id = optarg; break;
+        case 'K': s_opt.public_key = optarg; break;
+        case 'A': s_opt.name = optarg; break;
         default: return 2;
         }
     }
@@ -413,6 +441,14 @@ int main(int argc, char **argv)
             rc = 2;
             break;
         }
+        if (k > 0 && pause_ms > 0) {
+            zmq_poll(NULL, 0, pause_ms);
+            if (zmq_send(sock, frame, len, ZMQ_DONTWAIT) < 0) {
+                puts("{\"dropped\":true}");
+                rc = 3;
+                break;
+            }
+        } else
         for (int n = 0; n < (burst ? (k == 0 ? repeat : 0) : 1); n++) {
             for (int i = 0; i < n_prefix; i++)
                 zmq_send(sock, prefix[i], prefix_len[i], ZMQ_SNDMORE);

@@ -282,6 +282,13 @@ int privacy_gate(call *c)
         return 0;
     const char *id = NULL;
     switch (q->body_case) {
+    case FSD__ENVELOPE__BODY_SET_CUSTOMER:
+        /* the answer shows the stored record: a scoped key would read any
+           customer's by phone; customer records are kept by the office */
+        call_error(c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
+                   "%s is scoped to a provider or territories: customer records are set by unscoped "
+                   "dispatchers and admins", who->name);
+        return 1;
     case FSD__ENVELOPE__BODY_GET_JOB: id = q->get_job->job_id; break;
     case FSD__ENVELOPE__BODY_CANCEL_JOB: id = q->cancel_job->job_id; break;
     case FSD__ENVELOPE__BODY_RATE_JOB: id = q->rate_job->job_id; break;

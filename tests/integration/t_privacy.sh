@@ -112,7 +112,7 @@ expect_eq dana-report "$(run_rc 0 ctl_as dana report --json | jq -r .total.reque
 
 say "a closed job with a rating comment and technician notes"
 start_agent N1
-check "en_route" agent N1 status "$JM2" en_route --note "gate code 9931, dog in the yard" >/dev/null
+check "en_route" agent N1 status "$JM2" en_route --note "gate code GX-9931, dog in the yard" >/dev/null
 check "on_site" agent N1 status "$JM2" on_site >/dev/null
 check "completed" agent N1 status "$JM2" completed --note "Zoe Zweite paid cash" >/dev/null
 wait_state "$JM2" completed
@@ -149,14 +149,14 @@ kpis() {
 }
 before=$(kpis)
 history_before=$(ctl_as dana track "$JM2" --json | jq -c '[.history[] | {at, actor, from, to}]')
-grep -q "1110002" <<<"$(db .dump)" || fail "the customer's phone is not in the database before"
+grep -qF "+49301110002" <<<"$(db .dump)" || fail "the customer's phone is not in the database before"
 out=$(run_rc 0 ctl customer forget "$P2" --json)
 jq -e '.jobs == 1 and .customer == true and .notifications >= 1' <<<"$out" >/dev/null || fail "forget: $out"
 dump=$(db .dump)
-for gone in 1110002 "Zoe" "Zweite" "9931" "late again" "paid cash" "dog in the yard"; do
-    ! grep -q -- "$gone" <<<"$dump" || fail "'$gone' is still in the database: $(grep -- "$gone" <<<"$dump" | head -3)"
+for gone in "+49301110002" "Zoe" "Zweite" "GX-9931" "late again" "paid cash" "dog in the yard"; do
+    ! grep -qF -- "$gone" <<<"$dump" || fail "'$gone' is still in the database: $(grep -- "$gone" <<<"$dump" | head -3)"
 done
-grep -q "1110001" <<<"$dump" || fail "another customer was erased too"
+grep -qF "+49301110001" <<<"$dump" || fail "another customer was erased too"
 expect_eq kpis "$(kpis)" "$before"
 view=$(ctl_as dana track "$JM2" --json)
 jq -e '.state == "closed" and .rating == 2 and .territory == "mitte" and .technician_id == "N1"

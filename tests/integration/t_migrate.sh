@@ -37,16 +37,23 @@ CREATE TABLE sessions9(technician_id TEXT PRIMARY KEY, out_seq INTEGER NOT NULL,
 INSERT INTO sessions9 SELECT technician_id, out_seq, in_seq FROM sessions;
 DROP TABLE sessions;
 ALTER TABLE sessions9 RENAME TO sessions;
+-- and without what later versions added (privacy: scopes, job submitters, access log)
+DROP INDEX jobs_creator;
+ALTER TABLE jobs DROP COLUMN created_by;
+ALTER TABLE principals DROP COLUMN scope_provider;
+ALTER TABLE principals DROP COLUMN scope_territories;
+DROP TABLE access_log;
 PRAGMA user_version = 9;
 COMMIT;
 SQL
 
 say "the server upgrades it and keeps every row"
 start_server
-expect_eq "schema version" "$(db 'PRAGMA user_version')" 10
+expect_eq "schema version" "$(db 'PRAGMA user_version')" 11
 expect_eq "de-dup rows" "$(dedup_rows)" "$dedup_before"
 expect_eq "sessions" "$(session_rows)" "$sessions_before"
 expect_eq "de-dup key index" "$(db "select count(*) from sqlite_schema where name = 'dedup_key'")" 1
+expect_eq "jobs submitters" "$(db "select count(*) from pragma_table_info('jobs') where name = 'created_by'")" 1
 expect_eq "sessions without rowid" \
     "$(db "select count(*) from sqlite_schema where name = 'sessions' and sql like '%WITHOUT ROWID%'")" 1
 

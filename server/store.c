@@ -2368,15 +2368,20 @@ int store_job_list_scoped(store *self, arena *a, const store_scope *scope, const
 {
     /* the scope as in privacy.c: a provider's jobs, or the unheld ones
        (no provider: all) of the scope's territories; the submitter's own */
+    /* a desk's own through the partial index jobs_creator (its WHERE
+       term spelled out, so that the planner may use it), newest first */
+    bool own = scope && scope->created_by && scope->created_by[0];
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE (?1 = '' OR territory = ?1)"
+             " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
+             " AND (?4 = '' OR phone = ?4) AND %s"
+             " AND (?7 = 0 OR (?8 != '' AND provider_id = ?8)"
+             "  OR (instr(?9, ',' || territory || ',') > 0 AND (?8 = '' OR technician_id = '')))"
+             " ORDER BY number DESC LIMIT ?5",
+             own ? "created_by = ?6 AND created_by != ''" : "?6 = ''");
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(self->db,
-                           "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE (?1 = '' OR territory = ?1)"
-                           " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
-                           " AND (?4 = '' OR phone = ?4) AND (?6 = '' OR created_by = ?6)"
-                           " AND (?7 = 0 OR (?8 != '' AND provider_id = ?8)"
-                           "  OR (instr(?9, ',' || territory || ',') > 0 AND (?8 = '' OR technician_id = '')))"
-                           " ORDER BY number DESC LIMIT ?5",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(self->db, sql, -1, &st, NULL) != SQLITE_OK)
         return s_fail(self);
     s_text(st, 1, territory);
     sqlite3_bind_int(st, 2, state);

@@ -216,7 +216,9 @@ int cmd_track(ctl *c, int argc, char **argv)
 
 int cmd_jobs(ctl *c, int argc, char **argv)
 {
-    const char *usage = "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P] [--limit N]\n";
+    const char *usage = "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P] [--limit N]\n\n"
+                        "Jobs, newest first. An intake desk lists the requests it submitted; a scoped\n"
+                        "dispatcher the jobs in its scope (see fsdctl keygen --help).\n";
     if (s_help(argc, argv, usage))
         return 0;
     static const struct option opts[] = {

@@ -499,6 +499,8 @@ int privacy_after(call *c)
     }
     case FSD__ENVELOPE__BODY_TECHNICIAN_LIST: {
         Fsd__TechnicianList *l = r->technician_list;
+        if (!s_scoped(c->who))
+            return 0;
         size_t k = 0;
         for (size_t i = 0; i < l->n_technicians; i++) {
             technician *t = world_tech(c->srv, l->technicians[i]->id);

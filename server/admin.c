@@ -426,8 +426,12 @@ static int s_add_principal(call *c)
                    "this public key was revoked (it was %s's): make a new key pair", old.name);
         return 0;
     }
+    if (privacy_principal_scope(c, r)) /* privacy: a dispatcher's provider and territories */
+        return 0;
     bool replaced;
     if (store_put_principal(c->srv->store, r->public_key, r->name, r->role, tech, &replaced) < 0)
+        return -1;
+    if (privacy_principal_store(c, r) < 0)
         return -1;
     c->srv->reload_reference = true;
     Fsd__PrincipalAdded *pa = arena_alloc(c->a, sizeof *pa);

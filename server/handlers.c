@@ -225,6 +225,7 @@ static int s_submit(call *c)
         .fix_by = j->fix_by, .sla_policy = j->sla_policy, .sla_clock = j->sla_clock,
         .sla_start = j->sla_start, .risk_at = { j->risk_at[0], j->risk_at[1], j->risk_at[2] },
         .urgency = urgency,
+        .created_by = c->who->name, /* privacy: intake desks see their own */
     };
     if (store_job_insert(srv->store, &sj, number) < 0
         || windows_store(srv, j) < 0
@@ -461,8 +462,10 @@ static int s_list_jobs(call *c)
     Fsd__JobList *l = arena_alloc(c->a, sizeof *l);
     fsd__job_list__init(l);
     unsigned limit = r->limit && r->limit <= 1000 ? r->limit : 100;
-    if (store_job_list(c->srv->store, c->a, r->territory, r->state, r->technician_id, phone, limit,
-                       &l->jobs, &l->n_jobs) < 0)
+    store_scope scope; /* privacy: a desk's own, a dispatcher's scope */
+    privacy_list_scope(c->who, &scope);
+    if (store_job_list_scoped(c->srv->store, c->a, &scope, r->territory, r->state, r->technician_id, phone,
+                              limit, &l->jobs, &l->n_jobs) < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_LIST;
     c->reply->job_list = l;
@@ -570,7 +573,9 @@ static int s_board_add(call *c, const char *terr, int state, Fsd__JobView ***lis
 {
     Fsd__JobView **more;
     size_t k;
-    if (store_job_list(c->srv->store, c->a, terr, state, "", "", 500, &more, &k) < 0)
+    store_scope scope; /* privacy: a scoped dispatcher's 500 are its own */
+    privacy_list_scope(c->who, &scope);
+    if (store_job_list_scoped(c->srv->store, c->a, &scope, terr, state, "", "", 500, &more, &k) < 0)
         return -1;
     Fsd__JobView **joined = arena_alloc(c->a, (*n + k + 1) * sizeof *joined);
     if (*n)
@@ -724,6 +729,8 @@ int handle_request(call *c)
     case FSD__ENVELOPE__BODY_CARE_DECISION:
     case FSD__ENVELOPE__BODY_FOLLOW_UPS: return care_request(c);
     case FSD__ENVELOPE__BODY_ESCALATIONS: return sla_escalations(c);
+    case FSD__ENVELOPE__BODY_AUDIT_QUERY:       /* privacy */
+    case FSD__ENVELOPE__BODY_FORGET_CUSTOMER: return privacy_request(c);
     /* i5-notify */
     case FSD__ENVELOPE__BODY_LOAD_TEMPLATES:
     case FSD__ENVELOPE__BODY_LIST_TEMPLATES:

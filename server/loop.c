@@ -81,6 +81,9 @@ static const right s_rights[] = {
     /* keys: revocation and the list of keys */
     { FSD__ENVELOPE__BODY_REVOKE_KEY, R_ADMIN, true },
     { FSD__ENVELOPE__BODY_LIST_KEYS, R_ADMIN, false },
+    /* privacy */
+    { FSD__ENVELOPE__BODY_AUDIT_QUERY, R_ADMIN, false },
+    { FSD__ENVELOPE__BODY_FORGET_CUSTOMER, R_ADMIN, true },
 };
 
 static const right *s_right(int body)
@@ -297,6 +300,20 @@ static int s_agent(call *c, technician *t)
     }
 }
 
+/* A request of intake, a dispatcher or an admin: what names a job out of
+   the sender's sight is refused before the handler, and the answer is
+   cut to the sender's scope and logged when it shows customers' data. */
+static int s_person(call *c)
+{
+    int rc = privacy_gate(c);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    rc = handle_request(c);
+    if (rc >= 0 && rc != 2 && c->reply->body_case != FSD__ENVELOPE__BODY_ERROR && privacy_after(c) < 0)
+        return -1;
+    return rc;
+}
+
 /* Runs one decoded, authenticated message. -1 only on storage failure. */
 static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
                     Fsd__Envelope *req, int64_t now)
@@ -349,7 +366,7 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
             return 0;
         }
     }
-    int rc = t ? s_agent(&c, t) : handle_request(&c);
+    int rc = t ? s_agent(&c, t) : s_person(&c);
     if (rc < 0)
         return -1;
     if (rc == 2)

@@ -109,14 +109,17 @@ static kpi_tech *s_techs(call *c, size_t *n)
 {
     server *srv = c->srv;
     kpi_tech *list = arena_alloc(c->a, (srv->n_techs ? srv->n_techs : 1) * sizeof *list);
+    size_t k = 0;
     for (size_t i = 0; i < srv->n_techs; i++) {
         const Fsd__TechnicianRow *row = srv->techs[i].row;
+        if (!privacy_tech_in_scope(srv, c->who, &srv->techs[i]))
+            continue; /* privacy: a scoped dispatcher's figures are its own */
         const char *home = row->n_territories ? row->territories[0] : "";
         territory *t = home[0] ? world_territory(srv, home) : NULL;
-        list[i] = (kpi_tech){ row->id, row->provider_id, home, row->shift,
-                              t ? t->row->tz : "UTC" };
+        list[k++] = (kpi_tech){ row->id, row->provider_id, home, row->shift,
+                                t ? t->row->tz : "UTC" };
     }
-    *n = srv->n_techs;
+    *n = k;
     return list;
 }
 
@@ -178,6 +181,16 @@ int report_answer(call *c)
     size_t n_jobs, n_techs;
     if (store_kpi_jobs(c->srv->store, c->a, r->from, r->to, &jobs, &n_jobs) < 0)
         return -1;
+    /* privacy: a scoped dispatcher's report counts the jobs in its scope
+       (later requests for the same products, read for first-time fix, stay) */
+    size_t kept = 0;
+    for (size_t i = 0; i < n_jobs; i++) {
+        const kpi_job *j = &jobs[i];
+        bool in_period = j->created_at >= r->from && (r->to <= 0 || j->created_at < r->to);
+        if (!in_period || privacy_in_scope(c->srv, c->who, j->territory, j->provider, j->technician))
+            jobs[kept++] = jobs[i];
+    }
+    n_jobs = kept;
     int64_t fetched = wire_now_ms();
     kpi_tech *techs = s_techs(c, &n_techs);
     kpi_query q = { r->from, r->to, now, (kpi_by)by };

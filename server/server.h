@@ -119,6 +119,11 @@ typedef struct {
     char *name;
     role role;
     char *technician_id;
+    /* privacy: the scope of a dispatcher's key (privacy.c); NULL when
+       unscoped. scope_territories is ",a,b,": the territories given, else
+       the provider's contracted ones */
+    char *scope_provider;
+    char *scope_territories;
 } principal;
 
 typedef struct job {
@@ -439,6 +444,31 @@ void notify_counts(const notifier *self, uint64_t *queued, uint64_t *sent, uint6
 /* report.c — the KPI report (i5-kpi): checks the ReportRequest, answers
    with a ReportView; -1 on a storage failure. */
 int report_answer(call *c);
+
+/* privacy.c — scopes, intake desks, the access log, erasure */
+/* Reads the principals' scopes (after the principals and providers). */
+int privacy_load_scopes(server *srv);
+void privacy_principal_free(principal *p);
+/* Whether who's scope covers a job in territory `territory` held or
+   offered by technician_id of provider_id ("" when none). */
+bool privacy_in_scope(server *srv, const principal *who, const char *terr, const char *provider_id,
+                      const char *technician_id);
+bool privacy_tech_in_scope(server *srv, const principal *who, const technician *t);
+bool privacy_territory_in_scope(const principal *who, const char *terr);
+/* The filter of job lists for who (intake: its own; scoped: its scope). */
+void privacy_list_scope(const principal *who, store_scope *out);
+/* Before a handler: a request naming a job outside what who may see is
+   answered not_found. 0 go on, 1 answered, -1 storage failure. */
+int privacy_gate(call *c);
+/* After a handler: drops what is outside who's scope from the reply and
+   writes the access-log row of a reply showing personal data. */
+int privacy_after(call *c);
+/* AuditQuery, ForgetCustomer. */
+int privacy_request(call *c);
+/* The scope fields of an AddPrincipal: checked before (0 fine, 1
+   refused), stored after store_put_principal (0, -1). */
+int privacy_principal_scope(call *c, const Fsd__AddPrincipal *r);
+int privacy_principal_store(call *c, const Fsd__AddPrincipal *r);
 
 /* loop.c */
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,

@@ -183,6 +183,7 @@ typedef struct {
     s_entry *list;
     size_t n, cap;
     bool failed;
+    const principal *who;          /* privacy: only the jobs in its scope */
 } s_scan;
 
 /* The deadlines of a job by sla_deadline. */
@@ -199,6 +200,10 @@ static void s_scan_job(const char *key, void *value, void *arg)
     s_scan *sc = arg;
     job *j = value;
     if (sc->failed || (sc->terr >= 0 && j->territory != sc->terr))
+        return;
+    const technician *t = j->state >= JS_OFFERED && j->state <= JS_COMPLETED ? j->tech : NULL;
+    if (!privacy_in_scope(sc->srv, sc->who, j->territory >= 0 ? sc->srv->territories[j->territory].row->id : "",
+                          t ? t->row->provider_id : "", t ? t->row->id : ""))
         return;
     int64_t due[SLA_N];
     s_dues(j, due);
@@ -232,7 +237,7 @@ int sla_escalations(call *c)
 {
     const Fsd__EscalationsRequest *r = c->req->escalations;
     server *srv = c->srv;
-    s_scan sc = { .srv = srv, .terr = -1, .now = wire_now_ms() };
+    s_scan sc = { .srv = srv, .terr = -1, .now = wire_now_ms(), .who = c->who };
     if (r->territory[0]) {
         territory *t = world_territory(srv, r->territory);
         if (!t) {

@@ -164,6 +164,16 @@ static const char *s_migrations[] = {
     "CREATE TABLE key_events(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL,"
     "  name TEXT NOT NULL, public_key TEXT NOT NULL, actor TEXT NOT NULL);"
     "CREATE INDEX key_events_event ON key_events(event, at);",
+    /* privacy: a principal's scope (provider, territories as ",a,b,"), who
+       submitted each job (intake desks list and change only their own;
+       jobs from before have none), and the access log of reads of
+       customers' personal data */
+    "ALTER TABLE principals ADD COLUMN scope_provider TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE principals ADD COLUMN scope_territories TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE jobs ADD COLUMN created_by TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX jobs_creator ON jobs(created_by, number) WHERE created_by != '';"
+    "CREATE TABLE access_log(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, principal TEXT NOT NULL,"
+    "  verb TEXT NOT NULL, job_id TEXT NOT NULL, phone TEXT NOT NULL, count INTEGER NOT NULL);",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -198,6 +208,8 @@ enum {
     Q_TEMPLATE_PUT, Q_TEMPLATE_CLEAR, Q_TEMPLATE_GET, Q_TEMPLATE_EACH,
     Q_CUSTOMER_LANG_SET, Q_CUSTOMER_LANG_GET,
     Q_KPI_JOBS_FIX, Q_KPI_JOBS, Q_KPI_LATER, Q_KPI_EVENTS, Q_KPI_DECLINES,
+    /* privacy */
+    Q_ACCESS_PUT, Q_JOB_CREATOR,
     Q_COUNT_
 };
 
@@ -256,10 +268,10 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_KEY_EVENTS] = "SELECT at, name FROM key_events WHERE event = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3",
     [Q_JOB_HAD_TECH] = "SELECT 1 FROM job_events WHERE job_id = ?1 AND technician_id = ?2 LIMIT 1",
     [Q_LAST_JOB] = "SELECT COALESCE(MAX(number), 0) FROM jobs",
-    [Q_JOB_INSERT] = "INSERT INTO jobs(number, " JOB_COLUMNS JOB_SLA_COLUMNS ", updated_at)"
+    [Q_JOB_INSERT] = "INSERT INTO jobs(number, " JOB_COLUMNS JOB_SLA_COLUMNS ", updated_at, created_by)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
                      " ?17, ?18, ?19, ?20, ?21, ?22, ?23, 0, '', 0, ?24, ?25, ?26, ?27, ?28, ?29,"
-                     " ?30, ?31, ?32, ?18)",
+                     " ?30, ?31, ?32, ?18, ?33)",
     [Q_JOB_STATE] = "UPDATE jobs SET state = ?2, technician_id = ?3, provider_id = ?4,"
                     " offer_expires_at = ?5, updated_at = ?6 WHERE id = ?1",
     [Q_JOB_TERRITORY] = "UPDATE jobs SET territory = ?2 WHERE id = ?1",
@@ -380,6 +392,10 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_KPI_DECLINES] = "SELECT d.job_id, d.technician_id, d.reason, d.expired, d.at FROM jobs j"
                        " JOIN declines d ON d.job_id = j.id WHERE j.created_at >= ?1 AND j.created_at < ?2"
                        " ORDER BY j.created_at, j.number",
+    /* privacy */
+    [Q_ACCESS_PUT] = "INSERT INTO access_log(at, principal, verb, job_id, phone, count)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_JOB_CREATOR] = "SELECT created_by, phone FROM jobs WHERE id = ?1",
 };
 
 struct store {
@@ -1006,6 +1022,7 @@ int store_job_insert(store *self, const store_job *j, long number)
         sqlite3_bind_int64(st, 28 + d, j->risk_at[d]);
     sqlite3_bind_int64(st, 31, j->sla_flags);
     sqlite3_bind_int(st, 32, j->urgency);
+    s_text(st, 33, j->created_by);
     if (s_done(self, st) < 0)
         return -1;
     if (!s_job_open(j->state))
@@ -1020,6 +1037,7 @@ int store_job_insert(store *self, const store_job *j, long number)
        as stored: no rating, no risk flagged yet */
     store_job row = *j;
     row.at_risk = 0;
+    row.created_by = NULL; /* read by its own query, never from the copy */
     (void)jobrows_put(self->rows, &row, 0, "");
     return 0;
 }
@@ -1126,6 +1144,7 @@ int store_decline_put(store *self, const char *job_id, const char *technician_id
 static void s_job_from_row(sqlite3_stmt *st, store_job *j)
 {
 #define T(i) ((const char *)sqlite3_column_text(st, i))
+    j->created_by = NULL;
     j->id = T(0);
     j->state = sqlite3_column_int(st, 1);
     j->territory = T(2);
@@ -2413,5 +2432,237 @@ done:
     free(k.ev_at);
     free(k.dec_at);
     strmap_destroy(&k.names);
+    return rc;
+}
+
+/* ------------------------------------------------------------- privacy */
+
+int store_principal_set_scope(store *self, const char *name, const char *provider, const char *territories)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db, "UPDATE principals SET scope_provider = ?2, scope_territories = ?3"
+                           " WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+        return s_fail(self);
+    s_text(st, 1, name);
+    s_text(st, 2, provider);
+    s_text(st, 3, territories);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+int store_each_principal_scope(store *self,
+                               void (*fn)(void *, const char *pub, const char *provider, const char *territories),
+                               void *arg)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db, "SELECT public_key, scope_provider, scope_territories FROM principals"
+                           " WHERE scope_provider != '' OR scope_territories != ''", -1, &st, NULL) != SQLITE_OK)
+        return s_fail(self);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+           (const char *)sqlite3_column_text(st, 2));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+int store_job_owner(store *self, const char *id, char *created_by, size_t cb_len, char *phone, size_t ph_len)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_JOB_CREATOR);
+    if (!st)
+        return -1;
+    s_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(created_by, cb_len, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(phone, ph_len, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_fail(self);
+    return rc == SQLITE_ROW;
+}
+
+int store_job_list_scoped(store *self, arena *a, const store_scope *scope, const char *territory, int state,
+                          const char *technician_id, const char *phone, unsigned limit,
+                          Fsd__JobView ***out, size_t *n)
+{
+    /* the scope as in privacy.c: a provider's jobs, or the unheld ones
+       (no provider: all) of the scope's territories; the submitter's own */
+    /* a desk's own through the partial index jobs_creator (its WHERE
+       term spelled out, so that the planner may use it), newest first */
+    bool own = scope && scope->created_by && scope->created_by[0];
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE (?1 = '' OR territory = ?1)"
+             " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
+             " AND (?4 = '' OR phone = ?4) AND %s"
+             " AND (?7 = 0 OR (?8 != '' AND provider_id = ?8)"
+             "  OR (instr(?9, ',' || territory || ',') > 0 AND (?8 = '' OR technician_id = '')))"
+             " ORDER BY number DESC LIMIT ?5",
+             own ? "created_by = ?6 AND created_by != ''" : "?6 = ''");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return s_fail(self);
+    s_text(st, 1, territory);
+    sqlite3_bind_int(st, 2, state);
+    s_text(st, 3, technician_id);
+    s_text(st, 4, phone);
+    sqlite3_bind_int(st, 5, limit ? (int)limit : 100);
+    s_text(st, 6, scope ? scope->created_by : "");
+    sqlite3_bind_int(st, 7, scope && scope->scoped);
+    s_text(st, 8, scope ? scope->provider : "");
+    s_text(st, 9, scope ? scope->territories : "");
+    size_t cap = limit ? limit : 100;
+    *out = arena_alloc(a, cap * sizeof **out);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap)
+        (*out)[(*n)++] = s_view_from_row(a, st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return s_fail(self);
+    for (size_t i = 0; i < *n; i++)
+        if (s_has_side(self, (*out)[i]->job_id, SIDE_WINDOW) && s_window_view(self, a, (*out)[i]) < 0)
+            return -1;
+    return 0;
+}
+
+int store_access_put(store *self, int64_t at, const char *principal, const char *verb, const char *job_id,
+                     const char *phone, unsigned count)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_ACCESS_PUT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, at);
+    s_text(st, 2, principal);
+    s_text(st, 3, verb);
+    s_text(st, 4, job_id);
+    s_text(st, 5, phone);
+    sqlite3_bind_int64(st, 6, count);
+    return s_done(self, st);
+}
+
+int store_access_list(store *self, arena *a, const char *principal, const char *job_id, const char *phone,
+                      int64_t since, unsigned limit, Fsd__AccessRow ***out, size_t *n)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db,
+                           "SELECT at, principal, verb, job_id, phone, count FROM access_log"
+                           " WHERE (?1 = '' OR principal = ?1) AND (?2 = '' OR job_id = ?2)"
+                           " AND (?3 = '' OR phone = ?3) AND at >= ?4 ORDER BY id DESC LIMIT ?5",
+                           -1, &st, NULL) != SQLITE_OK)
+        return s_fail(self);
+    s_text(st, 1, principal);
+    s_text(st, 2, job_id);
+    s_text(st, 3, phone);
+    sqlite3_bind_int64(st, 4, since);
+    sqlite3_bind_int(st, 5, (int)limit);
+    *out = arena_alloc(a, (limit ? limit : 1) * sizeof **out);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
+        Fsd__AccessRow *r = arena_alloc(a, sizeof *r);
+        fsd__access_row__init(r);
+        r->at = sqlite3_column_int64(st, 0);
+        r->principal = s_col(a, st, 1);
+        r->verb = s_col(a, st, 2);
+        r->job_id = s_col(a, st, 3);
+        r->phone = s_col(a, st, 4);
+        r->count = (uint32_t)sqlite3_column_int64(st, 5);
+        (*out)[(*n)++] = r;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : s_fail(self);
+}
+
+int store_customer_open_jobs(store *self, const char *phone, char *ids, size_t len, unsigned *n)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db, "SELECT id FROM jobs WHERE phone = ?1 AND state NOT IN (8, 10)"
+                           " ORDER BY number", -1, &st, NULL) != SQLITE_OK)
+        return s_fail(self);
+    s_text(st, 1, phone);
+    *n = 0;
+    ids[0] = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t used = strlen(ids);
+        if (used + 32 < len)
+            snprintf(ids + used, len - used, "%s%s", *n ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+/* Runs one forget statement (?1 = the phone); adds the rows changed to *count. */
+static int s_forget_step(store *self, const char *sql, const char *phone, uint32_t *count)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return s_fail(self);
+    s_text(st, 1, phone);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return s_fail(self);
+    if (count)
+        *count += (uint32_t)sqlite3_changes(self->db);
+    return 0;
+}
+
+/* The closed and cancelled jobs of customer ?1 (before their phone is erased). */
+#define FORGET_JOBS "(SELECT id FROM jobs WHERE phone = ?1 AND state IN (8, 10))"
+
+int store_customer_forget(store *self, const char *phone, uint32_t *jobs, uint32_t *notifications,
+                          bool *customer, uint32_t *access_rows)
+{
+    *jobs = *notifications = *access_rows = 0;
+    uint32_t deleted = 0;
+    /* freed space is overwritten, so that the erased text is not left in
+       the file's free pages (for this connection, during the erasure only) */
+    sqlite3_exec(self->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+    int rc = -1;
+    /* free text goes; what the KPI report reads stays: the reason
+       prefixes it counts (kpi.c), and every server-written event */
+    if (s_forget_step(self, "UPDATE job_events SET reason = CASE"
+                      " WHEN substr(reason, 1, 10) = 'reassigned' THEN 'reassigned'"
+                      " WHEN substr(reason, 1, 9) = 'at risk: ' THEN 'at risk: '"
+                      " WHEN substr(reason, 1, 10) = 'breached: ' THEN 'breached: '"
+                      " WHEN substr(reason, 1, 10) = 'goodwill: ' THEN 'goodwill: '"
+                      " WHEN substr(reason, 1, 12) = 'fee waived: ' THEN 'fee waived: '"
+                      " WHEN substr(reason, 1, 18) = 'waiver requested: ' THEN 'waiver requested: '"
+                      " WHEN substr(reason, 1, 15) = 'offer withdrawn' THEN 'offer withdrawn'"
+                      " WHEN substr(reason, 1, 6) = 'rated ' THEN substr(reason, 1, 9)"
+                      " ELSE '' END WHERE actor != 'system' AND job_id IN " FORGET_JOBS, phone, NULL) < 0
+        || s_forget_step(self, "UPDATE care_followups SET cause = CASE WHEN instr(cause, ':') > 0"
+                         " THEN substr(cause, 1, instr(cause, ':') - 1) ELSE cause END, outcome = ''"
+                         " WHERE job_id IN " FORGET_JOBS, phone, NULL) < 0
+        || s_forget_step(self, "UPDATE care_goodwill SET reason = '' WHERE job_id IN " FORGET_JOBS, phone, NULL) < 0
+        || s_forget_step(self, "UPDATE care_waivers SET reason = '', decision_reason = ''"
+                         " WHERE job_id IN " FORGET_JOBS, phone, NULL) < 0
+        || s_forget_step(self, "UPDATE notifications SET phone = '', customer_name = '', text = '',"
+                         " last_error = CASE WHEN status = 0 THEN 'customer data erased' ELSE '' END,"
+                         " status = CASE WHEN status = 0 THEN 2 ELSE status END"
+                         " WHERE job_id IN " FORGET_JOBS " OR phone = ?1", phone, notifications) < 0
+        /* remembered answers hold job views: those naming the customer go */
+        || s_forget_step(self, "DELETE FROM dedup WHERE instr(reply, CAST(?1 AS BLOB)) > 0", phone, &deleted) < 0
+        || s_forget_step(self, "UPDATE access_log SET phone = '' WHERE phone = ?1", phone, access_rows) < 0
+        || s_forget_step(self, "UPDATE jobs SET phone = '', customer_name = '', address = '', problem = '',"
+                         " rating_comment = '', lat = 0, lon = 0 WHERE phone = ?1 AND state IN (8, 10)",
+                         phone, jobs) < 0)
+        goto done;
+    uint32_t gone = 0;
+    if (s_forget_step(self, "DELETE FROM customers WHERE phone = ?1", phone, &gone) < 0)
+        goto done;
+    *customer = gone > 0;
+    /* the copies in memory may hold what was erased */
+    jobrows_clear(self->rows);
+    jobrows_clear(self->scratch);
+    rc = 0;
+done:
+    sqlite3_exec(self->db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
     return rc;
 }

@@ -108,6 +108,7 @@ typedef struct {
     int64_t risk_at[3];            /* at risk from: assign-by, arrive-by, fix-by */
     unsigned sla_flags;            /* SLA_RISK(d) | SLA_BREACH(d) raised */
     int urgency;                   /* as asked: 0/1 normal, 2 high */
+    const char *created_by;        /* privacy: the submitting principal (insert only; NULL in copies) */
 } store_job;
 
 /* Highest job number used so far (jobs are J000001, J000002 ...). */
@@ -268,5 +269,39 @@ int store_customer_language(store *self, const char *phone, char *out, size_t ou
 struct kpi_job;   /* fsd/kpi.h */
 int store_kpi_jobs(store *self, arena *a, int64_t from, int64_t to, struct kpi_job **out,
                    size_t *n);
+
+/* ---- privacy: scopes, who submitted a job, the access log, erasure */
+/* A principal's scope (after store_put_principal, which clears it):
+   provider id and territories as ",a,b," ("" none). */
+int store_principal_set_scope(store *self, const char *name, const char *provider, const char *territories);
+/* Calls fn for every principal with a scope. */
+int store_each_principal_scope(store *self,
+                               void (*fn)(void *, const char *pub, const char *provider, const char *territories),
+                               void *arg);
+/* The job's submitter ("" when not recorded) and phone: 1, 0 no such job, -1. */
+int store_job_owner(store *self, const char *id, char *created_by, size_t cb_len, char *phone, size_t ph_len);
+typedef struct {
+    bool scoped;                   /* filter by provider / territories */
+    const char *provider;          /* "" none */
+    const char *territories;       /* ",a,b," */
+    const char *created_by;        /* "" any */
+} store_scope;
+/* store_job_list within a scope (NULL: none). */
+int store_job_list_scoped(store *self, arena *a, const store_scope *scope, const char *territory, int state,
+                          const char *technician_id, const char *phone, unsigned limit,
+                          Fsd__JobView ***out, size_t *n);
+int store_access_put(store *self, int64_t at, const char *principal, const char *verb, const char *job_id,
+                     const char *phone, unsigned count);
+/* Access-log rows, newest first ("" / 0 filters match all). */
+int store_access_list(store *self, arena *a, const char *principal, const char *job_id, const char *phone,
+                      int64_t since, unsigned limit, Fsd__AccessRow ***out, size_t *n);
+/* The customer's open jobs: how many, and their ids ("J1, J2") into ids. */
+int store_customer_open_jobs(store *self, const char *phone, char *ids, size_t len, unsigned *n);
+/* Erases the customer's personal data from their closed and cancelled
+   jobs, notifications, remembered answers and the access log, and
+   deletes the customer record; states, times, territories, ratings and
+   the event chain stay. */
+int store_customer_forget(store *self, const char *phone, uint32_t *jobs, uint32_t *notifications,
+                          bool *customer, uint32_t *access_rows);
 
 #endif

@@ -58,6 +58,7 @@ static void s_principal_free(const char *key, void *value, void *arg)
     principal *p = value;
     free(p->name);
     free(p->technician_id);
+    privacy_principal_free(p);
     free(p);
 }
 
@@ -346,6 +347,10 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     srv->principals = strmap_new();
     if (store_each_principal(srv->store, s_principal_add, srv) < 0) {
         snprintf(err, errlen, "cannot read principals: %s", store_errmsg(srv->store));
+        return -1;
+    }
+    if (privacy_load_scopes(srv) < 0) {
+        snprintf(err, errlen, "cannot read principals' scopes: %s", store_errmsg(srv->store));
         return -1;
     }
     /* jobs point at technicians: rebuild them against the new array */

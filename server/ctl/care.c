@@ -193,7 +193,9 @@ int cmd_customer_show(ctl *c, int argc, char **argv)
                         "The customer (tier, blocked) and every request of theirs, newest first: state,\n"
                         "dates, product, warranty, technician, rating, notes and complaints, follow-ups,\n"
                         "goodwill and fee waivers. JOB (like J000012) names the customer of that job.\n"
-                        "Intake sees whether a customer is blocked, dispatchers and admins also why.\n";
+                        "Intake sees whether a customer is blocked, dispatchers and admins also why.\n"
+                        "An intake desk names the PHONE, and sees where each request stands without\n"
+                        "its history; a scoped dispatcher sees the requests in its scope.\n";
     if (s_help(argc, argv, usage))
         return 0;
     if (argc != 3)

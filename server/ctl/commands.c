@@ -202,22 +202,33 @@ static const char *s_job_arg(ctl *c, int argc, char **argv, const char *usage)
 
 int cmd_track(ctl *c, int argc, char **argv)
 {
-    const char *usage = "usage: fsdctl track JOB\n\nShows the job's state, technician and full history.\n";
+    const char *usage = "usage: fsdctl track JOB [--phone PHONE]\n\n"
+                        "Shows the job's state, technician and full history. An intake desk names the\n"
+                        "customer's phone too: without it (or with another) the job is not found.\n";
     if (s_help(argc, argv, usage))
         return 0;
+    static const struct option opts[] = { { "phone", 1, 0, 'p' }, { 0, 0, 0, 0 } };
+    Fsd__GetJob g = FSD__GET_JOB__INIT;
+    int o;
     s_getopt_reset();
-    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'p')
+            g.phone = optarg;
+        else
+            return ctl_fail(c, 2, "usage", "%s", usage);
+    }
     const char *job = s_job_arg(c, argc, argv, usage);
     if (!job)
         return 2;
-    Fsd__GetJob g = FSD__GET_JOB__INIT;
     g.job_id = (char *)job;
     return ctl_request(c, FSD__ENVELOPE__BODY_GET_JOB, &g, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
 int cmd_jobs(ctl *c, int argc, char **argv)
 {
-    const char *usage = "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P] [--limit N]\n";
+    const char *usage = "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P] [--limit N]\n\n"
+                        "Jobs, newest first. An intake desk lists the requests it submitted; a scoped\n"
+                        "dispatcher the jobs in its scope (see fsdctl keygen --help).\n";
     if (s_help(argc, argv, usage))
         return 0;
     static const struct option opts[] = {

@@ -100,5 +100,8 @@ int cmd_escalations(ctl *c, int argc, char **argv);
 int cmd_templates(ctl *c, int argc, char **argv);
 int cmd_notifications(ctl *c, int argc, char **argv);
 void show_notifications(const Fsd__JobView *v);
+/* privacy (privacy.c): the access log, erasing a customer */
+int cmd_audit(ctl *c, int argc, char **argv);
+int cmd_customer_forget(ctl *c, int argc, char **argv);
 
 #endif

@@ -34,7 +34,7 @@ static const command s_commands[] = {
     { "provider", cmd_load, "provider load FILE.csv" },
     { "agent", cmd_load, "agent load FILE.csv (technicians)" },
     { "product", cmd_load, "product load FILE.csv" },
-    { "customer", cmd_customer, "customer load FILE.csv | set PHONE ... | show PHONE|JOB" },
+    { "customer", cmd_customer, "customer load FILE.csv | set PHONE ... | show PHONE|JOB | forget PHONE" },
     { "keygen", cmd_keygen, "make a key pair and register it" },
     { "key", cmd_key, "key list | key revoke NAME: registered keys, revocation" },
     { "backup", cmd_backup, "online backup of the database into FILE" },
@@ -48,6 +48,7 @@ static const command s_commands[] = {
     { "escalations", cmd_escalations, "open jobs breached, at risk or escalated, most urgent first" },
     { "templates", cmd_templates, "templates load FILE | show: what customers are told" },
     { "notifications", cmd_notifications, "customer notifications and their delivery" },
+    { "audit", cmd_audit, "who read customers' data (--principal, --job, --since)" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -151,7 +151,8 @@ int cmd_customer(ctl *c, int argc, char **argv)
     const char *usage = "usage: fsdctl customer load FILE.csv\n"
                         "       fsdctl customer set PHONE --name NAME [--tier standard|priority]\n"
                         "                                 [--block REASON | --unblock] [--language TAG]\n"
-                        "       fsdctl customer show PHONE|JOB\n";
+                        "       fsdctl customer show PHONE|JOB\n"
+                        "       fsdctl customer forget PHONE\n";
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
         return 0;
@@ -160,6 +161,8 @@ int cmd_customer(ctl *c, int argc, char **argv)
         return cmd_load(c, argc, argv);
     if (argc >= 2 && strcmp(argv[1], "show") == 0) /* i5-care */
         return cmd_customer_show(c, argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "forget") == 0) /* privacy */
+        return cmd_customer_forget(c, argc, argv);
     if (argc < 3 || strcmp(argv[1], "set") != 0)
         return ctl_fail(c, 2, "usage", "%s", usage);
     static const struct option opts[] = {
@@ -187,6 +190,23 @@ int cmd_customer(ctl *c, int argc, char **argv)
     return ctl_request(c, FSD__ENVELOPE__BODY_SET_CUSTOMER, &sc, FSD__ENVELOPE__BODY_CUSTOMER_VIEW);
 }
 
+/* privacy: a dispatcher key's scope (keygen --provider, --territory) */
+#define SCOPE_TERRITORIES_MAX 64
+static char *s_scope_provider = "";
+static char *s_scope_territories[SCOPE_TERRITORIES_MAX];
+static size_t s_n_scope_territories;
+
+/* Splits --territory T1,T2 into the scope's list (it may be repeated). */
+static int s_scope_territory_opt(ctl *c, char *arg)
+{
+    for (char *save = NULL, *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (s_n_scope_territories == SCOPE_TERRITORIES_MAX)
+            return ctl_fail(c, 2, "usage", "at most %d territories in a scope", SCOPE_TERRITORIES_MAX);
+        s_scope_territories[s_n_scope_territories++] = t;
+    }
+    return 0;
+}
+
 /* Registers a public key with the server as name/role. 0 or exit status. */
 static int s_register(ctl *c, const fsd_keypair *kp, Fsd__Role r, const char *tech)
 {
@@ -195,6 +215,9 @@ static int s_register(ctl *c, const fsd_keypair *kp, Fsd__Role r, const char *te
     ap.name = (char *)kp->name;
     ap.role = r;
     ap.technician_id = (char *)tech;
+    ap.provider_id = s_scope_provider;
+    ap.territories = s_scope_territories;
+    ap.n_territories = s_n_scope_territories;
     char id[33];
     Fsd__Envelope env;
     wire_envelope_init(&env, id);
@@ -236,11 +259,16 @@ int cmd_keygen(ctl *c, int argc, char **argv)
     const char *usage =
         "usage: fsdctl keygen --role agent|intake|dispatcher|admin --name NAME [--out FILE]\n"
         "                     [--technician ID] [--no-register]\n"
+        "                     [--provider P] [--territory T[,T2...]]\n"
         "       fsdctl keygen --role agent --all-technicians --dir DIR\n\n"
         "Makes a CURVE key pair (file mode 0600) and registers its public key with the\n"
         "server under NAME and ROLE (needs an admin key). An agent's NAME is its\n"
         "technician id unless --technician says otherwise. --all-technicians makes\n"
-        "DIR/ID.key for every technician the server knows.\n";
+        "DIR/ID.key for every technician the server knows.\n"
+        "--provider and --territory scope a dispatcher's key: it sees and moves only the\n"
+        "jobs its provider's technicians hold or are offered, and the unheld jobs of its\n"
+        "territories (given, else the provider's contracted ones); without --provider,\n"
+        "every job of its territories. Without either, a dispatcher sees everything.\n";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
@@ -249,6 +277,7 @@ int cmd_keygen(ctl *c, int argc, char **argv)
     static const struct option opts[] = {
         { "role", 1, 0, 'r' }, { "name", 1, 0, 'n' }, { "out", 1, 0, 'o' }, { "technician", 1, 0, 't' },
         { "no-register", 0, 0, 'N' }, { "all-technicians", 0, 0, 'A' }, { "dir", 1, 0, 'd' },
+        { "provider", 1, 0, 'P' }, { "territory", 1, 0, 'T' }, /* privacy */
         { 0, 0, 0, 0 },
     };
     const char *role_text = NULL, *name = NULL, *out = NULL, *tech = "", *dir = NULL;
@@ -265,6 +294,11 @@ int cmd_keygen(ctl *c, int argc, char **argv)
         case 'N': reg = false; break;
         case 'A': all = true; break;
         case 'd': dir = optarg; break;
+        case 'P': s_scope_provider = optarg; break;
+        case 'T':
+            if (s_scope_territory_opt(c, optarg))
+                return 2;
+            break;
         default: return ctl_fail(c, 2, "usage", "%s", usage);
         }
     }

@@ -236,7 +236,12 @@ wait_offer A1 "$j3"
 expect_eq offered-waive "$(code_of 1 agent A1 waive "$j3" --amount 10)" invalid_transition
 
 say "customer show: every request with product, warranty, technician, rating, notes, follow-ups, goodwill, waivers"
-cs=$(run_rc 0 ctl_as desk customer show "$PHONE" --json)
+cs=$(run_rc 0 ctl_as dana customer show "$PHONE" --json)
+# an intake desk sees where each request stands, not the notes of its history
+desk_cs=$(run_rc 0 ctl_as desk customer show "$PHONE" --json)
+expect_eq cs-desk-jobs "$(jq -r '.jobs | length' <<<"$desk_cs")" "$(jq -r '.jobs | length' <<<"$cs")"
+jq -e '[.jobs[] | (.history // []), (.follow_ups // [])] | flatten | length == 0' <<<"$desk_cs" >/dev/null \
+    || fail "intake sees histories: $desk_cs"
 expect_eq cs-name "$(jq -r .customer.name <<<"$cs")" "Test Customer"
 expect_eq cs-total "$(jq -r .total_jobs <<<"$cs")" "$(db "select count(*) from jobs where phone = '+49305550000'")"
 expect_eq cs-order "$(jq -r '[.jobs[].job_id] | join(",")' <<<"$cs")" "$j3,$v,$j2,$j1,$h,$g"
@@ -265,7 +270,8 @@ $table"
 done
 expect_eq cs-unknown "$(code_of 1 ctl_as desk customer show "+49 30 0000000")" not_found
 expect_eq cs-bad "$(code_of 1 ctl_as desk customer show "not a phone")" invalid_argument
-expect_eq cs-unknown-job "$(code_of 1 ctl_as desk customer show J999999)" not_found
+expect_eq cs-unknown-job "$(code_of 1 ctl_as dana customer show J999999)" not_found
+expect_eq cs-desk-by-job "$(code_of 1 ctl_as desk customer show "$j1")" invalid_argument
 rc=0; ctl_as desk customer show "+49 30 0000000" >/dev/null 2>err.txt || rc=$?
 expect_eq cs-unknown-exit "$rc" 1
 grep -q "no customer with phone" err.txt || fail "unknown phone message: $(cat err.txt)"

@@ -10,7 +10,7 @@ start_agent A2
 say "intake"
 job=$(request $MITTE Bosch washing_machine WM-NEW)
 case $job in J*) ;; *) fail "request refused: $job" ;; esac
-view=$(ctl_as desk track "$job" --json)
+view=$(ctl_as desk track "$job" --phone "+49 30 5550000" --json)
 expect_eq territory "$(jq -r .territory <<<"$view")" mitte
 expect_eq warranty "$(jq -r .warranty <<<"$view")" in_warranty
 jq -e '.assign_by > .created_at and .arrive_by > .assign_by' <<<"$view" >/dev/null || fail "SLA deadlines"
@@ -42,7 +42,7 @@ expect_eq code "$(jq -r '.error.code' <<<"$out")" invalid_transition
 
 say "the customer rates it, which closes it"
 ctl_as desk rate "$job" 5 --comment "quick and friendly" >/dev/null
-view=$(ctl_as desk track "$job" --json)
+view=$(ctl_as desk track "$job" --phone "+49 30 5550000" --json)
 expect_eq state "$(jq -r .state <<<"$view")" closed
 expect_eq rating "$(jq -r .rating <<<"$view")" 5
 expect_eq history "$(jq -r '[.history[].to] | join(",")' <<<"$view")" \

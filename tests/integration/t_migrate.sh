@@ -43,16 +43,23 @@ ALTER TABLE principals DROP COLUMN created_at;
 ALTER TABLE principals DROP COLUMN last_seen;
 ALTER TABLE principals DROP COLUMN revoked_at;
 ALTER TABLE principals DROP COLUMN revoked_by;
+-- scopes, job submitters, access log
+DROP INDEX jobs_creator;
+ALTER TABLE jobs DROP COLUMN created_by;
+ALTER TABLE principals DROP COLUMN scope_provider;
+ALTER TABLE principals DROP COLUMN scope_territories;
+DROP TABLE access_log;
 PRAGMA user_version = 9;
 COMMIT;
 SQL
 
 say "the server upgrades it and keeps every row"
 start_server
-expect_eq "schema version" "$(db 'PRAGMA user_version')" 11
+expect_eq "schema version" "$(db 'PRAGMA user_version')" 12
 expect_eq "de-dup rows" "$(dedup_rows)" "$dedup_before"
 expect_eq "sessions" "$(session_rows)" "$sessions_before"
 expect_eq "de-dup key index" "$(db "select count(*) from sqlite_schema where name = 'dedup_key'")" 1
+expect_eq "jobs submitters" "$(db "select count(*) from pragma_table_info('jobs') where name = 'created_by'")" 1
 expect_eq "sessions without rowid" \
     "$(db "select count(*) from sqlite_schema where name = 'sessions' and sql like '%WITHOUT ROWID%'")" 1
 

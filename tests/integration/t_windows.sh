@@ -90,15 +90,15 @@ jq -e '.window_utc | test("0[89]:00")' <<<"$out" >/dev/null || fail "window_utc:
 jq -e '.arrive_by == .window_end and .window_end - .window_start == 3600000' <<<"$out" >/dev/null \
     || fail "arrive_by is not the window's end: $out"
 book "$J1" W1
-view=$(ctl_as desk track "$J1" --json)
+view=$(ctl_as desk track "$J1" --phone "+49 30 5551234" --json)
 expect_eq "booked" "$(jq -r '.window_booked // false' <<<"$view")" true
 expect_eq "booked event" "$(jq -r '[.history[] | select(.reason | startswith("booked: "))] | length' <<<"$view")" 1
 expect_eq "booked reason" "$(jq -r '.history[] | select(.reason | startswith("booked: ")) | .reason' <<<"$view")" \
     "booked: $DOW $DAY 10:00${EN}11:00 Europe/Berlin"
 expect_eq "booked by" "$(jq -r '.history[] | select(.reason | startswith("booked: ")) | "\(.actor) \(.technician_id) \(.from) \(.to)"' <<<"$view")" \
     "W1 W1 assigned assigned"
-ctl_as desk track "$J1" | grep -q "^window     $DOW $DAY 10:00${EN}11:00 Europe/Berlin (.* UTC), booked$" \
-    || fail "track does not show the booked window: $(ctl_as desk track "$J1")"
+ctl_as desk track "$J1" --phone "+49 30 5551234" | grep -q "^window     $DOW $DAY 10:00${EN}11:00 Europe/Berlin (.* UTC), booked$" \
+    || fail "track does not show the booked window: $(ctl_as desk track "$J1" --phone "+49 30 5551234")"
 
 say "J2 in the same window 2 km away: W1 cannot reach both in time, W2 gets it"
 J2=$(wjob $PFAR "$DAY 10:00-11:00")
@@ -190,7 +190,7 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 expect_eq "both online" "$(ctl_as dana technicians --json | jq '[.technicians[] | select(.online)] | length')" 2
-view=$(ctl_as desk track "$J1" --json)
+view=$(ctl_as desk track "$J1" --phone "+49 30 5551234" --json)
 expect_eq "J1 still booked" "$(jq -r '"\(.state) \(.technician_id) \(.window_booked // false)"' <<<"$view")" "assigned W1 true"
 J8=$(wjob $P0 "$DAY 10:15-11:15")
 sleep 0.5

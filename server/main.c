@@ -343,25 +343,16 @@ static void s_private(const char *path, mode_t want)
                  (unsigned)want);
 }
 
-/* fsd.db created 0600 before SQLite opens it (SQLite gives its -wal and
-   -shm the database's mode), or an existing one with its companions made
-   private. */
-static int s_private_db(const char *db, char *err, size_t errlen)
+/* A new fsd.db is created 0600 before SQLite opens it: SQLite gives its
+   -wal and -shm the database's mode. */
+static int s_new_db(const char *db, char *err, size_t errlen)
 {
     int fd = open(db, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
+    if (fd >= 0)
         close(fd);
-        return 0;
-    }
-    if (errno != EEXIST) {
+    else if (errno != EEXIST) {
         snprintf(err, errlen, "cannot create %.512s: %s", db, strerror(errno));
         return -1;
-    }
-    static const char *const ext[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s%s", db, ext[i]);
-        s_private(path, 0600);
     }
     return 0;
 }
@@ -380,14 +371,22 @@ static int s_start(server *srv, char *err, size_t errlen)
     }
     if (s_writable(dir, err, errlen) < 0 || s_lock(dir, err, errlen) < 0)
         return -1;
-    s_private(dir, 0700);
-    backup_clean_leftover(dir);
     snprintf(path, sizeof path, "%s/fsd.db", dir);
-    if (s_private_db(path, err, errlen) < 0)
+    if (s_new_db(path, err, errlen) < 0)
         return -1;
     int64_t t0 = wire_now_ms();
     if (!(srv->store = store_open(path, err, errlen)))
         return -1;
+    /* made private once the start can no longer fail on the database, so
+       that a refused start stays one line */
+    s_private(dir, 0700);
+    static const char *const ext[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        char file[4200];
+        snprintf(file, sizeof file, "%s%s", path, ext[i]);
+        s_private(file, 0600);
+    }
+    backup_clean_leftover(dir);
     bool created;
     fsd_keypair admin;
     if (s_key(dir, "server", "server", &srv->keys, &created, err, errlen) < 0

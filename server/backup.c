@@ -111,7 +111,7 @@ static void s_place(struct backup *b, char *error, size_t errlen)
         return;
     }
     if (s_sync_dir(b->path) < 0)
-        log_warn("backup_dir_sync", "path=%s error=%s", log_quote(0, b->path), log_quote(1, strerror(errno)));
+        log_warn("backup_dir_sync", "path=\"%s\" error=\"%s\"", b->path, strerror(errno)); /* no log_quote: its buffers are the loop's */
     pthread_mutex_lock(&b->mu);
     b->bytes = (uint64_t)st.st_size;
     pthread_mutex_unlock(&b->mu);

@@ -158,8 +158,8 @@ static void s_append(const char *path, s_due *due, size_t n, char *error, size_t
             return;
         }
         if (whole < start)
-            log_warn("notify_file_torn", "file=%s cut_bytes=%lld (a line not written whole: sent again)",
-                     log_quote(0, path), (long long)(start - whole));
+            log_warn("notify_file_torn", "file=\"%s\" cut_bytes=%lld (a line not written whole: sent again)",
+                     path, (long long)(start - whole)); /* no log_quote: its buffers are the loop's */
         start = whole;
     }
     for (size_t i = 0; !error[0] && i < n; i++) {
@@ -176,7 +176,7 @@ static void s_append(const char *path, s_due *due, size_t n, char *error, size_t
         /* back to the whole lines it had; if even that fails, the next
            batch cuts the torn line first */
         if (ftruncate(fd, start) < 0 || fdatasync(fd) < 0)
-            log_warn("notify_file_cut_failed", "file=%s error=%s", log_quote(0, path), log_quote(1, strerror(errno)));
+            log_warn("notify_file_cut_failed", "file=\"%s\" error=\"%s\"", path, strerror(errno));
     }
     close(fd);
 }

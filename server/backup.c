@@ -219,9 +219,9 @@ int backup_request(call *c)
     /* a retry of the request in hand, or of the one answered last */
     if (b && c->req->msg_id[0] && strcmp(b->msg_id, c->req->msg_id) == 0 && strcmp(b->who, c->who->name) == 0) {
         if (b->running) {
-            size_t n = c->rid_len < sizeof b->rid ? c->rid_len : sizeof b->rid;
-            memcpy(b->rid, c->rid, n);
-            b->rid_len = n;
+            b->rid_len = c->rid && c->rid_len < sizeof b->rid ? c->rid_len : c->rid ? sizeof b->rid : 0;
+            if (b->rid_len)
+                memcpy(b->rid, c->rid, b->rid_len);
         } else if (b->answer) {
             loop_queue(srv, NULL, 0, c->rid, c->rid_len, b->answer, b->answer_len);
         }
@@ -272,8 +272,9 @@ int backup_request(call *c)
     snprintf(b->db_file, sizeof b->db_file, "%s", store_filename(srv->store));
     snprintf(b->who, sizeof b->who, "%s", c->who->name);
     snprintf(b->msg_id, sizeof b->msg_id, "%s", c->req->msg_id);
-    b->rid_len = c->rid_len < sizeof b->rid ? c->rid_len : sizeof b->rid;
-    memcpy(b->rid, c->rid, b->rid_len);
+    b->rid_len = c->rid && c->rid_len < sizeof b->rid ? c->rid_len : c->rid ? sizeof b->rid : 0;
+    if (b->rid_len)
+        memcpy(b->rid, c->rid, b->rid_len);
     free(b->answer);
     b->answer = NULL;
     b->cancel = 0;

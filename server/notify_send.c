@@ -18,7 +18,12 @@
       (fdatasync) before the rows are marked sent. The writing and the
       flush are a thread's of their own (one batch in hand at a time), so
       the loop never waits on the disk for them; the loop records the
-      batch's outcomes at its next look once the flush returned.
+      batch's outcomes at its next look once the flush returned. The file
+      holds whole lines only: a batch whose write or flush fails (a full
+      disk) is cut off again and retried whole, so a message counts as
+      sent only once its whole line is on disk. SIGHUP needs nothing here:
+      the file is opened by name for every batch (a renamed file is left
+      alone, the next batch creates a fresh one, mode 0600).
 
     A job's messages go out one at a time, in the order they were made
     (no "on the way" before "accepted"): only the oldest pending message

@@ -52,7 +52,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
 .PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build clean
-all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors
+all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill
 
 # Installs what is missing, only what is missing; quiet when all is there.
 deps:

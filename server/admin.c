@@ -548,37 +548,6 @@ static int s_revoke_key(call *c)
     return 0;
 }
 
-/* An online backup into a new file on this machine. */
-static int s_backup(call *c)
-{
-    const char *path = c->req->backup->path;
-    if (path[0] != '/' || strlen(path) > 1024) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "path",
-                   "the backup path must be absolute (a file on the server's machine)");
-        return 0;
-    }
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "path",
-                   "%s exists already: a backup never overwrites a file", path);
-        return 0;
-    }
-    int64_t t0 = wire_now_ms();
-    if (store_backup(c->srv->store, path) < 0) {
-        unlink(path);
-        call_error(c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "path", "%s", store_errmsg(c->srv->store));
-        return 0;
-    }
-    Fsd__BackupDone *d = arena_alloc(c->a, sizeof *d);
-    fsd__backup_done__init(d);
-    d->path = arena_strdup(c->a, path);
-    d->bytes = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
-    d->ms = (uint32_t)(wire_now_ms() - t0);
-    c->reply->body_case = FSD__ENVELOPE__BODY_BACKUP_DONE;
-    c->reply->backup_done = d;
-    return 0;
-}
-
 int handle_admin(call *c);
 int handle_admin(call *c)
 {
@@ -590,7 +559,7 @@ int handle_admin(call *c)
     case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: return s_load_customers(c);
     case FSD__ENVELOPE__BODY_SET_CUSTOMER: return s_set_customer(c);
     case FSD__ENVELOPE__BODY_ADD_PRINCIPAL: return s_add_principal(c);
-    case FSD__ENVELOPE__BODY_BACKUP: return s_backup(c);
+    case FSD__ENVELOPE__BODY_BACKUP: return backup_request(c);
     case FSD__ENVELOPE__BODY_REVOKE_KEY: return s_revoke_key(c);
     case FSD__ENVELOPE__BODY_LIST_KEYS: return s_list_keys(c);
     case FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES: return s_load_sla_policies(c);

@@ -321,7 +321,8 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
     Fsd__Envelope reply = FSD__ENVELOPE__INIT;
     reply.version = FSD_PROTOCOL_VERSION;
     reply.sent_at = now;
-    call c = { .srv = srv, .who = who, .req = req, .reply = &reply, .a = srv->arena };
+    call c = { .srv = srv, .who = who, .req = req, .reply = &reply, .a = srv->arena, .rid = rid,
+               .rid_len = rid_len };
     const right *r = s_right(req->body_case);
     if (!r) {
         srv->counters[C_UNKNOWN]++;
@@ -739,19 +740,54 @@ static int s_sockets(server *srv)
     return zmq_bind(srv->router, srv->cfg.listen);
 }
 
+/* SIGHUP (log rotation): the log file opened again by its name. The
+   notification file needs nothing: its writer opens it by name for every
+   batch, so the next batch goes to a fresh file. */
+static void s_reopen(server *srv)
+{
+    srv->reopen = 0;
+    if (log_reopen() < 0) {
+        log_error("log_reopen_failed", "file=%s error=%s", log_quote(0, log_file()), log_quote(1, strerror(errno)));
+        return;
+    }
+    log_info("log_reopened", "file=%s", log_quote(0, log_file() ? log_file() : "(stderr)"));
+}
+
+/* Closes the sockets (linger 0): nothing left for zmq_ctx_term to wait on. */
+static void s_close_sockets(server *srv)
+{
+    int zero = 0;
+    if (srv->router) {
+        zmq_setsockopt(srv->router, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close(srv->router);
+    }
+    if (srv->zap) {
+        zmq_setsockopt(srv->zap, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close(srv->zap);
+    }
+    srv->router = srv->zap = NULL;
+}
+
 int loop_run(server *srv)
 {
     if (s_sockets(srv) < 0) {
-        log_error("bind_failed", "endpoint=%s error=%s", srv->cfg.listen, log_quote(0, zmq_strerror(errno)));
-        return -1;
+        /* an unclosed socket would keep zmq_ctx_term waiting for ever */
+        int saved = errno;
+        s_close_sockets(srv);
+        errno = saved;
+        return LOOP_BIND_FAILED;
     }
     log_info("listening", "endpoint=%s technicians=%zu open_jobs=%zu", srv->cfg.listen, srv->n_techs,
              strmap_size(srv->jobs));
     pending_reply *pend = calloc((size_t)srv->cfg.batch_max + 1, sizeof *pend);
     int64_t last_timers = 0;
     while (!srv->stop) {
+        if (srv->reopen)
+            s_reopen(srv);
+        backup_poll(srv);
         zmq_pollitem_t items[] = { { srv->router, 0, ZMQ_POLLIN, 0 }, { srv->zap, 0, ZMQ_POLLIN, 0 } };
-        if (zmq_poll(items, 2, notify_wait_ms(srv->notifier, wire_now_ms(), TICK_MS)) < 0) {
+        int wait = backup_wait_ms(srv, notify_wait_ms(srv->notifier, wire_now_ms(), TICK_MS));
+        if (zmq_poll(items, 2, wait) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -775,7 +811,7 @@ int loop_run(server *srv)
     free(srv->dirty_sessions);
     srv->dirty_sessions = NULL;
     srv->n_dirty_sessions = srv->cap_dirty_sessions = 0;
-    zmq_close(srv->router);
-    zmq_close(srv->zap);
+    backup_destroy(srv); /* a copy in progress is cancelled, its requester told */
+    s_close_sockets(srv);
     return 0;
 }

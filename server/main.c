@@ -2,7 +2,15 @@
 
     First start in an empty data directory creates the database, the
     server's CURVE key pair and an admin key pair (keys/admin.key, mode
-    0600) registered as the first principal, so `fsdctl` works at once. */
+    0600) registered as the first principal, so `fsdctl` works at once.
+
+    The data directory holds customers' names, phones, addresses and door
+    codes: it is kept mode 0700 (a more open one is tightened at start, and
+    logged) and fsd.db with its -wal and -shm 0600. One server per data
+    directory: DATA/fsd.lock, holding the holder's pid, is locked with
+    flock(LOCK_EX | LOCK_NB) for the server's life; a second server is
+    refused with one line naming that pid (the lock, not the pid, is the
+    truth: it goes with the process, however it ends). */
 #include "server.h"
 
 #include <errno.h>
@@ -13,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -23,10 +32,15 @@
 #define FSD_VERSION "0.1.0"
 
 static server *s_running;
+static const char *s_log_file;    /* --log-file: the log goes there, not stderr */
 
 static void s_on_signal(int sig)
 {
-    if (s_running)
+    if (!s_running)
+        return;
+    if (sig == SIGHUP)
+        s_running->reopen = 1; /* log rotation: the loop reopens */
+    else
         s_running->stop = 1;
 }
 
@@ -66,6 +80,8 @@ static void s_usage(FILE *out)
           "      --notify-attempts N     attempts before a notification is failed (default 8)\n"
           "      --no-notify         queue and send no customer notifications\n"
           "      --log-level L       debug, info, warn or error (default info)\n"
+          "      --log-file FILE     append the log to FILE (mode 0600) instead of stderr;\n"
+          "                          SIGHUP reopens it (and the notification file): log rotation\n"
           "  -h, --help              this text\n"
           "  -V, --version           the version\n",
           out);
@@ -147,6 +163,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "notify-timeout-ms", required_argument, 0, 62 }, { "notify-max-inflight", required_argument, 0, 63 },
         { "notify-retry-ms", required_argument, 0, 64 }, { "notify-retry-max-ms", required_argument, 0, 65 },
         { "notify-attempts", required_argument, 0, 66 }, { "no-notify", no_argument, 0, 67 },
+        { "log-file", required_argument, 0, 140 },
         { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
@@ -202,6 +219,13 @@ static void s_options(server_config *cfg, int argc, char **argv)
         case 65: cfg->notify.retry_max_ms = s_int("notify-retry-max-ms", optarg, 10); break;
         case 66: cfg->notify.attempts = s_int("notify-attempts", optarg, 1); break;
         case 67: cfg->notify.off = true; break;
+        case 140:
+            if (!optarg[0]) {
+                fprintf(stderr, "fsd-server: --log-file needs a file name\n");
+                exit(2);
+            }
+            s_log_file = optarg;
+            break;
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {
@@ -267,6 +291,72 @@ static int s_writable(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+/* Takes DATA/fsd.lock for the life of the process (the descriptor is
+   never closed) and writes our pid into it; when another process holds
+   it, one sentence naming that pid in err. */
+static int s_lock(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fsd.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %.512s (%s): choose another --data or fix its permissions", path,
+                 strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int saved = errno;
+        char buf[32] = "";
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+        buf[n > 0 ? n : 0] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        close(fd);
+        if (saved == EWOULDBLOCK)
+            snprintf(err, errlen, "another fsd-server (pid %s) is using the data directory %.512s: stop it first, or "
+                     "choose another --data", buf[0] ? buf : "unknown", dir);
+        else
+            snprintf(err, errlen, "cannot lock %.512s: %s", path, strerror(saved));
+        return -1;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        snprintf(err, errlen, "cannot write %.512s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return 0;
+}
+
+/* A file or directory holding customers' data readable by others is
+   made private (mode `want`), and that is logged; a missing one is fine. */
+static void s_private(const char *path, mode_t want)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || (st.st_mode & 0777 & ~want) == 0)
+        return;
+    if (chmod(path, want) < 0)
+        log_warn("private_failed", "file=%s mode=%04o error=%s", log_quote(0, path), (unsigned)(st.st_mode & 07777),
+                 log_quote(1, strerror(errno)));
+    else
+        log_warn("made_private", "file=%s was=%04o now=%04o", log_quote(0, path), (unsigned)(st.st_mode & 07777),
+                 (unsigned)want);
+}
+
+/* A new fsd.db is created 0600 before SQLite opens it: SQLite gives its
+   -wal and -shm the database's mode. */
+static int s_new_db(const char *db, char *err, size_t errlen)
+{
+    int fd = open(db, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+    else if (errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %.512s: %s", db, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Data directory, database, keys and the world, ready to serve; on failure
    one sentence in err. */
 static int s_start(server *srv, char *err, size_t errlen)
@@ -274,17 +364,29 @@ static int s_start(server *srv, char *err, size_t errlen)
     char path[4096];
     const char *dir = srv->cfg.data_dir;
     snprintf(path, sizeof path, "%s/keys", dir);
-    if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
+    if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
         snprintf(err, errlen, "cannot create the data directory %.512s (%s): choose another --data or fix its permissions",
                  dir, strerror(errno));
         return -1;
     }
-    if (s_writable(dir, err, errlen) < 0)
+    if (s_writable(dir, err, errlen) < 0 || s_lock(dir, err, errlen) < 0)
         return -1;
     snprintf(path, sizeof path, "%s/fsd.db", dir);
+    if (s_new_db(path, err, errlen) < 0)
+        return -1;
     int64_t t0 = wire_now_ms();
     if (!(srv->store = store_open(path, err, errlen)))
         return -1;
+    /* made private once the start can no longer fail on the database, so
+       that a refused start stays one line */
+    s_private(dir, 0700);
+    static const char *const ext[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        char file[4200];
+        snprintf(file, sizeof file, "%s%s", path, ext[i]);
+        s_private(file, 0600);
+    }
+    backup_clean_leftover(dir);
     bool created;
     fsd_keypair admin;
     if (s_key(dir, "server", "server", &srv->keys, &created, err, errlen) < 0
@@ -314,6 +416,7 @@ static int s_start(server *srv, char *err, size_t errlen)
     if (!srv->cfg.notify.file) {
         snprintf(notify_file, sizeof notify_file, "%s/notifications.jsonl", dir);
         srv->cfg.notify.file = notify_file;
+        s_private(notify_file, 0600); /* customers' names and phones, like fsd.db */
     }
     if (!srv->cfg.notify.off && !(srv->notifier = notify_new(&srv->cfg.notify, err, errlen)))
         return -1;
@@ -340,18 +443,27 @@ int main(int argc, char **argv)
     sa.sa_handler = s_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* a file-size limit must fail the write (then the commit), not kill us */
     signal(SIGXFSZ, SIG_IGN);
 
     int rc = 1;
     char err[1024];
+    if (s_log_file && log_open(s_log_file) < 0) {
+        fprintf(stderr, "fsd-server: cannot write the log file %s (%s): choose another --log-file\n", s_log_file,
+                strerror(errno));
+        return 1;
+    }
     if (s_start(&srv, err, sizeof err) < 0)
         fprintf(stderr, "fsd-server: %s\n", err); /* one line, nothing else */
     else {
-        if (loop_run(&srv) == 0)
-            rc = 0;
-        log_info("stopped", "rc=%d", rc);
+        int run = loop_run(&srv);
+        if (run == LOOP_BIND_FAILED)
+            fprintf(stderr, "fsd-server: cannot listen on %s (%s): is another server using it? choose another --listen\n",
+                    srv.cfg.listen, zmq_strerror(errno));
+        else
+            log_info("stopped", "rc=%d", (rc = run == 0 ? 0 : 1));
     }
     notify_destroy(&srv.notifier); /* i5-notify */
     keyring_destroy(&srv.keyring);

@@ -18,7 +18,12 @@
       (fdatasync) before the rows are marked sent. The writing and the
       flush are a thread's of their own (one batch in hand at a time), so
       the loop never waits on the disk for them; the loop records the
-      batch's outcomes at its next look once the flush returned.
+      batch's outcomes at its next look once the flush returned. The file
+      holds whole lines only: a batch whose write or flush fails (a full
+      disk) is cut off again and retried whole, so a message counts as
+      sent only once its whole line is on disk. SIGHUP needs nothing here:
+      the file is opened by name for every batch (a renamed file is left
+      alone, the next batch creates a fresh one, mode 0600).
 
     A job's messages go out one at a time, in the order they were made
     (no "on the way" before "accepted"): only the oldest pending message
@@ -49,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,14 +117,55 @@ struct notifier {
 
 /* ------------------------------------------------------ the file writer */
 
+/* Where the file's whole lines end: after its last newline (0 when it
+   has none). What follows is a torn line: a write the server did not
+   finish (killed mid-write, or a cut-back that failed too). -1 on a read
+   error. */
+static off_t s_lines_end(int fd, off_t size)
+{
+    char buf[4096];
+    off_t at = size;
+    while (at > 0) {
+        size_t want = at < (off_t)sizeof buf ? (size_t)at : sizeof buf;
+        ssize_t got = pread(fd, buf, want, at - (off_t)want);
+        if (got != (ssize_t)want)
+            return -1;
+        for (size_t i = want; i > 0; i--)
+            if (buf[i - 1] == '\n')
+                return at - (off_t)want + (off_t)i;
+        at -= (off_t)want;
+    }
+    return 0;
+}
+
 /* Appends the batch's lines to path and flushes them to disk; error
-   filled ("" before) when any of it failed. */
+   filled ("" before) when any of it failed. The file only ever holds
+   whole lines: a batch that fails (a short write when the disk is full,
+   a failed flush) is cut off again, so that no half line is left for the
+   next message to be glued to, and none of the batch counts as sent (it
+   is retried whole). A torn line left by a crash is cut off first. */
 static void s_append(const char *path, s_due *due, size_t n, char *error, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
+    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600); /* read: the torn-line check */
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
         snprintf(error, errlen, "cannot open %.200s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return;
+    }
+    off_t start = st.st_size;
+    if (start > 0) {
+        off_t whole = s_lines_end(fd, start);
+        if (whole < 0 || (whole < start && ftruncate(fd, whole) < 0)) {
+            snprintf(error, errlen, "cannot cut a torn line off %.200s: %s", path, strerror(errno));
+            close(fd);
+            return;
+        }
+        if (whole < start)
+            log_warn("notify_file_torn", "file=\"%s\" cut_bytes=%lld (a line not written whole: sent again)",
+                     path, (long long)(start - whole)); /* no log_quote: its buffers are the loop's */
+        start = whole;
     }
     for (size_t i = 0; !error[0] && i < n; i++) {
         size_t len = strlen(due[i].json);
@@ -126,10 +173,16 @@ static void s_append(const char *path, s_due *due, size_t n, char *error, size_t
         ssize_t w = write(fd, due[i].json, len + 1);
         due[i].json[len] = 0;
         if (w != (ssize_t)len + 1)
-            snprintf(error, errlen, "cannot write %.200s: %s", path, w < 0 ? strerror(errno) : "short write");
+            snprintf(error, errlen, "cannot write %.200s: %s", path, w < 0 ? strerror(errno) : "short write (disk full?)");
     }
     if (!error[0] && fdatasync(fd) < 0)
         snprintf(error, errlen, "cannot flush %.200s: %s", path, strerror(errno));
+    if (error[0]) {
+        /* back to the whole lines it had; if even that fails, the next
+           batch cuts the torn line first */
+        if (ftruncate(fd, start) < 0 || fdatasync(fd) < 0)
+            log_warn("notify_file_cut_failed", "file=\"%s\" error=\"%s\"", path, strerror(errno));
+    }
     close(fd);
 }
 
@@ -223,7 +276,7 @@ notifier *notify_new(const notify_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     if (!self->cfg.cmd) {
-        int fd = open(self->cfg.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        int fd = open(self->cfg.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0) {
             snprintf(err, errlen, "cannot write notifications to %.512s (%s): choose another --notify-file",
                      self->cfg.file, strerror(errno));

@@ -218,6 +218,8 @@ typedef struct server {
     struct sla_state *sla;         /* i5-sla: policies and working hours (server/sla.c) */
     struct notifier *notifier;     /* i5-notify: the sender (NULL: none runs) */
     struct keyring *keyring;       /* keys in use: last seen, connections, revoked (keyring.c) */
+    volatile int reopen;           /* SIGHUP seen: reopen the log file (rotation) */
+    struct backup *backup;         /* the online backup running or last finished (backup.c) */
 } server;
 
 /* A request as the handlers see it. */
@@ -227,6 +229,8 @@ typedef struct {
     const Fsd__Envelope *req;
     Fsd__Envelope *reply;          /* body set by the handler */
     arena *a;
+    const uint8_t *rid;            /* the requester's routing id: for an answer given later */
+    size_t rid_len;
 } call;
 
 /* keyring.c: the keys in use. */
@@ -441,6 +445,22 @@ void notify_queued(notifier *self, int64_t now);
 /* Counters since start, and commands running now. */
 void notify_counts(const notifier *self, uint64_t *queued, uint64_t *sent, uint64_t *retries,
                    uint64_t *failed, uint64_t *in_flight);
+/* backup.c — the online backup, copied by a thread of its own while the
+   loop serves; the Backup request is answered when the copy is in place. */
+/* Handles a Backup request: 0 answered now (an error in c->reply), 2 the
+   answer comes from backup_poll once the copy is done. */
+int backup_request(call *c);
+/* From every turn of the loop: sends the answer of a finished backup. */
+void backup_poll(server *srv);
+/* How long the loop may sleep while a backup runs (1..most ms). */
+int backup_wait_ms(const server *srv, int most);
+/* On stop: cancels a running backup (its temporary file removed, its
+   requester told) and frees the state. */
+void backup_destroy(server *srv);
+/* At start: removes the temporary file of a backup that a killed server
+   left behind (named in DATA/backup.partial). */
+void backup_clean_leftover(const char *data_dir);
+
 /* report.c — the KPI report (i5-kpi): checks the ReportRequest, answers
    with a ReportView; -1 on a storage failure. */
 int report_answer(call *c);
@@ -473,6 +493,9 @@ int privacy_principal_store(call *c, const Fsd__AddPrincipal *r);
 /* loop.c */
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
                 const uint8_t *data, size_t len);
+/* 0 stopped, -1 failed, LOOP_BIND_FAILED: could not listen (errno says why;
+   every socket is closed again, so the context terminates at once). */
+#define LOOP_BIND_FAILED (-2)
 int loop_run(server *srv);
 /* The per-message path without sockets: decode → rights → dedup → handle,
    inside the caller's transaction; the reply (an error for a frame that

@@ -659,33 +659,79 @@ void store_rollback(store *self)
     jobrows_clear(self->scratch);
 }
 
-int store_backup(store *self, const char *path)
+const char *store_filename(store *self)
 {
-    /* A connection of its own reads the last committed state, whatever the
-       loop's connection has in flight. */
-    sqlite3 *src = NULL, *dst = NULL;
-    const char *file = sqlite3_db_filename(self->db, "main");
-    int rc = SQLITE_ERROR;
-    if (sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(self->err, sizeof self->err, "cannot read %s: %s", file, sqlite3_errmsg(src));
+    return sqlite3_db_filename(self->db, "main");
+}
+
+int store_backup_copy(const char *db_file, const char *dst, int pages, int pause_ms,
+                      const volatile int *cancel, char *err, size_t errlen)
+{
+    /* A connection of its own (default VFS, its own locks) reads the last
+       committed state, whatever the loop's connection has in flight. The
+       backup API restarts its copy whenever another connection writes the
+       source between steps, which under load would be for ever; inside one
+       read transaction the source is a fixed WAL snapshot, so the steps
+       add up to one consistent copy while the loop keeps committing (its
+       checkpoints stop at the snapshot until the copy ends). */
+    sqlite3 *src = NULL, *out = NULL;
+    sqlite3_backup *b = NULL;
+    int rc = -1;
+    if (sqlite3_open_v2(db_file, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read %s: %s", db_file, src ? sqlite3_errmsg(src) : "out of memory");
         goto done;
     }
-    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        snprintf(self->err, sizeof self->err, "cannot create %s: %s", path, sqlite3_errmsg(dst));
+    sqlite3_busy_timeout(src, BUSY_TIMEOUT_MS);
+    if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read %s: %s", db_file, sqlite3_errmsg(src));
         goto done;
     }
-    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
-    rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
-    if (b)
-        sqlite3_backup_finish(b);
-    if (rc != SQLITE_DONE)
-        snprintf(self->err, sizeof self->err, "backup to %s failed: %s", path, sqlite3_errmsg(dst));
-    else if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
-        rc = SQLITE_ERROR;
+    if (sqlite3_open_v2(dst, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot write %s: %s", dst, out ? sqlite3_errmsg(out) : "out of memory");
+        goto done;
+    }
+    /* a fresh file that is thrown away unless complete needs no rollback
+       journal, and is flushed once at the end (the caller's fsync) */
+    sqlite3_exec(out, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    if (!(b = sqlite3_backup_init(out, "main", src, "main"))) {
+        snprintf(err, errlen, "cannot copy into %s: %s", dst, sqlite3_errmsg(out));
+        goto done;
+    }
+    int step;
+    for (;;) {
+        step = sqlite3_backup_step(b, pages > 0 ? pages : -1);
+        if (step == SQLITE_DONE)
+            break;
+        if (step != SQLITE_OK && step != SQLITE_BUSY && step != SQLITE_LOCKED)
+            break;
+        if (*cancel) {
+            step = SQLITE_INTERRUPT;
+            break;
+        }
+        if (pause_ms > 0)
+            sqlite3_sleep(pause_ms);
+    }
+    sqlite3_backup_finish(b);
+    if (step == SQLITE_INTERRUPT) {
+        snprintf(err, errlen, "the backup into %s was cancelled", dst);
+        goto done;
+    }
+    if (step != SQLITE_DONE) {
+        snprintf(err, errlen, "backup into %s failed: %s", dst, sqlite3_errstr(step));
+        goto done;
+    }
+    /* the copied first page says WAL; a backup is one self-contained file */
+    if (sqlite3_exec(out, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "backup into %s failed: %s", dst, sqlite3_errmsg(out));
+        goto done;
+    }
+    rc = 0;
 done:
+    if (src)
+        sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(src);
-    sqlite3_close(dst);
-    return rc == SQLITE_DONE ? 0 : -1;
+    sqlite3_close(out);
+    return rc;
 }
 
 /* ------------------------------------------------------ reference data */

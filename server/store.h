@@ -36,8 +36,17 @@ int store_begin_read(store *self);
 int store_begin_now(store *self);
 int store_commit(store *self);
 void store_rollback(store *self);
-/* Online backup of the whole database into path (SQLite backup API). */
-int store_backup(store *self, const char *path);
+/* The database's file name (for a second connection: store_backup_copy). */
+const char *store_filename(store *self);
+/* Copies the committed database in db_file into dst (an empty file that
+   exists), on a connection of its own, so any thread may run it while the
+   loop writes: one read transaction for the whole copy is the snapshot
+   (WAL: the writer goes on, the copy never restarts), taken in steps of
+   `pages` pages with pause_ms between them; *cancel set stops it. The
+   copy is left in rollback-journal mode, ready to open alone. 0, or -1
+   with one sentence in err. */
+int store_backup_copy(const char *db_file, const char *dst, int pages, int pause_ms,
+                      const volatile int *cancel, char *err, size_t errlen);
 
 /* ---- reference data: put replaces by key; each calls fn per stored row */
 int store_put_territory(store *self, const Fsd__TerritoryRow *row);

@@ -343,7 +343,10 @@ int cmd_backup(ctl *c, int argc, char **argv)
     const char *usage =
         "usage: fsdctl backup FILE\n\n"
         "The server copies its whole database, online, into FILE (a new file on the\n"
-        "server's machine; relative paths are taken from here). To restore: stop\n"
+        "server's machine, mode 0600; relative paths are taken from here) while it\n"
+        "goes on serving, and answers once FILE is complete (until then the copy\n"
+        "is FILE.partial-PID; one backup at a time). Waits up to 10 minutes unless\n"
+        "--timeout says otherwise. To restore: stop\n"
         "fsd-server, copy FILE over DATA/fsd.db (removing fsd.db-wal and fsd.db-shm),\n"
         "start fsd-server.\n";
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -359,6 +362,8 @@ int cmd_backup(ctl *c, int argc, char **argv)
         return ctl_fail(c, 1, "path", "cannot resolve %s", argv[1]);
     else
         snprintf(path + strlen(path), sizeof path - strlen(path), "/%s", argv[1]);
+    if (!c->timeout_given)
+        c->timeout_ms = 600000; /* a large database takes a while; the server answers when done */
     Fsd__Backup b = FSD__BACKUP__INIT;
     b.path = path;
     return ctl_request(c, FSD__ENVELOPE__BODY_BACKUP, &b, FSD__ENVELOPE__BODY_BACKUP_DONE);

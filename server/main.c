@@ -285,6 +285,10 @@ static int s_start(server *srv, char *err, size_t errlen)
     int64_t t0 = wire_now_ms();
     if (!(srv->store = store_open(path, err, errlen)))
         return -1;
+    if (store_generation(srv->store, &srv->generation) < 0) {
+        snprintf(err, errlen, "cannot read the generation of %.512s: %s", path, store_errmsg(srv->store));
+        return -1;
+    }
     bool created;
     fsd_keypair admin;
     if (s_key(dir, "server", "server", &srv->keys, &created, err, errlen) < 0
@@ -313,8 +317,8 @@ static int s_start(server *srv, char *err, size_t errlen)
     }
     if (!srv->cfg.notify.off && !(srv->notifier = notify_new(&srv->cfg.notify, err, errlen)))
         return -1;
-    log_info("started", "data=%s open_jobs=%zu load_ms=%lld", dir,
-             strmap_size(srv->jobs), (long long)(wire_now_ms() - t0));
+    log_info("started", "data=%s open_jobs=%zu load_ms=%lld generation=%016llx", dir,
+             strmap_size(srv->jobs), (long long)(wire_now_ms() - t0), (unsigned long long)srv->generation);
     return 0;
 }
 

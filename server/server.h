@@ -104,6 +104,7 @@ typedef struct technician {
     bool session_dirty;            /* seqs changed in this batch, row not yet written */
     size_t rid_len;
     uint8_t rid[256];              /* latest ROUTER routing id from its key */
+    bool resync_due;               /* a JobSnapshot follows this Welcome (restored database) */
 } technician;
 
 typedef struct {
@@ -204,6 +205,7 @@ typedef struct server {
     uint64_t counters[C_COUNT_];
     struct sla_state *sla;         /* i5-sla: policies and working hours (server/sla.c) */
     struct notifier *notifier;     /* i5-notify: the sender (NULL: none runs) */
+    uint64_t generation;           /* the database's identity (store_generation), sent in Welcome */
 } server;
 
 /* A request as the handlers see it. */
@@ -291,6 +293,8 @@ void session_resend(server *srv, technician *t, uint64_t after);
 void session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now);
 int session_report(call *c, technician *t);
 void session_position(server *srv, technician *t, const Fsd__Position *p);
+/* After a Welcome that said resync: queues a JobSnapshot of what t holds. */
+int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_len);
 
 /* windows.c — appointment windows (i5-windows). A technician's calendar
    is the open jobs with a window it holds (an open offer holds the slot),

@@ -310,8 +310,7 @@ int cmd_backup(ctl *c, int argc, char **argv)
         "usage: fsdctl backup FILE\n\n"
         "The server copies its whole database, online, into FILE (a new file on the\n"
         "server's machine; relative paths are taken from here). To restore: stop\n"
-        "fsd-server, copy FILE over DATA/fsd.db (removing fsd.db-wal and fsd.db-shm),\n"
-        "start fsd-server.\n";
+        "fsd-server, run 'fsdctl restore FILE --data DATA', start fsd-server.\n";
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
         return 0;

@@ -49,6 +49,8 @@ struct _fsd_session_t {
     void *arg;
 
     uint64_t applied;           /* mirror of the outbox counter */
+    uint64_t generation;        /* the server database's, as the outbox keeps it */
+    bool resync_restored;       /* the last resync was for a restored server database */
     char technician_id[64];
     char name[128];
 
@@ -205,6 +207,10 @@ static void s_send_hello(fsd_session_t *self)
     Fsd__Hello hello = FSD__HELLO__INIT;
     hello.version = FSD_PROTOCOL_VERSION;
     hello.last_seq_applied = self->applied;
+    hello.generation = self->generation;
+    /* a store that never had a session: the server's picture of this
+       technician's jobs comes as a snapshot */
+    hello.snapshot = self->generation == 0 && self->applied == 0 && !self->technician_id[0];
     hello.build = "fsd-agent 1.0";
     env.body_case = FSD__ENVELOPE__BODY_HELLO;
     env.hello = &hello;
@@ -299,10 +305,77 @@ static void s_on_gap(fsd_session_t *self, const s_entry *r, uint64_t upto)
     s_send_reports(self, now + 1, upto);
 }
 
+/* Reloads the in-memory mirror of the stored reports. */
+static void s_mirror_reload(fsd_session_t *self)
+{
+    for (size_t i = 0; i < self->n_reports; i++)
+        free(self->reports[i].data);
+    self->n_reports = 0;
+    if (fsd_outbox_each(self->outbox, self->tech, s_load_one, self) < 0)
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+             fsd_outbox_error(self->outbox));
+}
+
+/* A Welcome from a server whose database is not the one this store last
+   talked to (restored from a backup): its numbering went back. The
+   reports still pending are numbered again after the server's last
+   applied one (and judged afresh by its state), the server's last seq
+   counts as applied (its JobSnapshot, next, stands for everything before)
+   and the new generation is kept. False when the store failed (the
+   Welcome is then ignored: the next Hello tries again). */
+static bool s_resync(fsd_session_t *self, const Fsd__Welcome *w)
+{
+    int n = fsd_outbox_resync(self->outbox, self->tech, w->generation, w->last_seq_sent, w->last_report_seq);
+    if (n < 0) {
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+        return false;
+    }
+    self->resync_restored = self->generation != 0 || self->applied != 0;
+    log_write(self->resync_restored ? LOG_WARN : LOG_INFO, "resync",
+         "tech=%s generation=%016llx previous_generation=%016llx applied_was=%llu "
+         "applied=%llu server_report_seq=%llu renumbered=%d", self->tech, (unsigned long long)w->generation,
+         (unsigned long long)self->generation, (unsigned long long)self->applied,
+         (unsigned long long)w->last_seq_sent, (unsigned long long)w->last_report_seq, n);
+    self->generation = w->generation;
+    self->applied = w->last_seq_sent;
+    s_mirror_reload(self);
+    return true;
+}
+
+/* JobSnapshot after a resync Welcome: the job list becomes the server's. */
+static void s_on_snapshot(fsd_session_t *self, const Fsd__Envelope *env)
+{
+    const Fsd__JobSnapshot *snap = env->job_snapshot;
+    if (snap->generation != self->generation) {
+        log_write(LOG_INFO, "ignored", "tech=%s body=job_snapshot generation=%016llx expected=%016llx", self->tech,
+             (unsigned long long)snap->generation, (unsigned long long)self->generation);
+        return;
+    }
+    size_t offers;
+    int n = fsd_outbox_snapshot(self->outbox, self->tech, snap, self->resync_restored, &offers);
+    if (n < 0) {
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+        return;
+    }
+    log_write(self->resync_restored ? LOG_WARN : LOG_INFO, "resync_jobs", "tech=%s generation=%016llx jobs=%d offers=%zu", self->tech,
+         (unsigned long long)snap->generation, n, offers);
+}
+
 /* Handles Welcome: the session is open. */
 static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
 {
     const Fsd__Welcome *w = env->welcome;
+    if (w->generation && ((self->generation && w->generation != self->generation) || w->resync)) {
+        if (!s_resync(self, w))
+            return;
+    } else if (w->generation && w->generation != self->generation) {
+        /* the first Welcome this store sees with a generation */
+        if (fsd_outbox_set_generation(self->outbox, self->tech, w->generation) < 0) {
+            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+            return;
+        }
+        self->generation = w->generation;
+    }
     fsd_outbox_state st;
     if (fsd_outbox_state_get(self->outbox, self->tech, &st) == 0 && w->last_report_seq > st.report_seq) {
         /* the server applied reports this store never handed out: it is a
@@ -310,14 +383,8 @@ static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
         int n = fsd_outbox_renumber(self->outbox, self->tech, w->last_report_seq);
         log_write(LOG_WARN, "report_seq_rebased", "tech=%s store_seq=%llu server_seq=%llu renumbered=%d",
              self->tech, (unsigned long long)st.report_seq, (unsigned long long)w->last_report_seq, n);
-        if (n >= 0) {
-            for (size_t i = 0; i < self->n_reports; i++)
-                free(self->reports[i].data);
-            self->n_reports = 0;
-            if (fsd_outbox_each(self->outbox, self->tech, s_load_one, self) < 0)
-                log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
-                     fsd_outbox_error(self->outbox));
-        }
+        if (n >= 0)
+            s_mirror_reload(self);
     }
     int64_t now = fsd_session_now();
     self->open = true;
@@ -470,6 +537,10 @@ static bool s_on_envelope(fsd_session_t *self, const Fsd__Envelope *env)
         s_on_welcome(self, env);
         return false;
     }
+    if (env->body_case == FSD__ENVELOPE__BODY_JOB_SNAPSHOT) {
+        s_on_snapshot(self, env);
+        return false;
+    }
     if (env->seq > 0 && (env->body_case == FSD__ENVELOPE__BODY_OFFER
                          || env->body_case == FSD__ENVELOPE__BODY_ASSIGNED
                          || env->body_case == FSD__ENVELOPE__BODY_REVOKED))
@@ -593,6 +664,7 @@ fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypai
         || fsd_outbox_each(outbox, tech, s_load_one, self) < 0)
         goto fail;
     self->applied = st.applied;
+    self->generation = st.generation;
     snprintf(self->technician_id, sizeof self->technician_id, "%s", st.technician_id);
     snprintf(self->name, sizeof self->name, "%s", st.name);
     self->has_position = st.has_position;

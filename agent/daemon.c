@@ -422,6 +422,14 @@ int agent_daemon_run(const agent_opts *o)
                    "choose another with --home", o->home, strerror(errno));
         return 1;
     }
+    /* it holds the key and agent.db (customers' names, phones, addresses):
+       the owner's only, like the key, also when it was made by hand */
+    struct stat hs;
+    if (stat(o->home, &hs) == 0 && (hs.st_mode & 077) && hs.st_uid == geteuid()
+        && chmod(o->home, 0700) < 0) {
+        agent_fail(o, "unavailable", "cannot make the agent directory %s private (%s)", o->home, strerror(errno));
+        return 1;
+    }
     fsd_keypair key, server;
     if (keys_load(o->key, &key, true, err, sizeof err) < 0) {
         if (access(o->key, F_OK) < 0)

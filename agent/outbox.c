@@ -61,6 +61,7 @@ static const char *s_schema =
    acknowledged stay as history. */
 static const char *s_schema_v2 =
     "ALTER TABLE session ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE session ADD COLUMN snapshot_due INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE jobs ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE conflicts ADD COLUMN acknowledged_at INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE IF NOT EXISTS gone ("
@@ -245,7 +246,8 @@ static void s_col_text(sqlite3_stmt *st, int col, char *dst, size_t dstlen)
 int fsd_outbox_state_get(fsd_outbox_t *self, const char *tech, fsd_outbox_state *out)
 {
     static const char *sql =
-        "SELECT applied, report_seq, technician_id, name, lat, lon, generation FROM session WHERE tech = ?";
+        "SELECT applied, report_seq, technician_id, name, lat, lon, generation, snapshot_due"
+        " FROM session WHERE tech = ?";
     memset(out, 0, sizeof *out);
     if (s_ensure(self, tech) < 0)
         return -1;
@@ -265,6 +267,7 @@ int fsd_outbox_state_get(fsd_outbox_t *self, const char *tech, fsd_outbox_state 
             out->lon = sqlite3_column_double(st, 5);
         }
         out->generation = (uint64_t)sqlite3_column_int64(st, 6);
+        out->snapshot_due = sqlite3_column_int(st, 7) != 0;
         rc = 0;
     }
     sqlite3_reset(st);
@@ -723,12 +726,12 @@ int fsd_outbox_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_se
 
 /* Re-synchronises the counters with a restored server. */
 int fsd_outbox_resync(fsd_outbox_t *self, const char *tech, uint64_t generation,
-                      uint64_t applied, uint64_t server_report_seq)
+                      uint64_t applied, uint64_t server_report_seq, bool renumber)
 {
-    static const char *sql = "UPDATE session SET applied = ?, generation = ? WHERE tech = ?";
+    static const char *sql = "UPDATE session SET applied = ?, generation = ?, snapshot_due = 1 WHERE tech = ?";
     if (s_ensure(self, tech) < 0 || s_begin(self) < 0)
         return -1;
-    int n = s_renumber(self, tech, server_report_seq, true);
+    int n = renumber ? s_renumber(self, tech, server_report_seq, true) : 0;
     sqlite3_stmt *st = n >= 0 ? s_stmt(self, sql) : NULL;
     if (!st)
         return s_rollback(self, -1);
@@ -760,11 +763,12 @@ int fsd_outbox_snapshot(fsd_outbox_t *self, const char *tech, const Fsd__JobSnap
 {
     static const char *sql_jobs = "DELETE FROM jobs WHERE tech = ?";
     static const char *sql_gone = "DELETE FROM gone WHERE tech = ?";
+    static const char *sql_done = "UPDATE session SET snapshot_due = 0 WHERE tech = ?";
     *offers = 0;
     if (s_ensure(self, tech) < 0 || s_begin(self) < 0)
         return -1;
-    const char *clear[] = { sql_jobs, sql_gone };
-    for (int i = 0; i < 2; i++) {
+    const char *clear[] = { sql_jobs, sql_gone, sql_done };
+    for (int i = 0; i < 3; i++) {
         sqlite3_stmt *st = s_stmt(self, clear[i]);
         if (!st)
             return s_rollback(self, -1);

@@ -36,6 +36,7 @@ typedef struct {
     bool has_position;
     double lat, lon;
     uint64_t generation;       /* of the server's database at the last Welcome (0: none yet) */
+    bool snapshot_due;         /* a resync's JobSnapshot has not been applied yet */
 } fsd_outbox_state;
 
 /* Called for each stored report, in seq order. */
@@ -92,20 +93,21 @@ int fsd_outbox_rebase(fsd_outbox_t *self, const char *tech, uint64_t applied);
    applied. Returns the number renumbered, or -1. */
 int fsd_outbox_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_seq);
 
-/* After a Welcome from a restored server database (another generation):
-   in one transaction, every stored report gets a new seq after
-   server_report_seq (and a new msg_id), the report counter continues from
-   there, the "applied" counter becomes applied (the server's last seq:
-   its snapshot stands for everything before) and the generation is kept.
-   Returns the number renumbered, or -1. */
+/* After a Welcome that announces a JobSnapshot, in one transaction: the
+   "applied" counter becomes applied (the server's last seq: the snapshot
+   stands for everything before), the generation is kept, the snapshot is
+   due until fsd_outbox_snapshot; and when renumber (the server's database
+   was restored: its numbering went back), every stored report gets a new
+   seq after server_report_seq (and a new msg_id) and the report counter
+   continues from there. Returns the number renumbered, or -1. */
 int fsd_outbox_resync(fsd_outbox_t *self, const char *tech, uint64_t generation,
-                      uint64_t applied, uint64_t server_report_seq);
+                      uint64_t applied, uint64_t server_report_seq, bool renumber);
 
 /* Records the server's database generation (first Welcome). 0 or -1. */
 int fsd_outbox_set_generation(fsd_outbox_t *self, const char *tech, uint64_t generation);
 
 /* Replaces the technician's job list with the server's snapshot (open
-   offers and held jobs), forgets the departures, adds a notice (restored:
+   offers and held jobs), forgets the departures, clears snapshot_due, adds a notice (restored:
    the server's database was restored; else this store is new, and an
    empty snapshot needs no notice). Returns the number of jobs kept
    (*offers of them offers), or -1. */

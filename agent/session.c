@@ -51,6 +51,7 @@ struct _fsd_session_t {
     uint64_t applied;           /* mirror of the outbox counter */
     uint64_t generation;        /* the server database's, as the outbox keeps it */
     bool resync_restored;       /* the last resync was for a restored server database */
+    bool snapshot_due;          /* asked for a JobSnapshot, none applied yet (kept in the outbox) */
     char technician_id[64];
     char name[128];
 
@@ -210,7 +211,7 @@ static void s_send_hello(fsd_session_t *self)
     hello.generation = self->generation;
     /* a store that never had a session: the server's picture of this
        technician's jobs comes as a snapshot */
-    hello.snapshot = self->generation == 0 && self->applied == 0 && !self->technician_id[0];
+    hello.snapshot = self->snapshot_due || (self->generation == 0 && self->applied == 0 && !self->technician_id[0]);
     hello.build = "fsd-agent 1.0";
     env.body_case = FSD__ENVELOPE__BODY_HELLO;
     env.hello = &hello;
@@ -316,22 +317,30 @@ static void s_mirror_reload(fsd_session_t *self)
              fsd_outbox_error(self->outbox));
 }
 
-/* A Welcome from a server whose database is not the one this store last
-   talked to (restored from a backup): its numbering went back. The
-   reports still pending are numbered again after the server's last
-   applied one (and judged afresh by its state), the server's last seq
-   counts as applied (its JobSnapshot, next, stands for everything before)
-   and the new generation is kept. False when the store failed (the
-   Welcome is then ignored: the next Hello tries again). */
-static bool s_resync(fsd_session_t *self, const Fsd__Welcome *w)
+/* A Welcome that announces a JobSnapshot: the server's last seq counts as
+   applied (the snapshot, next, stands for everything before) and the
+   snapshot stays due until it is applied (asked for again in each Hello).
+   When the server's database is not the one this store last talked to
+   (restored from a backup: its numbering went back), the reports still
+   pending are numbered again after the server's last applied one, to be
+   judged afresh by its state, and the new generation is kept. Reports are
+   never renumbered for a snapshot alone: one applied whose answer was lost
+   would be applied twice. False when the store failed (the Welcome is
+   then ignored: the next Hello tries again). */
+static bool s_resync(fsd_session_t *self, const Fsd__Welcome *w, bool restored)
 {
-    int n = fsd_outbox_resync(self->outbox, self->tech, w->generation, w->last_seq_sent, w->last_report_seq);
+    int n = fsd_outbox_resync(self->outbox, self->tech, w->generation, w->last_seq_sent, w->last_report_seq,
+                              restored);
     if (n < 0) {
         log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
         return false;
     }
-    self->resync_restored = self->generation != 0 || self->applied != 0;
-    log_write(self->resync_restored ? LOG_WARN : LOG_INFO, "resync",
+    if (restored)
+        self->resync_restored = true;
+    else if (!self->snapshot_due)
+        self->resync_restored = false;
+    self->snapshot_due = true;
+    log_write(restored ? LOG_WARN : LOG_INFO, "resync",
          "tech=%s generation=%016llx previous_generation=%016llx applied_was=%llu "
          "applied=%llu server_report_seq=%llu renumbered=%d", self->tech, (unsigned long long)w->generation,
          (unsigned long long)self->generation, (unsigned long long)self->applied,
@@ -357,6 +366,7 @@ static void s_on_snapshot(fsd_session_t *self, const Fsd__Envelope *env)
         log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
         return;
     }
+    self->snapshot_due = false;
     log_write(self->resync_restored ? LOG_WARN : LOG_INFO, "resync_jobs", "tech=%s generation=%016llx jobs=%d offers=%zu", self->tech,
          (unsigned long long)snap->generation, n, offers);
 }
@@ -365,8 +375,10 @@ static void s_on_snapshot(fsd_session_t *self, const Fsd__Envelope *env)
 static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
 {
     const Fsd__Welcome *w = env->welcome;
-    if (w->generation && ((self->generation && w->generation != self->generation) || w->resync)) {
-        if (!s_resync(self, w))
+    bool restored = w->generation && ((self->generation && w->generation != self->generation)
+                                      || self->applied > w->last_seq_sent);
+    if (w->generation && (restored || w->resync)) {
+        if (!s_resync(self, w, restored))
             return;
     } else if (w->generation && w->generation != self->generation) {
         /* the first Welcome this store sees with a generation */
@@ -665,6 +677,7 @@ fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypai
         goto fail;
     self->applied = st.applied;
     self->generation = st.generation;
+    self->snapshot_due = st.snapshot_due;
     snprintf(self->technician_id, sizeof self->technician_id, "%s", st.technician_id);
     snprintf(self->name, sizeof self->name, "%s", st.name);
     self->has_position = st.has_position;

@@ -160,8 +160,8 @@ static const char *s_migrations[] = {
        under job numbers (a restore sets it to the highest number the
        replaced database issued, so no job id is issued twice) */
     "ALTER TABLE jobs ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
-    "CREATE TABLE store_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
-    "INSERT INTO store_meta(key, value) VALUES"
+    "CREATE TABLE IF NOT EXISTS store_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO store_meta(key, value) VALUES"
     " ('generation', (random() & 0x7fffffffffffffff) | 1), ('job_floor', 0);",
 };
 /* How long a write waits for another process's lock before "unavailable". */

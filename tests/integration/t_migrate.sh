@@ -37,13 +37,15 @@ CREATE TABLE sessions9(technician_id TEXT PRIMARY KEY, out_seq INTEGER NOT NULL,
 INSERT INTO sessions9 SELECT technician_id, out_seq, in_seq FROM sessions;
 DROP TABLE sessions;
 ALTER TABLE sessions9 RENAME TO sessions;
+ALTER TABLE jobs DROP COLUMN version;
+DROP TABLE store_meta;
 PRAGMA user_version = 9;
 COMMIT;
 SQL
 
 say "the server upgrades it and keeps every row"
 start_server
-expect_eq "schema version" "$(db 'PRAGMA user_version')" 10
+expect_eq "schema version" "$(db 'PRAGMA user_version')" 11
 expect_eq "de-dup rows" "$(dedup_rows)" "$dedup_before"
 expect_eq "sessions" "$(session_rows)" "$sessions_before"
 expect_eq "de-dup key index" "$(db "select count(*) from sqlite_schema where name = 'dedup_key'")" 1

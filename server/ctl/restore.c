@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,9 +291,16 @@ int cmd_restore(ctl *c, int argc, char **argv)
     }
     s_sync(dir);
     if (c->json) {
-        printf("{\"restored\":\"%s\",\"database\":\"%s\",\"schema\":%lld,\"jobs\":%lld,"
-               "\"generation\":\"%016llx\",\"job_floor\":%lld,\"kept\":\"%s\"}\n",
-               backup, db_path, schema, jobs, (unsigned long long)generation, floor, kept_path);
+        char gen[17];
+        snprintf(gen, sizeof gen, "%016llx", (unsigned long long)generation);
+        json_t *doc = json_pack("{s:s,s:s,s:I,s:I,s:s,s:I,s:s}", "restored", backup, "database", db_path,
+                                "schema", (json_int_t)schema, "jobs", (json_int_t)jobs, "generation", gen,
+                                "job_floor", (json_int_t)floor, "kept", kept_path);
+        if (doc) {
+            json_dumpf(doc, stdout, JSON_COMPACT);
+            fputc('\n', stdout);
+            json_decref(doc);
+        }
     } else {
         printf("restored %s into %s: %lld jobs (schema %lld)\n", backup, db_path, jobs, schema);
         printf("generation %016llx: connected agents re-synchronise with it by themselves\n",

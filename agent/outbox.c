@@ -267,7 +267,7 @@ int fsd_outbox_state_get(fsd_outbox_t *self, const char *tech, fsd_outbox_state 
             out->lon = sqlite3_column_double(st, 5);
         }
         out->generation = (uint64_t)sqlite3_column_int64(st, 6);
-        out->snapshot_due = sqlite3_column_int(st, 7) != 0;
+        out->snapshot_due = sqlite3_column_int(st, 7);
         rc = 0;
     }
     sqlite3_reset(st);
@@ -728,7 +728,11 @@ int fsd_outbox_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_se
 int fsd_outbox_resync(fsd_outbox_t *self, const char *tech, uint64_t generation,
                       uint64_t applied, uint64_t server_report_seq, bool renumber)
 {
-    static const char *sql = "UPDATE session SET applied = ?, generation = ?, snapshot_due = 1 WHERE tech = ?";
+    /* snapshot_due: 1 asked for (a new store), 2 after a restore (kept
+       until the snapshot comes, for the notice it leaves) */
+    static const char *sql =
+        "UPDATE session SET applied = ?1, generation = ?2,"
+        " snapshot_due = CASE WHEN ?4 THEN 2 ELSE MAX(snapshot_due, 1) END WHERE tech = ?3";
     if (s_ensure(self, tech) < 0 || s_begin(self) < 0)
         return -1;
     int n = renumber ? s_renumber(self, tech, server_report_seq, true) : 0;
@@ -738,6 +742,7 @@ int fsd_outbox_resync(fsd_outbox_t *self, const char *tech, uint64_t generation,
     sqlite3_bind_int64(st, 1, (sqlite3_int64)applied);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)generation);
     sqlite3_bind_text(st, 3, tech, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, renumber);
     if (s_done(st) < 0 || s_commit(self) < 0)
         return s_rollback(self, -1);
     return n;

@@ -36,7 +36,7 @@ typedef struct {
     bool has_position;
     double lat, lon;
     uint64_t generation;       /* of the server's database at the last Welcome (0: none yet) */
-    bool snapshot_due;         /* a resync's JobSnapshot has not been applied yet */
+    int snapshot_due;          /* a resync's JobSnapshot not applied yet: 1 asked for, 2 after a restore */
 } fsd_outbox_state;
 
 /* Called for each stored report, in seq order. */

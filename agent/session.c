@@ -335,10 +335,7 @@ static bool s_resync(fsd_session_t *self, const Fsd__Welcome *w, bool restored)
         log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
         return false;
     }
-    if (restored)
-        self->resync_restored = true;
-    else if (!self->snapshot_due)
-        self->resync_restored = false;
+    self->resync_restored = restored || (self->snapshot_due && self->resync_restored);
     self->snapshot_due = true;
     log_write(restored ? LOG_WARN : LOG_INFO, "resync",
          "tech=%s generation=%016llx previous_generation=%016llx applied_was=%llu "
@@ -677,7 +674,8 @@ fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypai
         goto fail;
     self->applied = st.applied;
     self->generation = st.generation;
-    self->snapshot_due = st.snapshot_due;
+    self->snapshot_due = st.snapshot_due != 0;
+    self->resync_restored = st.snapshot_due == 2;
     snprintf(self->technician_id, sizeof self->technician_id, "%s", st.technician_id);
     snprintf(self->name, sizeof self->name, "%s", st.name);
     self->has_position = st.has_position;

@@ -161,16 +161,16 @@ int session_hello(call *c, technician *t)
        everything numbered so far counts as delivered, and a snapshot of
        what it holds follows the Welcome (session_snapshot). So does an
        agent with a new, empty store that asks for one. */
-    bool resync = (h->generation && h->generation != c->srv->generation) || h->last_seq_applied > t->out_seq
-                  || h->snapshot;
+    bool other_db = h->generation && h->generation != c->srv->generation;
+    bool ahead = h->last_seq_applied > t->out_seq;
+    bool resync = other_db || ahead || h->snapshot;
     if (resync) {
-        const char *why = h->generation && h->generation != c->srv->generation ? "generation_changed"
-                          : h->last_seq_applied > t->out_seq ? "agent_ahead" : "new_agent_store";
-        log_write(why[0] == 'n' ? LOG_INFO : LOG_WARN,
-            "resync", "tech=%s generation=%016llx agent_generation=%016llx agent_applied=%llu out_seq=%llu"
-            " in_seq=%llu why=%s", t->row->id, (unsigned long long)c->srv->generation,
-            (unsigned long long)h->generation, (unsigned long long)h->last_seq_applied,
-            (unsigned long long)t->out_seq, (unsigned long long)t->in_seq, why);
+        log_write(other_db || ahead ? LOG_WARN : LOG_INFO, "resync",
+                  "tech=%s generation=%016llx agent_generation=%016llx agent_applied=%llu out_seq=%llu"
+                  " in_seq=%llu why=%s", t->row->id, (unsigned long long)c->srv->generation,
+                  (unsigned long long)h->generation, (unsigned long long)h->last_seq_applied,
+                  (unsigned long long)t->out_seq, (unsigned long long)t->in_seq,
+                  other_db ? "generation_changed" : ahead ? "agent_ahead" : "snapshot_asked");
         if (s_acked(c->srv, t, t->out_seq) < 0)
             return -1;
         t->out_sent = t->out_seq;

@@ -57,7 +57,7 @@ static int s_check_backup(const char *path, long long *schema, long long *jobs, 
     sqlite3 *db = NULL;
     int bad = 1;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(why, whylen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        snprintf(why, whylen, "cannot open the backup %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         goto done;
     }
     sqlite3_stmt *st;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "fsd/vieworder.h"
 
-#define S_MAX_STMTS 32
+#define S_MAX_STMTS 64 /* above the number of statements below (36) */
 
 /* Structure of our class */
 struct _fsd_outbox_t {

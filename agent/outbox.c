@@ -787,7 +787,8 @@ int fsd_outbox_snapshot(fsd_outbox_t *self, const char *tech, const Fsd__JobSnap
         if (!v->job_id[0])
             continue;
         bool offer = v->state == FSD__JOB_STATE__JOB_OFFERED;
-        if (s_job_store(self, tech, v, offer, offer ? v->offer_expires_at : 0, 0, false) < 0)
+        double km = i < snap->n_distance_km ? snap->distance_km[i] : 0;
+        if (s_job_store(self, tech, v, offer, offer ? v->offer_expires_at : 0, km, false) < 0)
             return s_rollback(self, -1);
         kept++;
         if (offer)

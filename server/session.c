@@ -206,6 +206,7 @@ typedef struct {
     server *srv;
     technician *t;
     Fsd__JobView **views;
+    double *km;                    /* distance_km, parallel to views */
     size_t n, cap;
     int rc;
 } snapshot_ctx;
@@ -229,11 +230,17 @@ static void s_snapshot_one(const char *id, void *value, void *arg)
     if (sc->n == sc->cap) {
         size_t cap = sc->cap ? 2 * sc->cap : 16;
         Fsd__JobView **grown = arena_alloc(sc->srv->arena, cap * sizeof *grown);
-        if (sc->n)
+        double *km = arena_alloc(sc->srv->arena, cap * sizeof *km);
+        if (sc->n) {
             memcpy(grown, sc->views, sc->n * sizeof *grown);
+            memcpy(km, sc->km, sc->n * sizeof *km);
+        }
         sc->views = grown;
+        sc->km = km;
         sc->cap = cap;
     }
+    geo_point p = sc->t->pos;
+    sc->km[sc->n] = geo_valid(p) && (p.lat != 0 || p.lon != 0) ? geo_distance_km(p, j->at) : 0;
     sc->views[sc->n++] = v;
 }
 
@@ -247,6 +254,8 @@ int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_
     snap.generation = srv->generation;
     snap.jobs = sc.views;
     snap.n_jobs = sc.n;
+    snap.distance_km = sc.km;
+    snap.n_distance_km = sc.n;
     Fsd__Envelope env;
     char id[33];
     wire_envelope_init(&env, id);

@@ -64,4 +64,19 @@ expect_eq two-open "$(agent_jobs A1 | jq '.conflicts | length')" 2
 agent A1 conflicts ack --all | grep -q "2 conflicts acknowledged" || fail "ack --all"
 expect_eq none-open "$(agent_jobs A1 | jq '.conflicts | length')" 0
 expect_eq history "$(agent A1 conflicts --all --json | jq '.conflicts | length')" 3
+
+say "a device with a new, empty store gets the jobs the server holds for it"
+eval "kill \$AGENT_PID_A1"
+eval "wait \$AGENT_PID_A1" 2>/dev/null || true
+rm -f agents/A1/agent.db agents/A1/agent.db-wal agents/A1/agent.db-shm agents/A1.log
+start_agent A1
+for _ in $(seq 1 50); do
+    [ "$(agent_jobs A1 | jq '.jobs | length')" = 1 ] && break
+    sleep 0.1
+done
+expect_eq snapshot-job "$(agent_jobs A1 | jq -r '[.jobs[] | .job.job_id + ":" + .job.state] | join(",")')" "$job:assigned"
+agent_jobs A1 | jq -e '.notices[] | select(contains("store is new"))' >/dev/null \
+    || fail "no notice of the snapshot: $(agent_jobs A1 | jq -c .notices)"
+agent A1 status "$job" en_route >/dev/null || fail "the job from the snapshot cannot be reported on"
+wait_state "$job" en_route
 echo "agent device ok"

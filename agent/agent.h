@@ -36,6 +36,7 @@ typedef struct {
     /* waive (i5-care) */
     const char *amount;         /* as typed, e.g. "45.00" */
     int64_t amount_cents;
+    bool all;                   /* conflicts: the history; conflicts ack: every open one */
 } agent_opts;
 
 /* `fsd-agent run`: the daemon, until SIGINT/SIGTERM. */

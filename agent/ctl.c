@@ -213,6 +213,17 @@ static void s_day_heading(const Fsd__LocalJob *lj, char *last, size_t len)
 }
 
 /* The local picture, for people (only_pending: reports and conflicts). */
+/* The conflicts of a status, one line each: #id, job, report, code, message. */
+static void s_print_conflicts(const Fsd__LocalStatus *ls)
+{
+    for (size_t i = 0; i < ls->n_conflicts; i++) {
+        const Fsd__LocalConflict *c = ls->conflicts[i];
+        printf("  #%-4llu %-9s %s: %s: %s%s\n", (unsigned long long)c->id, c->job_id, c->what,
+               wire_enum_name(&fsd__error_code__descriptor, c->code), c->message,
+               c->acknowledged_at ? " (acknowledged)" : "");
+    }
+}
+
 static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
 {
     int64_t now = wire_now_ms();
@@ -267,12 +278,9 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
     if (!ls->n_pending)
         printf("  none\n");
     if (ls->n_conflicts) {
-        printf("\nConflicts, reports the server refused (%zu):\n", ls->n_conflicts);
-        for (size_t i = 0; i < ls->n_conflicts; i++) {
-            const Fsd__LocalConflict *c = ls->conflicts[i];
-            printf("  %-9s %s: %s: %s\n", c->job_id, c->what,
-                   wire_enum_name(&fsd__error_code__descriptor, c->code), c->message);
-        }
+        printf("\nConflicts, reports the server refused (%zu; once read: 'fsd-agent conflicts ack ID|--all'):\n",
+               ls->n_conflicts);
+        s_print_conflicts(ls);
     }
     if (!only_pending && ls->n_notices) {
         printf("\nNotices:\n");
@@ -429,9 +437,78 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
     return status;
 }
 
+/* conflicts [--all] / conflicts ack ID|--all. */
+static int s_conflicts(const agent_opts *o, int argc, char **argv)
+{
+    char id[33];
+    Fsd__Envelope req;
+    Fsd__LocalStatusRequest list = FSD__LOCAL_STATUS_REQUEST__INIT;
+    Fsd__LocalAckConflicts ack = FSD__LOCAL_ACK_CONFLICTS__INIT;
+    wire_envelope_init(&req, id);
+    bool acking = argc >= 1;
+    if (acking) {
+        ack.all = o->all;
+        if (argc == 2)
+            ack.id = strtoull(argv[1][0] == '#' ? argv[1] + 1 : argv[1], NULL, 10);
+        req.body_case = FSD__ENVELOPE__BODY_LOCAL_ACK_CONFLICTS;
+        req.local_ack_conflicts = &ack;
+    } else {
+        list.conflict_history = o->all;
+        req.body_case = FSD__ENVELOPE__BODY_LOCAL_STATUS;
+        req.local_status = &list;
+    }
+    Fsd__Envelope *rep = s_call(o, &req);
+    if (!rep)
+        return 1;
+    int status = 0;
+    if (acking && rep->body_case == FSD__ENVELOPE__BODY_LOCAL_ACK_CONFLICTS) {
+        const Fsd__LocalAckConflicts *a = rep->local_ack_conflicts;
+        if (o->json)
+            s_print_json(json_pack("{s:i}", "acknowledged", (int)a->acknowledged));
+        else if (a->all)
+            printf("%u conflict%s acknowledged; 'fsd-agent conflicts --all' still shows them\n", a->acknowledged,
+                   a->acknowledged == 1 ? "" : "s");
+        else
+            printf("conflict #%llu acknowledged; 'fsd-agent conflicts --all' still shows it\n",
+                   (unsigned long long)a->id);
+    } else if (!acking && rep->body_case == FSD__ENVELOPE__BODY_LOCAL_STATUS_VIEW) {
+        const Fsd__LocalStatus *ls = rep->local_status_view;
+        if (o->json) {
+            json_t *doc = json_object();
+            json_t *arr = json_array();
+            for (size_t i = 0; i < ls->n_conflicts; i++)
+                json_array_append_new(arr, pbjson_from_message(&ls->conflicts[i]->base));
+            json_object_set_new(doc, "conflicts", arr);
+            json_object_set_new(doc, "acknowledged", json_integer(ls->conflicts_acknowledged));
+            s_print_json(doc);
+        } else {
+            if (o->all)
+                printf("Conflicts, every report the server refused (%zu, newest first):\n", ls->n_conflicts);
+            else
+                printf("Conflicts, reports the server refused, not yet acknowledged (%zu):\n", ls->n_conflicts);
+            s_print_conflicts(ls);
+            if (!ls->n_conflicts)
+                printf("  none\n");
+            if (!o->all && ls->conflicts_acknowledged)
+                printf("(%u acknowledged: 'fsd-agent conflicts --all' shows them)\n", ls->conflicts_acknowledged);
+            else if (!o->all && ls->n_conflicts)
+                printf("Once read: 'fsd-agent conflicts ack ID' or 'fsd-agent conflicts ack --all'\n");
+        }
+    } else if (rep->body_case == FSD__ENVELOPE__BODY_ERROR) {
+        status = s_print_error(o, rep->error);
+    } else {
+        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        status = 1;
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return status;
+}
+
 /* The short commands. */
 int agent_ctl_main(const agent_opts *o, const char *cmd, int argc, char **argv)
 {
+    if (strcmp(cmd, "conflicts") == 0)
+        return s_conflicts(o, argc, argv);
     if (strcmp(cmd, "jobs") == 0)
         return s_status(o, false, false);
     if (strcmp(cmd, "pending") == 0)

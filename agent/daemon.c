@@ -160,9 +160,10 @@ static void s_on_session(fsd_session_t *session, fsd_session_event event,
 }
 
 /* LocalStatusRequest: the local picture, from the outbox. */
-static void s_on_status(s_daemon *d, const uint8_t *rid, size_t rid_len, const char *ctl_id)
+static void s_on_status(s_daemon *d, const uint8_t *rid, size_t rid_len, const char *ctl_id,
+                        bool conflict_history)
 {
-    Fsd__LocalStatus *ls = fsd_outbox_status(d->outbox, d->tech);
+    Fsd__LocalStatus *ls = fsd_outbox_status(d->outbox, d->tech, conflict_history);
     if (!ls) {
         char msg[300];
         snprintf(msg, sizeof msg, "cannot read the local store: %s", fsd_outbox_error(d->outbox));
@@ -211,6 +212,28 @@ static void s_on_report(s_daemon *d, const uint8_t *rid, size_t rid_len, const F
     if (!s_valid_job_id(job_id)) {
         s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "job_id",
                       "the job id must be 1 to 64 characters without spaces");
+        return;
+    }
+    /* Only jobs this device holds or was offered: anything else would be
+       refused by the server anyway, and its conflict would stay on the
+       device. Refused here, before anything is stored or sent. */
+    int known = fsd_outbox_job_known(d->outbox, d->tech, job_id);
+    if (known < 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot read the local store: %s", fsd_outbox_error(d->outbox));
+        s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_UNAVAILABLE, NULL, msg);
+        return;
+    }
+    if (known < 2) {
+        char msg[300];
+        if (known == 1)
+            snprintf(msg, sizeof msg, "job %s is no longer yours (it was withdrawn, cancelled or closed; "
+                     "see the notices in 'fsd-agent jobs'): nothing was stored or sent", job_id);
+        else
+            snprintf(msg, sizeof msg, "this device neither holds nor was offered a job %s "
+                     "('fsd-agent jobs' lists yours): nothing was stored or sent", job_id);
+        s_reply_error(d, rid, rid_len, req->msg_id,
+                      known == 1 ? FSD__ERROR_CODE__ERR_CONFLICT : FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", msg);
         return;
     }
     if (strlen(note) > 500) {
@@ -269,6 +292,41 @@ static void s_on_report(s_daemon *d, const uint8_t *rid, size_t rid_len, const F
     w->deadline = fsd_session_now() + S_ANSWER_WAIT_MS;
 }
 
+/* LocalAckConflicts: marks conflicts read (they stay in the history). */
+static void s_on_ack_conflicts(s_daemon *d, const uint8_t *rid, size_t rid_len, const Fsd__Envelope *req)
+{
+    const Fsd__LocalAckConflicts *a = req->local_ack_conflicts;
+    if (!a->all && a->id == 0) {
+        s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "id",
+                      "name the conflict to acknowledge by its number, or all of them");
+        return;
+    }
+    int n = fsd_outbox_ack_conflicts(d->outbox, d->tech, a->id, a->all);
+    if (n < 0) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot write the local store: %s", fsd_outbox_error(d->outbox));
+        s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_UNAVAILABLE, NULL, msg);
+        return;
+    }
+    if (n == 0 && !a->all) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "there is no open conflict #%llu ('fsd-agent conflicts' lists them)",
+                 (unsigned long long)a->id);
+        s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_NOT_FOUND, "id", msg);
+        return;
+    }
+    log_write(LOG_INFO, "conflicts_acknowledged", "tech=%s id=%llu all=%d count=%d", d->tech,
+         (unsigned long long)a->id, a->all, n);
+    Fsd__LocalAckConflicts body = FSD__LOCAL_ACK_CONFLICTS__INIT;
+    body.id = a->id;
+    body.all = a->all;
+    body.acknowledged = (uint32_t)n;
+    Fsd__Envelope env = FSD__ENVELOPE__INIT;
+    env.body_case = FSD__ENVELOPE__BODY_LOCAL_ACK_CONFLICTS;
+    env.local_ack_conflicts = &body;
+    s_reply(d, rid, rid_len, req->msg_id, &env);
+}
+
 /* Reads and answers what waits on the control socket. */
 static void s_on_ctl(s_daemon *d)
 {
@@ -306,12 +364,15 @@ static void s_on_ctl(s_daemon *d)
         }
         switch (env->body_case) {
         case FSD__ENVELOPE__BODY_LOCAL_STATUS:
-            s_on_status(d, rid, (size_t)rid_len, env->msg_id);
+            s_on_status(d, rid, (size_t)rid_len, env->msg_id, env->local_status->conflict_history);
+            break;
+        case FSD__ENVELOPE__BODY_LOCAL_ACK_CONFLICTS:
+            s_on_ack_conflicts(d, rid, (size_t)rid_len, env);
             break;
         case FSD__ENVELOPE__BODY_LOCAL_RECONNECT:
             /* after a takeover: the technician asks to connect again */
             fsd_session_resume(d->session);
-            s_on_status(d, rid, (size_t)rid_len, env->msg_id);
+            s_on_status(d, rid, (size_t)rid_len, env->msg_id, false);
             break;
         case FSD__ENVELOPE__BODY_OFFER_REPLY:
         case FSD__ENVELOPE__BODY_JOB_UPDATE:
@@ -320,7 +381,8 @@ static void s_on_ctl(s_daemon *d)
             break;
         default:
             s_reply_error(d, rid, (size_t)rid_len, env->msg_id, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, NULL,
-                          "the fsd-agent daemon answers LocalStatusRequest, OfferReply, JobUpdate and WaiveFee only");
+                          "the fsd-agent daemon answers LocalStatusRequest, LocalAckConflicts, LocalReconnect, OfferReply, "
+                          "JobUpdate and WaiveFee only");
             break;
         }
         fsd__envelope__free_unpacked(env, NULL);
@@ -375,6 +437,14 @@ int agent_daemon_run(const agent_opts *o)
     if (mkdir(o->home, 0700) < 0 && errno != EEXIST) {
         agent_fail(o, "unavailable", "cannot create the agent directory %s (%s): "
                    "choose another with --home", o->home, strerror(errno));
+        return 1;
+    }
+    /* it holds the key and agent.db (customers' names, phones, addresses):
+       the owner's only, like the key, also when it was made by hand */
+    struct stat hs;
+    if (stat(o->home, &hs) == 0 && (hs.st_mode & 077) && hs.st_uid == geteuid()
+        && chmod(o->home, 0700) < 0) {
+        agent_fail(o, "unavailable", "cannot make the agent directory %s private (%s)", o->home, strerror(errno));
         return 1;
     }
     fsd_keypair key, server;

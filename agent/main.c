@@ -33,6 +33,8 @@ static const char *s_usage =
     "                               decline an offer; R: too_far, no_parts,\n"
     "                               not_my_skill, off_shift, other\n"
     "  status JOB STATE [--note T]  report en_route, on_site, on_hold or completed\n"
+    "                               (accept, decline, status and waive take only jobs\n"
+    "                               this device holds or was offered)\n"
     "  status                       alone: the connection (and whether another connection\n"
     "                               took the session over), offers, jobs: like 'jobs'\n"
     "  waive JOB --amount A [--reason T]\n"
@@ -41,6 +43,10 @@ static const char *s_usage =
     "  reconnect                    connect again after another connection with this\n"
     "                               device's key took the session over (the daemon then\n"
     "                               stops reconnecting; tell your dispatcher first)\n"
+    "  conflicts [--all]            reports the server refused, not yet acknowledged\n"
+    "                               (--all: the whole history, acknowledged ones too)\n"
+    "  conflicts ack ID|--all       mark conflict ID (or every one) as read: it leaves\n"
+    "                               the lists and stays in the history\n"
     "  sim --keys DIR [...]         simulate every technician whose DIR/*.key has role agent\n"
     "\n"
     "options:\n"
@@ -157,7 +163,8 @@ enum {
     OPT_HOME = 256, OPT_SERVER, OPT_SERVER_KEY, OPT_KEY, OPT_JSON, OPT_LOG_LEVEL,
     OPT_LAT, OPT_LON, OPT_NOTE, OPT_REASON, OPT_KEYS, OPT_DELAY, OPT_DECLINE_RATE,
     OPT_WORK_MS, OPT_DB, OPT_SEED, OPT_DURATION, OPT_HELP, OPT_VERSION,
-    OPT_AMOUNT /* i5-care */
+    OPT_AMOUNT, /* i5-care */
+    OPT_ALL
 };
 
 int main(int argc, char **argv)
@@ -183,6 +190,7 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, OPT_HELP },
         { "version", no_argument, NULL, OPT_VERSION },
         { "amount", required_argument, NULL, OPT_AMOUNT },
+        { "all", no_argument, NULL, OPT_ALL },
         { NULL, 0, NULL, 0 }
     };
     static agent_opts opts;
@@ -234,6 +242,7 @@ int main(int argc, char **argv)
             break;
         case OPT_REASON: o->reason = optarg; break;
         case OPT_AMOUNT: o->amount = optarg; break;
+        case OPT_ALL: o->all = true; break;
         case OPT_KEYS: o->keys_dir = optarg; break;
         case OPT_DELAY: {
             int a, b;
@@ -321,7 +330,10 @@ int main(int argc, char **argv)
     bool is_ctl = strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0
                   || strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0
                   || strcmp(cmd, "status") == 0 || strcmp(cmd, "waive") == 0
-                  || strcmp(cmd, "reconnect") == 0;
+                  || strcmp(cmd, "reconnect") == 0
+                  || strcmp(cmd, "conflicts") == 0;
+    if (o->all && strcmp(cmd, "conflicts") != 0)
+        return s_usage_error(o, "--all belongs to 'conflicts' only");
     if (o->reason && strcmp(cmd, "decline") != 0 && strcmp(cmd, "waive") != 0)
         return s_usage_error(o, "--reason belongs to 'decline' and 'waive' only");
     if (o->amount && strcmp(cmd, "waive") != 0)
@@ -344,6 +356,25 @@ int main(int argc, char **argv)
         if (!o->keys_dir)
             return s_usage_error(o, "'sim' needs --keys DIR, the folder of the technicians' key files");
         return agent_sim_run(o);
+    }
+    if (strcmp(cmd, "conflicts") == 0) {
+        bool ack = nargs >= 1 && strcmp(args[0], "ack") == 0;
+        if (nargs >= 1 && !ack)
+            return s_usage_error(o, "'conflicts' lists them; 'conflicts ack ID' or 'conflicts ack --all' "
+                                 "marks them read, not '%s'", args[0]);
+        if (!ack && nargs != 0)
+            return s_usage_error(o, "'conflicts' takes no arguments");
+        if (ack && (nargs > 2 || (nargs == 2) == o->all))
+            return s_usage_error(o, "'conflicts ack' needs one conflict number (as 'fsd-agent conflicts' "
+                                 "shows it, e.g. 3) or --all");
+        if (ack && nargs == 2) {
+            const char *n = args[1][0] == '#' ? args[1] + 1 : args[1];
+            char *end;
+            unsigned long long id = strtoull(n, &end, 10);
+            if (!n[0] || *end || id == 0 || n[0] == '-')
+                return s_usage_error(o, "'%s' is not a conflict number (as 'fsd-agent conflicts' shows it)", args[1]);
+        }
+        return agent_ctl_main(o, cmd, nargs, args);
     }
     if (is_ctl) {
         if ((strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0 || strcmp(cmd, "reconnect") == 0)

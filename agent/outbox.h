@@ -35,6 +35,8 @@ typedef struct {
     char name[128];
     bool has_position;
     double lat, lon;
+    uint64_t generation;       /* of the server's database at the last Welcome (0: none yet) */
+    int snapshot_due;          /* a resync's JobSnapshot not applied yet: 1 asked for, 2 after a restore */
 } fsd_outbox_state;
 
 /* Called for each stored report, in seq order. */
@@ -91,6 +93,36 @@ int fsd_outbox_rebase(fsd_outbox_t *self, const char *tech, uint64_t applied);
    applied. Returns the number renumbered, or -1. */
 int fsd_outbox_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_seq);
 
+/* After a Welcome that announces a JobSnapshot, in one transaction: the
+   "applied" counter becomes applied (the server's last seq: the snapshot
+   stands for everything before), the generation is kept, the snapshot is
+   due until fsd_outbox_snapshot; and when renumber (the server's database
+   was restored: its numbering went back), every stored report gets a new
+   seq after server_report_seq (and a new msg_id) and the report counter
+   continues from there. Returns the number renumbered, or -1. */
+int fsd_outbox_resync(fsd_outbox_t *self, const char *tech, uint64_t generation,
+                      uint64_t applied, uint64_t server_report_seq, bool renumber);
+
+/* Records the server's database generation (first Welcome). 0 or -1. */
+int fsd_outbox_set_generation(fsd_outbox_t *self, const char *tech, uint64_t generation);
+
+/* Replaces the technician's job list with the server's snapshot (open
+   offers and held jobs), forgets the departures, clears snapshot_due, adds a notice (restored:
+   the server's database was restored; else this store is new, and an
+   empty snapshot needs no notice). Returns the number of jobs kept
+   (*offers of them offers), or -1. */
+int fsd_outbox_snapshot(fsd_outbox_t *self, const char *tech, const Fsd__JobSnapshot *snap,
+                        bool restored, size_t *offers);
+
+/* What the store knows of job_id: 2 held, offered, reported on or
+   completed by this technician, 1 it left this technician (revoked,
+   cancelled, closed, declined), 0 never heard of, -1 on error. */
+int fsd_outbox_job_known(fsd_outbox_t *self, const char *tech, const char *job_id);
+
+/* Marks conflict id (or all when all) acknowledged: it leaves the list and
+   stays in the history. The number marked, or -1. */
+int fsd_outbox_ack_conflicts(fsd_outbox_t *self, const char *tech, uint64_t id, bool all);
+
 /* Resolves the report whose msg_id the reply answers: a JobView removes
    it and updates the local job; an Error other than ERR_UNAVAILABLE
    removes it and records a conflict. Returns 1 resolved, 0 nothing to do
@@ -107,9 +139,9 @@ int fsd_outbox_device_id(fsd_outbox_t *self, const char *tech, char *out, size_t
 int fsd_outbox_notice(fsd_outbox_t *self, const char *tech, const char *text);
 
 /* The technician's local picture for `fsd-agent jobs` (connected and
-   last_contact are left for the caller). NULL on error. Free with
-   fsd_outbox_status_free. */
-Fsd__LocalStatus *fsd_outbox_status(fsd_outbox_t *self, const char *tech);
+   last_contact are left for the caller); conflict_history: acknowledged
+   conflicts too. NULL on error. Free with fsd_outbox_status_free. */
+Fsd__LocalStatus *fsd_outbox_status(fsd_outbox_t *self, const char *tech, bool conflict_history);
 
 /* Frees a status from fsd_outbox_status; *st_p becomes NULL. */
 void fsd_outbox_status_free(Fsd__LocalStatus **st_p);

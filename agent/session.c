@@ -49,6 +49,9 @@ struct _fsd_session_t {
     void *arg;
 
     uint64_t applied;           /* mirror of the outbox counter */
+    uint64_t generation;        /* the server database's, as the outbox keeps it */
+    bool resync_restored;       /* the last resync was for a restored server database */
+    bool snapshot_due;          /* asked for a JobSnapshot, none applied yet (kept in the outbox) */
     char technician_id[64];
     char name[128];
 
@@ -210,6 +213,10 @@ static void s_send_hello(fsd_session_t *self)
     Fsd__Hello hello = FSD__HELLO__INIT;
     hello.version = FSD_PROTOCOL_VERSION;
     hello.last_seq_applied = self->applied;
+    hello.generation = self->generation;
+    /* a store that never had a session: the server's picture of this
+       technician's jobs comes as a snapshot */
+    hello.snapshot = self->snapshot_due || (self->generation == 0 && self->applied == 0 && !self->technician_id[0]);
     hello.build = "fsd-agent 1.0";
     hello.device_id = self->device_id;
     env.body_case = FSD__ENVELOPE__BODY_HELLO;
@@ -305,10 +312,85 @@ static void s_on_gap(fsd_session_t *self, const s_entry *r, uint64_t upto)
     s_send_reports(self, now + 1, upto);
 }
 
+/* Reloads the in-memory mirror of the stored reports. */
+static void s_mirror_reload(fsd_session_t *self)
+{
+    for (size_t i = 0; i < self->n_reports; i++)
+        free(self->reports[i].data);
+    self->n_reports = 0;
+    if (fsd_outbox_each(self->outbox, self->tech, s_load_one, self) < 0)
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+             fsd_outbox_error(self->outbox));
+}
+
+/* A Welcome that announces a JobSnapshot: the server's last seq counts as
+   applied (the snapshot, next, stands for everything before) and the
+   snapshot stays due until it is applied (asked for again in each Hello).
+   When the server's database is not the one this store last talked to
+   (restored from a backup: its numbering went back), the reports still
+   pending are numbered again after the server's last applied one, to be
+   judged afresh by its state, and the new generation is kept. Reports are
+   never renumbered for a snapshot alone: one applied whose answer was lost
+   would be applied twice. False when the store failed (the Welcome is
+   then ignored: the next Hello tries again). */
+static bool s_resync(fsd_session_t *self, const Fsd__Welcome *w, bool restored)
+{
+    int n = fsd_outbox_resync(self->outbox, self->tech, w->generation, w->last_seq_sent, w->last_report_seq,
+                              restored);
+    if (n < 0) {
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+        return false;
+    }
+    self->resync_restored = restored || (self->snapshot_due && self->resync_restored);
+    self->snapshot_due = true;
+    log_write(restored ? LOG_WARN : LOG_INFO, "resync",
+         "tech=%s generation=%016llx previous_generation=%016llx applied_was=%llu "
+         "applied=%llu server_report_seq=%llu renumbered=%d", self->tech, (unsigned long long)w->generation,
+         (unsigned long long)self->generation, (unsigned long long)self->applied,
+         (unsigned long long)w->last_seq_sent, (unsigned long long)w->last_report_seq, n);
+    self->generation = w->generation;
+    self->applied = w->last_seq_sent;
+    s_mirror_reload(self);
+    return true;
+}
+
+/* JobSnapshot after a resync Welcome: the job list becomes the server's. */
+static void s_on_snapshot(fsd_session_t *self, const Fsd__Envelope *env)
+{
+    const Fsd__JobSnapshot *snap = env->job_snapshot;
+    if (snap->generation != self->generation) {
+        log_write(LOG_INFO, "ignored", "tech=%s body=job_snapshot generation=%016llx expected=%016llx", self->tech,
+             (unsigned long long)snap->generation, (unsigned long long)self->generation);
+        return;
+    }
+    size_t offers;
+    int n = fsd_outbox_snapshot(self->outbox, self->tech, snap, self->resync_restored, &offers);
+    if (n < 0) {
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+        return;
+    }
+    self->snapshot_due = false;
+    log_write(self->resync_restored ? LOG_WARN : LOG_INFO, "resync_jobs", "tech=%s generation=%016llx jobs=%d offers=%zu", self->tech,
+         (unsigned long long)snap->generation, n, offers);
+}
+
 /* Handles Welcome: the session is open. */
 static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
 {
     const Fsd__Welcome *w = env->welcome;
+    bool restored = w->generation && ((self->generation && w->generation != self->generation)
+                                      || self->applied > w->last_seq_sent);
+    if (w->generation && (restored || w->resync)) {
+        if (!s_resync(self, w, restored))
+            return;
+    } else if (w->generation && w->generation != self->generation) {
+        /* the first Welcome this store sees with a generation */
+        if (fsd_outbox_set_generation(self->outbox, self->tech, w->generation) < 0) {
+            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+            return;
+        }
+        self->generation = w->generation;
+    }
     fsd_outbox_state st;
     if (fsd_outbox_state_get(self->outbox, self->tech, &st) == 0 && w->last_report_seq > st.report_seq) {
         /* the server applied reports this store never handed out: it is a
@@ -316,14 +398,8 @@ static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
         int n = fsd_outbox_renumber(self->outbox, self->tech, w->last_report_seq);
         log_write(LOG_WARN, "report_seq_rebased", "tech=%s store_seq=%llu server_seq=%llu renumbered=%d",
              self->tech, (unsigned long long)st.report_seq, (unsigned long long)w->last_report_seq, n);
-        if (n >= 0) {
-            for (size_t i = 0; i < self->n_reports; i++)
-                free(self->reports[i].data);
-            self->n_reports = 0;
-            if (fsd_outbox_each(self->outbox, self->tech, s_load_one, self) < 0)
-                log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
-                     fsd_outbox_error(self->outbox));
-        }
+        if (n >= 0)
+            s_mirror_reload(self);
     }
     int64_t now = fsd_session_now();
     self->open = true;
@@ -514,6 +590,10 @@ static bool s_on_envelope(fsd_session_t *self, const Fsd__Envelope *env)
         s_on_welcome(self, env);
         return false;
     }
+    if (env->body_case == FSD__ENVELOPE__BODY_JOB_SNAPSHOT) {
+        s_on_snapshot(self, env);
+        return false;
+    }
     if (env->seq > 0 && (env->body_case == FSD__ENVELOPE__BODY_OFFER
                          || env->body_case == FSD__ENVELOPE__BODY_ASSIGNED
                          || env->body_case == FSD__ENVELOPE__BODY_REVOKED))
@@ -644,6 +724,9 @@ fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypai
         || fsd_outbox_each(outbox, tech, s_load_one, self) < 0)
         goto fail;
     self->applied = st.applied;
+    self->generation = st.generation;
+    self->snapshot_due = st.snapshot_due != 0;
+    self->resync_restored = st.snapshot_due == 2;
     snprintf(self->technician_id, sizeof self->technician_id, "%s", st.technician_id);
     snprintf(self->name, sizeof self->name, "%s", st.name);
     self->has_position = st.has_position;

@@ -185,7 +185,7 @@ static bool s_mine(s_tech *t, const Fsd__JobView *v)
 /* After the first Welcome: picks up the walk of the jobs stored in --db. */
 static void s_resume(s_sim *sim, s_tech *t)
 {
-    Fsd__LocalStatus *ls = fsd_outbox_status(sim->outbox, fsd_session_tech(t->session));
+    Fsd__LocalStatus *ls = fsd_outbox_status(sim->outbox, fsd_session_tech(t->session), false);
     if (!ls)
         return;
     for (size_t i = 0; i < ls->n_jobs; i++) {

@@ -455,6 +455,13 @@ static int s_revoke(server *srv, technician *t, job *j, Fsd__RevokeReason why, c
     rv.job_id = j->id;
     rv.reason = why;
     rv.note = (char *)note;
+    /* the job's version after the change: an agent holding an older view
+       of it (an answer it gets late) does not bring the job back */
+    Fsd__JobView *v;
+    int found = store_job_view(srv->store, srv->arena, j->id, false, &v);
+    if (found < 0)
+        return -1;
+    rv.job_version = found ? v->version : 0;
     env.body_case = FSD__ENVELOPE__BODY_REVOKED;
     env.revoked = &rv;
     return session_push(srv, t, &env);

@@ -136,6 +136,7 @@ int jobrows_set_state(jobrows *self, const char *id, int state, const char *tech
     draft.job.technician_id = technician_id;
     draft.job.provider_id = provider_id;
     draft.job.offer_expires_at = offer_expires_at;
+    draft.job.version++; /* as the UPDATE does */
     return s_replace(self, &draft);
 }
 
@@ -146,6 +147,7 @@ int jobrows_set_territory(jobrows *self, const char *id, const char *territory)
         return 0;
     jobrow draft = *old;
     draft.job.territory = territory;
+    draft.job.version++;
     return s_replace(self, &draft);
 }
 
@@ -157,5 +159,6 @@ int jobrows_set_rating(jobrows *self, const char *id, int stars, const char *com
     jobrow draft = *old;
     draft.rating = stars;
     draft.rating_comment = comment;
+    draft.job.version++;
     return s_replace(self, &draft);
 }

@@ -373,6 +373,11 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
     if (rc == 2)
         return 0; /* no answer for acks and positions */
     int sent = s_finish(&c, rid, rid_len, r->mutates && rc == 0);
+    if (sent == 0 && req->body_case == FSD__ENVELOPE__BODY_HELLO && t->resync_due) {
+        t->resync_due = false;
+        if (session_snapshot(srv, t, rid, rid_len) < 0)
+            return -1;
+    }
     if (sent == 0 && req->body_case == FSD__ENVELOPE__BODY_HELLO)
         session_resend(srv, t, t->out_sent);
     return sent;

@@ -377,6 +377,10 @@ static int s_start(server *srv, char *err, size_t errlen)
     int64_t t0 = wire_now_ms();
     if (!(srv->store = store_open(path, err, errlen)))
         return -1;
+    if (store_generation(srv->store, &srv->generation) < 0) {
+        snprintf(err, errlen, "cannot read the generation of %.512s: %s", path, store_errmsg(srv->store));
+        return -1;
+    }
     /* made private once the start can no longer fail on the database, so
        that a refused start stays one line */
     s_private(dir, 0700);
@@ -420,8 +424,8 @@ static int s_start(server *srv, char *err, size_t errlen)
     }
     if (!srv->cfg.notify.off && !(srv->notifier = notify_new(&srv->cfg.notify, err, errlen)))
         return -1;
-    log_info("started", "data=%s open_jobs=%zu load_ms=%lld", dir,
-             strmap_size(srv->jobs), (long long)(wire_now_ms() - t0));
+    log_info("started", "data=%s open_jobs=%zu load_ms=%lld generation=%016llx", dir,
+             strmap_size(srv->jobs), (long long)(wire_now_ms() - t0), (unsigned long long)srv->generation);
     return 0;
 }
 

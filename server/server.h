@@ -112,6 +112,7 @@ typedef struct technician {
     uint8_t gone_rid[256];         /* told Superseded: its messages are refused */
     size_t gone_rid_len;
     char device_id[65];            /* the session's last Hello's device id */
+    bool resync_due;               /* a JobSnapshot follows this Welcome (restored database) */
 } technician;
 
 typedef struct {
@@ -220,6 +221,7 @@ typedef struct server {
     struct keyring *keyring;       /* keys in use: last seen, connections, revoked (keyring.c) */
     volatile int reopen;           /* SIGHUP seen: reopen the log file (rotation) */
     struct backup *backup;         /* the online backup running or last finished (backup.c) */
+    uint64_t generation;           /* the database's identity (store_generation), sent in Welcome */
 } server;
 
 /* A request as the handlers see it. */
@@ -336,6 +338,8 @@ int session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len,
 int session_report(call *c, technician *t);
 
 void session_position(server *srv, technician *t, const Fsd__Position *p);
+/* After a Welcome that said resync: queues a JobSnapshot of what t holds. */
+int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_len);
 
 /* windows.c — appointment windows (i5-windows). A technician's calendar
    is the open jobs with a window it holds (an open offer holds the slot),

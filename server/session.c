@@ -229,15 +229,41 @@ int session_hello(call *c, technician *t)
     if (keyring_takeover(t, device_id, now, window) && s_superseded(c, t, device_id, now) < 0)
         return -1;
     snprintf(t->device_id, sizeof t->device_id, "%s", device_id);
-    /* acknowledge first, then (after the reply) re-send the rest */
-    t->out_sent = t->out_acked;
-    if (s_acked(c->srv, t, h->last_seq_applied) < 0)
-        return -1;
-    t->out_sent = h->last_seq_applied < t->out_seq ? h->last_seq_applied : t->out_seq;
-    if (t->out_acked > t->out_sent)
+    /* An agent that last saw another database (its generation), or that
+       applied more of our messages than we ever numbered, talks to a
+       database restored from a backup: our numbering went back, so its
+       counters cannot be matched with ours. It re-synchronises instead:
+       everything numbered so far counts as delivered, and a snapshot of
+       what it holds follows the Welcome (session_snapshot). So does an
+       agent with a new, empty store that asks for one. */
+    bool other_db = h->generation && h->generation != c->srv->generation;
+    bool ahead = h->last_seq_applied > t->out_seq;
+    bool resync = other_db || ahead || h->snapshot;
+    if (resync) {
+        log_write(other_db || ahead ? LOG_WARN : LOG_INFO, "resync",
+                  "tech=%s generation=%016llx agent_generation=%016llx agent_applied=%llu out_seq=%llu"
+                  " in_seq=%llu why=%s", t->row->id, (unsigned long long)c->srv->generation,
+                  (unsigned long long)h->generation, (unsigned long long)h->last_seq_applied,
+                  (unsigned long long)t->out_seq, (unsigned long long)t->in_seq,
+                  other_db ? "generation_changed" : ahead ? "agent_ahead" : "snapshot_asked");
+        if (s_acked(c->srv, t, t->out_seq) < 0)
+            return -1;
+        t->out_sent = t->out_seq;
+        t->resync_due = true;
+    } else {
+        /* acknowledge first, then (after the reply) re-send the rest */
         t->out_sent = t->out_acked;
+        if (s_acked(c->srv, t, h->last_seq_applied) < 0)
+            return -1;
+        t->out_sent = h->last_seq_applied < t->out_seq ? h->last_seq_applied : t->out_seq;
+        if (t->out_acked > t->out_sent)
+            t->out_sent = t->out_acked;
+    }
     Fsd__Welcome *w = arena_alloc(c->a, sizeof *w);
     fsd__welcome__init(w);
+    w->generation = c->srv->generation;
+    w->last_seq_sent = t->out_seq;
+    w->resync = resync;
     w->server_time = wire_now_ms();
     w->heartbeat_ms = (uint32_t)c->srv->cfg.heartbeat_ms;
     w->last_report_seq = t->in_seq;
@@ -248,6 +274,76 @@ int session_hello(call *c, technician *t)
     c->reply->welcome = w;
     log_info("hello", "tech=%s last_applied=%llu resending=%u", t->row->id,
              (unsigned long long)h->last_seq_applied, w->resending);
+    return 0;
+}
+
+typedef struct {
+    server *srv;
+    technician *t;
+    Fsd__JobView **views;
+    double *km;                    /* distance_km, parallel to views */
+    size_t n, cap;
+    int rc;
+} snapshot_ctx;
+
+/* Adds open job j to the snapshot when t holds it or has it offered
+   (strmap_each callback). */
+static void s_snapshot_one(const char *id, void *value, void *arg)
+{
+    snapshot_ctx *sc = arg;
+    const job *j = value;
+    if (sc->rc < 0 || j->tech != sc->t || j->state < JS_OFFERED || j->state > JS_ON_HOLD)
+        return;
+    Fsd__JobView *v;
+    int found = store_job_view(sc->srv->store, sc->srv->arena, id, false, &v);
+    if (found < 0) {
+        sc->rc = -1;
+        return;
+    }
+    if (!found)
+        return;
+    if (sc->n == sc->cap) {
+        size_t cap = sc->cap ? 2 * sc->cap : 16;
+        Fsd__JobView **grown = arena_alloc(sc->srv->arena, cap * sizeof *grown);
+        double *km = arena_alloc(sc->srv->arena, cap * sizeof *km);
+        if (sc->n) {
+            memcpy(grown, sc->views, sc->n * sizeof *grown);
+            memcpy(km, sc->km, sc->n * sizeof *km);
+        }
+        sc->views = grown;
+        sc->km = km;
+        sc->cap = cap;
+    }
+    geo_point p = sc->t->pos;
+    sc->km[sc->n] = geo_valid(p) && (p.lat != 0 || p.lon != 0) ? geo_distance_km(p, j->at) : 0;
+    sc->views[sc->n++] = v;
+}
+
+int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_len)
+{
+    snapshot_ctx sc = { .srv = srv, .t = t };
+    strmap_each(srv->jobs, s_snapshot_one, &sc);
+    if (sc.rc < 0)
+        return -1;
+    Fsd__JobSnapshot snap = FSD__JOB_SNAPSHOT__INIT;
+    snap.generation = srv->generation;
+    snap.jobs = sc.views;
+    snap.n_jobs = sc.n;
+    snap.distance_km = sc.km;
+    snap.n_distance_km = sc.n;
+    Fsd__Envelope env;
+    char id[33];
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_JOB_SNAPSHOT;
+    env.job_snapshot = &snap;
+    size_t len;
+    uint8_t *buf = wire_encode(&env, &len);
+    if (!buf)
+        return -1;
+    loop_queue(srv, NULL, 0, rid, rid_len, buf, len);
+    free(buf);
+    log_info("resync_snapshot", "tech=%s generation=%016llx jobs=%zu out_seq=%llu", t->row->id,
+             (unsigned long long)srv->generation, sc.n, (unsigned long long)t->out_seq);
     return 0;
 }
 

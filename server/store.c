@@ -174,6 +174,16 @@ static const char *s_migrations[] = {
     "CREATE INDEX jobs_creator ON jobs(created_by, number) WHERE created_by != '';"
     "CREATE TABLE access_log(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, principal TEXT NOT NULL,"
     "  verb TEXT NOT NULL, job_id TEXT NOT NULL, phone TEXT NOT NULL, count INTEGER NOT NULL);",
+    /* agentsync: views of a job are ordered by a version that only grows
+       (each change of the job's row adds one), so an agent can tell an old
+       view from a new one; the database gets an identity, its generation
+       (a random id made here and replaced by `fsdctl restore`), and a floor
+       under job numbers (a restore sets it to the highest number the
+       replaced database issued, so no job id is issued twice) */
+    "ALTER TABLE jobs ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+    "CREATE TABLE IF NOT EXISTS store_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO store_meta(key, value) VALUES"
+    " ('generation', (random() & 0x7fffffffffffffff) | 1), ('job_floor', 0);",
 };
 /* How long a write waits for another process's lock before "unavailable". */
 #define BUSY_TIMEOUT_MS 5000
@@ -210,6 +220,7 @@ enum {
     Q_KPI_JOBS_FIX, Q_KPI_JOBS, Q_KPI_LATER, Q_KPI_EVENTS, Q_KPI_DECLINES,
     /* privacy */
     Q_ACCESS_PUT, Q_JOB_CREATOR,
+    Q_META_GET, Q_META_PUT,
     Q_COUNT_
 };
 
@@ -227,6 +238,9 @@ enum {
 #define JOB_SLA_COLUMNS \
     ", fix_by, sla_policy, sla_clock, sla_start, assign_risk_at, arrive_risk_at, fix_risk_at," \
     " sla_flags, urgency"
+
+/* the view's order: always right after JOB_SLA_COLUMNS (column 34) */
+#define JOB_VERSION_COLUMN ", version"
 
 #define NOTIFY_COLUMNS \
     "id, job_id, event, phone, customer_name, language, technician_id, text, created_at," \
@@ -267,30 +281,33 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_KEY_EVENT] = "INSERT INTO key_events(at, event, name, public_key, actor) VALUES(?1, ?2, ?3, ?4, ?5)",
     [Q_KEY_EVENTS] = "SELECT at, name FROM key_events WHERE event = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3",
     [Q_JOB_HAD_TECH] = "SELECT 1 FROM job_events WHERE job_id = ?1 AND technician_id = ?2 LIMIT 1",
-    [Q_LAST_JOB] = "SELECT COALESCE(MAX(number), 0) FROM jobs",
+    /* never below the floor a restore left: numbers the replaced database
+       issued are not issued again */
+    [Q_LAST_JOB] = "SELECT MAX(COALESCE((SELECT MAX(number) FROM jobs), 0),"
+                   " COALESCE((SELECT value FROM store_meta WHERE key = 'job_floor'), 0))",
     [Q_JOB_INSERT] = "INSERT INTO jobs(number, " JOB_COLUMNS JOB_SLA_COLUMNS ", updated_at, created_by)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
                      " ?17, ?18, ?19, ?20, ?21, ?22, ?23, 0, '', 0, ?24, ?25, ?26, ?27, ?28, ?29,"
                      " ?30, ?31, ?32, ?18, ?33)",
     [Q_JOB_STATE] = "UPDATE jobs SET state = ?2, technician_id = ?3, provider_id = ?4,"
-                    " offer_expires_at = ?5, updated_at = ?6 WHERE id = ?1",
-    [Q_JOB_TERRITORY] = "UPDATE jobs SET territory = ?2 WHERE id = ?1",
-    [Q_JOB_RATING] = "UPDATE jobs SET rating = ?2, rating_comment = ?3 WHERE id = ?1",
+                    " offer_expires_at = ?5, updated_at = ?6, version = version + 1 WHERE id = ?1",
+    [Q_JOB_TERRITORY] = "UPDATE jobs SET territory = ?2, version = version + 1 WHERE id = ?1",
+    [Q_JOB_RATING] = "UPDATE jobs SET rating = ?2, rating_comment = ?3, version = version + 1 WHERE id = ?1",
     [Q_EVENT] = "INSERT INTO job_events(job_id, at, actor, from_state, to_state, technician_id,"
                 " reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_DECLINE] = "INSERT OR REPLACE INTO declines(job_id, technician_id, reason, expired, at)"
                   " VALUES(?1, ?2, ?3, ?4, ?5)",
     /* open = every state but closed (8) and cancelled (10): the open_jobs
        table lists them, so the closed history is never read */
-    [Q_OPEN_JOBS] = "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM open_jobs o CROSS JOIN jobs j"
-                    " ON j.number = o.number ORDER BY o.number",
+    [Q_OPEN_JOBS] = "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS JOB_VERSION_COLUMN
+                    " FROM open_jobs o CROSS JOIN jobs j ON j.number = o.number ORDER BY o.number",
     [Q_OPEN_ADD] = "INSERT OR IGNORE INTO open_jobs(number) VALUES(?1)",
     [Q_OPEN_DROP] = "DELETE FROM open_jobs WHERE number = (SELECT number FROM jobs WHERE id = ?1)",
     /* open jobs' side rows: from open_jobs, so that the closed history
        is never scanned (CROSS JOIN keeps that order) */
     [Q_DECLINES] = "SELECT d.job_id, d.technician_id FROM open_jobs o CROSS JOIN jobs j ON j.number = o.number"
                    " CROSS JOIN declines d ON d.job_id = j.id",
-    [Q_JOB_VIEW] = "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE id = ?1",
+    [Q_JOB_VIEW] = "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS JOB_VERSION_COLUMN " FROM jobs WHERE id = ?1",
     [Q_JOB_EVENTS] = "SELECT at, actor, from_state, to_state, technician_id, reason"
                      " FROM job_events WHERE job_id = ?1 ORDER BY id",
     [Q_MATCH_PUT] = "INSERT OR REPLACE INTO match_log(job_id, explanation) VALUES(?1, ?2)",
@@ -396,6 +413,9 @@ static const char *s_sql[Q_COUNT_] = {
     [Q_ACCESS_PUT] = "INSERT INTO access_log(at, principal, verb, job_id, phone, count)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_JOB_CREATOR] = "SELECT created_by, phone FROM jobs WHERE id = ?1",
+    [Q_META_GET] = "SELECT value FROM store_meta WHERE key = ?1",
+    [Q_META_PUT] = "INSERT INTO store_meta(key, value) VALUES(?1, ?2)"
+                   " ON CONFLICT(key) DO UPDATE SET value = ?2",
 };
 
 struct store {
@@ -1019,6 +1039,55 @@ int store_each_key_event(store *self, const char *event, int64_t since, int limi
     return rc == SQLITE_DONE ? 0 : s_fail(self);
 }
 
+/* -------------------------------------------------- database identity */
+
+/* The value of a store_meta key (0 when absent). */
+static int s_meta_get(store *self, const char *key, int64_t *out)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_META_GET);
+    if (!st)
+        return -1;
+    s_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : s_fail(self);
+}
+
+static int s_meta_put(store *self, const char *key, int64_t value)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_META_PUT);
+    if (!st)
+        return -1;
+    s_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, value);
+    return s_done(self, st);
+}
+
+int store_generation(store *self, uint64_t *out)
+{
+    int64_t v;
+    if (s_meta_get(self, "generation", &v) < 0)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int store_restore_stamp(store *self, uint64_t generation, long job_floor)
+{
+    int64_t floor_now;
+    if (store_begin(self) < 0)
+        return -1;
+    if (s_meta_get(self, "job_floor", &floor_now) < 0
+        || s_meta_put(self, "generation", (int64_t)(generation & 0x7fffffffffffffffULL)) < 0
+        || (job_floor > floor_now && s_meta_put(self, "job_floor", job_floor) < 0)
+        || store_commit(self) < 0) {
+        store_rollback(self);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- jobs */
 
 int store_last_job_number(store *self, long *out)
@@ -1084,6 +1153,7 @@ int store_job_insert(store *self, const store_job *j, long number)
     store_job row = *j;
     row.at_risk = 0;
     row.created_by = NULL; /* read by its own query, never from the copy */
+    row.version = 1; /* the column's default */
     (void)jobrows_put(self->rows, &row, 0, "");
     return 0;
 }
@@ -1222,6 +1292,7 @@ static void s_job_from_row(sqlite3_stmt *st, store_job *j)
         j->risk_at[d] = sqlite3_column_int64(st, 29 + d);
     j->sla_flags = (unsigned)sqlite3_column_int64(st, 32);
     j->urgency = sqlite3_column_int(st, 33);
+    j->version = (uint64_t)sqlite3_column_int64(st, 34);
 #undef T
 }
 
@@ -1318,6 +1389,7 @@ static Fsd__JobView *s_view_from_job(arena *a, const jobrow *r)
     v->rating_comment = S(r->rating_comment);
 #undef S
     v->at_risk = job_risk_current(j->at_risk, v->state);
+    v->version = j->version;
     s_view_sla(a, j, v);
     return v;
 }
@@ -1421,7 +1493,7 @@ int store_job_list(store *self, arena *a, const char *territory, int state,
     /* A filter query built from fixed fragments; every value is bound. */
     char sql[1024];
     snprintf(sql, sizeof sql,
-             "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE (?1 = '' OR territory = ?1)"
+             "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS JOB_VERSION_COLUMN " FROM jobs WHERE (?1 = '' OR territory = ?1)"
              " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
              " AND (?4 = '' OR phone = ?4) ORDER BY number DESC LIMIT ?5");
     sqlite3_stmt *st;

@@ -118,9 +118,19 @@ typedef struct {
     unsigned sla_flags;            /* SLA_RISK(d) | SLA_BREACH(d) raised */
     int urgency;                   /* as asked: 0/1 normal, 2 high */
     const char *created_by;        /* privacy: the submitting principal (insert only; NULL in copies) */
+    uint64_t version;              /* grows with every change of the row (JobView.version) */
 } store_job;
 
-/* Highest job number used so far (jobs are J000001, J000002 ...). */
+/* ---- the database's identity */
+/* Its generation: a random id made with the database and replaced when it
+   is restored from a backup (Welcome.generation). */
+int store_generation(store *self, uint64_t *out);
+/* After a restore: a new generation, and job numbers never again at or
+   below job_floor (the highest the replaced database issued). */
+int store_restore_stamp(store *self, uint64_t generation, long job_floor);
+
+/* Highest job number used so far (jobs are J000001, J000002 ...), or the
+   floor a restore left when that is higher. */
 int store_last_job_number(store *self, long *out);
 int store_job_insert(store *self, const store_job *job, long number);
 /* Records the job's state, holder and offer expiry after a transition. */

@@ -73,6 +73,8 @@ int cmd_request(ctl *c, int argc, char **argv);
 int cmd_track(ctl *c, int argc, char **argv);
 int cmd_jobs(ctl *c, int argc, char **argv);
 int cmd_cancel(ctl *c, int argc, char **argv);
+/* restore.c: a backup in place of a stopped server's database (no server call) */
+int cmd_restore(ctl *c, int argc, char **argv);
 int cmd_rate(ctl *c, int argc, char **argv);
 int cmd_board(ctl *c, int argc, char **argv);
 int cmd_reassign(ctl *c, int argc, char **argv);

@@ -38,6 +38,7 @@ static const command s_commands[] = {
     { "keygen", cmd_keygen, "make a key pair and register it" },
     { "key", cmd_key, "key list | key revoke NAME: registered keys, revocation" },
     { "backup", cmd_backup, "online backup of the database into FILE" },
+    { "restore", cmd_restore, "restore BACKUP --data DIR: put a backup in place (server stopped)" },
     { "complain", cmd_complain, "record a customer's complaint (opens a follow-up)" },
     { "followups", cmd_followups, "open follow-ups (--territory T, --all)" },
     { "followup", cmd_followup, "followup close ID --outcome T | followup visit ID" },

@@ -346,9 +346,8 @@ int cmd_backup(ctl *c, int argc, char **argv)
         "server's machine, mode 0600; relative paths are taken from here) while it\n"
         "goes on serving, and answers once FILE is complete (until then the copy\n"
         "is FILE.partial-PID; one backup at a time). Waits up to 10 minutes unless\n"
-        "--timeout says otherwise. To restore: stop\n"
-        "fsd-server, copy FILE over DATA/fsd.db (removing fsd.db-wal and fsd.db-shm),\n"
-        "start fsd-server.\n";
+        "--timeout says otherwise. To restore: stop fsd-server, run\n"
+        "'fsdctl restore FILE --data DATA', start fsd-server.\n";
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
         return 0;

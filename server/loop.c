@@ -586,6 +586,7 @@ static void s_abandon(server *srv, pending_reply *pend, size_t n, int64_t now)
     store_rollback(srv->store);
     session_forget(srv);
     keyring_forget(srv->keyring);
+    privacy_access_settled(false);
     srv->n_out = 0;
     arena_reset(srv->arena);
     for (size_t i = 0; i < n; i++)
@@ -639,7 +640,9 @@ static void s_probe(server *srv, int64_t now, int64_t *last_timers)
         return;
     }
     *last_timers = now;
-    int rc = notify_pump(srv, now); /* first: it may only see committed rows */
+    int rc = store_probe_write(srv->store, now);
+    if (rc == 0)
+        rc = notify_pump(srv, now); /* first: it may only see committed rows */
     if (rc == 0)
         rc = dispatch_timers(srv, now);
     if (rc == 0)
@@ -652,6 +655,34 @@ static void s_probe(server *srv, int64_t now, int64_t *last_timers)
     log_info("storage_recovered", "commit_failures=%llu", (unsigned long long)srv->counters[C_COMMIT_FAILED]);
     s_flush(srv);
     arena_reset(srv->arena);
+}
+
+/* The bookkeeping of reads — the access log of customers' data, each key's
+   last seen — commits on its own, after the batch's answers are sent: a
+   read is never refused because its bookkeeping could not be written (a
+   full disk), and what was not written waits in memory for the next try.
+   Keys' last seen is due at most once a second; waiting access rows go
+   at once. */
+#define BOOKKEEPING_EVERY_MS 1000
+static void s_bookkeeping(server *srv, int64_t now)
+{
+    bool keys_due = now - srv->bookkept_at >= BOOKKEEPING_EVERY_MS;
+    if (srv->storage_failing || (!keys_due && privacy_access_pending() == 0))
+        return;
+    srv->bookkept_at = now;
+    if (store_begin(srv->store) < 0) {
+        s_storage_failed(srv, now);
+        return;
+    }
+    if (privacy_access_write(srv) < 0 || (keys_due && keyring_flush(srv, now) < 0)
+        || store_commit(srv->store) < 0) {
+        log_error("bookkeeping_failed", "error=%s", log_quote(0, store_errmsg(srv->store)));
+        store_rollback(srv->store);
+        privacy_access_settled(false);
+        s_storage_failed(srv, now);
+        return;
+    }
+    privacy_access_settled(true);
 }
 
 /* One batch: messages, timers, the queue; one commit; then the sends. */
@@ -696,13 +727,15 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
     }
     if (rc == 0 && !srv->resting)
         rc = dispatch_waiting(srv, now);
-    if (rc < 0 || session_flush(srv) < 0 || keyring_flush(srv, now) < 0 || store_commit(srv->store) < 0) {
+    if (rc < 0 || session_flush(srv) < 0 || store_commit(srv->store) < 0) {
         s_abandon(srv, pend, n, now);
         return;
     }
+    privacy_access_settled(true);
     srv->counters[C_BATCHES] += n > 0;
     s_flush(srv);
     arena_reset(srv->arena);
+    s_bookkeeping(srv, now);
     if (srv->reload_reference) {
         srv->reload_reference = false;
         char err[256];

@@ -330,40 +330,57 @@ typedef struct {
     unsigned count;
 } s_pending_row;
 
-/* Rows of reads served while storage failed, written by the next batch
-   that writes. Past this many the reads are refused instead. */
+/* The access log's rows wait here until a commit takes them: the loop
+   writes them in a transaction of their own after a batch's answers are
+   sent (privacy_access_write, privacy_access_settled), so a read is never
+   refused because its row could not be written at that moment (a full
+   disk). Past this many waiting rows, reads of customers' data are refused
+   instead: no read goes unlogged. */
 #define PENDING_MAX 4096
 static s_pending_row s_pending[PENDING_MAX];
 static size_t s_n_pending;
+static size_t s_n_in_txn; /* the first rows, written in the open transaction */
 
 static int s_log(call *c, const char *verb, const char *job_id, const char *phone, unsigned count)
 {
-    int64_t now = wire_now_ms();
-    if (c->srv->resting) {
-        if (s_n_pending == PENDING_MAX) {
-            call_error(c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "",
-                       "the access log cannot be written (storage failure): customers' data is not shown "
-                       "until it can; retry later");
-            return 0;
-        }
-        s_pending_row *p = &s_pending[s_n_pending++];
-        p->at = now;
-        snprintf(p->principal, sizeof p->principal, "%s", c->who->name);
-        snprintf(p->verb, sizeof p->verb, "%s", verb);
-        snprintf(p->job_id, sizeof p->job_id, "%s", job_id);
-        snprintf(p->phone, sizeof p->phone, "%s", phone);
-        p->count = count;
+    if (s_n_pending == PENDING_MAX) {
+        call_error(c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "",
+                   "the access log cannot be written (storage failure): customers' data is not shown "
+                   "until it can; retry later");
         return 0;
     }
-    for (size_t i = 0; i < s_n_pending; i++) {
-        s_pending_row *p = &s_pending[i];
-        if (store_access_put(c->srv->store, p->at, p->principal, p->verb, p->job_id, p->phone, p->count) < 0)
+    s_pending_row *p = &s_pending[s_n_pending++];
+    p->at = wire_now_ms();
+    snprintf(p->principal, sizeof p->principal, "%s", c->who->name);
+    snprintf(p->verb, sizeof p->verb, "%s", verb);
+    snprintf(p->job_id, sizeof p->job_id, "%s", job_id);
+    snprintf(p->phone, sizeof p->phone, "%s", phone);
+    p->count = count;
+    return 0;
+}
+
+size_t privacy_access_pending(void)
+{
+    return s_n_pending - s_n_in_txn;
+}
+
+int privacy_access_write(server *srv)
+{
+    for (; s_n_in_txn < s_n_pending; s_n_in_txn++) {
+        s_pending_row *p = &s_pending[s_n_in_txn];
+        if (store_access_put(srv->store, p->at, p->principal, p->verb, p->job_id, p->phone, p->count) < 0)
             return -1;
     }
-    /* rolled back with the batch if its commit fails: then kept no longer
-       here either, but neither was any answer sent */
-    s_n_pending = 0;
-    return store_access_put(c->srv->store, now, c->who->name, verb, job_id, phone, count);
+    return 0;
+}
+
+void privacy_access_settled(bool committed)
+{
+    if (committed && s_n_in_txn) {
+        memmove(s_pending, s_pending + s_n_in_txn, (s_n_pending - s_n_in_txn) * sizeof *s_pending);
+        s_n_pending -= s_n_in_txn;
+    }
+    s_n_in_txn = 0;
 }
 
 /* Keeps the views in scope (in place); returns how many remain. */
@@ -546,6 +563,10 @@ static int s_audit(call *c)
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "since", "since is a UTC time in ms, not negative");
         return 0;
     }
+    /* the rows still waiting belong in the answer (a read-only batch
+       while storage fails cannot write them: the answer lacks those) */
+    if (!c->srv->resting && privacy_access_write(c->srv) < 0)
+        return -1;
     Fsd__AuditList *l = arena_alloc(c->a, sizeof *l);
     fsd__audit_list__init(l);
     if (store_access_list(c->srv->store, c->a, q->principal, q->job_id, phone, q->since, q->limit ? q->limit : 100,
@@ -565,6 +586,9 @@ static int s_forget(call *c)
                    "phone '%.40s' is not a phone number (7 to 15 digits, optional +)", q->phone);
         return 0;
     }
+    /* rows still waiting may name the phone: they are erased with the rest */
+    if (privacy_access_write(c->srv) < 0)
+        return -1;
     char ids[256];
     unsigned open;
     if (store_customer_open_jobs(c->srv->store, phone, ids, sizeof ids, &open) < 0)

@@ -222,6 +222,7 @@ typedef struct server {
     volatile int reopen;           /* SIGHUP seen: reopen the log file (rotation) */
     struct backup *backup;         /* the online backup running or last finished (backup.c) */
     uint64_t generation;           /* the database's identity (store_generation), sent in Welcome */
+    int64_t bookkept_at;           /* last commit of reads' bookkeeping (loop.c s_bookkeeping) */
 } server;
 
 /* A request as the handlers see it. */
@@ -489,6 +490,12 @@ int privacy_gate(call *c);
 int privacy_after(call *c);
 /* AuditQuery, ForgetCustomer. */
 int privacy_request(call *c);
+/* The access log's rows waiting for a commit: how many are not yet written
+   in the open transaction; write them into it; after the commit (true) or
+   the rollback (false), drop the written ones or keep them waiting. */
+size_t privacy_access_pending(void);
+int privacy_access_write(server *srv);
+void privacy_access_settled(bool committed);
 /* The scope fields of an AddPrincipal: checked before (0 fine, 1
    refused), stored after store_put_principal (0, -1). */
 int privacy_principal_scope(call *c, const Fsd__AddPrincipal *r);

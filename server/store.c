@@ -1064,6 +1064,14 @@ static int s_meta_put(store *self, const char *key, int64_t value)
     return s_done(self, st);
 }
 
+/* A write that must reach the disk to commit: a probe of storage after a
+   failure (an empty transaction commits on a full disk too, and would
+   end the failure mode only for the next real write to fail again). */
+int store_probe_write(store *self, int64_t now)
+{
+    return s_meta_put(self, "probe_at", now);
+}
+
 int store_generation(store *self, uint64_t *out)
 {
     int64_t v;

@@ -125,6 +125,8 @@ typedef struct {
 /* Its generation: a random id made with the database and replaced when it
    is restored from a backup (Welcome.generation). */
 int store_generation(store *self, uint64_t *out);
+/* Writes a row that only a working disk can commit (a storage probe). */
+int store_probe_write(store *self, int64_t now);
 /* After a restore: a new generation, and job numbers never again at or
    below job_floor (the highest the replaced database issued). */
 int store_restore_stamp(store *self, uint64_t generation, long job_floor);

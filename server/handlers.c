@@ -600,6 +600,10 @@ static void s_board_superseded(void *arg, int64_t at, const char *tech_id)
     technician *t = world_tech(l->c->srv, tech_id);
     if (l->territory >= 0 && (!t || !world_tech_covers(t, l->territory)))
         return;
+    /* a scoped dispatcher hears only of its own technicians */
+    if (t ? !privacy_tech_in_scope(l->c->srv, l->c->who, t)
+          : l->c->who->scope_provider || l->c->who->scope_territories)
+        return;
     Fsd__SessionSuperseded *s = arena_alloc(l->c->a, sizeof *s);
     fsd__session_superseded__init(s);
     s->technician_id = arena_strdup(l->c->a, tech_id);

@@ -153,7 +153,7 @@ static const char *s_migrations[] = {
     "INSERT INTO sessions10 SELECT technician_id, out_seq, in_seq FROM sessions;"
     "DROP TABLE sessions;"
     "ALTER TABLE sessions10 RENAME TO sessions;",
-    /* keys: when each key was registered, last used and revoked (and by
+    /* key lifecycle: when each key was registered, last used and revoked (and by
        whom: a revoked key keeps its row, so it stays refused and listed);
        key_events is the audit trail of revocations and sessions taken
        over, kept even when a name's row is later replaced */
@@ -174,9 +174,9 @@ static const char *s_migrations[] = {
     "CREATE INDEX jobs_creator ON jobs(created_by, number) WHERE created_by != '';"
     "CREATE TABLE access_log(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, principal TEXT NOT NULL,"
     "  verb TEXT NOT NULL, job_id TEXT NOT NULL, phone TEXT NOT NULL, count INTEGER NOT NULL);",
-    /* agentsync: views of a job are ordered by a version that only grows
-       (each change of the job's row adds one), so an agent can tell an old
-       view from a new one; the database gets an identity, its generation
+    /* views of a job are ordered by a version that only grows (each
+       change of the job's row adds one), so an agent can tell an old view
+       from a new one; the database gets an identity, its generation
        (a random id made here and replaced by `fsdctl restore`), and a floor
        under job numbers (a restore sets it to the highest number the
        replaced database issued, so no job id is issued twice) */

@@ -9,9 +9,9 @@
 #
 # Sources are found by folder, so adding a module needs no edit here:
 #   proto/*.c         libfsdwire  (envelopes, keys, JSON) + generated fsd.pb-c.c
-#   server/core/*.c   libfsdcore  (pure logic: lifecycle, match, geo, warranty, tzone)
+#   core/*.c          libfsdcore  (pure logic: lifecycle, match, geo, warranty, tzone)
 #   server/*.c        fsd-server
-#   server/ctl/*.c    fsdctl
+#   fsdctl/*.c        fsdctl
 #   agent/*.c         fsd-agent
 #   tests/unit/test_*.c   one cmocka binary each
 # BUILD and BIN may be set to build side by side (make BUILD=build-asan).
@@ -33,9 +33,9 @@ DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
 PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
 WIRE_SRC  := $(wildcard proto/*.c)
-CORE_SRC  := $(wildcard server/core/*.c)
+CORE_SRC  := $(wildcard core/*.c)
 SERVER_SRC:= $(wildcard server/*.c)
-CTL_SRC   := $(wildcard server/ctl/*.c)
+CTL_SRC   := $(wildcard fsdctl/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)

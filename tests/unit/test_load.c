@@ -1,4 +1,4 @@
-/*  test_load.c — fsdctl's file reader (server/ctl/load.c).
+/*  test_load.c — fsdctl's file reader (fsdctl/load.c).
 
     Loads every file in examples/ (run from the repository root) and checks
     the counts, then writes small broken files into a temporary directory
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../server/ctl/load.c"
+#include "../../fsdctl/load.c"
 
 static char s_dir[64];
 static int s_nfiles;

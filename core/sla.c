@@ -1,6 +1,6 @@
 /*  sla.c — service levels: the policy table, the deadlines a policy gives
     a job, and the orders of urgency (see include/fsd/sla.h). Working hours
-    and counting time in them are server/core/hours.c.
+    and counting time in them are core/hours.c.
 
     Deliberately not here: reading the clock, storing flags, sending
     events, and which territory or customer a job belongs to (the server

@@ -1,7 +1,7 @@
 /*  agent.h — what the fsd-agent commands share: the options and the
     entry point of each command family.
 
-    main.c parses the command line into an agent_opts and calls one of
+    agent_main.c parses the command line into an agent_opts and calls one of
     these; each returns the process exit status (0 ok, 1 failure,
     2 usage). Nothing here keeps state between calls. */
 #ifndef FSD_AGENT_AGENT_H

@@ -26,7 +26,7 @@
 #include "agent.h"
 #include "fsd/log.h"
 #include "outbox.h"
-#include "session.h"
+#include "agent_session.h"
 
 #define S_ANSWER_WAIT_MS 2000
 #define S_MAX_WAITERS 256

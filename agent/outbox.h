@@ -16,7 +16,7 @@
     its effect, so a crash at any point leaves a consistent store.
 
     It does not talk to the network, keep timers or decide when to send:
-    that is the session's work (session.h). */
+    that is the session's work (agent_session.h). */
 #ifndef FSD_AGENT_OUTBOX_H
 #define FSD_AGENT_OUTBOX_H
 

@@ -2,7 +2,7 @@
 
     Every key file DIR/NAME.key whose role is "agent" becomes one simulated
     technician (its name line is the technician id): one session each
-    (session.c, so the same Hello/Welcome, sequencing, acks, heartbeats
+    (agent_session.c, so the same Hello/Welcome, sequencing, acks, heartbeats
     and reconnects as `run`), all sharing one zmq context, one zmq_poll
     loop and one SQLite outbox (--db, a technician column), so their
     reports are as durable as a real agent's.
@@ -30,7 +30,7 @@
 #include "agent.h"
 #include "fsd/log.h"
 #include "outbox.h"
-#include "session.h"
+#include "agent_session.h"
 
 /* One planned action: answer an offer, or report the next state. */
 typedef struct {

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "../server/server.h"
-#include "../fsdctl/load.c"
+#include "../fsdctl/load_file.c"
 #include "fsd/warranty.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"

@@ -64,31 +64,34 @@ void show_explanation(const Fsd__Explanation *e);
 void show_stats(const Fsd__StatsView *s);
 void show_report(const Fsd__ReportView *r);
 void show_technicians(Fsd__TechnicianView **list, size_t n);
-/* i5-sla (sla.c): the escalations table, and a job's SLA lines for track. */
+/* The escalations table, and a job's SLA lines for track (cmd_sla.c). */
 void show_escalations(const Fsd__EscalationList *l);
 void show_job_sla(const Fsd__JobView *v);
 
-/* Commands (commands.c, admin.c); argv[0] is the command's name. */
+/* Commands; argv[0] is the command's name. */
+/* cmd_jobs.c: intake and dispatcher commands */
 int cmd_request(ctl *c, int argc, char **argv);
 int cmd_track(ctl *c, int argc, char **argv);
 int cmd_jobs(ctl *c, int argc, char **argv);
 int cmd_cancel(ctl *c, int argc, char **argv);
-/* restore.c: a backup in place of a stopped server's database (no server call) */
-int cmd_restore(ctl *c, int argc, char **argv);
 int cmd_rate(ctl *c, int argc, char **argv);
 int cmd_board(ctl *c, int argc, char **argv);
 int cmd_reassign(ctl *c, int argc, char **argv);
 int cmd_explain(ctl *c, int argc, char **argv);
 int cmd_stats(ctl *c, int argc, char **argv);
-int cmd_report(ctl *c, int argc, char **argv);
 int cmd_technicians(ctl *c, int argc, char **argv);
+/* cmd_restore.c: a backup in place of a stopped server's database (no server call) */
+int cmd_restore(ctl *c, int argc, char **argv);
+/* cmd_report.c: the KPI report */
+int cmd_report(ctl *c, int argc, char **argv);
+/* cmd_refdata.c: reference data, customers, keys, backups */
 int cmd_load(ctl *c, int argc, char **argv);
 int cmd_customer(ctl *c, int argc, char **argv);
 int cmd_keygen(ctl *c, int argc, char **argv);
 int cmd_backup(ctl *c, int argc, char **argv);
-/* keys.c: key list | key revoke NAME */
+/* cmd_keys.c: key list | key revoke NAME */
 int cmd_key(ctl *c, int argc, char **argv);
-/* customer care (care.c, i5-care) */
+/* cmd_care.c: customer care */
 int cmd_customer_show(ctl *c, int argc, char **argv);
 int cmd_complain(ctl *c, int argc, char **argv);
 int cmd_followups(ctl *c, int argc, char **argv);
@@ -97,12 +100,13 @@ int cmd_goodwill(ctl *c, int argc, char **argv);
 int cmd_waiver(ctl *c, int argc, char **argv);
 /* A job's goodwill, fee waivers, follow-ups and return-visit link (track). */
 void show_job_care(const Fsd__JobView *v);
+/* cmd_sla.c: open jobs breached, at risk or escalated */
 int cmd_escalations(ctl *c, int argc, char **argv);
-/* i5-notify (notify.c): templates, notifications, and track's section */
+/* cmd_notify.c: templates, notifications, and track's section */
 int cmd_templates(ctl *c, int argc, char **argv);
 int cmd_notifications(ctl *c, int argc, char **argv);
 void show_notifications(const Fsd__JobView *v);
-/* privacy (privacy.c): the access log, erasing a customer */
+/* cmd_privacy.c: the access log, erasing a customer */
 int cmd_audit(ctl *c, int argc, char **argv);
 int cmd_customer_forget(ctl *c, int argc, char **argv);
 

@@ -1,4 +1,4 @@
-/*  main.c — fsd-agent's command line: options, subcommands, exit codes.
+/*  agent_main.c — fsd-agent's command line: options, subcommands, exit codes.
 
     Parses every option with getopt_long into one agent_opts, checks that
     the command got what it needs (usage errors exit 2), and hands over

@@ -1,11 +1,11 @@
-/*  session.c — one technician's session with fsd-server (see session.h).
+/*  agent_session.c — one technician's session with fsd-server (see agent_session.h).
 
     Timers are plain "next due" fields compared with a monotonic clock on
     every tick; there are few enough of them that a heap would only add
     code. The reports not yet answered are mirrored in memory (seq order)
     so re-sending never touches the disk; the outbox stays the truth and
     the mirror is rebuilt from it when the session is made. */
-#include "session.h"
+#include "agent_session.h"
 
 #include <errno.h>
 #include <stdio.h>

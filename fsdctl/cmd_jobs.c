@@ -1,4 +1,4 @@
-/*  commands.c — fsdctl's intake and dispatcher commands.
+/*  cmd_jobs.c — fsdctl's intake and dispatcher commands.
 
     Each command parses its own options (getopt_long), builds one request,
     sends it with ctl_call and prints the answer: a table for people, the
@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "fsd/domain.h"
 #include "fsd/wire.h"
-#include "load.h"
+#include "load_file.h"
 
 /* Resets getopt for a command's own argument vector. */
 static void s_getopt_reset(void)

@@ -1,5 +1,5 @@
-/*  refdata.c — fsdctl's admin commands: loading reference data, customers,
-    and keys. Files are parsed here (load.c) so syntax errors are shown by
+/*  cmd_refdata.c — fsdctl's admin commands: loading reference data, customers,
+    and keys. Files are parsed here (load_file.c) so syntax errors are shown by
     line before anything is loaded; the server checks meaning and loads all
     rows or none. A file with syntax errors has its other rows checked by
     the server (check_only), so that every bad line is shown at once. */
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include "fsd/domain.h"
 #include "fsd/wire.h"
-#include "load.h"
+#include "load_file.h"
 
 /* Prints row errors (from the file or the server) as FILE:LINE: field: message. */
 static void s_row_errors(const char *path, Fsd__RowError *const *errors, size_t n)

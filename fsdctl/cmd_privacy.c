@@ -1,4 +1,4 @@
-/*  privacy.c — fsdctl audit (the access log) and customer forget (erasure),
+/*  cmd_privacy.c — fsdctl audit (the access log) and customer forget (erasure),
     both for admins. */
 #include "ctl.h"
 

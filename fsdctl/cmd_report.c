@@ -1,4 +1,4 @@
-/*  report.c — fsdctl report: the KPI report as a table, JSON or CSV.
+/*  cmd_report.c — fsdctl report: the KPI report as a table, JSON or CSV.
 
     One request (ReportRequest: period and grouping), one ReportView back.
     The figures are the server's (core/kpi.c); this module only names and

@@ -1,4 +1,4 @@
-/*  sla.c — service levels: the policy table, the deadlines a policy gives
+/*  sla_policy.c — service levels: the policy table, the deadlines a policy gives
     a job, and the orders of urgency (see include/fsd/sla.h). Working hours
     and counting time in them are core/hours.c.
 

@@ -1,4 +1,4 @@
-/*  main.c — fsdctl: the command line of customers' intake, dispatchers
+/*  fsdctl_main.c — fsdctl: the command line of customers' intake, dispatchers
     and admins. Global options, then one command with its own options. */
 #include "ctl.h"
 

@@ -1,4 +1,4 @@
-/*  load.h — reading reference-data and request files for fsdctl.
+/*  load_file.h — reading reference-data and request files for fsdctl.
 
     The client side of `fsdctl territory|provider|agent|product|customer
     load FILE` and `fsdctl request --batch FILE`: parses a file into the
@@ -43,8 +43,8 @@
     errors and refuses the whole file (all rows or none). Rows with errors
     are left out of the rows, so row_count counts the clean rows.
     Allocation failure aborts the program (fsdctl is a short-lived tool). */
-#ifndef FSD_CTL_LOAD_H
-#define FSD_CTL_LOAD_H
+#ifndef FSD_CTL_LOAD_FILE_H
+#define FSD_CTL_LOAD_FILE_H
 
 #include <stddef.h>
 #include "fsd.pb-c.h"

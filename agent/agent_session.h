@@ -1,4 +1,4 @@
-/*  session.h — one technician's session with fsd-server.
+/*  agent_session.h — one technician's session with fsd-server.
 
     Owns one CURVE DEALER to the server and runs the agent side of the
     session protocol (proto/fsd.proto, "agent session"):

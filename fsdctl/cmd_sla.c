@@ -1,7 +1,7 @@
-/*  sla.c — fsdctl's service-level commands and printers: `fsdctl
+/*  cmd_sla.c — fsdctl's service-level commands and printers: `fsdctl
     escalations` (open jobs breached, at risk or escalated, most urgent
     first), and the SLA lines of `fsdctl track`. The loads (`fsdctl sla
-    load`, `fsdctl hours load`) go through refdata.c like every other
+    load`, `fsdctl hours load`) go through cmd_refdata.c like every other
     reference data. */
 #include "ctl.h"
 

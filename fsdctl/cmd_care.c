@@ -1,4 +1,4 @@
-/*  care.c — fsdctl's customer-care commands: customer show, complain,
+/*  cmd_care.c — fsdctl's customer-care commands: customer show, complain,
     followups, followup close|visit, goodwill, waiver approve|reject; and
     the care lines of a job (goodwill, fee waivers, follow-ups) that
     `track` prints. */

@@ -1,4 +1,4 @@
-/*  care.c — the rules of customer care (see include/fsd/care.h).
+/*  care_rules.c — the rules of customer care (see include/fsd/care.h).
 
     Everything here is a decision on plain values: which follow-up a rating
     or a complaint opens, whether goodwill or a fee waiver is allowed, and

@@ -1,4 +1,4 @@
-/*  restore.c — `fsdctl restore BACKUP --data DIR`: puts a backup in place
+/*  cmd_restore.c — `fsdctl restore BACKUP --data DIR`: puts a backup in place
     of a stopped server's database.
 
     What an operator needs from a restore, in order:

@@ -1,4 +1,4 @@
-/*  load.c — reading reference-data and request files for fsdctl.
+/*  load_file.c — reading reference-data and request files for fsdctl.
 
     One load_file holds everything it parsed: the rows as protobuf
     messages, the row errors, and every string and array they point to.
@@ -15,7 +15,7 @@
     Syntax only: the server decides whether a provider, territory, time
     zone or shift makes sense. This module does not talk to the network. */
 
-#include "load.h"
+#include "load_file.h"
 
 #include <csv.h>
 #include <jansson.h>
@@ -1000,7 +1000,7 @@ s_slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Reads `path` as `kind`; see load.h. */
+/* Reads `path` as `kind`; see load_file.h. */
 load_file *
 load_file_read(const char *kind, const char *path, char *err, size_t errlen)
 {

@@ -1,4 +1,4 @@
-/*  keys.c — fsdctl key list | key revoke NAME: the registered keys, and
+/*  cmd_keys.c — fsdctl key list | key revoke NAME: the registered keys, and
     taking one out of service (admin). A revoked key is refused at the
     handshake; its open connections are closed by the server. */
 #include "ctl.h"

@@ -6,6 +6,8 @@
 #   make asan    the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz    libFuzzer on the envelope decoder and the server's message
 #                path for FUZZ_SECONDS (default 60), built with clang in build-fuzz/
+#   make format  clang-format every C file in place (.clang-format, docs/style.md);
+#                make format-check only fails when one is not formatted
 #
 # Sources are found by folder, so adding a module needs no edit here:
 #   proto/*.c         libfsdwire  (envelopes, keys, JSON) + generated fsd.pb-c.c
@@ -51,7 +53,7 @@ PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
-.PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build clean
+.PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build format format-check clean
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill
 
 # Installs what is missing, only what is missing; quiet when all is there.
@@ -206,6 +208,18 @@ fuzz:
 	@FSD_FUZZ_SEEDS=build-fuzz/seeds build-fuzz/fuzz_envelope
 	@UBSAN_OPTIONS=print_stacktrace=1 build-fuzz/fuzz_envelope -max_total_time=$(FUZZ_SECONDS) \
 	  -artifact_prefix=build-fuzz/ -print_final_stats=1 build-fuzz/corpus build-fuzz/seeds
+
+# One dialect for every C file we write (the generated fsd.pb-c.* live in build/).
+CLANG_FORMAT ?= clang-format
+FORMAT_SRC = $(shell find core fsdctl server agent proto include tests bench -name '*.[ch]' | sort)
+CHECK_CLANG_FORMAT = command -v $(CLANG_FORMAT) >/dev/null || { echo "$(CLANG_FORMAT) not found (Debian: clang-format)"; exit 1; }
+format:
+	@$(CHECK_CLANG_FORMAT); $(CLANG_FORMAT) -i $(FORMAT_SRC)
+# Names the files that are not formatted and fails; `make format` fixes them.
+format-check:
+	@$(CHECK_CLANG_FORMAT); bad=$$(for f in $(FORMAT_SRC); do \
+	  $(CLANG_FORMAT) --dry-run --Werror $$f >/dev/null 2>&1 || echo "  $$f"; done); \
+	if [ -n "$$bad" ]; then echo "not formatted (run make format):"; echo "$$bad"; exit 1; fi
 
 clean:
 	rm -rf build build-* bin

@@ -15,15 +15,15 @@
 #define AGENT_VERSION "fsd-agent 1.0"
 
 typedef struct {
-    char home[PATH_MAX];        /* absolute, created when needed */
+    char home[PATH_MAX]; /* absolute, created when needed */
     char server[256];
     char server_key[PATH_MAX];
     char key[PATH_MAX];
     bool json;
     bool has_position;
     double lat, lon;
-    const char *note;           /* accept / decline / status */
-    const char *reason;         /* decline */
+    const char *note;   /* accept / decline / status */
+    const char *reason; /* decline */
     /* sim */
     const char *keys_dir;
     int delay_min_ms, delay_max_ms;
@@ -34,9 +34,9 @@ typedef struct {
     bool has_seed;
     int duration_s;
     /* waive (i5-care) */
-    const char *amount;         /* as typed, e.g. "45.00" */
+    const char *amount; /* as typed, e.g. "45.00" */
     int64_t amount_cents;
-    bool all;                   /* conflicts: the history; conflicts ack: every open one */
+    bool all; /* conflicts: the history; conflicts ack: every open one */
 } agent_opts;
 
 /* `fsd-agent run`: the daemon, until SIGINT/SIGTERM. */

@@ -160,9 +160,25 @@ static int s_prepare_home(agent_opts *o, const char *home)
 }
 
 enum {
-    OPT_HOME = 256, OPT_SERVER, OPT_SERVER_KEY, OPT_KEY, OPT_JSON, OPT_LOG_LEVEL,
-    OPT_LAT, OPT_LON, OPT_NOTE, OPT_REASON, OPT_KEYS, OPT_DELAY, OPT_DECLINE_RATE,
-    OPT_WORK_MS, OPT_DB, OPT_SEED, OPT_DURATION, OPT_HELP, OPT_VERSION,
+    OPT_HOME = 256,
+    OPT_SERVER,
+    OPT_SERVER_KEY,
+    OPT_KEY,
+    OPT_JSON,
+    OPT_LOG_LEVEL,
+    OPT_LAT,
+    OPT_LON,
+    OPT_NOTE,
+    OPT_REASON,
+    OPT_KEYS,
+    OPT_DELAY,
+    OPT_DECLINE_RATE,
+    OPT_WORK_MS,
+    OPT_DB,
+    OPT_SEED,
+    OPT_DURATION,
+    OPT_HELP,
+    OPT_VERSION,
     OPT_AMOUNT, /* i5-care */
     OPT_ALL
 };
@@ -191,7 +207,7 @@ int main(int argc, char **argv)
         { "version", no_argument, NULL, OPT_VERSION },
         { "amount", required_argument, NULL, OPT_AMOUNT },
         { "all", no_argument, NULL, OPT_ALL },
-        { NULL, 0, NULL, 0 }
+        { NULL, 0, NULL, 0 },
     };
     static agent_opts opts;
     agent_opts *o = &opts;
@@ -279,9 +295,7 @@ int main(int argc, char **argv)
                 return s_usage_error(o, "--duration-s must be a number of seconds");
             break;
         case 'h':
-        case OPT_HELP:
-            fputs(s_usage, stdout);
-            return 0;
+        case OPT_HELP: fputs(s_usage, stdout); return 0;
         case OPT_VERSION:
             if (o->json)
                 printf("{\"version\":\"%s\"}\n", AGENT_VERSION + strlen("fsd-agent "));
@@ -310,28 +324,27 @@ int main(int argc, char **argv)
         home = defhome;
     }
     if (s_prepare_home(o, home) < 0) {
-        agent_fail(o, "invalid_argument", "cannot resolve the agent directory %s: give --home an absolute path", home);
+        agent_fail(o, "invalid_argument",
+                   "cannot resolve the agent directory %s: give --home an absolute path", home);
         return 1;
     }
     int w1 = key ? snprintf(o->key, sizeof o->key, "%s", key)
                  : snprintf(o->key, sizeof o->key, "%s/agent.key", o->home);
-    int w2 = db ? snprintf(o->db, sizeof o->db, "%s", db)
-                : snprintf(o->db, sizeof o->db, "%s/sim.db", o->home);
+    int w2 =
+        db ? snprintf(o->db, sizeof o->db, "%s", db) : snprintf(o->db, sizeof o->db, "%s/sim.db", o->home);
     const char *fsd_home = getenv("FSD_HOME");
-    int w3 = server_key && server_key[0]
-                 ? snprintf(o->server_key, sizeof o->server_key, "%s", server_key)
-                 : snprintf(o->server_key, sizeof o->server_key, "%s/keys/server.pub",
-                            fsd_home && fsd_home[0] ? fsd_home : "./fsd-data");
-    int w4 = snprintf(o->server, sizeof o->server, "%s", server && server[0] ? server : "tcp://127.0.0.1:7700");
+    int w3 = server_key && server_key[0] ? snprintf(o->server_key, sizeof o->server_key, "%s", server_key)
+                                         : snprintf(o->server_key, sizeof o->server_key, "%s/keys/server.pub",
+                                                    fsd_home && fsd_home[0] ? fsd_home : "./fsd-data");
+    int w4 =
+        snprintf(o->server, sizeof o->server, "%s", server && server[0] ? server : "tcp://127.0.0.1:7700");
     if (w1 >= (int)sizeof o->key || w2 >= (int)sizeof o->db || w3 >= (int)sizeof o->server_key
         || w4 >= (int)sizeof o->server)
         return s_usage_error(o, "a path or endpoint given is too long");
 
-    bool is_ctl = strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0
-                  || strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0
-                  || strcmp(cmd, "status") == 0 || strcmp(cmd, "waive") == 0
-                  || strcmp(cmd, "reconnect") == 0
-                  || strcmp(cmd, "conflicts") == 0;
+    bool is_ctl = strcmp(cmd, "jobs") == 0 || strcmp(cmd, "pending") == 0 || strcmp(cmd, "accept") == 0
+                  || strcmp(cmd, "decline") == 0 || strcmp(cmd, "status") == 0 || strcmp(cmd, "waive") == 0
+                  || strcmp(cmd, "reconnect") == 0 || strcmp(cmd, "conflicts") == 0;
     if (o->all && strcmp(cmd, "conflicts") != 0)
         return s_usage_error(o, "--all belongs to 'conflicts' only");
     if (o->reason && strcmp(cmd, "decline") != 0 && strcmp(cmd, "waive") != 0)
@@ -360,19 +373,22 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "conflicts") == 0) {
         bool ack = nargs >= 1 && strcmp(args[0], "ack") == 0;
         if (nargs >= 1 && !ack)
-            return s_usage_error(o, "'conflicts' lists them; 'conflicts ack ID' or 'conflicts ack --all' "
-                                 "marks them read, not '%s'", args[0]);
+            return s_usage_error(o,
+                                 "'conflicts' lists them; 'conflicts ack ID' or 'conflicts ack --all' "
+                                 "marks them read, not '%s'",
+                                 args[0]);
         if (!ack && nargs != 0)
             return s_usage_error(o, "'conflicts' takes no arguments");
         if (ack && (nargs > 2 || (nargs == 2) == o->all))
             return s_usage_error(o, "'conflicts ack' needs one conflict number (as 'fsd-agent conflicts' "
-                                 "shows it, e.g. 3) or --all");
+                                    "shows it, e.g. 3) or --all");
         if (ack && nargs == 2) {
             const char *n = args[1][0] == '#' ? args[1] + 1 : args[1];
             char *end;
             unsigned long long id = strtoull(n, &end, 10);
             if (!n[0] || *end || id == 0 || n[0] == '-')
-                return s_usage_error(o, "'%s' is not a conflict number (as 'fsd-agent conflicts' shows it)", args[1]);
+                return s_usage_error(o, "'%s' is not a conflict number (as 'fsd-agent conflicts' shows it)",
+                                     args[1]);
         }
         return agent_ctl_main(o, cmd, nargs, args);
     }
@@ -385,7 +401,8 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "waive") == 0) { /* i5-care */
             const char *why;
             if (nargs != 1)
-                return s_usage_error(o, "'waive' needs exactly one job id, e.g. 'fsd-agent waive J000012 --amount 45.00'");
+                return s_usage_error(
+                    o, "'waive' needs exactly one job id, e.g. 'fsd-agent waive J000012 --amount 45.00'");
             if (!o->amount)
                 return s_usage_error(o, "'waive' needs --amount, the fee waived in EUR like 45.00");
             if (care_amount_parse(o->amount, false, &o->amount_cents, &why) < 0)
@@ -394,20 +411,25 @@ int main(int argc, char **argv)
                 return s_usage_error(o, "--reason must be at most 500 characters");
         }
         if (strcmp(cmd, "status") == 0 && nargs != 2 && nargs != 0)
-            return s_usage_error(o, "'status' needs a job id and a state, e.g. 'fsd-agent status J000012 en_route' "
-                                 "(alone it shows the connection and the jobs, like 'jobs')");
+            return s_usage_error(
+                o, "'status' needs a job id and a state, e.g. 'fsd-agent status J000012 en_route' "
+                   "(alone it shows the connection and the jobs, like 'jobs')");
         if (strcmp(cmd, "decline") == 0) {
             if (!o->reason)
-                return s_usage_error(o, "'decline' needs --reason too_far|no_parts|not_my_skill|off_shift|other");
+                return s_usage_error(
+                    o, "'decline' needs --reason too_far|no_parts|not_my_skill|off_shift|other");
             int r = wire_enum_value(&fsd__decline_reason__descriptor, o->reason);
             if (r <= 0)
-                return s_usage_error(o, "--reason must be too_far, no_parts, not_my_skill, off_shift or other, not '%s'", o->reason);
+                return s_usage_error(
+                    o, "--reason must be too_far, no_parts, not_my_skill, off_shift or other, not '%s'",
+                    o->reason);
         }
         if (strcmp(cmd, "status") == 0 && nargs == 2) {
             const char *s = args[1];
-            if (strcmp(s, "en_route") != 0 && strcmp(s, "on_site") != 0
-                && strcmp(s, "on_hold") != 0 && strcmp(s, "completed") != 0)
-                return s_usage_error(o, "the state must be en_route, on_site, on_hold or completed, not '%s'", s);
+            if (strcmp(s, "en_route") != 0 && strcmp(s, "on_site") != 0 && strcmp(s, "on_hold") != 0
+                && strcmp(s, "completed") != 0)
+                return s_usage_error(o, "the state must be en_route, on_site, on_hold or completed, not '%s'",
+                                     s);
         }
         for (int i = 0; i < (nargs > 0 ? 1 : 0); i++) {
             size_t len = strlen(args[0]);

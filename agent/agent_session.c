@@ -32,8 +32,8 @@ typedef struct {
     char msg_id[FSD_MSG_ID_MAX + 1];
     uint8_t *data;
     size_t len;
-    int64_t last_sent;          /* monotonic ms; 0 = not sent on this link */
-    uint64_t round;             /* the gap round it was last sent in */
+    int64_t last_sent; /* monotonic ms; 0 = not sent on this link */
+    uint64_t round;    /* the gap round it was last sent in */
 } s_entry;
 
 /* Structure of our class */
@@ -48,22 +48,22 @@ struct _fsd_session_t {
     fsd_session_fn *fn;
     void *arg;
 
-    uint64_t applied;           /* mirror of the outbox counter */
-    uint64_t generation;        /* the server database's, as the outbox keeps it */
-    bool resync_restored;       /* the last resync was for a restored server database */
-    bool snapshot_due;          /* asked for a JobSnapshot, none applied yet (kept in the outbox) */
+    uint64_t applied;     /* mirror of the outbox counter */
+    uint64_t generation;  /* the server database's, as the outbox keeps it */
+    bool resync_restored; /* the last resync was for a restored server database */
+    bool snapshot_due;    /* asked for a JobSnapshot, none applied yet (kept in the outbox) */
     char technician_id[64];
     char name[128];
 
-    bool open;                  /* Welcome seen on this link */
-    bool expect_base;           /* no sequenced message since the Welcome */
-    int64_t last_gap_hello;     /* when a gap last made us say Hello again */
-    int64_t opened_at;          /* when the current DEALER was made */
-    int64_t last_rx;            /* monotonic ms of the last message */
-    int64_t last_contact;       /* the same, wall clock */
+    bool open;              /* Welcome seen on this link */
+    bool expect_base;       /* no sequenced message since the Welcome */
+    int64_t last_gap_hello; /* when a gap last made us say Hello again */
+    int64_t opened_at;      /* when the current DEALER was made */
+    int64_t last_rx;        /* monotonic ms of the last message */
+    int64_t last_contact;   /* the same, wall clock */
     int64_t next_hello;
     int hello_backoff;
-    int64_t reconnect_at;       /* while sock == NULL */
+    int64_t reconnect_at; /* while sock == NULL */
     int reconnect_backoff;
     uint32_t beat_ms;
     int64_t next_beat;
@@ -74,12 +74,12 @@ struct _fsd_session_t {
 
     s_entry *reports;
     size_t n_reports, cap_reports;
-    uint64_t round;             /* bumped by each gap-triggered re-send */
+    uint64_t round; /* bumped by each gap-triggered re-send */
     int64_t last_gap_resend;
 
-    char device_id[33];         /* this install's id (agent.db), sent in Hello */
-    bool halted;                /* superseded: no reconnect until resumed */
-    int64_t superseded_at;      /* wall clock, 0: not superseded */
+    char device_id[33];    /* this install's id (agent.db), sent in Hello */
+    bool halted;           /* superseded: no reconnect until resumed */
+    int64_t superseded_at; /* wall clock, 0: not superseded */
     char superseded_text[300];
 };
 
@@ -99,8 +99,8 @@ static int64_t s_jitter(int ms)
 }
 
 /* Appends a report to the in-memory mirror. 0 or -1. */
-static int s_mirror_add(fsd_session_t *self, uint64_t seq, const char *msg_id,
-                        const uint8_t *data, size_t len)
+static int s_mirror_add(fsd_session_t *self, uint64_t seq, const char *msg_id, const uint8_t *data,
+                        size_t len)
 {
     if (self->n_reports == self->cap_reports) {
         size_t cap = self->cap_reports ? self->cap_reports * 2 : 8;
@@ -125,8 +125,7 @@ static int s_mirror_add(fsd_session_t *self, uint64_t seq, const char *msg_id,
 }
 
 /* fsd_outbox_each callback: fills the mirror at start. */
-static void s_load_one(uint64_t seq, const char *msg_id, const uint8_t *data,
-                       size_t len, void *arg)
+static void s_load_one(uint64_t seq, const char *msg_id, const uint8_t *data, size_t len, void *arg)
 {
     fsd_session_t *self = arg;
     if (s_mirror_add(self, seq, msg_id, data, len) < 0)
@@ -146,8 +145,7 @@ static long s_find(fsd_session_t *self, const char *msg_id)
 static void s_mirror_remove(fsd_session_t *self, size_t i)
 {
     free(self->reports[i].data);
-    memmove(&self->reports[i], &self->reports[i + 1],
-            (self->n_reports - i - 1) * sizeof self->reports[0]);
+    memmove(&self->reports[i], &self->reports[i + 1], (self->n_reports - i - 1) * sizeof self->reports[0]);
     self->n_reports--;
 }
 
@@ -157,8 +155,8 @@ static void s_connect(fsd_session_t *self)
     int64_t now = fsd_session_now();
     self->sock = wire_dealer(self->ctx, self->server, &self->key, self->server_pub);
     if (!self->sock) {
-        log_write(LOG_WARN, "connect_failed", "tech=%s server=%s error=\"%s\"",
-             self->tech, self->server, zmq_strerror(errno));
+        log_write(LOG_WARN, "connect_failed", "tech=%s server=%s error=\"%s\"", self->tech, self->server,
+                  zmq_strerror(errno));
         self->reconnect_at = now + s_jitter(self->reconnect_backoff);
         return;
     }
@@ -180,8 +178,8 @@ static void s_disconnect(fsd_session_t *self, const char *why)
     bool was_open = self->open;
     self->open = false;
     self->reconnect_at = fsd_session_now() + s_jitter(self->reconnect_backoff);
-    log_write(was_open ? LOG_WARN : LOG_INFO, "link_lost", "tech=%s why=%s retry_in_ms=%d",
-         self->tech, why, self->reconnect_backoff);
+    log_write(was_open ? LOG_WARN : LOG_INFO, "link_lost", "tech=%s why=%s retry_in_ms=%d", self->tech, why,
+              self->reconnect_backoff);
     self->reconnect_backoff *= 2;
     if (self->reconnect_backoff > S_RECONNECT_MAX_MS)
         self->reconnect_backoff = S_RECONNECT_MAX_MS;
@@ -216,7 +214,8 @@ static void s_send_hello(fsd_session_t *self)
     hello.generation = self->generation;
     /* a store that never had a session: the server's picture of this
        technician's jobs comes as a snapshot */
-    hello.snapshot = self->snapshot_due || (self->generation == 0 && self->applied == 0 && !self->technician_id[0]);
+    hello.snapshot =
+        self->snapshot_due || (self->generation == 0 && self->applied == 0 && !self->technician_id[0]);
     hello.build = "fsd-agent 1.0";
     hello.device_id = self->device_id;
     env.body_case = FSD__ENVELOPE__BODY_HELLO;
@@ -228,7 +227,7 @@ static void s_send_hello(fsd_session_t *self)
         return;
     }
     log_write(LOG_DEBUG, "hello", "tech=%s last_seq_applied=%llu", self->tech,
-         (unsigned long long)self->applied);
+              (unsigned long long)self->applied);
     self->next_hello = now + s_jitter(self->hello_backoff);
     self->hello_backoff *= 2;
     if (self->hello_backoff > S_HELLO_MAX_MS)
@@ -290,8 +289,8 @@ static void s_send_reports(fsd_session_t *self, int64_t older_than, uint64_t aft
             continue;
         if (zmq_send(self->sock, r->data, r->len, ZMQ_DONTWAIT) < 0)
             break; /* EAGAIN: still in the outbox, next tick */
-        log_write(LOG_DEBUG, r->last_sent ? "report_resent" : "report_sent", "tech=%s seq=%llu",
-             self->tech, (unsigned long long)r->seq);
+        log_write(LOG_DEBUG, r->last_sent ? "report_resent" : "report_sent", "tech=%s seq=%llu", self->tech,
+                  (unsigned long long)r->seq);
         r->last_sent = now;
         r->round = self->round;
     }
@@ -320,7 +319,7 @@ static void s_mirror_reload(fsd_session_t *self)
     self->n_reports = 0;
     if (fsd_outbox_each(self->outbox, self->tech, s_load_one, self) < 0)
         log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
-             fsd_outbox_error(self->outbox));
+                  fsd_outbox_error(self->outbox));
 }
 
 /* A Welcome that announces a JobSnapshot: the server's last seq counts as
@@ -338,16 +337,18 @@ static bool s_resync(fsd_session_t *self, const Fsd__Welcome *w, bool restored)
     int n = fsd_outbox_resync(self->outbox, self->tech, w->generation, w->last_seq_sent, w->last_report_seq,
                               restored);
     if (n < 0) {
-        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+                  fsd_outbox_error(self->outbox));
         return false;
     }
     self->resync_restored = restored || (self->snapshot_due && self->resync_restored);
     self->snapshot_due = true;
     log_write(restored ? LOG_WARN : LOG_INFO, "resync",
-         "tech=%s generation=%016llx previous_generation=%016llx applied_was=%llu "
-         "applied=%llu server_report_seq=%llu renumbered=%d", self->tech, (unsigned long long)w->generation,
-         (unsigned long long)self->generation, (unsigned long long)self->applied,
-         (unsigned long long)w->last_seq_sent, (unsigned long long)w->last_report_seq, n);
+              "tech=%s generation=%016llx previous_generation=%016llx applied_was=%llu "
+              "applied=%llu server_report_seq=%llu renumbered=%d",
+              self->tech, (unsigned long long)w->generation, (unsigned long long)self->generation,
+              (unsigned long long)self->applied, (unsigned long long)w->last_seq_sent,
+              (unsigned long long)w->last_report_seq, n);
     self->generation = w->generation;
     self->applied = w->last_seq_sent;
     s_mirror_reload(self);
@@ -359,34 +360,38 @@ static void s_on_snapshot(fsd_session_t *self, const Fsd__Envelope *env)
 {
     const Fsd__JobSnapshot *snap = env->job_snapshot;
     if (snap->generation != self->generation) {
-        log_write(LOG_INFO, "ignored", "tech=%s body=job_snapshot generation=%016llx expected=%016llx", self->tech,
-             (unsigned long long)snap->generation, (unsigned long long)self->generation);
+        log_write(LOG_INFO, "ignored", "tech=%s body=job_snapshot generation=%016llx expected=%016llx",
+                  self->tech, (unsigned long long)snap->generation, (unsigned long long)self->generation);
         return;
     }
     size_t offers;
     int n = fsd_outbox_snapshot(self->outbox, self->tech, snap, self->resync_restored, &offers);
     if (n < 0) {
-        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+                  fsd_outbox_error(self->outbox));
         return;
     }
     self->snapshot_due = false;
-    log_write(self->resync_restored ? LOG_WARN : LOG_INFO, "resync_jobs", "tech=%s generation=%016llx jobs=%d offers=%zu", self->tech,
-         (unsigned long long)snap->generation, n, offers);
+    log_write(self->resync_restored ? LOG_WARN : LOG_INFO, "resync_jobs",
+              "tech=%s generation=%016llx jobs=%d offers=%zu", self->tech,
+              (unsigned long long)snap->generation, n, offers);
 }
 
 /* Handles Welcome: the session is open. */
 static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
 {
     const Fsd__Welcome *w = env->welcome;
-    bool restored = w->generation && ((self->generation && w->generation != self->generation)
-                                      || self->applied > w->last_seq_sent);
+    bool restored =
+        w->generation
+        && ((self->generation && w->generation != self->generation) || self->applied > w->last_seq_sent);
     if (w->generation && (restored || w->resync)) {
         if (!s_resync(self, w, restored))
             return;
     } else if (w->generation && w->generation != self->generation) {
         /* the first Welcome this store sees with a generation */
         if (fsd_outbox_set_generation(self->outbox, self->tech, w->generation) < 0) {
-            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+                      fsd_outbox_error(self->outbox));
             return;
         }
         self->generation = w->generation;
@@ -397,7 +402,7 @@ static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
            new or restored agent.db; number ours after the server's */
         int n = fsd_outbox_renumber(self->outbox, self->tech, w->last_report_seq);
         log_write(LOG_WARN, "report_seq_rebased", "tech=%s store_seq=%llu server_seq=%llu renumbered=%d",
-             self->tech, (unsigned long long)st.report_seq, (unsigned long long)w->last_report_seq, n);
+                  self->tech, (unsigned long long)st.report_seq, (unsigned long long)w->last_report_seq, n);
         if (n >= 0)
             s_mirror_reload(self);
     }
@@ -413,11 +418,12 @@ static void s_on_welcome(fsd_session_t *self, const Fsd__Envelope *env)
         snprintf(self->name, sizeof self->name, "%s", w->name);
         if (fsd_outbox_set_identity(self->outbox, self->tech, self->technician_id, self->name) < 0)
             log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
-                 fsd_outbox_error(self->outbox));
+                      fsd_outbox_error(self->outbox));
     }
-    log_write(LOG_INFO, "welcome", "tech=%s technician=%s heartbeat_ms=%u last_report_seq=%llu resending=%u pending=%zu",
-         self->tech, w->technician_id, self->beat_ms, (unsigned long long)w->last_report_seq,
-         w->resending, self->n_reports);
+    log_write(LOG_INFO, "welcome",
+              "tech=%s technician=%s heartbeat_ms=%u last_report_seq=%llu resending=%u pending=%zu",
+              self->tech, w->technician_id, self->beat_ms, (unsigned long long)w->last_report_seq,
+              w->resending, self->n_reports);
     /* A new session: every stored report again, in order. */
     for (size_t i = 0; i < self->n_reports; i++)
         self->reports[i].last_sent = 0;
@@ -433,20 +439,22 @@ static void s_log_applied(fsd_session_t *self, const Fsd__Envelope *env)
     if (env->body_case == FSD__ENVELOPE__BODY_OFFER && env->offer->job) {
         const Fsd__Offer *o = env->offer;
         long left = (long)((o->expires_at - wire_now_ms()) / 1000);
-        log_write(LOG_INFO, "offer", "tech=%s job=%s seq=%llu distance_km=%.1f travel_min=%u expires_in_s=%ld category=%s warranty=%s",
-             self->tech, o->job->job_id, (unsigned long long)env->seq, o->distance_km, o->travel_min,
-             left < 0 ? 0 : left, o->job->category,
-             wire_enum_name(&fsd__warranty_status__descriptor, o->job->warranty));
+        log_write(
+            LOG_INFO, "offer",
+            "tech=%s job=%s seq=%llu distance_km=%.1f travel_min=%u expires_in_s=%ld category=%s warranty=%s",
+            self->tech, o->job->job_id, (unsigned long long)env->seq, o->distance_km, o->travel_min,
+            left < 0 ? 0 : left, o->job->category,
+            wire_enum_name(&fsd__warranty_status__descriptor, o->job->warranty));
     } else if (env->body_case == FSD__ENVELOPE__BODY_ASSIGNED && env->assigned->job) {
         log_write(LOG_INFO, "assigned", "tech=%s job=%s seq=%llu by=%s", self->tech,
-             env->assigned->job->job_id, (unsigned long long)env->seq, env->assigned->by);
+                  env->assigned->job->job_id, (unsigned long long)env->seq, env->assigned->by);
     } else if (env->body_case == FSD__ENVELOPE__BODY_REVOKED) {
-        log_write(LOG_INFO, "revoked", "tech=%s job=%s seq=%llu reason=%s", self->tech,
-             env->revoked->job_id, (unsigned long long)env->seq,
-             wire_enum_name(&fsd__revoke_reason__descriptor, env->revoked->reason));
+        log_write(LOG_INFO, "revoked", "tech=%s job=%s seq=%llu reason=%s", self->tech, env->revoked->job_id,
+                  (unsigned long long)env->seq,
+                  wire_enum_name(&fsd__revoke_reason__descriptor, env->revoked->reason));
     } else {
         log_write(LOG_INFO, "sequenced_unknown", "tech=%s seq=%llu body=%d", self->tech,
-             (unsigned long long)env->seq, (int)env->body_case);
+                  (unsigned long long)env->seq, (int)env->body_case);
     }
 }
 
@@ -464,11 +472,13 @@ static bool s_on_sequenced(fsd_session_t *self, const Fsd__Envelope *env)
     bool first = self->expect_base;
     self->expect_base = false;
     if (first && env->seq > self->applied + 1) {
-        log_write(LOG_WARN, "seq_rebased", "tech=%s applied=%llu first_seq=%llu why=\"the server acknowledged "
-             "messages this store does not have (new or restored agent.db)\"", self->tech,
-             (unsigned long long)self->applied, (unsigned long long)env->seq);
+        log_write(LOG_WARN, "seq_rebased",
+                  "tech=%s applied=%llu first_seq=%llu why=\"the server acknowledged "
+                  "messages this store does not have (new or restored agent.db)\"",
+                  self->tech, (unsigned long long)self->applied, (unsigned long long)env->seq);
         if (fsd_outbox_rebase(self->outbox, self->tech, env->seq - 1) < 0) {
-            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+            log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+                      fsd_outbox_error(self->outbox));
             return false;
         }
         self->applied = env->seq - 1;
@@ -477,7 +487,7 @@ static bool s_on_sequenced(fsd_session_t *self, const Fsd__Envelope *env)
         if (now - self->last_gap_hello >= S_HELLO_FIRST_MS) {
             self->last_gap_hello = now;
             log_write(LOG_INFO, "seq_gap", "tech=%s applied=%llu seq=%llu action=hello", self->tech,
-                 (unsigned long long)self->applied, (unsigned long long)env->seq);
+                      (unsigned long long)self->applied, (unsigned long long)env->seq);
             s_send_hello(self);
         }
     }
@@ -486,20 +496,20 @@ static bool s_on_sequenced(fsd_session_t *self, const Fsd__Envelope *env)
     if (rc < 0) {
         /* not stored: do not ack, the server re-sends it */
         log_write(LOG_WARN, "store_failed", "tech=%s seq=%llu error=\"%s\"", self->tech,
-             (unsigned long long)env->seq, fsd_outbox_error(self->outbox));
+                  (unsigned long long)env->seq, fsd_outbox_error(self->outbox));
         return false;
     }
     self->applied = applied;
     if (rc == 0) {
         log_write(LOG_DEBUG, env->seq <= applied ? "duplicate" : "gap", "tech=%s seq=%llu applied=%llu",
-             self->tech, (unsigned long long)env->seq, (unsigned long long)applied);
+                  self->tech, (unsigned long long)env->seq, (unsigned long long)applied);
         return true;
     }
     s_log_applied(self, env);
     if (self->fn) {
-        fsd_session_event ev = env->body_case == FSD__ENVELOPE__BODY_OFFER ? FSD_SESSION_OFFER
-                             : env->body_case == FSD__ENVELOPE__BODY_ASSIGNED ? FSD_SESSION_ASSIGNED
-                             : FSD_SESSION_REVOKED;
+        fsd_session_event ev = env->body_case == FSD__ENVELOPE__BODY_OFFER      ? FSD_SESSION_OFFER
+                               : env->body_case == FSD__ENVELOPE__BODY_ASSIGNED ? FSD_SESSION_ASSIGNED
+                                                                                : FSD_SESSION_REVOKED;
         if (env->body_case == FSD__ENVELOPE__BODY_OFFER || env->body_case == FSD__ENVELOPE__BODY_ASSIGNED
             || env->body_case == FSD__ENVELOPE__BODY_REVOKED)
             self->fn(self, ev, env, self->arg);
@@ -514,7 +524,7 @@ static void s_on_answer(fsd_session_t *self, long idx, const Fsd__Envelope *env)
     if (env->body_case == FSD__ENVELOPE__BODY_ACK) {
         /* the server applied reports only up to upto: a gap, re-send after it */
         log_write(LOG_DEBUG, "report_gap", "tech=%s seq=%llu server_upto=%llu", self->tech,
-             (unsigned long long)r->seq, (unsigned long long)env->ack->upto);
+                  (unsigned long long)r->seq, (unsigned long long)env->ack->upto);
         s_on_gap(self, r, env->ack->upto);
         return;
     }
@@ -526,7 +536,7 @@ static void s_on_answer(fsd_session_t *self, long idx, const Fsd__Envelope *env)
            not judged, so it stays pending for when this device has a key
            again; the technician's command is told why */
         log_write(LOG_ERROR, "key_refused", "tech=%s seq=%llu message=\"%s\"", self->tech,
-             (unsigned long long)r->seq, env->error->message);
+                  (unsigned long long)r->seq, env->error->message);
         if (self->fn)
             self->fn(self, FSD_SESSION_ANSWER, env, self->arg);
         return;
@@ -535,21 +545,21 @@ static void s_on_answer(fsd_session_t *self, long idx, const Fsd__Envelope *env)
     int rc = fsd_outbox_answer(self->outbox, self->tech, r->msg_id, env, self->technician_id);
     if (rc < 0) {
         log_write(LOG_WARN, "store_failed", "tech=%s seq=%llu error=\"%s\"", self->tech,
-             (unsigned long long)seq, fsd_outbox_error(self->outbox));
+                  (unsigned long long)seq, fsd_outbox_error(self->outbox));
         return; /* kept: the answer comes again on the next re-send */
     }
     if (env->body_case == FSD__ENVELOPE__BODY_JOB_VIEW) {
         log_write(LOG_INFO, "report_done", "tech=%s seq=%llu job=%s state=%s", self->tech,
-             (unsigned long long)seq, env->job_view->job_id,
-             wire_enum_name(&fsd__job_state__descriptor, env->job_view->state));
+                  (unsigned long long)seq, env->job_view->job_id,
+                  wire_enum_name(&fsd__job_state__descriptor, env->job_view->state));
     } else {
         log_write(env->error->code == FSD__ERROR_CODE__ERR_UNAVAILABLE ? LOG_INFO : LOG_WARN,
-             env->error->code == FSD__ERROR_CODE__ERR_UNAVAILABLE ? "report_retry" : "report_conflict",
-             "tech=%s seq=%llu code=%s message=\"%s\"", self->tech, (unsigned long long)seq,
-             wire_enum_name(&fsd__error_code__descriptor, env->error->code), env->error->message);
+                  env->error->code == FSD__ERROR_CODE__ERR_UNAVAILABLE ? "report_retry" : "report_conflict",
+                  "tech=%s seq=%llu code=%s message=\"%s\"", self->tech, (unsigned long long)seq,
+                  wire_enum_name(&fsd__error_code__descriptor, env->error->code), env->error->message);
     }
-    bool unavailable = env->body_case == FSD__ENVELOPE__BODY_ERROR
-                       && env->error->code == FSD__ERROR_CODE__ERR_UNAVAILABLE;
+    bool unavailable =
+        env->body_case == FSD__ENVELOPE__BODY_ERROR && env->error->code == FSD__ERROR_CODE__ERR_UNAVAILABLE;
     if (rc == 1 || !unavailable) /* resolved, or already gone from the disk */
         s_mirror_remove(self, (size_t)idx);
     if (self->fn)
@@ -567,9 +577,10 @@ static void s_on_superseded(fsd_session_t *self, const Fsd__Envelope *env)
 {
     self->superseded_at = env->superseded->at ? env->superseded->at : wire_now_ms();
     snprintf(self->superseded_text, sizeof self->superseded_text, "%s", env->superseded->message);
-    log_write(LOG_WARN, "superseded", "tech=%s at=%lld message=\"%s\" action=\"not reconnecting: "
-              "tell your dispatcher, then fsd-agent reconnect\"", self->tech, (long long)self->superseded_at,
-              self->superseded_text);
+    log_write(LOG_WARN, "superseded",
+              "tech=%s at=%lld message=\"%s\" action=\"not reconnecting: "
+              "tell your dispatcher, then fsd-agent reconnect\"",
+              self->tech, (long long)self->superseded_at, self->superseded_text);
     if (self->sock)
         zmq_close(self->sock);
     self->sock = NULL;
@@ -594,9 +605,9 @@ static bool s_on_envelope(fsd_session_t *self, const Fsd__Envelope *env)
         s_on_snapshot(self, env);
         return false;
     }
-    if (env->seq > 0 && (env->body_case == FSD__ENVELOPE__BODY_OFFER
-                         || env->body_case == FSD__ENVELOPE__BODY_ASSIGNED
-                         || env->body_case == FSD__ENVELOPE__BODY_REVOKED))
+    if (env->seq > 0
+        && (env->body_case == FSD__ENVELOPE__BODY_OFFER || env->body_case == FSD__ENVELOPE__BODY_ASSIGNED
+            || env->body_case == FSD__ENVELOPE__BODY_REVOKED))
         return s_on_sequenced(self, env);
     if (env->reply_to[0]) {
         long idx = s_find(self, env->reply_to);
@@ -610,7 +621,7 @@ static bool s_on_envelope(fsd_session_t *self, const Fsd__Envelope *env)
         log_write(LOG_ERROR, "key_refused", "tech=%s message=\"%s\"", self->tech, env->error->message);
     } else if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
         log_write(LOG_WARN, "server_error", "tech=%s code=%s message=\"%s\"", self->tech,
-             wire_enum_name(&fsd__error_code__descriptor, env->error->code), env->error->message);
+                  wire_enum_name(&fsd__error_code__descriptor, env->error->code), env->error->message);
     } else if (env->body_case != FSD__ENVELOPE__BODY_ACK) {
         log_write(LOG_DEBUG, "ignored", "tech=%s body=%d", self->tech, (int)env->body_case);
     }
@@ -632,8 +643,7 @@ void fsd_session_handle(fsd_session_t *self)
         self->last_contact = wire_now_ms();
         Fsd__ErrorCode code;
         const char *why;
-        Fsd__Envelope *env = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg),
-                                         FSD_MAX_MSG, &code, &why);
+        Fsd__Envelope *env = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), FSD_MAX_MSG, &code, &why);
         zmq_msg_close(&msg);
         if (!env) {
             log_write(LOG_WARN, "bad_message", "tech=%s why=\"%s\"", self->tech, why);
@@ -700,9 +710,8 @@ int64_t fsd_session_deadline(fsd_session_t *self)
 }
 
 /* Makes a session. */
-fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypair *key,
-                               const char *tech, const char *server,
-                               const char *server_pub, fsd_session_fn *fn, void *arg)
+fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypair *key, const char *tech,
+                               const char *server, const char *server_pub, fsd_session_fn *fn, void *arg)
 {
     fsd_session_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -720,8 +729,7 @@ fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypai
     self->hello_backoff = S_HELLO_FIRST_MS;
 
     fsd_outbox_state st;
-    if (fsd_outbox_state_get(outbox, tech, &st) < 0
-        || fsd_outbox_each(outbox, tech, s_load_one, self) < 0)
+    if (fsd_outbox_state_get(outbox, tech, &st) < 0 || fsd_outbox_each(outbox, tech, s_load_one, self) < 0)
         goto fail;
     self->applied = st.applied;
     self->generation = st.generation;
@@ -760,9 +768,8 @@ void fsd_session_destroy(fsd_session_t **self_p)
 
 /* Stores a report (body already set in env), mirrors it and sends it
    when nothing older is waiting to go out. */
-static int s_report(fsd_session_t *self, Fsd__Envelope *env, const char *job_id,
-                    const char *what, const char *note, int64_t at,
-                    uint64_t *seq, char *msg_id)
+static int s_report(fsd_session_t *self, Fsd__Envelope *env, const char *job_id, const char *what,
+                    const char *note, int64_t at, uint64_t *seq, char *msg_id)
 {
     char id[33];
     wire_msg_id(id);
@@ -770,8 +777,8 @@ static int s_report(fsd_session_t *self, Fsd__Envelope *env, const char *job_id,
     env->sent_at = wire_now_ms();
     env->version = FSD_PROTOCOL_VERSION;
     if (fsd_outbox_put(self->outbox, self->tech, env, job_id, what, note, at) < 0) {
-        log_write(LOG_WARN, "store_failed", "tech=%s job=%s what=\"%s\" error=\"%s\"", self->tech,
-             job_id, what, fsd_outbox_error(self->outbox));
+        log_write(LOG_WARN, "store_failed", "tech=%s job=%s what=\"%s\" error=\"%s\"", self->tech, job_id,
+                  what, fsd_outbox_error(self->outbox));
         return -1;
     }
     size_t len;
@@ -784,7 +791,7 @@ static int s_report(fsd_session_t *self, Fsd__Envelope *env, const char *job_id,
         free(buf);
     }
     log_write(LOG_INFO, "report_stored", "tech=%s seq=%llu job=%s what=\"%s\"", self->tech,
-         (unsigned long long)env->seq, job_id, what);
+              (unsigned long long)env->seq, job_id, what);
     if (seq)
         *seq = env->seq;
     if (msg_id)
@@ -794,9 +801,8 @@ static int s_report(fsd_session_t *self, Fsd__Envelope *env, const char *job_id,
 }
 
 /* Stores and sends an OfferReply. */
-int fsd_session_offer_reply(fsd_session_t *self, const char *job_id, bool accept,
-                            Fsd__DeclineReason reason, const char *note,
-                            uint64_t *seq, char *msg_id)
+int fsd_session_offer_reply(fsd_session_t *self, const char *job_id, bool accept, Fsd__DeclineReason reason,
+                            const char *note, uint64_t *seq, char *msg_id)
 {
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     Fsd__OfferReply reply = FSD__OFFER_REPLY__INIT;
@@ -815,8 +821,8 @@ int fsd_session_offer_reply(fsd_session_t *self, const char *job_id, bool accept
 }
 
 /* Stores and sends a JobUpdate. */
-int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobState state,
-                           const char *note, uint64_t *seq, char *msg_id)
+int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobState state, const char *note,
+                           uint64_t *seq, char *msg_id)
 {
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     Fsd__JobUpdate up = FSD__JOB_UPDATE__INIT;
@@ -826,13 +832,13 @@ int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobStat
     up.at = wire_now_ms();
     env.body_case = FSD__ENVELOPE__BODY_JOB_UPDATE;
     env.job_update = &up;
-    return s_report(self, &env, job_id, wire_enum_name(&fsd__job_state__descriptor, state),
-                    note, up.at, seq, msg_id);
+    return s_report(self, &env, job_id, wire_enum_name(&fsd__job_state__descriptor, state), note, up.at, seq,
+                    msg_id);
 }
 
 /* Stores and sends a WaiveFee (i5-care). */
-int fsd_session_waive(fsd_session_t *self, const char *job_id, int64_t amount_cents,
-                      const char *reason, uint64_t *seq, char *msg_id)
+int fsd_session_waive(fsd_session_t *self, const char *job_id, int64_t amount_cents, const char *reason,
+                      uint64_t *seq, char *msg_id)
 {
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     Fsd__WaiveFee w = FSD__WAIVE_FEE__INIT;
@@ -856,7 +862,8 @@ void fsd_session_set_position(fsd_session_t *self, double lat, double lon)
     self->lat = lat;
     self->lon = lon;
     if (changed && fsd_outbox_set_position(self->outbox, self->tech, lat, lon) < 0)
-        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech, fsd_outbox_error(self->outbox));
+        log_write(LOG_WARN, "store_failed", "tech=%s error=\"%s\"", self->tech,
+                  fsd_outbox_error(self->outbox));
     if (changed && self->open)
         s_send_position(self);
 }

@@ -35,27 +35,26 @@
 typedef struct _fsd_session_t fsd_session_t;
 
 typedef enum {
-    FSD_SESSION_WELCOME,    /* the session is open (env: the Welcome) */
-    FSD_SESSION_LOST,       /* the link was declared lost (env NULL) */
-    FSD_SESSION_OFFER,      /* a new offer was stored (env: the Offer) */
-    FSD_SESSION_ASSIGNED,   /* a job was given to us (env: the Assigned) */
-    FSD_SESSION_REVOKED,    /* a job/offer was withdrawn (env: the Revoked) */
-    FSD_SESSION_ANSWER,     /* the server answered a report: env->reply_to
+    FSD_SESSION_WELCOME,   /* the session is open (env: the Welcome) */
+    FSD_SESSION_LOST,      /* the link was declared lost (env NULL) */
+    FSD_SESSION_OFFER,     /* a new offer was stored (env: the Offer) */
+    FSD_SESSION_ASSIGNED,  /* a job was given to us (env: the Assigned) */
+    FSD_SESSION_REVOKED,   /* a job/offer was withdrawn (env: the Revoked) */
+    FSD_SESSION_ANSWER,    /* the server answered a report: env->reply_to
                                is its msg_id, body JobView or Error */
-    FSD_SESSION_SUPERSEDED  /* another connection with this key took the
+    FSD_SESSION_SUPERSEDED /* another connection with this key took the
                                session over (env: the Superseded); the
                                session stays disconnected until resumed */
 } fsd_session_event;
 
-typedef void (fsd_session_fn)(fsd_session_t *session, fsd_session_event event,
-                              const Fsd__Envelope *env, void *arg);
+typedef void(fsd_session_fn)(fsd_session_t *session, fsd_session_event event, const Fsd__Envelope *env,
+                             void *arg);
 
 /* A session for the technician whose key is `key` (tech: its label in
    the outbox). Opens the DEALER at once. NULL when the outbox cannot be
    read or the socket cannot be made. */
-fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypair *key,
-                               const char *tech, const char *server,
-                               const char *server_pub, fsd_session_fn *fn, void *arg);
+fsd_session_t *fsd_session_new(void *ctx, fsd_outbox_t *outbox, const fsd_keypair *key, const char *tech,
+                               const char *server, const char *server_pub, fsd_session_fn *fn, void *arg);
 
 /* Closes the DEALER and frees the session; *self_p becomes NULL. */
 void fsd_session_destroy(fsd_session_t **self_p);
@@ -78,18 +77,17 @@ int64_t fsd_session_now(void);
 
 /* Stores and sends an OfferReply. reason matters only when declining.
    On 0, *seq and msg_id (33 bytes) say which report it is. */
-int fsd_session_offer_reply(fsd_session_t *self, const char *job_id, bool accept,
-                            Fsd__DeclineReason reason, const char *note,
-                            uint64_t *seq, char *msg_id);
+int fsd_session_offer_reply(fsd_session_t *self, const char *job_id, bool accept, Fsd__DeclineReason reason,
+                            const char *note, uint64_t *seq, char *msg_id);
 
 /* Stores and sends a JobUpdate (en_route, on_site, on_hold, completed). */
-int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobState state,
-                           const char *note, uint64_t *seq, char *msg_id);
+int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobState state, const char *note,
+                           uint64_t *seq, char *msg_id);
 
 /* Stores and sends a WaiveFee: the call-out fee of a job the technician
    holds, in cents (i5-care). */
-int fsd_session_waive(fsd_session_t *self, const char *job_id, int64_t amount_cents,
-                      const char *reason, uint64_t *seq, char *msg_id);
+int fsd_session_waive(fsd_session_t *self, const char *job_id, int64_t amount_cents, const char *reason,
+                      uint64_t *seq, char *msg_id);
 
 /* Records the technician's position and sends it when the session is open. */
 void fsd_session_set_position(fsd_session_t *self, double lat, double lon);

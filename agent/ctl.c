@@ -29,8 +29,10 @@
 /* Prints the "daemon not running" failure. */
 static int s_not_running(const agent_opts *o)
 {
-    agent_fail(o, "unavailable", "the fsd-agent daemon is not running in %s: start it with "
-               "'fsd-agent run --home %s'", o->home, o->home);
+    agent_fail(o, "unavailable",
+               "the fsd-agent daemon is not running in %s: start it with "
+               "'fsd-agent run --home %s'",
+               o->home, o->home);
     return 1;
 }
 
@@ -93,8 +95,10 @@ static Fsd__Envelope *s_call(const agent_opts *o, Fsd__Envelope *req)
         zmq_msg_close(&msg);
     }
     if (!rep)
-        agent_fail(o, "unavailable", "the fsd-agent daemon in %s did not answer: check its log "
-                   "(a report may have been stored; see 'fsd-agent pending')", o->home);
+        agent_fail(o, "unavailable",
+                   "the fsd-agent daemon in %s did not answer: check its log "
+                   "(a report may have been stored; see 'fsd-agent pending')",
+                   o->home);
 done:
     zmq_close(sock);
     zmq_ctx_term(ctx);
@@ -119,8 +123,8 @@ static int s_print_error(const agent_opts *o, const Fsd__Error *e)
     if (o->json)
         agent_fail(o, code[0] ? code : "internal", "%s", msg);
     else
-        agent_fail(o, code[0] ? code : "internal", "%s: %s (see 'fsd-agent jobs')",
-                   code[0] ? code : "error", msg);
+        agent_fail(o, code[0] ? code : "internal", "%s: %s (see 'fsd-agent jobs')", code[0] ? code : "error",
+                   msg);
     return 1;
 }
 
@@ -150,10 +154,12 @@ static void s_print_job(const Fsd__LocalJob *lj, int64_t now)
     }
     if (v->window_end)
         printf("            window:    %s %s, %s\n", v->window_local, v->window_tz,
-               v->window_booked ? "booked" : lj->offer ? "asked (accepting books it)" : "asked");
+               v->window_booked ? "booked"
+               : lj->offer      ? "asked (accepting books it)"
+                                : "asked");
     if (v->customer_name[0] || v->phone[0])
-        printf("            customer:  %s%s%s%s\n", v->customer_name, v->phone[0] ? " (" : "",
-               v->phone, v->phone[0] ? ")" : "");
+        printf("            customer:  %s%s%s%s\n", v->customer_name, v->phone[0] ? " (" : "", v->phone,
+               v->phone[0] ? ")" : "");
     if (v->address[0])
         printf("            address:   %s\n", v->address);
     if (v->brand[0] || v->category[0] || v->model[0])
@@ -278,8 +284,9 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
     if (!ls->n_pending)
         printf("  none\n");
     if (ls->n_conflicts) {
-        printf("\nConflicts, reports the server refused (%zu; once read: 'fsd-agent conflicts ack ID|--all'):\n",
-               ls->n_conflicts);
+        printf(
+            "\nConflicts, reports the server refused (%zu; once read: 'fsd-agent conflicts ack ID|--all'):\n",
+            ls->n_conflicts);
         s_print_conflicts(ls);
     }
     if (!only_pending && ls->n_notices) {
@@ -347,7 +354,9 @@ static int s_status(const agent_opts *o, bool only_pending, bool reconnect)
     } else if (rep->body_case == FSD__ENVELOPE__BODY_ERROR) {
         status = s_print_error(o, rep->error);
     } else {
-        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        agent_fail(
+            o, "internal",
+            "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
         status = 1;
     }
     fsd__envelope__free_unpacked(rep, NULL);
@@ -425,11 +434,11 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
         }
         break;
     }
-    case FSD__ENVELOPE__BODY_ERROR:
-        status = s_print_error(o, rep->error);
-        break;
+    case FSD__ENVELOPE__BODY_ERROR: status = s_print_error(o, rep->error); break;
     default:
-        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        agent_fail(
+            o, "internal",
+            "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
         status = 1;
         break;
     }
@@ -466,8 +475,8 @@ static int s_conflicts(const agent_opts *o, int argc, char **argv)
         if (o->json)
             s_print_json(json_pack("{s:i}", "acknowledged", (int)a->acknowledged));
         else if (a->all)
-            printf("%u conflict%s acknowledged; 'fsd-agent conflicts --all' still shows them\n", a->acknowledged,
-                   a->acknowledged == 1 ? "" : "s");
+            printf("%u conflict%s acknowledged; 'fsd-agent conflicts --all' still shows them\n",
+                   a->acknowledged, a->acknowledged == 1 ? "" : "s");
         else
             printf("conflict #%llu acknowledged; 'fsd-agent conflicts --all' still shows it\n",
                    (unsigned long long)a->id);
@@ -485,19 +494,23 @@ static int s_conflicts(const agent_opts *o, int argc, char **argv)
             if (o->all)
                 printf("Conflicts, every report the server refused (%zu, newest first):\n", ls->n_conflicts);
             else
-                printf("Conflicts, reports the server refused, not yet acknowledged (%zu):\n", ls->n_conflicts);
+                printf("Conflicts, reports the server refused, not yet acknowledged (%zu):\n",
+                       ls->n_conflicts);
             s_print_conflicts(ls);
             if (!ls->n_conflicts)
                 printf("  none\n");
             if (!o->all && ls->conflicts_acknowledged)
-                printf("(%u acknowledged: 'fsd-agent conflicts --all' shows them)\n", ls->conflicts_acknowledged);
+                printf("(%u acknowledged: 'fsd-agent conflicts --all' shows them)\n",
+                       ls->conflicts_acknowledged);
             else if (!o->all && ls->n_conflicts)
                 printf("Once read: 'fsd-agent conflicts ack ID' or 'fsd-agent conflicts ack --all'\n");
         }
     } else if (rep->body_case == FSD__ENVELOPE__BODY_ERROR) {
         status = s_print_error(o, rep->error);
     } else {
-        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        agent_fail(
+            o, "internal",
+            "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
         status = 1;
     }
     fsd__envelope__free_unpacked(rep, NULL);

@@ -14,8 +14,7 @@
 #include "fsd/warranty.h"
 
 //  Parses an amount: digits, optionally a dot and one or two digits.
-int
-care_amount_parse (const char *s, bool allow_zero, int64_t *cents, const char **why)
+int care_amount_parse(const char *s, bool allow_zero, int64_t *cents, const char **why)
 {
     const char *dummy;
     if (!why)
@@ -68,54 +67,47 @@ care_amount_parse (const char *s, bool allow_zero, int64_t *cents, const char **
 }
 
 //  Writes cents as units and two decimals.
-char *
-care_amount_format (int64_t cents, char *buf, size_t len)
+char *care_amount_format(int64_t cents, char *buf, size_t len)
 {
     const char *sign = cents < 0 ? "-" : "";
-    uint64_t v = cents < 0 ? (uint64_t) -(cents + 1) + 1 : (uint64_t) cents;
-    snprintf (buf, len, "%s%llu.%02llu", sign, (unsigned long long) (v / 100),
-              (unsigned long long) (v % 100));
+    uint64_t v = cents < 0 ? (uint64_t) - (cents + 1) + 1 : (uint64_t)cents;
+    snprintf(buf, len, "%s%llu.%02llu", sign, (unsigned long long)(v / 100), (unsigned long long)(v % 100));
     return buf;
 }
 
 //  A rating of 1: someone goes back; 2: someone calls.
-followup_kind
-care_followup_for_rating (unsigned stars)
+followup_kind care_followup_for_rating(unsigned stars)
 {
     return stars == 1 ? FU_RETURN_VISIT : stars == 2 ? FU_CALL : FU_NONE;
 }
 
 //  A complaint says the work is not right: someone goes back.
-followup_kind
-care_followup_for_complaint (void)
+followup_kind care_followup_for_complaint(void)
 {
     return FU_RETURN_VISIT;
 }
 
 //  The kind's name as the wire and the command line write it.
-const char *
-care_followup_kind_name (followup_kind k)
+const char *care_followup_kind_name(followup_kind k)
 {
     return k == FU_CALL ? "call" : k == FU_RETURN_VISIT ? "return_visit" : "?";
 }
 
 //  "F" and at least six digits.
-char *
-care_followup_id_format (int64_t n, char *buf, size_t len)
+char *care_followup_id_format(int64_t n, char *buf, size_t len)
 {
-    snprintf (buf, len, "F%06lld", (long long) n);
+    snprintf(buf, len, "F%06lld", (long long)n);
     return buf;
 }
 
 //  Accepts an optional F (either case), then 1 to 12 digits, not all zero.
-int64_t
-care_followup_id_parse (const char *s)
+int64_t care_followup_id_parse(const char *s)
 {
     if (!s)
         return -1;
     if (*s == 'F' || *s == 'f')
         s++;
-    size_t n = strlen (s);
+    size_t n = strlen(s);
     if (n == 0 || n > 12)
         return -1;
     int64_t v = 0;
@@ -128,36 +120,31 @@ care_followup_id_parse (const char *s)
 }
 
 //  Accepted and not yet over: the technician holds it.
-bool
-care_waiver_state_ok (job_state s)
+bool care_waiver_state_ok(job_state s)
 {
-    return s == JS_ASSIGNED || s == JS_EN_ROUTE || s == JS_ON_SITE || s == JS_ON_HOLD
-        || s == JS_COMPLETED;
+    return s == JS_ASSIGNED || s == JS_EN_ROUTE || s == JS_ON_SITE || s == JS_ON_HOLD || s == JS_COMPLETED;
 }
 
 //  Up to and including the limit.
-bool
-care_waiver_within_limit (int64_t cents, int64_t limit_cents)
+bool care_waiver_within_limit(int64_t cents, int64_t limit_cents)
 {
     return cents <= limit_cents;
 }
 
 //  Out of warranty, still open (completed included), not granted before.
-goodwill_check
-care_goodwill_check (warranty_status w, job_state s, bool already)
+goodwill_check care_goodwill_check(warranty_status w, job_state s, bool already)
 {
     if (s == JS_CLOSED || s == JS_CANCELLED || s == JOB_STATE_NONE)
         return GW_OVER;
     if (already)
         return GW_ALREADY;
-    if (warranty_is_covered (w))
+    if (warranty_is_covered(w))
         return GW_COVERED;
     return GW_OK;
 }
 
 //  Warranty work and goodwill both go to authorised providers.
-bool
-care_needs_authorisation (warranty_status w, bool goodwill)
+bool care_needs_authorisation(warranty_status w, bool goodwill)
 {
-    return warranty_is_covered (w) || goodwill;
+    return warranty_is_covered(w) || goodwill;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 typedef struct {
-    char *key;      /* NULL: empty; TOMB: deleted */
+    char *key; /* NULL: empty; TOMB: deleted */
     void *value;
 } slot;
 

@@ -81,9 +81,9 @@ bool template_is_off(const char *text)
 /* ----------------------------------------------------------- output */
 
 typedef struct {
-    char *out;         /* NULL: check only */
+    char *out; /* NULL: check only */
     size_t cap, len;
-    bool full;         /* cut: nothing more is written */
+    bool full; /* cut: nothing more is written */
 } s_buf;
 
 /* Length of the longest prefix of s[0..n) that ends on a character
@@ -162,8 +162,8 @@ static int s_walk(const char *text, const template_values *vals, s_buf *b, char 
         while (s_name_char(text[j]))
             j++;
         if (j == start) {
-            snprintf(why, whylen, "'{' at position %zu does not start a placeholder: write {{ for a literal brace",
-                     i + 1);
+            snprintf(why, whylen,
+                     "'{' at position %zu does not start a placeholder: write {{ for a literal brace", i + 1);
             return -1;
         }
         int f = s_field(text + start, j - start);
@@ -183,7 +183,8 @@ static int s_walk(const char *text, const template_values *vals, s_buf *b, char 
             j = k;
         }
         if (text[j] != '}') {
-            snprintf(why, whylen, "placeholder {%s at position %zu is not closed with '}'", s_fields[f], i + 1);
+            snprintf(why, whylen, "placeholder {%s at position %zu is not closed with '}'", s_fields[f],
+                     i + 1);
             return -1;
         }
         const char *v = vals ? vals->value[f] : NULL;
@@ -246,8 +247,9 @@ int template_check(const char *text, char *why, size_t whylen)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)text[i];
         if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-            snprintf(why, whylen, "control character 0x%02x at position %zu (only new lines and tabs are allowed)",
-                     c, i + 1);
+            snprintf(why, whylen,
+                     "control character 0x%02x at position %zu (only new lines and tabs are allowed)", c,
+                     i + 1);
             return -1;
         }
     }

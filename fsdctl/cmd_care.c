@@ -77,9 +77,7 @@ static void s_waiver_line(const char *indent, const Fsd__FeeWaiver *w)
     case FSD__WAIVER_STATE__WAIVER_REJECTED:
         printf("asked by %s, rejected by %s: %s", w->technician_id, w->decided_by, w->decision_reason);
         break;
-    default:
-        printf("%s", WAIVER(w->state));
-        break;
+    default: printf("%s", WAIVER(w->state)); break;
     }
     printf(" (%s)%s%s\n", ctl_time(w->requested_at, at), w->reason[0] ? ": " : "", w->reason);
 }
@@ -103,8 +101,8 @@ static void s_care_lines(const char *indent, const Fsd__JobView *v)
     if (v->return_visit_of[0])
         printf("%svisit of   %s (a return visit)\n", indent, v->return_visit_of);
     if (v->goodwill)
-        printf("%sgoodwill   treated as covered: %s (%s, %s)\n", indent, v->goodwill->reason,
-               v->goodwill->by, ctl_time(v->goodwill->at, at));
+        printf("%sgoodwill   treated as covered: %s (%s, %s)\n", indent, v->goodwill->reason, v->goodwill->by,
+               ctl_time(v->goodwill->at, at));
     for (size_t i = 0; i < v->n_waivers; i++)
         s_waiver_line(indent, v->waivers[i]);
     for (size_t i = 0; i < v->n_follow_ups; i++)
@@ -121,7 +119,7 @@ void show_job_care(const Fsd__JobView *v)
 /* True for the history notes the care lines already show. */
 static bool s_care_note(const char *reason)
 {
-    static const char *prefixes[] = { "goodwill: ", "fee waived: ", "waiver requested: ",
+    static const char *prefixes[] = { "goodwill: ",        "fee waived: ",       "waiver requested: ",
                                       "waiver rejected: ", "follow-up opened: ", "follow-up closed: " };
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (strncmp(reason, prefixes[i], strlen(prefixes[i])) == 0)
@@ -241,7 +239,8 @@ int cmd_complain(ctl *c, int argc, char **argv)
     if (argc - optind != 1 || !r.text[0])
         return ctl_fail(c, 2, "usage", "%s", usage);
     r.job_id = argv[optind];
-    return s_request(c, FSD__ENVELOPE__BODY_COMPLAIN, &r, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_complaint, NULL);
+    return s_request(c, FSD__ENVELOPE__BODY_COMPLAIN, &r, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_complaint,
+                     NULL);
 }
 
 /* ------------------------------------------------------ follow-ups */
@@ -353,7 +352,8 @@ static void s_print_goodwill(const Fsd__Envelope *rep, const void *arg)
     printf("goodwill granted on %s (%s, %s): treated as covered from now on%s\n", v->job_id,
            warranty_name((warranty_status)v->warranty), job_state_name((job_state)v->state),
            (int)v->state == JS_NEW || (int)v->state == JS_ESCALATED
-               ? "; only technicians authorised for the brand are offered it" : "");
+               ? "; only technicians authorised for the brand are offered it"
+               : "");
     if (v->goodwill)
         printf("reason     %s\n", v->goodwill->reason);
 }

@@ -100,9 +100,10 @@ static int s_request_batch(ctl *c, const char *path, double rate)
             ok++;
             const Fsd__JobView *v = rep->job_view;
             if (c->json)
-                printf("{\"line\":%u,\"job_id\":\"%s\",\"territory\":\"%s\",\"warranty\":\"%s\",\"state\":\"%s\"}\n",
-                       line, v->job_id, v->territory, warranty_name((warranty_status)v->warranty),
-                       job_state_name((job_state)v->state));
+                printf(
+                    "{\"line\":%u,\"job_id\":\"%s\",\"territory\":\"%s\",\"warranty\":\"%s\",\"state\":\"%s\"}\n",
+                    line, v->job_id, v->territory, warranty_name((warranty_status)v->warranty),
+                    job_state_name((job_state)v->state));
             else
                 printf("line %-4u %s  %-26s %-13s %-8s %s\n", line, v->job_id, v->territory,
                        warranty_name((warranty_status)v->warranty), priority_name((priority)v->priority),
@@ -139,12 +140,14 @@ int cmd_request(ctl *c, int argc, char **argv)
     if (s_help(argc, argv, s_request_usage))
         return 0;
     static const struct option opts[] = {
-        { "name", 1, 0, 'n' }, { "phone", 1, 0, 'p' }, { "address", 1, 0, 'a' },
-        { "lat", 1, 0, 'y' },  { "lon", 1, 0, 'x' },   { "brand", 1, 0, 'b' },
-        { "category", 1, 0, 'c' }, { "serial", 1, 0, 's' }, { "model", 1, 0, 'm' },
-        { "problem", 1, 0, 'P' }, { "reported-at", 1, 0, 'r' }, { "batch", 1, 0, 'B' },
-        { "rate", 1, 0, 'R' }, { "urgency", 1, 0, 'U' }, { "window", 1, 0, 'W' },
-        { 0, 0, 0, 0 },
+        { "name", 1, 0, 'n' },        { "phone", 1, 0, 'p' },
+        { "address", 1, 0, 'a' },     { "lat", 1, 0, 'y' },
+        { "lon", 1, 0, 'x' },         { "brand", 1, 0, 'b' },
+        { "category", 1, 0, 'c' },    { "serial", 1, 0, 's' },
+        { "model", 1, 0, 'm' },       { "problem", 1, 0, 'P' },
+        { "reported-at", 1, 0, 'r' }, { "batch", 1, 0, 'B' },
+        { "rate", 1, 0, 'R' },        { "urgency", 1, 0, 'U' },
+        { "window", 1, 0, 'W' },      { 0, 0, 0, 0 },
     };
     Fsd__SubmitRequest r = FSD__SUBMIT_REQUEST__INIT;
     const char *batch = NULL;
@@ -157,8 +160,16 @@ int cmd_request(ctl *c, int argc, char **argv)
         case 'n': r.customer_name = optarg; break;
         case 'p': r.phone = optarg; break;
         case 'a': r.address = optarg; break;
-        case 'y': if (!s_double(optarg, &r.lat)) return ctl_fail(c, 2, "usage", "--lat needs a number"); has_lat = true; break;
-        case 'x': if (!s_double(optarg, &r.lon)) return ctl_fail(c, 2, "usage", "--lon needs a number"); has_lon = true; break;
+        case 'y':
+            if (!s_double(optarg, &r.lat))
+                return ctl_fail(c, 2, "usage", "--lat needs a number");
+            has_lat = true;
+            break;
+        case 'x':
+            if (!s_double(optarg, &r.lon))
+                return ctl_fail(c, 2, "usage", "--lon needs a number");
+            has_lon = true;
+            break;
         case 'b': r.brand = optarg; break;
         case 'c': r.category = optarg; break;
         case 's': r.serial = optarg; break;
@@ -175,16 +186,25 @@ int cmd_request(ctl *c, int argc, char **argv)
             r.urgency = (Fsd__Priority)priority_parse(optarg);
             break;
         case 'W': r.window = optarg; break;
-        case 'R': if (!s_double(optarg, &rate) || rate < 0) return ctl_fail(c, 2, "usage", "--rate needs a number"); break;
-        default: return ctl_fail(c, 2, "usage", "unknown option %s: see fsdctl request --help", argv[optind - 1]);
+        case 'R':
+            if (!s_double(optarg, &rate) || rate < 0)
+                return ctl_fail(c, 2, "usage", "--rate needs a number");
+            break;
+        default:
+            return ctl_fail(c, 2, "usage", "unknown option %s: see fsdctl request --help", argv[optind - 1]);
         }
     }
     if (batch)
         return s_request_batch(c, batch, rate);
-    const char *missing = !r.customer_name[0] ? "--name" : !r.phone[0] ? "--phone"
-                        : !r.address[0] ? "--address" : !has_lat ? "--lat" : !has_lon ? "--lon"
-                        : !r.brand[0] ? "--brand"
-                        : !r.category[0] ? "--category" : !r.problem[0] ? "--problem" : NULL;
+    const char *missing = !r.customer_name[0] ? "--name"
+                          : !r.phone[0]       ? "--phone"
+                          : !r.address[0]     ? "--address"
+                          : !has_lat          ? "--lat"
+                          : !has_lon          ? "--lon"
+                          : !r.brand[0]       ? "--brand"
+                          : !r.category[0]    ? "--category"
+                          : !r.problem[0]     ? "--problem"
+                                              : NULL;
     if (missing)
         return ctl_fail(c, 2, "usage", "%s is required: see fsdctl request --help", missing);
     return ctl_request(c, FSD__ENVELOPE__BODY_SUBMIT_REQUEST, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
@@ -226,14 +246,15 @@ int cmd_track(ctl *c, int argc, char **argv)
 
 int cmd_jobs(ctl *c, int argc, char **argv)
 {
-    const char *usage = "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P] [--limit N]\n\n"
-                        "Jobs, newest first. An intake desk lists the requests it submitted; a scoped\n"
-                        "dispatcher the jobs in its scope (see fsdctl keygen --help).\n";
+    const char *usage =
+        "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P] [--limit N]\n\n"
+        "Jobs, newest first. An intake desk lists the requests it submitted; a scoped\n"
+        "dispatcher the jobs in its scope (see fsdctl keygen --help).\n";
     if (s_help(argc, argv, usage))
         return 0;
     static const struct option opts[] = {
         { "territory", 1, 0, 't' }, { "state", 1, 0, 's' }, { "agent", 1, 0, 'a' },
-        { "phone", 1, 0, 'p' }, { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 },
+        { "phone", 1, 0, 'p' },     { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 },
     };
     Fsd__ListJobs l = FSD__LIST_JOBS__INIT;
     int o;
@@ -279,7 +300,8 @@ int cmd_cancel(ctl *c, int argc, char **argv)
 
 int cmd_rate(ctl *c, int argc, char **argv)
 {
-    const char *usage = "usage: fsdctl rate JOB STARS [--comment TEXT]\n\nRates a completed job 1-5; this closes it.\n";
+    const char *usage =
+        "usage: fsdctl rate JOB STARS [--comment TEXT]\n\nRates a completed job 1-5; this closes it.\n";
     if (s_help(argc, argv, usage))
         return 0;
     static const struct option opts[] = { { "comment", 1, 0, 'c' }, { 0, 0, 0, 0 } };
@@ -307,7 +329,10 @@ int cmd_reassign(ctl *c, int argc, char **argv)
     if (s_help(argc, argv, usage))
         return 0;
     static const struct option opts[] = {
-        { "agent", 1, 0, 'a' }, { "territory", 1, 0, 't' }, { "reason", 1, 0, 'r' }, { 0, 0, 0, 0 },
+        { "agent", 1, 0, 'a' },
+        { "territory", 1, 0, 't' },
+        { "reason", 1, 0, 'r' },
+        { 0, 0, 0, 0 },
     };
     Fsd__Reassign r = FSD__REASSIGN__INIT;
     int o;

@@ -19,8 +19,8 @@ static void s_key_table(Fsd__KeyInfo *const *keys, size_t n)
         ctl_time(k->last_seen, seen);
         if (k->revoked_at)
             printf("%-20s %-10s %-10s %-23s %-23s %s by %s\n", k->name, role_lc,
-                   k->technician_id[0] ? k->technician_id : "-", created, seen, ctl_time(k->revoked_at, revoked),
-                   k->revoked_by);
+                   k->technician_id[0] ? k->technician_id : "-", created, seen,
+                   ctl_time(k->revoked_at, revoked), k->revoked_by);
         else
             printf("%-20s %-10s %-10s %-23s %-23s -\n", k->name, role_lc,
                    k->technician_id[0] ? k->technician_id : "-", created, seen);

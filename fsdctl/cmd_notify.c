@@ -36,7 +36,7 @@ typedef struct {
     /* CSV state */
     char **fields;
     size_t n_fields, cap_fields;
-    int col_event, col_language, col_text;   /* header positions, -1 absent */
+    int col_event, col_language, col_text; /* header positions, -1 absent */
     size_t n_cols;
     bool header_done;
     unsigned line, row_start;
@@ -153,9 +153,10 @@ static void s_csv_row(int c, void *arg)
             char *name = s_trim(f->fields[i], strlen(f->fields[i]));
             for (char *p = name; *p; p++)
                 *p = (char)tolower((unsigned char)*p);
-            int *col = strcmp(name, "event") == 0 ? &f->col_event
-                     : strcmp(name, "language") == 0 ? &f->col_language
-                     : strcmp(name, "text") == 0 ? &f->col_text : NULL;
+            int *col = strcmp(name, "event") == 0      ? &f->col_event
+                       : strcmp(name, "language") == 0 ? &f->col_language
+                       : strcmp(name, "text") == 0     ? &f->col_text
+                                                       : NULL;
             if (!col)
                 s_error(f, line, name, "unknown column '%s' (the columns are event, language, text)", name);
             else if (*col >= 0)
@@ -231,14 +232,16 @@ static void s_parse_json(s_tfile *f, const char *buf, size_t len)
     }
     json_t *list = json_is_object(root) ? json_object_get(root, "templates") : root;
     if (!json_is_array(list)) {
-        s_error(f, 1, "", "a templates file in JSON is a list of {\"event\", \"language\", \"text\"} objects"
-                          " (or an object with such a list under \"templates\")");
+        s_error(f, 1, "",
+                "a templates file in JSON is a list of {\"event\", \"language\", \"text\"} objects"
+                " (or an object with such a list under \"templates\")");
         json_decref(root);
         return;
     }
     size_t i;
     json_t *item;
-    json_array_foreach(list, i, item) {
+    json_array_foreach(list, i, item)
+    {
         unsigned entry = (unsigned)i + 1;
         if (!json_is_object(item)) {
             s_error(f, entry, "", "entry %u is not an object", entry);
@@ -247,7 +250,8 @@ static void s_parse_json(s_tfile *f, const char *buf, size_t len)
         const char *key;
         json_t *value;
         bool bad = false;
-        json_object_foreach(item, key, value) {
+        json_object_foreach(item, key, value)
+        {
             if (strcmp(key, "event") != 0 && strcmp(key, "language") != 0 && strcmp(key, "text") != 0) {
                 s_error(f, entry, key, "unknown key '%s' (the keys are event, language, text)", key);
                 bad = true;
@@ -339,7 +343,8 @@ static void s_status(const Fsd__NotificationView *n, char *buf, size_t len)
     if (strcmp(n->status, "sent") == 0)
         snprintf(buf, len, "sent %s (attempt %u)", ctl_time(n->sent_at, at), n->attempts);
     else if (strcmp(n->status, "pending") == 0 && n->attempts)
-        snprintf(buf, len, "pending, %u failed, next %s: %s", n->attempts, ctl_time(n->next_at, at), n->last_error);
+        snprintf(buf, len, "pending, %u failed, next %s: %s", n->attempts, ctl_time(n->next_at, at),
+                 n->last_error);
     else if (strcmp(n->status, "pending") == 0)
         snprintf(buf, len, "pending");
     else
@@ -437,9 +442,10 @@ static int s_refused(ctl *c, const char *path, s_tfile *f, const Fsd__LoadResult
         ctl_print_json(&out.base);
     } else {
         for (size_t i = 0; i < n; i++)
-            fprintf(stderr, "%s:%u: %s%s%s\n", path, list[i]->line, list[i]->field, list[i]->field[0] ? ": " : "",
-                    list[i]->message);
-        fprintf(stderr, "fsdctl: %s has %zu bad row(s): nothing was loaded; fix them and load again\n", path, n);
+            fprintf(stderr, "%s:%u: %s%s%s\n", path, list[i]->line, list[i]->field,
+                    list[i]->field[0] ? ": " : "", list[i]->message);
+        fprintf(stderr, "fsdctl: %s has %zu bad row(s): nothing was loaded; fix them and load again\n", path,
+                n);
     }
     free(list);
     return 1;
@@ -485,17 +491,16 @@ static int s_templates_load(ctl *c, const char *path, bool replace)
 
 int cmd_templates(ctl *c, int argc, char **argv)
 {
-    const char *usage =
-        "usage: fsdctl templates load FILE [--replace]\n"
-        "       fsdctl templates show\n\n"
-        "The words customers are told, one template per event (received, accepted,\n"
-        "en_route, late, completed, cancelled) and optionally per language. FILE is CSV\n"
-        "with the columns event,language,text or a JSON list of {\"event\", \"language\",\n"
-        "\"text\"}; all rows are loaded or none. Placeholders: {customer} {job}\n"
-        "{technician} {eta} {window} {appliance} {brand} {model} {address}, also as\n"
-        "{name|fallback}; {{ and }} are literal braces; the text \"-\" sends nothing.\n"
-        "--replace removes the stored templates the file does not name (those events\n"
-        "fall back to the built-in wording). show prints what each event sends now.\n";
+    const char *usage = "usage: fsdctl templates load FILE [--replace]\n"
+                        "       fsdctl templates show\n\n"
+                        "The words customers are told, one template per event (received, accepted,\n"
+                        "en_route, late, completed, cancelled) and optionally per language. FILE is CSV\n"
+                        "with the columns event,language,text or a JSON list of {\"event\", \"language\",\n"
+                        "\"text\"}; all rows are loaded or none. Placeholders: {customer} {job}\n"
+                        "{technician} {eta} {window} {appliance} {brand} {model} {address}, also as\n"
+                        "{name|fallback}; {{ and }} are literal braces; the text \"-\" sends nothing.\n"
+                        "--replace removes the stored templates the file does not name (those events\n"
+                        "fall back to the built-in wording). show prints what each event sends now.\n";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);

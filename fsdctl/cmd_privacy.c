@@ -38,8 +38,8 @@ int cmd_audit(ctl *c, int argc, char **argv)
             return 0;
         }
     static const struct option opts[] = {
-        { "principal", 1, 0, 'p' }, { "job", 1, 0, 'j' }, { "phone", 1, 0, 'P' }, { "since", 1, 0, 's' },
-        { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 },
+        { "principal", 1, 0, 'p' }, { "job", 1, 0, 'j' },   { "phone", 1, 0, 'P' },
+        { "since", 1, 0, 's' },     { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 },
     };
     Fsd__AuditQuery q = FSD__AUDIT_QUERY__INIT;
     int o;
@@ -85,15 +85,14 @@ int cmd_audit(ctl *c, int argc, char **argv)
 
 int cmd_customer_forget(ctl *c, int argc, char **argv)
 {
-    const char *usage =
-        "usage: fsdctl customer forget PHONE\n\n"
-        "Erases the customer's personal data: name, phone, address and problem text of\n"
-        "every closed or cancelled job of theirs, rating comments, free text in the\n"
-        "jobs' histories and follow-ups, the texts and addresses of their notifications,\n"
-        "remembered answers that name them, the phone in the access log, and the\n"
-        "customer record. States, times, territories, warranty, ratings and the events\n"
-        "stay, so reports do not change. Refused while the customer has an open job.\n"
-        "Admins only; the erasure is in the access log (without the phone).\n";
+    const char *usage = "usage: fsdctl customer forget PHONE\n\n"
+                        "Erases the customer's personal data: name, phone, address and problem text of\n"
+                        "every closed or cancelled job of theirs, rating comments, free text in the\n"
+                        "jobs' histories and follow-ups, the texts and addresses of their notifications,\n"
+                        "remembered answers that name them, the phone in the access log, and the\n"
+                        "customer record. States, times, territories, warranty, ratings and the events\n"
+                        "stay, so reports do not change. Refused while the customer has an open job.\n"
+                        "Admins only; the erasure is in the access log (without the phone).\n";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
@@ -119,8 +118,9 @@ int cmd_customer_forget(ctl *c, int argc, char **argv)
         else
             printf("customer %s forgotten: %u job%s erased, %u notification%s, customer record %s, "
                    "%u access-log row%s blanked\n",
-                   argv[2], r->jobs, r->jobs == 1 ? "" : "s", r->notifications, r->notifications == 1 ? "" : "s",
-                   r->customer ? "deleted" : "(none)", r->access_rows, r->access_rows == 1 ? "" : "s");
+                   argv[2], r->jobs, r->jobs == 1 ? "" : "s", r->notifications,
+                   r->notifications == 1 ? "" : "s", r->customer ? "deleted" : "(none)", r->access_rows,
+                   r->access_rows == 1 ? "" : "s");
     }
     fsd__envelope__free_unpacked(rep, NULL);
     return rc;

@@ -74,8 +74,8 @@ static int s_refuse_file(ctl *c, const char *kind, const char *path, load_file *
         ctl_print_json(&r.base);
     } else {
         s_row_errors(path, list, n);
-        fprintf(stderr, "fsdctl: %s has %zu bad row(s): nothing was loaded; fix them and load again\n",
-                path, n);
+        fprintf(stderr, "fsdctl: %s has %zu bad row(s): nothing was loaded; fix them and load again\n", path,
+                n);
     }
     free(list);
     if (rep)
@@ -110,8 +110,8 @@ static int s_load(ctl *c, const char *kind, const char *path)
             ctl_print_json(&r->base);
         else if (r->n_errors) {
             s_row_errors(path, r->errors, r->n_errors);
-            fprintf(stderr, "fsdctl: the server refused %zu row(s) of %s: nothing was loaded\n",
-                    r->n_errors, path);
+            fprintf(stderr, "fsdctl: the server refused %zu row(s) of %s: nothing was loaded\n", r->n_errors,
+                    path);
         } else
             printf("loaded %u %s from %s\n", r->loaded, r->kind, path);
         rc = r->n_errors ? 1 : 0;
@@ -122,10 +122,12 @@ static int s_load(ctl *c, const char *kind, const char *path)
 
 int cmd_load(ctl *c, int argc, char **argv)
 {
-    static const struct { const char *cmd, *kind; } kinds[] = {
+    static const struct {
+        const char *cmd, *kind;
+    } kinds[] = {
         { "territory", "territories" }, { "provider", "providers" }, { "agent", "technicians" },
-        { "product", "products" }, { "customer", "customers" },
-        { "sla", "sla_policies" }, { "hours", "working_hours" },   /* i5-sla */
+        { "product", "products" },      { "customer", "customers" }, { "sla", "sla_policies" },
+        { "hours", "working_hours" }, /* i5-sla */
     };
     const char *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -133,12 +135,14 @@ int cmd_load(ctl *c, int argc, char **argv)
             kind = kinds[i].kind;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
-               "for the format.\n", argv[0], kind);
-        if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0)   /* i5-sla */
-            printf("The file replaces the whole table. %s\n", strcmp(argv[0], "sla") == 0
-                   ? "Columns: id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock."
-                   : "Columns: territory,hours[,closed], e.g. "
-                     "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03");
+               "for the format.\n",
+               argv[0], kind);
+        if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0) /* i5-sla */
+            printf("The file replaces the whole table. %s\n",
+                   strcmp(argv[0], "sla") == 0
+                       ? "Columns: id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock."
+                       : "Columns: territory,hours[,closed], e.g. "
+                         "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03");
         return 0;
     }
     if (argc != 3 || strcmp(argv[1], "load") != 0)
@@ -166,8 +170,8 @@ int cmd_customer(ctl *c, int argc, char **argv)
     if (argc < 3 || strcmp(argv[1], "set") != 0)
         return ctl_fail(c, 2, "usage", "%s", usage);
     static const struct option opts[] = {
-        { "name", 1, 0, 'n' }, { "tier", 1, 0, 't' }, { "block", 1, 0, 'b' }, { "unblock", 0, 0, 'u' },
-        { "language", 1, 0, 'L' }, /* i5-notify */
+        { "name", 1, 0, 'n' },    { "tier", 1, 0, 't' },     { "block", 1, 0, 'b' },
+        { "unblock", 0, 0, 'u' }, { "language", 1, 0, 'L' }, /* i5-notify */
         { 0, 0, 0, 0 },
     };
     Fsd__CustomerRow row = FSD__CUSTOMER_ROW__INIT;
@@ -179,7 +183,10 @@ int cmd_customer(ctl *c, int argc, char **argv)
         switch (o) {
         case 'n': row.name = optarg; break;
         case 't': row.tier = optarg; break;
-        case 'b': row.blocked = 1; row.note = optarg; break;
+        case 'b':
+            row.blocked = 1;
+            row.note = optarg;
+            break;
         case 'u': row.blocked = 0; break;
         case 'L': row.language = optarg; break;
         default: return ctl_fail(c, 2, "usage", "%s", usage);
@@ -232,8 +239,8 @@ static int s_register(ctl *c, const fsd_keypair *kp, Fsd__Role r, const char *te
 }
 
 /* Makes, saves and (unless told not to) registers one key pair. */
-static int s_keygen_one(ctl *c, const char *name, const char *role_text, const char *tech,
-                        const char *out, bool reg)
+static int s_keygen_one(ctl *c, const char *name, const char *role_text, const char *tech, const char *out,
+                        bool reg)
 {
     fsd_keypair kp;
     char err[512];
@@ -256,28 +263,33 @@ static int s_keygen_one(ctl *c, const char *name, const char *role_text, const c
 
 int cmd_keygen(ctl *c, int argc, char **argv)
 {
-    const char *usage =
-        "usage: fsdctl keygen --role agent|intake|dispatcher|admin --name NAME [--out FILE]\n"
-        "                     [--technician ID] [--no-register]\n"
-        "                     [--provider P] [--territory T[,T2...]]\n"
-        "       fsdctl keygen --role agent --all-technicians --dir DIR\n\n"
-        "Makes a CURVE key pair (file mode 0600) and registers its public key with the\n"
-        "server under NAME and ROLE (needs an admin key). An agent's NAME is its\n"
-        "technician id unless --technician says otherwise. --all-technicians makes\n"
-        "DIR/ID.key for every technician the server knows.\n"
-        "--provider and --territory scope a dispatcher's key: it sees and moves only the\n"
-        "jobs its provider's technicians hold or are offered, and the unheld jobs of its\n"
-        "territories (given, else the provider's contracted ones); without --provider,\n"
-        "every job of its territories. Without either, a dispatcher sees everything.\n";
+    const char *usage = "usage: fsdctl keygen --role agent|intake|dispatcher|admin --name NAME [--out FILE]\n"
+                        "                     [--technician ID] [--no-register]\n"
+                        "                     [--provider P] [--territory T[,T2...]]\n"
+                        "       fsdctl keygen --role agent --all-technicians --dir DIR\n\n"
+                        "Makes a CURVE key pair (file mode 0600) and registers its public key with the\n"
+                        "server under NAME and ROLE (needs an admin key). An agent's NAME is its\n"
+                        "technician id unless --technician says otherwise. --all-technicians makes\n"
+                        "DIR/ID.key for every technician the server knows.\n"
+                        "--provider and --territory scope a dispatcher's key: it sees and moves only the\n"
+                        "jobs its provider's technicians hold or are offered, and the unheld jobs of its\n"
+                        "territories (given, else the provider's contracted ones); without --provider,\n"
+                        "every job of its territories. Without either, a dispatcher sees everything.\n";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
             return 0;
         }
     static const struct option opts[] = {
-        { "role", 1, 0, 'r' }, { "name", 1, 0, 'n' }, { "out", 1, 0, 'o' }, { "technician", 1, 0, 't' },
-        { "no-register", 0, 0, 'N' }, { "all-technicians", 0, 0, 'A' }, { "dir", 1, 0, 'd' },
-        { "provider", 1, 0, 'P' }, { "territory", 1, 0, 'T' }, /* privacy */
+        { "role", 1, 0, 'r' },
+        { "name", 1, 0, 'n' },
+        { "out", 1, 0, 'o' },
+        { "technician", 1, 0, 't' },
+        { "no-register", 0, 0, 'N' },
+        { "all-technicians", 0, 0, 'A' },
+        { "dir", 1, 0, 'd' },
+        { "provider", 1, 0, 'P' },
+        { "territory", 1, 0, 'T' }, /* privacy */
         { 0, 0, 0, 0 },
     };
     const char *role_text = NULL, *name = NULL, *out = NULL, *tech = "", *dir = NULL;
@@ -340,14 +352,13 @@ int cmd_keygen(ctl *c, int argc, char **argv)
 
 int cmd_backup(ctl *c, int argc, char **argv)
 {
-    const char *usage =
-        "usage: fsdctl backup FILE\n\n"
-        "The server copies its whole database, online, into FILE (a new file on the\n"
-        "server's machine, mode 0600; relative paths are taken from here) while it\n"
-        "goes on serving, and answers once FILE is complete (until then the copy\n"
-        "is FILE.partial-PID; one backup at a time). Waits up to 10 minutes unless\n"
-        "--timeout says otherwise. To restore: stop fsd-server, run\n"
-        "'fsdctl restore FILE --data DATA', start fsd-server.\n";
+    const char *usage = "usage: fsdctl backup FILE\n\n"
+                        "The server copies its whole database, online, into FILE (a new file on the\n"
+                        "server's machine, mode 0600; relative paths are taken from here) while it\n"
+                        "goes on serving, and answers once FILE is complete (until then the copy\n"
+                        "is FILE.partial-PID; one backup at a time). Waits up to 10 minutes unless\n"
+                        "--timeout says otherwise. To restore: stop fsd-server, run\n"
+                        "'fsdctl restore FILE --data DATA', start fsd-server.\n";
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
         return 0;

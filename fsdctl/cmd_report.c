@@ -78,9 +78,8 @@ static size_t s_cells(const char *by, const Fsd__KpiGroup *g, s_cell *cells)
 {
     s_row row = { cells, 0 }, *r = &row;
     static const char *const reasons[] = { "too_far", "no_parts", "not_my_skill", "off_shift", "other" };
-    static const char *const declined[] = { "declined_too_far", "declined_no_parts",
-                                            "declined_not_my_skill", "declined_off_shift",
-                                            "declined_other" };
+    static const char *const declined[] = { "declined_too_far", "declined_no_parts", "declined_not_my_skill",
+                                            "declined_off_shift", "declined_other" };
     static const char *const declined_pct[] = { "declined_too_far_pct", "declined_no_parts_pct",
                                                 "declined_not_my_skill_pct", "declined_off_shift_pct",
                                                 "declined_other_pct" };
@@ -118,7 +117,8 @@ static size_t s_cells(const char *by, const Fsd__KpiGroup *g, s_cell *cells)
     for (int i = 0; i < 5; i++) {
         uint64_t k = s_counter(g->declines_by_reason, g->n_declines_by_reason, reasons[i]);
         COUNT(declined[i], k);
-        s_add(r, declined_pct[i], K_PCT, g->offers ? 100.0 * (double)k / (double)g->offers : 0, g->offers > 0);
+        s_add(r, declined_pct[i], K_PCT, g->offers ? 100.0 * (double)k / (double)g->offers : 0,
+              g->offers > 0);
     }
     COUNT("expiries", g->expiries);
     s_add(r, "expiry_rate_pct", K_PCT, g->expiry_rate_pct, g->offers > 0);
@@ -247,9 +247,9 @@ static void s_json(const Fsd__ReportView *v)
 /* ---------------------------------------------------------------- table */
 
 #define S_LABEL 24
-#define S_COL 16          /* cells are at least this wide ("1234/1234 100.0%") ... */
-#define S_COL_MAX 26      /* ... and grow up to this for long group names */
-#define S_WIDTH 100       /* groups side by side up to this width, then another block */
+#define S_COL 16     /* cells are at least this wide ("1234/1234 100.0%") ... */
+#define S_COL_MAX 26 /* ... and grow up to this for long group names */
+#define S_WIDTH 100  /* groups side by side up to this width, then another block */
 
 /* "45s", "5m00s", "2h00m", "1d02h". */
 static const char *s_duration(double s, char *buf, size_t len)
@@ -289,20 +289,83 @@ static const char *s_rate(uint64_t n, uint64_t offers, char *buf, size_t len)
 
 /* The table's lines: a label and how to print a group's cell. */
 enum {
-    T_REQUESTS, T_COMPLETED, T_CANCELLED, T_OPEN, T_ASSIGN50, T_ASSIGN90, T_ARRIVE50, T_ARRIVE90,
-    T_SLA, T_SLA_ASSIGN, T_SLA_ARRIVE, T_SLA_FIX, T_SLA_PENDING, T_FTF, T_FTF_PENDING, T_OFFERS,
-    T_DECLINED, T_TOO_FAR, T_NO_PARTS, T_NOT_MY_SKILL, T_OFF_SHIFT, T_OTHER, T_EXPIRED, T_TIMEOUT,
-    T_OFFLINE, T_UTIL, T_BUSY, T_SHIFT, T_CSAT, T_AVG, T_ESCALATIONS, T_REASSIGNMENTS, T_AT_RISK,
-    T_BREACHED, T_GOODWILL, T_FEES, T_WAIVERS, T_COUNT_
+    T_REQUESTS,
+    T_COMPLETED,
+    T_CANCELLED,
+    T_OPEN,
+    T_ASSIGN50,
+    T_ASSIGN90,
+    T_ARRIVE50,
+    T_ARRIVE90,
+    T_SLA,
+    T_SLA_ASSIGN,
+    T_SLA_ARRIVE,
+    T_SLA_FIX,
+    T_SLA_PENDING,
+    T_FTF,
+    T_FTF_PENDING,
+    T_OFFERS,
+    T_DECLINED,
+    T_TOO_FAR,
+    T_NO_PARTS,
+    T_NOT_MY_SKILL,
+    T_OFF_SHIFT,
+    T_OTHER,
+    T_EXPIRED,
+    T_TIMEOUT,
+    T_OFFLINE,
+    T_UTIL,
+    T_BUSY,
+    T_SHIFT,
+    T_CSAT,
+    T_AVG,
+    T_ESCALATIONS,
+    T_REASSIGNMENTS,
+    T_AT_RISK,
+    T_BREACHED,
+    T_GOODWILL,
+    T_FEES,
+    T_WAIVERS,
+    T_COUNT_
 };
 static const char *const s_labels[T_COUNT_] = {
-    "requests", "  completed", "  cancelled", "  open", "time to assign p50", "time to assign p90",
-    "time to arrive p50", "time to arrive p90", "SLA kept", "  assign-by", "  arrive-by", "  fix-by",
-    "  pending", "first-time fix", "  pending", "offers", "declined (per offer)", "  too_far",
-    "  no_parts", "  not_my_skill", "  off_shift", "  other", "expired (per offer)", "  timeout",
-    "  offline", "utilisation", "  busy hours", "  on-shift hours", "CSAT (4-5 stars)",
-    "average rating", "escalations", "reassignments", "at risk", "breached", "goodwill",
-    "fees waived", "waivers requested",
+    "requests",
+    "  completed",
+    "  cancelled",
+    "  open",
+    "time to assign p50",
+    "time to assign p90",
+    "time to arrive p50",
+    "time to arrive p90",
+    "SLA kept",
+    "  assign-by",
+    "  arrive-by",
+    "  fix-by",
+    "  pending",
+    "first-time fix",
+    "  pending",
+    "offers",
+    "declined (per offer)",
+    "  too_far",
+    "  no_parts",
+    "  not_my_skill",
+    "  off_shift",
+    "  other",
+    "expired (per offer)",
+    "  timeout",
+    "  offline",
+    "utilisation",
+    "  busy hours",
+    "  on-shift hours",
+    "CSAT (4-5 stars)",
+    "average rating",
+    "escalations",
+    "reassignments",
+    "at risk",
+    "breached",
+    "goodwill",
+    "fees waived",
+    "waivers requested",
 };
 
 /* The text of line t for group g. */
@@ -321,29 +384,36 @@ static const char *s_table_cell(int t, const Fsd__KpiGroup *g, char *buf, size_t
     case T_SLA: return s_share(g->sla_kept, g->sla_judged, g->sla_kept_pct, buf, len);
     case T_SLA_ASSIGN:
         return s_share(g->assign_by_kept, g->assign_by_judged,
-                       g->assign_by_judged ? 100.0 * (double)g->assign_by_kept / (double)g->assign_by_judged : 0,
+                       g->assign_by_judged ? 100.0 * (double)g->assign_by_kept / (double)g->assign_by_judged
+                                           : 0,
                        buf, len);
     case T_SLA_ARRIVE:
         return s_share(g->arrive_by_kept, g->arrive_by_judged,
-                       g->arrive_by_judged ? 100.0 * (double)g->arrive_by_kept / (double)g->arrive_by_judged : 0,
+                       g->arrive_by_judged ? 100.0 * (double)g->arrive_by_kept / (double)g->arrive_by_judged
+                                           : 0,
                        buf, len);
     case T_SLA_FIX:
         return s_share(g->fix_by_kept, g->fix_by_judged,
-                       g->fix_by_judged ? 100.0 * (double)g->fix_by_kept / (double)g->fix_by_judged : 0,
-                       buf, len);
+                       g->fix_by_judged ? 100.0 * (double)g->fix_by_kept / (double)g->fix_by_judged : 0, buf,
+                       len);
     case T_SLA_PENDING: snprintf(buf, len, "%llu", (unsigned long long)g->sla_pending); return buf;
     case T_FTF: return s_share(g->ftf_fixed, g->ftf_judged, g->ftf_pct, buf, len);
     case T_FTF_PENDING: snprintf(buf, len, "%llu", (unsigned long long)g->ftf_pending); return buf;
     case T_OFFERS: snprintf(buf, len, "%llu", (unsigned long long)g->offers); return buf;
     case T_DECLINED: return s_rate(g->declines, g->offers, buf, len);
-    case T_TOO_FAR: case T_NO_PARTS: case T_NOT_MY_SKILL: case T_OFF_SHIFT: case T_OTHER:
+    case T_TOO_FAR:
+    case T_NO_PARTS:
+    case T_NOT_MY_SKILL:
+    case T_OFF_SHIFT:
+    case T_OTHER:
         return s_rate(s_counter(g->declines_by_reason, g->n_declines_by_reason, reasons[t - T_TOO_FAR]),
                       g->offers, buf, len);
     case T_EXPIRED: return s_rate(g->expiries, g->offers, buf, len);
-    case T_TIMEOUT: case T_OFFLINE:
-        return s_rate(s_counter(g->expiries_by_reason, g->n_expiries_by_reason,
-                                t == T_TIMEOUT ? "timeout" : "offline"),
-                      g->offers, buf, len);
+    case T_TIMEOUT:
+    case T_OFFLINE:
+        return s_rate(
+            s_counter(g->expiries_by_reason, g->n_expiries_by_reason, t == T_TIMEOUT ? "timeout" : "offline"),
+            g->offers, buf, len);
     case T_UTIL:
         if (g->shift_s <= 0)
             return "-";
@@ -381,7 +451,8 @@ static void s_table_text(const char *s, int width)
 void show_report(const Fsd__ReportView *r)
 {
     char a[32], b[32];
-    printf("KPI report: jobs created %s%s", r->from ? "from " : "since the first job", r->from ? ctl_time(r->from, a) : "");
+    printf("KPI report: jobs created %s%s", r->from ? "from " : "since the first job",
+           r->from ? ctl_time(r->from, a) : "");
     printf("%s%s, by %s\n", r->to ? " to " : ", up to now", r->to ? ctl_time(r->to, b) : "",
            r->by[0] ? r->by : "all");
     printf("as of %s; utilisation from %s", ctl_time(r->as_of, a), ctl_time(r->window_from, b));
@@ -446,8 +517,7 @@ int cmd_report(ctl *c, int argc, char **argv)
             return 0;
         }
     static const struct option opts[] = {
-        { "from", 1, 0, 'f' }, { "to", 1, 0, 't' }, { "by", 1, 0, 'b' }, { "csv", 0, 0, 'c' },
-        { 0, 0, 0, 0 },
+        { "from", 1, 0, 'f' }, { "to", 1, 0, 't' }, { "by", 1, 0, 'b' }, { "csv", 0, 0, 'c' }, { 0, 0, 0, 0 },
     };
     Fsd__ReportRequest r = FSD__REPORT_REQUEST__INIT;
     bool csv = false;
@@ -459,15 +529,19 @@ int cmd_report(ctl *c, int argc, char **argv)
         case 'f':
         case 't':
             if (ctl_parse_time(optarg, o == 'f' ? &r.from : &r.to) < 0)
-                return ctl_fail(c, 2, "usage", "--%s takes a date (2026-11-01) or a UTC time "
-                                "(2026-11-01T08:00Z), not '%s'", o == 'f' ? "from" : "to", optarg);
+                return ctl_fail(c, 2, "usage",
+                                "--%s takes a date (2026-11-01) or a UTC time "
+                                "(2026-11-01T08:00Z), not '%s'",
+                                o == 'f' ? "from" : "to", optarg);
             break;
         case 'b':
             if (strcmp(optarg, "territory") && strcmp(optarg, "agent") && strcmp(optarg, "provider")
                 && strcmp(optarg, "warranty") && strcmp(optarg, "tier") && strcmp(optarg, "technician")
                 && strcmp(optarg, "all"))
-                return ctl_fail(c, 2, "usage", "--by is territory, agent, warranty, tier or technician, "
-                                "not '%s'", optarg);
+                return ctl_fail(c, 2, "usage",
+                                "--by is territory, agent, warranty, tier or technician, "
+                                "not '%s'",
+                                optarg);
             r.by = optarg;
             break;
         case 'c': csv = true; break;

@@ -51,13 +51,14 @@ static int s_int(sqlite3 *db, const char *sql, long long *out)
 }
 
 /* Checks the backup: whole, and an fsd database. 0, or 1 with why. */
-static int s_check_backup(const char *path, long long *schema, long long *jobs, long long *highest,
-                          char *why, size_t whylen)
+static int s_check_backup(const char *path, long long *schema, long long *jobs, long long *highest, char *why,
+                          size_t whylen)
 {
     sqlite3 *db = NULL;
     int bad = 1;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(why, whylen, "cannot open the backup %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        snprintf(why, whylen, "cannot open the backup %s: %s", path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
         goto done;
     }
     sqlite3_stmt *st;
@@ -103,8 +104,9 @@ static int s_current_highest(const char *path, long long *highest, char *why, si
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK
         && s_int(db, "SELECT COALESCE(MAX(number), 0) FROM jobs", &by_rows) == 0
         && s_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'store_meta'", &has_meta) == 0
-        && (!has_meta || s_int(db, "SELECT COALESCE(MAX(value), 0) FROM store_meta WHERE key = 'job_floor'",
-                               &floor) == 0))
+        && (!has_meta
+            || s_int(db, "SELECT COALESCE(MAX(value), 0) FROM store_meta WHERE key = 'job_floor'", &floor)
+                   == 0))
         rc = 0;
     if (rc < 0)
         snprintf(why, whylen, "%s cannot be read (%s)", path, db ? sqlite3_errmsg(db) : "out of memory");
@@ -134,7 +136,9 @@ static int s_copy(const char *src_path, const char *dst_path, char *why, size_t 
     }
     if (rc != SQLITE_DONE)
         snprintf(why, whylen, "cannot copy %s into %s: %s", src_path, dst_path,
-                 dst ? sqlite3_errmsg(dst) : src ? sqlite3_errmsg(src) : "out of memory");
+                 dst   ? sqlite3_errmsg(dst)
+                 : src ? sqlite3_errmsg(src)
+                       : "out of memory");
     sqlite3_close(src);
     sqlite3_close(dst);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -153,16 +157,15 @@ static int s_sync(const char *path)
 
 int cmd_restore(ctl *c, int argc, char **argv)
 {
-    const char *usage =
-        "usage: fsdctl restore BACKUP [--data DIR] [--job-floor N]\n\n"
-        "Puts BACKUP (a file of 'fsdctl backup') in place of DIR/fsd.db (default\n"
-        "$FSD_HOME, ./fsd-data). Run it with fsd-server stopped: it refuses while a\n"
-        "server holds DIR/fsd.lock. It checks the backup (integrity, schema), keeps\n"
-        "the replaced database as DIR/fsd.db.replaced-<time>, gives the restored one\n"
-        "a new generation (agents then re-synchronise by themselves) and a floor\n"
-        "under job numbers, so no job id the replaced database issued is issued again.\n"
-        "When DIR/fsd.db is missing or unreadable, that highest number is unknown:\n"
-        "give it with --job-floor N (e.g. 250005 for J250005).\n";
+    const char *usage = "usage: fsdctl restore BACKUP [--data DIR] [--job-floor N]\n\n"
+                        "Puts BACKUP (a file of 'fsdctl backup') in place of DIR/fsd.db (default\n"
+                        "$FSD_HOME, ./fsd-data). Run it with fsd-server stopped: it refuses while a\n"
+                        "server holds DIR/fsd.lock. It checks the backup (integrity, schema), keeps\n"
+                        "the replaced database as DIR/fsd.db.replaced-<time>, gives the restored one\n"
+                        "a new generation (agents then re-synchronise by themselves) and a floor\n"
+                        "under job numbers, so no job id the replaced database issued is issued again.\n"
+                        "When DIR/fsd.db is missing or unreadable, that highest number is unknown:\n"
+                        "give it with --job-floor N (e.g. 250005 for J250005).\n";
     static const struct option opts[] = {
         { "data", 1, 0, 'd' }, { "job-floor", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
     };
@@ -181,7 +184,8 @@ int cmd_restore(ctl *c, int argc, char **argv)
             errno = 0;
             given_floor = strtoll(optarg, &end, 10);
             if (errno || *end || given_floor < 0)
-                return ctl_fail(c, 2, "usage", "--job-floor takes a job number (0 or more), not '%s'", optarg);
+                return ctl_fail(c, 2, "usage", "--job-floor takes a job number (0 or more), not '%s'",
+                                optarg);
         } else {
             return ctl_fail(c, 2, "usage", "%s", usage);
         }
@@ -196,15 +200,17 @@ int cmd_restore(ctl *c, int argc, char **argv)
     snprintf(tmp_path, sizeof tmp_path, "%s/fsd.db.restoring", dir);
     struct stat sb;
     if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
-        return ctl_fail(c, 1, "not_found", "%s is not a data directory (give the server's --data with --data DIR)",
-                        dir);
+        return ctl_fail(c, 1, "not_found",
+                        "%s is not a data directory (give the server's --data with --data DIR)", dir);
     int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd < 0)
         return ctl_fail(c, 1, "unavailable", "cannot open %s (%s)", lock_path, strerror(errno));
     if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
         close(lock_fd);
-        return ctl_fail(c, 1, "unavailable", "a server is running on %s (it holds %s): stop fsd-server first, "
-                        "then restore", dir, lock_path);
+        return ctl_fail(c, 1, "unavailable",
+                        "a server is running on %s (it holds %s): stop fsd-server first, "
+                        "then restore",
+                        dir, lock_path);
     }
     int status = 1;
     long long schema = 0, jobs = 0, backup_highest = 0, current_highest = 0;
@@ -214,9 +220,11 @@ int cmd_restore(ctl *c, int argc, char **argv)
     }
     int cur = s_current_highest(db_path, &current_highest, why, sizeof why);
     if (cur != 0 && given_floor < 0) {
-        ctl_fail(c, 1, "invalid_argument", "%s, so the job numbers it issued are unknown: give the highest "
+        ctl_fail(c, 1, "invalid_argument",
+                 "%s, so the job numbers it issued are unknown: give the highest "
                  "job number issued with --job-floor N (from the server's log or the customers' "
-                 "notifications), or --job-floor 0 if none was issued after the backup", why);
+                 "notifications), or --job-floor 0 if none was issued after the backup",
+                 why);
         goto done;
     }
     long long floor = current_highest;
@@ -305,7 +313,8 @@ int cmd_restore(ctl *c, int argc, char **argv)
         printf("restored %s into %s: %lld jobs (schema %lld)\n", backup, db_path, jobs, schema);
         printf("generation %016llx: connected agents re-synchronise with it by themselves\n",
                (unsigned long long)generation);
-        printf("job numbers continue after J%06lld (the highest issued before), none is issued twice\n", floor);
+        printf("job numbers continue after J%06lld (the highest issued before), none is issued twice\n",
+               floor);
         if (kept_path[0])
             printf("the replaced database is kept as %s\n", kept_path);
         printf("now start fsd-server on %s\n", dir);

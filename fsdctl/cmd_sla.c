@@ -33,7 +33,7 @@ void show_job_sla(const Fsd__JobView *v)
     if (v->sla_policy[0])
         printf("sla        policy %s, %s%s%s\n", v->sla_policy,
                strcmp(v->sla_clock, "business") == 0 ? "counted in the territory's working hours"
-                                                      : "counted 24x7",
+                                                     : "counted 24x7",
                v->urgency == FSD__PRIORITY__PRIORITY_HIGH ? ", urgent" : "",
                strcmp(v->sla_policy, "default") == 0 ? " (server defaults: no policy matched)" : "");
     if (v->n_breached) {
@@ -52,8 +52,8 @@ void show_escalations(const Fsd__EscalationList *l)
         const char *st = l->items[i]->status;
         counts[strcmp(st, "breached") == 0 ? 0 : strcmp(st, "at_risk") == 0 ? 1 : 2]++;
     }
-    printf("escalations at %s: %u (shown: breached %zu, at risk %zu, escalated %zu)\n",
-           ctl_time(l->at, at), l->total, counts[0], counts[1], counts[2]);
+    printf("escalations at %s: %u (shown: breached %zu, at risk %zu, escalated %zu)\n", ctl_time(l->at, at),
+           l->total, counts[0], counts[1], counts[2]);
     if (!l->n_items)
         return;
     printf("  %-9s %-8s %-26s %-10s %-6s %-13s %-9s %-23s %s\n", "status", "job", "territory", "state",
@@ -81,21 +81,22 @@ void show_escalations(const Fsd__EscalationList *l)
 
 int cmd_escalations(ctl *c, int argc, char **argv)
 {
-    const char *usage =
-        "usage: fsdctl escalations [--territory T] [--limit N]\n\n"
-        "Open jobs that need a dispatcher, most urgent first: breached (a deadline the\n"
-        "job still owes has passed), then at risk (75 % of a deadline's window gone),\n"
-        "then escalated only; within each, high priority first, then priority-tier\n"
-        "customers, then the earliest deadline. Shows the job, territory, state,\n"
-        "holder, which deadline (assign-by, arrive-by, fix-by) and how long until or\n"
-        "since it. --limit: at most N rows (default 200, at most 1000).\n";
+    const char *usage = "usage: fsdctl escalations [--territory T] [--limit N]\n\n"
+                        "Open jobs that need a dispatcher, most urgent first: breached (a deadline the\n"
+                        "job still owes has passed), then at risk (75 % of a deadline's window gone),\n"
+                        "then escalated only; within each, high priority first, then priority-tier\n"
+                        "customers, then the earliest deadline. Shows the job, territory, state,\n"
+                        "holder, which deadline (assign-by, arrive-by, fix-by) and how long until or\n"
+                        "since it. --limit: at most N rows (default 200, at most 1000).\n";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
             return 0;
         }
     static const struct option opts[] = {
-        { "territory", 1, 0, 't' }, { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 },
+        { "territory", 1, 0, 't' },
+        { "limit", 1, 0, 'l' },
+        { 0, 0, 0, 0 },
     };
     Fsd__EscalationsRequest r = FSD__ESCALATIONS_REQUEST__INIT;
     int o;

@@ -14,15 +14,15 @@
 #define CTL_VERSION "0.1.0"
 
 typedef struct {
-    const char *server;       /* endpoint */
-    const char *key_file;     /* our key pair */
-    const char *server_key;   /* the server's public key file */
-    const char *home;         /* FSD_HOME, for the defaults above */
+    const char *server;     /* endpoint */
+    const char *key_file;   /* our key pair */
+    const char *server_key; /* the server's public key file */
+    const char *home;       /* FSD_HOME, for the defaults above */
     bool json;
     int timeout_ms;
-    bool timeout_given;       /* --timeout on the command line */
-    int retry_ms;             /* resend an unanswered request after; 0: 2000 */
-    void *zctx, *sock;        /* opened on first call */
+    bool timeout_given; /* --timeout on the command line */
+    int retry_ms;       /* resend an unanswered request after; 0: 2000 */
+    void *zctx, *sock;  /* opened on first call */
     fsd_keypair me;
     char server_pub[41];
 } ctl;

@@ -81,11 +81,16 @@ static int s_globals(ctl *c, int *argc, char **argv)
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i];
         const char **target = NULL;
-        if (strcmp(a, "--server") == 0) target = &c->server;
-        else if (strcmp(a, "--key") == 0) target = &c->key_file;
-        else if (strcmp(a, "--server-key") == 0) target = &c->server_key;
-        else if (strcmp(a, "--json") == 0) { c->json = true; continue; }
-        else if (strcmp(a, "--timeout") == 0) {
+        if (strcmp(a, "--server") == 0)
+            target = &c->server;
+        else if (strcmp(a, "--key") == 0)
+            target = &c->key_file;
+        else if (strcmp(a, "--server-key") == 0)
+            target = &c->server_key;
+        else if (strcmp(a, "--json") == 0) {
+            c->json = true;
+            continue;
+        } else if (strcmp(a, "--timeout") == 0) {
             if (i + 1 >= *argc || atoi(argv[i + 1]) <= 0)
                 return ctl_fail(c, 2, "usage", "--timeout needs a number of milliseconds");
             c->timeout_ms = atoi(argv[++i]);
@@ -115,8 +120,8 @@ int main(int argc, char **argv)
     snprintf(key_default, sizeof key_default, "%s/keys/admin.key", c.home);
     snprintf(server_key_default, sizeof server_key_default, "%s/keys/server.pub", c.home);
     c.key_file = getenv("FSD_KEY") && *getenv("FSD_KEY") ? getenv("FSD_KEY") : key_default;
-    c.server_key = getenv("FSD_SERVER_KEY") && *getenv("FSD_SERVER_KEY") ? getenv("FSD_SERVER_KEY")
-                                                                         : server_key_default;
+    c.server_key =
+        getenv("FSD_SERVER_KEY") && *getenv("FSD_SERVER_KEY") ? getenv("FSD_SERVER_KEY") : server_key_default;
     int rc = s_globals(&c, &argc, argv);
     if (rc)
         return rc;

@@ -30,9 +30,16 @@
 #include <string.h>
 #include <strings.h>
 
-enum { K_TERRITORIES, K_PROVIDERS, K_TECHNICIANS, K_PRODUCTS, K_CUSTOMERS,
-       K_REQUESTS,
-       K_SLA_POLICIES, K_WORKING_HOURS };   // i5-sla
+enum {
+    K_TERRITORIES,
+    K_PROVIDERS,
+    K_TECHNICIANS,
+    K_PRODUCTS,
+    K_CUSTOMERS,
+    K_REQUESTS,
+    K_SLA_POLICIES,
+    K_WORKING_HOURS
+}; // i5-sla
 
 /* A CSV column: its header name, whether the column must be in the
    header, and whether a row must give it a value. */
@@ -45,32 +52,36 @@ typedef struct {
 #define S_MAX_COLS 12
 
 static const s_column s_provider_cols[] = {
-    { "id", 1, 1 }, { "name", 1, 1 }, { "brands", 1, 0 },
-    { "territories", 1, 1 }, { NULL, 0, 0 } };
+    { "id", 1, 1 }, { "name", 1, 1 }, { "brands", 1, 0 }, { "territories", 1, 1 }, { NULL, 0, 0 }
+};
 static const s_column s_technician_cols[] = {
-    { "id", 1, 1 }, { "name", 1, 1 }, { "provider", 1, 1 },
-    { "territories", 1, 1 }, { "skills", 1, 1 }, { "capacity", 1, 1 },
-    { "shift", 1, 1 }, { "lat", 0, 0 }, { "lon", 0, 0 }, { NULL, 0, 0 } };
+    { "id", 1, 1 },     { "name", 1, 1 },     { "provider", 1, 1 }, { "territories", 1, 1 },
+    { "skills", 1, 1 }, { "capacity", 1, 1 }, { "shift", 1, 1 },    { "lat", 0, 0 },
+    { "lon", 0, 0 },    { NULL, 0, 0 },
+};
 static const s_column s_product_cols[] = {
-    { "serial", 1, 1 }, { "brand", 1, 1 }, { "model", 0, 0 },
-    { "category", 1, 1 }, { "owner", 0, 0 }, { "purchase_date", 1, 1 },
-    { "warranty_months", 1, 1 }, { "extended_until", 0, 0 },
-    { NULL, 0, 0 } };
+    { "serial", 1, 1 },          { "brand", 1, 1 },          { "model", 0, 0 },
+    { "category", 1, 1 },        { "owner", 0, 0 },          { "purchase_date", 1, 1 },
+    { "warranty_months", 1, 1 }, { "extended_until", 0, 0 }, { NULL, 0, 0 }
+};
 static const s_column s_customer_cols[] = {
-    { "phone", 1, 1 }, { "name", 1, 1 }, { "tier", 0, 0 },
-    { "blocked", 0, 0 }, { "note", 0, 0 }, { "language", 0, 0 }, { NULL, 0, 0 } };
+    { "phone", 1, 1 }, { "name", 1, 1 },     { "tier", 0, 0 }, { "blocked", 0, 0 },
+    { "note", 0, 0 },  { "language", 0, 0 }, { NULL, 0, 0 },
+};
 static const s_column s_request_cols[] = {
-    { "name", 1, 0 }, { "phone", 1, 1 }, { "address", 1, 0 },
-    { "lat", 1, 1 }, { "lon", 1, 1 }, { "brand", 1, 0 },
-    { "category", 1, 1 }, { "serial", 1, 0 }, { "model", 0, 0 },
-    { "problem", 1, 1 }, { "window", 0, 0 }, { NULL, 0, 0 } };
+    { "name", 1, 0 },  { "phone", 1, 1 },   { "address", 1, 0 },  { "lat", 1, 1 },
+    { "lon", 1, 1 },   { "brand", 1, 0 },   { "category", 1, 1 }, { "serial", 1, 0 },
+    { "model", 0, 0 }, { "problem", 1, 1 }, { "window", 0, 0 },   { NULL, 0, 0 },
+};
 // i5-sla
 static const s_column s_sla_policy_cols[] = {
-    { "id", 1, 1 }, { "warranty", 1, 1 }, { "tier", 1, 1 }, { "urgency", 1, 1 },
-    { "assign_min", 1, 1 }, { "arrive_min", 1, 1 }, { "fix_min", 1, 1 },
-    { "clock", 1, 1 }, { NULL, 0, 0 } };
+    { "id", 1, 1 },      { "warranty", 1, 1 },   { "tier", 1, 1 },
+    { "urgency", 1, 1 }, { "assign_min", 1, 1 }, { "arrive_min", 1, 1 },
+    { "fix_min", 1, 1 }, { "clock", 1, 1 },      { NULL, 0, 0 },
+};
 static const s_column s_working_hours_cols[] = {
-    { "territory", 1, 1 }, { "hours", 1, 1 }, { "closed", 0, 0 }, { NULL, 0, 0 } };
+    { "territory", 1, 1 }, { "hours", 1, 1 }, { "closed", 0, 0 }, { NULL, 0, 0 }
+};
 
 /* A growable array of pointers. */
 typedef struct {
@@ -82,34 +93,33 @@ typedef struct {
 
 struct load_file {
     int kind;
-    const s_column *cols;       // CSV kinds
-    char *source;               // basename of the file
-    s_vec keep;                 // every allocation, freed on destroy
-    s_vec errors;               // Fsd__RowError *
-    s_vec rows;                 // the row messages of this kind
-    s_vec lines;                // requests: line of each, as (void *)(uintptr_t)
+    const s_column *cols; // CSV kinds
+    char *source;         // basename of the file
+    s_vec keep;           // every allocation, freed on destroy
+    s_vec errors;         // Fsd__RowError *
+    s_vec rows;           // the row messages of this kind
+    s_vec lines;          // requests: line of each, as (void *)(uintptr_t)
     Fsd__LoadTerritories lt;
     Fsd__LoadProviders lp;
     Fsd__LoadTechnicians lte;
     Fsd__LoadProducts lpr;
     Fsd__LoadCustomers lc;
-    Fsd__LoadSlaPolicies lsp;   // i5-sla
+    Fsd__LoadSlaPolicies lsp; // i5-sla
     Fsd__LoadWorkingHours lwh;
 
     // CSV parse state
-    unsigned line;              // physical line being fed
-    unsigned row_start;         // line where the current row started, 0: none yet
+    unsigned line;      // physical line being fed
+    unsigned row_start; // line where the current row started, 0: none yet
     int header_done;
-    s_vec fields;               // char * of the current row, malloc'd
-    size_t ncolmap;             // fields in the header
-    int have[S_MAX_COLS];       // column index -> header position, -1 absent
+    s_vec fields;         // char * of the current row, malloc'd
+    size_t ncolmap;       // fields in the header
+    int have[S_MAX_COLS]; // column index -> header position, -1 absent
 };
 
 // ------------------------------------------------------------ memory
 
 /* Gives up on allocation failure: fsdctl cannot do anything useful then. */
-static void *
-s_check(void *p)
+static void *s_check(void *p)
 {
     if (!p) {
         fputs("fsdctl: out of memory\n", stderr);
@@ -119,8 +129,7 @@ s_check(void *p)
 }
 
 /* Appends p to the vector, growing it. */
-static void
-s_vec_push(s_vec *vec, void *p)
+static void s_vec_push(s_vec *vec, void *p)
 {
     if (vec->n == vec->cap) {
         size_t cap = vec->cap ? vec->cap * 2 : 16;
@@ -131,8 +140,7 @@ s_vec_push(s_vec *vec, void *p)
 }
 
 /* Records p as owned by self and returns it. */
-static void *
-s_keep(load_file *self, void *p)
+static void *s_keep(load_file *self, void *p)
 {
     s_check(p);
     s_vec_push(&self->keep, p);
@@ -140,15 +148,13 @@ s_keep(load_file *self, void *p)
 }
 
 /* Zeroed memory owned by self. */
-static void *
-s_alloc(load_file *self, size_t size)
+static void *s_alloc(load_file *self, size_t size)
 {
     return s_keep(self, calloc(1, size ? size : 1));
 }
 
 /* A copy of n bytes of s, owned by self. */
-static char *
-s_strndup(load_file *self, const char *s, size_t n)
+static char *s_strndup(load_file *self, const char *s, size_t n)
 {
     char *p = s_alloc(self, n + 1);
     memcpy(p, s, n);
@@ -156,13 +162,12 @@ s_strndup(load_file *self, const char *s, size_t n)
 }
 
 /* A copy of s without leading and trailing white space, owned by self. */
-static char *
-s_trimdup(load_file *self, const char *s)
+static char *s_trimdup(load_file *self, const char *s)
 {
-    while (*s && isspace((unsigned char) *s))
+    while (*s && isspace((unsigned char)*s))
         s++;
     size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char) s[n - 1]))
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
         n--;
     return s_strndup(self, s, n);
 }
@@ -170,8 +175,7 @@ s_trimdup(load_file *self, const char *s)
 // ------------------------------------------------------------ errors
 
 /* Records a row error: line, field, and a printf-style message. */
-static void
-s_error(load_file *self, unsigned line, const char *field, const char *fmt, ...)
+static void s_error(load_file *self, unsigned line, const char *field, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -189,8 +193,7 @@ s_error(load_file *self, unsigned line, const char *field, const char *fmt, ...)
 // ---------------------------------------------------- value checkers
 
 /* 0 when v is non-empty; otherwise records "is required" and -1. */
-static int
-s_need(load_file *self, unsigned line, const char *field, const char *v)
+static int s_need(load_file *self, unsigned line, const char *field, const char *v)
 {
     if (*v)
         return 0;
@@ -199,9 +202,8 @@ s_need(load_file *self, unsigned line, const char *field, const char *v)
 }
 
 /* Parses a finite number in [lo, hi]; -1 with an error otherwise. */
-static int
-s_double(load_file *self, unsigned line, const char *field, const char *v,
-         double lo, double hi, double *out)
+static int s_double(load_file *self, unsigned line, const char *field, const char *v, double lo, double hi,
+                    double *out)
 {
     char *end;
     errno = 0;
@@ -211,8 +213,7 @@ s_double(load_file *self, unsigned line, const char *field, const char *v,
         return -1;
     }
     if (d < lo || d > hi) {
-        s_error(self, line, field, "%s %s is out of range (%g to %g)",
-                field, v, lo, hi);
+        s_error(self, line, field, "%s %s is out of range (%g to %g)", field, v, lo, hi);
         return -1;
     }
     *out = d;
@@ -220,9 +221,8 @@ s_double(load_file *self, unsigned line, const char *field, const char *v,
 }
 
 /* Parses a whole number of decimal digits in [lo, hi]. */
-static int
-s_uint(load_file *self, unsigned line, const char *field, const char *v,
-       unsigned lo, unsigned hi, unsigned *out)
+static int s_uint(load_file *self, unsigned line, const char *field, const char *v, unsigned lo, unsigned hi,
+                  unsigned *out)
 {
     unsigned long x = 0;
     const char *p = v;
@@ -231,35 +231,32 @@ s_uint(load_file *self, unsigned line, const char *field, const char *v,
         return -1;
     }
     for (; *p; p++) {
-        if (!isdigit((unsigned char) *p) || x > 1000000UL) {
+        if (!isdigit((unsigned char)*p) || x > 1000000UL) {
             s_error(self, line, field, "%s '%s' is not a whole number", field, v);
             return -1;
         }
-        x = x * 10 + (unsigned long) (*p - '0');
+        x = x * 10 + (unsigned long)(*p - '0');
     }
     if (x < lo || x > hi) {
-        s_error(self, line, field, "%s %lu is out of range (%u to %u)",
-                field, x, lo, hi);
+        s_error(self, line, field, "%s %lu is out of range (%u to %u)", field, x, lo, hi);
         return -1;
     }
-    *out = (unsigned) x;
+    *out = (unsigned)x;
     return 0;
 }
 
 /* Checks that v is a real calendar date written YYYY-MM-DD. */
-static int
-s_date(load_file *self, unsigned line, const char *field, const char *v)
+static int s_date(load_file *self, unsigned line, const char *field, const char *v)
 {
     static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int ok = strlen(v) == 10 && v[4] == '-' && v[7] == '-';
     for (int i = 0; ok && i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char) v[i]))
+        if (i != 4 && i != 7 && !isdigit((unsigned char)v[i]))
             ok = 0;
     if (ok) {
         int y = atoi(v), m = atoi(v + 5), d = atoi(v + 8);
         int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        ok = y >= 1900 && y <= 2999 && m >= 1 && m <= 12 && d >= 1
-             && d <= mdays[m - 1] + (m == 2 && leap);
+        ok = y >= 1900 && y <= 2999 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] + (m == 2 && leap);
     }
     if (!ok)
         s_error(self, line, field, "%s '%s' is not a date (YYYY-MM-DD)", field, v);
@@ -267,9 +264,7 @@ s_date(load_file *self, unsigned line, const char *field, const char *v)
 }
 
 /* yes/no/true/false/1/0 (any case, empty is no) into *out. */
-static int
-s_bool(load_file *self, unsigned line, const char *field, const char *v,
-       protobuf_c_boolean *out)
+static int s_bool(load_file *self, unsigned line, const char *field, const char *v, protobuf_c_boolean *out)
 {
     static const char *yes[] = { "yes", "true", "1", "y", NULL };
     static const char *no[] = { "no", "false", "0", "n", "", NULL };
@@ -288,8 +283,7 @@ s_bool(load_file *self, unsigned line, const char *field, const char *v,
 }
 
 /* Splits a ';'-separated list into trimmed non-empty strings. */
-static char **
-s_list(load_file *self, const char *v, size_t *n)
+static char **s_list(load_file *self, const char *v, size_t *n)
 {
     size_t cap = 1;
     for (const char *p = v; *p; p++)
@@ -299,7 +293,7 @@ s_list(load_file *self, const char *v, size_t *n)
     const char *p = v;
     while (1) {
         const char *e = strchr(p, ';');
-        size_t len = e ? (size_t) (e - p) : strlen(p);
+        size_t len = e ? (size_t)(e - p) : strlen(p);
         char *item = s_trimdup(self, s_strndup(self, p, len));
         if (*item)
             out[(*n)++] = item;
@@ -313,8 +307,7 @@ s_list(load_file *self, const char *v, size_t *n)
 // ----------------------------------------------------------- CSV rows
 
 /* Index of column `name` in the kind's table. */
-static int
-s_col(const load_file *self, const char *name)
+static int s_col(const load_file *self, const char *name)
 {
     for (int i = 0; self->cols[i].name; i++)
         if (strcmp(self->cols[i].name, name) == 0)
@@ -323,19 +316,17 @@ s_col(const load_file *self, const char *name)
 }
 
 /* Value of column `name` in the current row, trimmed; "" when absent. */
-static const char *
-s_val(load_file *self, const char *name)
+static const char *s_val(load_file *self, const char *name)
 {
     int c = s_col(self, name);
-    if (c < 0 || self->have[c] < 0 || (size_t) self->have[c] >= self->fields.n)
+    if (c < 0 || self->have[c] < 0 || (size_t)self->have[c] >= self->fields.n)
         return "";
     return s_trimdup(self, self->fields.v[self->have[c]]);
 }
 
 /* Checks that the row gives every required value; -1 after recording
    an error for each missing one. */
-static int
-s_required(load_file *self, unsigned line)
+static int s_required(load_file *self, unsigned line)
 {
     int rc = 0;
     for (int i = 0; self->cols[i].name; i++)
@@ -346,44 +337,84 @@ s_required(load_file *self, unsigned line)
 }
 
 /* Records a duplicate-key error when key was seen on an earlier row. */
-static int
-s_unique(load_file *self, unsigned line, const char *field, const char *key,
-         const char *(*key_of)(const void *row), unsigned (*line_of)(const void *row))
+static int s_unique(load_file *self, unsigned line, const char *field, const char *key,
+                    const char *(*key_of)(const void *row), unsigned (*line_of)(const void *row))
 {
     for (size_t i = 0; i < self->rows.n; i++)
         if (strcmp(key_of(self->rows.v[i]), key) == 0) {
-            s_error(self, line, field, "%s '%s' is repeated (first on line %u)",
-                    field, key, line_of(self->rows.v[i]));
+            s_error(self, line, field, "%s '%s' is repeated (first on line %u)", field, key,
+                    line_of(self->rows.v[i]));
             return -1;
         }
     return 0;
 }
 
-static const char *s_prov_key(const void *r) { return ((const Fsd__ProviderRow *) r)->id; }
-static unsigned s_prov_line(const void *r) { return ((const Fsd__ProviderRow *) r)->line; }
-static const char *s_tech_key(const void *r) { return ((const Fsd__TechnicianRow *) r)->id; }
-static unsigned s_tech_line(const void *r) { return ((const Fsd__TechnicianRow *) r)->line; }
-static const char *s_prod_key(const void *r) { return ((const Fsd__ProductRow *) r)->serial; }
-static unsigned s_prod_line(const void *r) { return ((const Fsd__ProductRow *) r)->line; }
-static const char *s_cust_key(const void *r) { return ((const Fsd__CustomerRow *) r)->phone; }
-static unsigned s_cust_line(const void *r) { return ((const Fsd__CustomerRow *) r)->line; }
-static const char *s_sla_key(const void *r) { return ((const Fsd__SlaPolicyRow *) r)->id; }
-static unsigned s_sla_line(const void *r) { return ((const Fsd__SlaPolicyRow *) r)->line; }
-static const char *s_hours_key(const void *r) { return ((const Fsd__WorkingHoursRow *) r)->territory; }
-static unsigned s_hours_line(const void *r) { return ((const Fsd__WorkingHoursRow *) r)->line; }
-static const char *s_terr_key(const void *r) { return ((const Fsd__TerritoryRow *) r)->id; }
-static unsigned s_terr_line(const void *r) { return ((const Fsd__TerritoryRow *) r)->line; }
+static const char *s_prov_key(const void *r)
+{
+    return ((const Fsd__ProviderRow *)r)->id;
+}
+static unsigned s_prov_line(const void *r)
+{
+    return ((const Fsd__ProviderRow *)r)->line;
+}
+static const char *s_tech_key(const void *r)
+{
+    return ((const Fsd__TechnicianRow *)r)->id;
+}
+static unsigned s_tech_line(const void *r)
+{
+    return ((const Fsd__TechnicianRow *)r)->line;
+}
+static const char *s_prod_key(const void *r)
+{
+    return ((const Fsd__ProductRow *)r)->serial;
+}
+static unsigned s_prod_line(const void *r)
+{
+    return ((const Fsd__ProductRow *)r)->line;
+}
+static const char *s_cust_key(const void *r)
+{
+    return ((const Fsd__CustomerRow *)r)->phone;
+}
+static unsigned s_cust_line(const void *r)
+{
+    return ((const Fsd__CustomerRow *)r)->line;
+}
+static const char *s_sla_key(const void *r)
+{
+    return ((const Fsd__SlaPolicyRow *)r)->id;
+}
+static unsigned s_sla_line(const void *r)
+{
+    return ((const Fsd__SlaPolicyRow *)r)->line;
+}
+static const char *s_hours_key(const void *r)
+{
+    return ((const Fsd__WorkingHoursRow *)r)->territory;
+}
+static unsigned s_hours_line(const void *r)
+{
+    return ((const Fsd__WorkingHoursRow *)r)->line;
+}
+static const char *s_terr_key(const void *r)
+{
+    return ((const Fsd__TerritoryRow *)r)->id;
+}
+static unsigned s_terr_line(const void *r)
+{
+    return ((const Fsd__TerritoryRow *)r)->line;
+}
 
 /* One providers.csv row. */
-static void
-s_row_provider(load_file *self, unsigned line)
+static void s_row_provider(load_file *self, unsigned line)
 {
     int bad = s_required(self, line);
     Fsd__ProviderRow *r = s_alloc(self, sizeof *r);
     fsd__provider_row__init(r);
     r->line = line;
-    r->id = (char *) s_val(self, "id");
-    r->name = (char *) s_val(self, "name");
+    r->id = (char *)s_val(self, "id");
+    r->name = (char *)s_val(self, "name");
     r->brands = s_list(self, s_val(self, "brands"), &r->n_brands);
     r->territories = s_list(self, s_val(self, "territories"), &r->n_territories);
     if (!bad && r->n_territories == 0) {
@@ -397,30 +428,27 @@ s_row_provider(load_file *self, unsigned line)
 }
 
 /* One technicians.csv row. */
-static void
-s_row_technician(load_file *self, unsigned line)
+static void s_row_technician(load_file *self, unsigned line)
 {
     int bad = s_required(self, line);
     Fsd__TechnicianRow *r = s_alloc(self, sizeof *r);
     fsd__technician_row__init(r);
     r->line = line;
-    r->id = (char *) s_val(self, "id");
-    r->name = (char *) s_val(self, "name");
-    r->provider_id = (char *) s_val(self, "provider");
+    r->id = (char *)s_val(self, "id");
+    r->name = (char *)s_val(self, "name");
+    r->provider_id = (char *)s_val(self, "provider");
     r->territories = s_list(self, s_val(self, "territories"), &r->n_territories);
     r->skills = s_list(self, s_val(self, "skills"), &r->n_skills);
-    r->shift = (char *) s_val(self, "shift");
+    r->shift = (char *)s_val(self, "shift");
     const char *cap = s_val(self, "capacity");
     if (*cap && s_uint(self, line, "capacity", cap, 1, 50, &r->capacity))
         bad = 1;
     const char *lat = s_val(self, "lat"), *lon = s_val(self, "lon");
     if (*lat || *lon) {
         if (!*lat || !*lon) {
-            s_error(self, line, *lat ? "lon" : "lat",
-                    "lat and lon go together: give both or neither");
+            s_error(self, line, *lat ? "lon" : "lat", "lat and lon go together: give both or neither");
             bad = 1;
-        }
-        else {
+        } else {
             if (s_double(self, line, "lat", lat, -90, 90, &r->lat))
                 bad = 1;
             if (s_double(self, line, "lon", lon, -180, 180, &r->lon))
@@ -442,20 +470,19 @@ s_row_technician(load_file *self, unsigned line)
 }
 
 /* One products.csv row. */
-static void
-s_row_product(load_file *self, unsigned line)
+static void s_row_product(load_file *self, unsigned line)
 {
     int bad = s_required(self, line);
     Fsd__ProductRow *r = s_alloc(self, sizeof *r);
     fsd__product_row__init(r);
     r->line = line;
-    r->serial = (char *) s_val(self, "serial");
-    r->brand = (char *) s_val(self, "brand");
-    r->model = (char *) s_val(self, "model");
-    r->category = (char *) s_val(self, "category");
-    r->owner = (char *) s_val(self, "owner");
-    r->purchase_date = (char *) s_val(self, "purchase_date");
-    r->extended_until = (char *) s_val(self, "extended_until");
+    r->serial = (char *)s_val(self, "serial");
+    r->brand = (char *)s_val(self, "brand");
+    r->model = (char *)s_val(self, "model");
+    r->category = (char *)s_val(self, "category");
+    r->owner = (char *)s_val(self, "owner");
+    r->purchase_date = (char *)s_val(self, "purchase_date");
+    r->extended_until = (char *)s_val(self, "extended_until");
     if (*r->purchase_date && s_date(self, line, "purchase_date", r->purchase_date))
         bad = 1;
     if (*r->extended_until && s_date(self, line, "extended_until", r->extended_until))
@@ -470,20 +497,19 @@ s_row_product(load_file *self, unsigned line)
 }
 
 /* One customers.csv row; an empty tier is "standard". */
-static void
-s_row_customer(load_file *self, unsigned line)
+static void s_row_customer(load_file *self, unsigned line)
 {
     int bad = s_required(self, line);
     Fsd__CustomerRow *r = s_alloc(self, sizeof *r);
     fsd__customer_row__init(r);
     r->line = line;
-    r->phone = (char *) s_val(self, "phone");
-    r->name = (char *) s_val(self, "name");
-    r->tier = (char *) s_val(self, "tier");
+    r->phone = (char *)s_val(self, "phone");
+    r->name = (char *)s_val(self, "name");
+    r->tier = (char *)s_val(self, "tier");
     if (!*r->tier)
         r->tier = "standard";
-    r->note = (char *) s_val(self, "note");
-    r->language = (char *) s_val(self, "language");   // i5-notify: messages in this language
+    r->note = (char *)s_val(self, "note");
+    r->language = (char *)s_val(self, "language"); // i5-notify: messages in this language
     if (s_bool(self, line, "blocked", s_val(self, "blocked"), &r->blocked))
         bad = 1;
     if (!bad && s_unique(self, line, "phone", r->phone, s_cust_key, s_cust_line))
@@ -493,21 +519,20 @@ s_row_customer(load_file *self, unsigned line)
 }
 
 /* One requests.csv row. */
-static void
-s_row_request(load_file *self, unsigned line)
+static void s_row_request(load_file *self, unsigned line)
 {
     int bad = s_required(self, line);
     Fsd__SubmitRequest *r = s_alloc(self, sizeof *r);
     fsd__submit_request__init(r);
-    r->customer_name = (char *) s_val(self, "name");
-    r->phone = (char *) s_val(self, "phone");
-    r->address = (char *) s_val(self, "address");
-    r->brand = (char *) s_val(self, "brand");
-    r->category = (char *) s_val(self, "category");
-    r->serial = (char *) s_val(self, "serial");
-    r->model = (char *) s_val(self, "model");
-    r->problem = (char *) s_val(self, "problem");
-    r->window = (char *) s_val(self, "window");
+    r->customer_name = (char *)s_val(self, "name");
+    r->phone = (char *)s_val(self, "phone");
+    r->address = (char *)s_val(self, "address");
+    r->brand = (char *)s_val(self, "brand");
+    r->category = (char *)s_val(self, "category");
+    r->serial = (char *)s_val(self, "serial");
+    r->model = (char *)s_val(self, "model");
+    r->problem = (char *)s_val(self, "problem");
+    r->window = (char *)s_val(self, "window");
     const char *lat = s_val(self, "lat"), *lon = s_val(self, "lon");
     if (*lat && s_double(self, line, "lat", lat, -90, 90, &r->lat))
         bad = 1;
@@ -515,24 +540,23 @@ s_row_request(load_file *self, unsigned line)
         bad = 1;
     if (!bad) {
         s_vec_push(&self->rows, r);
-        s_vec_push(&self->lines, (void *) (uintptr_t) line);
+        s_vec_push(&self->lines, (void *)(uintptr_t)line);
     }
 }
 
 /* i5-sla: one SLA policies row (id,warranty,tier,urgency,assign_min,
    arrive_min,fix_min,clock); the server checks the values' meaning. */
-static void
-s_row_sla_policy(load_file *self, unsigned line)
+static void s_row_sla_policy(load_file *self, unsigned line)
 {
     int bad = s_required(self, line);
     Fsd__SlaPolicyRow *r = s_alloc(self, sizeof *r);
     fsd__sla_policy_row__init(r);
     r->line = line;
-    r->id = (char *) s_val(self, "id");
-    r->warranty = (char *) s_val(self, "warranty");
-    r->tier = (char *) s_val(self, "tier");
-    r->urgency = (char *) s_val(self, "urgency");
-    r->clock = (char *) s_val(self, "clock");
+    r->id = (char *)s_val(self, "id");
+    r->warranty = (char *)s_val(self, "warranty");
+    r->tier = (char *)s_val(self, "tier");
+    r->urgency = (char *)s_val(self, "urgency");
+    r->clock = (char *)s_val(self, "clock");
     static const char *const names[] = { "assign_min", "arrive_min", "fix_min" };
     double *slots[] = { &r->assign_min, &r->arrive_min, &r->fix_min };
     for (int i = 0; i < 3; i++) {
@@ -547,15 +571,14 @@ s_row_sla_policy(load_file *self, unsigned line)
 }
 
 /* i5-sla: one working hours row (territory,hours[,closed]). */
-static void
-s_row_working_hours(load_file *self, unsigned line)
+static void s_row_working_hours(load_file *self, unsigned line)
 {
     int bad = s_required(self, line);
     Fsd__WorkingHoursRow *r = s_alloc(self, sizeof *r);
     fsd__working_hours_row__init(r);
     r->line = line;
-    r->territory = (char *) s_val(self, "territory");
-    r->hours = (char *) s_val(self, "hours");
+    r->territory = (char *)s_val(self, "territory");
+    r->hours = (char *)s_val(self, "hours");
     r->closed = s_list(self, s_val(self, "closed"), &r->n_closed);
     if (!bad && s_unique(self, line, "territory", r->territory, s_hours_key, s_hours_line))
         bad = 1;
@@ -565,8 +588,7 @@ s_row_working_hours(load_file *self, unsigned line)
 
 /* Reads the header row: maps positions to columns, reports unknown,
    repeated and missing columns on line `line`. */
-static void
-s_header(load_file *self, unsigned line)
+static void s_header(load_file *self, unsigned line)
 {
     for (int i = 0; i < S_MAX_COLS; i++)
         self->have[i] = -1;
@@ -574,24 +596,22 @@ s_header(load_file *self, unsigned line)
     for (size_t f = 0; f < self->fields.n; f++) {
         char *name = s_trimdup(self, self->fields.v[f]);
         for (char *p = name; *p; p++)
-            *p = (char) tolower((unsigned char) *p);
+            *p = (char)tolower((unsigned char)*p);
         int c = s_col(self, name);
         if (c < 0)
             s_error(self, line, name, "unknown column '%s'", name);
         else if (self->have[c] >= 0)
             s_error(self, line, name, "column '%s' appears twice", name);
         else
-            self->have[c] = (int) f;
+            self->have[c] = (int)f;
     }
     for (int i = 0; self->cols[i].name; i++)
         if (self->cols[i].column_required && self->have[i] < 0)
-            s_error(self, line, self->cols[i].name, "missing column '%s'",
-                    self->cols[i].name);
+            s_error(self, line, self->cols[i].name, "missing column '%s'", self->cols[i].name);
 }
 
 /* A whole CSV row has been read (fields in self->fields). */
-static void
-s_csv_row(load_file *self, unsigned line)
+static void s_csv_row(load_file *self, unsigned line)
 {
     if (!self->header_done) {
         self->header_done = 1;
@@ -601,32 +621,31 @@ s_csv_row(load_file *self, unsigned line)
     int blank = 1;
     for (size_t f = 0; f < self->fields.n && blank; f++)
         for (const char *p = self->fields.v[f]; *p; p++)
-            if (!isspace((unsigned char) *p)) {
+            if (!isspace((unsigned char)*p)) {
                 blank = 0;
                 break;
             }
     if (blank)
         return;
     if (self->fields.n != self->ncolmap) {
-        s_error(self, line, "", "the row has %zu fields but the header has %zu",
-                self->fields.n, self->ncolmap);
+        s_error(self, line, "", "the row has %zu fields but the header has %zu", self->fields.n,
+                self->ncolmap);
         return;
     }
     switch (self->kind) {
-        case K_PROVIDERS:   s_row_provider(self, line); break;
-        case K_TECHNICIANS: s_row_technician(self, line); break;
-        case K_PRODUCTS:    s_row_product(self, line); break;
-        case K_CUSTOMERS:   s_row_customer(self, line); break;
-        case K_REQUESTS:    s_row_request(self, line); break;
-        case K_SLA_POLICIES: s_row_sla_policy(self, line); break;
-        case K_WORKING_HOURS: s_row_working_hours(self, line); break;
-        default: break;
+    case K_PROVIDERS: s_row_provider(self, line); break;
+    case K_TECHNICIANS: s_row_technician(self, line); break;
+    case K_PRODUCTS: s_row_product(self, line); break;
+    case K_CUSTOMERS: s_row_customer(self, line); break;
+    case K_REQUESTS: s_row_request(self, line); break;
+    case K_SLA_POLICIES: s_row_sla_policy(self, line); break;
+    case K_WORKING_HOURS: s_row_working_hours(self, line); break;
+    default: break;
     }
 }
 
 /* Frees the fields of the current row. */
-static void
-s_fields_clear(load_file *self)
+static void s_fields_clear(load_file *self)
 {
     for (size_t f = 0; f < self->fields.n; f++)
         free(self->fields.v[f]);
@@ -634,8 +653,7 @@ s_fields_clear(load_file *self)
 }
 
 /* libcsv: end of a field (NUL-terminated thanks to CSV_APPEND_NULL). */
-static void
-s_csv_field(void *data, size_t len, void *arg)
+static void s_csv_field(void *data, size_t len, void *arg)
 {
     load_file *self = arg;
     char *copy = s_check(malloc(len + 1));
@@ -646,10 +664,9 @@ s_csv_field(void *data, size_t len, void *arg)
 }
 
 /* libcsv: end of a row. */
-static void
-s_csv_end(int c, void *arg)
+static void s_csv_end(int c, void *arg)
 {
-    (void) c;
+    (void)c;
     load_file *self = arg;
     unsigned line = self->row_start ? self->row_start : self->line;
     s_csv_row(self, line);
@@ -658,8 +675,7 @@ s_csv_end(int c, void *arg)
 }
 
 /* Parses CSV text, line by line so that rows know their start line. */
-static void
-s_parse_csv(load_file *self, const char *buf, size_t len)
+static void s_parse_csv(load_file *self, const char *buf, size_t len)
 {
     struct csv_parser parser;
     if (csv_init(&parser, CSV_APPEND_NULL) != 0)
@@ -672,18 +688,16 @@ s_parse_csv(load_file *self, const char *buf, size_t len)
                && !(buf[end] == '\r' && (end + 1 >= len || buf[end + 1] != '\n')))
             end++;
         if (end < len)
-            end++;              // include the terminator
+            end++; // include the terminator
         self->line++;
         if (!self->row_start)
             for (size_t i = pos; i < end; i++)
-                if (!isspace((unsigned char) buf[i])) {
+                if (!isspace((unsigned char)buf[i])) {
                     self->row_start = self->line;
                     break;
                 }
-        if (csv_parse(&parser, buf + pos, end - pos, s_csv_field, s_csv_end, self)
-            != end - pos) {
-            s_error(self, self->line, "", "CSV cannot be parsed: %s",
-                    csv_strerror(csv_error(&parser)));
+        if (csv_parse(&parser, buf + pos, end - pos, s_csv_field, s_csv_end, self) != end - pos) {
+            s_error(self, self->line, "", "CSV cannot be parsed: %s", csv_strerror(csv_error(&parser)));
             break;
         }
         pos = end;
@@ -698,12 +712,9 @@ s_parse_csv(load_file *self, const char *buf, size_t len)
 // ------------------------------------------------------------ GeoJSON
 
 /* One position [lon, lat(, alt)] into a Point; -1 with an error. */
-static int
-s_position(load_file *self, unsigned line, json_t *pos, const char *where,
-           Fsd__Point *pt)
+static int s_position(load_file *self, unsigned line, json_t *pos, const char *where, Fsd__Point *pt)
 {
-    if (!json_is_array(pos) || json_array_size(pos) < 2
-        || !json_is_number(json_array_get(pos, 0))
+    if (!json_is_array(pos) || json_array_size(pos) < 2 || !json_is_number(json_array_get(pos, 0))
         || !json_is_number(json_array_get(pos, 1))) {
         s_error(self, line, "geometry", "%s is not a position [lon, lat]", where);
         return -1;
@@ -711,8 +722,10 @@ s_position(load_file *self, unsigned line, json_t *pos, const char *where,
     double lon = json_number_value(json_array_get(pos, 0));
     double lat = json_number_value(json_array_get(pos, 1));
     if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
-        s_error(self, line, "geometry", "%s [%g, %g] is out of range "
-                "(positions are [lon, lat])", where, lon, lat);
+        s_error(self, line, "geometry",
+                "%s [%g, %g] is out of range "
+                "(positions are [lon, lat])",
+                where, lon, lat);
         return -1;
     }
     fsd__point__init(pt);
@@ -722,9 +735,7 @@ s_position(load_file *self, unsigned line, json_t *pos, const char *where,
 }
 
 /* The rings of one Polygon's coordinates appended to `rings`. */
-static int
-s_polygon(load_file *self, unsigned line, json_t *coords, const char *what,
-          s_vec *rings)
+static int s_polygon(load_file *self, unsigned line, json_t *coords, const char *what, s_vec *rings)
 {
     if (!json_is_array(coords) || json_array_size(coords) == 0) {
         s_error(self, line, "geometry", "%s has no rings", what);
@@ -735,9 +746,10 @@ s_polygon(load_file *self, unsigned line, json_t *coords, const char *what,
         char where[96];
         snprintf(where, sizeof where, "%s ring %zu", what, r + 1);
         if (!json_is_array(jr) || json_array_size(jr) < 4) {
-            s_error(self, line, "geometry", "%s has %zu positions; a ring "
-                    "needs at least 4 (closed)", where,
-                    json_is_array(jr) ? json_array_size(jr) : (size_t) 0);
+            s_error(self, line, "geometry",
+                    "%s has %zu positions; a ring "
+                    "needs at least 4 (closed)",
+                    where, json_is_array(jr) ? json_array_size(jr) : (size_t)0);
             return -1;
         }
         size_t n = json_array_size(jr);
@@ -754,8 +766,10 @@ s_polygon(load_file *self, unsigned line, json_t *coords, const char *what,
         }
         if (ring->points[0]->lat != ring->points[n - 1]->lat
             || ring->points[0]->lon != ring->points[n - 1]->lon) {
-            s_error(self, line, "geometry", "%s is not closed (the last "
-                    "position must repeat the first)", where);
+            s_error(self, line, "geometry",
+                    "%s is not closed (the last "
+                    "position must repeat the first)",
+                    where);
             return -1;
         }
         s_vec_push(rings, ring);
@@ -764,9 +778,8 @@ s_polygon(load_file *self, unsigned line, json_t *coords, const char *what,
 }
 
 /* A string property, or NULL when absent; an error when not a string. */
-static const char *
-s_prop(load_file *self, unsigned line, json_t *props, const char *key,
-       const char *field, int *bad)
+static const char *s_prop(load_file *self, unsigned line, json_t *props, const char *key, const char *field,
+                          int *bad)
 {
     json_t *v = json_object_get(props, key);
     if (!v || json_is_null(v))
@@ -781,8 +794,7 @@ s_prop(load_file *self, unsigned line, json_t *props, const char *key,
 
 /* One Feature (number nr of the collection, starting on line) into a
    TerritoryRow. */
-static void
-s_feature(load_file *self, unsigned nr, unsigned line, json_t *f)
+static void s_feature(load_file *self, unsigned nr, unsigned line, json_t *f)
 {
     int bad = 0;
     if (!json_is_object(f) || !json_is_string(json_object_get(f, "type"))
@@ -792,8 +804,10 @@ s_feature(load_file *self, unsigned nr, unsigned line, json_t *f)
     }
     json_t *props = json_object_get(f, "properties");
     if (!json_is_object(props)) {
-        s_error(self, line, "properties", "feature %u has no properties "
-                "(id, name, tz)", nr);
+        s_error(self, line, "properties",
+                "feature %u has no properties "
+                "(id, name, tz)",
+                nr);
         bad = 1;
         props = NULL;
     }
@@ -815,28 +829,26 @@ s_feature(load_file *self, unsigned nr, unsigned line, json_t *f)
             bad = 1;
         }
         if (!tz || !*tz) {
-            s_error(self, line, "tz", "tz is required (an IANA time zone "
+            s_error(self, line, "tz",
+                    "tz is required (an IANA time zone "
                     "such as Europe/Berlin)");
             bad = 1;
         }
-        r->id = (char *) (id ? id : "");
-        r->name = (char *) (name ? name : "");
-        r->tz = (char *) (tz ? tz : "");
+        r->id = (char *)(id ? id : "");
+        r->name = (char *)(name ? name : "");
+        r->tz = (char *)(tz ? tz : "");
     }
     json_t *geom = json_object_get(f, "geometry");
-    const char *gtype = json_is_object(geom)
-        ? json_string_value(json_object_get(geom, "type")) : NULL;
+    const char *gtype = json_is_object(geom) ? json_string_value(json_object_get(geom, "type")) : NULL;
     s_vec rings = { NULL, 0, 0 };
     json_t *coords = json_is_object(geom) ? json_object_get(geom, "coordinates") : NULL;
     if (!gtype) {
         s_error(self, line, "geometry", "feature %u has no geometry", nr);
         bad = 1;
-    }
-    else if (strcmp(gtype, "Polygon") == 0) {
+    } else if (strcmp(gtype, "Polygon") == 0) {
         if (s_polygon(self, line, coords, "polygon", &rings))
             bad = 1;
-    }
-    else if (strcmp(gtype, "MultiPolygon") == 0) {
+    } else if (strcmp(gtype, "MultiPolygon") == 0) {
         if (!json_is_array(coords) || json_array_size(coords) == 0) {
             s_error(self, line, "geometry", "MultiPolygon has no polygons");
             bad = 1;
@@ -847,10 +859,11 @@ s_feature(load_file *self, unsigned nr, unsigned line, json_t *f)
             if (s_polygon(self, line, json_array_get(coords, p), what, &rings))
                 bad = 1;
         }
-    }
-    else {
-        s_error(self, line, "geometry", "geometry is a %s, not a Polygon or "
-                "MultiPolygon", gtype);
+    } else {
+        s_error(self, line, "geometry",
+                "geometry is a %s, not a Polygon or "
+                "MultiPolygon",
+                gtype);
         bad = 1;
     }
     if (!bad && s_unique(self, line, "id", r->id, s_terr_key, s_terr_line))
@@ -868,11 +881,10 @@ s_feature(load_file *self, unsigned nr, unsigned line, json_t *f)
 /* The physical line on which each element of the top-level "features"
    array starts, found by scanning the text (jansson keeps no positions
    of values): lines[i] for i < max. Returns how many elements it saw. */
-static size_t
-s_feature_lines(const char *buf, size_t len, unsigned *lines, size_t max)
+static size_t s_feature_lines(const char *buf, size_t len, unsigned *lines, size_t max)
 {
     unsigned line = 1;
-    int depth = 0, arr = 0;     /* arr: depth inside "features", -1 after it */
+    int depth = 0, arr = 0; /* arr: depth inside "features", -1 after it */
     bool str = false, esc = false, features_key = false, expect = false;
     size_t n = 0, key_at = 0;
     for (size_t i = 0; i < len; i++) {
@@ -900,54 +912,49 @@ s_feature_lines(const char *buf, size_t len, unsigned *lines, size_t max)
             expect = false;
         }
         switch (ch) {
-            case '"':
-                str = true;
-                key_at = i + 1;
-                break;
-            case '{':
-                depth++;
-                break;
-            case '[':
-                depth++;
-                if (depth == 2 && features_key && arr == 0) {
-                    arr = 2;
-                    expect = true;
-                }
-                break;
-            case '}':
-            case ']':
-                if (arr > 0 && depth == arr)
-                    arr = -1;
-                depth--;
-                break;
-            case ',':
-                if (arr > 0 && depth == arr)
-                    expect = true;
-                break;
-            default:
-                break;
+        case '"':
+            str = true;
+            key_at = i + 1;
+            break;
+        case '{': depth++; break;
+        case '[':
+            depth++;
+            if (depth == 2 && features_key && arr == 0) {
+                arr = 2;
+                expect = true;
+            }
+            break;
+        case '}':
+        case ']':
+            if (arr > 0 && depth == arr)
+                arr = -1;
+            depth--;
+            break;
+        case ',':
+            if (arr > 0 && depth == arr)
+                expect = true;
+            break;
+        default: break;
         }
     }
     return n;
 }
 
 /* Parses a GeoJSON FeatureCollection. */
-static void
-s_parse_geojson(load_file *self, const char *buf, size_t len)
+static void s_parse_geojson(load_file *self, const char *buf, size_t len)
 {
     json_error_t jerr;
     json_t *root = json_loadb(buf, len, 0, &jerr);
     if (!root) {
-        s_error(self, jerr.line > 0 ? (unsigned) jerr.line : 1, "json",
-                "not valid JSON: %s", jerr.text);
+        s_error(self, jerr.line > 0 ? (unsigned)jerr.line : 1, "json", "not valid JSON: %s", jerr.text);
         return;
     }
     json_t *type = json_object_get(root, "type");
     json_t *features = json_object_get(root, "features");
-    if (!json_is_string(type)
-        || strcmp(json_string_value(type), "FeatureCollection") != 0
+    if (!json_is_string(type) || strcmp(json_string_value(type), "FeatureCollection") != 0
         || !json_is_array(features))
-        s_error(self, 1, "type", "the file is not a GeoJSON FeatureCollection "
+        s_error(self, 1, "type",
+                "the file is not a GeoJSON FeatureCollection "
                 "with a features array");
     else {
         size_t n = json_array_size(features);
@@ -956,7 +963,7 @@ s_parse_geojson(load_file *self, const char *buf, size_t len)
             abort();
         bool found = s_feature_lines(buf, len, lines, n) == n;
         for (size_t i = 0; i < n; i++)
-            s_feature(self, (unsigned) (i + 1), found ? lines[i] : (unsigned) (i + 1),
+            s_feature(self, (unsigned)(i + 1), found ? lines[i] : (unsigned)(i + 1),
                       json_array_get(features, i));
         free(lines);
     }
@@ -966,8 +973,7 @@ s_parse_geojson(load_file *self, const char *buf, size_t len)
 // ------------------------------------------------------------- public
 
 /* Reads a whole file into a malloc'd buffer; NULL with errno. */
-static char *
-s_slurp(const char *path, size_t *len)
+static char *s_slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -1001,8 +1007,7 @@ s_slurp(const char *path, size_t *len)
 }
 
 /* Reads `path` as `kind`; see load_file.h. */
-load_file *
-load_file_read(const char *kind, const char *path, char *err, size_t errlen)
+load_file *load_file_read(const char *kind, const char *path, char *err, size_t errlen)
 {
     static const struct {
         const char *name;
@@ -1021,9 +1026,10 @@ load_file_read(const char *kind, const char *path, char *err, size_t errlen)
     int k = -1;
     for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kind, kinds[i].name) == 0)
-            k = (int) i;
+            k = (int)i;
     if (k < 0) {
-        snprintf(err, errlen, "Unknown kind of file '%s': use territories, "
+        snprintf(err, errlen,
+                 "Unknown kind of file '%s': use territories, "
                  "providers, technicians, products, customers, requests, sla_policies "
                  "or working_hours.",
                  kind ? kind : "");
@@ -1032,8 +1038,7 @@ load_file_read(const char *kind, const char *path, char *err, size_t errlen)
     size_t len = 0;
     char *buf = s_slurp(path, &len);
     if (!buf) {
-        snprintf(err, errlen, "Cannot read %s: %s; check the path.",
-                 path, strerror(errno));
+        snprintf(err, errlen, "Cannot read %s: %s; check the path.", path, strerror(errno));
         return NULL;
     }
     load_file *self = s_check(calloc(1, sizeof *self));
@@ -1044,7 +1049,7 @@ load_file_read(const char *kind, const char *path, char *err, size_t errlen)
 
     const char *text = buf;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        text += 3;              // UTF-8 byte order mark
+        text += 3; // UTF-8 byte order mark
         len -= 3;
     }
     if (self->kind == K_TERRITORIES)
@@ -1059,143 +1064,135 @@ load_file_read(const char *kind, const char *path, char *err, size_t errlen)
     if (n)
         memcpy(rows, self->rows.v, n * sizeof(void *));
     switch (self->kind) {
-        case K_TERRITORIES:
-            fsd__load_territories__init(&self->lt);
-            self->lt.source = self->source;
-            self->lt.n_rows = n;
-            self->lt.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__TerritoryRow *));
-            for (size_t i = 0; i < n; i++)
-                self->lt.rows[i] = rows[i];
-            break;
-        case K_PROVIDERS:
-            fsd__load_providers__init(&self->lp);
-            self->lp.source = self->source;
-            self->lp.n_rows = n;
-            self->lp.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__ProviderRow *));
-            for (size_t i = 0; i < n; i++)
-                self->lp.rows[i] = rows[i];
-            break;
-        case K_TECHNICIANS:
-            fsd__load_technicians__init(&self->lte);
-            self->lte.source = self->source;
-            self->lte.n_rows = n;
-            self->lte.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__TechnicianRow *));
-            for (size_t i = 0; i < n; i++)
-                self->lte.rows[i] = rows[i];
-            break;
-        case K_PRODUCTS:
-            fsd__load_products__init(&self->lpr);
-            self->lpr.source = self->source;
-            self->lpr.n_rows = n;
-            self->lpr.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__ProductRow *));
-            for (size_t i = 0; i < n; i++)
-                self->lpr.rows[i] = rows[i];
-            break;
-        case K_CUSTOMERS:
-            fsd__load_customers__init(&self->lc);
-            self->lc.source = self->source;
-            self->lc.n_rows = n;
-            self->lc.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__CustomerRow *));
-            for (size_t i = 0; i < n; i++)
-                self->lc.rows[i] = rows[i];
-            break;
-        case K_SLA_POLICIES:
-            fsd__load_sla_policies__init(&self->lsp);
-            self->lsp.source = self->source;
-            self->lsp.n_rows = n;
-            self->lsp.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__SlaPolicyRow *));
-            for (size_t i = 0; i < n; i++)
-                self->lsp.rows[i] = rows[i];
-            break;
-        case K_WORKING_HOURS:
-            fsd__load_working_hours__init(&self->lwh);
-            self->lwh.source = self->source;
-            self->lwh.n_rows = n;
-            self->lwh.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__WorkingHoursRow *));
-            for (size_t i = 0; i < n; i++)
-                self->lwh.rows[i] = rows[i];
-            break;
-        default:
-            break;
+    case K_TERRITORIES:
+        fsd__load_territories__init(&self->lt);
+        self->lt.source = self->source;
+        self->lt.n_rows = n;
+        self->lt.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__TerritoryRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lt.rows[i] = rows[i];
+        break;
+    case K_PROVIDERS:
+        fsd__load_providers__init(&self->lp);
+        self->lp.source = self->source;
+        self->lp.n_rows = n;
+        self->lp.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__ProviderRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lp.rows[i] = rows[i];
+        break;
+    case K_TECHNICIANS:
+        fsd__load_technicians__init(&self->lte);
+        self->lte.source = self->source;
+        self->lte.n_rows = n;
+        self->lte.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__TechnicianRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lte.rows[i] = rows[i];
+        break;
+    case K_PRODUCTS:
+        fsd__load_products__init(&self->lpr);
+        self->lpr.source = self->source;
+        self->lpr.n_rows = n;
+        self->lpr.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__ProductRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lpr.rows[i] = rows[i];
+        break;
+    case K_CUSTOMERS:
+        fsd__load_customers__init(&self->lc);
+        self->lc.source = self->source;
+        self->lc.n_rows = n;
+        self->lc.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__CustomerRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lc.rows[i] = rows[i];
+        break;
+    case K_SLA_POLICIES:
+        fsd__load_sla_policies__init(&self->lsp);
+        self->lsp.source = self->source;
+        self->lsp.n_rows = n;
+        self->lsp.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__SlaPolicyRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lsp.rows[i] = rows[i];
+        break;
+    case K_WORKING_HOURS:
+        fsd__load_working_hours__init(&self->lwh);
+        self->lwh.source = self->source;
+        self->lwh.n_rows = n;
+        self->lwh.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__WorkingHoursRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lwh.rows[i] = rows[i];
+        break;
+    default: break;
     }
     return self;
 }
 
 /* Number of clean rows. */
-size_t
-load_file_row_count(const load_file *self)
+size_t load_file_row_count(const load_file *self)
 {
     return self ? self->rows.n : 0;
 }
 
 /* Number of row errors. */
-size_t
-load_file_error_count(const load_file *self)
+size_t load_file_error_count(const load_file *self)
 {
     return self ? self->errors.n : 0;
 }
 
 /* The i-th row error. */
-const Fsd__RowError *
-load_file_error(const load_file *self, size_t i)
+const Fsd__RowError *load_file_error(const load_file *self, size_t i)
 {
     return self && i < self->errors.n ? self->errors.v[i] : NULL;
 }
 
 /* Points the envelope's body at this file's Load* message. */
-void
-load_file_attach(load_file *self, Fsd__Envelope *env)
+void load_file_attach(load_file *self, Fsd__Envelope *env)
 {
     if (!self || !env)
         return;
     switch (self->kind) {
-        case K_TERRITORIES:
-            env->body_case = FSD__ENVELOPE__BODY_LOAD_TERRITORIES;
-            env->load_territories = &self->lt;
-            break;
-        case K_PROVIDERS:
-            env->body_case = FSD__ENVELOPE__BODY_LOAD_PROVIDERS;
-            env->load_providers = &self->lp;
-            break;
-        case K_TECHNICIANS:
-            env->body_case = FSD__ENVELOPE__BODY_LOAD_TECHNICIANS;
-            env->load_technicians = &self->lte;
-            break;
-        case K_PRODUCTS:
-            env->body_case = FSD__ENVELOPE__BODY_LOAD_PRODUCTS;
-            env->load_products = &self->lpr;
-            break;
-        case K_CUSTOMERS:
-            env->body_case = FSD__ENVELOPE__BODY_LOAD_CUSTOMERS;
-            env->load_customers = &self->lc;
-            break;
-        case K_SLA_POLICIES:
-            env->body_case = FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES;
-            env->load_sla_policies = &self->lsp;
-            break;
-        case K_WORKING_HOURS:
-            env->body_case = FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS;
-            env->load_working_hours = &self->lwh;
-            break;
-        default:
-            break;
+    case K_TERRITORIES:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_TERRITORIES;
+        env->load_territories = &self->lt;
+        break;
+    case K_PROVIDERS:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_PROVIDERS;
+        env->load_providers = &self->lp;
+        break;
+    case K_TECHNICIANS:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_TECHNICIANS;
+        env->load_technicians = &self->lte;
+        break;
+    case K_PRODUCTS:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_PRODUCTS;
+        env->load_products = &self->lpr;
+        break;
+    case K_CUSTOMERS:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_CUSTOMERS;
+        env->load_customers = &self->lc;
+        break;
+    case K_SLA_POLICIES:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES;
+        env->load_sla_policies = &self->lsp;
+        break;
+    case K_WORKING_HOURS:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS;
+        env->load_working_hours = &self->lwh;
+        break;
+    default: break;
     }
 }
 
 /* The i-th request of a requests file and its line. */
-Fsd__SubmitRequest *
-load_file_request(load_file *self, size_t i, unsigned *line)
+Fsd__SubmitRequest *load_file_request(load_file *self, size_t i, unsigned *line)
 {
     if (!self || self->kind != K_REQUESTS || i >= self->rows.n)
         return NULL;
     if (line)
-        *line = (unsigned) (uintptr_t) self->lines.v[i];
+        *line = (unsigned)(uintptr_t)self->lines.v[i];
     return self->rows.v[i];
 }
 
 /* Frees the file and everything it owns. */
-void
-load_file_destroy(load_file **self_p)
+void load_file_destroy(load_file **self_p)
 {
     if (!self_p || !*self_p)
         return;

@@ -54,8 +54,7 @@ typedef struct load_file load_file;
 /* Reads `path` as `kind` (see above). Returns NULL only when the file
    cannot be read at all or the kind is unknown, with one sentence in
    err. Syntax problems in rows are collected as row errors. */
-load_file *load_file_read(const char *kind, const char *path,
-                          char *err, size_t errlen);
+load_file *load_file_read(const char *kind, const char *path, char *err, size_t errlen);
 
 /* Number of rows read without error (features for territories). */
 size_t load_file_row_count(const load_file *self);
@@ -76,8 +75,7 @@ void load_file_attach(load_file *self, Fsd__Envelope *env);
 /* For "requests": the i-th SubmitRequest (owned by the load_file) and,
    when line is not NULL, the line it starts on. NULL when i is out of
    range or the kind is not "requests". */
-Fsd__SubmitRequest *load_file_request(load_file *self, size_t i,
-                                      unsigned *line);
+Fsd__SubmitRequest *load_file_request(load_file *self, size_t i, unsigned *line);
 
 /* Frees everything, sets *self_p to NULL; harmless on NULL. */
 void load_file_destroy(load_file **self_p);

@@ -47,8 +47,10 @@ void show_job(const Fsd__JobView *v)
                strlen(v->window_utc) > 15 ? v->window_utc + 15 : v->window_utc,
                v->window_booked ? "booked" : "asked, not booked yet");
     if (v->at_risk)
-        printf("at risk    %s deadline near or passed\n", v->sla_next[0] ? v->sla_next
-               : (int)v->state <= JS_OFFERED || (int)v->state == JS_ESCALATED ? "assign-by" : "arrive-by");
+        printf("at risk    %s deadline near or passed\n",
+               v->sla_next[0]                                                 ? v->sla_next
+               : (int)v->state <= JS_OFFERED || (int)v->state == JS_ESCALATED ? "assign-by"
+                                                                              : "arrive-by");
     if (v->technician_id[0])
         printf("technician %s (provider %s)\n", v->technician_id, v->provider_id);
     if (v->offer_expires_at)
@@ -105,7 +107,8 @@ void show_board(const Fsd__BoardView *b)
     if (b->n_superseded) {
         /* first: a session taken over may be a leaked key */
         printf("sessions taken over by another connection in the last 24 h (%zu): a leaked key? "
-               "fsdctl key revoke ID\n", b->n_superseded);
+               "fsdctl key revoke ID\n",
+               b->n_superseded);
         for (size_t i = 0; i < b->n_superseded; i++) {
             char at[32];
             printf("  %-10s %s\n", b->superseded[i]->technician_id, ctl_time(b->superseded[i]->at, at));
@@ -138,8 +141,8 @@ void show_explanation(const Fsd__Explanation *e)
                    (unsigned long long)e->excluded_by_rule[i]->value);
         printf("\n");
     }
-    printf("  %-5s %-22s %-10s %-9s %-10s %8s %7s\n", "id", "name", "provider", "where", "result",
-           "km", "score");
+    printf("  %-5s %-22s %-10s %-9s %-10s %8s %7s\n", "id", "name", "provider", "where", "result", "km",
+           "score");
     for (size_t i = 0; i < e->n_candidates; i++) {
         const Fsd__Candidate *c = e->candidates[i];
         char result[32];
@@ -194,7 +197,6 @@ void show_reply(const Fsd__Envelope *rep)
         printf("backup written to %s (%llu bytes, %u ms)\n", rep->backup_done->path,
                (unsigned long long)rep->backup_done->bytes, rep->backup_done->ms);
         break;
-    default:
-        break;
+    default: break;
     }
 }

@@ -110,7 +110,7 @@ $(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/walvfs.o $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
-# The KPI tests' fixed history is a header of their own (i5-kpi).
+# The KPI tests' fixed history is a header of their own.
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
 
 # Test tools (raw frames for hostile-input tests) live beside the programs.

@@ -33,7 +33,7 @@ typedef struct {
     unsigned seed;
     bool has_seed;
     int duration_s;
-    /* waive (i5-care) */
+    /* waive */
     const char *amount; /* as typed, e.g. "45.00" */
     int64_t amount_cents;
     bool all; /* conflicts: the history; conflicts ack: every open one */

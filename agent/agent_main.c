@@ -179,7 +179,7 @@ enum {
     OPT_DURATION,
     OPT_HELP,
     OPT_VERSION,
-    OPT_AMOUNT, /* i5-care */
+    OPT_AMOUNT,
     OPT_ALL
 };
 
@@ -398,7 +398,7 @@ int main(int argc, char **argv)
             return s_usage_error(o, "'%s' takes no arguments", cmd);
         if ((strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0) && nargs != 1)
             return s_usage_error(o, "'%s' needs exactly one job id, e.g. 'fsd-agent %s J000012'", cmd, cmd);
-        if (strcmp(cmd, "waive") == 0) { /* i5-care */
+        if (strcmp(cmd, "waive") == 0) {
             const char *why;
             if (nargs != 1)
                 return s_usage_error(

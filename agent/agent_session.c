@@ -836,7 +836,7 @@ int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobStat
                     msg_id);
 }
 
-/* Stores and sends a WaiveFee (i5-care). */
+/* Stores and sends a WaiveFee. */
 int fsd_session_waive(fsd_session_t *self, const char *job_id, int64_t amount_cents, const char *reason,
                       uint64_t *seq, char *msg_id)
 {

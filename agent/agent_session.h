@@ -85,7 +85,7 @@ int fsd_session_job_update(fsd_session_t *self, const char *job_id, Fsd__JobStat
                            uint64_t *seq, char *msg_id);
 
 /* Stores and sends a WaiveFee: the call-out fee of a job the technician
-   holds, in cents (i5-care). */
+   holds, in cents. */
 int fsd_session_waive(fsd_session_t *self, const char *job_id, int64_t amount_cents, const char *reason,
                       uint64_t *seq, char *msg_id);
 

@@ -171,7 +171,7 @@ static void s_print_job(const Fsd__LocalJob *lj, int64_t now)
         printf("            priority:  high\n");
     if (v->problem[0])
         printf("            problem:   %s\n", v->problem);
-    for (size_t i = 0; i < v->n_waivers; i++) { /* i5-care */
+    for (size_t i = 0; i < v->n_waivers; i++) {
         char amount[32];
         care_amount_format(v->waivers[i]->amount_cents, amount, sizeof amount);
         printf("            fee:       %s %s %s\n", amount, v->waivers[i]->currency,
@@ -296,7 +296,7 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
     }
 }
 
-/* The answer to `waive`: the job's latest waiver (i5-care). */
+/* The answer to `waive`: the job's latest waiver. */
 static void s_print_waiver(const Fsd__JobView *v, const char *job_id)
 {
     const Fsd__FeeWaiver *w = v->n_waivers ? v->waivers[v->n_waivers - 1] : NULL;
@@ -373,7 +373,7 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
     Fsd__WaiveFee waive = FSD__WAIVE_FEE__INIT;
     wire_envelope_init(&req, id);
     const char *note = o->note ? o->note : "";
-    if (strcmp(cmd, "waive") == 0) { /* i5-care */
+    if (strcmp(cmd, "waive") == 0) {
         waive.job_id = argv[0];
         waive.amount_cents = o->amount_cents;
         waive.reason = (char *)(o->reason ? o->reason : "");
@@ -412,7 +412,7 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
             s_print_json(doc);
         } else if (strcmp(cmd, "decline") == 0) {
             printf("%s declined\n", argv[0]);
-        } else if (strcmp(cmd, "waive") == 0) { /* i5-care */
+        } else if (strcmp(cmd, "waive") == 0) {
             s_print_waiver(v, argv[0]);
         } else {
             printf("%s is now %s\n", v->job_id[0] ? v->job_id : argv[0],

@@ -201,7 +201,7 @@ static void s_on_report(s_daemon *d, const uint8_t *rid, size_t rid_len, const F
     if (req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY) {
         job_id = req->offer_reply->job_id;
         note = req->offer_reply->note;
-    } else if (req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) { /* i5-care */
+    } else if (req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) {
         job_id = req->waive_fee->job_id;
         note = req->waive_fee->reason;
     } else {
@@ -258,7 +258,7 @@ static void s_on_report(s_daemon *d, const uint8_t *rid, size_t rid_len, const F
             return;
         }
         rc = fsd_session_offer_reply(d->session, job_id, r->accept, r->reason, note, &seq, report_id);
-    } else if (req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) { /* i5-care */
+    } else if (req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) {
         int64_t cents = req->waive_fee->amount_cents;
         if (cents <= 0 || cents > 10000000) {
             s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "amount_cents",
@@ -383,7 +383,7 @@ static void s_on_ctl(s_daemon *d)
             break;
         case FSD__ENVELOPE__BODY_OFFER_REPLY:
         case FSD__ENVELOPE__BODY_JOB_UPDATE:
-        case FSD__ENVELOPE__BODY_WAIVE_FEE: /* i5-care */ s_on_report(d, rid, (size_t)rid_len, env); break;
+        case FSD__ENVELOPE__BODY_WAIVE_FEE: s_on_report(d, rid, (size_t)rid_len, env); break;
         default:
             s_reply_error(
                 d, rid, (size_t)rid_len, env->msg_id, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, NULL,

@@ -1,4 +1,4 @@
-/*  cmd_notify.c — fsdctl's commands for customer notifications (i5-notify).
+/*  cmd_notify.c — fsdctl's commands for customer notifications.
 
       fsdctl templates load FILE [--replace]   the operator's wording (CSV or JSON)
       fsdctl templates show                    what each event sends now

@@ -127,7 +127,7 @@ int cmd_load(ctl *c, int argc, char **argv)
     } kinds[] = {
         { "territory", "territories" }, { "provider", "providers" }, { "agent", "technicians" },
         { "product", "products" },      { "customer", "customers" }, { "sla", "sla_policies" },
-        { "hours", "working_hours" }, /* i5-sla */
+        { "hours", "working_hours" },
     };
     const char *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -137,7 +137,7 @@ int cmd_load(ctl *c, int argc, char **argv)
         printf("usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
                "for the format.\n",
                argv[0], kind);
-        if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0) /* i5-sla */
+        if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0)
             printf("The file replaces the whole table. %s\n",
                    strcmp(argv[0], "sla") == 0
                        ? "Columns: id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock."
@@ -163,7 +163,7 @@ int cmd_customer(ctl *c, int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "load") == 0)
         return cmd_load(c, argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "show") == 0) /* i5-care */
+    if (argc >= 2 && strcmp(argv[1], "show") == 0)
         return cmd_customer_show(c, argc, argv);
     if (argc >= 2 && strcmp(argv[1], "forget") == 0) /* privacy */
         return cmd_customer_forget(c, argc, argv);
@@ -171,8 +171,7 @@ int cmd_customer(ctl *c, int argc, char **argv)
         return ctl_fail(c, 2, "usage", "%s", usage);
     static const struct option opts[] = {
         { "name", 1, 0, 'n' },    { "tier", 1, 0, 't' },     { "block", 1, 0, 'b' },
-        { "unblock", 0, 0, 'u' }, { "language", 1, 0, 'L' }, /* i5-notify */
-        { 0, 0, 0, 0 },
+        { "unblock", 0, 0, 'u' }, { "language", 1, 0, 'L' }, { 0, 0, 0, 0 },
     };
     Fsd__CustomerRow row = FSD__CUSTOMER_ROW__INIT;
     row.phone = argv[2];

@@ -39,7 +39,7 @@ enum {
     K_REQUESTS,
     K_SLA_POLICIES,
     K_WORKING_HOURS
-}; // i5-sla
+};
 
 /* A CSV column: its header name, whether the column must be in the
    header, and whether a row must give it a value. */
@@ -73,7 +73,7 @@ static const s_column s_request_cols[] = {
     { "lon", 1, 1 },   { "brand", 1, 0 },   { "category", 1, 1 }, { "serial", 1, 0 },
     { "model", 0, 0 }, { "problem", 1, 1 }, { "window", 0, 0 },   { NULL, 0, 0 },
 };
-// i5-sla
+// service levels: SLA policies and working hours
 static const s_column s_sla_policy_cols[] = {
     { "id", 1, 1 },      { "warranty", 1, 1 },   { "tier", 1, 1 },
     { "urgency", 1, 1 }, { "assign_min", 1, 1 }, { "arrive_min", 1, 1 },
@@ -104,7 +104,7 @@ struct load_file {
     Fsd__LoadTechnicians lte;
     Fsd__LoadProducts lpr;
     Fsd__LoadCustomers lc;
-    Fsd__LoadSlaPolicies lsp; // i5-sla
+    Fsd__LoadSlaPolicies lsp;
     Fsd__LoadWorkingHours lwh;
 
     // CSV parse state
@@ -509,7 +509,7 @@ static void s_row_customer(load_file *self, unsigned line)
     if (!*r->tier)
         r->tier = "standard";
     r->note = (char *)s_val(self, "note");
-    r->language = (char *)s_val(self, "language"); // i5-notify: messages in this language
+    r->language = (char *)s_val(self, "language"); // messages in this language
     if (s_bool(self, line, "blocked", s_val(self, "blocked"), &r->blocked))
         bad = 1;
     if (!bad && s_unique(self, line, "phone", r->phone, s_cust_key, s_cust_line))
@@ -544,7 +544,7 @@ static void s_row_request(load_file *self, unsigned line)
     }
 }
 
-/* i5-sla: one SLA policies row (id,warranty,tier,urgency,assign_min,
+/* One SLA policies row (id,warranty,tier,urgency,assign_min,
    arrive_min,fix_min,clock); the server checks the values' meaning. */
 static void s_row_sla_policy(load_file *self, unsigned line)
 {
@@ -570,7 +570,7 @@ static void s_row_sla_policy(load_file *self, unsigned line)
         s_vec_push(&self->rows, r);
 }
 
-/* i5-sla: one working hours row (territory,hours[,closed]). */
+/* One working hours row (territory,hours[,closed]). */
 static void s_row_working_hours(load_file *self, unsigned line)
 {
     int bad = s_required(self, line);

@@ -57,7 +57,7 @@ void show_job(const Fsd__JobView *v)
         printf("offer ends %s\n", ctl_time(v->offer_expires_at, a));
     if (v->rating)
         printf("rating     %u/5 %s\n", v->rating, v->rating_comment);
-    show_job_care(v); /* i5-care */
+    show_job_care(v);
     if (!v->n_history)
         return;
     printf("history\n");
@@ -68,7 +68,7 @@ void show_job(const Fsd__JobView *v)
         printf("  %s  %-10s -> %-10s %-11s %-6s %s\n", ctl_time(e->at, a), from, STATE(e->to), e->actor,
                e->technician_id[0] ? e->technician_id : "", e->reason);
     }
-    show_notifications(v); /* i5-notify */
+    show_notifications(v);
 }
 
 /* One queue of the board. */
@@ -189,7 +189,7 @@ void show_reply(const Fsd__Envelope *rep)
         const Fsd__CustomerRow *r = rep->customer_view->customer;
         printf("customer %s (%s): tier %s%s%s%s%s\n", r->phone, r->name, r->tier,
                r->blocked ? ", blocked: " : "", r->blocked ? r->note : "",
-               r->language[0] ? ", language " : "", r->language); /* i5-notify */
+               r->language[0] ? ", language " : "", r->language);
         break;
     }
     case FSD__ENVELOPE__BODY_ESCALATION_LIST: show_escalations(rep->escalation_list); break;

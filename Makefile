@@ -215,11 +215,14 @@ FORMAT_SRC = $(shell find core fsdctl server agent proto include tests bench -na
 CHECK_CLANG_FORMAT = command -v $(CLANG_FORMAT) >/dev/null || { echo "$(CLANG_FORMAT) not found (Debian: clang-format)"; exit 1; }
 format:
 	@$(CHECK_CLANG_FORMAT); $(CLANG_FORMAT) -i $(FORMAT_SRC)
-# Names the files that are not formatted and fails; `make format` fixes them.
+# Names the files that are not formatted and fails (`make format` fixes them);
+# fails too when two C files share a base name.
 format-check:
 	@$(CHECK_CLANG_FORMAT); bad=$$(for f in $(FORMAT_SRC); do \
 	  $(CLANG_FORMAT) --dry-run --Werror $$f >/dev/null 2>&1 || echo "  $$f"; done); \
-	if [ -n "$$bad" ]; then echo "not formatted (run make format):"; echo "$$bad"; exit 1; fi
+	if [ -n "$$bad" ]; then echo "not formatted (run make format):"; echo "$$bad"; exit 1; fi; \
+	dup=$$(for f in $(FORMAT_SRC); do basename $$f; done | sort | uniq -d); \
+	if [ -n "$$dup" ]; then echo "base names used twice (docs/style.md):" $$dup; exit 1; fi
 
 clean:
 	rm -rf build build-* bin

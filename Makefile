@@ -6,12 +6,14 @@
 #   make asan    the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz    libFuzzer on the envelope decoder and the server's message
 #                path for FUZZ_SECONDS (default 60), built with clang in build-fuzz/
+#   make format  clang-format every C file in place (.clang-format, docs/style.md);
+#                make format-check only fails when one is not formatted
 #
 # Sources are found by folder, so adding a module needs no edit here:
 #   proto/*.c         libfsdwire  (envelopes, keys, JSON) + generated fsd.pb-c.c
-#   server/core/*.c   libfsdcore  (pure logic: lifecycle, match, geo, warranty, tzone)
+#   core/*.c          libfsdcore  (pure logic: lifecycle, match, geo, warranty, tzone)
 #   server/*.c        fsd-server
-#   server/ctl/*.c    fsdctl
+#   fsdctl/*.c        fsdctl
 #   agent/*.c         fsd-agent
 #   tests/unit/test_*.c   one cmocka binary each
 # BUILD and BIN may be set to build side by side (make BUILD=build-asan).
@@ -33,9 +35,9 @@ DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
 PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
 WIRE_SRC  := $(wildcard proto/*.c)
-CORE_SRC  := $(wildcard server/core/*.c)
+CORE_SRC  := $(wildcard core/*.c)
 SERVER_SRC:= $(wildcard server/*.c)
-CTL_SRC   := $(wildcard server/ctl/*.c)
+CTL_SRC   := $(wildcard fsdctl/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
@@ -51,7 +53,7 @@ PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
-.PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build clean
+.PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build format format-check clean
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill
 
 # Installs what is missing, only what is missing; quiet when all is there.
@@ -108,7 +110,7 @@ $(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/walvfs.o $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
-# The KPI tests' fixed history is a header of their own (i5-kpi).
+# The KPI tests' fixed history is a header of their own.
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
 
 # Test tools (raw frames for hostile-input tests) live beside the programs.
@@ -206,6 +208,21 @@ fuzz:
 	@FSD_FUZZ_SEEDS=build-fuzz/seeds build-fuzz/fuzz_envelope
 	@UBSAN_OPTIONS=print_stacktrace=1 build-fuzz/fuzz_envelope -max_total_time=$(FUZZ_SECONDS) \
 	  -artifact_prefix=build-fuzz/ -print_final_stats=1 build-fuzz/corpus build-fuzz/seeds
+
+# One dialect for every C file we write (the generated fsd.pb-c.* live in build/).
+CLANG_FORMAT ?= clang-format
+FORMAT_SRC = $(shell find core fsdctl server agent proto include tests bench -name '*.[ch]' | sort)
+CHECK_CLANG_FORMAT = command -v $(CLANG_FORMAT) >/dev/null || { echo "$(CLANG_FORMAT) not found (Debian: clang-format)"; exit 1; }
+format:
+	@$(CHECK_CLANG_FORMAT); $(CLANG_FORMAT) -i $(FORMAT_SRC)
+# Names the files that are not formatted and fails (`make format` fixes them);
+# fails too when two C files share a base name.
+format-check:
+	@$(CHECK_CLANG_FORMAT); bad=$$(for f in $(FORMAT_SRC); do \
+	  $(CLANG_FORMAT) --dry-run --Werror $$f >/dev/null 2>&1 || echo "  $$f"; done); \
+	if [ -n "$$bad" ]; then echo "not formatted (run make format):"; echo "$$bad"; exit 1; fi; \
+	dup=$$(for f in $(FORMAT_SRC); do basename $$f; done | sort | uniq -d); \
+	if [ -n "$$dup" ]; then echo "base names used twice (docs/style.md):" $$dup; exit 1; fi
 
 clean:
 	rm -rf build build-* bin

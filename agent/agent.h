@@ -1,7 +1,7 @@
 /*  agent.h — what the fsd-agent commands share: the options and the
     entry point of each command family.
 
-    main.c parses the command line into an agent_opts and calls one of
+    agent_main.c parses the command line into an agent_opts and calls one of
     these; each returns the process exit status (0 ok, 1 failure,
     2 usage). Nothing here keeps state between calls. */
 #ifndef FSD_AGENT_AGENT_H
@@ -15,15 +15,15 @@
 #define AGENT_VERSION "fsd-agent 1.0"
 
 typedef struct {
-    char home[PATH_MAX];        /* absolute, created when needed */
+    char home[PATH_MAX]; /* absolute, created when needed */
     char server[256];
     char server_key[PATH_MAX];
     char key[PATH_MAX];
     bool json;
     bool has_position;
     double lat, lon;
-    const char *note;           /* accept / decline / status */
-    const char *reason;         /* decline */
+    const char *note;   /* accept / decline / status */
+    const char *reason; /* decline */
     /* sim */
     const char *keys_dir;
     int delay_min_ms, delay_max_ms;
@@ -33,10 +33,10 @@ typedef struct {
     unsigned seed;
     bool has_seed;
     int duration_s;
-    /* waive (i5-care) */
-    const char *amount;         /* as typed, e.g. "45.00" */
+    /* waive */
+    const char *amount; /* as typed, e.g. "45.00" */
     int64_t amount_cents;
-    bool all;                   /* conflicts: the history; conflicts ack: every open one */
+    bool all; /* conflicts: the history; conflicts ack: every open one */
 } agent_opts;
 
 /* `fsd-agent run`: the daemon, until SIGINT/SIGTERM. */

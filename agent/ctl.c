@@ -29,8 +29,10 @@
 /* Prints the "daemon not running" failure. */
 static int s_not_running(const agent_opts *o)
 {
-    agent_fail(o, "unavailable", "the fsd-agent daemon is not running in %s: start it with "
-               "'fsd-agent run --home %s'", o->home, o->home);
+    agent_fail(o, "unavailable",
+               "the fsd-agent daemon is not running in %s: start it with "
+               "'fsd-agent run --home %s'",
+               o->home, o->home);
     return 1;
 }
 
@@ -93,8 +95,10 @@ static Fsd__Envelope *s_call(const agent_opts *o, Fsd__Envelope *req)
         zmq_msg_close(&msg);
     }
     if (!rep)
-        agent_fail(o, "unavailable", "the fsd-agent daemon in %s did not answer: check its log "
-                   "(a report may have been stored; see 'fsd-agent pending')", o->home);
+        agent_fail(o, "unavailable",
+                   "the fsd-agent daemon in %s did not answer: check its log "
+                   "(a report may have been stored; see 'fsd-agent pending')",
+                   o->home);
 done:
     zmq_close(sock);
     zmq_ctx_term(ctx);
@@ -119,8 +123,8 @@ static int s_print_error(const agent_opts *o, const Fsd__Error *e)
     if (o->json)
         agent_fail(o, code[0] ? code : "internal", "%s", msg);
     else
-        agent_fail(o, code[0] ? code : "internal", "%s: %s (see 'fsd-agent jobs')",
-                   code[0] ? code : "error", msg);
+        agent_fail(o, code[0] ? code : "internal", "%s: %s (see 'fsd-agent jobs')", code[0] ? code : "error",
+                   msg);
     return 1;
 }
 
@@ -150,10 +154,12 @@ static void s_print_job(const Fsd__LocalJob *lj, int64_t now)
     }
     if (v->window_end)
         printf("            window:    %s %s, %s\n", v->window_local, v->window_tz,
-               v->window_booked ? "booked" : lj->offer ? "asked (accepting books it)" : "asked");
+               v->window_booked ? "booked"
+               : lj->offer      ? "asked (accepting books it)"
+                                : "asked");
     if (v->customer_name[0] || v->phone[0])
-        printf("            customer:  %s%s%s%s\n", v->customer_name, v->phone[0] ? " (" : "",
-               v->phone, v->phone[0] ? ")" : "");
+        printf("            customer:  %s%s%s%s\n", v->customer_name, v->phone[0] ? " (" : "", v->phone,
+               v->phone[0] ? ")" : "");
     if (v->address[0])
         printf("            address:   %s\n", v->address);
     if (v->brand[0] || v->category[0] || v->model[0])
@@ -165,7 +171,7 @@ static void s_print_job(const Fsd__LocalJob *lj, int64_t now)
         printf("            priority:  high\n");
     if (v->problem[0])
         printf("            problem:   %s\n", v->problem);
-    for (size_t i = 0; i < v->n_waivers; i++) { /* i5-care */
+    for (size_t i = 0; i < v->n_waivers; i++) {
         char amount[32];
         care_amount_format(v->waivers[i]->amount_cents, amount, sizeof amount);
         printf("            fee:       %s %s %s\n", amount, v->waivers[i]->currency,
@@ -278,8 +284,9 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
     if (!ls->n_pending)
         printf("  none\n");
     if (ls->n_conflicts) {
-        printf("\nConflicts, reports the server refused (%zu; once read: 'fsd-agent conflicts ack ID|--all'):\n",
-               ls->n_conflicts);
+        printf(
+            "\nConflicts, reports the server refused (%zu; once read: 'fsd-agent conflicts ack ID|--all'):\n",
+            ls->n_conflicts);
         s_print_conflicts(ls);
     }
     if (!only_pending && ls->n_notices) {
@@ -289,7 +296,7 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
     }
 }
 
-/* The answer to `waive`: the job's latest waiver (i5-care). */
+/* The answer to `waive`: the job's latest waiver. */
 static void s_print_waiver(const Fsd__JobView *v, const char *job_id)
 {
     const Fsd__FeeWaiver *w = v->n_waivers ? v->waivers[v->n_waivers - 1] : NULL;
@@ -347,7 +354,9 @@ static int s_status(const agent_opts *o, bool only_pending, bool reconnect)
     } else if (rep->body_case == FSD__ENVELOPE__BODY_ERROR) {
         status = s_print_error(o, rep->error);
     } else {
-        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        agent_fail(
+            o, "internal",
+            "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
         status = 1;
     }
     fsd__envelope__free_unpacked(rep, NULL);
@@ -364,7 +373,7 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
     Fsd__WaiveFee waive = FSD__WAIVE_FEE__INIT;
     wire_envelope_init(&req, id);
     const char *note = o->note ? o->note : "";
-    if (strcmp(cmd, "waive") == 0) { /* i5-care */
+    if (strcmp(cmd, "waive") == 0) {
         waive.job_id = argv[0];
         waive.amount_cents = o->amount_cents;
         waive.reason = (char *)(o->reason ? o->reason : "");
@@ -403,7 +412,7 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
             s_print_json(doc);
         } else if (strcmp(cmd, "decline") == 0) {
             printf("%s declined\n", argv[0]);
-        } else if (strcmp(cmd, "waive") == 0) { /* i5-care */
+        } else if (strcmp(cmd, "waive") == 0) {
             s_print_waiver(v, argv[0]);
         } else {
             printf("%s is now %s\n", v->job_id[0] ? v->job_id : argv[0],
@@ -425,11 +434,11 @@ static int s_report(const agent_opts *o, const char *cmd, char **argv)
         }
         break;
     }
-    case FSD__ENVELOPE__BODY_ERROR:
-        status = s_print_error(o, rep->error);
-        break;
+    case FSD__ENVELOPE__BODY_ERROR: status = s_print_error(o, rep->error); break;
     default:
-        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        agent_fail(
+            o, "internal",
+            "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
         status = 1;
         break;
     }
@@ -466,8 +475,8 @@ static int s_conflicts(const agent_opts *o, int argc, char **argv)
         if (o->json)
             s_print_json(json_pack("{s:i}", "acknowledged", (int)a->acknowledged));
         else if (a->all)
-            printf("%u conflict%s acknowledged; 'fsd-agent conflicts --all' still shows them\n", a->acknowledged,
-                   a->acknowledged == 1 ? "" : "s");
+            printf("%u conflict%s acknowledged; 'fsd-agent conflicts --all' still shows them\n",
+                   a->acknowledged, a->acknowledged == 1 ? "" : "s");
         else
             printf("conflict #%llu acknowledged; 'fsd-agent conflicts --all' still shows it\n",
                    (unsigned long long)a->id);
@@ -485,19 +494,23 @@ static int s_conflicts(const agent_opts *o, int argc, char **argv)
             if (o->all)
                 printf("Conflicts, every report the server refused (%zu, newest first):\n", ls->n_conflicts);
             else
-                printf("Conflicts, reports the server refused, not yet acknowledged (%zu):\n", ls->n_conflicts);
+                printf("Conflicts, reports the server refused, not yet acknowledged (%zu):\n",
+                       ls->n_conflicts);
             s_print_conflicts(ls);
             if (!ls->n_conflicts)
                 printf("  none\n");
             if (!o->all && ls->conflicts_acknowledged)
-                printf("(%u acknowledged: 'fsd-agent conflicts --all' shows them)\n", ls->conflicts_acknowledged);
+                printf("(%u acknowledged: 'fsd-agent conflicts --all' shows them)\n",
+                       ls->conflicts_acknowledged);
             else if (!o->all && ls->n_conflicts)
                 printf("Once read: 'fsd-agent conflicts ack ID' or 'fsd-agent conflicts ack --all'\n");
         }
     } else if (rep->body_case == FSD__ENVELOPE__BODY_ERROR) {
         status = s_print_error(o, rep->error);
     } else {
-        agent_fail(o, "internal", "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
+        agent_fail(
+            o, "internal",
+            "the daemon sent an unexpected answer: check that fsd-agent and its daemon are the same version");
         status = 1;
     }
     fsd__envelope__free_unpacked(rep, NULL);

@@ -26,7 +26,7 @@
 #include "agent.h"
 #include "fsd/log.h"
 #include "outbox.h"
-#include "session.h"
+#include "agent_session.h"
 
 #define S_ANSWER_WAIT_MS 2000
 #define S_MAX_WAITERS 256
@@ -35,10 +35,10 @@
 typedef struct {
     uint8_t rid[256];
     size_t rid_len;
-    char ctl_id[FSD_MSG_ID_MAX + 1];   /* the command's msg_id */
-    char report_id[33];                /* the report's msg_id on the wire */
+    char ctl_id[FSD_MSG_ID_MAX + 1]; /* the command's msg_id */
+    char report_id[33];              /* the report's msg_id on the wire */
     uint64_t seq;
-    int64_t deadline;                  /* monotonic ms */
+    int64_t deadline; /* monotonic ms */
 } s_waiter;
 
 /* Structure of the daemon */
@@ -63,8 +63,7 @@ static void s_on_signal(int sig)
 }
 
 /* Sends an envelope to a short command (reply_to its msg_id). */
-static void s_reply(s_daemon *d, const uint8_t *rid, size_t rid_len, const char *ctl_id,
-                    Fsd__Envelope *env)
+static void s_reply(s_daemon *d, const uint8_t *rid, size_t rid_len, const char *ctl_id, Fsd__Envelope *env)
 {
     char id[33];
     wire_msg_id(id);
@@ -91,8 +90,7 @@ static void s_reply_error(s_daemon *d, const uint8_t *rid, size_t rid_len, const
 }
 
 /* Answers a short command with LocalQueued for report seq. */
-static void s_reply_queued(s_daemon *d, const uint8_t *rid, size_t rid_len, const char *ctl_id,
-                           uint64_t seq)
+static void s_reply_queued(s_daemon *d, const uint8_t *rid, size_t rid_len, const char *ctl_id, uint64_t seq)
 {
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     Fsd__LocalQueued q = FSD__LOCAL_QUEUED__INIT;
@@ -100,8 +98,10 @@ static void s_reply_queued(s_daemon *d, const uint8_t *rid, size_t rid_len, cons
     q.seq = seq;
     q.connected = fsd_session_is_open(d->session);
     if (q.connected)
-        snprintf(text, sizeof text, "stored as report %llu; the server has not answered yet, "
-                 "it will be re-sent until it does", (unsigned long long)seq);
+        snprintf(text, sizeof text,
+                 "stored as report %llu; the server has not answered yet, "
+                 "it will be re-sent until it does",
+                 (unsigned long long)seq);
     else
         snprintf(text, sizeof text, "stored as report %llu; will be sent when the server is reachable",
                  (unsigned long long)seq);
@@ -118,8 +118,7 @@ static void s_waiter_remove(s_daemon *d, size_t i)
 }
 
 /* Session events: answers waiting short commands. */
-static void s_on_session(fsd_session_t *session, fsd_session_event event,
-                         const Fsd__Envelope *env, void *arg)
+static void s_on_session(fsd_session_t *session, fsd_session_event event, const Fsd__Envelope *env, void *arg)
 {
     s_daemon *d = arg;
     if (event == FSD_SESSION_SUPERSEDED) {
@@ -202,7 +201,7 @@ static void s_on_report(s_daemon *d, const uint8_t *rid, size_t rid_len, const F
     if (req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY) {
         job_id = req->offer_reply->job_id;
         note = req->offer_reply->note;
-    } else if (req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) { /* i5-care */
+    } else if (req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) {
         job_id = req->waive_fee->job_id;
         note = req->waive_fee->reason;
     } else {
@@ -227,13 +226,18 @@ static void s_on_report(s_daemon *d, const uint8_t *rid, size_t rid_len, const F
     if (known < 2) {
         char msg[300];
         if (known == 1)
-            snprintf(msg, sizeof msg, "job %s is no longer yours (it was withdrawn, cancelled or closed; "
-                     "see the notices in 'fsd-agent jobs'): nothing was stored or sent", job_id);
+            snprintf(msg, sizeof msg,
+                     "job %s is no longer yours (it was withdrawn, cancelled or closed; "
+                     "see the notices in 'fsd-agent jobs'): nothing was stored or sent",
+                     job_id);
         else
-            snprintf(msg, sizeof msg, "this device neither holds nor was offered a job %s "
-                     "('fsd-agent jobs' lists yours): nothing was stored or sent", job_id);
+            snprintf(msg, sizeof msg,
+                     "this device neither holds nor was offered a job %s "
+                     "('fsd-agent jobs' lists yours): nothing was stored or sent",
+                     job_id);
         s_reply_error(d, rid, rid_len, req->msg_id,
-                      known == 1 ? FSD__ERROR_CODE__ERR_CONFLICT : FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", msg);
+                      known == 1 ? FSD__ERROR_CODE__ERR_CONFLICT : FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id",
+                      msg);
         return;
     }
     if (strlen(note) > 500) {
@@ -246,14 +250,15 @@ static void s_on_report(s_daemon *d, const uint8_t *rid, size_t rid_len, const F
     int rc;
     if (req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY) {
         const Fsd__OfferReply *r = req->offer_reply;
-        if (!r->accept && (r->reason <= FSD__DECLINE_REASON__DECLINE_UNSPECIFIED
-                           || r->reason > FSD__DECLINE_REASON__DECLINE_OTHER)) {
+        if (!r->accept
+            && (r->reason <= FSD__DECLINE_REASON__DECLINE_UNSPECIFIED
+                || r->reason > FSD__DECLINE_REASON__DECLINE_OTHER)) {
             s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "reason",
                           "a decline needs a reason: too_far, no_parts, not_my_skill, off_shift or other");
             return;
         }
         rc = fsd_session_offer_reply(d->session, job_id, r->accept, r->reason, note, &seq, report_id);
-    } else if (req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) { /* i5-care */
+    } else if (req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) {
         int64_t cents = req->waive_fee->amount_cents;
         if (cents <= 0 || cents > 10000000) {
             s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "amount_cents",
@@ -273,13 +278,17 @@ static void s_on_report(s_daemon *d, const uint8_t *rid, size_t rid_len, const F
     }
     if (rc < 0) {
         char msg[PATH_MAX + 400];
-        if (snprintf(msg, sizeof msg, "the report could not be stored in %s/agent.db (%s): nothing was sent, "
-                     "free disk space and try again", d->opts->home, fsd_outbox_error(d->outbox)) < 0)
+        if (snprintf(msg, sizeof msg,
+                     "the report could not be stored in %s/agent.db (%s): nothing was sent, "
+                     "free disk space and try again",
+                     d->opts->home, fsd_outbox_error(d->outbox))
+            < 0)
             msg[0] = 0;
         s_reply_error(d, rid, rid_len, req->msg_id, FSD__ERROR_CODE__ERR_UNAVAILABLE, NULL, msg);
         return;
     }
-    if (!fsd_session_is_open(d->session) || d->n_waiters == S_MAX_WAITERS || rid_len > sizeof d->waiters[0].rid) {
+    if (!fsd_session_is_open(d->session) || d->n_waiters == S_MAX_WAITERS
+        || rid_len > sizeof d->waiters[0].rid) {
         s_reply_queued(d, rid, rid_len, req->msg_id, seq);
         return;
     }
@@ -316,7 +325,7 @@ static void s_on_ack_conflicts(s_daemon *d, const uint8_t *rid, size_t rid_len, 
         return;
     }
     log_write(LOG_INFO, "conflicts_acknowledged", "tech=%s id=%llu all=%d count=%d", d->tech,
-         (unsigned long long)a->id, a->all, n);
+              (unsigned long long)a->id, a->all, n);
     Fsd__LocalAckConflicts body = FSD__LOCAL_ACK_CONFLICTS__INIT;
     body.id = a->id;
     body.all = a->all;
@@ -355,8 +364,8 @@ static void s_on_ctl(s_daemon *d)
         }
         Fsd__ErrorCode code;
         const char *why;
-        Fsd__Envelope *env = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg),
-                                         FSD_SMALL_MSG_MAX, &code, &why);
+        Fsd__Envelope *env =
+            wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), FSD_SMALL_MSG_MAX, &code, &why);
         zmq_msg_close(&msg);
         if (!env) {
             s_reply_error(d, rid, (size_t)rid_len, "", code, NULL, why);
@@ -366,9 +375,7 @@ static void s_on_ctl(s_daemon *d)
         case FSD__ENVELOPE__BODY_LOCAL_STATUS:
             s_on_status(d, rid, (size_t)rid_len, env->msg_id, env->local_status->conflict_history);
             break;
-        case FSD__ENVELOPE__BODY_LOCAL_ACK_CONFLICTS:
-            s_on_ack_conflicts(d, rid, (size_t)rid_len, env);
-            break;
+        case FSD__ENVELOPE__BODY_LOCAL_ACK_CONFLICTS: s_on_ack_conflicts(d, rid, (size_t)rid_len, env); break;
         case FSD__ENVELOPE__BODY_LOCAL_RECONNECT:
             /* after a takeover: the technician asks to connect again */
             fsd_session_resume(d->session);
@@ -376,13 +383,12 @@ static void s_on_ctl(s_daemon *d)
             break;
         case FSD__ENVELOPE__BODY_OFFER_REPLY:
         case FSD__ENVELOPE__BODY_JOB_UPDATE:
-        case FSD__ENVELOPE__BODY_WAIVE_FEE: /* i5-care */
-            s_on_report(d, rid, (size_t)rid_len, env);
-            break;
+        case FSD__ENVELOPE__BODY_WAIVE_FEE: s_on_report(d, rid, (size_t)rid_len, env); break;
         default:
-            s_reply_error(d, rid, (size_t)rid_len, env->msg_id, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, NULL,
-                          "the fsd-agent daemon answers LocalStatusRequest, LocalAckConflicts, LocalReconnect, OfferReply, "
-                          "JobUpdate and WaiveFee only");
+            s_reply_error(
+                d, rid, (size_t)rid_len, env->msg_id, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, NULL,
+                "the fsd-agent daemon answers LocalStatusRequest, LocalAckConflicts, LocalReconnect, OfferReply, "
+                "JobUpdate and WaiveFee only");
             break;
         }
         fsd__envelope__free_unpacked(env, NULL);
@@ -411,13 +417,15 @@ static int s_lock(const agent_opts *o)
     snprintf(path, sizeof path, "%s/agent.lock", o->home);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        agent_fail(o, "unavailable", "cannot create %s (%s): check that %s is writable",
-                   path, strerror(errno), o->home);
+        agent_fail(o, "unavailable", "cannot create %s (%s): check that %s is writable", path,
+                   strerror(errno), o->home);
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        agent_fail(o, "unavailable", "another fsd-agent daemon is already running in %s: "
-                   "stop it first, or give this one its own --home", o->home);
+        agent_fail(o, "unavailable",
+                   "another fsd-agent daemon is already running in %s: "
+                   "stop it first, or give this one its own --home",
+                   o->home);
         close(fd);
         return -1;
     }
@@ -430,28 +438,34 @@ int agent_daemon_run(const agent_opts *o)
     char err[512];
     char endpoint[PATH_MAX + 16];
     if (agent_ctl_endpoint(o, endpoint, sizeof endpoint) < 0) {
-        agent_fail(o, "invalid_argument", "the agent directory %s is too long for a control socket: "
-                   "use a shorter --home", o->home);
+        agent_fail(o, "invalid_argument",
+                   "the agent directory %s is too long for a control socket: "
+                   "use a shorter --home",
+                   o->home);
         return 1;
     }
     if (mkdir(o->home, 0700) < 0 && errno != EEXIST) {
-        agent_fail(o, "unavailable", "cannot create the agent directory %s (%s): "
-                   "choose another with --home", o->home, strerror(errno));
+        agent_fail(o, "unavailable",
+                   "cannot create the agent directory %s (%s): "
+                   "choose another with --home",
+                   o->home, strerror(errno));
         return 1;
     }
     /* it holds the key and agent.db (customers' names, phones, addresses):
        the owner's only, like the key, also when it was made by hand */
     struct stat hs;
-    if (stat(o->home, &hs) == 0 && (hs.st_mode & 077) && hs.st_uid == geteuid()
-        && chmod(o->home, 0700) < 0) {
-        agent_fail(o, "unavailable", "cannot make the agent directory %s private (%s)", o->home, strerror(errno));
+    if (stat(o->home, &hs) == 0 && (hs.st_mode & 077) && hs.st_uid == geteuid() && chmod(o->home, 0700) < 0) {
+        agent_fail(o, "unavailable", "cannot make the agent directory %s private (%s)", o->home,
+                   strerror(errno));
         return 1;
     }
     fsd_keypair key, server;
     if (keys_load(o->key, &key, true, err, sizeof err) < 0) {
         if (access(o->key, F_OK) < 0)
-            agent_fail(o, "invalid_argument", "%s; an administrator makes one with "
-                       "'fsdctl keygen --role agent --name TECH --out %s'", err, o->key);
+            agent_fail(o, "invalid_argument",
+                       "%s; an administrator makes one with "
+                       "'fsdctl keygen --role agent --name TECH --out %s'",
+                       err, o->key);
         else
             agent_fail(o, "invalid_argument", "%s", err);
         return 1;
@@ -479,8 +493,8 @@ int agent_daemon_run(const agent_opts *o)
     d.ctx = zmq_ctx_new();
     d.session = fsd_session_new(d.ctx, d.outbox, &key, d.tech, o->server, server.pub, s_on_session, &d);
     if (!d.session) {
-        agent_fail(o, "invalid_argument", "cannot start a session with %s (%s): check --server",
-                   o->server, zmq_strerror(errno));
+        agent_fail(o, "invalid_argument", "cannot start a session with %s (%s): check --server", o->server,
+                   zmq_strerror(errno));
         goto done;
     }
     if (o->has_position)
@@ -498,8 +512,8 @@ int agent_daemon_run(const agent_opts *o)
     int brc = zmq_bind(d.ctl, endpoint);
     umask(old_mask);
     if (brc < 0) {
-        agent_fail(o, "unavailable", "cannot open the control socket %s (%s): check %s",
-                   endpoint, zmq_strerror(errno), o->home);
+        agent_fail(o, "unavailable", "cannot open the control socket %s (%s): check %s", endpoint,
+                   zmq_strerror(errno), o->home);
         goto done;
     }
 
@@ -511,8 +525,8 @@ int agent_daemon_run(const agent_opts *o)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    log_write(LOG_INFO, "started", "tech=%s home=%s server=%s pending=%zu", d.tech, o->home,
-         o->server, fsd_session_pending(d.session));
+    log_write(LOG_INFO, "started", "tech=%s home=%s server=%s pending=%zu", d.tech, o->home, o->server,
+              fsd_session_pending(d.session));
     while (!s_stop) {
         zmq_pollitem_t items[2] = {
             { d.ctl, 0, ZMQ_POLLIN, 0 },
@@ -542,7 +556,7 @@ int agent_daemon_run(const agent_opts *o)
         s_expire_waiters(&d);
     }
     log_write(LOG_INFO, "stopped", "tech=%s pending=%zu", d.tech,
-         d.session ? fsd_session_pending(d.session) : 0);
+              d.session ? fsd_session_pending(d.session) : 0);
     status = 0;
 done:
     if (d.ctl) {

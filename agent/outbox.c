@@ -27,33 +27,32 @@ struct _fsd_outbox_t {
     } cache[S_MAX_STMTS];
 };
 
-static const char *s_schema =
-    "CREATE TABLE IF NOT EXISTS session ("
-    "  tech TEXT PRIMARY KEY,"
-    "  applied INTEGER NOT NULL DEFAULT 0,"
-    "  report_seq INTEGER NOT NULL DEFAULT 0,"
-    "  technician_id TEXT NOT NULL DEFAULT '',"
-    "  name TEXT NOT NULL DEFAULT '',"
-    "  lat REAL, lon REAL);"
-    "CREATE TABLE IF NOT EXISTS outbox ("
-    "  tech TEXT NOT NULL, seq INTEGER NOT NULL,"
-    "  msg_id TEXT NOT NULL UNIQUE,"
-    "  job_id TEXT NOT NULL, what TEXT NOT NULL, note TEXT NOT NULL,"
-    "  at INTEGER NOT NULL, envelope BLOB NOT NULL,"
-    "  PRIMARY KEY (tech, seq));"
-    "CREATE TABLE IF NOT EXISTS jobs ("
-    "  tech TEXT NOT NULL, job_id TEXT NOT NULL,"
-    "  offer INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
-    "  distance_km REAL NOT NULL, view BLOB NOT NULL, updated_at INTEGER NOT NULL,"
-    "  PRIMARY KEY (tech, job_id));"
-    "CREATE TABLE IF NOT EXISTS conflicts ("
-    "  id INTEGER PRIMARY KEY, tech TEXT NOT NULL, job_id TEXT NOT NULL,"
-    "  what TEXT NOT NULL, code INTEGER NOT NULL, message TEXT NOT NULL,"
-    "  at INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS notices ("
-    "  id INTEGER PRIMARY KEY, tech TEXT NOT NULL, at INTEGER NOT NULL,"
-    "  text TEXT NOT NULL);"
-    "PRAGMA user_version = 1;";
+static const char *s_schema = "CREATE TABLE IF NOT EXISTS session ("
+                              "  tech TEXT PRIMARY KEY,"
+                              "  applied INTEGER NOT NULL DEFAULT 0,"
+                              "  report_seq INTEGER NOT NULL DEFAULT 0,"
+                              "  technician_id TEXT NOT NULL DEFAULT '',"
+                              "  name TEXT NOT NULL DEFAULT '',"
+                              "  lat REAL, lon REAL);"
+                              "CREATE TABLE IF NOT EXISTS outbox ("
+                              "  tech TEXT NOT NULL, seq INTEGER NOT NULL,"
+                              "  msg_id TEXT NOT NULL UNIQUE,"
+                              "  job_id TEXT NOT NULL, what TEXT NOT NULL, note TEXT NOT NULL,"
+                              "  at INTEGER NOT NULL, envelope BLOB NOT NULL,"
+                              "  PRIMARY KEY (tech, seq));"
+                              "CREATE TABLE IF NOT EXISTS jobs ("
+                              "  tech TEXT NOT NULL, job_id TEXT NOT NULL,"
+                              "  offer INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+                              "  distance_km REAL NOT NULL, view BLOB NOT NULL, updated_at INTEGER NOT NULL,"
+                              "  PRIMARY KEY (tech, job_id));"
+                              "CREATE TABLE IF NOT EXISTS conflicts ("
+                              "  id INTEGER PRIMARY KEY, tech TEXT NOT NULL, job_id TEXT NOT NULL,"
+                              "  what TEXT NOT NULL, code INTEGER NOT NULL, message TEXT NOT NULL,"
+                              "  at INTEGER NOT NULL);"
+                              "CREATE TABLE IF NOT EXISTS notices ("
+                              "  id INTEGER PRIMARY KEY, tech TEXT NOT NULL, at INTEGER NOT NULL,"
+                              "  text TEXT NOT NULL);"
+                              "PRAGMA user_version = 1;";
 
 /* Version 2: the server database generation last seen (a restore changes
    it); each job's view version and the jobs that left this technician
@@ -171,14 +170,16 @@ fsd_outbox_t *fsd_outbox_new(const char *path, char *err, size_t errlen)
     sqlite3_busy_timeout(self->db, 5000);
     int version = 0;
     sqlite3_stmt *st;
-    if (sqlite3_exec(self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK
+    if (sqlite3_exec(self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL)
+            != SQLITE_OK
         || sqlite3_prepare_v2(self->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
         goto fail;
     if (sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     if (version > S_SCHEMA_VERSION) {
-        snprintf(err, errlen, "%s was written by a newer fsd-agent (schema %d): upgrade fsd-agent", path, version);
+        snprintf(err, errlen, "%s was written by a newer fsd-agent (schema %d): upgrade fsd-agent", path,
+                 version);
         sqlite3_close(self->db);
         free(self);
         return NULL;
@@ -199,13 +200,14 @@ fsd_outbox_t *fsd_outbox_new(const char *path, char *err, size_t errlen)
     }
     /* the device's identity: outside the versioned schema, so that stores
        of any version get it (an older fsd-agent ignores the table) */
-    if (sqlite3_exec(self->db, "CREATE TABLE IF NOT EXISTS device (tech TEXT PRIMARY KEY, device_id TEXT NOT NULL)",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(self->db,
+                     "CREATE TABLE IF NOT EXISTS device (tech TEXT PRIMARY KEY, device_id TEXT NOT NULL)",
+                     NULL, NULL, NULL)
+        != SQLITE_OK)
         goto fail;
     return self;
 fail:
-    snprintf(err, errlen, "cannot open %s: %s", path,
-             self->db ? sqlite3_errmsg(self->db) : "out of memory");
+    snprintf(err, errlen, "cannot open %s: %s", path, self->db ? sqlite3_errmsg(self->db) : "out of memory");
     sqlite3_close(self->db);
     free(self);
     return NULL;
@@ -281,8 +283,7 @@ int fsd_outbox_state_get(fsd_outbox_t *self, const char *tech, fsd_outbox_state 
 }
 
 /* Records the identity from Welcome. */
-int fsd_outbox_set_identity(fsd_outbox_t *self, const char *tech,
-                            const char *technician_id, const char *name)
+int fsd_outbox_set_identity(fsd_outbox_t *self, const char *tech, const char *technician_id, const char *name)
 {
     static const char *sql = "UPDATE session SET technician_id = ?, name = ? WHERE tech = ?";
     if (s_ensure(self, tech) < 0)
@@ -312,13 +313,13 @@ int fsd_outbox_set_position(fsd_outbox_t *self, const char *tech, double lat, do
 }
 
 /* Stores a report with the next seq, committed before returning. */
-int fsd_outbox_put(fsd_outbox_t *self, const char *tech, Fsd__Envelope *env,
-                   const char *job_id, const char *what, const char *note, int64_t at)
+int fsd_outbox_put(fsd_outbox_t *self, const char *tech, Fsd__Envelope *env, const char *job_id,
+                   const char *what, const char *note, int64_t at)
 {
-    static const char *sql_seq = "UPDATE session SET report_seq = report_seq + 1 WHERE tech = ? RETURNING report_seq";
-    static const char *sql_ins =
-        "INSERT INTO outbox (tech, seq, msg_id, job_id, what, note, at, envelope)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char *sql_seq =
+        "UPDATE session SET report_seq = report_seq + 1 WHERE tech = ? RETURNING report_seq";
+    static const char *sql_ins = "INSERT INTO outbox (tech, seq, msg_id, job_id, what, note, at, envelope)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     if (s_ensure(self, tech) < 0 || s_begin(self) < 0)
         return -1;
     sqlite3_stmt *st = s_stmt(self, sql_seq);
@@ -394,12 +395,11 @@ int fsd_outbox_count(fsd_outbox_t *self, const char *tech)
 
 /* The versions this store keeps of a job: *held of the copy it holds
    (0: none, or unversioned), *gone of its departure (0: never). */
-static int s_job_versions(fsd_outbox_t *self, const char *tech, const char *job_id,
-                          uint64_t *held, uint64_t *gone)
+static int s_job_versions(fsd_outbox_t *self, const char *tech, const char *job_id, uint64_t *held,
+                          uint64_t *gone)
 {
-    static const char *sql =
-        "SELECT (SELECT version FROM jobs WHERE tech = ?1 AND job_id = ?2),"
-        " (SELECT version FROM gone WHERE tech = ?1 AND job_id = ?2)";
+    static const char *sql = "SELECT (SELECT version FROM jobs WHERE tech = ?1 AND job_id = ?2),"
+                             " (SELECT version FROM gone WHERE tech = ?1 AND job_id = ?2)";
     *held = *gone = 0;
     sqlite3_stmt *st = s_stmt(self, sql);
     if (!st)
@@ -417,8 +417,7 @@ static int s_job_versions(fsd_outbox_t *self, const char *tech, const char *job_
 
 /* Records that a job left this technician at version (at least 1, so an
    unversioned departure still counts) in state (0: revoked). */
-static int s_gone_put(fsd_outbox_t *self, const char *tech, const char *job_id, uint64_t version,
-                      int state)
+static int s_gone_put(fsd_outbox_t *self, const char *tech, const char *job_id, uint64_t version, int state)
 {
     static const char *sql =
         "INSERT INTO gone (tech, job_id, version, state, at) VALUES (?1, ?2, ?3, ?5, ?4)"
@@ -449,8 +448,8 @@ static int s_gone_drop(fsd_outbox_t *self, const char *tech, const char *job_id)
 /* Inserts or replaces the local copy of a job. When keep_distance, an
    existing row's distance is kept (an accepted offer keeps its km). The
    caller judged the view newer (view_judge). */
-static int s_job_store(fsd_outbox_t *self, const char *tech, const Fsd__JobView *job,
-                       bool offer, int64_t expires_at, double distance_km, bool keep_distance)
+static int s_job_store(fsd_outbox_t *self, const char *tech, const Fsd__JobView *job, bool offer,
+                       int64_t expires_at, double distance_km, bool keep_distance)
 {
     static const char *sql =
         "INSERT INTO jobs (tech, job_id, offer, expires_at, distance_km, view, updated_at, version)"
@@ -484,9 +483,8 @@ static int s_job_store(fsd_outbox_t *self, const char *tech, const Fsd__JobView 
 
 /* Stores a view of a job unless an older one than what is known (see
    fsd/vieworder.h); sequenced: it came in the ordered stream. */
-static int s_job_put(fsd_outbox_t *self, const char *tech, const Fsd__JobView *job,
-                     bool offer, int64_t expires_at, double distance_km, bool keep_distance,
-                     bool sequenced)
+static int s_job_put(fsd_outbox_t *self, const char *tech, const Fsd__JobView *job, bool offer,
+                     int64_t expires_at, double distance_km, bool keep_distance, bool sequenced)
 {
     uint64_t held, gone;
     if (s_job_versions(self, tech, job->job_id, &held, &gone) < 0)
@@ -563,10 +561,10 @@ static void s_revoke_text(const Fsd__Revoked *r, char *out, size_t outlen)
     const char *why;
     switch (r->reason) {
     case FSD__REVOKE_REASON__REVOKE_REASSIGNED: why = "was reassigned by a dispatcher"; break;
-    case FSD__REVOKE_REASON__REVOKE_CANCELLED:  why = "was cancelled"; break;
-    case FSD__REVOKE_REASON__REVOKE_EXPIRED:    why = "offer expired"; break;
-    case FSD__REVOKE_REASON__REVOKE_OFFLINE:    why = "was withdrawn because this device was offline"; break;
-    default:                                    why = "was withdrawn"; break;
+    case FSD__REVOKE_REASON__REVOKE_CANCELLED: why = "was cancelled"; break;
+    case FSD__REVOKE_REASON__REVOKE_EXPIRED: why = "offer expired"; break;
+    case FSD__REVOKE_REASON__REVOKE_OFFLINE: why = "was withdrawn because this device was offline"; break;
+    default: why = "was withdrawn"; break;
     }
     if (r->note && r->note[0])
         snprintf(out, outlen, "%s %s (%s)", r->job_id, why, r->note);
@@ -589,8 +587,8 @@ static int s_apply_body(fsd_outbox_t *self, const char *tech, const Fsd__Envelop
         if (!a->job || !a->job->job_id[0])
             return 0;
         char text[256];
-        snprintf(text, sizeof text, "%s was assigned to you%s%s%s%s", a->job->job_id,
-                 a->by[0] ? " by " : "", a->by, a->reason[0] ? ": " : "", a->reason);
+        snprintf(text, sizeof text, "%s was assigned to you%s%s%s%s", a->job->job_id, a->by[0] ? " by " : "",
+                 a->by, a->reason[0] ? ": " : "", a->reason);
         if (s_notice(self, tech, text) < 0)
             return -1;
         return s_job_put(self, tech, a->job, false, 0, 0, true, true);
@@ -606,19 +604,18 @@ static int s_apply_body(fsd_outbox_t *self, const char *tech, const Fsd__Envelop
             return -1;
         /* a view kept from after the revocation (it came back) stays */
         bool newer_kept = r->job_version && held > r->job_version;
-        if (!newer_kept && (s_job_drop(self, tech, r->job_id, false) < 0
-                            || s_gone_put(self, tech, r->job_id, r->job_version > held ? r->job_version : held, 0) < 0))
+        if (!newer_kept
+            && (s_job_drop(self, tech, r->job_id, false) < 0
+                || s_gone_put(self, tech, r->job_id, r->job_version > held ? r->job_version : held, 0) < 0))
             return -1;
         return s_notice(self, tech, text);
     }
-    default:
-        return 0; /* a sequenced message this agent does not know */
+    default: return 0; /* a sequenced message this agent does not know */
     }
 }
 
 /* Applies a sequenced server message when it is the next one. */
-int fsd_outbox_apply(fsd_outbox_t *self, const char *tech, const Fsd__Envelope *env,
-                     uint64_t *applied)
+int fsd_outbox_apply(fsd_outbox_t *self, const char *tech, const Fsd__Envelope *env, uint64_t *applied)
 {
     static const char *sql_get = "SELECT applied FROM session WHERE tech = ?";
     static const char *sql_set = "UPDATE session SET applied = ? WHERE tech = ?";
@@ -673,11 +670,16 @@ static int s_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_seq,
     /* moved above every current number first: the new numbers may
        overlap the old ones (a restored server numbers lower) */
     static const char *sql_lift = "UPDATE outbox SET seq = -seq WHERE tech = ?";
-    static const char *sql_move = "UPDATE outbox SET seq = ?, msg_id = ?, envelope = ? WHERE tech = ? AND seq = ?";
-    static const char *sql_counter = "UPDATE session SET report_seq = ? WHERE tech = ? AND (report_seq < ? OR ?)";
+    static const char *sql_move =
+        "UPDATE outbox SET seq = ?, msg_id = ?, envelope = ? WHERE tech = ? AND seq = ?";
+    static const char *sql_counter =
+        "UPDATE session SET report_seq = ? WHERE tech = ? AND (report_seq < ? OR ?)";
     /* read all first: the rows are rewritten below */
     size_t n = 0, cap = 0;
-    struct { uint64_t seq; Fsd__Envelope *env; } *rows = NULL;
+    struct {
+        uint64_t seq;
+        Fsd__Envelope *env;
+    } *rows = NULL;
     sqlite3_stmt *st = s_stmt(self, sql_list);
     int rc = st ? 0 : -1;
     if (st) {
@@ -693,8 +695,8 @@ static int s_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_seq,
                 rows = grown;
             }
             rows[n].seq = (uint64_t)sqlite3_column_int64(st, 0);
-            rows[n].env = fsd__envelope__unpack(NULL, (size_t)sqlite3_column_bytes(st, 1),
-                                                sqlite3_column_blob(st, 1));
+            rows[n].env =
+                fsd__envelope__unpack(NULL, (size_t)sqlite3_column_bytes(st, 1), sqlite3_column_blob(st, 1));
             if (!rows[n].env)
                 rc = -1;
             else
@@ -766,8 +768,8 @@ int fsd_outbox_renumber(fsd_outbox_t *self, const char *tech, uint64_t server_se
 }
 
 /* Re-synchronises the counters with a restored server. */
-int fsd_outbox_resync(fsd_outbox_t *self, const char *tech, uint64_t generation,
-                      uint64_t applied, uint64_t server_report_seq, bool renumber)
+int fsd_outbox_resync(fsd_outbox_t *self, const char *tech, uint64_t generation, uint64_t applied,
+                      uint64_t server_report_seq, bool renumber)
 {
     /* snapshot_due: 1 asked for (a new store), 2 after a restore (kept
        until the snapshot comes, for the notice it leaves) */
@@ -804,8 +806,8 @@ int fsd_outbox_set_generation(fsd_outbox_t *self, const char *tech, uint64_t gen
 }
 
 /* Replaces the job list with the server's snapshot. */
-int fsd_outbox_snapshot(fsd_outbox_t *self, const char *tech, const Fsd__JobSnapshot *snap,
-                        bool restored, size_t *offers)
+int fsd_outbox_snapshot(fsd_outbox_t *self, const char *tech, const Fsd__JobSnapshot *snap, bool restored,
+                        size_t *offers)
 {
     static const char *sql_jobs = "DELETE FROM jobs WHERE tech = ?";
     static const char *sql_gone = "DELETE FROM gone WHERE tech = ?";
@@ -837,11 +839,15 @@ int fsd_outbox_snapshot(fsd_outbox_t *self, const char *tech, const Fsd__JobSnap
     }
     char text[256];
     if (restored)
-        snprintf(text, sizeof text, "the server's database was restored from a backup: the job list was "
-                 "re-synchronised with it (%zu jobs, %zu offers)", kept - *offers, *offers);
+        snprintf(text, sizeof text,
+                 "the server's database was restored from a backup: the job list was "
+                 "re-synchronised with it (%zu jobs, %zu offers)",
+                 kept - *offers, *offers);
     else
-        snprintf(text, sizeof text, "this device's store is new: the job list was taken from the server "
-                 "(%zu jobs, %zu offers)", kept - *offers, *offers);
+        snprintf(text, sizeof text,
+                 "this device's store is new: the job list was taken from the server "
+                 "(%zu jobs, %zu offers)",
+                 kept - *offers, *offers);
     if (((restored || kept) && s_notice(self, tech, text) < 0) || s_commit(self) < 0)
         return s_rollback(self, -1);
     return (int)kept;
@@ -852,11 +858,10 @@ int fsd_outbox_job_known(fsd_outbox_t *self, const char *tech, const char *job_i
 {
     /* a job completed by this technician left the list but is still its
        work (a fee may be waived, the server judges late reports) */
-    static const char *sql =
-        "SELECT EXISTS (SELECT 1 FROM jobs WHERE tech = ?1 AND job_id = ?2)"
-        " OR EXISTS (SELECT 1 FROM outbox WHERE tech = ?1 AND job_id = ?2)"
-        " OR EXISTS (SELECT 1 FROM gone WHERE tech = ?1 AND job_id = ?2 AND state = 7),"
-        " EXISTS (SELECT 1 FROM gone WHERE tech = ?1 AND job_id = ?2)";
+    static const char *sql = "SELECT EXISTS (SELECT 1 FROM jobs WHERE tech = ?1 AND job_id = ?2)"
+                             " OR EXISTS (SELECT 1 FROM outbox WHERE tech = ?1 AND job_id = ?2)"
+                             " OR EXISTS (SELECT 1 FROM gone WHERE tech = ?1 AND job_id = ?2 AND state = 7),"
+                             " EXISTS (SELECT 1 FROM gone WHERE tech = ?1 AND job_id = ?2)";
     sqlite3_stmt *st = s_stmt(self, sql);
     if (!st)
         return -1;
@@ -897,16 +902,14 @@ static bool s_is_mine(const Fsd__JobView *v, const char *technician_id)
     case FSD__JOB_STATE__JOB_ASSIGNED:
     case FSD__JOB_STATE__JOB_EN_ROUTE:
     case FSD__JOB_STATE__JOB_ON_SITE:
-    case FSD__JOB_STATE__JOB_ON_HOLD:
-        return true;
-    default:
-        return false;
+    case FSD__JOB_STATE__JOB_ON_HOLD: return true;
+    default: return false;
     }
 }
 
 /* Resolves the report answered by reply. */
-int fsd_outbox_answer(fsd_outbox_t *self, const char *tech, const char *msg_id,
-                      const Fsd__Envelope *reply, const char *technician_id)
+int fsd_outbox_answer(fsd_outbox_t *self, const char *tech, const char *msg_id, const Fsd__Envelope *reply,
+                      const char *technician_id)
 {
     static const char *sql_get = "SELECT job_id, what FROM outbox WHERE tech = ? AND msg_id = ?";
     static const char *sql_del = "DELETE FROM outbox WHERE tech = ? AND msg_id = ?";
@@ -996,9 +999,8 @@ static void *s_push(void ***arr, size_t *n)
 /* Builds the local picture. */
 Fsd__LocalStatus *fsd_outbox_status(fsd_outbox_t *self, const char *tech, bool conflict_history)
 {
-    static const char *sql_jobs =
-        "SELECT offer, expires_at, distance_km, view FROM jobs WHERE tech = ?"
-        " ORDER BY offer DESC, updated_at";
+    static const char *sql_jobs = "SELECT offer, expires_at, distance_km, view FROM jobs WHERE tech = ?"
+                                  " ORDER BY offer DESC, updated_at";
     static const char *sql_pending =
         "SELECT seq, job_id, what, at, note FROM outbox WHERE tech = ? ORDER BY seq";
     /* the open ones (all of them: each waits to be acknowledged), or the
@@ -1007,8 +1009,7 @@ Fsd__LocalStatus *fsd_outbox_status(fsd_outbox_t *self, const char *tech, bool c
         "SELECT job_id, what, code, message, at, id, acknowledged_at FROM conflicts WHERE tech = ?1"
         " AND (?2 OR acknowledged_at = 0) ORDER BY id DESC LIMIT CASE WHEN ?2 THEN 200 ELSE -1 END";
     static const char *sql_acked = "SELECT count(*) FROM conflicts WHERE tech = ? AND acknowledged_at != 0";
-    static const char *sql_notices =
-        "SELECT text FROM notices WHERE tech = ? ORDER BY id DESC LIMIT 10";
+    static const char *sql_notices = "SELECT text FROM notices WHERE tech = ? ORDER BY id DESC LIMIT 10";
     fsd_outbox_state state;
     if (fsd_outbox_state_get(self, tech, &state) < 0)
         return NULL;
@@ -1031,8 +1032,8 @@ Fsd__LocalStatus *fsd_outbox_status(fsd_outbox_t *self, const char *tech, bool c
             int64_t expires = sqlite3_column_int64(st, 1);
             if (offer && expires > 0 && expires < now)
                 continue; /* an offer past its time: the server withdraws it */
-            Fsd__JobView *v = fsd__job_view__unpack(NULL, (size_t)sqlite3_column_bytes(st, 3),
-                                                    sqlite3_column_blob(st, 3));
+            Fsd__JobView *v =
+                fsd__job_view__unpack(NULL, (size_t)sqlite3_column_bytes(st, 3), sqlite3_column_blob(st, 3));
             if (!v)
                 continue;
             Fsd__LocalJob **slot = (Fsd__LocalJob **)s_push((void ***)&ls->jobs, &ls->n_jobs);
@@ -1091,7 +1092,8 @@ Fsd__LocalStatus *fsd_outbox_status(fsd_outbox_t *self, const char *tech, bool c
         sqlite3_bind_text(st, 1, tech, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, conflict_history);
         while (ok && sqlite3_step(st) == SQLITE_ROW) {
-            Fsd__LocalConflict **slot = (Fsd__LocalConflict **)s_push((void ***)&ls->conflicts, &ls->n_conflicts);
+            Fsd__LocalConflict **slot =
+                (Fsd__LocalConflict **)s_push((void ***)&ls->conflicts, &ls->n_conflicts);
             Fsd__LocalConflict *c = slot ? calloc(1, sizeof *c) : NULL;
             if (!c) {
                 if (slot)

@@ -2,7 +2,7 @@
 
     Every key file DIR/NAME.key whose role is "agent" becomes one simulated
     technician (its name line is the technician id): one session each
-    (session.c, so the same Hello/Welcome, sequencing, acks, heartbeats
+    (agent_session.c, so the same Hello/Welcome, sequencing, acks, heartbeats
     and reconnects as `run`), all sharing one zmq context, one zmq_poll
     loop and one SQLite outbox (--db, a technician column), so their
     reports are as durable as a real agent's.
@@ -30,18 +30,18 @@
 #include "agent.h"
 #include "fsd/log.h"
 #include "outbox.h"
-#include "session.h"
+#include "agent_session.h"
 
 /* One planned action: answer an offer, or report the next state. */
 typedef struct {
     size_t tech;
     char job_id[FSD_MSG_ID_MAX + 1];
-    bool is_offer;               /* answer an offer */
+    bool is_offer; /* answer an offer */
     bool accept;
     Fsd__DeclineReason reason;
-    Fsd__JobState next;          /* otherwise: report this state */
-    double lat, lon;             /* the job's place (0,0 unknown) */
-    int64_t due;                 /* monotonic ms */
+    Fsd__JobState next; /* otherwise: report this state */
+    double lat, lon;    /* the job's place (0,0 unknown) */
+    int64_t due;        /* monotonic ms */
 } s_action;
 
 struct s_sim;
@@ -65,7 +65,9 @@ typedef struct s_sim {
     s_action *acts;
     size_t n_acts, cap_acts;
     uint64_t rng;
-    struct { unsigned long offers, accepts, declines, steps, completed, refused; } count;
+    struct {
+        unsigned long offers, accepts, declines, steps, completed, refused;
+    } count;
 } s_sim;
 
 static volatile sig_atomic_t s_stop;
@@ -138,7 +140,8 @@ static void s_plan_offer(s_sim *sim, size_t tech, const char *job_id)
     a.accept = s_unit(sim) >= sim->opts->decline_rate;
     a.reason = (Fsd__DeclineReason)(1 + s_rand(sim) % 5);
     int span = sim->opts->delay_max_ms - sim->opts->delay_min_ms;
-    a.due = fsd_session_now() + sim->opts->delay_min_ms + (span > 0 ? (int64_t)(s_rand(sim) % (uint64_t)(span + 1)) : 0);
+    a.due = fsd_session_now() + sim->opts->delay_min_ms
+            + (span > 0 ? (int64_t)(s_rand(sim) % (uint64_t)(span + 1)) : 0);
     s_plan(sim, &a);
 }
 
@@ -157,15 +160,11 @@ static void s_plan_next(s_sim *sim, size_t tech, const Fsd__JobView *v)
         a.next = FSD__JOB_STATE__JOB_EN_ROUTE;
         a.due = fsd_session_now() + s_work(sim) / 3;
         break;
-    case FSD__JOB_STATE__JOB_EN_ROUTE:
-        a.next = FSD__JOB_STATE__JOB_ON_SITE;
-        break;
+    case FSD__JOB_STATE__JOB_EN_ROUTE: a.next = FSD__JOB_STATE__JOB_ON_SITE; break;
     case FSD__JOB_STATE__JOB_ON_SITE:
         a.next = s_unit(sim) < 0.15 ? FSD__JOB_STATE__JOB_ON_HOLD : FSD__JOB_STATE__JOB_COMPLETED;
         break;
-    case FSD__JOB_STATE__JOB_ON_HOLD:
-        a.next = FSD__JOB_STATE__JOB_EN_ROUTE;
-        break;
+    case FSD__JOB_STATE__JOB_ON_HOLD: a.next = FSD__JOB_STATE__JOB_EN_ROUTE; break;
     default:
         s_cancel(sim, tech, v->job_id);
         if (v->state == FSD__JOB_STATE__JOB_COMPLETED)
@@ -205,8 +204,7 @@ static void s_resume(s_sim *sim, s_tech *t)
 }
 
 /* Session events of one simulated technician. */
-static void s_on_session(fsd_session_t *session, fsd_session_event event,
-                         const Fsd__Envelope *env, void *arg)
+static void s_on_session(fsd_session_t *session, fsd_session_event event, const Fsd__Envelope *env, void *arg)
 {
     s_tech *t = arg;
     s_sim *sim = t->sim;
@@ -221,12 +219,8 @@ static void s_on_session(fsd_session_t *session, fsd_session_event event,
         sim->count.offers++;
         s_plan_offer(sim, t->idx, env->offer->job->job_id);
         break;
-    case FSD_SESSION_ASSIGNED:
-        s_plan_next(sim, t->idx, env->assigned->job);
-        break;
-    case FSD_SESSION_REVOKED:
-        s_cancel(sim, t->idx, env->revoked->job_id);
-        break;
+    case FSD_SESSION_ASSIGNED: s_plan_next(sim, t->idx, env->assigned->job); break;
+    case FSD_SESSION_REVOKED: s_cancel(sim, t->idx, env->revoked->job_id); break;
     case FSD_SESSION_ANSWER:
         if (env->body_case == FSD__ENVELOPE__BODY_JOB_VIEW) {
             const Fsd__JobView *v = env->job_view;
@@ -240,8 +234,7 @@ static void s_on_session(fsd_session_t *session, fsd_session_event event,
         }
         break;
     case FSD_SESSION_LOST:
-    case FSD_SESSION_SUPERSEDED: /* logged by the session; a simulation does not fight back */
-        break;
+    case FSD_SESSION_SUPERSEDED: /* logged by the session; a simulation does not fight back */ break;
     }
     (void)session;
 }
@@ -255,8 +248,8 @@ static void s_act(s_sim *sim, const s_action *a)
             sim->count.accepts++;
         else
             sim->count.declines++;
-        fsd_session_offer_reply(t->session, a->job_id, a->accept, a->reason,
-                                a->accept ? "" : "simulated", NULL, NULL);
+        fsd_session_offer_reply(t->session, a->job_id, a->accept, a->reason, a->accept ? "" : "simulated",
+                                NULL, NULL);
         return;
     }
     if (a->next == FSD__JOB_STATE__JOB_ON_SITE && (a->lat != 0 || a->lon != 0)) {
@@ -279,8 +272,10 @@ static int s_load_keys(s_sim *sim, const char *dir)
 {
     DIR *dp = opendir(dir);
     if (!dp) {
-        agent_fail(sim->opts, "not_found", "cannot read the key folder %s (%s): give --keys the folder "
-                   "holding the technicians' .key files", dir, strerror(errno));
+        agent_fail(sim->opts, "not_found",
+                   "cannot read the key folder %s (%s): give --keys the folder "
+                   "holding the technicians' .key files",
+                   dir, strerror(errno));
         return -1;
     }
     struct dirent *de;
@@ -318,8 +313,10 @@ static int s_load_keys(s_sim *sim, const char *dir)
     }
     closedir(dp);
     if (sim->n_techs == 0) {
-        agent_fail(sim->opts, "not_found", "no key file with 'role = agent' in %s: make them with "
-                   "'fsdctl keygen --role agent --name T01 --out %s/T01.key'", dir, dir);
+        agent_fail(sim->opts, "not_found",
+                   "no key file with 'role = agent' in %s: make them with "
+                   "'fsdctl keygen --role agent --name T01 --out %s/T01.key'",
+                   dir, dir);
         return -1;
     }
     qsort(sim->techs, sim->n_techs, sizeof *sim->techs, s_by_name);
@@ -332,7 +329,8 @@ int agent_sim_run(const agent_opts *o)
     s_sim sim;
     memset(&sim, 0, sizeof sim);
     sim.opts = o;
-    sim.rng = o->has_seed ? (uint64_t)o->seed * 0x9E3779B97F4A7C15ULL + 1 : (uint64_t)wire_now_ms() ^ 0x5DEECE66DULL;
+    sim.rng = o->has_seed ? (uint64_t)o->seed * 0x9E3779B97F4A7C15ULL + 1
+                          : (uint64_t)wire_now_ms() ^ 0x5DEECE66DULL;
     if (!sim.rng)
         sim.rng = 1;
     srandom((unsigned)s_rand(&sim));
@@ -366,8 +364,8 @@ int agent_sim_run(const agent_opts *o)
         s_tech *t = &sim.techs[i];
         t->sim = &sim;
         t->idx = i;
-        t->session = fsd_session_new(sim.ctx, sim.outbox, &t->key, t->key.name, o->server,
-                                     server.pub, s_on_session, t);
+        t->session = fsd_session_new(sim.ctx, sim.outbox, &t->key, t->key.name, o->server, server.pub,
+                                     s_on_session, t);
         if (!t->session) {
             agent_fail(o, "unavailable", "cannot start the session of %s (%s): check --server and --db",
                        t->key.name, zmq_strerror(errno));
@@ -382,7 +380,7 @@ int agent_sim_run(const agent_opts *o)
     sigaction(SIGTERM, &sa, NULL);
 
     log_write(LOG_INFO, "sim_started", "technicians=%zu server=%s db=%s decline_rate=%.2f work_ms=%d",
-         sim.n_techs, o->server, o->db, o->decline_rate, o->work_ms);
+              sim.n_techs, o->server, o->db, o->decline_rate, o->work_ms);
     int64_t end = o->duration_s > 0 ? fsd_session_now() + (int64_t)o->duration_s * 1000 : 0;
     while (!s_stop) {
         int64_t now = fsd_session_now();
@@ -435,14 +433,15 @@ int agent_sim_run(const agent_opts *o)
     size_t pending = 0;
     for (size_t i = 0; i < sim.n_techs; i++)
         pending += fsd_session_pending(sim.techs[i].session);
-    log_write(LOG_INFO, "sim_stopped", "offers=%lu accepts=%lu declines=%lu steps=%lu completed=%lu refused=%lu pending=%zu",
-         sim.count.offers, sim.count.accepts, sim.count.declines, sim.count.steps,
-         sim.count.completed, sim.count.refused, pending);
+    log_write(LOG_INFO, "sim_stopped",
+              "offers=%lu accepts=%lu declines=%lu steps=%lu completed=%lu refused=%lu pending=%zu",
+              sim.count.offers, sim.count.accepts, sim.count.declines, sim.count.steps, sim.count.completed,
+              sim.count.refused, pending);
     if (o->json)
         printf("{\"technicians\":%zu,\"offers\":%lu,\"accepts\":%lu,\"declines\":%lu,\"steps\":%lu,"
-               "\"completed\":%lu,\"refused\":%lu,\"pending\":%zu}\n", sim.n_techs, sim.count.offers,
-               sim.count.accepts, sim.count.declines, sim.count.steps, sim.count.completed,
-               sim.count.refused, pending);
+               "\"completed\":%lu,\"refused\":%lu,\"pending\":%zu}\n",
+               sim.n_techs, sim.count.offers, sim.count.accepts, sim.count.declines, sim.count.steps,
+               sim.count.completed, sim.count.refused, pending);
     status = 0;
 done:
     for (size_t i = 0; i < sim.n_techs; i++)

@@ -5,7 +5,7 @@
 
     Technicians: every agent key of DIR (sorted by name; --tech-offset and
     --techs take a slice) gets its own DEALER and speaks the session as
-    agent/session.c does: Hello (with the last server sequence applied) until
+    agent/agent_session.c does: Hello (with the last server sequence applied) until
     Welcome, Heartbeat every heartbeat_ms, Position after the Welcome and every
     30 s (when --fleet gives the positions), sequenced Offer/Assigned/Revoked
     applied in order and acknowledged cumulatively (Ack), the first sequence

@@ -17,7 +17,7 @@
 #include "fsd/wire.h"
 
 #define VERSION "fsd-load 1.0"
-/* The agent session's timings (as agent/session.c has them). */
+/* The agent session's timings (as agent/agent_session.c has them). */
 #define HELLO_FIRST_MS 2000
 #define HELLO_MAX_MS 10000
 #define RECONNECT_FIRST_MS 1000

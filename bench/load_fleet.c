@@ -1,5 +1,5 @@
 /*  load_fleet.c — fsd-load's technicians: one CURVE DEALER each, playing
-    the agent session as agent/session.c does (see fsd-load.c for what is
+    the agent session as agent/agent_session.c does (see fsd-load.c for what is
     played and measured). Their reports live in memory only: no SQLite.
 
     Besides the sessions: the table of jobs seen (by number, to time

@@ -16,7 +16,7 @@
 
     Then, untimed, --check more picks (default 100) of each size are
     checked against a plain ranking of the whole fleet (every technician
-    judged by server/core/match.c): the two must agree on the technician
+    judged by core/match.c): the two must agree on the technician
     (or on nobody being eligible). "judged" is the mean number of
     technicians judged one by one per match. */
 #include <errno.h>
@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "../server/server.h"
-#include "../server/ctl/load.c"
+#include "../fsdctl/load_file.c"
 #include "fsd/warranty.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"

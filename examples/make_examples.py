@@ -622,7 +622,7 @@ def build_requests(prods, custs):
     return rows
 
 
-# i5-windows: about one request in ten asks for an appointment window, in
+# About one request in ten asks for an appointment window, in
 # Berlin time, as a customer would say it ("Tue 14:00-16:00": the next such
 # weekday whose window is still ahead). A generator of its own, so the rest
 # of the data stays what it was. Afternoon and evening windows fit both

@@ -8,7 +8,7 @@
     job's history (state unchanged, actor = who), with the reason prefixes
     the reports count: "complaint: ", "follow-up opened: ", "follow-up
     closed: ", "goodwill: ", "fee waived: ", "waiver requested: ",
-    "waiver rejected: ". The rules themselves are pure (server/core/care.c).
+    "waiver rejected: ". The rules themselves are pure (core/care_rules.c).
 
     Deliberately not here: rights (the table in loop.c), state changes (a
     return visit is a new request through handle_request, so it is placed,

@@ -14,7 +14,7 @@
     policies existed.
 
     The timers that raise "at risk" and "breached" on a job live with the
-    other timers in server/dispatch.c; the arithmetic is server/core/sla.c.
+    other timers in server/dispatch.c; the arithmetic is core/sla_policy.c.
     Deliberately not here: SQL (store.c), the clock of the timers. */
 #include "server.h"
 

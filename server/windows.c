@@ -2,7 +2,7 @@
     check the matcher asks for, the "booked" note, and restart.
 
     The pure work (reading a window, shifts over it, room in a day) is
-    server/core/calendar.c; this module feeds it from memory. A
+    core/calendar.c; this module feeds it from memory. A
     technician's calendar is not kept anywhere: it is the open jobs with a
     window that the technician holds (offered, assigned, en route, on
     site; on hold waits for parts and is not planned around), so an open

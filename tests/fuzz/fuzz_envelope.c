@@ -219,7 +219,7 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     sr.serial = "WM-NEW";
     sr.problem = "leaks";
     EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &sr);
-    sr.window = "tomorrow 10:00-12:00";   /* i5-windows: with an appointment window */
+    sr.window = "tomorrow 10:00-12:00";   /* with an appointment window */
     EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &sr);
     Fsd__GetJob gj = FSD__GET_JOB__INIT;
     gj.job_id = "J000003";
@@ -335,7 +335,7 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     ap.name = "T2";
     ap.role = FSD__ROLE__ROLE_AGENT;
     EMIT(P_ADMIN, ADD_PRINCIPAL, add_principal, &ap);
-    /* customer care (i5-care) */
+    /* customer care */
     Fsd__CustomerQuery cq = FSD__CUSTOMER_QUERY__INIT;
     cq.phone = "+49 30 5550001";
     EMIT(P_DESK, GET_CUSTOMER, get_customer, &cq);
@@ -363,7 +363,7 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     free(out[n - 1].data);
     env.seq = t1_seq + 1;
     out[n - 1].data = s_frame(&env, &out[n - 1].len);
-    /* i5-sla: policies, working hours, escalations */
+    /* service levels: policies, working hours, escalations */
     Fsd__SlaPolicyRow sp = FSD__SLA_POLICY_ROW__INIT;
     sp.line = 2;
     sp.id = "P-FAST";
@@ -398,7 +398,7 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     urgent.urgency = FSD__PRIORITY__PRIORITY_HIGH;
     urgent.reported_at = wire_now_ms() - 3600000;
     EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &urgent);
-    /* i5-notify: templates and the notification outbox */
+    /* notifications: templates and the outbox */
     Fsd__TemplateRow tpl = FSD__TEMPLATE_ROW__INIT;
     tpl.line = 2;
     tpl.event = "accepted";
@@ -564,7 +564,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     s_srv.cfg.assign_sla_min[PRIO_HIGH] = 15;
     s_srv.cfg.arrive_sla_min[PRIO_NORMAL] = 24 * 60;
     s_srv.cfg.arrive_sla_min[PRIO_HIGH] = 4 * 60;
-    s_srv.cfg.fix_sla_min[PRIO_NORMAL] = 3 * 24 * 60;   /* i5-sla */
+    s_srv.cfg.fix_sla_min[PRIO_NORMAL] = 3 * 24 * 60;
     s_srv.cfg.fix_sla_min[PRIO_HIGH] = 24 * 60;
     s_srv.cfg.batch_max = 64;
     s_srv.cfg.neighbour_km = 0.3;

@@ -1,4 +1,4 @@
-# Customer notifications (i5-notify): the default file sender gets the
+# Customer notifications: the default file sender gets the
 # accepted, en_route and completed messages with the right words, a late
 # one when a job is at risk, a file it cannot open retried; templates load
 # all or nothing and speak the customer's language; a sender that fails

@@ -1,9 +1,9 @@
-/*  test_load.c — fsdctl's file reader (server/ctl/load.c).
+/*  test_load.c — fsdctl's file reader (fsdctl/load_file.c).
 
     Loads every file in examples/ (run from the repository root) and checks
     the counts, then writes small broken files into a temporary directory
     and checks that each problem is reported on the right line and field.
-    load.c belongs to fsdctl, not to a library, so it is compiled in here. */
+    load_file.c belongs to fsdctl, not to a library, so it is compiled in here. */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../server/ctl/load.c"
+#include "../../fsdctl/load_file.c"
 
 static char s_dir[64];
 static int s_nfiles;

@@ -1,8 +1,8 @@
 /*  test_sla_load.c — fsdctl's reading of SLA policy and working-hours files
-    (the "sla_policies" and "working_hours" kinds of server/ctl/load.c):
+    (the "sla_policies" and "working_hours" kinds of fsdctl/load_file.c):
     the examples load, every row checks against the pure SLA rules the
     server applies, and syntax problems are named by line and field.
-    Run from the repository root; load.c is compiled in here. */
+    Run from the repository root; load_file.c is compiled in here. */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../server/ctl/load.c"
+#include "../../fsdctl/load_file.c"
 #include "fsd/sla.h"
 
 static char s_dir[64];

@@ -1,0 +1,83 @@
+/*  cmd_keys.c — fsdctl key list | key revoke NAME: the registered keys, and
+    taking one out of service (admin). A revoked key is refused at the
+    handshake; its open connections are closed by the server. */
+#include "ctl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "fsd/wire.h"
+
+/* Prints keys as a table: name, role, technician, created, last seen, revoked. */
+static void s_key_table(Fsd__KeyInfo *const *keys, size_t n)
+{
+    printf("%-20s %-10s %-10s %-23s %-23s %s\n", "NAME", "ROLE", "TECH", "CREATED", "LAST SEEN", "REVOKED");
+    for (size_t i = 0; i < n; i++) {
+        const Fsd__KeyInfo *k = keys[i];
+        char created[32], seen[32], revoked[32];
+        const char *role_lc = wire_enum_name(&fsd__role__descriptor, k->role);
+        ctl_time(k->created_at, created);
+        ctl_time(k->last_seen, seen);
+        if (k->revoked_at)
+            printf("%-20s %-10s %-10s %-23s %-23s %s by %s\n", k->name, role_lc,
+                   k->technician_id[0] ? k->technician_id : "-", created, seen,
+                   ctl_time(k->revoked_at, revoked), k->revoked_by);
+        else
+            printf("%-20s %-10s %-10s %-23s %-23s -\n", k->name, role_lc,
+                   k->technician_id[0] ? k->technician_id : "-", created, seen);
+    }
+}
+
+/* Sends one key request and prints the KeyList it answers. */
+static int s_key_call(ctl *c, Fsd__Envelope__BodyCase body, void *msg)
+{
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = body;
+    if (body == FSD__ENVELOPE__BODY_REVOKE_KEY)
+        env.revoke_key = msg;
+    else
+        env.list_keys = msg;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_KEY_LIST);
+    if (rc == 0) {
+        if (c->json)
+            ctl_print_json(&rep->key_list->base);
+        else if (body == FSD__ENVELOPE__BODY_REVOKE_KEY && rep->key_list->n_keys == 1) {
+            char at[32];
+            const Fsd__KeyInfo *k = rep->key_list->keys[0];
+            printf("revoked %s at %s by %s: refused from now on, its connections closed\n", k->name,
+                   ctl_time(k->revoked_at, at), k->revoked_by);
+        } else
+            s_key_table(rep->key_list->keys, rep->key_list->n_keys);
+    }
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+int cmd_key(ctl *c, int argc, char **argv)
+{
+    const char *usage = "usage: fsdctl key list\n"
+                        "       fsdctl key revoke NAME\n\n"
+                        "list: every registered key (name, role, technician, created, last seen,\n"
+                        "revoked). revoke: the key registered under NAME is refused from now on\n"
+                        "(at the handshake, and on connections already open, which the server\n"
+                        "closes); recorded with your name. You cannot revoke the key you use.\n"
+                        "Both need an admin key.\n";
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "list") == 0) {
+        Fsd__ListKeys l = FSD__LIST_KEYS__INIT;
+        return s_key_call(c, FSD__ENVELOPE__BODY_LIST_KEYS, &l);
+    }
+    if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+        Fsd__RevokeKey r = FSD__REVOKE_KEY__INIT;
+        r.name = argv[2];
+        return s_key_call(c, FSD__ENVELOPE__BODY_REVOKE_KEY, &r);
+    }
+    return ctl_fail(c, 2, "usage", "%s", usage);
+}

@@ -11,6 +11,7 @@
     Identity comes from the CURVE key (ZAP User-Id), never from a field;
     an agent is reached at the latest routing id seen from its key. */
 #include "server.h"
+#include "invariants.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -594,6 +595,8 @@ static void s_abandon(server *srv, pending_reply *pend, size_t n, int64_t now)
     s_storage_failed(srv, now);
     if (world_load_jobs(srv) < 0)
         log_error("reload_failed", "error=%s", log_quote(0, store_errmsg(srv->store)));
+    else
+        invariants_check(srv);
 }
 
 /* Not even a read transaction: answer what waits with unavailable. */
@@ -655,6 +658,7 @@ static void s_probe(server *srv, int64_t now, int64_t *last_timers)
     log_info("storage_recovered", "commit_failures=%llu", (unsigned long long)srv->counters[C_COMMIT_FAILED]);
     s_flush(srv);
     arena_reset(srv->arena);
+    invariants_check(srv);
 }
 
 /* The bookkeeping of reads — the access log of customers' data, each key's
@@ -745,6 +749,7 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
     }
     /* revoked keys are out of the map now: close their connections */
     keyring_cut(srv->keyring);
+    invariants_check(srv);
 }
 
 /* Creates and binds the ZAP handler and the CURVE ROUTER. */

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 
 typedef struct {
     server *srv;
@@ -183,9 +184,7 @@ int invariants_find(server *srv, char *what, size_t len)
     assert(srv && what && len > 0);
     walk w = { .srv = srv, .what = what, .len = len };
     what[0] = 0;
-    w.load = calloc(srv->n_techs ? srv->n_techs : 1, sizeof *w.load);
-    if (!w.load)
-        abort();
+    w.load = fsd_xcalloc(srv->n_techs ? srv->n_techs : 1, sizeof *w.load);
     if (srv->jobs)
         strmap_each(srv->jobs, s_job, &w);
     s_heap(&w, &srv->waiting, "Q1 the waiting queue", w.n_new);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <zmq.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -124,7 +125,7 @@ void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid,
 {
     if (srv->n_out == srv->cap_out) {
         srv->cap_out = srv->cap_out ? srv->cap_out * 2 : 256;
-        srv->out = realloc(srv->out, srv->cap_out * sizeof *srv->out);
+        srv->out = fsd_xrealloc(srv->out, srv->cap_out * sizeof *srv->out);
     }
     outgoing *o = &srv->out[srv->n_out++];
     o->rid = arena_alloc(srv->arena, rid_len ? rid_len : 1);
@@ -822,7 +823,7 @@ int loop_run(server *srv)
     }
     log_info("listening", "endpoint=%s technicians=%zu open_jobs=%zu", srv->cfg.listen, srv->n_techs,
              strmap_size(srv->jobs));
-    pending_reply *pend = calloc((size_t)srv->cfg.batch_max + 1, sizeof *pend);
+    pending_reply *pend = fsd_xcalloc((size_t)srv->cfg.batch_max + 1, sizeof *pend);
     int64_t last_timers = 0;
     while (!srv->stop) {
         if (srv->reopen)

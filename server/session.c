@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 #define SEND_WINDOW 64
@@ -32,10 +33,7 @@ static void s_session_dirty(server *srv, technician *t)
         return;
     if (srv->n_dirty_sessions == srv->cap_dirty_sessions) {
         size_t cap = srv->cap_dirty_sessions ? 2 * srv->cap_dirty_sessions : 64;
-        technician **grown = realloc(srv->dirty_sessions, cap * sizeof *grown);
-        if (!grown)
-            abort();
-        srv->dirty_sessions = grown;
+        srv->dirty_sessions = fsd_xrealloc(srv->dirty_sessions, cap * sizeof *srv->dirty_sessions);
         srv->cap_dirty_sessions = cap;
     }
     t->session_dirty = true;
@@ -459,7 +457,7 @@ static int s_offer_reply(call *c, technician *t)
     int rc = job_move(c->srv, j, JS_NEW, c->who, NULL, reason, &why);
     if (rc < 0)
         return -1;
-    j->declined = realloc(j->declined, (j->n_declined + 1) * sizeof(int));
+    j->declined = fsd_xrealloc(j->declined, (j->n_declined + 1) * sizeof(int));
     j->declined[j->n_declined++] = t->index;
     c->srv->counters[C_DECLINES]++;
     return s_reply_view(c, j->id);

@@ -14,6 +14,7 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -280,6 +281,8 @@ static void s_next_epoch(server *srv)
    unjudged as "outranked". */
 int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
 {
+    assert(srv && j && out);
+    assert(j->territory < (int)srv->n_territories);
     memset(out, 0, sizeof *out);
     s_next_epoch(srv);
     s_match m = { .srv = srv, .j = j, .out = out, .best = INFINITY, .reach_km = INFINITY,
@@ -369,6 +372,7 @@ static int s_decide_none(server *srv, job *j, const match_outcome *m, int64_t no
 
 int dispatch_job(server *srv, job *j, int64_t now)
 {
+    assert(srv && j);
     if (j->state != JS_NEW)
         return 0;
     match_outcome m;
@@ -464,6 +468,7 @@ static int s_revoke(server *srv, technician *t, job *j, Fsd__RevokeReason why, c
    returns to the queue without that technician. */
 static int s_withdraw(server *srv, job *j, Fsd__RevokeReason why, const char *reason)
 {
+    assert(j->state == JS_OFFERED && j->tech);
     technician *t = j->tech;
     const char *refusal;
     if (store_decline_put(srv->store, j->id, t->row->id, 0, true, wire_now_ms()) < 0)
@@ -479,6 +484,7 @@ static int s_withdraw(server *srv, job *j, Fsd__RevokeReason why, const char *re
 
 int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note)
 {
+    assert(srv && t && j && note);
     return s_revoke(srv, t, j, (Fsd__RevokeReason)why, note);
 }
 
@@ -670,6 +676,7 @@ static int64_t s_next_due(const job *j)
 
 void dispatch_schedule(server *srv, job *j)
 {
+    assert(srv && j);
     s_heaps_ready(srv);
     if (j->state == JS_NEW)
         pheap_set(&srv->waiting, j);
@@ -684,6 +691,7 @@ void dispatch_schedule(server *srv, job *j)
 
 void dispatch_unschedule(server *srv, job *j)
 {
+    assert(srv && j);
     s_heaps_ready(srv);
     pheap_remove(&srv->waiting, j);
     pheap_remove(&srv->timers, j);

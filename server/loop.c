@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -98,6 +99,7 @@ static const right *s_right(int body)
 
 void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
 {
+    assert(c && c->reply && c->a && fmt);
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -123,6 +125,9 @@ void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
                 const uint8_t *data, size_t len)
 {
+    assert(srv && (rid || rid_len == 0) && (data || len == 0));
+    /* a sequenced message belongs to a technician's session, and only it */
+    assert(!tech == !seq);
     if (srv->n_out == srv->cap_out) {
         srv->cap_out = srv->cap_out ? srv->cap_out * 2 : 256;
         srv->out = fsd_xrealloc(srv->out, srv->cap_out * sizeof *srv->out);
@@ -395,6 +400,7 @@ static size_t s_frame_max(const principal *who)
 int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
                       const void *data, size_t len, int64_t now, char *msg_id)
 {
+    assert(srv && who && (data || len == 0));
     /* the refusals below name the request when its msg_id can be read */
     char peeked[FSD_MSG_ID_MAX + 1];
     wire_peek_msg_id(data, len, peeked);

@@ -8,6 +8,7 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
@@ -455,6 +456,7 @@ void world_recount_load(server *srv)
 
 void world_tech_weigh(server *srv, const technician *t)
 {
+    assert(srv && t && t->index >= 0 && (size_t)t->index < srv->n_techs && &srv->techs[t->index] == t);
     const match_config *cfg = &srv->cfg.match;
     double weight = INFINITY;
     if (t->online && t->load < t->capacity) {
@@ -487,6 +489,7 @@ int world_territory_at(server *srv, geo_point p)
 
 bool world_tech_reaches(server *srv, const technician *t, int terr, bool *own)
 {
+    assert(srv && t && own);
     *own = false;
     if (terr < 0 || (size_t)terr >= srv->n_territories)
         return false;
@@ -514,11 +517,13 @@ void world_recent_floor(server *srv)
 
 technician *world_tech(server *srv, const char *id)
 {
+    assert(srv && id);
     return strmap_get(srv->tech_by_id, id);
 }
 
 job *world_job(server *srv, const char *id)
 {
+    assert(srv && id);
     return strmap_get(srv->jobs, id);
 }
 
@@ -542,6 +547,7 @@ bool world_provider_authorised(const provider *p, const char *brand)
 
 bool world_tech_in_shift(server *srv, const technician *t, int territory_index, int64_t now)
 {
+    assert(srv && t && territory_index < (int)srv->n_territories);
     const char *tz = territory_index >= 0 ? srv->territories[territory_index].row->tz : "UTC";
     tzone_local local;
     if (tzone_localize(tz, now, &local) < 0)

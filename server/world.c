@@ -427,6 +427,10 @@ int world_load_jobs(server *srv)
         technician *t = &srv->techs[i];
         if (store_session_get(srv->store, t->row->id, &t->out_seq, &t->in_seq) < 0)
             return -1;
+        /* after a rollback the numbering goes back to the committed one:
+           nothing numbered after it was sent or can have been applied */
+        if (t->out_acked > t->out_seq)
+            t->out_acked = t->out_seq;
         if (t->out_sent > t->out_seq)
             t->out_sent = t->out_seq;
     }

@@ -666,6 +666,51 @@ static void test_capacity_never_exceeded(void **state)
     assert_int_equal(s_tech(w, P_T1)->load, 2);
 }
 
+/* A batch that fails is rolled back and memory is read again from the
+   store: nothing of it stays, not even an Ack of a message it numbered. */
+static void test_rollback_forgets(void **state)
+{
+    world *w = *state;
+    server *srv = &w->srv;
+    technician *t = s_tech(w, P_T1);
+    uint64_t out_seq = t->out_seq;
+    assert_int_equal(store_begin(srv->store), 0);
+    Fsd__SubmitRequest sr = FSD__SUBMIT_REQUEST__INIT;
+    sr.customer_name = "Test Customer";
+    sr.phone = "+49 30 5550001";
+    sr.address = "Teststr. 1";
+    sr.lat = 52.49;
+    sr.lon = 13.40;
+    sr.brand = "Bosch";
+    sr.category = "washing_machine";
+    sr.problem = "leaks";
+    ENV(sub, SUBMIT_REQUEST, submit_request, &sr);
+    size_t len;
+    uint8_t *buf = wire_encode(&sub, &len);
+    assert_int_equal(loop_handle_frame(srv, w->who[P_DESK], w->rid[P_DESK], sizeof w->rid[P_DESK], buf, len,
+                                       w->now, NULL), 0);
+    free(buf);
+    assert_int_equal(dispatch_waiting(srv, w->now), 0);
+    assert_int_equal(t->out_seq, out_seq + 1);
+    Fsd__Ack ack = FSD__ACK__INIT;
+    ack.upto = t->out_seq;
+    ENV(a, ACK, ack, &ack);
+    buf = wire_encode(&a, &len);
+    assert_int_equal(loop_handle_frame(srv, w->who[P_T1], w->rid[P_T1], sizeof w->rid[P_T1], buf, len,
+                                       w->now, NULL), 0);
+    free(buf);
+    assert_int_equal(t->out_acked, out_seq + 1);
+    store_rollback(srv->store);
+    session_forget(srv);
+    srv->n_out = 0;
+    arena_reset(srv->arena);
+    assert_int_equal(world_load_jobs(srv), 0);
+    assert_int_equal(strmap_size(srv->jobs), 0);
+    assert_int_equal(t->out_seq, out_seq);
+    assert_true(t->out_acked <= out_seq);
+    s_sound(w);
+}
+
 /* The checker sees a broken invariant (it is not vacuous). */
 static void test_checker_catches(void **state)
 {
@@ -701,6 +746,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reassign_revokes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_hello_resends, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_capacity_never_exceeded, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_forgets, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_checker_catches, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,6 +110,13 @@ $(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/walvfs.o $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
+# The server's middle is tested through its message path, without sockets:
+# every server object but main.o.
+$(BUILD)/tests/test_middle: tests/unit/test_middle.c $(filter-out %/main.o,$(call obj,$(SERVER_SRC))) \
+                            $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 # The KPI tests' fixed history is a header of their own.
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
 

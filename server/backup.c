@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <zmq.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 #define STEP_PAGES 256             /* pages copied per step */
@@ -245,10 +246,7 @@ int backup_request(call *c)
         return 0;
     }
     if (!b) {
-        if (!(b = calloc(1, sizeof *b))) {
-            call_error(c, FSD__ERROR_CODE__ERR_INTERNAL, "", "out of memory");
-            return 0;
-        }
+        b = fsd_xcalloc(1, sizeof *b);
         pthread_mutex_init(&b->mu, NULL);
         srv->backup = b;
     }

@@ -14,12 +14,14 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include "fsd/care.h"
 #include <time.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
 
@@ -102,8 +104,8 @@ static int s_keep_explanation(server *srv, const job *j, const match_outcome *m,
                               const char *outcome, int64_t now)
 {
     size_t shown = m->n < EXPLAIN_MAX ? m->n : EXPLAIN_MAX;
-    Fsd__Candidate *cands = calloc(shown ? shown : 1, sizeof *cands);
-    Fsd__Candidate **ptrs = calloc(shown ? shown : 1, sizeof *ptrs);
+    Fsd__Candidate *cands = fsd_xcalloc(shown ? shown : 1, sizeof *cands);
+    Fsd__Candidate **ptrs = fsd_xcalloc(shown ? shown : 1, sizeof *ptrs);
     for (size_t i = 0; i < shown; i++) {
         const match_result *r = &m->res[i];
         const technician *t = &srv->techs[r->id];
@@ -142,7 +144,7 @@ static int s_keep_explanation(server *srv, const job *j, const match_outcome *m,
     }
     ex.excluded_by_rule = cptrs;
     size_t len = fsd__explanation__get_packed_size(&ex);
-    uint8_t *buf = malloc(len ? len : 1);
+    uint8_t *buf = fsd_xmalloc(len ? len : 1);
     fsd__explanation__pack(&ex, buf);
     int rc = store_match_put(srv->store, j->id, buf, len);
     free(buf);
@@ -193,12 +195,7 @@ static void s_judge(s_match *m, technician *t, bool in_reach)
     match_outcome *out = m->out;
     if (out->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 256;
-        match_result *res = realloc(out->res, cap * sizeof *res);
-        if (!res) {
-            m->rc = -1;
-            return;
-        }
-        out->res = res;
+        out->res = fsd_xrealloc(out->res, cap * sizeof *out->res);
         m->cap = cap;
     }
     t->seen = m->srv->match_epoch;
@@ -284,6 +281,8 @@ static void s_next_epoch(server *srv)
    unjudged as "outranked". */
 int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
 {
+    assert(srv && j && out);
+    assert(j->territory < (int)srv->n_territories);
     memset(out, 0, sizeof *out);
     s_next_epoch(srv);
     s_match m = { .srv = srv, .j = j, .out = out, .best = INFINITY, .reach_km = INFINITY,
@@ -292,9 +291,8 @@ int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
                         .allow_spill = true };
     const char *tz = j->territory >= 0 ? srv->territories[j->territory].row->tz : "UTC";
     m.local_ok = tzone_localize(tz, now, &m.local) == 0;
-    m.auth = malloc(srv->n_providers ? srv->n_providers : 1);
-    if (m.auth)
-        memset(m.auth, 0xff, srv->n_providers ? srv->n_providers : 1);
+    m.auth = fsd_xmalloc(srv->n_providers ? srv->n_providers : 1);
+    memset(m.auth, 0xff, srv->n_providers ? srv->n_providers : 1);
     m.extra_min = srv->cfg.match.fairness_weight * (double)srv->recent_floor;
     if (j->win_end && !(m.win = out->windows = windows_match_new(srv, j, now))) {
         free(m.auth);
@@ -374,6 +372,7 @@ static int s_decide_none(server *srv, job *j, const match_outcome *m, int64_t no
 
 int dispatch_job(server *srv, job *j, int64_t now)
 {
+    assert(srv && j);
     if (j->state != JS_NEW)
         return 0;
     match_outcome m;
@@ -430,9 +429,7 @@ int dispatch_waiting(server *srv, int64_t now)
     size_t n = srv->waiting.n;
     if (n == 0)
         return 0;
-    job **list = malloc(n * sizeof *list);
-    if (!list)
-        return -1;
+    job **list = fsd_xmalloc(n * sizeof *list);
     for (size_t i = 0; i < n; i++)
         list[i] = pheap_pop(&srv->waiting);
     int rc = 0;
@@ -471,6 +468,7 @@ static int s_revoke(server *srv, technician *t, job *j, Fsd__RevokeReason why, c
    returns to the queue without that technician. */
 static int s_withdraw(server *srv, job *j, Fsd__RevokeReason why, const char *reason)
 {
+    assert(j->state == JS_OFFERED && j->tech);
     technician *t = j->tech;
     const char *refusal;
     if (store_decline_put(srv->store, j->id, t->row->id, 0, true, wire_now_ms()) < 0)
@@ -478,7 +476,7 @@ static int s_withdraw(server *srv, job *j, Fsd__RevokeReason why, const char *re
     int rc = job_move(srv, j, JS_NEW, NULL, NULL, reason, &refusal);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
-    j->declined = realloc(j->declined, (j->n_declined + 1) * sizeof(int));
+    j->declined = fsd_xrealloc(j->declined, (j->n_declined + 1) * sizeof(int));
     j->declined[j->n_declined++] = t->index;
     srv->counters[C_EXPIRIES]++;
     return s_revoke(srv, t, j, why, reason);
@@ -486,6 +484,7 @@ static int s_withdraw(server *srv, job *j, Fsd__RevokeReason why, const char *re
 
 int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note)
 {
+    assert(srv && t && j && note);
     return s_revoke(srv, t, j, (Fsd__RevokeReason)why, note);
 }
 
@@ -505,7 +504,7 @@ static void s_offers_of(const char *key, void *value, void *arg)
         return;
     if (os->n == os->cap) {
         os->cap = os->cap ? os->cap * 2 : 8;
-        os->list = realloc(os->list, os->cap * sizeof *os->list);
+        os->list = fsd_xrealloc(os->list, os->cap * sizeof *os->list);
     }
     os->list[os->n++] = j;
 }
@@ -677,6 +676,7 @@ static int64_t s_next_due(const job *j)
 
 void dispatch_schedule(server *srv, job *j)
 {
+    assert(srv && j);
     s_heaps_ready(srv);
     if (j->state == JS_NEW)
         pheap_set(&srv->waiting, j);
@@ -691,6 +691,7 @@ void dispatch_schedule(server *srv, job *j)
 
 void dispatch_unschedule(server *srv, job *j)
 {
+    assert(srv && j);
     s_heaps_ready(srv);
     pheap_remove(&srv->waiting, j);
     pheap_remove(&srv->timers, j);
@@ -755,12 +756,7 @@ int dispatch_timers(server *srv, int64_t now)
     for (job *j; rc == 0 && (j = pheap_top(&srv->timers)) && j->due <= now;) {
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            job **list = realloc(due, cap * sizeof *list);
-            if (!list) {
-                rc = -1;
-                break;
-            }
-            due = list;
+            due = fsd_xrealloc(due, cap * sizeof *due);
         }
         due[n++] = pheap_pop(&srv->timers);
     }

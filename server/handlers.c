@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
 
@@ -199,14 +200,14 @@ static int s_submit(call *c)
     bool priority_tier = strcmp(tier, "priority") == 0;
     priority urgency = r->urgency == FSD__PRIORITY__PRIORITY_HIGH ? PRIO_HIGH : PRIO_NORMAL;
     priority prio = priority_tier || urgency == PRIO_HIGH ? PRIO_HIGH : PRIO_NORMAL;
-    job *j = calloc(1, sizeof *j);
+    job *j = fsd_xcalloc(1, sizeof *j);
     long number = ++srv->job_number;
     snprintf(j->id, sizeof j->id, "J%06ld", number);
     j->state = JS_NEW;
     j->territory = terr;
     j->at = at;
     j->category = world_category(r->category);
-    j->brand = strdup(r->brand);
+    j->brand = fsd_xstrdup(r->brand);
     j->warranty = w;
     j->prio = prio;
     j->created_at = now;

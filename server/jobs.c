@@ -5,6 +5,7 @@
     step. Nothing else in the server assigns job->state. */
 #include "server.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fsd/lifecycle.h"
@@ -31,12 +32,18 @@ static technician *s_holder_after(const job *j, job_state to, technician *tech)
 int job_move(server *srv, job *j, job_state to, const principal *who, technician *tech,
              const char *reason, const char **why)
 {
+    assert(srv && j && why);
+    assert(to > JOB_STATE_NONE && to < JS_COUNT_);
+    /* an offer names its technician; an assignment names one or keeps the offer's */
+    assert(to != JS_OFFERED || tech);
+    assert(to != JS_ASSIGNED || tech || j->tech);
     lifecycle_actor actor = who ? lifecycle_actor_of(who->role) : ACTOR_SYSTEM;
     if (lifecycle_check(j->state, to, actor, why) < 0)
         return 1;
     int64_t now = wire_now_ms();
     technician *before = j->tech, *after = s_holder_after(j, to, tech);
     technician *named = after ? after : before;
+    assert(!job_state_holds_capacity(to) || after);
     if (to != JS_OFFERED)
         j->offer_expires_at = 0;
     if (store_job_set_state(srv->store, j->id, to, after ? after->row->id : "",
@@ -75,6 +82,7 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
 
 void job_forget_if_done(server *srv, job *j)
 {
+    assert(srv && j);
     if (j->state == JS_CLOSED || j->state == JS_CANCELLED) {
         strmap_remove(srv->jobs, j->id);
         dispatch_unschedule(srv, j);

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 
 #define SEEN_WRITE_EVERY_MS 60000
 #define MAX_FD (1 << 20)
@@ -52,9 +53,7 @@ struct keyring {
 
 keyring *keyring_new(void)
 {
-    keyring *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    keyring *self = fsd_xcalloc(1, sizeof *self);
     self->use = strmap_new();
     self->revoked = strmap_new();
     return self;
@@ -86,9 +85,7 @@ void keyring_seen(keyring *self, const char *pub, int fd, int64_t now)
         return;
     key_use *u = strmap_get(self->use, pub);
     if (!u) {
-        u = calloc(1, sizeof *u);
-        if (!u)
-            return;
+        u = fsd_xcalloc(1, sizeof *u);
         strmap_put(self->use, pub, u);
     }
     u->last_seen = now;
@@ -98,9 +95,7 @@ void keyring_seen(keyring *self, const char *pub, int fd, int64_t now)
         size_t n = self->n_fds ? self->n_fds : 256;
         while (n <= (size_t)fd)
             n *= 2;
-        fd_owner *grown = realloc(self->fds, n * sizeof *grown);
-        if (!grown)
-            return;
+        fd_owner *grown = fsd_xrealloc(self->fds, n * sizeof *grown);
         memset(grown + self->n_fds, 0, (n - self->n_fds) * sizeof *grown);
         self->fds = grown;
         self->n_fds = n;
@@ -155,12 +150,10 @@ void keyring_revoke(keyring *self, const char *pub, const char *name)
     if (!self)
         return;
     if (!strmap_get(self->revoked, pub))
-        strmap_put(self->revoked, pub, strdup(name));
+        strmap_put(self->revoked, pub, fsd_xstrdup(name));
     if (self->n_cut == self->cap_cut) {
         size_t cap = self->cap_cut ? self->cap_cut * 2 : 4;
-        char(*grown)[41] = realloc(self->cut, cap * sizeof *grown);
-        if (!grown)
-            return;
+        char(*grown)[41] = fsd_xrealloc(self->cut, cap * sizeof *grown);
         self->cut = grown;
         self->cap_cut = cap;
     }
@@ -213,7 +206,7 @@ static void s_load_revoked(void *arg, const store_key *k)
 {
     keyring *self = arg;
     if (k->revoked_at && !strmap_get(self->revoked, k->pub))
-        strmap_put(self->revoked, k->pub, strdup(k->name));
+        strmap_put(self->revoked, k->pub, fsd_xstrdup(k->name));
 }
 
 int keyring_load(server *srv)

@@ -11,14 +11,17 @@
     Identity comes from the CURVE key (ZAP User-Id), never from a field;
     an agent is reached at the latest routing id seen from its key. */
 #include "server.h"
+#include "invariants.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -96,6 +99,7 @@ static const right *s_right(int body)
 
 void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
 {
+    assert(c && c->reply && c->a && fmt);
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -121,9 +125,12 @@ void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt
 void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
                 const uint8_t *data, size_t len)
 {
+    assert(srv && (rid || rid_len == 0) && (data || len == 0));
+    /* a sequenced message belongs to a technician's session, and only it */
+    assert(!tech == !seq);
     if (srv->n_out == srv->cap_out) {
         srv->cap_out = srv->cap_out ? srv->cap_out * 2 : 256;
-        srv->out = realloc(srv->out, srv->cap_out * sizeof *srv->out);
+        srv->out = fsd_xrealloc(srv->out, srv->cap_out * sizeof *srv->out);
     }
     outgoing *o = &srv->out[srv->n_out++];
     o->rid = arena_alloc(srv->arena, rid_len ? rid_len : 1);
@@ -393,6 +400,7 @@ static size_t s_frame_max(const principal *who)
 int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
                       const void *data, size_t len, int64_t now, char *msg_id)
 {
+    assert(srv && who && (data || len == 0));
     /* the refusals below name the request when its msg_id can be read */
     char peeked[FSD_MSG_ID_MAX + 1];
     wire_peek_msg_id(data, len, peeked);
@@ -594,6 +602,8 @@ static void s_abandon(server *srv, pending_reply *pend, size_t n, int64_t now)
     s_storage_failed(srv, now);
     if (world_load_jobs(srv) < 0)
         log_error("reload_failed", "error=%s", log_quote(0, store_errmsg(srv->store)));
+    else
+        invariants_check(srv);
 }
 
 /* Not even a read transaction: answer what waits with unavailable. */
@@ -655,6 +665,7 @@ static void s_probe(server *srv, int64_t now, int64_t *last_timers)
     log_info("storage_recovered", "commit_failures=%llu", (unsigned long long)srv->counters[C_COMMIT_FAILED]);
     s_flush(srv);
     arena_reset(srv->arena);
+    invariants_check(srv);
 }
 
 /* The bookkeeping of reads — the access log of customers' data, each key's
@@ -745,6 +756,7 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
     }
     /* revoked keys are out of the map now: close their connections */
     keyring_cut(srv->keyring);
+    invariants_check(srv);
 }
 
 /* Creates and binds the ZAP handler and the CURVE ROUTER. */
@@ -817,7 +829,7 @@ int loop_run(server *srv)
     }
     log_info("listening", "endpoint=%s technicians=%zu open_jobs=%zu", srv->cfg.listen, srv->n_techs,
              strmap_size(srv->jobs));
-    pending_reply *pend = calloc((size_t)srv->cfg.batch_max + 1, sizeof *pend);
+    pending_reply *pend = fsd_xcalloc((size_t)srv->cfg.batch_max + 1, sizeof *pend);
     int64_t last_timers = 0;
     while (!srv->stop) {
         if (srv->reopen)

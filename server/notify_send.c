@@ -59,6 +59,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 
 extern char **environ;
 
@@ -214,9 +215,7 @@ static void *s_writer_run(void *arg)
 
 static s_writer *s_writer_start(const char *path)
 {
-    s_writer *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
+    s_writer *w = fsd_xcalloc(1, sizeof *w);
     w->path = path;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
@@ -259,22 +258,13 @@ static void s_writer_stop(s_writer **w_p)
 
 notifier *notify_new(const notify_config *cfg, char *err, size_t errlen)
 {
-    notifier *self = calloc(1, sizeof *self);
-    if (!self) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
+    notifier *self = fsd_xcalloc(1, sizeof *self);
     self->cfg = *cfg;
     if (self->cfg.max_inflight < 1)
         self->cfg.max_inflight = 1;
     if (self->cfg.attempts < 1)
         self->cfg.attempts = 1;
-    self->kids = calloc((size_t)self->cfg.max_inflight, sizeof *self->kids);
-    if (!self->kids) {
-        free(self);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
+    self->kids = fsd_xcalloc((size_t)self->cfg.max_inflight, sizeof *self->kids);
     if (!self->cfg.cmd) {
         int fd = open(self->cfg.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0) {
@@ -482,11 +472,7 @@ static int s_spawn(notifier *self, s_kid *k, const char *json, char *err, size_t
     size_t n_env = 0;
     while (environ[n_env])
         n_env++;
-    char **envp = calloc(n_env + 5, sizeof *envp);
-    if (!envp) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
+    char **envp = fsd_xcalloc(n_env + 5, sizeof *envp);
     size_t e = 0;
     for (size_t i = 0; i < n_env; i++)
         if (strncmp(environ[i], "FSD_NOTIFY_", 11) != 0)
@@ -738,9 +724,7 @@ int notify_pump(server *srv, int64_t now)
     self->looked_at = now;
     self->fresh = 0;
     s_scan sc = { .self = self, .now = now, .room = room, .later = INT64_MAX };
-    sc.due = calloc(room, sizeof *sc.due);
-    if (!sc.due)
-        return -1;
+    sc.due = fsd_xcalloc(room, sizeof *sc.due);
     int rc = store_notification_each_pending(srv->store, (unsigned)(room + (size_t)self->n_kids + 1), s_take, &sc);
     /* the scan saw the head of every job; the outcomes below lower it again */
     self->due_at = INT64_MAX;

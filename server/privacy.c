@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 /* ------------------------------------------------------------ scopes */
@@ -56,9 +57,7 @@ static char *s_provider_territories(server *srv, const char *id)
     size_t len = 2;
     for (size_t i = 0; p && i < p->row->n_territories; i++)
         len += strlen(p->row->territories[i]) + 1;
-    char *csv = malloc(len);
-    if (!csv)
-        return NULL;
+    char *csv = fsd_xmalloc(len);
     strcpy(csv, ",");
     for (size_t i = 0; p && i < p->row->n_territories; i++) {
         strcat(csv, p->row->territories[i]);
@@ -76,8 +75,8 @@ static void s_scope_add(void *arg, const char *pub, const char *prov, const char
         return;
     privacy_principal_free(p);
     if (prov[0])
-        p->scope_provider = strdup(prov);
-    p->scope_territories = territories[0] ? strdup(territories) : s_provider_territories(srv, prov);
+        p->scope_provider = fsd_xstrdup(prov);
+    p->scope_territories = territories[0] ? fsd_xstrdup(territories) : s_provider_territories(srv, prov);
 }
 
 int privacy_load_scopes(server *srv)

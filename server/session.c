@@ -16,10 +16,12 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 #define SEND_WINDOW 64
@@ -32,10 +34,7 @@ static void s_session_dirty(server *srv, technician *t)
         return;
     if (srv->n_dirty_sessions == srv->cap_dirty_sessions) {
         size_t cap = srv->cap_dirty_sessions ? 2 * srv->cap_dirty_sessions : 64;
-        technician **grown = realloc(srv->dirty_sessions, cap * sizeof *grown);
-        if (!grown)
-            abort();
-        srv->dirty_sessions = grown;
+        srv->dirty_sessions = fsd_xrealloc(srv->dirty_sessions, cap * sizeof *srv->dirty_sessions);
         srv->cap_dirty_sessions = cap;
     }
     t->session_dirty = true;
@@ -64,6 +63,8 @@ void session_forget(server *srv)
 
 int session_push(server *srv, technician *t, Fsd__Envelope *env)
 {
+    assert(srv && t && env);
+    assert(t->out_acked <= t->out_sent && t->out_sent <= t->out_seq);
     env->seq = ++t->out_seq;
     size_t len;
     uint8_t *buf = wire_encode(env, &len);
@@ -97,6 +98,7 @@ static void s_queue_stored(void *arg, uint64_t seq, const uint8_t *env, size_t l
 
 void session_resend(server *srv, technician *t, uint64_t after)
 {
+    assert(srv && t && after <= t->out_seq);
     if (!t->online || !t->rid_len)
         return;
     uint64_t limit = t->out_acked + SEND_WINDOW;
@@ -122,6 +124,7 @@ static int s_acked(server *srv, technician *t, uint64_t upto)
 
 int session_ack(server *srv, technician *t, uint64_t upto)
 {
+    assert(srv && t);
     if (s_acked(srv, t, upto) < 0)
         return -1;
     /* Also when nothing new was acknowledged: after the agent's DEALER
@@ -135,6 +138,7 @@ int session_ack(server *srv, technician *t, uint64_t upto)
 
 int session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now)
 {
+    assert(srv && t && rid);
     t->just_moved = false;
     if (rid_len > sizeof t->rid)
         return 0;
@@ -222,6 +226,7 @@ static int s_superseded(call *c, technician *t, const char *device_id, int64_t n
 
 int session_hello(call *c, technician *t)
 {
+    assert(c && c->req && c->req->hello && t);
     const Fsd__Hello *h = c->req->hello;
     int64_t now = wire_now_ms();
     const char *device_id = strlen(h->device_id) < sizeof t->device_id ? h->device_id : "";
@@ -321,6 +326,7 @@ static void s_snapshot_one(const char *id, void *value, void *arg)
 
 int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_len)
 {
+    assert(srv && t && rid);
     snapshot_ctx sc = { .srv = srv, .t = t };
     strmap_each(srv->jobs, s_snapshot_one, &sc);
     if (sc.rc < 0)
@@ -349,6 +355,7 @@ int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_
 
 void session_position(server *srv, technician *t, const Fsd__Position *p)
 {
+    assert(srv && t && p);
     geo_point at = { p->lat, p->lon };
     if (!geo_valid(at) || (p->lat == 0 && p->lon == 0))
         return;
@@ -459,7 +466,7 @@ static int s_offer_reply(call *c, technician *t)
     int rc = job_move(c->srv, j, JS_NEW, c->who, NULL, reason, &why);
     if (rc < 0)
         return -1;
-    j->declined = realloc(j->declined, (j->n_declined + 1) * sizeof(int));
+    j->declined = fsd_xrealloc(j->declined, (j->n_declined + 1) * sizeof(int));
     j->declined[j->n_declined++] = t->index;
     c->srv->counters[C_DECLINES]++;
     return s_reply_view(c, j->id);
@@ -494,6 +501,7 @@ static int s_job_update(call *c, technician *t)
 
 int session_report(call *c, technician *t)
 {
+    assert(c && c->req && t);
     uint64_t seq = c->req->seq;
     if (seq == 0 || seq > t->in_seq + 1) {
         /* out of order: say where we are so the agent resends from there */

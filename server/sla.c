@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 struct sla_state {
@@ -89,15 +90,11 @@ static void s_hours_add(void *arg, Fsd__WorkingHoursRow *r)
 int sla_world_load(server *srv, char *err, size_t errlen)
 {
     sla_world_free(srv);
-    struct sla_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    struct sla_state *s = fsd_xcalloc(1, sizeof *s);
     srv->sla = s;
     s->policies = sla_table_new();
     s->n_hours = srv->n_territories;
-    s->hours = calloc(s->n_hours ? s->n_hours : 1, sizeof *s->hours);
+    s->hours = fsd_xcalloc(s->n_hours ? s->n_hours : 1, sizeof *s->hours);
     if (!s->policies || !s->hours) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -213,12 +210,7 @@ static void s_scan_job(const char *key, void *value, void *arg)
         return;
     if (sc->n == sc->cap) {
         size_t cap = sc->cap ? sc->cap * 2 : 64;
-        s_entry *bigger = realloc(sc->list, cap * sizeof *bigger);
-        if (!bigger) {
-            sc->failed = true;
-            return;
-        }
-        sc->list = bigger;
+        sc->list = fsd_xrealloc(sc->list, cap * sizeof *sc->list);
         sc->cap = cap;
     }
     sc->list[sc->n++] = (s_entry){ j, st, which, which >= 0 ? due[which] : 0 };

@@ -20,6 +20,7 @@
 #include <string.h>
 #include "fsd/calendar.h"
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 #define WINDOW_TEXT_MAX 100
@@ -152,12 +153,7 @@ static void s_held(const char *key, void *value, void *arg)
         return;
     if (wm->n_held == col->cap) {
         size_t cap = col->cap ? col->cap * 2 : 32;
-        const job **grown = realloc(wm->held, cap * sizeof *grown);
-        if (!grown) {
-            col->oom = true;
-            return;
-        }
-        wm->held = grown;
+        wm->held = fsd_xrealloc(wm->held, cap * sizeof *wm->held);
         col->cap = cap;
     }
     wm->held[wm->n_held++] = j;
@@ -174,9 +170,7 @@ static int s_by_tech(const void *pa, const void *pb)
 
 windows_match *windows_match_new(server *srv, const job *j, int64_t now)
 {
-    windows_match *wm = calloc(1, sizeof *wm);
-    if (!wm)
-        return NULL;
+    windows_match *wm = fsd_xcalloc(1, sizeof *wm);
     wm->srv = srv;
     wm->j = j;
     wm->now = now;
@@ -221,15 +215,10 @@ static void s_keep(windows_match *wm, const technician *t, const char *text)
 {
     if (wm->n_details == wm->cap_details) {
         size_t cap = wm->cap_details ? wm->cap_details * 2 : 16;
-        s_detail *grown = realloc(wm->details, cap * sizeof *grown);
-        if (!grown)
-            return;
-        wm->details = grown;
+        wm->details = fsd_xrealloc(wm->details, cap * sizeof *wm->details);
         wm->cap_details = cap;
     }
-    char *copy = strdup(text);
-    if (copy)
-        wm->details[wm->n_details++] = (s_detail){ t->index, copy };
+    wm->details[wm->n_details++] = (s_detail){ t->index, fsd_xstrdup(text) };
 }
 
 const char *windows_detail(const windows_match *self, int tech_index)
@@ -271,11 +260,7 @@ bool windows_has_room(windows_match *self, const technician *t)
     size_t first = s_first_of(self, t->index), n = 0;
     while (first + n < self->n_held && self->held[first + n]->tech == t)
         n++;
-    cal_visit *booked = n ? calloc(n, sizeof *booked) : NULL;
-    if (n && !booked) {
-        s_keep(self, t, "out of memory while planning");
-        return false;
-    }
+    cal_visit *booked = n ? fsd_xcalloc(n, sizeof *booked) : NULL;
     size_t n_categories;
     const char *const *categories = category_list(&n_categories);
     for (size_t i = 0; i < n; i++) {
@@ -287,15 +272,10 @@ bool windows_has_room(windows_match *self, const technician *t)
             .started = b->state == JS_EN_ROUTE || b->state == JS_ON_SITE,
         };
     }
-    cal_answer *ans = malloc(sizeof *ans);
-    bool room = false;
-    if (ans) {
-        room = calendar_fits(&self->cfg, self->now, booked, n, &self->visit, ans) == CAL_FITS;
-        if (!room)
-            s_keep(self, t, ans->detail);
-    } else {
-        s_keep(self, t, "out of memory while planning");
-    }
+    cal_answer *ans = fsd_xmalloc(sizeof *ans);
+    bool room = calendar_fits(&self->cfg, self->now, booked, n, &self->visit, ans) == CAL_FITS;
+    if (!room)
+        s_keep(self, t, ans->detail);
     free(ans);
     free(booked);
     return room;

@@ -8,11 +8,13 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
 #include <strings.h>
 #include "fsd/log.h"
+#include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
 /* Frees one territory's derived geometry and its row. */
@@ -105,7 +107,7 @@ static void s_collect(void *arg, void *row)
     row_list *l = arg;
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
-        l->rows = realloc(l->rows, l->cap * sizeof *l->rows);
+        l->rows = fsd_xrealloc(l->rows, l->cap * sizeof *l->rows);
     }
     l->rows[l->n++] = row;
 }
@@ -114,11 +116,11 @@ static void s_collect(void *arg, void *row)
 static void s_territory_geometry(territory *t)
 {
     size_t n = t->row->n_rings;
-    t->rings = calloc(n ? n : 1, sizeof *t->rings);
-    t->ring_pts = calloc(n ? n : 1, sizeof *t->ring_pts);
+    t->rings = fsd_xcalloc(n ? n : 1, sizeof *t->rings);
+    t->ring_pts = fsd_xcalloc(n ? n : 1, sizeof *t->ring_pts);
     for (size_t i = 0; i < n; i++) {
         Fsd__Ring *r = t->row->rings[i];
-        t->ring_pts[i] = calloc(r->n_points ? r->n_points : 1, sizeof(geo_point));
+        t->ring_pts[i] = fsd_xcalloc(r->n_points ? r->n_points : 1, sizeof(geo_point));
         for (size_t k = 0; k < r->n_points; k++)
             t->ring_pts[i][k] = (geo_point){ r->points[k]->lat, r->points[k]->lon };
         t->rings[i] = (geo_ring){ t->ring_pts[i], r->n_points };
@@ -133,7 +135,7 @@ static void s_territory_neighbours(server *srv)
 {
     for (size_t i = 0; i < srv->n_territories; i++) {
         territory *a = &srv->territories[i];
-        a->neighbours = calloc(srv->n_territories ? srv->n_territories : 1, sizeof(int));
+        a->neighbours = fsd_xcalloc(srv->n_territories ? srv->n_territories : 1, sizeof(int));
         for (size_t k = 0; k < srv->n_territories; k++) {
             if (k == i)
                 continue;
@@ -159,13 +161,13 @@ static void s_index_coverage(server *srv)
         for (size_t k = 0; k < t->n_territories; k++)
             t->cover_mask |= 1ull << t->territories[k];
     }
-    uint32_t *mark = calloc(srv->n_techs ? srv->n_techs : 1, sizeof *mark);
+    uint32_t *mark = fsd_xcalloc(srv->n_techs ? srv->n_techs : 1, sizeof *mark);
     for (size_t i = 0; i < srv->n_territories; i++) {
         territory *tr = &srv->territories[i];
         tr->near_mask = srv->masks ? 1ull << i : 0;
         for (size_t k = 0; k < tr->n_neighbours && srv->masks; k++)
             tr->near_mask |= 1ull << tr->neighbours[k];
-        tr->reach = malloc((srv->n_techs ? srv->n_techs : 1) * sizeof *tr->reach);
+        tr->reach = fsd_xmalloc((srv->n_techs ? srv->n_techs : 1) * sizeof *tr->reach);
         for (size_t k = 0; k < srv->n_techs; k++) {
             bool own;
             if (mark[k] != i + 1 && world_tech_reaches(srv, &srv->techs[k], (int)i, &own)) {
@@ -173,7 +175,7 @@ static void s_index_coverage(server *srv)
                 tr->reach[tr->n_reach++] = (int)k;
             }
         }
-        tr->reach = realloc(tr->reach, (tr->n_reach ? tr->n_reach : 1) * sizeof *tr->reach);
+        tr->reach = fsd_xrealloc(tr->reach, (tr->n_reach ? tr->n_reach : 1) * sizeof *tr->reach);
     }
     free(mark);
 }
@@ -215,7 +217,7 @@ static void s_tech_resolve(server *srv, technician *t)
 {
     t->provider = strmap_get(srv->provider_by_id, t->row->provider_id);
     t->capacity = t->row->capacity;
-    t->territories = calloc(t->row->n_territories ? t->row->n_territories : 1, sizeof(int));
+    t->territories = fsd_xcalloc(t->row->n_territories ? t->row->n_territories : 1, sizeof(int));
     for (size_t i = 0; i < t->row->n_territories; i++) {
         territory *terr = strmap_get(srv->territory_by_id, t->row->territories[i]);
         if (terr)
@@ -258,11 +260,11 @@ static void s_tech_carry(technician *fresh, const technician *old)
 static void s_principal_add(void *arg, const char *pub, const char *name, int r, const char *tech)
 {
     server *srv = arg;
-    principal *p = calloc(1, sizeof *p);
+    principal *p = fsd_xcalloc(1, sizeof *p);
     snprintf(p->pub, sizeof p->pub, "%s", pub);
-    p->name = strdup(name);
+    p->name = fsd_xstrdup(name);
     p->role = (role)r;
-    p->technician_id = strdup(tech ? tech : "");
+    p->technician_id = fsd_xstrdup(tech ? tech : "");
     principal *old = strmap_get(srv->principals, pub);
     if (old)
         s_principal_free(pub, old, NULL);
@@ -293,7 +295,7 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     srv->tech_by_id = strmap_new();
 
     srv->n_territories = terr.n;
-    srv->territories = calloc(terr.n ? terr.n : 1, sizeof(territory));
+    srv->territories = fsd_xcalloc(terr.n ? terr.n : 1, sizeof(territory));
     for (size_t i = 0; i < terr.n; i++) {
         srv->territories[i].row = terr.rows[i];
         s_territory_geometry(&srv->territories[i]);
@@ -303,14 +305,14 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     srv->grid = geo_grid_new(s_grid_cell_km(srv, tech.n));
 
     srv->n_providers = prov.n;
-    srv->providers = calloc(prov.n ? prov.n : 1, sizeof(provider));
+    srv->providers = fsd_xcalloc(prov.n ? prov.n : 1, sizeof(provider));
     for (size_t i = 0; i < prov.n; i++) {
         srv->providers[i].row = prov.rows[i];
         strmap_put(srv->provider_by_id, srv->providers[i].row->id, &srv->providers[i]);
     }
 
     srv->n_techs = tech.n;
-    srv->techs = calloc(tech.n ? tech.n : 1, sizeof(technician));
+    srv->techs = fsd_xcalloc(tech.n ? tech.n : 1, sizeof(technician));
     for (size_t i = 0; i < tech.n; i++) {
         technician *t = &srv->techs[i];
         t->row = tech.rows[i];
@@ -367,14 +369,14 @@ int world_load_reference(server *srv, char *err, size_t errlen)
 static void s_job_add(void *arg, const store_job *sj)
 {
     server *srv = arg;
-    job *j = calloc(1, sizeof *j);
+    job *j = fsd_xcalloc(1, sizeof *j);
     snprintf(j->id, sizeof j->id, "%s", sj->id);
     j->state = (job_state)sj->state;
     territory *t = strmap_get(srv->territory_by_id, sj->territory);
     j->territory = t ? (int)(t - srv->territories) : -1;
     j->at = (geo_point){ sj->lat, sj->lon };
     j->category = world_category(sj->category);
-    j->brand = strdup(sj->brand);
+    j->brand = fsd_xstrdup(sj->brand);
     j->warranty = (warranty_status)sj->warranty;
     j->prio = (priority)sj->priority;
     j->created_at = sj->created_at;
@@ -398,7 +400,7 @@ static void s_decline_add(void *arg, const char *job_id, const char *tech_id)
     technician *t = strmap_get(srv->tech_by_id, tech_id);
     if (!j || !t)
         return;
-    j->declined = realloc(j->declined, (j->n_declined + 1) * sizeof(int));
+    j->declined = fsd_xrealloc(j->declined, (j->n_declined + 1) * sizeof(int));
     j->declined[j->n_declined++] = t->index;
 }
 
@@ -425,6 +427,10 @@ int world_load_jobs(server *srv)
         technician *t = &srv->techs[i];
         if (store_session_get(srv->store, t->row->id, &t->out_seq, &t->in_seq) < 0)
             return -1;
+        /* after a rollback the numbering goes back to the committed one:
+           nothing numbered after it was sent or can have been applied */
+        if (t->out_acked > t->out_seq)
+            t->out_acked = t->out_seq;
         if (t->out_sent > t->out_seq)
             t->out_sent = t->out_seq;
     }
@@ -454,6 +460,7 @@ void world_recount_load(server *srv)
 
 void world_tech_weigh(server *srv, const technician *t)
 {
+    assert(srv && t && t->index >= 0 && (size_t)t->index < srv->n_techs && &srv->techs[t->index] == t);
     const match_config *cfg = &srv->cfg.match;
     double weight = INFINITY;
     if (t->online && t->load < t->capacity) {
@@ -486,6 +493,7 @@ int world_territory_at(server *srv, geo_point p)
 
 bool world_tech_reaches(server *srv, const technician *t, int terr, bool *own)
 {
+    assert(srv && t && own);
     *own = false;
     if (terr < 0 || (size_t)terr >= srv->n_territories)
         return false;
@@ -513,11 +521,13 @@ void world_recent_floor(server *srv)
 
 technician *world_tech(server *srv, const char *id)
 {
+    assert(srv && id);
     return strmap_get(srv->tech_by_id, id);
 }
 
 job *world_job(server *srv, const char *id)
 {
+    assert(srv && id);
     return strmap_get(srv->jobs, id);
 }
 
@@ -541,6 +551,7 @@ bool world_provider_authorised(const provider *p, const char *brand)
 
 bool world_tech_in_shift(server *srv, const technician *t, int territory_index, int64_t now)
 {
+    assert(srv && t && territory_index < (int)srv->n_territories);
     const char *tz = territory_index >= 0 ? srv->territories[territory_index].row->tz : "UTC";
     tzone_local local;
     if (tzone_localize(tz, now, &local) < 0)

@@ -16,6 +16,9 @@ BUILD=${BUILD:-build}
 BIN=${BIN:-bin}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 export BIN ROOT
+# every server a test starts checks its invariants after each batch and
+# aborts on a broken one (server/invariants.h); benchmarks run without
+export FSD_CHECK=${FSD_CHECK-1}
 OUT=${TEST_OUT:-$ROOT/tests/out}
 rm -rf "$OUT"
 mkdir -p "$OUT"

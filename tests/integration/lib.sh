@@ -7,6 +7,8 @@
 set -euo pipefail
 
 export FSD_HOME=$PWD/data
+# the server checks its invariants after every batch (server/invariants.h)
+export FSD_CHECK=${FSD_CHECK-1}
 export FSD_SERVER=tcp://127.0.0.1:${FSD_TEST_PORT:-17300}
 export FSD_SERVER_KEY=$FSD_HOME/keys/server.pub
 export FSD_KEY=$FSD_HOME/keys/admin.key

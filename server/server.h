@@ -517,5 +517,9 @@ int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, siz
                       const void *data, size_t len, int64_t now, char *msg_id);
 void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* reply.c (moved from loop.c; named by the next step) */
+int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember);
+void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
+                    Fsd__ErrorCode code, const char *reply_to, const char *field, const char *why);
 
 #endif

@@ -223,7 +223,7 @@ int backup_request(call *c)
             if (b->rid_len)
                 memcpy(b->rid, c->rid, b->rid_len);
         } else if (b->answer) {
-            loop_queue(srv, NULL, 0, c->rid, c->rid_len, b->answer, b->answer_len);
+            reply_queue(srv, NULL, 0, c->rid, c->rid_len, b->answer, b->answer_len);
         }
         return 2;
     }

@@ -13,7 +13,6 @@
 #include "server.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,32 +224,32 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
         srv->counters[C_UNKNOWN]++;
         call_error(&c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "body",
                    "this message kind is not a request the server answers");
-        return s_finish(&c, rid, rid_len, false);
+        return reply_finish(&c, rid, rid_len, false);
     }
     if (!(r->roles & (1u << who->role))) {
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field(&fsd__envelope__descriptor, (unsigned)req->body_case);
         call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
                    "%s (role %s) may not send %s", who->name, role_name(who->role), f ? f->name : "this");
-        return s_finish(&c, rid, rid_len, false);
+        return reply_finish(&c, rid, rid_len, false);
     }
     technician *t = NULL;
     if (who->role == ROLE_AGENT_) {
         t = world_tech(srv, who->technician_id);
         if (!t) {
             call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "", "key %s names no known technician", who->name);
-            return s_finish(&c, rid, rid_len, false);
+            return reply_finish(&c, rid, rid_len, false);
         }
         if (session_seen(srv, t, rid, rid_len, now)) {
             call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
                        "this connection's session was taken over by another connection with the key %s",
                        who->name);
-            return s_finish(&c, rid, rid_len, false);
+            return reply_finish(&c, rid, rid_len, false);
         }
     }
     if (r->mutates && srv->resting) {
         call_error(&c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "", "%s", s_unavailable);
-        return s_finish(&c, rid, rid_len, false);
+        return reply_finish(&c, rid, rid_len, false);
     }
     if (r->mutates) {
         uint8_t *old;
@@ -260,7 +259,7 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
             return -1;
         if (rc > 0) {
             srv->counters[C_DUPLICATE]++;
-            loop_queue(srv, NULL, 0, rid, rid_len, old, len);
+            reply_queue(srv, NULL, 0, rid, rid_len, old, len);
             return 0;
         }
     }
@@ -269,7 +268,7 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
         return -1;
     if (rc == 2)
         return 0; /* no answer for acks and positions */
-    int sent = s_finish(&c, rid, rid_len, r->mutates && rc == 0);
+    int sent = reply_finish(&c, rid, rid_len, r->mutates && rc == 0);
     if (sent == 0 && req->body_case == FSD__ENVELOPE__BODY_HELLO && t->resync_due) {
         t->resync_due = false;
         if (session_snapshot(srv, t, rid, rid_len) < 0)
@@ -316,7 +315,7 @@ int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, siz
                      len, budget, FSD_DECODE_FACTOR, FSD_DECODE_SLACK / 1024);
         else
             snprintf(text, sizeof text, "%s", why);
-        s_reject_frame(srv, who->name, rid, rid_len, code, peeked, "", text);
+        reply_reject_frame(srv, who->name, rid, rid_len, code, peeked, "", text);
         return 0;
     }
     if (msg_id)
@@ -368,7 +367,7 @@ static void s_refuse_unknown(server *srv, const char *user, pending_reply *pend,
     else
         snprintf(why, sizeof why, "this key is no longer known to the server: it was replaced or revoked; "
                                   "ask an administrator for a new key");
-    s_reject_frame(srv, revoked ? revoked : "-", pend->rid, pend->rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
+    reply_reject_frame(srv, revoked ? revoked : "-", pend->rid, pend->rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
                    pend->msg_id, "key", why);
 }
 
@@ -411,7 +410,7 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
         snprintf(why, sizeof why, "a message is exactly one frame holding an Envelope; this one had %zu",
                  extra + 1);
         srv->counters[C_MALFORMED]++;
-        s_reject_frame(srv, who ? who->name : "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
+        reply_reject_frame(srv, who ? who->name : "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
                        pend->msg_id, "", why);
     } else if (!who) {
         srv->counters[C_FORBIDDEN]++;

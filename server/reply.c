@@ -2,6 +2,8 @@
     errors, encoding and queueing the reply (remembered for duplicates),
     refusals of frames that never became a call, and the send queue that
     the loop flushes after the commit. */
+#include "reply.h"
+
 #include "server.h"
 
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include "fsd/log.h"
 #include "fsd/wire.h"
 
+/* The error reply of c, counted by kind. */
 void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
 {
     char msg[512];
@@ -35,8 +38,9 @@ void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt
         c->srv->counters[C_NOT_FOUND]++;
 }
 
-void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
-                const uint8_t *data, size_t len)
+/* Appends one message to the send queue (flushed after the commit). */
+void reply_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
+                 const uint8_t *data, size_t len)
 {
     if (srv->n_out == srv->cap_out) {
         srv->cap_out = srv->cap_out ? srv->cap_out * 2 : 256;
@@ -63,7 +67,7 @@ static void s_log_rejected(const char *from, const char *kind, const char *msg_i
 }
 
 /* Encodes and queues the reply of call c (and keeps it for duplicates). */
-int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
+int reply_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
 {
     char id[33];
     wire_msg_id(id);
@@ -84,7 +88,7 @@ int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
     int rc = 0;
     if (remember && c->who)
         rc = store_dedup_put(c->srv->store, c->who->name, c->req->msg_id, wire_now_ms(), buf, len);
-    loop_queue(c->srv, NULL, 0, rid, rid_len, buf, len);
+    reply_queue(c->srv, NULL, 0, rid, rid_len, buf, len);
     free(buf);
     return rc;
 }
@@ -92,8 +96,8 @@ int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
 /* Error reply for a message refused before it was decoded (or that did
    not decode); reply_to is its msg_id when one could be read
    (wire_peek_msg_id), so that the sender can match the refusal. */
-void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
-                           Fsd__ErrorCode code, const char *reply_to, const char *field, const char *why)
+void reply_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
+                        Fsd__ErrorCode code, const char *reply_to, const char *field, const char *why)
 {
     srv->counters[C_REJECTED]++;
     s_log_rejected(from, "-", reply_to, code, field, why);
@@ -110,6 +114,6 @@ void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t ri
     size_t len;
     uint8_t *buf = wire_encode(&reply, &len);
     if (buf)
-        loop_queue(srv, NULL, 0, rid, rid_len, buf, len);
+        reply_queue(srv, NULL, 0, rid, rid_len, buf, len);
     free(buf);
 }

@@ -24,6 +24,7 @@
 #include "fsd/strmap.h"
 #include "fsd/template.h"
 #include "fsd/tzone.h"
+#include "reply.h"
 #include "store.h"
 
 /* ------------------------------------------------------------ config */
@@ -115,7 +116,7 @@ typedef struct technician {
     bool resync_due;               /* a JobSnapshot follows this Welcome (restored database) */
 } technician;
 
-typedef struct {
+typedef struct principal {
     char pub[41];
     char *name;
     role role;
@@ -224,17 +225,6 @@ typedef struct server {
     uint64_t generation;           /* the database's identity (store_generation), sent in Welcome */
     int64_t bookkept_at;           /* last commit of reads' bookkeeping (loop.c s_bookkeeping) */
 } server;
-
-/* A request as the handlers see it. */
-typedef struct {
-    server *srv;
-    const principal *who;
-    const Fsd__Envelope *req;
-    Fsd__Envelope *reply;          /* body set by the handler */
-    arena *a;
-    const uint8_t *rid;            /* the requester's routing id: for an answer given later */
-    size_t rid_len;
-} call;
 
 /* keyring.c: the keys in use. */
 typedef struct keyring keyring;
@@ -502,8 +492,6 @@ int privacy_principal_scope(call *c, const Fsd__AddPrincipal *r);
 int privacy_principal_store(call *c, const Fsd__AddPrincipal *r);
 
 /* loop.c */
-void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
-                const uint8_t *data, size_t len);
 /* 0 stopped, -1 failed, LOOP_BIND_FAILED: could not listen (errno says why;
    every socket is closed again, so the context terminates at once). */
 #define LOOP_BIND_FAILED (-2)
@@ -515,11 +503,5 @@ int loop_run(server *srv);
    0 handled or refused, -1 storage failure (roll the batch back). */
 int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
                       const void *data, size_t len, int64_t now, char *msg_id);
-void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* reply.c (moved from loop.c; named by the next step) */
-int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember);
-void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
-                    Fsd__ErrorCode code, const char *reply_to, const char *field, const char *why);
 
 #endif

@@ -75,7 +75,7 @@ int session_push(server *srv, technician *t, Fsd__Envelope *env)
         rc = -1;
     else if (t->online && t->rid_len && env->seq == t->out_sent + 1
              && env->seq <= t->out_acked + SEND_WINDOW) {
-        loop_queue(srv, t, env->seq, t->rid, t->rid_len, buf, len);
+        reply_queue(srv, t, env->seq, t->rid, t->rid_len, buf, len);
         t->out_sent = env->seq;
     }
     free(buf);
@@ -91,7 +91,7 @@ typedef struct {
 static void s_queue_stored(void *arg, uint64_t seq, const uint8_t *env, size_t len)
 {
     resend_ctx *rc = arg;
-    loop_queue(rc->srv, rc->t, seq, rc->t->rid, rc->t->rid_len, env, len);
+    reply_queue(rc->srv, rc->t, seq, rc->t->rid, rc->t->rid_len, env, len);
     rc->t->out_sent = seq;
 }
 
@@ -206,7 +206,7 @@ static int s_superseded(call *c, technician *t, const char *device_id, int64_t n
     size_t len;
     uint8_t *buf = wire_encode(&env, &len);
     if (buf)
-        loop_queue(srv, NULL, 0, t->prev_rid, t->prev_rid_len, buf, len);
+        reply_queue(srv, NULL, 0, t->prev_rid, t->prev_rid_len, buf, len);
     free(buf);
     memcpy(t->gone_rid, t->prev_rid, t->prev_rid_len);
     t->gone_rid_len = t->prev_rid_len;
@@ -340,7 +340,7 @@ int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_
     uint8_t *buf = wire_encode(&env, &len);
     if (!buf)
         return -1;
-    loop_queue(srv, NULL, 0, rid, rid_len, buf, len);
+    reply_queue(srv, NULL, 0, rid, rid_len, buf, len);
     free(buf);
     log_info("resync_snapshot", "tech=%s generation=%016llx jobs=%zu out_seq=%llu", t->row->id,
              (unsigned long long)srv->generation, sc.n, (unsigned long long)t->out_seq);

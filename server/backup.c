@@ -22,6 +22,7 @@
     moves where the answer goes, and a retry that comes after the answer
     gets the same answer again. */
 #include "server.h"
+#include "verbs.h"
 
 #include <errno.h>
 #include <fcntl.h>

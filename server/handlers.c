@@ -4,6 +4,7 @@
     refused request leaves no trace but its error reply. Storage failures
     return -1 and the loop abandons the whole batch. */
 #include "server.h"
+#include "verbs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 #define PROBLEM_MAX 2000
 
 /* Length check for a required or optional text field; 0 ok, else error set. */
-static int s_text(call *c, const char *field, const char *value, size_t max, bool required)
+int call_text(call *c, const char *field, const char *value, size_t max, bool required)
 {
     if (required && !value[0]) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field, "%s is required", field);
@@ -33,7 +34,7 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
 }
 
 /* Sets the reply to the job's view (with history when asked). */
-static int s_reply_job(call *c, const char *id, bool history)
+int call_reply_job(call *c, const char *id, bool history)
 {
     Fsd__JobView *v;
     int rc = store_job_view(c->srv->store, c->a, id, history, &v);
@@ -51,7 +52,7 @@ static int s_reply_job(call *c, const char *id, bool history)
 }
 
 /* The open job named by id, or an error reply (unknown, or already over). */
-static job *s_open_job(call *c, const char *id)
+job *call_open_job(call *c, const char *id)
 {
     job *j = world_job(c->srv, id);
     if (j)
@@ -132,18 +133,18 @@ static int s_customer(call *c, const char *phone, const char *name, char *tier, 
 }
 
 /* A new repair request: validate, place, decide warranty, store, match. */
-static int s_submit(call *c)
+int intake_submit(call *c)
 {
     server *srv = c->srv;
     const Fsd__SubmitRequest *r = c->req->submit_request;
     char phone[24];
     int64_t now = wire_now_ms();
-    if (s_text(c, "customer_name", r->customer_name, 100, true) < 0
-        || s_text(c, "address", r->address, FIELD_MAX, true) < 0
-        || s_text(c, "brand", r->brand, 40, true) < 0
-        || s_text(c, "serial", r->serial, 64, false) < 0
-        || s_text(c, "model", r->model, 64, false) < 0
-        || s_text(c, "problem", r->problem, PROBLEM_MAX, true) < 0)
+    if (call_text(c, "customer_name", r->customer_name, 100, true) < 0
+        || call_text(c, "address", r->address, FIELD_MAX, true) < 0
+        || call_text(c, "brand", r->brand, 40, true) < 0
+        || call_text(c, "serial", r->serial, 64, false) < 0
+        || call_text(c, "model", r->model, 64, false) < 0
+        || call_text(c, "problem", r->problem, PROBLEM_MAX, true) < 0)
         goto refused;
     if (phone_normalize(r->phone, phone, sizeof phone) < 0) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "phone",
@@ -243,19 +244,25 @@ static int s_submit(call *c)
              srv->territories[terr].row->id, warranty_name(w), priority_name(prio), j->sla_policy);
     if (dispatch_job(srv, j, now) < 0)
         return -1;
-    return s_reply_job(c, j->id, false);
+    return call_reply_job(c, j->id, false);
 refused:
     srv->counters[C_REFUSED]++;
     return 0;
 }
 
+/* The job's view with its history (GetJob). */
+int intake_get_job(call *c)
+{
+    return call_reply_job(c, c->req->get_job->job_id, true);
+}
+
 /* Customer or dispatcher cancels; the holder, if any, is told. */
-static int s_cancel(call *c)
+int intake_cancel(call *c)
 {
     const Fsd__CancelJob *r = c->req->cancel_job;
-    if (s_text(c, "reason", r->reason, FIELD_MAX, false) < 0)
+    if (call_text(c, "reason", r->reason, FIELD_MAX, false) < 0)
         return 0;
-    job *j = s_open_job(c, r->job_id);
+    job *j = call_open_job(c, r->job_id);
     if (!j)
         return 0;
     technician *holder = job_state_holds_capacity(j->state) ? j->tech : NULL;
@@ -274,20 +281,20 @@ static int s_cancel(call *c)
     char id[24];
     snprintf(id, sizeof id, "%s", j->id);
     job_forget_if_done(c->srv, j);
-    return s_reply_job(c, id, false);
+    return call_reply_job(c, id, false);
 }
 
 /* The customer's rating closes a completed job. */
-static int s_rate(call *c)
+int intake_rate(call *c)
 {
     const Fsd__RateJob *r = c->req->rate_job;
     if (r->stars < 1 || r->stars > 5) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "stars", "a rating is 1 to 5 stars");
         return 0;
     }
-    if (s_text(c, "comment", r->comment, PROBLEM_MAX, false) < 0)
+    if (call_text(c, "comment", r->comment, PROBLEM_MAX, false) < 0)
         return 0;
-    job *j = s_open_job(c, r->job_id);
+    job *j = call_open_job(c, r->job_id);
     if (!j)
         return 0;
     if (j->state != JS_COMPLETED) {
@@ -313,7 +320,7 @@ static int s_rate(call *c)
     char id[24];
     snprintf(id, sizeof id, "%s", j->id);
     job_forget_if_done(c->srv, j);
-    return s_reply_job(c, id, false);
+    return call_reply_job(c, id, false);
 }
 
 /* A dispatcher gives the job to technician t directly. */
@@ -405,7 +412,7 @@ static int s_reassign_to_territory(call *c, job *j, territory *terr, const char 
     return dispatch_job(srv, j, now);
 }
 
-static int s_reassign(call *c)
+int dispatcher_reassign(call *c)
 {
     const Fsd__Reassign *r = c->req->reassign;
     if (!r->technician_id[0] == !r->territory[0]) {
@@ -413,9 +420,9 @@ static int s_reassign(call *c)
                    "name exactly one of a technician or a territory to move the job to");
         return 0;
     }
-    if (s_text(c, "reason", r->reason, FIELD_MAX, true) < 0)
+    if (call_text(c, "reason", r->reason, FIELD_MAX, true) < 0)
         return 0;
-    job *j = s_open_job(c, r->job_id);
+    job *j = call_open_job(c, r->job_id);
     if (!j)
         return 0;
     char reason[FIELD_MAX + 64];
@@ -443,10 +450,10 @@ static int s_reassign(call *c)
     if (c->reply->body_case == FSD__ENVELOPE__BODY_ERROR)
         return 0;
     c->srv->counters[C_REASSIGNS]++;
-    return s_reply_job(c, r->job_id, false);
+    return call_reply_job(c, r->job_id, false);
 }
 
-static int s_list_jobs(call *c)
+int intake_list_jobs(call *c)
 {
     const Fsd__ListJobs *r = c->req->list_jobs;
     if ((int)r->state < 0 || (int)r->state >= JS_COUNT_) {
@@ -482,7 +489,7 @@ static void s_arena_free(void *a, void *p)
 {
 }
 
-static int s_explain(call *c)
+int dispatcher_explain(call *c)
 {
     const char *id = c->req->explain->job_id;
     uint8_t *blob;
@@ -611,7 +618,7 @@ static void s_board_superseded(void *arg, int64_t at, const char *tech_id)
     l->items[l->n++] = s;
 }
 
-static int s_board(call *c)
+int dispatcher_board(call *c)
 {
     const char *terr = c->req->board->territory;
     territory *t = NULL;
@@ -660,7 +667,7 @@ static int s_board(call *c)
     return 0;
 }
 
-static int s_list_technicians(call *c)
+int dispatcher_list_technicians(call *c)
 {
     const char *terr = c->req->list_technicians->territory;
     territory *t = NULL;
@@ -689,7 +696,7 @@ static void s_count_open(const char *key, void *value, void *arg)
     (*(uint32_t *)arg)++;
 }
 
-static int s_stats(call *c)
+int dispatcher_stats(call *c)
 {
     Fsd__StatsView *s = arena_alloc(c->a, sizeof *s);
     fsd__stats_view__init(s);
@@ -712,33 +719,3 @@ static int s_stats(call *c)
     return 0;
 }
 
-int handle_admin(call *c);
-
-int handle_request(call *c)
-{
-    switch (c->req->body_case) {
-    case FSD__ENVELOPE__BODY_SUBMIT_REQUEST: return s_submit(c);
-    case FSD__ENVELOPE__BODY_GET_JOB: return s_reply_job(c, c->req->get_job->job_id, true);
-    case FSD__ENVELOPE__BODY_LIST_JOBS: return s_list_jobs(c);
-    case FSD__ENVELOPE__BODY_CANCEL_JOB: return s_cancel(c);
-    case FSD__ENVELOPE__BODY_RATE_JOB: return s_rate(c);
-    case FSD__ENVELOPE__BODY_REASSIGN: return s_reassign(c);
-    case FSD__ENVELOPE__BODY_EXPLAIN: return s_explain(c);
-    case FSD__ENVELOPE__BODY_BOARD: return s_board(c);
-    case FSD__ENVELOPE__BODY_STATS: return s_stats(c);
-    case FSD__ENVELOPE__BODY_REPORT: return report_answer(c);
-    case FSD__ENVELOPE__BODY_LIST_TECHNICIANS: return s_list_technicians(c);
-    case FSD__ENVELOPE__BODY_GET_CUSTOMER:      /* i5-care */
-    case FSD__ENVELOPE__BODY_COMPLAIN:
-    case FSD__ENVELOPE__BODY_CARE_DECISION:
-    case FSD__ENVELOPE__BODY_FOLLOW_UPS: return care_request(c);
-    case FSD__ENVELOPE__BODY_ESCALATIONS: return sla_escalations(c);
-    case FSD__ENVELOPE__BODY_AUDIT_QUERY:       /* privacy */
-    case FSD__ENVELOPE__BODY_FORGET_CUSTOMER: return privacy_request(c);
-    /* i5-notify */
-    case FSD__ENVELOPE__BODY_LOAD_TEMPLATES:
-    case FSD__ENVELOPE__BODY_LIST_TEMPLATES:
-    case FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS: return notify_handle(c);
-    default: return handle_admin(c);
-    }
-}

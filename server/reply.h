@@ -20,6 +20,7 @@
 typedef struct server server;
 typedef struct technician technician;
 typedef struct principal principal;
+typedef struct job job;
 
 /* A request as the handlers see it. */
 typedef struct {
@@ -55,5 +56,16 @@ void reply_reject_frame(server *srv, const char *from, const uint8_t *rid, size_
    it is re-routed or left in the outbox when the agent moved. */
 void reply_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
                  const uint8_t *data, size_t len);
+
+/* Answers shared by the handlers. */
+/* Length check of a text field (required: not empty); 0 fine, else -1
+   with an invalid_argument error on the field. */
+int call_text(call *c, const char *field, const char *value, size_t max, bool required);
+/* Answers with the job's view (with its history and notifications when
+   asked), or not_found. 0, or -1 on a storage failure. */
+int call_reply_job(call *c, const char *id, bool history);
+/* The open job named by id, or NULL with an error reply: not_found, or
+   invalid_transition when the job is already over. */
+job *call_open_job(call *c, const char *id);
 
 #endif

@@ -8,6 +8,7 @@
     It runs in the loop like every read; its cost is the period's jobs
     (a log line says how many and how long). */
 #include "server.h"
+#include "verbs.h"
 
 #include <stdio.h>
 #include <string.h>

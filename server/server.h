@@ -320,15 +320,11 @@ int session_push(server *srv, technician *t, Fsd__Envelope *env);
    session_forget drops the list when the batch is rolled back. */
 int session_flush(server *srv);
 void session_forget(server *srv);
-int session_hello(call *c, technician *t);
 int session_ack(server *srv, technician *t, uint64_t upto);
 void session_resend(server *srv, technician *t, uint64_t after);
 /* The routing of t's messages follows its latest connection. Returns 1
    (and moves nothing) when rid is a connection told it was superseded. */
 int session_seen(server *srv, technician *t, const uint8_t *rid, size_t rid_len, int64_t now);
-int session_report(call *c, technician *t);
-
-void session_position(server *srv, technician *t, const Fsd__Position *p);
 /* After a Welcome that said resync: queues a JobSnapshot of what t holds. */
 int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_len);
 
@@ -368,15 +364,8 @@ int windows_check_tech(server *srv, const job *j, const technician *t, int64_t n
    (a job without a window: nothing). */
 int windows_booked(server *srv, job *j, const principal *who);
 
-/* handlers.c — intake, dispatch and admin requests */
-int handle_request(call *c);
-
 /* care.c — customer care (i5-care): customer show, complaints, follow-ups,
    goodwill and fee waivers */
-/* GetCustomer, Complain, CareDecision and FollowUps. */
-int care_request(call *c);
-/* A technician's WaiveFee (a sequenced report of its session). */
-int care_waive(call *c, technician *t);
 /* After a rating closed j: a low one opens a follow-up. */
 int care_after_rating(call *c, job *j, unsigned stars, const char *comment);
 /* Marks the open jobs that have goodwill (after the open jobs were read). */
@@ -397,8 +386,6 @@ const sla_hours *sla_world_hours(server *srv, int terr);
    defaults for `prio` (24x7). Sets j's assign_by, arrive_by, fix_by,
    sla_start, risk_at, sla_policy and sla_clock. */
 void sla_decide(server *srv, job *j, int64_t start);
-/* The escalations view (EscalationsRequest). */
-int sla_escalations(call *c);
 /* Sets up a job read back from the store: its SLA fields, with the
    at-risk instants and flags of jobs from before SLA policies derived. */
 void sla_job_restore(job *j, const store_job *sj);
@@ -410,8 +397,6 @@ int notify_job_moved(server *srv, const job *j, job_state to, const technician *
 /* Queues event e for j (tech: who holds it, may be NULL) when the
    customer's template for it is not "-". 0, or -1 storage failure. */
 int notify_job_event(server *srv, const job *j, notify_event e, const technician *tech, int64_t now);
-/* LoadTemplates, ListTemplates, ListNotifications. */
-int notify_handle(call *c);
 /* fsdctl track: the job's notifications into v. */
 int notify_attach(call *c, Fsd__JobView *v);
 /* fsdctl stats: appends the notification counters to s. */
@@ -442,9 +427,6 @@ void notify_counts(const notifier *self, uint64_t *queued, uint64_t *sent, uint6
                    uint64_t *failed, uint64_t *in_flight);
 /* backup.c — the online backup, copied by a thread of its own while the
    loop serves; the Backup request is answered when the copy is in place. */
-/* Handles a Backup request: 0 answered now (an error in c->reply), 2 the
-   answer comes from backup_poll once the copy is done. */
-int backup_request(call *c);
 /* From every turn of the loop: sends the answer of a finished backup. */
 void backup_poll(server *srv);
 /* How long the loop may sleep while a backup runs (1..most ms). */
@@ -455,10 +437,6 @@ void backup_destroy(server *srv);
 /* At start: removes the temporary file of a backup that a killed server
    left behind (named in DATA/backup.partial). */
 void backup_clean_leftover(const char *data_dir);
-
-/* report.c — the KPI report (i5-kpi): checks the ReportRequest, answers
-   with a ReportView; -1 on a storage failure. */
-int report_answer(call *c);
 
 /* privacy.c — scopes, intake desks, the access log, erasure */
 /* Reads the principals' scopes (after the principals and providers). */
@@ -478,8 +456,6 @@ int privacy_gate(call *c);
 /* After a handler: drops what is outside who's scope from the reply and
    writes the access-log row of a reply showing personal data. */
 int privacy_after(call *c);
-/* AuditQuery, ForgetCustomer. */
-int privacy_request(call *c);
 /* The access log's rows waiting for a commit: how many are not yet written
    in the open transaction; write them into it; after the commit (true) or
    the rollback (false), drop the written ones or keep them waiting. */

@@ -14,6 +14,7 @@
     where to resume. The applied sequence is stored in the same transaction
     as the report's effect. */
 #include "server.h"
+#include "verbs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,8 +221,9 @@ static int s_superseded(call *c, technician *t, const char *device_id, int64_t n
     return 0;
 }
 
-int session_hello(call *c, technician *t)
+int session_hello(call *c)
 {
+    technician *t = c->tech;
     const Fsd__Hello *h = c->req->hello;
     int64_t now = wire_now_ms();
     const char *device_id = strlen(h->device_id) < sizeof t->device_id ? h->device_id : "";
@@ -347,7 +349,8 @@ int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_
     return 0;
 }
 
-void session_position(server *srv, technician *t, const Fsd__Position *p)
+/* Moves t to the position it reported (0,0 is no position). */
+static void s_position(server *srv, technician *t, const Fsd__Position *p)
 {
     geo_point at = { p->lat, p->lon };
     if (!geo_valid(at) || (p->lat == 0 && p->lon == 0))
@@ -420,8 +423,9 @@ static int s_own_job(call *c, technician *t, const char *job_id, bool offer, con
 }
 
 /* Accept or decline of an offer. */
-static int s_offer_reply(call *c, technician *t)
+int session_offer_reply(call *c)
 {
+    technician *t = c->tech;
     const Fsd__OfferReply *r = c->req->offer_reply;
     if ((int)r->reason < 0 || (int)r->reason >= (int)DR_COUNT_) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "reason",
@@ -466,8 +470,9 @@ static int s_offer_reply(call *c, technician *t)
 }
 
 /* en_route / on_site / on_hold / completed from the technician. */
-static int s_job_update(call *c, technician *t)
+int session_job_update(call *c)
 {
+    technician *t = c->tech;
     const Fsd__JobUpdate *u = c->req->job_update;
     job_state to = (job_state)u->state;
     if (to != JS_EN_ROUTE && to != JS_ON_SITE && to != JS_ON_HOLD && to != JS_COMPLETED) {
@@ -492,8 +497,9 @@ static int s_job_update(call *c, technician *t)
     return s_reply_view(c, j->id);
 }
 
-int session_report(call *c, technician *t)
+int session_sequence(call *c)
 {
+    technician *t = c->tech;
     uint64_t seq = c->req->seq;
     if (seq == 0 || seq > t->in_seq + 1) {
         /* out of order: say where we are so the agent resends from there */
@@ -502,19 +508,63 @@ int session_report(call *c, technician *t)
         ack->upto = t->in_seq;
         c->reply->body_case = FSD__ENVELOPE__BODY_ACK;
         c->reply->ack = ack;
-        return 1; /* not applied: nothing to remember */
+        return VERB_NOT_APPLIED;
     }
     if (seq <= t->in_seq) {
         call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "seq",
                    "report %llu was already applied (last applied is %llu)",
                    (unsigned long long)seq, (unsigned long long)t->in_seq);
-        return 1;
+        return VERB_NOT_APPLIED;
     }
     t->in_seq = seq;
     s_session_dirty(c->srv, t);
-    if (c->req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY)
-        return s_offer_reply(c, t);
-    if (c->req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) /* i5-care */
-        return care_waive(c, t);
-    return s_job_update(c, t);
+    return VERB_ANSWERED;
+}
+
+/* Heartbeat: acknowledges what the agent applied; answered with the last
+   report applied. */
+int session_heartbeat(call *c)
+{
+    technician *t = c->tech;
+    if (session_ack(c->srv, t, c->req->heartbeat->last_seq_applied) < 0)
+        return VERB_FAILED;
+    Fsd__Ack *ack = arena_alloc(c->a, sizeof *ack);
+    fsd__ack__init(ack);
+    ack->upto = t->in_seq;
+    c->reply->body_case = FSD__ENVELOPE__BODY_ACK;
+    c->reply->ack = ack;
+    return VERB_ANSWERED;
+}
+
+/* Ack: the agent applied our messages up to a sequence; not answered. */
+int session_acknowledge(call *c)
+{
+    return session_ack(c->srv, c->tech, c->req->ack->upto) < 0 ? VERB_FAILED : VERB_NO_ANSWER;
+}
+
+/* Position: kept in memory for matching; only an invalid one is answered. */
+int session_position(call *c)
+{
+    const Fsd__Position *p = c->req->position;
+    if (!geo_valid((geo_point){ p->lat, p->lon })) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "lat",
+                   "position %g,%g is not a valid latitude,longitude", p->lat, p->lon);
+        return VERB_NOT_APPLIED;
+    }
+    s_position(c->srv, c->tech, p);
+    return VERB_NO_ANSWER;
+}
+
+/* After the Welcome is queued: the snapshot of a resync, then what the
+   agent has not applied. */
+int session_hello_sent(call *c)
+{
+    technician *t = c->tech;
+    if (t->resync_due) {
+        t->resync_due = false;
+        if (session_snapshot(c->srv, t, c->rid, c->rid_len) < 0)
+            return VERB_FAILED;
+    }
+    session_resend(c->srv, t, t->out_sent);
+    return VERB_ANSWERED;
 }

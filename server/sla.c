@@ -17,6 +17,7 @@
     other timers in server/dispatch.c; the arithmetic is server/core/sla.c.
     Deliberately not here: SQL (store.c), the clock of the timers. */
 #include "server.h"
+#include "verbs.h"
 
 #include <stdio.h>
 #include <stdlib.h>

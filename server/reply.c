@@ -117,3 +117,52 @@ void reply_reject_frame(server *srv, const char *from, const uint8_t *rid, size_
         reply_queue(srv, NULL, 0, rid, rid_len, buf, len);
     free(buf);
 }
+
+/* Length check for a required or optional text field; 0 ok, else error set. */
+int call_text(call *c, const char *field, const char *value, size_t max, bool required)
+{
+    if (required && !value[0]) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field, "%s is required", field);
+        return -1;
+    }
+    if (strlen(value) > max) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field,
+                   "%s is longer than %zu characters", field, max);
+        return -1;
+    }
+    return 0;
+}
+
+/* Sets the reply to the job's view (with history when asked). */
+int call_reply_job(call *c, const char *id, bool history)
+{
+    Fsd__JobView *v;
+    int rc = store_job_view(c->srv->store, c->a, id, history, &v);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
+        return 0;
+    }
+    c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
+    c->reply->job_view = v;
+    if (history && notify_attach(c, v) < 0) /* i5-notify */
+        return -1;
+    return 0;
+}
+
+/* The open job named by id, or an error reply (unknown, or already over). */
+job *call_open_job(call *c, const char *id)
+{
+    job *j = world_job(c->srv, id);
+    if (j)
+        return j;
+    Fsd__JobView *v;
+    int rc = store_job_view(c->srv->store, c->a, id, false, &v);
+    if (rc > 0)
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "job %s is already %s",
+                   id, job_state_name((job_state)v->state));
+    else
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
+    return NULL;
+}

@@ -108,6 +108,13 @@ $(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/walvfs.o $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
+# The verb table is tested with the server's handlers linked (every row's
+# function is real).
+$(BUILD)/tests/test_verbs: tests/unit/test_verbs.c $(filter-out %/main.o,$(call obj,$(SERVER_SRC))) \
+                           $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 # The KPI tests' fixed history is a header of their own (i5-kpi).
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
 

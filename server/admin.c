@@ -5,8 +5,11 @@
     must exist) before anything is written; one bad row refuses the file,
     and the answer lists every bad row by its line. After the commit the
     loop re-reads the reference data, so matching sees the new world. */
+#include "keyring.h"
+#include "privacy.h"
 #include "server.h"
 #include "verbs.h"
+#include "world.h"
 
 #include <stdarg.h>
 #include <stdio.h>

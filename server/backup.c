@@ -21,6 +21,8 @@
     request (same key and msg_id: fsdctl resends while it waits) only
     moves where the answer goes, and a retry that comes after the answer
     gets the same answer again. */
+#include "backup.h"
+
 #include "server.h"
 #include "verbs.h"
 

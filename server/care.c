@@ -13,8 +13,11 @@
     Deliberately not here: rights (the table in loop.c), state changes (a
     return visit is a new request through handle_request, so it is placed,
     priced and matched like any other), and the KPI report. */
+#include "dispatch.h"
+#include "jobs.h"
 #include "server.h"
 #include "verbs.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <stdlib.h>

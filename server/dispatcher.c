@@ -4,8 +4,15 @@
 
     Like every handler, these validate before they change anything;
     storage failures return -1 and the loop abandons the whole batch. */
+#include "dispatch.h"
+#include "jobs.h"
+#include "notify.h"
+#include "privacy.h"
 #include "server.h"
+#include "session.h"
 #include "verbs.h"
+#include "windows.h"
+#include "world.h"
 
 #include <math.h>
 #include <stdio.h>

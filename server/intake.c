@@ -4,8 +4,14 @@
     Each handler validates every field before it changes anything, so a
     refused request leaves no trace but its error reply. Storage failures
     return -1 and the loop abandons the whole batch. */
+#include "dispatch.h"
+#include "jobs.h"
+#include "notify.h"
+#include "privacy.h"
 #include "server.h"
 #include "verbs.h"
+#include "windows.h"
+#include "world.h"
 
 #include <math.h>
 #include <stdio.h>

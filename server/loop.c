@@ -10,8 +10,17 @@
 
     Identity comes from the CURVE key (ZAP User-Id), never from a field;
     an agent is reached at the latest routing id seen from its key. */
+#include "loop.h"
+
+#include "backup.h"
+#include "dispatch.h"
+#include "keyring.h"
+#include "notify_send.h"
+#include "privacy.h"
 #include "server.h"
+#include "session.h"
 #include "verbs.h"
+#include "world.h"
 
 #include <errno.h>
 #include <stdio.h>

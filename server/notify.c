@@ -20,6 +20,9 @@
     the counters of `fsdctl stats`.
 
     Deliberately not here: delivery (notify_send.c), SQL (store.c). */
+#include "notify.h"
+
+#include "notify_send.h"
 #include "server.h"
 #include "verbs.h"
 

@@ -32,8 +32,11 @@
     (reads are still served) the rows wait in memory for the next batch
     that writes. Agents' own jobs and an intake's own submission are not
     logged: they are the data's source and its worker. */
+#include "privacy.h"
+
 #include "server.h"
 #include "verbs.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <stdlib.h>

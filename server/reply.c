@@ -4,7 +4,9 @@
     the loop flushes after the commit. */
 #include "reply.h"
 
+#include "notify.h"
 #include "server.h"
+#include "world.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -13,8 +13,14 @@
     one was lost, and the answer Ack{upto = last applied} tells the agent
     where to resume. The applied sequence is stored in the same transaction
     as the report's effect. */
+#include "session.h"
+
+#include "jobs.h"
+#include "keyring.h"
 #include "server.h"
 #include "verbs.h"
+#include "windows.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <stdlib.h>

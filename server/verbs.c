@@ -7,6 +7,7 @@
 #include "verbs.h"
 
 #include <stddef.h>
+#include "privacy.h"
 #include "server.h"
 
 #define AGENT VERB_ROLE(ROLE_AGENT_)

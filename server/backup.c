@@ -228,7 +228,7 @@ int backup_request(call *c)
         } else if (b->answer) {
             reply_queue(srv, NULL, 0, c->rid, c->rid_len, b->answer, b->answer_len);
         }
-        return 2;
+        return VERB_NO_ANSWER;
     }
     if (b && b->running) {
         call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "path",
@@ -294,7 +294,7 @@ int backup_request(call *c)
     }
     b->running = true;
     log_info("backup_started", "path=%s by=%s", log_quote(0, path), c->who->name);
-    return 2;
+    return VERB_NO_ANSWER;
 }
 
 void backup_poll(server *srv)

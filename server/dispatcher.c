@@ -14,17 +14,14 @@
 #include "windows.h"
 #include "world.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "fsd/log.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
 
 #define FIELD_MAX 200
-#define PROBLEM_MAX 2000
 
 /* A dispatcher gives the job to technician t directly. */
 static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason)

@@ -13,11 +13,9 @@
 #include "windows.h"
 #include "world.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "fsd/log.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"

@@ -6,7 +6,9 @@
     the batch produced. If the commit fails nothing is sent but an
     "unavailable, retry" error per message, and memory is rebuilt from the
     database. Decoding, rights and validation failures are answered and
-    counted, never fatal: the server does not exit on input.
+    counted, never fatal: the server does not exit on input. What each
+    message is, who may send it and what it needs is read from its row in
+    the verb table (verbs.c); the way back is reply.c.
 
     Identity comes from the CURVE key (ZAP User-Id), never from a field;
     an agent is reached at the latest routing id seen from its key. */

@@ -1,5 +1,8 @@
-/*  server.h — what the modules of fsd-server share: the world the one
-    loop owns, and the functions each module offers the others.
+/*  server.h — the world the one loop owns, which every module of
+    fsd-server shares: the configuration, territories, providers,
+    technicians, principals, open jobs and the server itself. What each
+    module offers the others is in its own header (world.h, dispatch.h,
+    session.h, verbs.h, reply.h, ...).
 
     One thread owns everything (Redis-style): the loop drains the ROUTER,
     runs each message through decode → authorize → handle inside one

@@ -7,7 +7,9 @@
     reports, the sender's privacy scope) and the handler itself. The loop
     looks the row up, checks the message by it, and calls verb_call; it
     knows no verb by name. Adding a verb touches the proto, one row in
-    verbs.c and one handler (declared below with its audience).
+    verbs.c and one handler (declared below with its audience); a
+    person's verb that names a job is also named in privacy_gate, which
+    reads the job id from the field that holds it.
 
     Every handler has one signature, int (*)(call *c), and returns a
     verb_rc. An agent's verbs find the sender's technician in c->tech. */

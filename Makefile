@@ -117,6 +117,13 @@ $(BUILD)/tests/test_middle: tests/unit/test_middle.c $(filter-out %/main.o,$(cal
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
+# The verb table is tested with the server's handlers linked (every row's
+# function is real).
+$(BUILD)/tests/test_verbs: tests/unit/test_verbs.c $(filter-out %/main.o,$(call obj,$(SERVER_SRC))) \
+                           $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 # The KPI tests' fixed history is a header of their own.
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
 

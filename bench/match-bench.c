@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "../server/server.h"
+#include "../server/world.h"
+#include "../server/dispatch.h"
 #include "../fsdctl/load_file.c"
 #include "fsd/warranty.h"
 #include "fsd/log.h"

@@ -5,7 +5,11 @@
     must exist) before anything is written; one bad row refuses the file,
     and the answer lists every bad row by its line. After the commit the
     loop re-reads the reference data, so matching sees the new world. */
+#include "keyring.h"
+#include "privacy.h"
 #include "server.h"
+#include "verbs.h"
+#include "world.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -221,23 +225,23 @@ static void s_load_result(call *c, const char *kind, row_check *rc, size_t loade
         return 0;                                                                   \
     } while (0)
 
-static int s_load_territories(call *c)
+int admin_load_territories(call *c)
 {
     /* territories may reference each other only geometrically: no lookups */
     LOAD_ALL(c, "territories", c->req->load_territories, s_check_territory, store_put_territory);
 }
 
-static int s_load_providers(call *c)
+int admin_load_providers(call *c)
 {
     LOAD_ALL(c, "providers", c->req->load_providers, s_check_provider, store_put_provider);
 }
 
-static int s_load_technicians(call *c)
+int admin_load_technicians(call *c)
 {
     LOAD_ALL(c, "technicians", c->req->load_technicians, s_check_technician, store_put_technician);
 }
 
-static int s_load_products(call *c)
+int admin_load_products(call *c)
 {
     LOAD_ALL(c, "products", c->req->load_products, s_check_product, store_put_product);
 }
@@ -258,7 +262,7 @@ static int s_put_customer(store *st, const Fsd__CustomerRow *r)
     return store_customer_set_language(st, phone, r->language); /* i5-notify */
 }
 
-static int s_load_customers(call *c)
+int admin_load_customers(call *c)
 {
     LOAD_ALL(c, "customers", c->req->load_customers, s_check_customer, s_put_customer);
 }
@@ -287,7 +291,7 @@ static void s_check_sla_policy(row_check *rc, const Fsd__SlaPolicyRow *r, sla_ta
 }
 
 /* i5-sla: SLA policies replace the whole table (all rows or none). */
-static int s_load_sla_policies(call *c)
+int admin_load_sla_policies(call *c)
 {
     const Fsd__LoadSlaPolicies *m = c->req->load_sla_policies;
     row_check rc = { .c = c, .seen = strmap_new() };
@@ -330,7 +334,7 @@ static void s_check_working_hours(row_check *rc, const Fsd__WorkingHoursRow *r)
 }
 
 /* i5-sla: working hours replace the whole table (all rows or none). */
-static int s_load_working_hours(call *c)
+int admin_load_working_hours(call *c)
 {
     const Fsd__LoadWorkingHours *m = c->req->load_working_hours;
     row_check rc = { .c = c, .seen = strmap_new() };
@@ -351,7 +355,7 @@ static int s_load_working_hours(call *c)
     return 0;
 }
 
-static int s_set_customer(call *c)
+int admin_set_customer(call *c)
 {
     Fsd__CustomerRow *r = c->req->set_customer->customer;
     if (!r) {
@@ -385,7 +389,7 @@ static int s_set_customer(call *c)
     return 0;
 }
 
-static int s_add_principal(call *c)
+int admin_add_principal(call *c)
 {
     const Fsd__AddPrincipal *r = c->req->add_principal;
     if (!keys_valid_z85(r->public_key)) {
@@ -494,7 +498,7 @@ static void s_key_list_reply(call *c, Fsd__KeyInfo **items, size_t n)
     c->reply->key_list = l;
 }
 
-static int s_list_keys(call *c)
+int admin_list_keys(call *c)
 {
     key_list l = { c, NULL, 0, 0 };
     if (store_each_key(c->srv->store, s_key_add, &l) < 0)
@@ -508,7 +512,7 @@ static int s_list_keys(call *c)
    answers with the first revocation and changes nothing. The key leaves
    the principals map at the reload after the commit, and its connections
    are cut then (keyring_cut). */
-static int s_revoke_key(call *c)
+int admin_revoke_key(call *c)
 {
     const char *name = c->req->revoke_key->name;
     if (!s_id_ok(name)) {
@@ -546,26 +550,4 @@ static int s_revoke_key(call *c)
     one[0] = s_key_info(c, &k);
     s_key_list_reply(c, one, 1);
     return 0;
-}
-
-int handle_admin(call *c);
-int handle_admin(call *c)
-{
-    switch (c->req->body_case) {
-    case FSD__ENVELOPE__BODY_LOAD_TERRITORIES: return s_load_territories(c);
-    case FSD__ENVELOPE__BODY_LOAD_PROVIDERS: return s_load_providers(c);
-    case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: return s_load_technicians(c);
-    case FSD__ENVELOPE__BODY_LOAD_PRODUCTS: return s_load_products(c);
-    case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: return s_load_customers(c);
-    case FSD__ENVELOPE__BODY_SET_CUSTOMER: return s_set_customer(c);
-    case FSD__ENVELOPE__BODY_ADD_PRINCIPAL: return s_add_principal(c);
-    case FSD__ENVELOPE__BODY_BACKUP: return backup_request(c);
-    case FSD__ENVELOPE__BODY_REVOKE_KEY: return s_revoke_key(c);
-    case FSD__ENVELOPE__BODY_LIST_KEYS: return s_list_keys(c);
-    case FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES: return s_load_sla_policies(c);
-    case FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS: return s_load_working_hours(c);
-    default:
-        call_error(c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "", "not a request this server answers");
-        return 0;
-    }
 }

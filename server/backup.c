@@ -21,7 +21,10 @@
     request (same key and msg_id: fsdctl resends while it waits) only
     moves where the answer goes, and a retry that comes after the answer
     gets the same answer again. */
+#include "backup.h"
+
 #include "server.h"
+#include "verbs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -224,9 +227,9 @@ int backup_request(call *c)
             if (b->rid_len)
                 memcpy(b->rid, c->rid, b->rid_len);
         } else if (b->answer) {
-            loop_queue(srv, NULL, 0, c->rid, c->rid_len, b->answer, b->answer_len);
+            reply_queue(srv, NULL, 0, c->rid, c->rid_len, b->answer, b->answer_len);
         }
-        return 2;
+        return VERB_NO_ANSWER;
     }
     if (b && b->running) {
         call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "path",
@@ -289,7 +292,7 @@ int backup_request(call *c)
     }
     b->running = true;
     log_info("backup_started", "path=%s by=%s", log_quote(0, path), c->who->name);
-    return 2;
+    return VERB_NO_ANSWER;
 }
 
 void backup_poll(server *srv)

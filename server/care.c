@@ -13,7 +13,11 @@
     Deliberately not here: rights (the table in loop.c), state changes (a
     return visit is a new request through handle_request, so it is placed,
     priced and matched like any other), and the KPI report. */
+#include "dispatch.h"
+#include "jobs.h"
 #include "server.h"
+#include "verbs.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,7 +136,7 @@ int care_after_rating(call *c, job *j, unsigned stars, const char *comment)
 /* ---------------------------------------------------------- customer */
 
 /* Every request of one customer, newest first, with history. */
-static int s_customer(call *c)
+int care_customer(call *c)
 {
     const Fsd__CustomerQuery *r = c->req->get_customer;
     if (!r->phone[0] == !r->job_id[0]) {
@@ -187,7 +191,7 @@ static int s_customer(call *c)
 
 /* ---------------------------------------------------------- complaints */
 
-static int s_complain(call *c)
+int care_complain(call *c)
 {
     const Fsd__FileComplaint *r = c->req->complain;
     if (s_text(c, "text", r->text, CARE_TEXT_MAX, true) < 0)
@@ -211,7 +215,7 @@ static int s_complain(call *c)
 
 /* ---------------------------------------------------------- follow-ups */
 
-static int s_followup_list(call *c)
+int care_follow_ups(call *c)
 {
     const Fsd__FollowUps *r = c->req->follow_ups;
     if (r->territory[0] && !world_territory(c->srv, r->territory)) {
@@ -313,7 +317,7 @@ static int s_followup_visit(call *c, const Fsd__CareDecision *d)
     call sub = *c;
     sub.req = &sub_req;
     sub.reply = &sub_reply;
-    if (handle_request(&sub) < 0)
+    if (intake_submit(&sub) < 0)
         return -1;
     if (sub_reply.body_case != FSD__ENVELOPE__BODY_JOB_VIEW) {
         c->reply->body_case = sub_reply.body_case;   /* the refusal, as intake gave it */
@@ -438,8 +442,9 @@ static int s_not_yours(call *c, technician *t, const char *job_id, const char *w
                               (int)v->state, v->technician_id, reason) < 0 ? -1 : 1;
 }
 
-int care_waive(call *c, technician *t)
+int care_waive(call *c)
 {
+    technician *t = c->tech;
     server *srv = c->srv;
     const Fsd__WaiveFee *w = c->req->waive_fee;
     char amount[32], limit[32];
@@ -532,7 +537,7 @@ static int s_waiver_decide(call *c, const Fsd__CareDecision *d, bool approve)
     return s_reply_view(c, v->job_id);
 }
 
-static int s_decision(call *c)
+int care_decision(call *c)
 {
     const Fsd__CareDecision *d = c->req->care_decision;
     switch (d->action) {
@@ -544,19 +549,6 @@ static int s_decision(call *c)
     default:
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "action",
                    "action must be goodwill, close_follow_up, return_visit, approve_waiver or reject_waiver");
-        return 0;
-    }
-}
-
-int care_request(call *c)
-{
-    switch (c->req->body_case) {
-    case FSD__ENVELOPE__BODY_GET_CUSTOMER: return s_customer(c);
-    case FSD__ENVELOPE__BODY_COMPLAIN: return s_complain(c);
-    case FSD__ENVELOPE__BODY_CARE_DECISION: return s_decision(c);
-    case FSD__ENVELOPE__BODY_FOLLOW_UPS: return s_followup_list(c);
-    default:
-        call_error(c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "", "not a request this server answers");
         return 0;
     }
 }

@@ -11,7 +11,14 @@
     deadline, whenever something changed that could let one match.
     dispatch_timers expires offers, marks silent technicians offline and
     closes completed jobs nobody rated. */
+#include "dispatch.h"
+
+#include "jobs.h"
+#include "notify.h"
 #include "server.h"
+#include "session.h"
+#include "windows.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <assert.h>

@@ -3,7 +3,12 @@
     job_move asks the lifecycle table, writes the new state and an event to
     the store, and keeps the in-memory job and its technician's load in
     step. Nothing else in the server assigns job->state. */
+#include "jobs.h"
+
+#include "dispatch.h"
+#include "notify.h"
 #include "server.h"
+#include "world.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -18,6 +18,8 @@
     at most once a minute per key, inside the batch's transaction: no write
     per message. Keys revoked are remembered (public key → name) so that
     their refusals say so. */
+#include "keyring.h"
+
 #include "server.h"
 
 #include <stdio.h>

@@ -6,15 +6,27 @@
     the batch produced. If the commit fails nothing is sent but an
     "unavailable, retry" error per message, and memory is rebuilt from the
     database. Decoding, rights and validation failures are answered and
-    counted, never fatal: the server does not exit on input.
+    counted, never fatal: the server does not exit on input. What each
+    message is, who may send it and what it needs is read from its row in
+    the verb table (verbs.c); the way back is reply.c.
 
     Identity comes from the CURVE key (ZAP User-Id), never from a field;
     an agent is reached at the latest routing id seen from its key. */
-#include "server.h"
+#include "loop.h"
 #include "invariants.h"
 
+#include "backup.h"
+#include "dispatch.h"
+#include "keyring.h"
+#include "notify_send.h"
+#include "privacy.h"
+#include "server.h"
+#include "session.h"
+#include "verbs.h"
+#include "world.h"
+
+#include <assert.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <assert.h>
 #include <stdlib.h>
@@ -28,120 +40,6 @@
 #define TICK_MS 100
 /* A batch stops taking messages once it has run this long (i5-kpi). */
 #define BATCH_BUDGET_MS 250
-
-/* Bit per role that may send a body (index: envelope body case). */
-#define R_AGENT (1u << ROLE_AGENT_)
-#define R_INTAKE (1u << ROLE_INTAKE_)
-#define R_DISPATCH (1u << ROLE_DISPATCHER_)
-#define R_ADMIN (1u << ROLE_ADMIN_)
-
-typedef struct {
-    int body;
-    unsigned roles;
-    bool mutates;      /* remembered for exactly-once effect */
-} right;
-
-static const right s_rights[] = {
-    { FSD__ENVELOPE__BODY_HELLO, R_AGENT, false },
-    { FSD__ENVELOPE__BODY_HEARTBEAT, R_AGENT, false },
-    { FSD__ENVELOPE__BODY_POSITION, R_AGENT, false },
-    { FSD__ENVELOPE__BODY_ACK, R_AGENT, false },
-    { FSD__ENVELOPE__BODY_OFFER_REPLY, R_AGENT, true },
-    { FSD__ENVELOPE__BODY_JOB_UPDATE, R_AGENT, true },
-    { FSD__ENVELOPE__BODY_SUBMIT_REQUEST, R_INTAKE | R_DISPATCH, true },
-    { FSD__ENVELOPE__BODY_GET_JOB, R_INTAKE | R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_LIST_JOBS, R_INTAKE | R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_CANCEL_JOB, R_INTAKE | R_DISPATCH, true },
-    { FSD__ENVELOPE__BODY_RATE_JOB, R_INTAKE | R_DISPATCH, true },
-    { FSD__ENVELOPE__BODY_REASSIGN, R_DISPATCH, true },
-    { FSD__ENVELOPE__BODY_EXPLAIN, R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_BOARD, R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_STATS, R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_REPORT, R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_LIST_TECHNICIANS, R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_LOAD_TERRITORIES, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_LOAD_PROVIDERS, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_LOAD_TECHNICIANS, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_LOAD_PRODUCTS, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_LOAD_CUSTOMERS, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_SET_CUSTOMER, R_DISPATCH | R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_ADD_PRINCIPAL, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_BACKUP, R_ADMIN, false },
-    /* i5-care */
-    { FSD__ENVELOPE__BODY_GET_CUSTOMER, R_INTAKE | R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_COMPLAIN, R_INTAKE | R_DISPATCH, true },
-    { FSD__ENVELOPE__BODY_CARE_DECISION, R_DISPATCH, true },
-    { FSD__ENVELOPE__BODY_FOLLOW_UPS, R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_WAIVE_FEE, R_AGENT, true },
-    /* i5-sla */
-    { FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_ESCALATIONS, R_DISPATCH | R_ADMIN, false },
-    /* i5-notify */
-    { FSD__ENVELOPE__BODY_LOAD_TEMPLATES, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_LIST_TEMPLATES, R_DISPATCH | R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, R_DISPATCH | R_ADMIN, false },
-    /* keys: revocation and the list of keys */
-    { FSD__ENVELOPE__BODY_REVOKE_KEY, R_ADMIN, true },
-    { FSD__ENVELOPE__BODY_LIST_KEYS, R_ADMIN, false },
-    /* privacy */
-    { FSD__ENVELOPE__BODY_AUDIT_QUERY, R_ADMIN, false },
-    { FSD__ENVELOPE__BODY_FORGET_CUSTOMER, R_ADMIN, true },
-};
-
-static const right *s_right(int body)
-{
-    for (size_t i = 0; i < sizeof s_rights / sizeof s_rights[0]; i++)
-        if (s_rights[i].body == body)
-            return &s_rights[i];
-    return NULL;
-}
-
-void call_error(call *c, Fsd__ErrorCode code, const char *field, const char *fmt, ...)
-{
-    assert(c && c->reply && c->a && fmt);
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    Fsd__Error *e = arena_alloc(c->a, sizeof *e);
-    fsd__error__init(e);
-    e->code = code;
-    e->message = arena_strdup(c->a, msg);
-    e->field = arena_strdup(c->a, field ? field : "");
-    c->reply->body_case = FSD__ENVELOPE__BODY_ERROR;
-    c->reply->error = e;
-    if (code == FSD__ERROR_CODE__ERR_FORBIDDEN)
-        c->srv->counters[C_FORBIDDEN]++;
-    else if (code == FSD__ERROR_CODE__ERR_INVALID_ARGUMENT || code == FSD__ERROR_CODE__ERR_INVALID_TRANSITION)
-        c->srv->counters[C_INVALID]++;
-    else if (code == FSD__ERROR_CODE__ERR_CONFLICT)
-        c->srv->counters[C_CONFLICT]++;
-    else if (code == FSD__ERROR_CODE__ERR_NOT_FOUND)
-        c->srv->counters[C_NOT_FOUND]++;
-}
-
-void loop_queue(server *srv, technician *tech, uint64_t seq, const uint8_t *rid, size_t rid_len,
-                const uint8_t *data, size_t len)
-{
-    assert(srv && (rid || rid_len == 0) && (data || len == 0));
-    /* a sequenced message belongs to a technician's session, and only it */
-    assert(!tech == !seq);
-    if (srv->n_out == srv->cap_out) {
-        srv->cap_out = srv->cap_out ? srv->cap_out * 2 : 256;
-        srv->out = fsd_xrealloc(srv->out, srv->cap_out * sizeof *srv->out);
-    }
-    outgoing *o = &srv->out[srv->n_out++];
-    o->rid = arena_alloc(srv->arena, rid_len ? rid_len : 1);
-    memcpy(o->rid, rid, rid_len);
-    o->rid_len = rid_len;
-    o->data = arena_alloc(srv->arena, len ? len : 1);
-    memcpy(o->data, data, len);
-    o->len = len;
-    o->tech = tech;
-    o->seq = seq;
-}
 
 /* ------------------------------------------------------------------ ZAP */
 
@@ -209,119 +107,75 @@ typedef struct {
     char msg_id[FSD_MSG_ID_MAX + 1];
 } pending_reply;
 
-/* Logs a refusal: one warn line per rejected message, with its code. */
-static void s_log_rejected(const char *from, const char *kind, const char *msg_id, Fsd__ErrorCode code,
-                           const char *field, const char *why)
-{
-    log_warn("rejected", "from=%s kind=%s code=%s field=%s msg_id=%s why=%s", from, kind,
-             wire_enum_name(&fsd__error_code__descriptor, (int)code), field && field[0] ? field : "-",
-             msg_id && msg_id[0] ? log_quote(1, msg_id) : "-", log_quote(0, why));
-}
-
 static const char s_unavailable[] =
     "the server could not store this change (storage failure: disk full, I/O error or "
     "database locked); nothing was changed: retry later";
 
-/* Encodes and queues the reply of call c (and keeps it for duplicates). */
-static int s_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
+/* Refusals before the handler: queued as errors, never remembered. */
+
+/* The sender's technician and live session, for an agent's verb: 0 go
+   on, 1 refused (the error in c->reply). */
+static int s_session_check(call *c, int64_t now)
 {
-    char id[33];
-    wire_msg_id(id);
-    c->reply->msg_id = id;
-    c->reply->reply_to = c->req ? c->req->msg_id : "";
-    if (c->reply->body_case == FSD__ENVELOPE__BODY_ERROR) {
-        const ProtobufCFieldDescriptor *f = c->req ? protobuf_c_message_descriptor_get_field(
-                                                         &fsd__envelope__descriptor, (unsigned)c->req->body_case)
-                                                   : NULL;
-        c->srv->counters[C_REJECTED]++;
-        s_log_rejected(c->who ? c->who->name : "-", f ? f->name : "-", c->reply->reply_to,
-                       c->reply->error->code, c->reply->error->field, c->reply->error->message);
+    const principal *who = c->who;
+    c->tech = world_tech(c->srv, who->technician_id);
+    if (!c->tech) {
+        call_error(c, FSD__ERROR_CODE__ERR_FORBIDDEN, "", "key %s names no known technician", who->name);
+        return 1;
     }
+    if (session_seen(c->srv, c->tech, c->rid, c->rid_len, now)) {
+        call_error(c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
+                   "this connection's session was taken over by another connection with the key %s",
+                   who->name);
+        return 1;
+    }
+    return 0;
+}
+
+/* Checks call c by its row v: a request, allowed to the sender's role,
+   the sender's session, storage that can take a change. 0 go on, 1
+   refused (the error in c->reply). */
+static int s_check(call *c, const verb_row *v, int64_t now)
+{
+    if (!v) {
+        c->srv->counters[C_UNKNOWN]++;
+        call_error(c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "body",
+                   "this message kind is not a request the server answers");
+        return 1;
+    }
+    if (!verb_allows(v, c->who->role)) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field(&fsd__envelope__descriptor, (unsigned)v->body);
+        call_error(c, FSD__ERROR_CODE__ERR_FORBIDDEN, "", "%s (role %s) may not send %s", c->who->name,
+                   role_name(c->who->role), f ? f->name : "this");
+        return 1;
+    }
+    if ((v->flags & VERB_SESSION) && s_session_check(c, now))
+        return 1;
+    if ((v->flags & VERB_MUTATES) && c->srv->resting) {
+        call_error(c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "", "%s", s_unavailable);
+        return 1;
+    }
+    return 0;
+}
+
+/* A change asked again (same sender, same msg_id) is answered with the
+   reply remembered the first time. 1 answered, 0 not a duplicate, -1
+   storage failure. */
+static int s_duplicate(call *c)
+{
+    uint8_t *old;
     size_t len;
-    uint8_t *buf = wire_encode(c->reply, &len);
-    if (!buf)
-        return -1;
-    int rc = 0;
-    if (remember && c->who)
-        rc = store_dedup_put(c->srv->store, c->who->name, c->req->msg_id, wire_now_ms(), buf, len);
-    loop_queue(c->srv, NULL, 0, rid, rid_len, buf, len);
-    free(buf);
-    return rc;
+    int rc = store_dedup_get(c->srv->store, c->a, c->who->name, c->req->msg_id, &old, &len);
+    if (rc <= 0)
+        return rc;
+    c->srv->counters[C_DUPLICATE]++;
+    reply_queue(c->srv, NULL, 0, c->rid, c->rid_len, old, len);
+    return 1;
 }
 
-/* Error reply for a message refused before it was decoded (or that did
-   not decode); reply_to is its msg_id when one could be read
-   (wire_peek_msg_id), so that the sender can match the refusal. */
-static void s_reject_frame(server *srv, const char *from, const uint8_t *rid, size_t rid_len,
-                           Fsd__ErrorCode code, const char *reply_to, const char *field, const char *why)
-{
-    srv->counters[C_REJECTED]++;
-    s_log_rejected(from, "-", reply_to, code, field, why);
-    Fsd__Envelope reply;
-    char id[33];
-    wire_envelope_init(&reply, id);
-    reply.reply_to = (char *)(reply_to ? reply_to : "");
-    Fsd__Error e = FSD__ERROR__INIT;
-    e.code = code;
-    e.message = (char *)why;
-    e.field = (char *)(field ? field : "");
-    reply.body_case = FSD__ENVELOPE__BODY_ERROR;
-    reply.error = &e;
-    size_t len;
-    uint8_t *buf = wire_encode(&reply, &len);
-    if (buf)
-        loop_queue(srv, NULL, 0, rid, rid_len, buf, len);
-    free(buf);
-}
-
-/* Agent messages that need a session. Returns like a handler; 1 = do not remember. */
-static int s_agent(call *c, technician *t)
-{
-    switch (c->req->body_case) {
-    case FSD__ENVELOPE__BODY_HELLO:
-        return session_hello(c, t);
-    case FSD__ENVELOPE__BODY_HEARTBEAT: {
-        if (session_ack(c->srv, t, c->req->heartbeat->last_seq_applied) < 0)
-            return -1;
-        Fsd__Ack *ack = arena_alloc(c->a, sizeof *ack);
-        fsd__ack__init(ack);
-        ack->upto = t->in_seq;
-        c->reply->body_case = FSD__ENVELOPE__BODY_ACK;
-        c->reply->ack = ack;
-        return 0;
-    }
-    case FSD__ENVELOPE__BODY_ACK:
-        return session_ack(c->srv, t, c->req->ack->upto) < 0 ? -1 : 2;
-    case FSD__ENVELOPE__BODY_POSITION: {
-        const Fsd__Position *p = c->req->position;
-        if (!geo_valid((geo_point){ p->lat, p->lon })) {
-            call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "lat",
-                       "position %g,%g is not a valid latitude,longitude", p->lat, p->lon);
-            return 1; /* answered, nothing to remember */
-        }
-        session_position(c->srv, t, p);
-        return 2;
-    }
-    default:
-        return session_report(c, t);
-    }
-}
-
-/* A request of intake, a dispatcher or an admin: what names a job out of
-   the sender's sight is refused before the handler, and the answer is
-   cut to the sender's scope and logged when it shows customers' data. */
-static int s_person(call *c)
-{
-    int rc = privacy_gate(c);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    rc = handle_request(c);
-    if (rc >= 0 && rc != 2 && c->reply->body_case != FSD__ENVELOPE__BODY_ERROR && privacy_after(c) < 0)
-        return -1;
-    return rc;
-}
-
-/* Runs one decoded, authenticated message. -1 only on storage failure. */
+/* Runs one decoded, authenticated message by its row in the verb table:
+   look up, check, call, answer. -1 only on storage failure. */
 static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
                     Fsd__Envelope *req, int64_t now)
 {
@@ -330,63 +184,25 @@ static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_
     reply.sent_at = now;
     call c = { .srv = srv, .who = who, .req = req, .reply = &reply, .a = srv->arena, .rid = rid,
                .rid_len = rid_len };
-    const right *r = s_right(req->body_case);
-    if (!r) {
-        srv->counters[C_UNKNOWN]++;
-        call_error(&c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "body",
-                   "this message kind is not a request the server answers");
-        return s_finish(&c, rid, rid_len, false);
+    const verb_row *v = verb_find(req->body_case);
+    if (s_check(&c, v, now))
+        return reply_finish(&c, rid, rid_len, false);
+    bool mutates = v->flags & VERB_MUTATES;
+    if (mutates) {
+        int dup = s_duplicate(&c);
+        if (dup != 0)
+            return dup < 0 ? -1 : 0;
     }
-    if (!(r->roles & (1u << who->role))) {
-        const ProtobufCFieldDescriptor *f =
-            protobuf_c_message_descriptor_get_field(&fsd__envelope__descriptor, (unsigned)req->body_case);
-        call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
-                   "%s (role %s) may not send %s", who->name, role_name(who->role), f ? f->name : "this");
-        return s_finish(&c, rid, rid_len, false);
-    }
-    technician *t = NULL;
-    if (who->role == ROLE_AGENT_) {
-        t = world_tech(srv, who->technician_id);
-        if (!t) {
-            call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "", "key %s names no known technician", who->name);
-            return s_finish(&c, rid, rid_len, false);
-        }
-        if (session_seen(srv, t, rid, rid_len, now)) {
-            call_error(&c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
-                       "this connection's session was taken over by another connection with the key %s",
-                       who->name);
-            return s_finish(&c, rid, rid_len, false);
-        }
-    }
-    if (r->mutates && srv->resting) {
-        call_error(&c, FSD__ERROR_CODE__ERR_UNAVAILABLE, "", "%s", s_unavailable);
-        return s_finish(&c, rid, rid_len, false);
-    }
-    if (r->mutates) {
-        uint8_t *old;
-        size_t len;
-        int rc = store_dedup_get(srv->store, srv->arena, who->name, req->msg_id, &old, &len);
-        if (rc < 0)
-            return -1;
-        if (rc > 0) {
-            srv->counters[C_DUPLICATE]++;
-            loop_queue(srv, NULL, 0, rid, rid_len, old, len);
-            return 0;
-        }
-    }
-    int rc = t ? s_agent(&c, t) : s_person(&c);
+    int rc = verb_call(v, &c);
     if (rc < 0)
         return -1;
-    if (rc == 2)
-        return 0; /* no answer for acks and positions */
-    int sent = s_finish(&c, rid, rid_len, r->mutates && rc == 0);
-    if (sent == 0 && req->body_case == FSD__ENVELOPE__BODY_HELLO && t->resync_due) {
-        t->resync_due = false;
-        if (session_snapshot(srv, t, rid, rid_len) < 0)
-            return -1;
-    }
-    if (sent == 0 && req->body_case == FSD__ENVELOPE__BODY_HELLO)
-        session_resend(srv, t, t->out_sent);
+    /* a verb the table says is always answered never goes without one */
+    assert(rc != VERB_NO_ANSWER || v->answer != VERB_REPLY);
+    if (rc == VERB_NO_ANSWER)
+        return 0;
+    int sent = reply_finish(&c, rid, rid_len, mutates && rc == VERB_ANSWERED);
+    if (sent == 0 && v->after && v->after(&c) < 0)
+        return -1;
     return sent;
 }
 
@@ -427,7 +243,7 @@ int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, siz
                      len, budget, FSD_DECODE_FACTOR, FSD_DECODE_SLACK / 1024);
         else
             snprintf(text, sizeof text, "%s", why);
-        s_reject_frame(srv, who->name, rid, rid_len, code, peeked, "", text);
+        reply_reject_frame(srv, who->name, rid, rid_len, code, peeked, "", text);
         return 0;
     }
     if (msg_id)
@@ -479,7 +295,7 @@ static void s_refuse_unknown(server *srv, const char *user, pending_reply *pend,
     else
         snprintf(why, sizeof why, "this key is no longer known to the server: it was replaced or revoked; "
                                   "ask an administrator for a new key");
-    s_reject_frame(srv, revoked ? revoked : "-", pend->rid, pend->rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
+    reply_reject_frame(srv, revoked ? revoked : "-", pend->rid, pend->rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
                    pend->msg_id, "key", why);
 }
 
@@ -522,7 +338,7 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
         snprintf(why, sizeof why, "a message is exactly one frame holding an Envelope; this one had %zu",
                  extra + 1);
         srv->counters[C_MALFORMED]++;
-        s_reject_frame(srv, who ? who->name : "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
+        reply_reject_frame(srv, who ? who->name : "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
                        pend->msg_id, "", why);
     } else if (!who) {
         srv->counters[C_FORBIDDEN]++;

@@ -11,7 +11,12 @@
     flock(LOCK_EX | LOCK_NB) for the server's life; a second server is
     refused with one line naming that pid (the lock, not the pid, is the
     truth: it goes with the process, however it ends). */
+#include "backup.h"
+#include "keyring.h"
+#include "loop.h"
+#include "notify_send.h"
 #include "server.h"
+#include "world.h"
 
 #include <errno.h>
 #include <fcntl.h>

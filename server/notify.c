@@ -20,7 +20,11 @@
     the counters of `fsdctl stats`.
 
     Deliberately not here: delivery (notify_send.c), SQL (store.c). */
+#include "notify.h"
+
+#include "notify_send.h"
 #include "server.h"
+#include "verbs.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -214,7 +218,7 @@ int notify_attach(call *c, Fsd__JobView *v)
     return 0;
 }
 
-static int s_list_notifications(call *c)
+int notify_list_notifications(call *c)
 {
     const Fsd__ListNotifications *r = c->req->list_notifications;
     int status = s_status_parse(r->status);
@@ -333,7 +337,7 @@ static void s_check_template(s_bad_rows *b, const Fsd__LoadTemplates *m, size_t 
         }
 }
 
-static int s_load_templates(call *c)
+int notify_load_templates(call *c)
 {
     const Fsd__LoadTemplates *m = c->req->load_templates;
     s_bad_rows b = { .c = c };
@@ -414,7 +418,7 @@ static void s_tpl_stored(void *arg, const char *event, const char *language, con
     }
 }
 
-static int s_list_templates(call *c)
+int notify_list_templates(call *c)
 {
     s_tpl_scan ts = { .c = c };
     for (int e = 0; e < NE_COUNT_; e++) {
@@ -439,16 +443,4 @@ static int s_list_templates(call *c)
     c->reply->body_case = FSD__ENVELOPE__BODY_TEMPLATE_LIST;
     c->reply->template_list = l;
     return 0;
-}
-
-int notify_handle(call *c)
-{
-    switch (c->req->body_case) {
-    case FSD__ENVELOPE__BODY_LOAD_TEMPLATES: return s_load_templates(c);
-    case FSD__ENVELOPE__BODY_LIST_TEMPLATES: return s_list_templates(c);
-    case FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS: return s_list_notifications(c);
-    default:
-        call_error(c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "", "not a request this server answers");
-        return 0;
-    }
 }

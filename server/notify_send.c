@@ -43,6 +43,8 @@
     stop running commands are killed and their rows stay pending.
 
     Deliberately not here: what the message says (notify.c), SQL. */
+#include "notify_send.h"
+
 #include "server.h"
 
 #include <errno.h>

@@ -32,7 +32,11 @@
     (reads are still served) the rows wait in memory for the next batch
     that writes. Agents' own jobs and an intake's own submission are not
     logged: they are the data's source and its worker. */
+#include "privacy.h"
+
 #include "server.h"
+#include "verbs.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -545,7 +549,7 @@ int privacy_after(call *c)
 
 /* ------------------------------------------------- audit and forget */
 
-static int s_audit(call *c)
+int privacy_audit(call *c)
 {
     const Fsd__AuditQuery *q = c->req->audit_query;
     if (q->limit > 1000) {
@@ -576,7 +580,7 @@ static int s_audit(call *c)
     return 0;
 }
 
-static int s_forget(call *c)
+int privacy_forget(call *c)
 {
     const Fsd__ForgetCustomer *q = c->req->forget_customer;
     char phone[24];
@@ -617,15 +621,4 @@ static int s_forget(call *c)
     c->reply->body_case = FSD__ENVELOPE__BODY_FORGET_RESULT;
     c->reply->forget_result = r;
     return 0;
-}
-
-int privacy_request(call *c)
-{
-    switch (c->req->body_case) {
-    case FSD__ENVELOPE__BODY_AUDIT_QUERY: return s_audit(c);
-    case FSD__ENVELOPE__BODY_FORGET_CUSTOMER: return s_forget(c);
-    default:
-        call_error(c, FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE, "", "not a request this server answers");
-        return 0;
-    }
 }

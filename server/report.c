@@ -7,7 +7,10 @@
 
     It runs in the loop like every read; its cost is the period's jobs
     (a log line says how many and how long). */
+#include "privacy.h"
 #include "server.h"
+#include "verbs.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <string.h>

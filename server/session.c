@@ -13,7 +13,14 @@
     one was lost, and the answer Ack{upto = last applied} tells the agent
     where to resume. The applied sequence is stored in the same transaction
     as the report's effect. */
+#include "session.h"
+
+#include "jobs.h"
+#include "keyring.h"
 #include "server.h"
+#include "verbs.h"
+#include "windows.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <assert.h>
@@ -76,7 +83,7 @@ int session_push(server *srv, technician *t, Fsd__Envelope *env)
         rc = -1;
     else if (t->online && t->rid_len && env->seq == t->out_sent + 1
              && env->seq <= t->out_acked + SEND_WINDOW) {
-        loop_queue(srv, t, env->seq, t->rid, t->rid_len, buf, len);
+        reply_queue(srv, t, env->seq, t->rid, t->rid_len, buf, len);
         t->out_sent = env->seq;
     }
     free(buf);
@@ -92,7 +99,7 @@ typedef struct {
 static void s_queue_stored(void *arg, uint64_t seq, const uint8_t *env, size_t len)
 {
     resend_ctx *rc = arg;
-    loop_queue(rc->srv, rc->t, seq, rc->t->rid, rc->t->rid_len, env, len);
+    reply_queue(rc->srv, rc->t, seq, rc->t->rid, rc->t->rid_len, env, len);
     rc->t->out_sent = seq;
 }
 
@@ -210,7 +217,7 @@ static int s_superseded(call *c, technician *t, const char *device_id, int64_t n
     size_t len;
     uint8_t *buf = wire_encode(&env, &len);
     if (buf)
-        loop_queue(srv, NULL, 0, t->prev_rid, t->prev_rid_len, buf, len);
+        reply_queue(srv, NULL, 0, t->prev_rid, t->prev_rid_len, buf, len);
     free(buf);
     memcpy(t->gone_rid, t->prev_rid, t->prev_rid_len);
     t->gone_rid_len = t->prev_rid_len;
@@ -224,9 +231,10 @@ static int s_superseded(call *c, technician *t, const char *device_id, int64_t n
     return 0;
 }
 
-int session_hello(call *c, technician *t)
+int session_hello(call *c)
 {
-    assert(c && c->req && c->req->hello && t);
+    assert(c && c->req && c->req->hello && c->tech);
+    technician *t = c->tech;
     const Fsd__Hello *h = c->req->hello;
     int64_t now = wire_now_ms();
     const char *device_id = strlen(h->device_id) < sizeof t->device_id ? h->device_id : "";
@@ -346,14 +354,15 @@ int session_snapshot(server *srv, technician *t, const uint8_t *rid, size_t rid_
     uint8_t *buf = wire_encode(&env, &len);
     if (!buf)
         return -1;
-    loop_queue(srv, NULL, 0, rid, rid_len, buf, len);
+    reply_queue(srv, NULL, 0, rid, rid_len, buf, len);
     free(buf);
     log_info("resync_snapshot", "tech=%s generation=%016llx jobs=%zu out_seq=%llu", t->row->id,
              (unsigned long long)srv->generation, sc.n, (unsigned long long)t->out_seq);
     return 0;
 }
 
-void session_position(server *srv, technician *t, const Fsd__Position *p)
+/* Moves t to the position it reported (0,0 is no position). */
+static void s_position(server *srv, technician *t, const Fsd__Position *p)
 {
     assert(srv && t && p);
     geo_point at = { p->lat, p->lon };
@@ -427,8 +436,9 @@ static int s_own_job(call *c, technician *t, const char *job_id, bool offer, con
 }
 
 /* Accept or decline of an offer. */
-static int s_offer_reply(call *c, technician *t)
+int session_offer_reply(call *c)
 {
+    technician *t = c->tech;
     const Fsd__OfferReply *r = c->req->offer_reply;
     if ((int)r->reason < 0 || (int)r->reason >= (int)DR_COUNT_) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "reason",
@@ -473,8 +483,9 @@ static int s_offer_reply(call *c, technician *t)
 }
 
 /* en_route / on_site / on_hold / completed from the technician. */
-static int s_job_update(call *c, technician *t)
+int session_job_update(call *c)
 {
+    technician *t = c->tech;
     const Fsd__JobUpdate *u = c->req->job_update;
     job_state to = (job_state)u->state;
     if (to != JS_EN_ROUTE && to != JS_ON_SITE && to != JS_ON_HOLD && to != JS_COMPLETED) {
@@ -499,9 +510,10 @@ static int s_job_update(call *c, technician *t)
     return s_reply_view(c, j->id);
 }
 
-int session_report(call *c, technician *t)
+int session_sequence(call *c)
 {
-    assert(c && c->req && t);
+    assert(c && c->req && c->tech);
+    technician *t = c->tech;
     uint64_t seq = c->req->seq;
     if (seq == 0 || seq > t->in_seq + 1) {
         /* out of order: say where we are so the agent resends from there */
@@ -510,19 +522,63 @@ int session_report(call *c, technician *t)
         ack->upto = t->in_seq;
         c->reply->body_case = FSD__ENVELOPE__BODY_ACK;
         c->reply->ack = ack;
-        return 1; /* not applied: nothing to remember */
+        return VERB_NOT_APPLIED;
     }
     if (seq <= t->in_seq) {
         call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "seq",
                    "report %llu was already applied (last applied is %llu)",
                    (unsigned long long)seq, (unsigned long long)t->in_seq);
-        return 1;
+        return VERB_NOT_APPLIED;
     }
     t->in_seq = seq;
     s_session_dirty(c->srv, t);
-    if (c->req->body_case == FSD__ENVELOPE__BODY_OFFER_REPLY)
-        return s_offer_reply(c, t);
-    if (c->req->body_case == FSD__ENVELOPE__BODY_WAIVE_FEE) /* i5-care */
-        return care_waive(c, t);
-    return s_job_update(c, t);
+    return VERB_ANSWERED;
+}
+
+/* Heartbeat: acknowledges what the agent applied; answered with the last
+   report applied. */
+int session_heartbeat(call *c)
+{
+    technician *t = c->tech;
+    if (session_ack(c->srv, t, c->req->heartbeat->last_seq_applied) < 0)
+        return VERB_FAILED;
+    Fsd__Ack *ack = arena_alloc(c->a, sizeof *ack);
+    fsd__ack__init(ack);
+    ack->upto = t->in_seq;
+    c->reply->body_case = FSD__ENVELOPE__BODY_ACK;
+    c->reply->ack = ack;
+    return VERB_ANSWERED;
+}
+
+/* Ack: the agent applied our messages up to a sequence; not answered. */
+int session_acknowledge(call *c)
+{
+    return session_ack(c->srv, c->tech, c->req->ack->upto) < 0 ? VERB_FAILED : VERB_NO_ANSWER;
+}
+
+/* Position: kept in memory for matching; only an invalid one is answered. */
+int session_position(call *c)
+{
+    const Fsd__Position *p = c->req->position;
+    if (!geo_valid((geo_point){ p->lat, p->lon })) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "lat",
+                   "position %g,%g is not a valid latitude,longitude", p->lat, p->lon);
+        return VERB_NOT_APPLIED;
+    }
+    s_position(c->srv, c->tech, p);
+    return VERB_NO_ANSWER;
+}
+
+/* After the Welcome is queued: the snapshot of a resync, then what the
+   agent has not applied. */
+int session_hello_sent(call *c)
+{
+    technician *t = c->tech;
+    if (t->resync_due) {
+        t->resync_due = false;
+        if (session_snapshot(c->srv, t, c->rid, c->rid_len) < 0)
+            return VERB_FAILED;
+    }
+    session_resend(c->srv, t, t->out_sent);
+    return VERB_ANSWERED;
 }

@@ -16,7 +16,10 @@
     The timers that raise "at risk" and "breached" on a job live with the
     other timers in server/dispatch.c; the arithmetic is core/sla_policy.c.
     Deliberately not here: SQL (store.c), the clock of the timers. */
+#include "privacy.h"
 #include "server.h"
+#include "verbs.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,10 @@
     Deliberately not here: SQL (store.c), the rule order (match.c), and
     proposing another window when the asked one is full: the job waits or
     escalates like any other, and explain says why. */
+#include "windows.h"
+
 #include "server.h"
+#include "world.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,12 @@
     matching needs to be fast: territories with their polygons and
     neighbours, technicians with their coverage, skills, shift and live
     status, and the open jobs. Closed and cancelled jobs live only on disk. */
+#include "world.h"
+
+#include "dispatch.h"
+#include "privacy.h"
 #include "server.h"
+#include "windows.h"
 
 #include <stdio.h>
 #include <assert.h>

@@ -18,6 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "../../server/server.h"
+#include "../../server/world.h"
+#include "../../server/dispatch.h"
+#include "../../server/session.h"
+#include "../../server/loop.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"
 

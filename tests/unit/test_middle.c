@@ -21,6 +21,10 @@
 #include <cmocka.h>
 #include "../../server/server.h"
 #include "../../server/invariants.h"
+#include "../../server/world.h"
+#include "../../server/dispatch.h"
+#include "../../server/session.h"
+#include "../../server/loop.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"
 

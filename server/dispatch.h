@@ -1,0 +1,38 @@
+/*  dispatch.h — matching, offers, timers and the waiting queue (dispatch.c). */
+#ifndef FSD_DISPATCH_H
+#define FSD_DISPATCH_H
+
+#include "server.h"
+
+/* dispatch.c — matching, offers, timers */
+/* One matching decision, before anything is offered or stored. */
+typedef struct {
+    match_result *res;             /* ranked: res[0] is the pick when eligible > 0 */
+    size_t n;                      /* technicians judged, all kept in res */
+    size_t considered;             /* technicians considered (the whole fleet) */
+    size_t eligible;               /* eligible among those judged */
+    bool could_later;              /* someone is excluded only for now */
+    uint32_t by_rule[MR_COUNT_];   /* technicians per rule (MR_OK: eligible) */
+    uint32_t outranked;            /* left unjudged: distance, load and recent
+                                      jobs put them behind the pick */
+    struct windows_match *windows; /* the calendar check of a job with a window */
+} match_outcome;
+/* Gathers, judges and ranks the candidates for j; no side effects.
+   0, or -1 out of memory. Free with dispatch_match_free. */
+int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out);
+void dispatch_match_free(match_outcome *m);
+int dispatch_job(server *srv, job *j, int64_t now);
+int dispatch_waiting(server *srv, int64_t now);
+int dispatch_timers(server *srv, int64_t now);
+/* Files j under its next deadline and, in state new, in the waiting
+   queue (after every change of state, offer expiry or risk flag). */
+void dispatch_schedule(server *srv, job *j);
+/* Takes j out of the timers and the queue (before it is freed). */
+void dispatch_unschedule(server *srv, job *j);
+/* Empties the timers and the queue (before the open jobs are reread). */
+void dispatch_unschedule_all(server *srv);
+bool dispatch_needs_authorisation(const job *j);
+/* Queues a durable Revoked (reason: FSD__REVOKE_REASON__*) for t. */
+int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note);
+
+#endif

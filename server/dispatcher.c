@@ -1,0 +1,394 @@
+/*  dispatcher.c — what a dispatcher asks: moving a job to another
+    technician or territory, why a job went where it did, the board, the
+    technicians, the server's counters.
+
+    Like every handler, these validate before they change anything;
+    storage failures return -1 and the loop abandons the whole batch. */
+#include "dispatch.h"
+#include "jobs.h"
+#include "notify.h"
+#include "privacy.h"
+#include "server.h"
+#include "session.h"
+#include "verbs.h"
+#include "windows.h"
+#include "world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fsd/log.h"
+#include "fsd/warranty.h"
+#include "fsd/wire.h"
+
+#define FIELD_MAX 200
+
+/* A dispatcher gives the job to technician t directly. */
+static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason)
+{
+    if (j->category < 0 || !(t->skills & (1u << j->category))) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
+                   "%s lacks the skill for this appliance", t->row->id);
+        return 0;
+    }
+    if (dispatch_needs_authorisation(j) && !world_provider_authorised(t->provider, j->brand)) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
+                   "%s's provider is not authorised for %s warranty work", t->row->id, j->brand);
+        return 0;
+    }
+    bool already = j->tech == t && job_state_holds_capacity(j->state);
+    if (!already && t->load >= t->row->capacity) {
+        call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id",
+                   "%s is at capacity (%u of %u jobs)", t->row->id, t->load, t->row->capacity);
+        return 0;
+    }
+    /* a job with a window goes only where the calendar has room */
+    bool was_booked = j->tech == t && j->state >= JS_ASSIGNED && j->state <= JS_ON_HOLD;
+    if (j->win_end) {
+        char why_not[256], text[160];
+        int room = windows_check_tech(c->srv, j, t, wire_now_ms(), why_not, sizeof why_not);
+        if (room < 0)
+            return -1;
+        if (room > 0) {
+            call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id", "%s has no room in the window %s: %s",
+                       t->row->id, windows_text(c->srv, j, text, sizeof text), why_not);
+            return 0;
+        }
+    }
+    technician *old = job_state_holds_capacity(j->state) ? j->tech : NULL;
+    const char *why;
+    int rc = job_move(c->srv, j, JS_ASSIGNED, c->who, t, reason, &why);
+    if (rc != 0) {
+        if (rc < 0)
+            return -1;
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
+        return 0;
+    }
+    if (old && old != t && dispatch_revoke(c->srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
+        return -1;
+    if (!was_booked && windows_booked(c->srv, j, c->who) < 0)
+        return -1;
+    Fsd__JobView *v;
+    if (store_job_view(c->srv->store, c->a, j->id, false, &v) <= 0)
+        return -1;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    Fsd__Assigned as = FSD__ASSIGNED__INIT;
+    as.job = v;
+    as.by = c->who->name;
+    as.reason = (char *)reason;
+    env.body_case = FSD__ENVELOPE__BODY_ASSIGNED;
+    env.assigned = &as;
+    return session_push(c->srv, t, &env);
+}
+
+/* A dispatcher moves the job to another territory: it is matched again there. */
+static int s_reassign_to_territory(call *c, job *j, territory *terr, const char *reason)
+{
+    server *srv = c->srv;
+    int index = (int)(terr - srv->territories);
+    technician *old = job_state_holds_capacity(j->state) ? j->tech : NULL;
+    int64_t now = wire_now_ms();
+    if (j->state == JS_NEW) {
+        if (store_event_append(srv->store, j->id, now, c->who->name, JS_NEW, JS_NEW, "", reason) < 0)
+            return -1;
+    } else {
+        const char *why;
+        int rc = job_move(srv, j, JS_NEW, c->who, NULL, reason, &why);
+        if (rc != 0) {
+            if (rc < 0)
+                return -1;
+            call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
+            return 0;
+        }
+    }
+    /* only after the move is allowed: a refusal leaves no trace */
+    if (store_job_set_territory(srv->store, j->id, terr->row->id) < 0)
+        return -1;
+    j->territory = index;
+    if (old && dispatch_revoke(srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
+        return -1;
+    return dispatch_job(srv, j, now);
+}
+
+int dispatcher_reassign(call *c)
+{
+    const Fsd__Reassign *r = c->req->reassign;
+    if (!r->technician_id[0] == !r->territory[0]) {
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
+                   "name exactly one of a technician or a territory to move the job to");
+        return 0;
+    }
+    if (call_text(c, "reason", r->reason, FIELD_MAX, true) < 0)
+        return 0;
+    job *j = call_open_job(c, r->job_id);
+    if (!j)
+        return 0;
+    char reason[FIELD_MAX + 64];
+    int rc;
+    if (r->technician_id[0]) {
+        technician *t = world_tech(c->srv, r->technician_id);
+        if (!t) {
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "technician_id", "no technician %s",
+                       r->technician_id);
+            return 0;
+        }
+        snprintf(reason, sizeof reason, "reassigned to %s: %s", t->row->id, r->reason);
+        rc = s_reassign_to_tech(c, j, t, reason);
+    } else {
+        territory *terr = world_territory(c->srv, r->territory);
+        if (!terr) {
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "territory", "no territory %s", r->territory);
+            return 0;
+        }
+        snprintf(reason, sizeof reason, "reassigned to territory %s: %s", terr->row->id, r->reason);
+        rc = s_reassign_to_territory(c, j, terr, reason);
+    }
+    if (rc < 0)
+        return -1;
+    if (c->reply->body_case == FSD__ENVELOPE__BODY_ERROR)
+        return 0;
+    c->srv->counters[C_REASSIGNS]++;
+    return call_reply_job(c, r->job_id, false);
+}
+
+/* protobuf-c allocator over the batch arena: freed all at once after sending. */
+static void *s_arena_alloc(void *a, size_t size)
+{
+    return arena_alloc(a, size);
+}
+
+static void s_arena_free(void *a, void *p)
+{
+}
+
+int dispatcher_explain(call *c)
+{
+    const char *id = c->req->explain->job_id;
+    uint8_t *blob;
+    size_t len;
+    int rc = store_match_get(c->srv->store, c->a, id, &blob, &len);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        Fsd__JobView *v;
+        if (store_job_view(c->srv->store, c->a, id, false, &v) > 0)
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id",
+                       "job %s has no matching decision yet", id);
+        else
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
+        return 0;
+    }
+    /* unpacked with a heap allocator; copied pointers live until the reply is sent */
+    Fsd__Explanation *ex = fsd__explanation__unpack(NULL, len, blob);
+    if (!ex) {
+        call_error(c, FSD__ERROR_CODE__ERR_INTERNAL, "job_id", "stored decision for %s is unreadable", id);
+        return 0;
+    }
+    size_t packed = fsd__explanation__get_packed_size(ex);
+    uint8_t *copy = arena_alloc(c->a, packed ? packed : 1);
+    fsd__explanation__pack(ex, copy);
+    fsd__explanation__free_unpacked(ex, NULL);
+    /* re-unpack into arena memory through a custom allocator */
+    ProtobufCAllocator alloc = {
+        .alloc = s_arena_alloc,
+        .free = s_arena_free,
+        .allocator_data = c->a,
+    };
+    c->reply->explanation = fsd__explanation__unpack(&alloc, packed, copy);
+    if (!c->reply->explanation) {
+        call_error(c, FSD__ERROR_CODE__ERR_INTERNAL, "job_id", "stored decision for %s is unreadable", id);
+        return 0;
+    }
+    for (size_t i = 0; i < c->reply->explanation->n_candidates; i++) {
+        Fsd__Candidate *cand = c->reply->explanation->candidates[i];
+        const technician *t = world_tech(c->srv, cand->technician_id);
+        if (t && !cand->name[0]) {
+            cand->name = t->row->name;
+            cand->provider_id = t->row->provider_id;
+        }
+    }
+    c->reply->body_case = FSD__ENVELOPE__BODY_EXPLANATION;
+    return 0;
+}
+
+/* A technician as the board and lists show it. */
+static Fsd__TechnicianView *s_tech_view(call *c, const technician *t, int64_t now)
+{
+    Fsd__TechnicianView *v = arena_alloc(c->a, sizeof *v);
+    fsd__technician_view__init(v);
+    v->id = t->row->id;
+    v->name = t->row->name;
+    v->provider_id = t->row->provider_id;
+    v->territories = t->row->territories;
+    v->n_territories = t->row->n_territories;
+    v->skills = t->row->skills;
+    v->n_skills = t->row->n_skills;
+    v->online = t->online;
+    v->load = t->load;
+    v->capacity = t->row->capacity;
+    v->last_seen = t->last_seen;
+    v->lat = t->pos.lat;
+    v->lon = t->pos.lon;
+    v->in_shift = world_tech_in_shift(c->srv, t, t->n_territories ? t->territories[0] : -1, now);
+    return v;
+}
+
+/* Technicians covering terr (all when terr < 0), as views. */
+static Fsd__TechnicianView **s_tech_views(call *c, int terr, size_t *n)
+{
+    int64_t now = wire_now_ms();
+    Fsd__TechnicianView **list = arena_alloc(c->a, (c->srv->n_techs + 1) * sizeof *list);
+    *n = 0;
+    for (size_t i = 0; i < c->srv->n_techs; i++) {
+        const technician *t = &c->srv->techs[i];
+        if (terr < 0 || world_tech_covers(t, terr))
+            list[(*n)++] = s_tech_view(c, t, now);
+    }
+    return list;
+}
+
+/* Appends the jobs in `state` (optionally one territory) to a list. */
+static int s_board_add(call *c, const char *terr, int state, Fsd__JobView ***list, size_t *n)
+{
+    Fsd__JobView **more;
+    size_t k;
+    store_scope scope; /* privacy: a scoped dispatcher's 500 are its own */
+    privacy_list_scope(c->who, &scope);
+    if (store_job_list_scoped(c->srv->store, c->a, &scope, terr, state, "", "", 500, &more, &k) < 0)
+        return -1;
+    Fsd__JobView **joined = arena_alloc(c->a, (*n + k + 1) * sizeof *joined);
+    if (*n)
+        memcpy(joined, *list, *n * sizeof *joined);
+    memcpy(joined + *n, more, k * sizeof *joined);
+    *list = joined;
+    *n += k;
+    return 0;
+}
+
+typedef struct {
+    call *c;
+    int territory;                 /* -1: all */
+    Fsd__SessionSuperseded **items;
+    size_t n;
+} superseded_list;
+
+/* Adds one takeover to the board (store_each_key_event callback). */
+static void s_board_superseded(void *arg, int64_t at, const char *tech_id)
+{
+    superseded_list *l = arg;
+    technician *t = world_tech(l->c->srv, tech_id);
+    if (l->territory >= 0 && (!t || !world_tech_covers(t, l->territory)))
+        return;
+    /* a scoped dispatcher hears only of its own technicians */
+    if (t ? !privacy_tech_in_scope(l->c->srv, l->c->who, t)
+          : l->c->who->scope_provider || l->c->who->scope_territories)
+        return;
+    Fsd__SessionSuperseded *s = arena_alloc(l->c->a, sizeof *s);
+    fsd__session_superseded__init(s);
+    s->technician_id = arena_strdup(l->c->a, tech_id);
+    s->at = at;
+    l->items[l->n++] = s;
+}
+
+int dispatcher_board(call *c)
+{
+    const char *terr = c->req->board->territory;
+    territory *t = NULL;
+    if (terr[0] && !(t = world_territory(c->srv, terr))) {
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "territory", "no territory %s", terr);
+        return 0;
+    }
+    Fsd__BoardView *b = arena_alloc(c->a, sizeof *b);
+    fsd__board_view__init(b);
+    if (s_board_add(c, terr, JS_ESCALATED, &b->escalated, &b->n_escalated) < 0
+        || s_board_add(c, terr, JS_NEW, &b->waiting, &b->n_waiting) < 0
+        || s_board_add(c, terr, JS_OFFERED, &b->offered, &b->n_offered) < 0
+        || s_board_add(c, terr, JS_ASSIGNED, &b->assigned, &b->n_assigned) < 0
+        || s_board_add(c, terr, JS_EN_ROUTE, &b->in_progress, &b->n_in_progress) < 0
+        || s_board_add(c, terr, JS_ON_SITE, &b->in_progress, &b->n_in_progress) < 0
+        || s_board_add(c, terr, JS_ON_HOLD, &b->in_progress, &b->n_in_progress) < 0)
+        return -1;
+    /* jobs whose SLA deadline is at risk, from the queues above */
+    Fsd__JobView **queues[] = { b->escalated, b->waiting, b->offered, b->assigned, b->in_progress };
+    size_t sizes[] = { b->n_escalated, b->n_waiting, b->n_offered, b->n_assigned, b->n_in_progress };
+    size_t all = 0;
+    for (size_t q = 0; q < 5; q++)
+        all += sizes[q];
+    b->at_risk = arena_alloc(c->a, (all + 1) * sizeof *b->at_risk);
+    for (size_t q = 0; q < 5; q++)
+        for (size_t i = 0; i < sizes[q]; i++)
+            if (queues[q][i]->at_risk)
+                b->at_risk[b->n_at_risk++] = queues[q][i];
+    /* i5-sla: jobs past a deadline their state still owes */
+    b->breached = arena_alloc(c->a, (all + 1) * sizeof *b->breached);
+    for (size_t q = 0; q < 5; q++)
+        for (size_t i = 0; i < sizes[q]; i++)
+            if (queues[q][i]->overdue)
+                b->breached[b->n_breached++] = queues[q][i];
+    b->technicians = s_tech_views(c, t ? (int)(t - c->srv->territories) : -1, &b->n_technicians);
+    /* sessions another connection took over in the last 24 h */
+    superseded_list sl = { c, t ? (int)(t - c->srv->territories) : -1, NULL, 0 };
+    sl.items = arena_alloc(c->a, 50 * sizeof *sl.items);
+    if (store_each_key_event(c->srv->store, "session_superseded", wire_now_ms() - 24 * 3600 * 1000LL, 50,
+                             s_board_superseded, &sl) < 0)
+        return -1;
+    b->superseded = sl.items;
+    b->n_superseded = sl.n;
+    c->reply->body_case = FSD__ENVELOPE__BODY_BOARD_VIEW;
+    c->reply->board_view = b;
+    return 0;
+}
+
+int dispatcher_list_technicians(call *c)
+{
+    const char *terr = c->req->list_technicians->territory;
+    territory *t = NULL;
+    if (terr[0] && !(t = world_territory(c->srv, terr))) {
+        call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "territory", "no territory %s", terr);
+        return 0;
+    }
+    Fsd__TechnicianList *l = arena_alloc(c->a, sizeof *l);
+    fsd__technician_list__init(l);
+    l->technicians = s_tech_views(c, t ? (int)(t - c->srv->territories) : -1, &l->n_technicians);
+    c->reply->body_case = FSD__ENVELOPE__BODY_TECHNICIAN_LIST;
+    c->reply->technician_list = l;
+    return 0;
+}
+
+static const char *s_counter_names[C_COUNT_] = {
+    "received", "malformed", "too_large", "bad_version", "unknown_message", "forbidden",
+    "invalid", "duplicate", "zap_refused", "batches", "commit_failed", "requests",
+    "requests_refused", "offers", "accepts", "declines", "expiries", "escalations",
+    "reassignments", "went_offline", "send_failed", "rejected", "conflict", "not_found",
+};
+
+/* Counts one job for the stats (strmap_each callback). */
+static void s_count_open(const char *key, void *value, void *arg)
+{
+    (*(uint32_t *)arg)++;
+}
+
+int dispatcher_stats(call *c)
+{
+    Fsd__StatsView *s = arena_alloc(c->a, sizeof *s);
+    fsd__stats_view__init(s);
+    s->counters = arena_alloc(c->a, C_COUNT_ * sizeof *s->counters);
+    for (int i = 0; i < C_COUNT_; i++) {
+        Fsd__Counter *k = arena_alloc(c->a, sizeof *k);
+        fsd__counter__init(k);
+        k->name = (char *)s_counter_names[i];
+        k->value = c->srv->counters[i];
+        s->counters[s->n_counters++] = k;
+    }
+    s->started_at = c->srv->started_at;
+    for (size_t i = 0; i < c->srv->n_techs; i++)
+        s->online += c->srv->techs[i].online;
+    strmap_each(c->srv->jobs, s_count_open, &s->open_jobs);
+    if (notify_stats(c, s) < 0) /* i5-notify */
+        return -1;
+    c->reply->body_case = FSD__ENVELOPE__BODY_STATS_VIEW;
+    c->reply->stats_view = s;
+    return 0;
+}

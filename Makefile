@@ -11,6 +11,7 @@
 #   proto/*.c         libfsdwire  (envelopes, keys, JSON) + generated fsd.pb-c.c
 #   server/core/*.c   libfsdcore  (pure logic: lifecycle, match, geo, warranty, tzone)
 #   server/*.c        fsd-server
+#   server/store/*.c  the store (behind server/store/store.h), also linked by fsdctl and tools
 #   server/ctl/*.c    fsdctl
 #   agent/*.c         fsd-agent
 #   tests/unit/test_*.c   one cmocka binary each
@@ -21,7 +22,7 @@ BUILD   ?= build
 BIN     ?= bin
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -Iinclude -I$(BUILD)/proto -MMD -MP
+           -Iinclude -I$(BUILD)/proto -Iserver/store -MMD -MP
 # one-file programs (tests, tools) are compiled and linked in one step: no .d files
 LINKCFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm
@@ -34,7 +35,8 @@ PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
 WIRE_SRC  := $(wildcard proto/*.c)
 CORE_SRC  := $(wildcard server/core/*.c)
-SERVER_SRC:= $(wildcard server/*.c)
+STORE_SRC := $(wildcard server/store/*.c)
+SERVER_SRC:= $(wildcard server/*.c) $(STORE_SRC)
 CTL_SRC   := $(wildcard server/ctl/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -44,7 +46,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 WIRE_OBJ  := $(call obj,$(WIRE_SRC)) $(BUILD)/proto/fsd.pb-c.o
 CORE_OBJ  := $(call obj,$(CORE_SRC))
 # the store alone (with its row cache), for the tools that write a database
-STORE_OBJ := $(BUILD)/server/store.o $(BUILD)/server/jobrows.o $(BUILD)/server/walvfs.o
+STORE_OBJ := $(call obj,$(STORE_SRC))
 LIBWIRE   := $(BUILD)/libfsdwire.a
 LIBCORE   := $(BUILD)/libfsdcore.a
 PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
@@ -99,14 +101,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
 
 # The store's row cache is tested alone (no SQLite in it).
-$(BUILD)/tests/test_jobrows: tests/unit/test_jobrows.c $(BUILD)/server/jobrows.o $(LIBCORE) | $(PROTO_H)
+$(BUILD)/tests/test_jobrows: tests/unit/test_jobrows.c $(BUILD)/server/store/jobrows.o $(LIBCORE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/jobrows.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store/jobrows.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
 # The WAL's gathered writes are tested against SQLite itself.
-$(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/walvfs.o $(LIBCORE) | $(PROTO_H)
+$(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/store/walvfs.o $(LIBCORE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
 # The KPI tests' fixed history is a header of their own (i5-kpi).
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
@@ -116,14 +118,14 @@ $(BIN)/%: tests/tools/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
-# fsd-history writes the KPI tests' fixed event history through server/store.c
+# fsd-history writes the KPI tests' fixed event history through server/store/
 # (an explicit rule: it needs the store, which the pattern rule above does not link).
 $(BIN)/fsd-history: tests/tools/fsd-history.c tests/unit/kpi_history.h $(STORE_OBJ) \
                     $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
-# Restart benchmark: fsd-fill puts N jobs in a database through server/store.c.
+# Restart benchmark: fsd-fill puts N jobs in a database through server/store/.
 $(BIN)/fsd-fill: bench/fsd-fill.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../server/store.h"
+#include "store.h"
 #include "fsd/domain.h"
 #include "fsd/wire.h"
 

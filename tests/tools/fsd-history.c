@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../server/store.h"
+#include "store.h"
 #include "../unit/kpi_history.h"
 #include "fsd/sla.h"
 

@@ -47,6 +47,8 @@ WIRE_OBJ  := $(call obj,$(WIRE_SRC)) $(BUILD)/proto/fsd.pb-c.o
 CORE_OBJ  := $(call obj,$(CORE_SRC))
 # the store alone (with its row cache), for the tools that write a database
 STORE_OBJ := $(call obj,$(STORE_SRC))
+# reference rows encoded for the store (server/refrows.c), for the tools that load them
+REFROWS_OBJ := $(BUILD)/server/refrows.o
 LIBWIRE   := $(BUILD)/libfsdwire.a
 LIBCORE   := $(BUILD)/libfsdcore.a
 PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
@@ -110,6 +112,11 @@ $(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/store/walvf
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
+# The store's conformance suite: store.h alone, on a temporary database.
+$(BUILD)/tests/test_store: tests/unit/test_store.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
+
 # The KPI tests' fixed history is a header of their own (i5-kpi).
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
 
@@ -120,15 +127,15 @@ $(BIN)/%: tests/tools/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 
 # fsd-history writes the KPI tests' fixed event history through server/store/
 # (an explicit rule: it needs the store, which the pattern rule above does not link).
-$(BIN)/fsd-history: tests/tools/fsd-history.c tests/unit/kpi_history.h $(STORE_OBJ) \
+$(BIN)/fsd-history: tests/tools/fsd-history.c tests/unit/kpi_history.h $(STORE_OBJ) $(REFROWS_OBJ) \
                     $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(REFROWS_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
 # Restart benchmark: fsd-fill puts N jobs in a database through server/store/.
-$(BIN)/fsd-fill: bench/fsd-fill.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+$(BIN)/fsd-fill: bench/fsd-fill.c $(STORE_OBJ) $(REFROWS_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(REFROWS_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
 # Matching cost: the server's world in memory, timed per match (bench/match-bench.c).
 $(BIN)/fsd-match-bench: bench/match-bench.c $(filter-out %/main.o,$(call obj,$(SERVER_SRC))) \

@@ -14,6 +14,8 @@
     return visit is a new request through handle_request, so it is placed,
     priced and matched like any other), and the KPI report. */
 #include "server.h"
+#include "refrows.h"
+#include "views.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,13 +92,13 @@ static int s_note(call *c, const Fsd__JobView *v, const char *reason)
 static int s_open_followup(call *c, const Fsd__JobView *v, followup_kind kind, const char *cause,
                            const char *why, bool *opened)
 {
-    Fsd__FollowUp **list;
+    store_followup *list;
     size_t n;
     *opened = false;
     if (store_care_followups_of_job(c->srv->store, c->a, v->job_id, &list, &n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (!list[i]->closed_at)
+        if (!list[i].closed_at)
             return 0; /* one open follow-up per job: the new cause is on the history */
     int64_t id;
     if (store_care_followup_open(c->srv->store, v->job_id, v->territory, (int)kind, cause, wire_now_ms(),
@@ -153,7 +155,7 @@ static int s_customer(call *c)
         return 0;
     }
     Fsd__CustomerRow *cust;
-    int rc = store_get_customer(c->srv->store, c->a, phone, &cust);
+    int rc = refrows_get_customer(c->srv->store, c->a, phone, &cust);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -222,9 +224,12 @@ static int s_followup_list(call *c)
     fsd__follow_ups__init(out);
     out->territory = r->territory;
     out->all = r->all;
-    if (store_care_followup_list(c->srv->store, c->a, r->territory, r->all, FOLLOWUPS_MAX, &out->items,
-                                 &out->n_items) < 0)
+    store_followup *rows;
+    size_t n;
+    if (store_care_followup_list(c->srv->store, c->a, r->territory, r->all, FOLLOWUPS_MAX, &rows, &n) < 0)
         return -1;
+    out->items = views_followups(c->a, rows, n);
+    out->n_items = n;
     c->reply->body_case = FSD__ENVELOPE__BODY_FOLLOW_UPS;
     c->reply->follow_ups = out;
     return 0;
@@ -239,13 +244,15 @@ static int s_open_followup_arg(call *c, const char *text, int64_t *id, Fsd__Foll
                    "'%s' is not a follow-up id (like F000012)", text);
         return 0;
     }
-    int rc = store_care_followup_get(c->srv->store, c->a, *id, out);
+    store_followup row;
+    int rc = store_care_followup_get(c->srv->store, c->a, *id, &row);
     if (rc < 0)
         return -1;
     if (rc == 0) {
         call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "follow_up_id", "no follow-up %s", text);
         return 0;
     }
+    *out = views_followup(c->a, &row);
     const Fsd__FollowUp *f = *out;
     if (f->closed_at) {
         char at[32];

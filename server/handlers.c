@@ -4,6 +4,7 @@
     refused request leaves no trace but its error reply. Storage failures
     return -1 and the loop abandons the whole batch. */
 #include "server.h"
+#include "refrows.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ static int s_warranty(call *c, const Fsd__SubmitRequest *r, const territory *ter
     if (!r->serial[0])
         return 0;
     Fsd__ProductRow *p;
-    int rc = store_get_product(c->srv->store, r->serial, &p);
+    int rc = refrows_get_product(c->srv->store, r->serial, &p);
     if (rc <= 0)
         return rc;
     rc = 0;
@@ -108,7 +109,7 @@ static int s_warranty(call *c, const Fsd__SubmitRequest *r, const territory *ter
 static int s_customer(call *c, const char *phone, const char *name, char *tier, size_t tier_len)
 {
     Fsd__CustomerRow *cust;
-    int rc = store_get_customer(c->srv->store, c->a, phone, &cust);
+    int rc = refrows_get_customer(c->srv->store, c->a, phone, &cust);
     if (rc < 0)
         return -1;
     snprintf(tier, tier_len, "standard");
@@ -117,7 +118,7 @@ static int s_customer(call *c, const char *phone, const char *name, char *tier, 
         fresh.phone = (char *)phone;
         fresh.name = (char *)name;
         fresh.tier = "standard";
-        return store_put_customer(c->srv->store, &fresh);
+        return refrows_put_customer(c->srv->store, &fresh);
     }
     if (cust->blocked) {
         c->srv->counters[C_REFUSED]++;

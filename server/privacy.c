@@ -33,6 +33,7 @@
     that writes. Agents' own jobs and an intake's own submission are not
     logged: they are the data's source and its worker. */
 #include "server.h"
+#include "views.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,10 +250,10 @@ static int s_decision_job(call *c, const Fsd__CareDecision *d, const char **id)
     long long n = strtoll(s, &end, 10);
     if (*end || n <= 0)
         return 0;
-    Fsd__FollowUp *f;
+    store_followup f;
     int rc = store_care_followup_get(c->srv->store, c->a, n, &f);
     if (rc > 0)
-        *id = f->job_id;
+        *id = f.job_id;
     return rc < 0 ? -1 : 0;
 }
 
@@ -569,9 +570,13 @@ static int s_audit(call *c)
         return -1;
     Fsd__AuditList *l = arena_alloc(c->a, sizeof *l);
     fsd__audit_list__init(l);
+    store_access_row *rows;
+    size_t n;
     if (store_access_list(c->srv->store, c->a, q->principal, q->job_id, phone, q->since, q->limit ? q->limit : 100,
-                          &l->rows, &l->n_rows) < 0)
+                          &rows, &n) < 0)
         return -1;
+    l->rows = views_access_rows(c->a, rows, n);
+    l->n_rows = n;
     c->reply->body_case = FSD__ENVELOPE__BODY_AUDIT_LIST;
     c->reply->audit_list = l;
     return 0;

@@ -17,6 +17,7 @@
     other timers in server/dispatch.c; the arithmetic is server/core/sla.c.
     Deliberately not here: SQL (store.c), the clock of the timers. */
 #include "server.h"
+#include "refrows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,8 +103,8 @@ int sla_world_load(server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (store_each_sla_policy(srv->store, s_policy_add, s->policies) < 0
-        || store_each_working_hours(srv->store, s_hours_add, srv) < 0) {
+    if (refrows_each_sla_policy(srv->store, s_policy_add, s->policies) < 0
+        || refrows_each_working_hours(srv->store, s_hours_add, srv) < 0) {
         snprintf(err, errlen, "cannot read SLA policies or working hours: %s", store_errmsg(srv->store));
         return -1;
     }

@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* fsd/care.h (not included: its domain.h names a type `role`, a parameter here) */
-char *care_followup_id_format(int64_t n, char *buf, size_t len);
-
-/* ------------------------------------------------ customer care (i5-care) */
+/* ------------------------------------------------------- customer care */
 
 int store_care_goodwill_put(store *self, const char *job_id, int64_t at, const char *actor,
                             const char *reason)
@@ -23,21 +20,17 @@ int store_care_goodwill_put(store *self, const char *job_id, int64_t at, const c
     return store_done(self, st) < 0 ? -1 : store_care_mark(self, job_id);
 }
 
-int store_care_goodwill_get(store *self, arena *a, const char *job_id, Fsd__GoodwillGrant **out)
+int store_care_goodwill_get(store *self, arena *a, const char *job_id, store_goodwill *out)
 {
     sqlite3_stmt *st = store_stmt(self, Q_CARE_GOODWILL_GET);
     if (!st)
         return -1;
     store_bind_text(st, 1, job_id);
     int rc = sqlite3_step(st);
-    *out = NULL;
     if (rc == SQLITE_ROW) {
-        Fsd__GoodwillGrant *g = arena_alloc(a, sizeof *g);
-        fsd__goodwill_grant__init(g);
-        g->at = sqlite3_column_int64(st, 0);
-        g->by = store_col(a, st, 1);
-        g->reason = store_col(a, st, 2);
-        *out = g;
+        out->at = sqlite3_column_int64(st, 0);
+        out->by = store_col(a, st, 1);
+        out->reason = store_col(a, st, 2);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -89,7 +82,7 @@ int store_care_waiver_decide(store *self, const char *job_id, int state, int64_t
     return sqlite3_changes(self->db) > 0;
 }
 
-int store_care_waivers(store *self, arena *a, const char *job_id, Fsd__FeeWaiver ***out, size_t *n)
+int store_care_waivers(store *self, arena *a, const char *job_id, store_waiver **out, size_t *n)
 {
     sqlite3_stmt *st = store_stmt(self, Q_CARE_WAIVERS);
     if (!st)
@@ -101,13 +94,12 @@ int store_care_waivers(store *self, arena *a, const char *job_id, Fsd__FeeWaiver
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
-            Fsd__FeeWaiver **bigger = arena_alloc(a, 2 * cap * sizeof **out);
+            store_waiver *bigger = arena_alloc(a, 2 * cap * sizeof **out);
             memcpy(bigger, *out, *n * sizeof **out);
             *out = bigger;
             cap *= 2;
         }
-        Fsd__FeeWaiver *w = arena_alloc(a, sizeof *w);
-        fsd__fee_waiver__init(w);
+        store_waiver *w = &(*out)[(*n)++];
         w->amount_cents = sqlite3_column_int64(st, 0);
         w->currency = store_col(a, st, 1);
         w->state = sqlite3_column_int(st, 2);
@@ -117,7 +109,6 @@ int store_care_waivers(store *self, arena *a, const char *job_id, Fsd__FeeWaiver
         w->decided_at = sqlite3_column_int64(st, 6);
         w->decided_by = store_col(a, st, 7);
         w->decision_reason = store_col(a, st, 8);
-        (*out)[(*n)++] = w;
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : store_fail(self);
@@ -158,14 +149,10 @@ int store_care_followup_close(store *self, int64_t id, int64_t at, const char *b
     return changed && store_care_mark(self, visit_job_id) < 0 ? -1 : changed;
 }
 
-/* A FollowUp in the arena from the current row of a CARE_FOLLOWUP_COLUMNS query. */
-static Fsd__FollowUp *s_followup_from_row(arena *a, sqlite3_stmt *st)
+/* Fills a follow-up from a row of CARE_FOLLOWUP_COLUMNS (strings in the arena). */
+static void s_followup_from_row(arena *a, sqlite3_stmt *st, store_followup *f)
 {
-    Fsd__FollowUp *f = arena_alloc(a, sizeof *f);
-    fsd__follow_up__init(f);
-    char id[24];
-    care_followup_id_format(sqlite3_column_int64(st, 0), id, sizeof id);
-    f->id = arena_strdup(a, id);
+    f->id = sqlite3_column_int64(st, 0);
     f->job_id = store_col(a, st, 1);
     f->territory = store_col(a, st, 2);
     f->kind = sqlite3_column_int(st, 3);
@@ -178,11 +165,10 @@ static Fsd__FollowUp *s_followup_from_row(arena *a, sqlite3_stmt *st)
     f->visit_job_id = store_col(a, st, 10);
     f->customer_name = store_col(a, st, 11);
     f->phone = store_col(a, st, 12);
-    return f;
 }
 
 /* Every row of a follow-up query into an arena array. */
-static int s_followups(store *self, arena *a, sqlite3_stmt *st, unsigned limit, Fsd__FollowUp ***out,
+static int s_followups(store *self, arena *a, sqlite3_stmt *st, unsigned limit, store_followup **out,
                        size_t *n)
 {
     size_t cap = 4;
@@ -191,32 +177,33 @@ static int s_followups(store *self, arena *a, sqlite3_stmt *st, unsigned limit, 
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && (!limit || *n < limit)) {
         if (*n == cap) {
-            Fsd__FollowUp **bigger = arena_alloc(a, 2 * cap * sizeof **out);
+            store_followup *bigger = arena_alloc(a, 2 * cap * sizeof **out);
             memcpy(bigger, *out, *n * sizeof **out);
             *out = bigger;
             cap *= 2;
         }
-        (*out)[(*n)++] = s_followup_from_row(a, st);
+        s_followup_from_row(a, st, &(*out)[(*n)++]);
     }
     sqlite3_reset(st);
     return (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : store_fail(self);
 }
 
-int store_care_followup_get(store *self, arena *a, int64_t id, Fsd__FollowUp **out)
+int store_care_followup_get(store *self, arena *a, int64_t id, store_followup *out)
 {
     sqlite3_stmt *st = store_stmt(self, Q_CARE_FOLLOWUP_GET);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    Fsd__FollowUp **list;
+    store_followup *list;
     size_t n;
     if (s_followups(self, a, st, 1, &list, &n) < 0)
         return -1;
-    *out = n ? list[0] : NULL;
+    if (n)
+        *out = list[0];
     return n > 0;
 }
 
-int store_care_followups_of_job(store *self, arena *a, const char *job_id, Fsd__FollowUp ***out,
+int store_care_followups_of_job(store *self, arena *a, const char *job_id, store_followup **out,
                                 size_t *n)
 {
     sqlite3_stmt *st = store_stmt(self, Q_CARE_FOLLOWUPS_JOB);
@@ -227,7 +214,7 @@ int store_care_followups_of_job(store *self, arena *a, const char *job_id, Fsd__
 }
 
 int store_care_followup_list(store *self, arena *a, const char *territory, bool all, unsigned limit,
-                             Fsd__FollowUp ***out, size_t *n)
+                             store_followup **out, size_t *n)
 {
     sqlite3_stmt *st = store_stmt(self, Q_CARE_FOLLOWUPS_LIST);
     if (!st)

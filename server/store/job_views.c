@@ -11,7 +11,7 @@
 /* fsd/care.h (not included: its domain.h names a type `role`, a parameter here) */
 char *care_followup_id_format(int64_t n, char *buf, size_t len);
 
-/* i5-sla: the SLA part of a view: what was decided at intake, the
+/* the SLA part of a view: what was decided at intake, the
    deadlines missed, the one the job's state is measured against now. */
 static void s_view_sla(arena *a, const store_job *j, Fsd__JobView *v)
 {
@@ -199,13 +199,80 @@ int store_job_list(store *self, arena *a, const char *territory, int state,
     return 0;
 }
 
+/* The care rows as the view's messages. These copy views.c's
+   conversions (server/views.c, above the store, which the store's objects
+   cannot link): they go when views are built above the store. */
+static void s_care_goodwill(arena *a, const store_goodwill *g, Fsd__JobView *v)
+{
+    Fsd__GoodwillGrant *m = v->goodwill = arena_alloc(a, sizeof *m);
+    fsd__goodwill_grant__init(m);
+    m->at = g->at;
+    m->by = (char *)g->by;
+    m->reason = (char *)g->reason;
+}
+
+static void s_care_waivers(arena *a, const store_waiver *rows, size_t n, Fsd__JobView *v)
+{
+    v->waivers = arena_alloc(a, (n ? n : 1) * sizeof *v->waivers);
+    v->n_waivers = n;
+    for (size_t i = 0; i < n; i++) {
+        const store_waiver *w = &rows[i];
+        Fsd__FeeWaiver *m = v->waivers[i] = arena_alloc(a, sizeof *m);
+        fsd__fee_waiver__init(m);
+        m->amount_cents = w->amount_cents;
+        m->currency = (char *)w->currency;
+        m->state = w->state;
+        m->technician_id = (char *)w->technician_id;
+        m->reason = (char *)w->reason;
+        m->requested_at = w->requested_at;
+        m->decided_at = w->decided_at;
+        m->decided_by = (char *)w->decided_by;
+        m->decision_reason = (char *)w->decision_reason;
+    }
+}
+
+static void s_care_followups(arena *a, const store_followup *rows, size_t n, Fsd__JobView *v)
+{
+    v->follow_ups = arena_alloc(a, (n ? n : 1) * sizeof *v->follow_ups);
+    v->n_follow_ups = n;
+    for (size_t i = 0; i < n; i++) {
+        const store_followup *f = &rows[i];
+        Fsd__FollowUp *m = v->follow_ups[i] = arena_alloc(a, sizeof *m);
+        fsd__follow_up__init(m);
+        char id[24];
+        care_followup_id_format(f->id, id, sizeof id);
+        m->id = arena_strdup(a, id);
+        m->job_id = (char *)f->job_id;
+        m->territory = (char *)f->territory;
+        m->kind = f->kind;
+        m->cause = (char *)f->cause;
+        m->opened_at = f->opened_at;
+        m->opened_by = (char *)f->opened_by;
+        m->closed_at = f->closed_at;
+        m->closed_by = (char *)f->closed_by;
+        m->outcome = (char *)f->outcome;
+        m->visit_job_id = (char *)f->visit_job_id;
+        m->customer_name = (char *)f->customer_name;
+        m->phone = (char *)f->phone;
+    }
+}
+
 /* Adds goodwill, waivers, follow-ups and the return-visit link to a view. */
 static int s_care_view(store *self, arena *a, Fsd__JobView *v)
 {
-    if (store_care_goodwill_get(self, a, v->job_id, &v->goodwill) < 0
-        || store_care_waivers(self, a, v->job_id, &v->waivers, &v->n_waivers) < 0
-        || store_care_followups_of_job(self, a, v->job_id, &v->follow_ups, &v->n_follow_ups) < 0)
+    store_goodwill g;
+    store_waiver *waivers;
+    store_followup *followups;
+    size_t n_waivers, n_followups;
+    int has_goodwill = store_care_goodwill_get(self, a, v->job_id, &g);
+    if (has_goodwill < 0
+        || store_care_waivers(self, a, v->job_id, &waivers, &n_waivers) < 0
+        || store_care_followups_of_job(self, a, v->job_id, &followups, &n_followups) < 0)
         return -1;
+    if (has_goodwill)
+        s_care_goodwill(a, &g, v);
+    s_care_waivers(a, waivers, n_waivers, v);
+    s_care_followups(a, followups, n_followups, v);
     sqlite3_stmt *st = store_stmt(self, Q_CARE_VISIT_OF);
     if (!st)
         return -1;

@@ -296,7 +296,6 @@ bool job_risk_current(int at_risk, int state)
     }
 }
 
-/* i5-sla */
 int store_job_set_sla_flags(store *self, const char *id, unsigned flags)
 {
     sqlite3_stmt *st = store_stmt(self, Q_JOB_SLA_FLAGS);

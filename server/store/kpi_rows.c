@@ -18,7 +18,7 @@ static sqlite3_stmt *s_range(store *self, int q, int64_t from, int64_t to)
     return st;
 }
 
-/* ------------------------------------------------------- KPI (i5-kpi) */
+/* ------------------------------------------------------------- KPI */
 
 /* Included here, not at the top: its domain names (role ...) would shadow
    parameters of the functions above. */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------ notifications (i5-notify) */
+/* --------------------------------------------------- notifications */
 
 /* Fills a store_notification from a row of NOTIFY_COLUMNS (strings point
    into the statement). */

@@ -39,7 +39,7 @@ int store_access_put(store *self, int64_t at, const char *principal, const char 
 }
 
 int store_access_list(store *self, arena *a, const char *principal, const char *job_id, const char *phone,
-                      int64_t since, unsigned limit, Fsd__AccessRow ***out, size_t *n)
+                      int64_t since, unsigned limit, store_access_row **out, size_t *n)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(self->db,
@@ -57,15 +57,14 @@ int store_access_list(store *self, arena *a, const char *principal, const char *
     *n = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
-        Fsd__AccessRow *r = arena_alloc(a, sizeof *r);
-        fsd__access_row__init(r);
+        store_access_row *r = &(*out)[*n];
         r->at = sqlite3_column_int64(st, 0);
         r->principal = store_col(a, st, 1);
         r->verb = store_col(a, st, 2);
         r->job_id = store_col(a, st, 3);
         r->phone = store_col(a, st, 4);
         r->count = (uint32_t)sqlite3_column_int64(st, 5);
-        (*out)[(*n)++] = r;
+        (*n)++;
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail(self);

@@ -1,5 +1,7 @@
 /*  ref_rows.c — reference data: territories, providers, technicians,
-    products, customers; SLA policies and working hours. */
+    products, SLA policies and working hours, each kept as the encoded row
+    that loaded it under its key (the store does not read inside them);
+    customers, as columns. */
 #include "store_int.h"
 
 #include <stdio.h>
@@ -8,112 +10,87 @@
 
 /* ------------------------------------------------------ reference data */
 
-/* Stores a packed row message under key with statement q. */
-static int s_put_row(store *self, int q, const char *key, const ProtobufCMessage *row)
+/* The statements of each kind of reference row. */
+static const struct {
+    int put, each, get, clear;
+} s_ref[STORE_REF_KINDS_] = {
+    [STORE_REF_TERRITORY] = {Q_PUT_TERRITORY, Q_EACH_TERRITORY, Q_GET_TERRITORY, Q_CLEAR_TERRITORIES},
+    [STORE_REF_PROVIDER] = {Q_PUT_PROVIDER, Q_EACH_PROVIDER, Q_GET_PROVIDER, Q_CLEAR_PROVIDERS},
+    [STORE_REF_TECHNICIAN] = {Q_PUT_TECHNICIAN, Q_EACH_TECHNICIAN, Q_GET_TECHNICIAN, Q_CLEAR_TECHNICIANS},
+    [STORE_REF_PRODUCT] = {Q_PUT_PRODUCT, Q_EACH_PRODUCT, Q_GET_PRODUCT, Q_CLEAR_PRODUCTS},
+    [STORE_REF_SLA_POLICY] = {Q_SLA_POLICY_PUT, Q_SLA_POLICY_EACH, Q_GET_SLA_POLICY, Q_SLA_POLICY_CLEAR},
+    [STORE_REF_WORKING_HOURS] = {Q_HOURS_PUT, Q_HOURS_EACH, Q_GET_HOURS, Q_HOURS_CLEAR},
+};
+
+static bool s_kind_ok(store *self, store_ref_kind kind)
 {
-    size_t len = protobuf_c_message_get_packed_size(row);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf)
+    if ((unsigned)kind < STORE_REF_KINDS_)
+        return true;
+    snprintf(self->err, sizeof self->err, "no such kind of reference row: %d", (int)kind);
+    return false;
+}
+
+int store_ref_put(store *self, store_ref_kind kind, const char *key, const uint8_t *row, size_t len)
+{
+    if (!s_kind_ok(self, kind))
         return -1;
-    protobuf_c_message_pack(row, buf);
-    sqlite3_stmt *st = store_stmt(self, q);
-    int rc = -1;
-    if (st) {
-        store_bind_text(st, 1, key);
-        sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_STATIC);
-        rc = store_done(self, st);
-    }
-    free(buf);
-    return rc;
+    sqlite3_stmt *st = store_stmt(self, s_ref[kind].put);
+    if (!st)
+        return -1;
+    store_bind_text(st, 1, key);
+    sqlite3_bind_blob(st, 2, len ? (const void *)row : "", (int)len, SQLITE_STATIC);
+    return store_done(self, st);
 }
 
-int store_put_territory(store *self, const Fsd__TerritoryRow *row)
+int store_ref_each(store *self, store_ref_kind kind,
+                   void (*fn)(void *, const char *key, const uint8_t *row, size_t len), void *arg)
 {
-    return s_put_row(self, Q_PUT_TERRITORY, row->id, &row->base);
+    if (!s_kind_ok(self, kind))
+        return -1;
+    sqlite3_stmt *st = store_stmt(self, s_ref[kind].each);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_blob(st, 1),
+           (size_t)sqlite3_column_bytes(st, 1));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(self);
 }
 
-int store_put_provider(store *self, const Fsd__ProviderRow *row)
+int store_ref_get(store *self, arena *a, store_ref_kind kind, const char *key, uint8_t **row, size_t *len)
 {
-    return s_put_row(self, Q_PUT_PROVIDER, row->id, &row->base);
+    if (!s_kind_ok(self, kind))
+        return -1;
+    sqlite3_stmt *st = store_stmt(self, s_ref[kind].get);
+    if (!st)
+        return -1;
+    store_bind_text(st, 1, key);
+    return store_blob_get(self, a, st, row, len);
 }
 
-int store_put_technician(store *self, const Fsd__TechnicianRow *row)
+int store_ref_clear(store *self, store_ref_kind kind)
 {
-    return s_put_row(self, Q_PUT_TECHNICIAN, row->id, &row->base);
+    if (!s_kind_ok(self, kind))
+        return -1;
+    sqlite3_stmt *st = store_stmt(self, s_ref[kind].clear);
+    return st ? store_done(self, st) : -1;
 }
 
-int store_put_product(store *self, const Fsd__ProductRow *row)
-{
-    return s_put_row(self, Q_PUT_PRODUCT, row->serial, &row->base);
-}
-
-int store_put_customer(store *self, const Fsd__CustomerRow *row)
+int store_put_customer(store *self, const store_customer *row)
 {
     sqlite3_stmt *st = store_stmt(self, Q_PUT_CUSTOMER);
     if (!st)
         return -1;
     store_bind_text(st, 1, row->phone);
     store_bind_text(st, 2, row->name);
-    store_bind_text(st, 3, row->tier[0] ? row->tier : "standard");
+    store_bind_text(st, 3, row->tier && row->tier[0] ? row->tier : "standard");
     sqlite3_bind_int(st, 4, row->blocked);
     store_bind_text(st, 5, row->note);
     return store_done(self, st);
 }
 
-/* Unpacks every row of query q with desc and hands it to fn (which owns it). */
-static int s_each_row(store *self, int q, const ProtobufCMessageDescriptor *desc,
-                      void (*fn)(void *, void *), void *arg)
-{
-    sqlite3_stmt *st = store_stmt(self, q);
-    if (!st)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ProtobufCMessage *m = protobuf_c_message_unpack(
-            desc, NULL, (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 0));
-        if (m)
-            fn(arg, m);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(self);
-}
-
-int store_each_territory(store *self, void (*fn)(void *, Fsd__TerritoryRow *), void *arg)
-{
-    return s_each_row(self, Q_EACH_TERRITORY, &fsd__territory_row__descriptor,
-                      (void (*)(void *, void *))fn, arg);
-}
-
-int store_each_provider(store *self, void (*fn)(void *, Fsd__ProviderRow *), void *arg)
-{
-    return s_each_row(self, Q_EACH_PROVIDER, &fsd__provider_row__descriptor,
-                      (void (*)(void *, void *))fn, arg);
-}
-
-int store_each_technician(store *self, void (*fn)(void *, Fsd__TechnicianRow *), void *arg)
-{
-    return s_each_row(self, Q_EACH_TECHNICIAN, &fsd__technician_row__descriptor,
-                      (void (*)(void *, void *))fn, arg);
-}
-
-int store_get_product(store *self, const char *serial, Fsd__ProductRow **out)
-{
-    sqlite3_stmt *st = store_stmt(self, Q_GET_PRODUCT);
-    if (!st)
-        return -1;
-    store_bind_text(st, 1, serial);
-    int rc = sqlite3_step(st);
-    *out = NULL;
-    if (rc == SQLITE_ROW)
-        *out = fsd__product_row__unpack(NULL, (size_t)sqlite3_column_bytes(st, 0),
-                                        sqlite3_column_blob(st, 0));
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(self);
-    return *out != NULL;
-}
-
-int store_get_customer(store *self, arena *a, const char *phone, Fsd__CustomerRow **out)
+int store_get_customer(store *self, arena *a, const char *phone, store_customer *out)
 {
     sqlite3_stmt *st = store_stmt(self, Q_GET_CUSTOMER);
     if (!st)
@@ -121,56 +98,14 @@ int store_get_customer(store *self, arena *a, const char *phone, Fsd__CustomerRo
     store_bind_text(st, 1, phone);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        Fsd__CustomerRow *c = arena_alloc(a, sizeof *c);
-        fsd__customer_row__init(c);
-        c->phone = store_col(a, st, 0);
-        c->name = store_col(a, st, 1);
-        c->tier = store_col(a, st, 2);
-        c->blocked = sqlite3_column_int(st, 3);
-        c->note = store_col(a, st, 4);
-        *out = c;
+        out->phone = store_col(a, st, 0);
+        out->name = store_col(a, st, 1);
+        out->tier = store_col(a, st, 2);
+        out->blocked = sqlite3_column_int(st, 3) != 0;
+        out->note = store_col(a, st, 4);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(self);
     return rc == SQLITE_ROW;
-}
-
-/* Runs a statement without parameters or rows (the clears). */
-static int s_exec(store *self, int q)
-{
-    sqlite3_stmt *st = store_stmt(self, q);
-    return st ? store_done(self, st) : -1;
-}
-
-int store_sla_policies_clear(store *self)
-{
-    return s_exec(self, Q_SLA_POLICY_CLEAR);
-}
-
-int store_put_sla_policy(store *self, const Fsd__SlaPolicyRow *row)
-{
-    return s_put_row(self, Q_SLA_POLICY_PUT, row->id, &row->base);
-}
-
-int store_each_sla_policy(store *self, void (*fn)(void *, Fsd__SlaPolicyRow *), void *arg)
-{
-    return s_each_row(self, Q_SLA_POLICY_EACH, &fsd__sla_policy_row__descriptor,
-                      (void (*)(void *, void *))fn, arg);
-}
-
-int store_working_hours_clear(store *self)
-{
-    return s_exec(self, Q_HOURS_CLEAR);
-}
-
-int store_put_working_hours(store *self, const Fsd__WorkingHoursRow *row)
-{
-    return s_put_row(self, Q_HOURS_PUT, row->territory, &row->base);
-}
-
-int store_each_working_hours(store *self, void (*fn)(void *, Fsd__WorkingHoursRow *), void *arg)
-{
-    return s_each_row(self, Q_HOURS_EACH, &fsd__working_hours_row__descriptor,
-                      (void (*)(void *, void *))fn, arg);
 }

@@ -59,7 +59,7 @@ static const char *s_migrations[] = {
     "CREATE INDEX dedup_at ON dedup(at);"
     "DROP INDEX jobs_state;"
     "CREATE INDEX jobs_open ON jobs(number) WHERE state IN (1, 2, 3, 4, 5, 6, 7, 9);",
-    /* 3 → 4 (i5-care): goodwill grants, fee waivers and follow-ups (complaints and low ratings) */
+    /* 3 → 4: goodwill grants, fee waivers and follow-ups (complaints and low ratings) */
     "CREATE TABLE care_goodwill(job_id TEXT PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
     "  reason TEXT NOT NULL);"
     "CREATE TABLE care_waivers(id INTEGER PRIMARY KEY, job_id TEXT NOT NULL,"
@@ -76,7 +76,7 @@ static const char *s_migrations[] = {
     "CREATE INDEX care_followups_job ON care_followups(job_id);"
     "CREATE INDEX care_followups_open ON care_followups(closed_at, territory);"
     "CREATE INDEX care_followups_visit ON care_followups(visit_job_id) WHERE visit_job_id != '';",
-    /* 4 → 5 (i5-sla): the SLA decided at intake (policy, clock, start, fix-by, the
+    /* 4 → 5: the SLA decided at intake (policy, clock, start, fix-by, the
        at-risk instants), the flags raised (at risk / breached per deadline)
        and the urgency asked; SLA policies and working hours (replaced
        whole by each load) */
@@ -91,11 +91,11 @@ static const char *s_migrations[] = {
     "ALTER TABLE jobs ADD COLUMN urgency INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE sla_policies(id TEXT PRIMARY KEY, row BLOB NOT NULL);"
     "CREATE TABLE working_hours(territory TEXT PRIMARY KEY, row BLOB NOT NULL);",
-    /* 5 → 6 (i5-windows): the appointment window a customer asked for, one row per
+    /* 5 → 6: the appointment window a customer asked for, one row per
        job that has one (whether it is booked follows from the job's state) */
     "CREATE TABLE job_windows(job_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
     "  window_end INTEGER NOT NULL, tz TEXT NOT NULL) WITHOUT ROWID;",
-    /* 6 → 7 (i5-notify): the customer's language, message templates, and the
+    /* 6 → 7: the customer's language, message templates, and the
        durable outbox of customer notifications (status 0 pending, 1 sent,
        2 failed) */
     "ALTER TABLE customers ADD COLUMN language TEXT NOT NULL DEFAULT '';"
@@ -109,7 +109,7 @@ static const char *s_migrations[] = {
     "  last_error TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX notifications_due ON notifications(status, next_at);"
     "CREATE INDEX notifications_job ON notifications(job_id);",
-    /* 7 → 8 (i5-kpi): the KPI report finds later requests for the same product
+    /* 7 → 8: the KPI report finds later requests for the same product
        (first-time fix) by serial without reading the jobs created since */
     "CREATE INDEX IF NOT EXISTS jobs_serial_created"
     " ON jobs(serial, created_at);",

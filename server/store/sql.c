@@ -13,9 +13,9 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_PUT_PRODUCT] = "INSERT OR REPLACE INTO products(serial, row) VALUES(?1, ?2)",
     [Q_PUT_CUSTOMER] = "INSERT OR REPLACE INTO customers(phone, name, tier, blocked, note)"
                        " VALUES(?1, ?2, ?3, ?4, ?5)",
-    [Q_EACH_TERRITORY] = "SELECT row FROM territories ORDER BY id",
-    [Q_EACH_PROVIDER] = "SELECT row FROM providers ORDER BY id",
-    [Q_EACH_TECHNICIAN] = "SELECT row FROM technicians ORDER BY id",
+    [Q_EACH_TERRITORY] = "SELECT id, row FROM territories ORDER BY id",
+    [Q_EACH_PROVIDER] = "SELECT id, row FROM providers ORDER BY id",
+    [Q_EACH_TECHNICIAN] = "SELECT id, row FROM technicians ORDER BY id",
     [Q_GET_PRODUCT] = "SELECT row FROM products WHERE serial = ?1",
     [Q_GET_CUSTOMER] = "SELECT phone, name, tier, blocked, note FROM customers WHERE phone = ?1",
     [Q_GET_PRINCIPAL] = "SELECT 1 FROM principals WHERE public_key = ?1 OR name = ?2",
@@ -80,7 +80,7 @@ const char *const store_sql[Q_COUNT_] = {
        it is old too) */
     [Q_DEDUP_PRUNE] = "DELETE FROM dedup WHERE id IN"
                       " (SELECT id FROM dedup ORDER BY id LIMIT ?2) AND at < ?1",
-    /* i5-care */
+    /* customer care */
     [Q_CARE_GOODWILL_PUT] = "INSERT INTO care_goodwill(job_id, at, actor, reason) VALUES(?1, ?2, ?3, ?4)",
     [Q_CARE_GOODWILL_GET] = "SELECT at, actor, reason FROM care_goodwill WHERE job_id = ?1",
     [Q_CARE_GOODWILL_OPEN] = "SELECT g.job_id FROM open_jobs o CROSS JOIN jobs j ON j.number = o.number"
@@ -104,16 +104,16 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_JOB_SLA_FLAGS] = "UPDATE jobs SET sla_flags = ?2 WHERE id = ?1",
     [Q_SLA_POLICY_CLEAR] = "DELETE FROM sla_policies",
     [Q_SLA_POLICY_PUT] = "INSERT OR REPLACE INTO sla_policies(id, row) VALUES(?1, ?2)",
-    [Q_SLA_POLICY_EACH] = "SELECT row FROM sla_policies ORDER BY id",
+    [Q_SLA_POLICY_EACH] = "SELECT id, row FROM sla_policies ORDER BY id",
     [Q_HOURS_CLEAR] = "DELETE FROM working_hours",
     [Q_HOURS_PUT] = "INSERT OR REPLACE INTO working_hours(territory, row) VALUES(?1, ?2)",
-    [Q_HOURS_EACH] = "SELECT row FROM working_hours ORDER BY territory",
+    [Q_HOURS_EACH] = "SELECT territory, row FROM working_hours ORDER BY territory",
     [Q_WINDOW_PUT] = "INSERT OR REPLACE INTO job_windows(job_id, window_start, window_end, tz)"
                      " VALUES(?1, ?2, ?3, ?4)",
     [Q_WINDOW_GET] = "SELECT window_start, window_end, tz FROM job_windows WHERE job_id = ?1",
     [Q_WINDOW_OPEN] = "SELECT w.job_id, w.window_start, w.window_end FROM open_jobs o CROSS JOIN jobs j"
                       " ON j.number = o.number CROSS JOIN job_windows w ON w.job_id = j.id",
-    /* i5-notify */
+    /* customer notifications */
     [Q_NOTIFY_PUT] = "INSERT INTO notifications(job_id, event, phone, customer_name, language,"
                      " technician_id, text, created_at, next_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     /* per job one at a time, in order: only the oldest pending of its job */
@@ -139,7 +139,7 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_TEMPLATE_EACH] = "SELECT event, language, text FROM notify_templates ORDER BY event, language",
     [Q_CUSTOMER_LANG_SET] = "UPDATE customers SET language = ?2 WHERE phone = ?1",
     [Q_CUSTOMER_LANG_GET] = "SELECT language FROM customers WHERE phone = ?1",
-    /* KPI report (i5-kpi): the jobs created in [?1, ?2) through the
+    /* KPI report: the jobs created in [?1, ?2) through the
        jobs_created index, in its order (created_at, number), and their
        events and declines in the same order through the job indexes, so
        that they are matched to their jobs as they stream by; later jobs
@@ -168,4 +168,14 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_META_GET] = "SELECT value FROM store_meta WHERE key = ?1",
     [Q_META_PUT] = "INSERT INTO store_meta(key, value) VALUES(?1, ?2)"
                    " ON CONFLICT(key) DO UPDATE SET value = ?2",
+    [Q_EACH_PRODUCT] = "SELECT serial, row FROM products ORDER BY serial",
+    [Q_GET_TERRITORY] = "SELECT row FROM territories WHERE id = ?1",
+    [Q_GET_PROVIDER] = "SELECT row FROM providers WHERE id = ?1",
+    [Q_GET_TECHNICIAN] = "SELECT row FROM technicians WHERE id = ?1",
+    [Q_GET_SLA_POLICY] = "SELECT row FROM sla_policies WHERE id = ?1",
+    [Q_GET_HOURS] = "SELECT row FROM working_hours WHERE territory = ?1",
+    [Q_CLEAR_TERRITORIES] = "DELETE FROM territories",
+    [Q_CLEAR_PROVIDERS] = "DELETE FROM providers",
+    [Q_CLEAR_TECHNICIANS] = "DELETE FROM technicians",
+    [Q_CLEAR_PRODUCTS] = "DELETE FROM products",
 };

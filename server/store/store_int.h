@@ -27,16 +27,16 @@ enum {
     Q_DEDUP_GET, Q_DEDUP_PUT, Q_SESSION_GET, Q_SESSION_PUT,
     Q_OUTBOX_PUT, Q_OUTBOX_ACK, Q_OUTBOX_EACH,
     Q_JOB_RISK, Q_DEDUP_PRUNE,
-    /* i5-care */
+    /* customer care */
     Q_CARE_GOODWILL_PUT, Q_CARE_GOODWILL_GET, Q_CARE_GOODWILL_OPEN, Q_CARE_WAIVER_PUT,
     Q_CARE_WAIVER_DECIDE, Q_CARE_WAIVERS, Q_CARE_FOLLOWUP_PUT, Q_CARE_FOLLOWUP_CLOSE,
     Q_CARE_FOLLOWUP_GET, Q_CARE_FOLLOWUPS_JOB, Q_CARE_FOLLOWUPS_LIST, Q_CARE_VISIT_OF,
-    /* i5-sla */
+    /* SLA */
     Q_JOB_SLA_FLAGS, Q_SLA_POLICY_CLEAR, Q_SLA_POLICY_PUT, Q_SLA_POLICY_EACH,
     Q_HOURS_CLEAR, Q_HOURS_PUT, Q_HOURS_EACH,
-    /* i5-windows */
+    /* appointment windows */
     Q_WINDOW_PUT, Q_WINDOW_GET, Q_WINDOW_OPEN,
-    /* i5-notify */
+    /* customer notifications */
     Q_NOTIFY_PUT, Q_NOTIFY_DUE, Q_NOTIFY_SENT, Q_NOTIFY_RETRY, Q_NOTIFY_LIST, Q_NOTIFY_LIST_STATUS,
     Q_NOTIFY_LIST_ALL, Q_NOTIFY_SUMMARY,
     Q_TEMPLATE_PUT, Q_TEMPLATE_CLEAR, Q_TEMPLATE_GET, Q_TEMPLATE_EACH,
@@ -45,11 +45,14 @@ enum {
     /* privacy */
     Q_ACCESS_PUT, Q_JOB_CREATOR,
     Q_META_GET, Q_META_PUT,
+    /* reference rows of every kind read and cleared alike (ref_rows.c) */
+    Q_EACH_PRODUCT, Q_GET_TERRITORY, Q_GET_PROVIDER, Q_GET_TECHNICIAN, Q_GET_SLA_POLICY, Q_GET_HOURS,
+    Q_CLEAR_TERRITORIES, Q_CLEAR_PROVIDERS, Q_CLEAR_TECHNICIANS, Q_CLEAR_PRODUCTS,
     Q_COUNT_
 };
 
 /* Column lists of statements in sql.c and of the queries job_views.c builds. */
-/* A follow-up with its job's customer (i5-care). */
+/* A follow-up with its job's customer. */
 #define CARE_FOLLOWUP_COLUMNS \
     "f.id, f.job_id, f.territory, f.kind, f.cause, f.opened_at, f.opened_by, f.closed_at," \
     " f.closed_by, f.outcome, f.visit_job_id, COALESCE(j.customer_name, ''), COALESCE(j.phone, '')" \
@@ -59,7 +62,7 @@ enum {
     "id, state, territory, phone, customer_name, tier, address, lat, lon, brand, category," \
     " serial, model, problem, warranty, priority, created_at, assign_by, arrive_by," \
     " technician_id, provider_id, offer_expires_at, rating, rating_comment, at_risk"
-/* i5-sla: always right after JOB_COLUMNS (store_job_from_row reads them by position) */
+/* always right after JOB_COLUMNS (store_job_from_row reads them by position) */
 #define JOB_SLA_COLUMNS \
     ", fix_by, sla_policy, sla_clock, sla_start, assign_risk_at, arrive_risk_at, fix_risk_at," \
     " sla_flags, urgency"
@@ -70,7 +73,7 @@ enum {
 #define NOTIFY_COLUMNS \
     "id, job_id, event, phone, customer_name, language, technician_id, text, created_at," \
     " status, attempts, next_at, sent_at, last_error"
-/* the columns the KPI report reads of a job (i5-kpi) */
+/* the columns the KPI report reads of a job */
 #define KPI_JOB_COLUMNS \
     "id, territory, provider_id, technician_id, tier, serial, warranty, state, created_at," \
     " assign_by, arrive_by, rating"

@@ -14,6 +14,7 @@
     return visit is a new request through handle_request, so it is placed,
     priced and matched like any other), and the KPI report. */
 #include "server.h"
+#include "jobview.h"
 #include "refrows.h"
 #include "views.h"
 
@@ -63,7 +64,7 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
 /* The job's current view (no history): 1, or 0 with a not_found reply, or -1. */
 static int s_job_view(call *c, const char *id, Fsd__JobView **v)
 {
-    int rc = store_job_view(c->srv->store, c->a, id, false, v);
+    int rc = jobview_get(c->srv->store, c->a, id, false, v);
     if (rc == 0)
         call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
     return rc;
@@ -73,7 +74,7 @@ static int s_job_view(call *c, const char *id, Fsd__JobView **v)
 static int s_reply_view(call *c, const char *id)
 {
     Fsd__JobView *v;
-    if (store_job_view(c->srv->store, c->a, id, false, &v) <= 0)
+    if (jobview_get(c->srv->store, c->a, id, false, &v) <= 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
     c->reply->job_view = v;
@@ -122,7 +123,7 @@ int care_after_rating(call *c, job *j, unsigned stars, const char *comment)
     if (kind == FU_NONE)
         return 0;
     Fsd__JobView *v;
-    if (store_job_view(c->srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_get(c->srv->store, c->a, j->id, false, &v) <= 0)
         return -1;
     char cause[CARE_TEXT_MAX + 32], why[32];
     snprintf(cause, sizeof cause, "rated %u/5%s%s", stars, comment[0] ? ": " : "", comment);
@@ -172,13 +173,13 @@ static int s_customer(call *c)
     }
     Fsd__JobView **list;
     size_t n;
-    if (store_job_list(c->srv->store, c->a, "", 0, "", phone, 1000, &list, &n) < 0)
+    if (jobview_list(c->srv->store, c->a, "", 0, "", phone, 1000, &list, &n) < 0)
         return -1;
     cv->total_jobs = (uint32_t)n;
     size_t shown = n < CUSTOMER_JOBS_MAX ? n : CUSTOMER_JOBS_MAX;
     cv->jobs = arena_alloc(c->a, (shown ? shown : 1) * sizeof *cv->jobs);
     for (size_t i = 0; i < shown; i++) {
-        if (store_job_view(c->srv->store, c->a, list[i]->job_id, true, &cv->jobs[cv->n_jobs]) <= 0)
+        if (jobview_get(c->srv->store, c->a, list[i]->job_id, true, &cv->jobs[cv->n_jobs]) <= 0)
             return -1;
         cv->n_jobs++;
     }
@@ -337,7 +338,7 @@ static int s_followup_visit(call *c, const Fsd__CareDecision *d)
     if (s_note(c, v, reason) < 0)
         return -1;
     Fsd__JobView *nv;
-    if (store_job_view(c->srv->store, c->a, visit, false, &nv) <= 0)
+    if (jobview_get(c->srv->store, c->a, visit, false, &nv) <= 0)
         return -1;
     snprintf(reason, sizeof reason, "return visit of %s for follow-up %s", v->job_id, f->id);
     if (s_note(c, nv, reason) < 0)
@@ -472,7 +473,7 @@ int care_waive(call *c, technician *t)
         return 0;
     }
     Fsd__JobView *v;
-    if (store_job_view(srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_get(srv->store, c->a, j->id, false, &v) <= 0)
         return -1;
     const Fsd__FeeWaiver *old = s_waiver_in(v, WV_PENDING);
     if (!old)

@@ -4,6 +4,7 @@
     refused request leaves no trace but its error reply. Storage failures
     return -1 and the loop abandons the whole batch. */
 #include "server.h"
+#include "jobview.h"
 #include "refrows.h"
 
 #include <math.h>
@@ -37,7 +38,7 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
 static int s_reply_job(call *c, const char *id, bool history)
 {
     Fsd__JobView *v;
-    int rc = store_job_view(c->srv->store, c->a, id, history, &v);
+    int rc = jobview_get(c->srv->store, c->a, id, history, &v);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -58,7 +59,7 @@ static job *s_open_job(call *c, const char *id)
     if (j)
         return j;
     Fsd__JobView *v;
-    int rc = store_job_view(c->srv->store, c->a, id, false, &v);
+    int rc = jobview_get(c->srv->store, c->a, id, false, &v);
     if (rc > 0)
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "job %s is already %s",
                    id, job_state_name((job_state)v->state));
@@ -363,7 +364,7 @@ static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason
     if (!was_booked && windows_booked(c->srv, j, c->who) < 0)
         return -1;
     Fsd__JobView *v;
-    if (store_job_view(c->srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_get(c->srv->store, c->a, j->id, false, &v) <= 0)
         return -1;
     char id[33];
     Fsd__Envelope env;
@@ -465,7 +466,7 @@ static int s_list_jobs(call *c)
     unsigned limit = r->limit && r->limit <= 1000 ? r->limit : 100;
     store_scope scope; /* privacy: a desk's own, a dispatcher's scope */
     privacy_list_scope(c->who, &scope);
-    if (store_job_list_scoped(c->srv->store, c->a, &scope, r->territory, r->state, r->technician_id, phone,
+    if (jobview_list_scoped(c->srv->store, c->a, &scope, r->territory, r->state, r->technician_id, phone,
                               limit, &l->jobs, &l->n_jobs) < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_LIST;
@@ -493,7 +494,7 @@ static int s_explain(call *c)
         return -1;
     if (rc == 0) {
         Fsd__JobView *v;
-        if (store_job_view(c->srv->store, c->a, id, false, &v) > 0)
+        if (jobview_get(c->srv->store, c->a, id, false, &v) > 0)
             call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id",
                        "job %s has no matching decision yet", id);
         else
@@ -576,7 +577,7 @@ static int s_board_add(call *c, const char *terr, int state, Fsd__JobView ***lis
     size_t k;
     store_scope scope; /* privacy: a scoped dispatcher's 500 are its own */
     privacy_list_scope(c->who, &scope);
-    if (store_job_list_scoped(c->srv->store, c->a, &scope, terr, state, "", "", 500, &more, &k) < 0)
+    if (jobview_list_scoped(c->srv->store, c->a, &scope, terr, state, "", "", 500, &more, &k) < 0)
         return -1;
     Fsd__JobView **joined = arena_alloc(c->a, (*n + k + 1) * sizeof *joined);
     if (*n)

@@ -17,6 +17,7 @@
     other timers in server/dispatch.c; the arithmetic is server/core/sla.c.
     Deliberately not here: SQL (store.c), the clock of the timers. */
 #include "server.h"
+#include "jobview.h"
 #include "refrows.h"
 
 #include <stdio.h>
@@ -270,7 +271,7 @@ int sla_escalations(call *c)
     for (size_t i = 0; i < shown; i++) {
         const s_entry *e = &sc.list[i];
         Fsd__JobView *v;
-        int found = store_job_view(srv->store, c->a, e->j->id, false, &v);
+        int found = jobview_get(srv->store, c->a, e->j->id, false, &v);
         if (found < 0) {
             rc = -1;
             break;

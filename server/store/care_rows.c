@@ -22,6 +22,8 @@ int store_care_goodwill_put(store *self, const char *job_id, int64_t at, const c
 
 int store_care_goodwill_get(store *self, arena *a, const char *job_id, store_goodwill *out)
 {
+    if (!store_has_side(self, job_id, SIDE_CARE))
+        return 0; /* no care row names the job: no read */
     sqlite3_stmt *st = store_stmt(self, Q_CARE_GOODWILL_GET);
     if (!st)
         return -1;
@@ -84,6 +86,11 @@ int store_care_waiver_decide(store *self, const char *job_id, int state, int64_t
 
 int store_care_waivers(store *self, arena *a, const char *job_id, store_waiver **out, size_t *n)
 {
+    if (!store_has_side(self, job_id, SIDE_CARE)) {
+        *out = NULL;
+        *n = 0;
+        return 0;
+    }
     sqlite3_stmt *st = store_stmt(self, Q_CARE_WAIVERS);
     if (!st)
         return -1;
@@ -206,6 +213,11 @@ int store_care_followup_get(store *self, arena *a, int64_t id, store_followup *o
 int store_care_followups_of_job(store *self, arena *a, const char *job_id, store_followup **out,
                                 size_t *n)
 {
+    if (!store_has_side(self, job_id, SIDE_CARE)) {
+        *out = NULL;
+        *n = 0;
+        return 0;
+    }
     sqlite3_stmt *st = store_stmt(self, Q_CARE_FOLLOWUPS_JOB);
     if (!st)
         return -1;
@@ -223,4 +235,21 @@ int store_care_followup_list(store *self, arena *a, const char *territory, bool 
     sqlite3_bind_int(st, 2, all);
     sqlite3_bind_int(st, 3, (int)limit);
     return s_followups(self, a, st, limit, out, n);
+}
+
+int store_care_visit_of(store *self, arena *a, const char *job_id, const char **of_job_id)
+{
+    if (!store_has_side(self, job_id, SIDE_CARE))
+        return 0;
+    sqlite3_stmt *st = store_stmt(self, Q_CARE_VISIT_OF);
+    if (!st)
+        return -1;
+    store_bind_text(st, 1, job_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *of_job_id = store_col(a, st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(self);
+    return rc == SQLITE_ROW;
 }

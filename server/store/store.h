@@ -11,8 +11,7 @@
     providers, technicians, products, SLA policies, working hours) as the
     encoded row that loaded it, under its key (refrows.h encodes and
     decodes above the store); everything else as columns, because reports
-    query them. The job views (store_job_view, store_job_list*) still fill
-    the wire's JobView: the one place this header names a protobuf type.
+    query them. Nothing here is a wire type: views are built above.
 
     Functions return 0 on success and -1 on a storage failure (the batch
     must then be rolled back; store_errmsg says what happened). Lookups
@@ -23,7 +22,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "fsd.pb-c.h"
 #include "fsd/arena.h"
 
 typedef struct store store;
@@ -185,12 +183,35 @@ int store_decline_put(store *self, const char *job_id, const char *technician_id
    a rating), oldest first. */
 int store_each_open_job(store *self, void (*fn)(void *, const store_job *), void *arg);
 int store_each_decline(store *self, void (*fn)(void *, const char *job_id, const char *tech), void *arg);
-/* A job as a view (strings in the arena); history when asked. */
-int store_job_view(store *self, arena *a, const char *id, bool history, Fsd__JobView **out);
-/* Jobs matching the filter (empty/0 fields match all), newest first. */
-int store_job_list(store *self, arena *a, const char *territory, int state,
+/* A job's row as read back: the job, and its rating. */
+typedef struct {
+    store_job job;
+    int rating;                    /* 0: not rated */
+    const char *rating_comment;
+} store_job_row;
+/* One step of a job's history. */
+typedef struct {
+    int64_t at;
+    const char *actor;
+    int from, to;
+    const char *technician_id, *reason;
+} store_event;
+/* The job's row, strings in the arena (created_by NULL: store_job_owner). */
+int store_job_get(store *self, arena *a, const char *id, store_job_row *out);
+/* The job's history in the order written. */
+int store_job_events(store *self, arena *a, const char *job_id, store_event **out, size_t *n);
+/* Whose jobs a principal may see (privacy). */
+typedef struct {
+    bool scoped;                   /* filter by provider / territories */
+    const char *provider;          /* "" none */
+    const char *territories;       /* ",a,b," */
+    const char *created_by;        /* "" any */
+} store_scope;
+/* Jobs matching the filter (empty/0 fields match all) within a scope
+   (NULL: none), newest first, at most limit (0: 100); strings in the arena. */
+int store_job_list(store *self, arena *a, const store_scope *scope, const char *territory, int state,
                    const char *technician_id, const char *phone, unsigned limit,
-                   Fsd__JobView ***out, size_t *n);
+                   store_job_row **out, size_t *n);
 /* Last match decision of a job, as an encoded Explanation. */
 int store_match_put(store *self, const char *job_id, const uint8_t *blob, size_t len);
 int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, size_t *len);
@@ -198,6 +219,12 @@ int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, s
 /* ---- appointment windows: the window a customer asked for,
    in UTC ms and the place's zone; views carry it (window_*) */
 int store_window_put(store *self, const char *job_id, int64_t start, int64_t end, const char *tz);
+/* The job's window (tz in the arena): 1, 0 none, -1. */
+typedef struct {
+    int64_t start, end;
+    const char *tz;
+} store_window;
+int store_window_get(store *self, arena *a, const char *job_id, store_window *out);
 /* Calls fn for the window of every job not closed or cancelled. */
 int store_each_open_window(store *self, void (*fn)(void *, const char *job_id, int64_t start, int64_t end),
                            void *arg);
@@ -224,8 +251,8 @@ int store_outbox_each(store *self, const char *technician_id, uint64_t after, un
 
 
 /* ---- customer care: goodwill, fee waivers, follow-ups. A job's
-   view (store_job_view) carries all three and the job it is a return
-   visit for. Lookups return 1 found / 0 not found / -1 failure. */
+   view carries all three and the job it is a return visit for (reads of
+   a job no care row names cost nothing). Lookups return 1 found / 0 not found / -1 failure. */
 /* Goodwill granted on a job. */
 typedef struct {
     int64_t at;
@@ -256,6 +283,9 @@ typedef struct {
 int store_care_goodwill_put(store *self, const char *job_id, int64_t at, const char *actor,
                             const char *reason);
 int store_care_goodwill_get(store *self, arena *a, const char *job_id, store_goodwill *out);
+/* The job a follow-up booked this job as the return visit for: 1 (*job_id
+   in the arena), 0 not a return visit, -1. */
+int store_care_visit_of(store *self, arena *a, const char *job_id, const char **of_job_id);
 /* Calls fn for every open job (not closed or cancelled) with goodwill. */
 int store_care_each_open_goodwill(store *self, void (*fn)(void *, const char *job_id), void *arg);
 /* A waiver (state: 1 applied, 2 pending, 3 rejected, as WaiverState). */
@@ -344,16 +374,6 @@ int store_each_principal_scope(store *self,
                                void *arg);
 /* The job's submitter ("" when not recorded) and phone: 1, 0 no such job, -1. */
 int store_job_owner(store *self, const char *id, char *created_by, size_t cb_len, char *phone, size_t ph_len);
-typedef struct {
-    bool scoped;                   /* filter by provider / territories */
-    const char *provider;          /* "" none */
-    const char *territories;       /* ",a,b," */
-    const char *created_by;        /* "" any */
-} store_scope;
-/* store_job_list within a scope (NULL: none). */
-int store_job_list_scoped(store *self, arena *a, const store_scope *scope, const char *territory, int state,
-                          const char *technician_id, const char *phone, unsigned limit,
-                          Fsd__JobView ***out, size_t *n);
 /* A row of the access log: who read what, when, how many rows. */
 typedef struct {
     int64_t at;

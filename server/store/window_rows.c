@@ -32,3 +32,23 @@ int store_each_open_window(store *self, void (*fn)(void *, const char *job_id, i
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : store_fail(self);
 }
+
+int store_window_get(store *self, arena *a, const char *job_id, store_window *out)
+{
+    if (!store_has_side(self, job_id, SIDE_WINDOW))
+        return 0; /* no window was ever put for it: no read */
+    sqlite3_stmt *st = store_stmt(self, Q_WINDOW_GET);
+    if (!st)
+        return -1;
+    store_bind_text(st, 1, job_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->start = sqlite3_column_int64(st, 0);
+        out->end = sqlite3_column_int64(st, 1);
+        out->tz = store_col(a, st, 2);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(self);
+    return rc == SQLITE_ROW;
+}

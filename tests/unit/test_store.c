@@ -274,6 +274,37 @@ static void test_jobs(void **state)
     assert_int_equal(store_match_put(f->st, "J000001", (const uint8_t *)"why", 3), 0);
     assert_int_equal(store_commit(f->st), 0);
 
+    store_job_row row;
+    assert_int_equal(store_job_get(f->st, f->a, "J000001", &row), 1);
+    assert_int_equal(row.job.state, 2);
+    assert_string_equal(row.job.technician_id, "T1");
+    assert_string_equal(row.job.provider_id, "P1");
+    assert_true(row.job.offer_expires_at == 5000);
+    assert_string_equal(row.job.sla_policy, "gold");
+    assert_true(row.job.fix_by == 9000);
+    assert_int_equal(store_job_get(f->st, f->a, "J000002", &row), 1);
+    assert_string_equal(row.job.territory, "kreuzberg");
+    assert_int_equal(row.job.at_risk, 1);
+    assert_int_equal(row.job.sla_flags, 3);
+    assert_int_equal(store_job_get(f->st, f->a, "J999999", &row), 0);
+    store_event *ev;
+    size_t n_ev = 0;
+    assert_int_equal(store_job_events(f->st, f->a, "J000001", &ev, &n_ev), 0);
+    assert_int_equal(n_ev, 1);
+    assert_int_equal(ev[0].from, 1);
+    assert_int_equal(ev[0].to, 2);
+    assert_string_equal(ev[0].reason, "offered");
+    store_job_row *list;
+    size_t n_list = 0;
+    assert_int_equal(store_job_list(f->st, f->a, NULL, "", 0, "", "+493", 10, &list, &n_list), 0);
+    assert_int_equal(n_list, 2);
+    assert_string_equal(list[0].job.id, "J000002");  /* newest first */
+    assert_int_equal(store_job_list(f->st, f->a, NULL, "", 2, "", "", 10, &list, &n_list), 0);
+    assert_int_equal(n_list, 1);
+    store_scope mine = {.scoped = true, .provider = "P1", .territories = "", .created_by = ""};
+    assert_int_equal(store_job_list(f->st, f->a, &mine, "", 0, "", "", 10, &list, &n_list), 0);
+    assert_int_equal(n_list, 1);
+    assert_string_equal(list[0].job.id, "J000001");
     assert_int_equal(store_job_had_technician(f->st, "J000001", "T1"), 1);
     assert_int_equal(store_job_had_technician(f->st, "J000001", "T9"), 0);
     uint8_t *blob;
@@ -307,6 +338,10 @@ static void test_jobs(void **state)
     assert_int_equal(store_job_set_rating(f->st, "J000001", 5, "quick"), 0);
     assert_int_equal(store_job_set_state(f->st, "J000002", 10, "", "", 0, 1300), 0);
     assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_job_get(f->st, f->a, "J000001", &row), 1);
+    assert_int_equal(row.rating, 5);
+    assert_string_equal(row.rating_comment, "quick");
+    assert_true(row.job.version > 1);              /* grows with every change */
     s_jobs none = {0};
     assert_int_equal(store_each_open_job(f->st, s_job_add, &none), 0);
     assert_int_equal(none.n, 0);
@@ -429,6 +464,10 @@ static void test_care_rows(void **state)
     assert_int_equal(store_care_followups_of_job(f->st, f->a, "J000001", &fu, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(fu[0].visit_job_id, "J000002");
+    const char *of = NULL;
+    assert_int_equal(store_care_visit_of(f->st, f->a, "J000002", &of), 1);
+    assert_string_equal(of, "J000001");
+    assert_int_equal(store_care_visit_of(f->st, f->a, "J000001", &of), 0);
 }
 
 /* --------------------------------------------------- appointment windows */
@@ -446,6 +485,11 @@ static void test_windows(void **state)
     assert_int_equal(store_window_put(f->st, "J000001", 1000, 4600, "Europe/Berlin"), 0);
     assert_int_equal(store_commit(f->st), 0);
     s_reopen(f);
+    store_window w;
+    assert_int_equal(store_window_get(f->st, f->a, "J000001", &w), 1);
+    assert_true(w.start == 1000 && w.end == 4600);
+    assert_string_equal(w.tz, "Europe/Berlin");
+    assert_int_equal(store_window_get(f->st, f->a, "J000009", &w), 0);
     int64_t span = 0;
     assert_int_equal(store_each_open_window(f->st, s_window_add, &span), 0);
     assert_int_equal(span, 3600);

@@ -13,6 +13,7 @@
 #   proto/*.c         libfsdwire  (envelopes, keys, JSON) + generated fsd.pb-c.c
 #   core/*.c          libfsdcore  (pure logic: lifecycle, match, geo, warranty, tzone)
 #   server/*.c        fsd-server
+#   server/store/*.c  the store (behind server/store/store.h), also linked by fsdctl and tools
 #   fsdctl/*.c        fsdctl
 #   agent/*.c         fsd-agent
 #   tests/unit/test_*.c   one cmocka binary each
@@ -23,7 +24,7 @@ BUILD   ?= build
 BIN     ?= bin
 OPT     ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -Iinclude -I$(BUILD)/proto -MMD -MP
+           -Iinclude -I$(BUILD)/proto -Iserver/store -MMD -MP
 # one-file programs (tests, tools) are compiled and linked in one step: no .d files
 LINKCFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm
@@ -36,7 +37,8 @@ PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
 WIRE_SRC  := $(wildcard proto/*.c)
 CORE_SRC  := $(wildcard core/*.c)
-SERVER_SRC:= $(wildcard server/*.c)
+STORE_SRC := $(wildcard server/store/*.c)
+SERVER_SRC:= $(wildcard server/*.c) $(STORE_SRC)
 CTL_SRC   := $(wildcard fsdctl/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -46,7 +48,9 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 WIRE_OBJ  := $(call obj,$(WIRE_SRC)) $(BUILD)/proto/fsd.pb-c.o
 CORE_OBJ  := $(call obj,$(CORE_SRC))
 # the store alone (with its row cache), for the tools that write a database
-STORE_OBJ := $(BUILD)/server/store.o $(BUILD)/server/jobrows.o $(BUILD)/server/walvfs.o
+STORE_OBJ := $(call obj,$(STORE_SRC))
+# reference rows encoded for the store (server/refrows.c), for the tools that load them
+REFROWS_OBJ := $(BUILD)/server/refrows.o
 LIBWIRE   := $(BUILD)/libfsdwire.a
 LIBCORE   := $(BUILD)/libfsdcore.a
 PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
@@ -101,14 +105,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
 
 # The store's row cache is tested alone (no SQLite in it).
-$(BUILD)/tests/test_jobrows: tests/unit/test_jobrows.c $(BUILD)/server/jobrows.o $(LIBCORE) | $(PROTO_H)
+$(BUILD)/tests/test_jobrows: tests/unit/test_jobrows.c $(BUILD)/server/store/jobrows.o $(LIBCORE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/jobrows.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store/jobrows.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
 
 # The WAL's gathered writes are tested against SQLite itself.
-$(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/walvfs.o $(LIBCORE) | $(PROTO_H)
+$(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/store/walvfs.o $(LIBCORE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store/walvfs.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
+
+# The store's conformance suite: store.h alone, on a temporary database.
+$(BUILD)/tests/test_store: tests/unit/test_store.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
 
 # The server's middle is tested through its message path, without sockets:
 # every server object but main.o.
@@ -132,17 +141,17 @@ $(BIN)/%: tests/tools/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
-# fsd-history writes the KPI tests' fixed event history through server/store.c
+# fsd-history writes the KPI tests' fixed event history through server/store/
 # (an explicit rule: it needs the store, which the pattern rule above does not link).
-$(BIN)/fsd-history: tests/tools/fsd-history.c tests/unit/kpi_history.h $(STORE_OBJ) \
+$(BIN)/fsd-history: tests/tools/fsd-history.c tests/unit/kpi_history.h $(STORE_OBJ) $(REFROWS_OBJ) \
                     $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(REFROWS_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
-# Restart benchmark: fsd-fill puts N jobs in a database through server/store.c.
-$(BIN)/fsd-fill: bench/fsd-fill.c $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+# Restart benchmark: fsd-fill puts N jobs in a database through server/store/.
+$(BIN)/fsd-fill: bench/fsd-fill.c $(STORE_OBJ) $(REFROWS_OBJ) $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(BIN)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(STORE_OBJ) $(REFROWS_OBJ) $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS)
 
 # Matching cost: the server's world in memory, timed per match (bench/match-bench.c).
 $(BIN)/fsd-match-bench: bench/match-bench.c $(filter-out %/main.o,$(call obj,$(SERVER_SRC))) \

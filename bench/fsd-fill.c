@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../server/store.h"
+#include "store.h"
+#include "../server/refrows.h"
 #include "fsd/domain.h"
 #include "fsd/wire.h"
 
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
         return 1;
     }
     techs t = { 0 };
-    if (store_each_technician(st, s_tech, &t) < 0)
+    if (refrows_each_technician(st, s_tech, &t) < 0)
         return s_fail(st, "technicians");
     if (!t.n) {
         fprintf(stderr, "fsd-fill: %s has no technicians: load reference data first\n", argv[1]);

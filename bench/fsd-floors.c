@@ -62,8 +62,8 @@
 #include <unistd.h>
 #include <zmq.h>
 #include "fsd/keys.h"
-#include "../server/store.h"
-#include "../server/walvfs.h"
+#include "store.h"
+#include "../server/store/walvfs.h"
 #include "proc.h"
 
 static int64_t s_now_us(void)

@@ -28,6 +28,7 @@
 #include "../server/server.h"
 #include "../server/world.h"
 #include "../server/dispatch.h"
+#include "../server/refrows.h"
 #include "../fsdctl/load_file.c"
 #include "fsd/warranty.h"
 #include "fsd/log.h"
@@ -139,7 +140,7 @@ static void s_put_tech(server *srv, size_t i)
     t.shift = (char *)shifts[s_below(3)];
     t.lat = at.lat;
     t.lon = at.lon;
-    if (store_put_technician(srv->store, &t) < 0)
+    if (refrows_put_technician(srv->store, &t) < 0)
         s_die("cannot store a technician", store_errmsg(srv->store));
 }
 
@@ -161,10 +162,10 @@ static void s_world(server *srv, size_t n)
     if (store_begin(srv->store) < 0)
         s_die("begin", store_errmsg(srv->store));
     for (size_t i = 0; i < te.load_territories->n_rows; i++)
-        if (store_put_territory(srv->store, te.load_territories->rows[i]) < 0)
+        if (refrows_put_territory(srv->store, te.load_territories->rows[i]) < 0)
             s_die("cannot store a territory", store_errmsg(srv->store));
     for (size_t i = 0; i < pe.load_providers->n_rows; i++)
-        if (store_put_provider(srv->store, pe.load_providers->rows[i]) < 0)
+        if (refrows_put_provider(srv->store, pe.load_providers->rows[i]) < 0)
             s_die("cannot store a provider", store_errmsg(srv->store));
     if (store_commit(srv->store) < 0 || world_load_reference(srv, err, sizeof err) < 0)
         s_die("cannot read the reference data", err);

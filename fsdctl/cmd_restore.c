@@ -36,7 +36,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "../server/store.h"
+#include "store.h"
 
 /* Runs one query returning one integer; -1 with errmsg on failure. */
 static int s_int(sqlite3 *db, const char *sql, long long *out)

@@ -10,6 +10,7 @@
 #include "server.h"
 #include "verbs.h"
 #include "world.h"
+#include "refrows.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -228,22 +229,22 @@ static void s_load_result(call *c, const char *kind, row_check *rc, size_t loade
 int admin_load_territories(call *c)
 {
     /* territories may reference each other only geometrically: no lookups */
-    LOAD_ALL(c, "territories", c->req->load_territories, s_check_territory, store_put_territory);
+    LOAD_ALL(c, "territories", c->req->load_territories, s_check_territory, refrows_put_territory);
 }
 
 int admin_load_providers(call *c)
 {
-    LOAD_ALL(c, "providers", c->req->load_providers, s_check_provider, store_put_provider);
+    LOAD_ALL(c, "providers", c->req->load_providers, s_check_provider, refrows_put_provider);
 }
 
 int admin_load_technicians(call *c)
 {
-    LOAD_ALL(c, "technicians", c->req->load_technicians, s_check_technician, store_put_technician);
+    LOAD_ALL(c, "technicians", c->req->load_technicians, s_check_technician, refrows_put_technician);
 }
 
 int admin_load_products(call *c)
 {
-    LOAD_ALL(c, "products", c->req->load_products, s_check_product, store_put_product);
+    LOAD_ALL(c, "products", c->req->load_products, s_check_product, refrows_put_product);
 }
 
 /* Stores a customer under its normalized phone and a default tier; the
@@ -257,7 +258,7 @@ static int s_put_customer(store *st, const Fsd__CustomerRow *r)
     copy.phone = phone;
     if (!copy.tier[0])
         copy.tier = "standard";
-    if (store_put_customer(st, &copy) < 0)
+    if (refrows_put_customer(st, &copy) < 0)
         return -1;
     return store_customer_set_language(st, phone, r->language); /* i5-notify */
 }
@@ -303,10 +304,10 @@ int admin_load_sla_policies(call *c)
     strmap_destroy(&rc.seen);
     sla_table_destroy(&t);
     if (rc.n == 0 && !m->check_only) {
-        if (store_sla_policies_clear(c->srv->store) < 0)
+        if (store_ref_clear(c->srv->store, STORE_REF_SLA_POLICY) < 0)
             return -1;
         for (size_t i = 0; i < m->n_rows; i++)
-            if (store_put_sla_policy(c->srv->store, m->rows[i]) < 0)
+            if (refrows_put_sla_policy(c->srv->store, m->rows[i]) < 0)
                 return -1;
         c->srv->reload_reference = true;
     }
@@ -344,10 +345,10 @@ int admin_load_working_hours(call *c)
         s_bad(&rc, 0, "", "the file holds no rows");
     strmap_destroy(&rc.seen);
     if (rc.n == 0 && !m->check_only) {
-        if (store_working_hours_clear(c->srv->store) < 0)
+        if (store_ref_clear(c->srv->store, STORE_REF_WORKING_HOURS) < 0)
             return -1;
         for (size_t i = 0; i < m->n_rows; i++)
-            if (store_put_working_hours(c->srv->store, m->rows[i]) < 0)
+            if (refrows_put_working_hours(c->srv->store, m->rows[i]) < 0)
                 return -1;
         c->srv->reload_reference = true;
     }
@@ -375,7 +376,7 @@ int admin_set_customer(call *c)
     Fsd__CustomerRow *stored;
     char phone[24];
     phone_normalize(r->phone, phone, sizeof phone);
-    if (store_get_customer(c->srv->store, c->a, phone, &stored) <= 0)
+    if (refrows_get_customer(c->srv->store, c->a, phone, &stored) <= 0)
         return -1;
     char language[16]; /* i5-notify */
     if (store_customer_language(c->srv->store, phone, language, sizeof language) < 0)

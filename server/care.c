@@ -18,6 +18,9 @@
 #include "server.h"
 #include "verbs.h"
 #include "world.h"
+#include "jobview.h"
+#include "refrows.h"
+#include "views.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +68,7 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
 /* The job's current view (no history): 1, or 0 with a not_found reply, or -1. */
 static int s_job_view(call *c, const char *id, Fsd__JobView **v)
 {
-    int rc = store_job_view(c->srv->store, c->a, id, false, v);
+    int rc = jobview_get(c->srv->store, c->a, id, false, v);
     if (rc == 0)
         call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
     return rc;
@@ -75,7 +78,7 @@ static int s_job_view(call *c, const char *id, Fsd__JobView **v)
 static int s_reply_view(call *c, const char *id)
 {
     Fsd__JobView *v;
-    if (store_job_view(c->srv->store, c->a, id, false, &v) <= 0)
+    if (jobview_get(c->srv->store, c->a, id, false, &v) <= 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
     c->reply->job_view = v;
@@ -94,13 +97,13 @@ static int s_note(call *c, const Fsd__JobView *v, const char *reason)
 static int s_open_followup(call *c, const Fsd__JobView *v, followup_kind kind, const char *cause,
                            const char *why, bool *opened)
 {
-    Fsd__FollowUp **list;
+    store_followup *list;
     size_t n;
     *opened = false;
     if (store_care_followups_of_job(c->srv->store, c->a, v->job_id, &list, &n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (!list[i]->closed_at)
+        if (!list[i].closed_at)
             return 0; /* one open follow-up per job: the new cause is on the history */
     int64_t id;
     if (store_care_followup_open(c->srv->store, v->job_id, v->territory, (int)kind, cause, wire_now_ms(),
@@ -124,7 +127,7 @@ int care_after_rating(call *c, job *j, unsigned stars, const char *comment)
     if (kind == FU_NONE)
         return 0;
     Fsd__JobView *v;
-    if (store_job_view(c->srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_get(c->srv->store, c->a, j->id, false, &v) <= 0)
         return -1;
     char cause[CARE_TEXT_MAX + 32], why[32];
     snprintf(cause, sizeof cause, "rated %u/5%s%s", stars, comment[0] ? ": " : "", comment);
@@ -157,7 +160,7 @@ int care_customer(call *c)
         return 0;
     }
     Fsd__CustomerRow *cust;
-    int rc = store_get_customer(c->srv->store, c->a, phone, &cust);
+    int rc = refrows_get_customer(c->srv->store, c->a, phone, &cust);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -174,13 +177,13 @@ int care_customer(call *c)
     }
     Fsd__JobView **list;
     size_t n;
-    if (store_job_list(c->srv->store, c->a, "", 0, "", phone, 1000, &list, &n) < 0)
+    if (jobview_list(c->srv->store, c->a, "", 0, "", phone, 1000, &list, &n) < 0)
         return -1;
     cv->total_jobs = (uint32_t)n;
     size_t shown = n < CUSTOMER_JOBS_MAX ? n : CUSTOMER_JOBS_MAX;
     cv->jobs = arena_alloc(c->a, (shown ? shown : 1) * sizeof *cv->jobs);
     for (size_t i = 0; i < shown; i++) {
-        if (store_job_view(c->srv->store, c->a, list[i]->job_id, true, &cv->jobs[cv->n_jobs]) <= 0)
+        if (jobview_get(c->srv->store, c->a, list[i]->job_id, true, &cv->jobs[cv->n_jobs]) <= 0)
             return -1;
         cv->n_jobs++;
     }
@@ -226,9 +229,12 @@ int care_follow_ups(call *c)
     fsd__follow_ups__init(out);
     out->territory = r->territory;
     out->all = r->all;
-    if (store_care_followup_list(c->srv->store, c->a, r->territory, r->all, FOLLOWUPS_MAX, &out->items,
-                                 &out->n_items) < 0)
+    store_followup *rows;
+    size_t n;
+    if (store_care_followup_list(c->srv->store, c->a, r->territory, r->all, FOLLOWUPS_MAX, &rows, &n) < 0)
         return -1;
+    out->items = views_followups(c->a, rows, n);
+    out->n_items = n;
     c->reply->body_case = FSD__ENVELOPE__BODY_FOLLOW_UPS;
     c->reply->follow_ups = out;
     return 0;
@@ -243,13 +249,15 @@ static int s_open_followup_arg(call *c, const char *text, int64_t *id, Fsd__Foll
                    "'%s' is not a follow-up id (like F000012)", text);
         return 0;
     }
-    int rc = store_care_followup_get(c->srv->store, c->a, *id, out);
+    store_followup row;
+    int rc = store_care_followup_get(c->srv->store, c->a, *id, &row);
     if (rc < 0)
         return -1;
     if (rc == 0) {
         call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "follow_up_id", "no follow-up %s", text);
         return 0;
     }
+    *out = views_followup(c->a, &row);
     const Fsd__FollowUp *f = *out;
     if (f->closed_at) {
         char at[32];
@@ -334,7 +342,7 @@ static int s_followup_visit(call *c, const Fsd__CareDecision *d)
     if (s_note(c, v, reason) < 0)
         return -1;
     Fsd__JobView *nv;
-    if (store_job_view(c->srv->store, c->a, visit, false, &nv) <= 0)
+    if (jobview_get(c->srv->store, c->a, visit, false, &nv) <= 0)
         return -1;
     snprintf(reason, sizeof reason, "return visit of %s for follow-up %s", v->job_id, f->id);
     if (s_note(c, nv, reason) < 0)
@@ -470,7 +478,7 @@ int care_waive(call *c)
         return 0;
     }
     Fsd__JobView *v;
-    if (store_job_view(srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_get(srv->store, c->a, j->id, false, &v) <= 0)
         return -1;
     const Fsd__FeeWaiver *old = s_waiver_in(v, WV_PENDING);
     if (!old)

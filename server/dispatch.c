@@ -19,6 +19,7 @@
 #include "session.h"
 #include "windows.h"
 #include "world.h"
+#include "jobview.h"
 
 #include <stdio.h>
 #include <assert.h>
@@ -171,7 +172,7 @@ static int s_offer(server *srv, job *j, technician *t, double km, int64_t now)
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     Fsd__JobView *view;
-    if (store_job_view(srv->store, srv->arena, j->id, false, &view) <= 0)
+    if (jobview_get(srv->store, srv->arena, j->id, false, &view) <= 0)
         return -1;
     char id[33];
     Fsd__Envelope env;
@@ -462,7 +463,7 @@ static int s_revoke(server *srv, technician *t, job *j, Fsd__RevokeReason why, c
     /* the job's version after the change: an agent holding an older view
        of it (an answer it gets late) does not bring the job back */
     Fsd__JobView *v;
-    int found = store_job_view(srv->store, srv->arena, j->id, false, &v);
+    int found = jobview_get(srv->store, srv->arena, j->id, false, &v);
     if (found < 0)
         return -1;
     rv.job_version = found ? v->version : 0;

@@ -9,6 +9,8 @@
 #include "notify.h"
 #include "privacy.h"
 #include "server.h"
+#include "jobview.h"
+#include "refrows.h"
 #include "session.h"
 #include "verbs.h"
 #include "windows.h"
@@ -69,7 +71,7 @@ static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason
     if (!was_booked && windows_booked(c->srv, j, c->who) < 0)
         return -1;
     Fsd__JobView *v;
-    if (store_job_view(c->srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_get(c->srv->store, c->a, j->id, false, &v) <= 0)
         return -1;
     char id[33];
     Fsd__Envelope env;
@@ -173,7 +175,7 @@ int dispatcher_explain(call *c)
         return -1;
     if (rc == 0) {
         Fsd__JobView *v;
-        if (store_job_view(c->srv->store, c->a, id, false, &v) > 0)
+        if (jobview_get(c->srv->store, c->a, id, false, &v) > 0)
             call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id",
                        "job %s has no matching decision yet", id);
         else
@@ -256,7 +258,7 @@ static int s_board_add(call *c, const char *terr, int state, Fsd__JobView ***lis
     size_t k;
     store_scope scope; /* privacy: a scoped dispatcher's 500 are its own */
     privacy_list_scope(c->who, &scope);
-    if (store_job_list_scoped(c->srv->store, c->a, &scope, terr, state, "", "", 500, &more, &k) < 0)
+    if (jobview_list_scoped(c->srv->store, c->a, &scope, terr, state, "", "", 500, &more, &k) < 0)
         return -1;
     Fsd__JobView **joined = arena_alloc(c->a, (*n + k + 1) * sizeof *joined);
     if (*n)

@@ -9,6 +9,8 @@
 #include "notify.h"
 #include "privacy.h"
 #include "server.h"
+#include "jobview.h"
+#include "refrows.h"
 #include "verbs.h"
 #include "windows.h"
 #include "world.h"
@@ -34,7 +36,7 @@ static int s_warranty(call *c, const Fsd__SubmitRequest *r, const territory *ter
     if (!r->serial[0])
         return 0;
     Fsd__ProductRow *p;
-    int rc = store_get_product(c->srv->store, r->serial, &p);
+    int rc = refrows_get_product(c->srv->store, r->serial, &p);
     if (rc <= 0)
         return rc;
     rc = 0;
@@ -66,7 +68,7 @@ static int s_warranty(call *c, const Fsd__SubmitRequest *r, const territory *ter
 static int s_customer(call *c, const char *phone, const char *name, char *tier, size_t tier_len)
 {
     Fsd__CustomerRow *cust;
-    int rc = store_get_customer(c->srv->store, c->a, phone, &cust);
+    int rc = refrows_get_customer(c->srv->store, c->a, phone, &cust);
     if (rc < 0)
         return -1;
     snprintf(tier, tier_len, "standard");
@@ -75,7 +77,7 @@ static int s_customer(call *c, const char *phone, const char *name, char *tier, 
         fresh.phone = (char *)phone;
         fresh.name = (char *)name;
         fresh.tier = "standard";
-        return store_put_customer(c->srv->store, &fresh);
+        return refrows_put_customer(c->srv->store, &fresh);
     }
     if (cust->blocked) {
         c->srv->counters[C_REFUSED]++;
@@ -298,7 +300,7 @@ int intake_list_jobs(call *c)
     unsigned limit = r->limit && r->limit <= 1000 ? r->limit : 100;
     store_scope scope; /* privacy: a desk's own, a dispatcher's scope */
     privacy_list_scope(c->who, &scope);
-    if (store_job_list_scoped(c->srv->store, c->a, &scope, r->territory, r->state, r->technician_id, phone,
+    if (jobview_list_scoped(c->srv->store, c->a, &scope, r->territory, r->state, r->technician_id, phone,
                               limit, &l->jobs, &l->n_jobs) < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_LIST;

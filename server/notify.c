@@ -25,6 +25,7 @@
 #include "notify_send.h"
 #include "server.h"
 #include "verbs.h"
+#include "jobview.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -89,7 +90,7 @@ int notify_job_event(server *srv, const job *j, notify_event e, const technician
     if (srv->cfg.notify.off)
         return 0;
     Fsd__JobView *v;
-    int rc = store_job_view(srv->store, srv->arena, j->id, false, &v);
+    int rc = jobview_get(srv->store, srv->arena, j->id, false, &v);
     if (rc <= 0)
         return rc < 0 ? -1 : 0;
     char lang[LANG_MAX];

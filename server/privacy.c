@@ -37,6 +37,8 @@
 #include "server.h"
 #include "verbs.h"
 #include "world.h"
+#include "jobview.h"
+#include "views.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,7 +235,7 @@ static int s_intake_job(call *c, const char *id, const char *phone_given, bool b
 static int s_scoped_job(call *c, const char *id)
 {
     Fsd__JobView *v;
-    int rc = store_job_view(c->srv->store, c->a, id, false, &v);
+    int rc = jobview_get(c->srv->store, c->a, id, false, &v);
     if (rc <= 0)
         return rc; /* -1, or the handler says no such job */
     return s_view_in_scope(c->srv, c->who, v) ? 0 : s_not_found(c, "job_id", "job", id);
@@ -252,10 +254,10 @@ static int s_decision_job(call *c, const Fsd__CareDecision *d, const char **id)
     long long n = strtoll(s, &end, 10);
     if (*end || n <= 0)
         return 0;
-    Fsd__FollowUp *f;
+    store_followup f;
     int rc = store_care_followup_get(c->srv->store, c->a, n, &f);
     if (rc > 0)
-        *id = f->job_id;
+        *id = f.job_id;
     return rc < 0 ? -1 : 0;
 }
 
@@ -400,7 +402,7 @@ static size_t s_keep_views(call *c, Fsd__JobView **v, size_t n)
 static int s_job_id_in_scope(call *c, const char *id)
 {
     Fsd__JobView *v;
-    int rc = store_job_view(c->srv->store, c->a, id, false, &v);
+    int rc = jobview_get(c->srv->store, c->a, id, false, &v);
     if (rc <= 0)
         return rc;
     return s_view_in_scope(c->srv, c->who, v);
@@ -572,9 +574,13 @@ int privacy_audit(call *c)
         return -1;
     Fsd__AuditList *l = arena_alloc(c->a, sizeof *l);
     fsd__audit_list__init(l);
+    store_access_row *rows;
+    size_t n;
     if (store_access_list(c->srv->store, c->a, q->principal, q->job_id, phone, q->since, q->limit ? q->limit : 100,
-                          &l->rows, &l->n_rows) < 0)
+                          &rows, &n) < 0)
         return -1;
+    l->rows = views_access_rows(c->a, rows, n);
+    l->n_rows = n;
     c->reply->body_case = FSD__ENVELOPE__BODY_AUDIT_LIST;
     c->reply->audit_list = l;
     return 0;

@@ -21,6 +21,7 @@
 #include "verbs.h"
 #include "windows.h"
 #include "world.h"
+#include "jobview.h"
 
 #include <stdio.h>
 #include <assert.h>
@@ -308,7 +309,7 @@ static void s_snapshot_one(const char *id, void *value, void *arg)
     if (sc->rc < 0 || j->tech != sc->t || j->state < JS_OFFERED || j->state > JS_ON_HOLD)
         return;
     Fsd__JobView *v;
-    int found = store_job_view(sc->srv->store, sc->srv->arena, id, false, &v);
+    int found = jobview_get(sc->srv->store, sc->srv->arena, id, false, &v);
     if (found < 0) {
         sc->rc = -1;
         return;
@@ -377,7 +378,7 @@ static void s_position(server *srv, technician *t, const Fsd__Position *p)
 static int s_reply_view(call *c, const char *job_id)
 {
     Fsd__JobView *v;
-    int rc = store_job_view(c->srv->store, c->a, job_id, false, &v);
+    int rc = jobview_get(c->srv->store, c->a, job_id, false, &v);
     if (rc < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
@@ -420,7 +421,7 @@ static int s_own_job(call *c, technician *t, const char *job_id, bool offer, con
                    job_id, offer ? "offered to" : "assigned to", why);
     } else {
         Fsd__JobView *v;
-        int rc = store_job_view(c->srv->store, c->a, job_id, false, &v);
+        int rc = jobview_get(c->srv->store, c->a, job_id, false, &v);
         if (rc < 0)
             return -1;
         if (rc == 0) {

@@ -20,6 +20,8 @@
 #include "server.h"
 #include "verbs.h"
 #include "world.h"
+#include "jobview.h"
+#include "refrows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,8 +104,8 @@ int sla_world_load(server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (store_each_sla_policy(srv->store, s_policy_add, s->policies) < 0
-        || store_each_working_hours(srv->store, s_hours_add, srv) < 0) {
+    if (refrows_each_sla_policy(srv->store, s_policy_add, s->policies) < 0
+        || refrows_each_working_hours(srv->store, s_hours_add, srv) < 0) {
         snprintf(err, errlen, "cannot read SLA policies or working hours: %s", store_errmsg(srv->store));
         return -1;
     }
@@ -264,7 +266,7 @@ int sla_escalations(call *c)
     for (size_t i = 0; i < shown; i++) {
         const s_entry *e = &sc.list[i];
         Fsd__JobView *v;
-        int found = store_job_view(srv->store, c->a, e->j->id, false, &v);
+        int found = jobview_get(srv->store, c->a, e->j->id, false, &v);
         if (found < 0) {
             rc = -1;
             break;

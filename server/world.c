@@ -11,6 +11,7 @@
 #include "privacy.h"
 #include "server.h"
 #include "windows.h"
+#include "refrows.h"
 
 #include <stdio.h>
 #include <assert.h>
@@ -289,9 +290,9 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     s_reference_free(srv);
 
     row_list terr = { 0 }, prov = { 0 }, tech = { 0 };
-    if (store_each_territory(srv->store, (void (*)(void *, Fsd__TerritoryRow *))s_collect, &terr) < 0
-        || store_each_provider(srv->store, (void (*)(void *, Fsd__ProviderRow *))s_collect, &prov) < 0
-        || store_each_technician(srv->store, (void (*)(void *, Fsd__TechnicianRow *))s_collect, &tech) < 0) {
+    if (refrows_each_territory(srv->store, (void (*)(void *, Fsd__TerritoryRow *))s_collect, &terr) < 0
+        || refrows_each_provider(srv->store, (void (*)(void *, Fsd__ProviderRow *))s_collect, &prov) < 0
+        || refrows_each_technician(srv->store, (void (*)(void *, Fsd__TechnicianRow *))s_collect, &tech) < 0) {
         snprintf(err, errlen, "cannot read reference data: %s", store_errmsg(srv->store));
         return -1;
     }

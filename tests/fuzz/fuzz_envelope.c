@@ -22,6 +22,7 @@
 #include "../../server/dispatch.h"
 #include "../../server/session.h"
 #include "../../server/loop.h"
+#include "../../server/refrows.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"
 
@@ -73,7 +74,7 @@ static void s_reference(void)
         t.tz = "Europe/Berlin";
         t.rings = &ring;
         t.n_rings = 1;
-        if (store_put_territory(st, &t) < 0)
+        if (refrows_put_territory(st, &t) < 0)
             s_die("territory");
     }
     char *brands[] = { "Bosch", "Siemens" }, *terrs[] = { "mitte", "pankow" };
@@ -84,7 +85,7 @@ static void s_reference(void)
     p.n_brands = 2;
     p.territories = terrs;
     p.n_territories = 2;
-    if (store_put_provider(st, &p) < 0)
+    if (refrows_put_provider(st, &p) < 0)
         s_die("provider");
     char *skills[] = { "washing_machine", "dishwasher" };
     for (int i = 0; i < 2; i++) {
@@ -100,7 +101,7 @@ static void s_reference(void)
         t.shift = "24h";
         t.lat = 52.50 + 0.01 * i;
         t.lon = 13.40;
-        if (store_put_technician(st, &t) < 0)
+        if (refrows_put_technician(st, &t) < 0)
             s_die("technician");
     }
     Fsd__ProductRow pr = FSD__PRODUCT_ROW__INIT;
@@ -111,7 +112,7 @@ static void s_reference(void)
     pr.owner = "Owner";
     pr.purchase_date = "2020-01-01";
     pr.warranty_months = 600;
-    if (store_put_product(st, &pr) < 0)
+    if (refrows_put_product(st, &pr) < 0)
         s_die("product");
     Fsd__CustomerRow cu = FSD__CUSTOMER_ROW__INIT;
     cu.phone = "+49305550099";
@@ -119,7 +120,7 @@ static void s_reference(void)
     cu.tier = "standard";
     cu.blocked = true;
     cu.note = "unpaid bills";
-    if (store_put_customer(st, &cu) < 0)
+    if (refrows_put_customer(st, &cu) < 0)
         s_die("customer");
     const char *names[P_COUNT] = { "T1", "T2", "desk", "dana", "admin" };
     const int roles[P_COUNT] = { ROLE_AGENT_, ROLE_AGENT_, ROLE_INTAKE_, ROLE_DISPATCHER_, ROLE_ADMIN_ };

@@ -15,7 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../server/store.h"
+#include "store.h"
+#include "../../server/refrows.h"
 #include "../unit/kpi_history.h"
 #include "fsd/sla.h"
 
@@ -60,7 +61,7 @@ static int s_reference(store *st)
         t.name = (char *)kh_territories[i][2];
         t.rings = rings;
         t.n_rings = 1;
-        if (store_put_territory(st, &t) < 0)
+        if (refrows_put_territory(st, &t) < 0)
             return s_fail(st, "territory");
     }
     static char *brands[] = { "Bosch", "Siemens", "Miele" };
@@ -74,7 +75,7 @@ static int s_reference(store *st)
         p.n_brands = 3;
         p.territories = all;
         p.n_territories = 3;
-        if (store_put_provider(st, &p) < 0)
+        if (refrows_put_provider(st, &p) < 0)
             return s_fail(st, "provider");
     }
     static char *skills[] = { "washing_machine", "dishwasher" };
@@ -96,7 +97,7 @@ static int s_reference(store *st)
         row.shift = (char *)k->shift;
         row.lat = s_centre[t][0];
         row.lon = s_centre[t][1];
-        if (store_put_technician(st, &row) < 0)
+        if (refrows_put_technician(st, &row) < 0)
             return s_fail(st, "technician");
     }
     return 0;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../server/jobrows.h"
+#include "../../server/store/jobrows.h"
 
 static store_job s_job(const char *id)
 {

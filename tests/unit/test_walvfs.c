@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
-#include "../../server/walvfs.h"
+#include "../../server/store/walvfs.h"
 
 static char s_dir[] = "/tmp/fsd-test-walvfs.XXXXXX";
 static char s_path[256];

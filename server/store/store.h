@@ -1,13 +1,17 @@
 /*  store.h — everything the server keeps on disk, in the domain's terms.
 
-    Only store.c knows SQL (SQLite, WAL, synchronous=FULL, prepared
-    statements kept for the connection's life). The rest of the server
-    asks it to begin a batch, write these changes, commit once, and to load
-    the state to serve from. A second backend would implement this header.
+    Only the files of server/store/ know SQL (SQLite, WAL,
+    synchronous=FULL, prepared statements kept for the connection's life).
+    The rest of the server asks it to begin a batch, write these changes,
+    commit once, and to load the state to serve from. A second engine
+    would implement this header; tests/unit/test_store.c is what it must
+    pass.
 
-    Reference data (territories, providers, technicians, products) is kept
-    as the wire row message that loaded it, under its key; jobs, events,
-    declines and sessions are columns, because reports query them.
+    Rows cross this header as plain C: reference data (territories,
+    providers, technicians, products, SLA policies, working hours) as the
+    encoded row that loaded it, under its key (refrows.h encodes and
+    decodes above the store); everything else as columns, because reports
+    query them. Nothing here is a wire type: views are built above.
 
     Functions return 0 on success and -1 on a storage failure (the batch
     must then be rolled back; store_errmsg says what happened). Lookups
@@ -18,7 +22,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "fsd.pb-c.h"
 #include "fsd/arena.h"
 
 typedef struct store store;
@@ -48,19 +51,37 @@ const char *store_filename(store *self);
 int store_backup_copy(const char *db_file, const char *dst, int pages, int pause_ms,
                       const volatile int *cancel, char *err, size_t errlen);
 
-/* ---- reference data: put replaces by key; each calls fn per stored row */
-int store_put_territory(store *self, const Fsd__TerritoryRow *row);
-int store_put_provider(store *self, const Fsd__ProviderRow *row);
-int store_put_technician(store *self, const Fsd__TechnicianRow *row);
-int store_put_product(store *self, const Fsd__ProductRow *row);
-int store_put_customer(store *self, const Fsd__CustomerRow *row);
-int store_each_territory(store *self, void (*fn)(void *, Fsd__TerritoryRow *), void *arg);
-int store_each_provider(store *self, void (*fn)(void *, Fsd__ProviderRow *), void *arg);
-int store_each_technician(store *self, void (*fn)(void *, Fsd__TechnicianRow *), void *arg);
-/* The product with this serial into *out (free with fsd__product_row__free_unpacked). */
-int store_get_product(store *self, const char *serial, Fsd__ProductRow **out);
-/* The customer with this phone, strings in the arena. */
-int store_get_customer(store *self, arena *a, const char *phone, Fsd__CustomerRow **out);
+/* ---- reference data. Territories, providers, technicians, products, SLA
+   policies and working hours are kept as the encoded row that loaded them
+   (the store does not read inside it; refrows.h encodes and decodes) under
+   its key: the id, a product's serial, working hours' territory. put
+   replaces by key; each calls fn per stored row in key order (key and row
+   valid during the call only); get copies the row into the arena (1 found,
+   0 not, -1); clear forgets every row of the kind. */
+typedef enum {
+    STORE_REF_TERRITORY,
+    STORE_REF_PROVIDER,
+    STORE_REF_TECHNICIAN,
+    STORE_REF_PRODUCT,
+    STORE_REF_SLA_POLICY,
+    STORE_REF_WORKING_HOURS,
+    STORE_REF_KINDS_
+} store_ref_kind;
+int store_ref_put(store *self, store_ref_kind kind, const char *key, const uint8_t *row, size_t len);
+int store_ref_each(store *self, store_ref_kind kind,
+                   void (*fn)(void *, const char *key, const uint8_t *row, size_t len), void *arg);
+int store_ref_get(store *self, arena *a, store_ref_kind kind, const char *key, uint8_t **row, size_t *len);
+int store_ref_clear(store *self, store_ref_kind kind);
+
+/* A customer, by phone (tier "" is stored as "standard"). */
+typedef struct {
+    const char *phone, *name, *tier;
+    bool blocked;
+    const char *note;
+} store_customer;
+int store_put_customer(store *self, const store_customer *row);
+/* The customer with this phone into *out, strings in the arena: 1, 0 none, -1. */
+int store_get_customer(store *self, arena *a, const char *phone, store_customer *out);
 
 /* ---- principals (CURVE public keys) */
 int store_put_principal(store *self, const char *pub, const char *name, int role,
@@ -109,7 +130,7 @@ typedef struct {
     const char *technician_id, *provider_id;
     int64_t offer_expires_at;
     int at_risk;                   /* 0, or the SLA flagged: 1 assign-by, 2 arrive-by */
-    /* i5-sla: decided at intake, and the flags raised since */
+    /* decided at intake, and the flags raised since */
     int64_t fix_by;
     const char *sla_policy;        /* policy id, "default" (server settings) */
     int sla_clock;                 /* sla_clock: 0 24x7, 1 business */
@@ -128,7 +149,8 @@ int store_generation(store *self, uint64_t *out);
 /* Writes a row that only a working disk can commit (a storage probe). */
 int store_probe_write(store *self, int64_t now);
 /* After a restore: a new generation, and job numbers never again at or
-   below job_floor (the highest the replaced database issued). */
+   below job_floor (the highest the replaced database issued); in a
+   transaction of its own (none may be open). */
 int store_restore_stamp(store *self, uint64_t generation, long job_floor);
 
 /* Highest job number used so far (jobs are J000001, J000002 ...), or the
@@ -145,17 +167,9 @@ int store_job_set_rating(store *self, const char *id, int stars, const char *com
    a job in `state`. */
 int store_job_set_risk(store *self, const char *id, int at_risk);
 bool job_risk_current(int at_risk, int state);
-/* i5-sla: the flags raised since intake (SLA_RISK / SLA_BREACH of
+/* the flags raised since intake (SLA_RISK / SLA_BREACH of
    fsd/sla.h); what was decided at intake goes in with store_job_insert. */
 int store_job_set_sla_flags(store *self, const char *id, unsigned flags);
-/* i5-sla: SLA policies and working hours, each replaced whole by a load
-   (clear, then put every row); each calls fn per stored row (fn owns it). */
-int store_sla_policies_clear(store *self);
-int store_put_sla_policy(store *self, const Fsd__SlaPolicyRow *row);
-int store_each_sla_policy(store *self, void (*fn)(void *, Fsd__SlaPolicyRow *), void *arg);
-int store_working_hours_clear(store *self);
-int store_put_working_hours(store *self, const Fsd__WorkingHoursRow *row);
-int store_each_working_hours(store *self, void (*fn)(void *, Fsd__WorkingHoursRow *), void *arg);
 /* The append-only history. */
 int store_event_append(store *self, const char *job_id, int64_t at, const char *actor,
                        int from, int to, const char *technician_id, const char *reason);
@@ -169,19 +183,48 @@ int store_decline_put(store *self, const char *job_id, const char *technician_id
    a rating), oldest first. */
 int store_each_open_job(store *self, void (*fn)(void *, const store_job *), void *arg);
 int store_each_decline(store *self, void (*fn)(void *, const char *job_id, const char *tech), void *arg);
-/* A job as a view (strings in the arena); history when asked. */
-int store_job_view(store *self, arena *a, const char *id, bool history, Fsd__JobView **out);
-/* Jobs matching the filter (empty/0 fields match all), newest first. */
-int store_job_list(store *self, arena *a, const char *territory, int state,
+/* A job's row as read back: the job, and its rating. */
+typedef struct {
+    store_job job;
+    int rating;                    /* 0: not rated */
+    const char *rating_comment;
+} store_job_row;
+/* One step of a job's history. */
+typedef struct {
+    int64_t at;
+    const char *actor;
+    int from, to;
+    const char *technician_id, *reason;
+} store_event;
+/* The job's row, strings in the arena (created_by NULL: store_job_owner). */
+int store_job_get(store *self, arena *a, const char *id, store_job_row *out);
+/* The job's history in the order written. */
+int store_job_events(store *self, arena *a, const char *job_id, store_event **out, size_t *n);
+/* Whose jobs a principal may see (privacy). */
+typedef struct {
+    bool scoped;                   /* filter by provider / territories */
+    const char *provider;          /* "" none */
+    const char *territories;       /* ",a,b," */
+    const char *created_by;        /* "" any */
+} store_scope;
+/* Jobs matching the filter (empty/0 fields match all) within a scope
+   (NULL: none), newest first, at most limit (0: 100); strings in the arena. */
+int store_job_list(store *self, arena *a, const store_scope *scope, const char *territory, int state,
                    const char *technician_id, const char *phone, unsigned limit,
-                   Fsd__JobView ***out, size_t *n);
+                   store_job_row **out, size_t *n);
 /* Last match decision of a job, as an encoded Explanation. */
 int store_match_put(store *self, const char *job_id, const uint8_t *blob, size_t len);
 int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, size_t *len);
 
-/* ---- appointment windows (i5-windows): the window a customer asked for,
+/* ---- appointment windows: the window a customer asked for,
    in UTC ms and the place's zone; views carry it (window_*) */
 int store_window_put(store *self, const char *job_id, int64_t start, int64_t end, const char *tz);
+/* The job's window (tz in the arena): 1, 0 none, -1. */
+typedef struct {
+    int64_t start, end;
+    const char *tz;
+} store_window;
+int store_window_get(store *self, arena *a, const char *job_id, store_window *out);
 /* Calls fn for the window of every job not closed or cancelled. */
 int store_each_open_window(store *self, void (*fn)(void *, const char *job_id, int64_t start, int64_t end),
                            void *arg);
@@ -207,12 +250,42 @@ int store_outbox_each(store *self, const char *technician_id, uint64_t after, un
                       void (*fn)(void *, uint64_t seq, const uint8_t *env, size_t len), void *arg);
 
 
-/* ---- customer care (i5-care): goodwill, fee waivers, follow-ups. A job's
-   view (store_job_view) carries all three and the job it is a return
-   visit for. Lookups return 1 found / 0 not found / -1 failure. */
+/* ---- customer care: goodwill, fee waivers, follow-ups. A job's
+   view carries all three and the job it is a return visit for (reads of
+   a job no care row names cost nothing). Lookups return 1 found / 0 not found / -1 failure. */
+/* Goodwill granted on a job. */
+typedef struct {
+    int64_t at;
+    const char *by, *reason;
+} store_goodwill;
+/* A fee waiver (state as WaiverState: 1 applied, 2 pending, 3 rejected). */
+typedef struct {
+    int64_t amount_cents;
+    const char *currency;
+    int state;
+    const char *technician_id, *reason;
+    int64_t requested_at, decided_at;
+    const char *decided_by, *decision_reason;
+} store_waiver;
+/* A follow-up (kind as FollowUpKind; closed_at 0 while open), with its
+   job's customer. */
+typedef struct {
+    int64_t id;
+    const char *job_id, *territory;
+    int kind;
+    const char *cause;
+    int64_t opened_at;
+    const char *opened_by;
+    int64_t closed_at;
+    const char *closed_by, *outcome, *visit_job_id;
+    const char *customer_name, *phone;
+} store_followup;
 int store_care_goodwill_put(store *self, const char *job_id, int64_t at, const char *actor,
                             const char *reason);
-int store_care_goodwill_get(store *self, arena *a, const char *job_id, Fsd__GoodwillGrant **out);
+int store_care_goodwill_get(store *self, arena *a, const char *job_id, store_goodwill *out);
+/* The job a follow-up booked this job as the return visit for: 1 (*job_id
+   in the arena), 0 not a return visit, -1. */
+int store_care_visit_of(store *self, arena *a, const char *job_id, const char **of_job_id);
 /* Calls fn for every open job (not closed or cancelled) with goodwill. */
 int store_care_each_open_goodwill(store *self, void (*fn)(void *, const char *job_id), void *arg);
 /* A waiver (state: 1 applied, 2 pending, 3 rejected, as WaiverState). */
@@ -222,21 +295,21 @@ int store_care_waiver_put(store *self, const char *job_id, const char *technicia
 int store_care_waiver_decide(store *self, const char *job_id, int state, int64_t at, const char *by,
                              const char *reason);
 /* The job's waivers, oldest first (in the arena). */
-int store_care_waivers(store *self, arena *a, const char *job_id, Fsd__FeeWaiver ***out, size_t *n);
+int store_care_waivers(store *self, arena *a, const char *job_id, store_waiver **out, size_t *n);
 /* Opens a follow-up (kind as FollowUpKind); *id is its number. */
 int store_care_followup_open(store *self, const char *job_id, const char *territory, int kind,
                              const char *cause, int64_t at, const char *by, int64_t *id);
 /* Closes an open follow-up: 1 closed, 0 unknown or already closed. */
 int store_care_followup_close(store *self, int64_t id, int64_t at, const char *by, const char *outcome,
                               const char *visit_job_id);
-int store_care_followup_get(store *self, arena *a, int64_t id, Fsd__FollowUp **out);
+int store_care_followup_get(store *self, arena *a, int64_t id, store_followup *out);
 /* The job's follow-ups, oldest first. */
-int store_care_followups_of_job(store *self, arena *a, const char *job_id, Fsd__FollowUp ***out,
+int store_care_followups_of_job(store *self, arena *a, const char *job_id, store_followup **out,
                                 size_t *n);
 /* Open follow-ups (all when `all`) of one territory ("" for every one), oldest first. */
 int store_care_followup_list(store *self, arena *a, const char *territory, bool all, unsigned limit,
-                             Fsd__FollowUp ***out, size_t *n);
-/* ---- customer notifications (i5-notify): the durable outbox, the
+                             store_followup **out, size_t *n);
+/* ---- customer notifications: the durable outbox, the
    templates, the customer's language */
 typedef struct {
     int64_t id;
@@ -279,7 +352,7 @@ int store_template_each(store *self, void (*fn)(void *, const char *event, const
 /* The customer's language ("" = the default wording): set, and read (1 found, 0 no such customer). */
 int store_customer_set_language(store *self, const char *phone, const char *language);
 int store_customer_language(store *self, const char *phone, char *out, size_t outlen);
-/* ---- KPI report (i5-kpi) */
+/* ---- KPI report */
 /* The rows the KPI report needs for the period [from, to) (to 0: no end),
    everything in the arena: every job created in it with its events (in
    the order written, reasons cut to 32 characters) and declines, then
@@ -301,21 +374,17 @@ int store_each_principal_scope(store *self,
                                void *arg);
 /* The job's submitter ("" when not recorded) and phone: 1, 0 no such job, -1. */
 int store_job_owner(store *self, const char *id, char *created_by, size_t cb_len, char *phone, size_t ph_len);
+/* A row of the access log: who read what, when, how many rows. */
 typedef struct {
-    bool scoped;                   /* filter by provider / territories */
-    const char *provider;          /* "" none */
-    const char *territories;       /* ",a,b," */
-    const char *created_by;        /* "" any */
-} store_scope;
-/* store_job_list within a scope (NULL: none). */
-int store_job_list_scoped(store *self, arena *a, const store_scope *scope, const char *territory, int state,
-                          const char *technician_id, const char *phone, unsigned limit,
-                          Fsd__JobView ***out, size_t *n);
+    int64_t at;
+    const char *principal, *verb, *job_id, *phone;
+    uint32_t count;
+} store_access_row;
 int store_access_put(store *self, int64_t at, const char *principal, const char *verb, const char *job_id,
                      const char *phone, unsigned count);
 /* Access-log rows, newest first ("" / 0 filters match all). */
 int store_access_list(store *self, arena *a, const char *principal, const char *job_id, const char *phone,
-                      int64_t since, unsigned limit, Fsd__AccessRow ***out, size_t *n);
+                      int64_t since, unsigned limit, store_access_row **out, size_t *n);
 /* The customer's open jobs: how many, and their ids ("J1, J2") into ids. */
 int store_customer_open_jobs(store *self, const char *phone, char *ids, size_t len, unsigned *n);
 /* Erases the customer's personal data from their closed and cancelled

@@ -11,11 +11,8 @@
 
 #include "store.h"
 
-typedef struct {
-    store_job job;                 /* its strings live in the same block */
-    int rating;
-    const char *rating_comment;
-} jobrow;
+/* A kept row: its strings live in the same block. */
+typedef store_job_row jobrow;
 
 typedef struct jobrows jobrows;
 

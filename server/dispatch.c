@@ -12,6 +12,7 @@
     dispatch_timers expires offers, marks silent technicians offline and
     closes completed jobs nobody rated. */
 #include "server.h"
+#include "jobview.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +163,7 @@ static int s_offer(server *srv, job *j, technician *t, double km, int64_t now)
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     Fsd__JobView *view;
-    if (store_job_view(srv->store, srv->arena, j->id, false, &view) <= 0)
+    if (jobview_open(srv, srv->arena, j, &view) < 0)
         return -1;
     char id[33];
     Fsd__Envelope env;
@@ -457,11 +458,7 @@ static int s_revoke(server *srv, technician *t, job *j, Fsd__RevokeReason why, c
     rv.note = (char *)note;
     /* the job's version after the change: an agent holding an older view
        of it (an answer it gets late) does not bring the job back */
-    Fsd__JobView *v;
-    int found = store_job_view(srv->store, srv->arena, j->id, false, &v);
-    if (found < 0)
-        return -1;
-    rv.job_version = found ? v->version : 0;
+    rv.job_version = j->version;
     env.body_case = FSD__ENVELOPE__BODY_REVOKED;
     env.revoked = &rv;
     return session_push(srv, t, &env);

@@ -4,6 +4,7 @@
     refused request leaves no trace but its error reply. Storage failures
     return -1 and the loop abandons the whole batch. */
 #include "server.h"
+#include "jobview.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
 static int s_reply_job(call *c, const char *id, bool history)
 {
     Fsd__JobView *v;
-    int rc = store_job_view(c->srv->store, c->a, id, history, &v);
+    int rc = jobview_get(c->srv, c->a, id, history, &v);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -200,13 +201,20 @@ static int s_submit(call *c)
     priority urgency = r->urgency == FSD__PRIORITY__PRIORITY_HIGH ? PRIO_HIGH : PRIO_NORMAL;
     priority prio = priority_tier || urgency == PRIO_HIGH ? PRIO_HIGH : PRIO_NORMAL;
     job *j = calloc(1, sizeof *j);
+    job_text text = { .phone = phone, .customer_name = r->customer_name, .tier = tier,
+                      .address = r->address, .brand = r->brand, .serial = r->serial,
+                      .model = model, .problem = r->problem };
+    if (!j || jobview_keep_text(j, &text) < 0) {
+        free(j);
+        return -1;
+    }
     long number = ++srv->job_number;
     snprintf(j->id, sizeof j->id, "J%06ld", number);
     j->state = JS_NEW;
     j->territory = terr;
     j->at = at;
     j->category = world_category(r->category);
-    j->brand = strdup(r->brand);
+    j->version = 1; /* the row's first */
     j->warranty = w;
     j->prio = prio;
     j->created_at = now;
@@ -308,6 +316,7 @@ static int s_rate(call *c)
     }
     if (store_job_set_rating(c->srv->store, j->id, (int)r->stars, r->comment) < 0)
         return -1;
+    j->version++;
     if (care_after_rating(c, j, r->stars, r->comment) < 0) /* i5-care: a low rating opens a follow-up */
         return -1;
     char id[24];
@@ -399,6 +408,7 @@ static int s_reassign_to_territory(call *c, job *j, territory *terr, const char 
     /* only after the move is allowed: a refusal leaves no trace */
     if (store_job_set_territory(srv->store, j->id, terr->row->id) < 0)
         return -1;
+    j->version++;
     j->territory = index;
     if (old && dispatch_revoke(srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
         return -1;

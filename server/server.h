@@ -127,13 +127,22 @@ typedef struct {
     char *scope_territories;
 } principal;
 
+/* What a job's views show that matching does not need: fixed at intake,
+   kept in one block (jobview.c). */
+typedef struct {
+    const char *phone, *customer_name, *tier, *address;
+    const char *brand, *serial, *model, *problem;
+} job_text;
+
 typedef struct job {
     char id[24];
     job_state state;
     int territory;
     geo_point at;
     int category;
-    char *brand;
+    const char *brand;             /* text.brand */
+    job_text text;                 /* in one block, owned (jobview.c) */
+    uint64_t version;              /* the row's version: grows with state, holder, territory, rating */
     warranty_status warranty;
     priority prio;
     int64_t created_at, assign_by, arrive_by, offer_expires_at;

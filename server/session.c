@@ -14,6 +14,7 @@
     where to resume. The applied sequence is stored in the same transaction
     as the report's effect. */
 #include "server.h"
+#include "jobview.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,13 +296,10 @@ static void s_snapshot_one(const char *id, void *value, void *arg)
     if (sc->rc < 0 || j->tech != sc->t || j->state < JS_OFFERED || j->state > JS_ON_HOLD)
         return;
     Fsd__JobView *v;
-    int found = store_job_view(sc->srv->store, sc->srv->arena, id, false, &v);
-    if (found < 0) {
+    if (jobview_open(sc->srv, sc->srv->arena, j, &v) < 0) {
         sc->rc = -1;
         return;
     }
-    if (!found)
-        return;
     if (sc->n == sc->cap) {
         size_t cap = sc->cap ? 2 * sc->cap : 16;
         Fsd__JobView **grown = arena_alloc(sc->srv->arena, cap * sizeof *grown);
@@ -361,7 +359,7 @@ void session_position(server *srv, technician *t, const Fsd__Position *p)
 static int s_reply_view(call *c, const char *job_id)
 {
     Fsd__JobView *v;
-    int rc = store_job_view(c->srv->store, c->a, job_id, false, &v);
+    int rc = jobview_get(c->srv, c->a, job_id, false, &v);
     if (rc < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;

@@ -1494,6 +1494,15 @@ int store_job_view(store *self, arena *a, const char *id, bool history, Fsd__Job
     return *out != NULL;
 }
 
+int store_job_view_sides(store *self, arena *a, Fsd__JobView *v)
+{
+    if (s_has_side(self, v->job_id, SIDE_CARE) && s_care_view(self, a, v) < 0)
+        return -1;
+    if (s_has_side(self, v->job_id, SIDE_WINDOW) && s_window_view(self, a, v) < 0)
+        return -1;
+    return 0;
+}
+
 int store_job_list(store *self, arena *a, const char *territory, int state,
                    const char *technician_id, const char *phone, unsigned limit,
                    Fsd__JobView ***out, size_t *n)

@@ -171,6 +171,9 @@ int store_each_open_job(store *self, void (*fn)(void *, const store_job *), void
 int store_each_decline(store *self, void (*fn)(void *, const char *job_id, const char *tech), void *arg);
 /* A job as a view (strings in the arena); history when asked. */
 int store_job_view(store *self, arena *a, const char *id, bool history, Fsd__JobView **out);
+/* Attaches what side tables hold of a job (care rows, an appointment
+   window) to a view built from memory; nothing for jobs without any. */
+int store_job_view_sides(store *self, arena *a, Fsd__JobView *v);
 /* Jobs matching the filter (empty/0 fields match all), newest first. */
 int store_job_list(store *self, arena *a, const char *territory, int state,
                    const char *technician_id, const char *phone, unsigned limit,

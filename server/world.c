@@ -6,6 +6,7 @@
     neighbours, technicians with their coverage, skills, shift and live
     status, and the open jobs. Closed and cancelled jobs live only on disk. */
 #include "server.h"
+#include "jobview.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,7 @@ void world_job_free(job *j)
 {
     if (!j)
         return;
-    free(j->brand);
+    jobview_free_text(j);
     free(j->declined);
     free(j);
 }
@@ -363,18 +364,37 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     return 0;
 }
 
+/* The open jobs being read back, and whether memory ran out doing it. */
+typedef struct {
+    server *srv;
+    int rc;
+} s_job_load;
+
 /* Adds an open job read from the database (store callback). */
 static void s_job_add(void *arg, const store_job *sj)
 {
-    server *srv = arg;
+    s_job_load *load = arg;
+    server *srv = load->srv;
     job *j = calloc(1, sizeof *j);
+    if (!j) {
+        load->rc = -1;
+        return;
+    }
     snprintf(j->id, sizeof j->id, "%s", sj->id);
     j->state = (job_state)sj->state;
     territory *t = strmap_get(srv->territory_by_id, sj->territory);
     j->territory = t ? (int)(t - srv->territories) : -1;
     j->at = (geo_point){ sj->lat, sj->lon };
     j->category = world_category(sj->category);
-    j->brand = strdup(sj->brand);
+    job_text text = { .phone = sj->phone, .customer_name = sj->customer_name, .tier = sj->tier,
+                      .address = sj->address, .brand = sj->brand, .serial = sj->serial,
+                      .model = sj->model, .problem = sj->problem };
+    if (jobview_keep_text(j, &text) < 0) {
+        free(j);
+        load->rc = -1;
+        return;
+    }
+    j->version = sj->version;
     j->warranty = (warranty_status)sj->warranty;
     j->prio = (priority)sj->priority;
     j->created_at = sj->created_at;
@@ -416,7 +436,8 @@ int world_load_jobs(server *srv)
         strmap_destroy(&srv->jobs);
     }
     srv->jobs = strmap_new();
-    if (store_each_open_job(srv->store, s_job_add, srv) < 0
+    s_job_load load = { .srv = srv };
+    if (store_each_open_job(srv->store, s_job_add, &load) < 0 || load.rc < 0
         || store_each_decline(srv->store, s_decline_add, srv) < 0
         || windows_load(srv) < 0
         || store_last_job_number(srv->store, &srv->job_number) < 0)

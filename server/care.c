@@ -14,6 +14,7 @@
     return visit is a new request through handle_request, so it is placed,
     priced and matched like any other), and the KPI report. */
 #include "server.h"
+#include "jobview.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -465,7 +466,7 @@ int care_waive(call *c, technician *t)
         return 0;
     }
     Fsd__JobView *v;
-    if (store_job_view(srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_open(srv, c->a, j, &v) < 0)
         return -1;
     const Fsd__FeeWaiver *old = s_waiver_in(v, WV_PENDING);
     if (!old)

@@ -371,7 +371,7 @@ static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason
     if (!was_booked && windows_booked(c->srv, j, c->who) < 0)
         return -1;
     Fsd__JobView *v;
-    if (store_job_view(c->srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_open(c->srv, c->a, j, &v) < 0)
         return -1;
     char id[33];
     Fsd__Envelope env;

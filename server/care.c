@@ -11,9 +11,10 @@
     "waiver rejected: ". The rules themselves are pure (server/core/care.c).
 
     Deliberately not here: rights (the table in loop.c), state changes (a
-    return visit is a new request through handle_request, so it is placed,
-    priced and matched like any other), and the KPI report. */
+    return visit is a new job made by jobnew.c, so it is placed, priced and
+    matched like any other), and the KPI report. */
 #include "server.h"
+#include "jobnew.h"
 #include "jobview.h"
 
 #include <stdio.h>
@@ -295,33 +296,18 @@ static int s_followup_visit(call *c, const Fsd__CareDecision *d)
         return rc < 0 ? -1 : 0;
     char problem[CARE_TEXT_MAX + 1];
     snprintf(problem, sizeof problem, "return visit for %s (follow-up %s): %s", v->job_id, f->id, v->problem);
-    Fsd__SubmitRequest sr = FSD__SUBMIT_REQUEST__INIT;
-    sr.customer_name = v->customer_name;
-    sr.phone = v->phone;
-    sr.address = v->address;
-    sr.lat = v->lat;
-    sr.lon = v->lon;
-    sr.brand = v->brand;
-    sr.category = v->category;
-    sr.serial = v->serial;
-    sr.model = v->model;
-    sr.problem = problem;
-    /* the same path as any request: placed, warranty decided today, matched */
-    Fsd__Envelope sub_req = FSD__ENVELOPE__INIT, sub_reply = FSD__ENVELOPE__INIT;
-    sub_req.msg_id = c->req->msg_id;
-    sub_req.body_case = FSD__ENVELOPE__BODY_SUBMIT_REQUEST;
-    sub_req.submit_request = &sr;
-    call sub = *c;
-    sub.req = &sub_req;
-    sub.reply = &sub_reply;
-    if (handle_request(&sub) < 0)
-        return -1;
-    if (sub_reply.body_case != FSD__ENVELOPE__BODY_JOB_VIEW) {
-        c->reply->body_case = sub_reply.body_case;   /* the refusal, as intake gave it */
-        c->reply->error = sub_reply.error;
-        return 0;
-    }
-    char *visit = arena_strdup(c->a, sub_reply.job_view->job_id);
+    jobnew_request visit_req = {
+        .customer_name = v->customer_name, .phone = v->phone, .address = v->address,
+        .lat = v->lat, .lon = v->lon, .brand = v->brand, .category = v->category,
+        .serial = v->serial, .model = v->model, .problem = problem, .window = "",
+    };
+    /* the same path as any request: placed, warranty decided today, matched;
+       a refusal is answered as intake words it */
+    job *made;
+    jobnew_result made_rc = jobnew_create(c, &visit_req, &made);
+    if (made_rc != JOBNEW_MADE)
+        return made_rc == JOBNEW_FAILED ? -1 : 0;
+    char *visit = arena_strdup(c->a, made->id);
     char outcome[64];
     snprintf(outcome, sizeof outcome, "return visit %s booked", visit);
     if (store_care_followup_close(c->srv->store, id, wire_now_ms(), c->who->name, outcome, visit) <= 0)
@@ -331,7 +317,7 @@ static int s_followup_visit(call *c, const Fsd__CareDecision *d)
     if (s_note(c, v, reason) < 0)
         return -1;
     Fsd__JobView *nv;
-    if (store_job_view(c->srv->store, c->a, visit, false, &nv) <= 0)
+    if (jobview_open(c->srv, c->a, made, &nv) < 0)
         return -1;
     snprintf(reason, sizeof reason, "return visit of %s for follow-up %s", v->job_id, f->id);
     if (s_note(c, nv, reason) < 0)

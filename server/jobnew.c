@@ -32,7 +32,7 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
 
 /* Warranty status of the appliance as of the reported day; an error
    reply when the serial is registered as another brand or category. */
-static int s_warranty(call *c, const Fsd__SubmitRequest *r, const territory *terr,
+static int s_warranty(call *c, const jobnew_request *r, const territory *terr,
                       int64_t reported_at, warranty_status *out, char *model, size_t model_len)
 {
     *out = WS_UNREGISTERED;
@@ -95,11 +95,9 @@ static int s_customer(call *c, const char *phone, const char *name, char *tier, 
     return 0;
 }
 
-/* A new repair request: validate, place, decide warranty, store, match. */
-int jobnew_submit(call *c, job **out)
+jobnew_result jobnew_create(call *c, const jobnew_request *r, job **out)
 {
     server *srv = c->srv;
-    const Fsd__SubmitRequest *r = c->req->submit_request;
     char phone[24];
     int64_t now = wire_now_ms();
     if (s_text(c, "customer_name", r->customer_name, 100, true) < 0
@@ -153,11 +151,11 @@ int jobnew_submit(call *c, job **out)
     if (rc > 0)
         goto refused;
     if (rc < 0)
-        return -1;
+        return JOBNEW_FAILED;
     char tier[16];
     rc = s_customer(c, phone, r->customer_name, tier, sizeof tier);
     if (rc != 0)
-        return rc < 0 ? -1 : 1;
+        return rc < 0 ? JOBNEW_FAILED : JOBNEW_REFUSED;
 
     /* i5-sla: urgent faults are high priority too, whatever the tier */
     bool priority_tier = strcmp(tier, "priority") == 0;
@@ -169,7 +167,7 @@ int jobnew_submit(call *c, job **out)
                       .model = model, .problem = r->problem };
     if (!j || jobview_keep_text(j, &text) < 0) {
         free(j);
-        return -1;
+        return JOBNEW_FAILED;
     }
     long number = ++srv->job_number;
     snprintf(j->id, sizeof j->id, "J%06ld", number);
@@ -203,20 +201,32 @@ int jobnew_submit(call *c, job **out)
         || store_event_append(srv->store, j->id, now, world_actor_name(c->who), JOB_STATE_NONE,
                               JS_NEW, "", "request received") < 0) {
         world_job_free(j);
-        return -1;
+        return JOBNEW_FAILED;
     }
     strmap_put(srv->jobs, j->id, j);
     dispatch_schedule(srv, j);
     if (notify_job_event(srv, j, NE_RECEIVED, NULL, now) < 0) /* i5-notify */
-        return -1;
+        return JOBNEW_FAILED;
     srv->counters[C_REQUESTS]++;
     log_info("request", "job=%s territory=%s warranty=%s priority=%s sla=%s", j->id,
              srv->territories[terr].row->id, warranty_name(w), priority_name(prio), j->sla_policy);
     if (dispatch_job(srv, j, now) < 0)
-        return -1;
+        return JOBNEW_FAILED;
     *out = j;
-    return 0;
+    return JOBNEW_MADE;
 refused:
     srv->counters[C_REFUSED]++;
-    return 1;
+    return JOBNEW_REFUSED;
+}
+
+jobnew_result jobnew_submit(call *c, job **out)
+{
+    const Fsd__SubmitRequest *s = c->req->submit_request;
+    jobnew_request r = {
+        .customer_name = s->customer_name, .phone = s->phone, .address = s->address,
+        .lat = s->lat, .lon = s->lon, .brand = s->brand, .category = s->category,
+        .serial = s->serial, .model = s->model, .problem = s->problem,
+        .reported_at = s->reported_at, .urgency = s->urgency, .window = s->window,
+    };
+    return jobnew_create(c, &r, out);
 }

@@ -424,6 +424,7 @@ static void s_heaps_ready(server *srv)
 
 int dispatch_waiting(server *srv, int64_t now)
 {
+    dispatch_reschedule(srv);
     if (!srv->queue_dirty)
         return 0;
     srv->queue_dirty = false;
@@ -698,6 +699,19 @@ void dispatch_unschedule_all(server *srv)
     s_heaps_ready(srv);
     pheap_clear(&srv->waiting);
     pheap_clear(&srv->timers);
+    for (size_t i = 0; i < srv->n_moved; i++)
+        srv->moved[i]->moved = false;
+    srv->n_moved = 0;
+}
+
+void dispatch_reschedule(server *srv)
+{
+    /* in the order they moved, as when each move filed its job at once */
+    for (size_t i = 0; i < srv->n_moved; i++) {
+        srv->moved[i]->moved = false;
+        dispatch_schedule(srv, srv->moved[i]);
+    }
+    srv->n_moved = 0;
 }
 
 /* Acts on one job whose deadline came: expires its offer, closes it
@@ -745,6 +759,7 @@ int dispatch_timers(server *srv, int64_t now)
 {
     s_heaps_ready(srv);
     int rc = s_liveness(srv, now);
+    dispatch_reschedule(srv);
     /* take out everything due first: what the actions reschedule for now
        or earlier waits for the next tick */
     size_t n = 0, cap = 0;

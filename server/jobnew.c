@@ -204,7 +204,8 @@ jobnew_result jobnew_create(call *c, const jobnew_request *r, job **out)
         return JOBNEW_FAILED;
     }
     strmap_put(srv->jobs, j->id, j);
-    dispatch_schedule(srv, j);
+    if (job_mark_moved(srv, j) < 0)
+        return JOBNEW_FAILED;
     if (notify_job_event(srv, j, NE_RECEIVED, NULL, now) < 0) /* i5-notify */
         return JOBNEW_FAILED;
     srv->counters[C_REQUESTS]++;

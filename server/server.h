@@ -154,6 +154,7 @@ typedef struct job {
     int risk;                      /* SLA flagged at risk: 1 assign-by, 2 arrive-by */
     int64_t due;                   /* next deadline the timers act on */
     size_t timer_slot, wait_slot;  /* positions in srv->timers, srv->waiting */
+    bool moved;                    /* on srv->moved: rescheduled before the heaps are read */
     bool goodwill;                 /* i5-care: treated as covered (matching needs authorisation) */
     /* i5-sla: the SLA decided at intake (server/sla.c) and the flags raised */
     int64_t fix_by;                /* 0: none (jobs from before SLA policies) */
@@ -216,6 +217,8 @@ typedef struct server {
     size_t n_out, cap_out;
     bool reload_reference;         /* a load committed: re-read reference data */
     bool queue_dirty;              /* something may let a waiting job match */
+    job **moved;                   /* jobs changed since the heaps were last brought up to date */
+    size_t n_moved, cap_moved;
     /* storage failing (disk full, I/O error, locked): see loop.c */
     bool storage_failing;
     bool resting;                  /* this batch refuses changes, runs no timers */
@@ -296,9 +299,14 @@ void world_job_free(job *j);
 void world_recount_load(server *srv);
 const char *world_actor_name(const principal *who);
 
-/* jobs.c — every state change goes through job_move */
+/* jobs.c — every state change goes through job_move. It records the move
+   (the row, the event, the customer's notification, memory) and marks
+   the job moved; dispatch_reschedule files the moved jobs under their new
+   deadlines once, before the timers or the queue are next read. */
 int job_move(server *srv, job *j, job_state to, const principal *who, technician *tech,
              const char *reason, const char **why);
+/* Puts j on the moved list (a new job too). 0, or -1 out of memory. */
+int job_mark_moved(server *srv, job *j);
 void job_forget_if_done(server *srv, job *j);
 
 /* dispatch.c — matching, offers, timers */
@@ -326,8 +334,13 @@ int dispatch_timers(server *srv, int64_t now);
 void dispatch_schedule(server *srv, job *j);
 /* Takes j out of the timers and the queue (before it is freed). */
 void dispatch_unschedule(server *srv, job *j);
-/* Empties the timers and the queue (before the open jobs are reread). */
+/* Empties the timers, the queue and the moved list (before the open jobs
+   are reread or freed). */
 void dispatch_unschedule_all(server *srv);
+/* Files every job moved since the last call (job_mark_moved) under its
+   deadlines and queue: the timers and the queue read only after it, so
+   each job is rescheduled once per batch however often it moved. */
+void dispatch_reschedule(server *srv);
 bool dispatch_needs_authorisation(const job *j);
 /* Queues a durable Revoked (reason: FSD__REVOKE_REASON__*) for t. */
 int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note);

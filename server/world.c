@@ -87,6 +87,9 @@ void world_free(server *srv)
         strmap_destroy(&srv->principals);
     }
     dispatch_unschedule_all(srv);
+    free(srv->moved);
+    srv->moved = NULL;
+    srv->cap_moved = 0;
     pheap_free(&srv->timers);
     pheap_free(&srv->waiting);
     if (srv->jobs) {

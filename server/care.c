@@ -63,7 +63,7 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
 /* The job's current view (no history): 1, or 0 with a not_found reply, or -1. */
 static int s_job_view(call *c, const char *id, Fsd__JobView **v)
 {
-    int rc = store_job_view(c->srv->store, c->a, id, false, v);
+    int rc = jobview_get(c->srv, c->a, id, false, v);
     if (rc == 0)
         call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
     return rc;
@@ -73,7 +73,7 @@ static int s_job_view(call *c, const char *id, Fsd__JobView **v)
 static int s_reply_view(call *c, const char *id)
 {
     Fsd__JobView *v;
-    if (store_job_view(c->srv->store, c->a, id, false, &v) <= 0)
+    if (jobview_get(c->srv, c->a, id, false, &v) <= 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
     c->reply->job_view = v;

@@ -50,15 +50,6 @@ void jobview_free_text(job *j)
     j->brand = NULL;
 }
 
-size_t jobview_job_bytes(const job *j)
-{
-    size_t n = sizeof *j + j->n_declined * sizeof *j->declined;
-    const char *const *t[] = { JOB_TEXT_FIELDS(&j->text) };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        n += *t[i] ? strlen(*t[i]) + 1 : 1;
-    return n;
-}
-
 /* The SLA part of a view: what was decided at intake, the deadlines
    missed, the one the job's state is measured against now. */
 static void s_view_sla(arena *a, const job *j, Fsd__JobView *v)

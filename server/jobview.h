@@ -26,7 +26,5 @@ int jobview_open(server *srv, arena *a, const job *j, Fsd__JobView **out);
    history is asked), any other from the store. 1 found, 0 no such job,
    -1 storage failure. */
 int jobview_get(server *srv, arena *a, const char *id, bool history, Fsd__JobView **out);
-/* Bytes memory holds for open job j (the struct, its texts, its declines). */
-size_t jobview_job_bytes(const job *j);
 
 #endif

@@ -11,8 +11,8 @@
     "waiver rejected: ". The rules themselves are pure (core/care_rules.c).
 
     Deliberately not here: rights (the table in loop.c), state changes (a
-    return visit is a new request through handle_request, so it is placed,
-    priced and matched like any other), and the KPI report. */
+    return visit is a new job made by jobnew.c, so it is placed, priced and
+    matched like any other), and the KPI report. */
 #include "dispatch.h"
 #include "jobs.h"
 #include "server.h"
@@ -21,6 +21,7 @@
 #include "jobview.h"
 #include "refrows.h"
 #include "views.h"
+#include "jobnew.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +69,7 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
 /* The job's current view (no history): 1, or 0 with a not_found reply, or -1. */
 static int s_job_view(call *c, const char *id, Fsd__JobView **v)
 {
-    int rc = jobview_get(c->srv->store, c->a, id, false, v);
+    int rc = jobview_get(c->srv, c->a, id, false, v);
     if (rc == 0)
         call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
     return rc;
@@ -78,7 +79,7 @@ static int s_job_view(call *c, const char *id, Fsd__JobView **v)
 static int s_reply_view(call *c, const char *id)
 {
     Fsd__JobView *v;
-    if (jobview_get(c->srv->store, c->a, id, false, &v) <= 0)
+    if (jobview_get(c->srv, c->a, id, false, &v) <= 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
     c->reply->job_view = v;
@@ -127,7 +128,7 @@ int care_after_rating(call *c, job *j, unsigned stars, const char *comment)
     if (kind == FU_NONE)
         return 0;
     Fsd__JobView *v;
-    if (jobview_get(c->srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_get(c->srv, c->a, j->id, false, &v) <= 0)
         return -1;
     char cause[CARE_TEXT_MAX + 32], why[32];
     snprintf(cause, sizeof cause, "rated %u/5%s%s", stars, comment[0] ? ": " : "", comment);
@@ -183,7 +184,7 @@ int care_customer(call *c)
     size_t shown = n < CUSTOMER_JOBS_MAX ? n : CUSTOMER_JOBS_MAX;
     cv->jobs = arena_alloc(c->a, (shown ? shown : 1) * sizeof *cv->jobs);
     for (size_t i = 0; i < shown; i++) {
-        if (jobview_get(c->srv->store, c->a, list[i]->job_id, true, &cv->jobs[cv->n_jobs]) <= 0)
+        if (jobview_get(c->srv, c->a, list[i]->job_id, true, &cv->jobs[cv->n_jobs]) <= 0)
             return -1;
         cv->n_jobs++;
     }
@@ -306,33 +307,18 @@ static int s_followup_visit(call *c, const Fsd__CareDecision *d)
         return rc < 0 ? -1 : 0;
     char problem[CARE_TEXT_MAX + 1];
     snprintf(problem, sizeof problem, "return visit for %s (follow-up %s): %s", v->job_id, f->id, v->problem);
-    Fsd__SubmitRequest sr = FSD__SUBMIT_REQUEST__INIT;
-    sr.customer_name = v->customer_name;
-    sr.phone = v->phone;
-    sr.address = v->address;
-    sr.lat = v->lat;
-    sr.lon = v->lon;
-    sr.brand = v->brand;
-    sr.category = v->category;
-    sr.serial = v->serial;
-    sr.model = v->model;
-    sr.problem = problem;
-    /* the same path as any request: placed, warranty decided today, matched */
-    Fsd__Envelope sub_req = FSD__ENVELOPE__INIT, sub_reply = FSD__ENVELOPE__INIT;
-    sub_req.msg_id = c->req->msg_id;
-    sub_req.body_case = FSD__ENVELOPE__BODY_SUBMIT_REQUEST;
-    sub_req.submit_request = &sr;
-    call sub = *c;
-    sub.req = &sub_req;
-    sub.reply = &sub_reply;
-    if (intake_submit(&sub) < 0)
-        return -1;
-    if (sub_reply.body_case != FSD__ENVELOPE__BODY_JOB_VIEW) {
-        c->reply->body_case = sub_reply.body_case;   /* the refusal, as intake gave it */
-        c->reply->error = sub_reply.error;
-        return 0;
-    }
-    char *visit = arena_strdup(c->a, sub_reply.job_view->job_id);
+    jobnew_request visit_req = {
+        .customer_name = v->customer_name, .phone = v->phone, .address = v->address,
+        .lat = v->lat, .lon = v->lon, .brand = v->brand, .category = v->category,
+        .serial = v->serial, .model = v->model, .problem = problem, .window = "",
+    };
+    /* the same path as any request: placed, warranty decided today, matched;
+       a refusal is answered as intake words it */
+    job *made;
+    jobnew_result made_rc = jobnew_create(c, &visit_req, &made);
+    if (made_rc != JOBNEW_MADE)
+        return made_rc == JOBNEW_FAILED ? -1 : 0;
+    char *visit = arena_strdup(c->a, made->id);
     char outcome[64];
     snprintf(outcome, sizeof outcome, "return visit %s booked", visit);
     if (store_care_followup_close(c->srv->store, id, wire_now_ms(), c->who->name, outcome, visit) <= 0)
@@ -342,7 +328,7 @@ static int s_followup_visit(call *c, const Fsd__CareDecision *d)
     if (s_note(c, v, reason) < 0)
         return -1;
     Fsd__JobView *nv;
-    if (jobview_get(c->srv->store, c->a, visit, false, &nv) <= 0)
+    if (jobview_open(c->srv, c->a, made, &nv) < 0)
         return -1;
     snprintf(reason, sizeof reason, "return visit of %s for follow-up %s", v->job_id, f->id);
     if (s_note(c, nv, reason) < 0)
@@ -478,7 +464,7 @@ int care_waive(call *c)
         return 0;
     }
     Fsd__JobView *v;
-    if (jobview_get(srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_open(srv, c->a, j, &v) < 0)
         return -1;
     const Fsd__FeeWaiver *old = s_waiver_in(v, WV_PENDING);
     if (!old)

@@ -172,7 +172,7 @@ static int s_offer(server *srv, job *j, technician *t, double km, int64_t now)
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     Fsd__JobView *view;
-    if (jobview_get(srv->store, srv->arena, j->id, false, &view) <= 0)
+    if (jobview_open(srv, srv->arena, j, &view) < 0)
         return -1;
     char id[33];
     Fsd__Envelope env;
@@ -430,6 +430,7 @@ static void s_heaps_ready(server *srv)
 
 int dispatch_waiting(server *srv, int64_t now)
 {
+    dispatch_reschedule(srv);
     if (!srv->queue_dirty)
         return 0;
     srv->queue_dirty = false;
@@ -462,11 +463,7 @@ static int s_revoke(server *srv, technician *t, job *j, Fsd__RevokeReason why, c
     rv.note = (char *)note;
     /* the job's version after the change: an agent holding an older view
        of it (an answer it gets late) does not bring the job back */
-    Fsd__JobView *v;
-    int found = jobview_get(srv->store, srv->arena, j->id, false, &v);
-    if (found < 0)
-        return -1;
-    rv.job_version = found ? v->version : 0;
+    rv.job_version = j->version;
     env.body_case = FSD__ENVELOPE__BODY_REVOKED;
     env.revoked = &rv;
     return session_push(srv, t, &env);
@@ -710,6 +707,19 @@ void dispatch_unschedule_all(server *srv)
     s_heaps_ready(srv);
     pheap_clear(&srv->waiting);
     pheap_clear(&srv->timers);
+    for (size_t i = 0; i < srv->n_moved; i++)
+        srv->moved[i]->moved = false;
+    srv->n_moved = 0;
+}
+
+void dispatch_reschedule(server *srv)
+{
+    /* in the order they moved, as when each move filed its job at once */
+    for (size_t i = 0; i < srv->n_moved; i++) {
+        srv->moved[i]->moved = false;
+        dispatch_schedule(srv, srv->moved[i]);
+    }
+    srv->n_moved = 0;
 }
 
 /* Acts on one job whose deadline came: expires its offer, closes it
@@ -757,6 +767,7 @@ int dispatch_timers(server *srv, int64_t now)
 {
     s_heaps_ready(srv);
     int rc = s_liveness(srv, now);
+    dispatch_reschedule(srv);
     /* take out everything due first: what the actions reschedule for now
        or earlier waits for the next tick */
     size_t n = 0, cap = 0;

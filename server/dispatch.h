@@ -29,8 +29,13 @@ int dispatch_timers(server *srv, int64_t now);
 void dispatch_schedule(server *srv, job *j);
 /* Takes j out of the timers and the queue (before it is freed). */
 void dispatch_unschedule(server *srv, job *j);
-/* Empties the timers and the queue (before the open jobs are reread). */
+/* Empties the timers, the queue and the moved list (before the open jobs
+   are reread or freed). */
 void dispatch_unschedule_all(server *srv);
+/* Files every job moved since the last call (job_mark_moved) under its
+   deadlines and queue: the timers and the queue read only after it, so
+   each job is rescheduled once per batch however often it moved. */
+void dispatch_reschedule(server *srv);
 bool dispatch_needs_authorisation(const job *j);
 /* Queues a durable Revoked (reason: FSD__REVOKE_REASON__*) for t. */
 int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note);

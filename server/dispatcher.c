@@ -71,7 +71,7 @@ static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason
     if (!was_booked && windows_booked(c->srv, j, c->who) < 0)
         return -1;
     Fsd__JobView *v;
-    if (jobview_get(c->srv->store, c->a, j->id, false, &v) <= 0)
+    if (jobview_open(c->srv, c->a, j, &v) < 0)
         return -1;
     char id[33];
     Fsd__Envelope env;
@@ -108,6 +108,7 @@ static int s_reassign_to_territory(call *c, job *j, territory *terr, const char 
     /* only after the move is allowed: a refusal leaves no trace */
     if (store_job_set_territory(srv->store, j->id, terr->row->id) < 0)
         return -1;
+    j->version++;
     j->territory = index;
     if (old && dispatch_revoke(srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
         return -1;
@@ -175,7 +176,7 @@ int dispatcher_explain(call *c)
         return -1;
     if (rc == 0) {
         Fsd__JobView *v;
-        if (jobview_get(c->srv->store, c->a, id, false, &v) > 0)
+        if (jobview_get(c->srv, c->a, id, false, &v) > 0)
             call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id",
                        "job %s has no matching decision yet", id);
         else

@@ -1,8 +1,11 @@
 /*  jobs.c — the one door through which a job changes state.
 
     job_move asks the lifecycle table, writes the new state and an event to
-    the store, and keeps the in-memory job and its technician's load in
-    step. Nothing else in the server assigns job->state. */
+    the store, queues what the customer is told, and keeps the in-memory
+    job and its technician's load in step. Nothing else in the server
+    assigns job->state. It does not reschedule: it marks the job moved,
+    and dispatch_reschedule files the moved jobs once, before the timers
+    or the queue are next read (deliberately no call back into matching). */
 #include "jobs.h"
 
 #include "dispatch.h"
@@ -57,6 +60,7 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
         || store_event_append(srv->store, j->id, now, world_actor_name(who), j->state, to,
                               named ? named->row->id : "", reason ? reason : "") < 0)
         return -1;
+    j->version++; /* as the row's */
     /* i5-notify: what the customer is told is written with the move */
     if (notify_job_moved(srv, j, to, after, now) < 0)
         return -1;
@@ -81,8 +85,37 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
     /* a freed technician or a job back in the queue may make a match */
     if (to == JS_NEW || (before && !job_state_holds_capacity(to)))
         srv->queue_dirty = true;
-    dispatch_schedule(srv, j);
+    return job_mark_moved(srv, j);
+}
+
+int job_mark_moved(server *srv, job *j)
+{
+    if (j->moved)
+        return 0;
+    if (srv->n_moved == srv->cap_moved) {
+        size_t cap = srv->cap_moved ? 2 * srv->cap_moved : 64;
+        job **grown = realloc(srv->moved, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        srv->moved = grown;
+        srv->cap_moved = cap;
+    }
+    srv->moved[srv->n_moved++] = j;
+    j->moved = true;
     return 0;
+}
+
+/* Takes j off the moved list (before it is freed). */
+static void s_unmark(server *srv, job *j)
+{
+    if (!j->moved)
+        return;
+    for (size_t i = 0; i < srv->n_moved; i++)
+        if (srv->moved[i] == j) {
+            srv->moved[i] = srv->moved[--srv->n_moved];
+            break;
+        }
+    j->moved = false;
 }
 
 void job_forget_if_done(server *srv, job *j)
@@ -90,6 +123,7 @@ void job_forget_if_done(server *srv, job *j)
     assert(srv && j);
     if (j->state == JS_CLOSED || j->state == JS_CANCELLED) {
         strmap_remove(srv->jobs, j->id);
+        s_unmark(srv, j);
         dispatch_unschedule(srv, j);
         world_job_free(j);
     }

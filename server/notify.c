@@ -90,9 +90,8 @@ int notify_job_event(server *srv, const job *j, notify_event e, const technician
     if (srv->cfg.notify.off)
         return 0;
     Fsd__JobView *v;
-    int rc = jobview_get(srv->store, srv->arena, j->id, false, &v);
-    if (rc <= 0)
-        return rc < 0 ? -1 : 0;
+    if (jobview_open(srv, srv->arena, j, &v) < 0)
+        return -1;
     char lang[LANG_MAX];
     if (store_customer_language(srv->store, v->phone, lang, sizeof lang) < 0)
         return -1;

@@ -235,7 +235,7 @@ static int s_intake_job(call *c, const char *id, const char *phone_given, bool b
 static int s_scoped_job(call *c, const char *id)
 {
     Fsd__JobView *v;
-    int rc = jobview_get(c->srv->store, c->a, id, false, &v);
+    int rc = jobview_get(c->srv, c->a, id, false, &v);
     if (rc <= 0)
         return rc; /* -1, or the handler says no such job */
     return s_view_in_scope(c->srv, c->who, v) ? 0 : s_not_found(c, "job_id", "job", id);
@@ -402,7 +402,7 @@ static size_t s_keep_views(call *c, Fsd__JobView **v, size_t n)
 static int s_job_id_in_scope(call *c, const char *id)
 {
     Fsd__JobView *v;
-    int rc = jobview_get(c->srv->store, c->a, id, false, &v);
+    int rc = jobview_get(c->srv, c->a, id, false, &v);
     if (rc <= 0)
         return rc;
     return s_view_in_scope(c->srv, c->who, v);

@@ -147,7 +147,7 @@ int call_text(call *c, const char *field, const char *value, size_t max, bool re
 int call_reply_job(call *c, const char *id, bool history)
 {
     Fsd__JobView *v;
-    int rc = jobview_get(c->srv->store, c->a, id, history, &v);
+    int rc = jobview_get(c->srv, c->a, id, history, &v);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -168,7 +168,7 @@ job *call_open_job(call *c, const char *id)
     if (j)
         return j;
     Fsd__JobView *v;
-    int rc = jobview_get(c->srv->store, c->a, id, false, &v);
+    int rc = jobview_get(c->srv, c->a, id, false, &v);
     if (rc > 0)
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "job %s is already %s",
                    id, job_state_name((job_state)v->state));

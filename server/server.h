@@ -131,13 +131,22 @@ typedef struct principal {
     char *scope_territories;
 } principal;
 
+/* What a job's views show that matching does not need: fixed at intake,
+   kept in one block (jobview.c). */
+typedef struct {
+    const char *phone, *customer_name, *tier, *address;
+    const char *brand, *serial, *model, *problem;
+} job_text;
+
 typedef struct job {
     char id[24];
     job_state state;
     int territory;
     geo_point at;
     int category;
-    char *brand;
+    const char *brand;             /* text.brand */
+    job_text text;                 /* in one block, owned (jobview.c) */
+    uint64_t version;              /* the row's version: grows with state, holder, territory, rating */
     warranty_status warranty;
     priority prio;
     int64_t created_at, assign_by, arrive_by, offer_expires_at;
@@ -149,6 +158,7 @@ typedef struct job {
     int risk;                      /* SLA flagged at risk: 1 assign-by, 2 arrive-by */
     int64_t due;                   /* next deadline the timers act on */
     size_t timer_slot, wait_slot;  /* positions in srv->timers, srv->waiting */
+    bool moved;                    /* on srv->moved: rescheduled before the heaps are read */
     bool goodwill;                 /* i5-care: treated as covered (matching needs authorisation) */
     /* i5-sla: the SLA decided at intake (server/sla.c) and the flags raised */
     int64_t fix_by;                /* 0: none (jobs from before SLA policies) */
@@ -211,6 +221,8 @@ typedef struct server {
     size_t n_out, cap_out;
     bool reload_reference;         /* a load committed: re-read reference data */
     bool queue_dirty;              /* something may let a waiting job match */
+    job **moved;                   /* jobs changed since the heaps were last brought up to date */
+    size_t n_moved, cap_moved;
     /* storage failing (disk full, I/O error, locked): see loop.c */
     bool storage_failing;
     bool resting;                  /* this batch refuses changes, runs no timers */

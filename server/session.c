@@ -309,13 +309,10 @@ static void s_snapshot_one(const char *id, void *value, void *arg)
     if (sc->rc < 0 || j->tech != sc->t || j->state < JS_OFFERED || j->state > JS_ON_HOLD)
         return;
     Fsd__JobView *v;
-    int found = jobview_get(sc->srv->store, sc->srv->arena, id, false, &v);
-    if (found < 0) {
+    if (jobview_open(sc->srv, sc->srv->arena, j, &v) < 0) {
         sc->rc = -1;
         return;
     }
-    if (!found)
-        return;
     if (sc->n == sc->cap) {
         size_t cap = sc->cap ? 2 * sc->cap : 16;
         Fsd__JobView **grown = arena_alloc(sc->srv->arena, cap * sizeof *grown);
@@ -378,7 +375,7 @@ static void s_position(server *srv, technician *t, const Fsd__Position *p)
 static int s_reply_view(call *c, const char *job_id)
 {
     Fsd__JobView *v;
-    int rc = jobview_get(c->srv->store, c->a, job_id, false, &v);
+    int rc = jobview_get(c->srv, c->a, job_id, false, &v);
     if (rc < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
@@ -421,7 +418,7 @@ static int s_own_job(call *c, technician *t, const char *job_id, bool offer, con
                    job_id, offer ? "offered to" : "assigned to", why);
     } else {
         Fsd__JobView *v;
-        int rc = jobview_get(c->srv->store, c->a, job_id, false, &v);
+        int rc = jobview_get(c->srv, c->a, job_id, false, &v);
         if (rc < 0)
             return -1;
         if (rc == 0) {

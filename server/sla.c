@@ -266,13 +266,10 @@ int sla_escalations(call *c)
     for (size_t i = 0; i < shown; i++) {
         const s_entry *e = &sc.list[i];
         Fsd__JobView *v;
-        int found = jobview_get(srv->store, c->a, e->j->id, false, &v);
-        if (found < 0) {
+        if (jobview_open(srv, c->a, e->j, &v) < 0) {
             rc = -1;
             break;
         }
-        if (found == 0)
-            continue;
         Fsd__Escalation *x = arena_alloc(c->a, sizeof *x);
         fsd__escalation__init(x);
         x->job = v;

@@ -12,6 +12,7 @@
 #include "server.h"
 #include "windows.h"
 #include "refrows.h"
+#include "jobview.h"
 
 #include <stdio.h>
 #include <assert.h>
@@ -80,7 +81,7 @@ void world_job_free(job *j)
 {
     if (!j)
         return;
-    free(j->brand);
+    jobview_free_text(j);
     free(j->declined);
     free(j);
 }
@@ -94,6 +95,9 @@ void world_free(server *srv)
         strmap_destroy(&srv->principals);
     }
     dispatch_unschedule_all(srv);
+    free(srv->moved);
+    srv->moved = NULL;
+    srv->cap_moved = 0;
     pheap_free(&srv->timers);
     pheap_free(&srv->waiting);
     if (srv->jobs) {
@@ -371,10 +375,17 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     return 0;
 }
 
+/* The open jobs being read back, and whether memory ran out doing it. */
+typedef struct {
+    server *srv;
+    int rc;
+} s_job_load;
+
 /* Adds an open job read from the database (store callback). */
 static void s_job_add(void *arg, const store_job *sj)
 {
-    server *srv = arg;
+    s_job_load *load = arg;
+    server *srv = load->srv;
     job *j = fsd_xcalloc(1, sizeof *j);
     snprintf(j->id, sizeof j->id, "%s", sj->id);
     j->state = (job_state)sj->state;
@@ -382,7 +393,11 @@ static void s_job_add(void *arg, const store_job *sj)
     j->territory = t ? (int)(t - srv->territories) : -1;
     j->at = (geo_point){ sj->lat, sj->lon };
     j->category = world_category(sj->category);
-    j->brand = fsd_xstrdup(sj->brand);
+    job_text text = { .phone = sj->phone, .customer_name = sj->customer_name, .tier = sj->tier,
+                      .address = sj->address, .brand = sj->brand, .serial = sj->serial,
+                      .model = sj->model, .problem = sj->problem };
+    jobview_keep_text(j, &text);
+    j->version = sj->version;
     j->warranty = (warranty_status)sj->warranty;
     j->prio = (priority)sj->priority;
     j->created_at = sj->created_at;
@@ -424,7 +439,8 @@ int world_load_jobs(server *srv)
         strmap_destroy(&srv->jobs);
     }
     srv->jobs = strmap_new();
-    if (store_each_open_job(srv->store, s_job_add, srv) < 0
+    s_job_load load = { .srv = srv };
+    if (store_each_open_job(srv->store, s_job_add, &load) < 0 || load.rc < 0
         || store_each_decline(srv->store, s_decline_add, srv) < 0
         || windows_load(srv) < 0
         || store_last_job_number(srv->store, &srv->job_number) < 0)

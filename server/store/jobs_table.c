@@ -66,14 +66,8 @@ int store_job_insert(store *self, const store_job *j, long number)
     sqlite3_bind_int64(st, 1, number);
     if (store_done(self, st) < 0)
         return -1;
-    /* the copy in memory follows every write (or, out of memory, is
-       dropped and read again when needed: the write stands either way);
-       as stored: no rating, no risk flagged yet */
-    store_job row = *j;
-    row.at_risk = 0;
-    row.created_by = NULL; /* read by its own query, never from the copy */
-    row.version = 1; /* the column's default */
-    (void)jobrows_put(self->rows, &row, 0, "");
+    /* no copy is kept of a new job: the server's memory holds open jobs
+       and builds their views; a copy is made when one is read back */
     return 0;
 }
 

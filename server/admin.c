@@ -183,7 +183,7 @@ static void s_check_customer(row_check *rc, const Fsd__CustomerRow *r)
         s_bad(rc, r->line, "name", "a customer needs a name");
     if (r->tier[0] && strcmp(r->tier, "standard") != 0 && strcmp(r->tier, "priority") != 0)
         s_bad(rc, r->line, "tier", "tier is standard or priority, not %s", r->tier);
-    if (r->language[0] && !template_language_valid(r->language)) /* i5-notify */
+    if (r->language[0] && !template_language_valid(r->language))
         s_bad(rc, r->line, "language", "'%.40s' is not a language tag (like en, de, pt-BR)", r->language);
 }
 
@@ -260,7 +260,7 @@ static int s_put_customer(store *st, const Fsd__CustomerRow *r)
         copy.tier = "standard";
     if (refrows_put_customer(st, &copy) < 0)
         return -1;
-    return store_customer_set_language(st, phone, r->language); /* i5-notify */
+    return store_customer_set_language(st, phone, r->language);
 }
 
 int admin_load_customers(call *c)
@@ -268,7 +268,7 @@ int admin_load_customers(call *c)
     LOAD_ALL(c, "customers", c->req->load_customers, s_check_customer, s_put_customer);
 }
 
-/* i5-sla: one SLA policy row; t collects the file's policies so that two
+/* one SLA policy row; t collects the file's policies so that two
    rows with the same keys are refused. */
 static void s_check_sla_policy(row_check *rc, const Fsd__SlaPolicyRow *r, sla_table *t)
 {
@@ -291,7 +291,7 @@ static void s_check_sla_policy(row_check *rc, const Fsd__SlaPolicyRow *r, sla_ta
         s_bad(rc, r->line, "warranty", "%s", why);
 }
 
-/* i5-sla: SLA policies replace the whole table (all rows or none). */
+/* SLA policies replace the whole table (all rows or none). */
 int admin_load_sla_policies(call *c)
 {
     const Fsd__LoadSlaPolicies *m = c->req->load_sla_policies;
@@ -315,7 +315,7 @@ int admin_load_sla_policies(call *c)
     return 0;
 }
 
-/* i5-sla: one territory's working hours ("*": every territory without its own). */
+/* one territory's working hours ("*": every territory without its own). */
 static void s_check_working_hours(row_check *rc, const Fsd__WorkingHoursRow *r)
 {
     if (strcmp(r->territory, "*") != 0 && !s_territory_known(rc->c->srv, r->territory))
@@ -334,7 +334,7 @@ static void s_check_working_hours(row_check *rc, const Fsd__WorkingHoursRow *r)
     sla_hours_destroy(&h);
 }
 
-/* i5-sla: working hours replace the whole table (all rows or none). */
+/* working hours replace the whole table (all rows or none). */
 int admin_load_working_hours(call *c)
 {
     const Fsd__LoadWorkingHours *m = c->req->load_working_hours;
@@ -378,7 +378,7 @@ int admin_set_customer(call *c)
     phone_normalize(r->phone, phone, sizeof phone);
     if (refrows_get_customer(c->srv->store, c->a, phone, &stored) <= 0)
         return -1;
-    char language[16]; /* i5-notify */
+    char language[16];
     if (store_customer_language(c->srv->store, phone, language, sizeof language) < 0)
         return -1;
     stored->language = arena_strdup(c->a, language);

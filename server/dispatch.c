@@ -38,7 +38,7 @@
 
 bool dispatch_needs_authorisation(const job *j)
 {
-    /* i5-care: goodwill is treated like warranty work */
+    /* goodwill is treated like warranty work */
     return care_needs_authorisation(j->warranty, j->goodwill);
 }
 
@@ -609,7 +609,7 @@ static int s_risk_one(server *srv, job *j, int d, int64_t deadline, int64_t now)
                            j->tech ? j->tech->row->id : "", reason) < 0
         || store_job_set_risk(srv->store, j->id, level) < 0)
         return -1;
-    /* i5-notify: the customer hears it is late, with the at-risk event */
+    /* the customer hears it is late, with the at-risk event */
     if (notify_job_event(srv, j, NE_LATE, j->tech, now) < 0)
         return -1;
     j->risk = level;

@@ -324,7 +324,7 @@ int dispatcher_board(call *c)
         for (size_t i = 0; i < sizes[q]; i++)
             if (queues[q][i]->at_risk)
                 b->at_risk[b->n_at_risk++] = queues[q][i];
-    /* i5-sla: jobs past a deadline their state still owes */
+    /* jobs past a deadline their state still owes */
     b->breached = arena_alloc(c->a, (all + 1) * sizeof *b->breached);
     for (size_t q = 0; q < 5; q++)
         for (size_t i = 0; i < sizes[q]; i++)
@@ -389,7 +389,7 @@ int dispatcher_stats(call *c)
     for (size_t i = 0; i < c->srv->n_techs; i++)
         s->online += c->srv->techs[i].online;
     strmap_each(c->srv->jobs, s_count_open, &s->open_jobs);
-    if (notify_stats(c, s) < 0) /* i5-notify */
+    if (notify_stats(c, s) < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_STATS_VIEW;
     c->reply->stats_view = s;

@@ -103,7 +103,7 @@ int intake_rate(call *c)
     if (store_job_set_rating(c->srv->store, j->id, (int)r->stars, r->comment) < 0)
         return -1;
     j->version++;
-    if (care_after_rating(c, j, r->stars, r->comment) < 0) /* i5-care: a low rating opens a follow-up */
+    if (care_after_rating(c, j, r->stars, r->comment) < 0) /* a low rating opens a follow-up */
         return -1;
     char id[24];
     snprintf(id, sizeof id, "%s", j->id);

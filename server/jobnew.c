@@ -151,7 +151,7 @@ jobnew_result jobnew_create(call *c, const jobnew_request *r, job **out)
     if (rc != 0)
         return rc < 0 ? JOBNEW_FAILED : JOBNEW_REFUSED;
 
-    /* i5-sla: urgent faults are high priority too, whatever the tier */
+    /* urgent faults are high priority too, whatever the tier */
     bool priority_tier = strcmp(tier, "priority") == 0;
     priority urgency = r->urgency == FSD__PRIORITY__PRIORITY_HIGH ? PRIO_HIGH : PRIO_NORMAL;
     priority prio = priority_tier || urgency == PRIO_HIGH ? PRIO_HIGH : PRIO_NORMAL;
@@ -170,7 +170,7 @@ jobnew_result jobnew_create(call *c, const jobnew_request *r, job **out)
     j->warranty = w;
     j->prio = prio;
     j->created_at = now;
-    /* i5-sla: deadlines from the SLA policy, counted from the report */
+    /* deadlines from the SLA policy, counted from the report */
     j->priority_tier = priority_tier;
     j->urgency = urgency;
     sla_decide(srv, j, reported_at);
@@ -197,7 +197,7 @@ jobnew_result jobnew_create(call *c, const jobnew_request *r, job **out)
     strmap_put(srv->jobs, j->id, j);
     if (job_mark_moved(srv, j) < 0)
         return JOBNEW_FAILED;
-    if (notify_job_event(srv, j, NE_RECEIVED, NULL, now) < 0) /* i5-notify */
+    if (notify_job_event(srv, j, NE_RECEIVED, NULL, now) < 0)
         return JOBNEW_FAILED;
     srv->counters[C_REQUESTS]++;
     log_info("request", "job=%s territory=%s warranty=%s priority=%s sla=%s", j->id,

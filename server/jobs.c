@@ -61,7 +61,7 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
                               named ? named->row->id : "", reason ? reason : "") < 0)
         return -1;
     j->version++; /* as the row's */
-    /* i5-notify: what the customer is told is written with the move */
+    /* what the customer is told is written with the move */
     if (notify_job_moved(srv, j, to, after, now) < 0)
         return -1;
 

@@ -38,7 +38,7 @@
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define TICK_MS 100
-/* A batch stops taking messages once it has run this long (i5-kpi). */
+/* A batch stops taking messages once it has run this long. */
 #define BATCH_BUDGET_MS 250
 
 /* ------------------------------------------------------------------ ZAP */
@@ -529,7 +529,7 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
         s_refuse_waiting(srv, pend);
         return;
     }
-    /* i5-notify: customer messages go out at the start of every batch
+    /* customer messages go out at the start of every batch
        (on the timer tick alone, 256 per 100 ms fell behind above ~850
        requests/s): the pump sees only committed rows, and the outcomes
        ride this batch's commit */
@@ -542,7 +542,7 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
         if (rc <= 0)
             break;
         n++;
-        /* i5-kpi: a slow message (a report over a long period) ends the
+        /* a slow message (a report over a long period) ends the
            batch, so that it and those before it are answered now rather
            than after everything that arrived meanwhile (retries included) */
         if (wire_now_ms() - now >= BATCH_BUDGET_MS)

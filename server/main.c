@@ -143,7 +143,7 @@ static void s_defaults(server_config *cfg)
     cfg->waive_limit_cents = 5000;
     cfg->care_contact = "the customer care team";
     cfg->window_capacity = 2;
-    /* i5-notify */
+    /* customer notifications */
     cfg->notify.timeout_ms = 10000;
     cfg->notify.max_inflight = 4;
     cfg->notify.retry_ms = 5000;
@@ -163,7 +163,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "waive-limit", required_argument, 0, 95 }, { "care-contact", required_argument, 0, 96 },
         { "fix-sla-min", required_argument, 0, 10 },
         { "window-capacity", required_argument, 0, 85 },
-        /* i5-notify */
+        /* customer notifications */
         { "notify-cmd", required_argument, 0, 60 },  { "notify-file", required_argument, 0, 61 },
         { "notify-timeout-ms", required_argument, 0, 62 }, { "notify-max-inflight", required_argument, 0, 63 },
         { "notify-retry-ms", required_argument, 0, 64 }, { "notify-retry-max-ms", required_argument, 0, 65 },
@@ -192,7 +192,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
                 exit(2);
             }
             break;
-        case 95: { /* i5-care */
+        case 95: { /* the fee a technician may waive alone */
             const char *why;
             if (care_amount_parse(optarg, true, &cfg->waive_limit_cents, &why) < 0) {
                 fprintf(stderr, "fsd-server: --waive-limit needs an amount in EUR like 50.00: '%s' %s\n", optarg, why);
@@ -209,7 +209,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
             break;
         case 10: s_sla("fix-sla-min", optarg, cfg->fix_sla_min); break;
         case 85: cfg->window_capacity = (unsigned)s_int("window-capacity", optarg, 1); break;
-        /* i5-notify */
+        /* customer notifications */
         case 60:
             if (!optarg[0]) {
                 fprintf(stderr, "fsd-server: --notify-cmd needs a command\n");
@@ -420,7 +420,7 @@ static int s_start(server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the keys from %.512s: %s", path, store_errmsg(srv->store));
         return -1;
     }
-    /* i5-notify: the sender (rows left pending by a crash go out now) */
+    /* the sender (rows left pending by a crash go out now) */
     static char notify_file[4096];
     if (!srv->cfg.notify.file) {
         snprintf(notify_file, sizeof notify_file, "%s/notifications.jsonl", dir);
@@ -474,7 +474,7 @@ int main(int argc, char **argv)
         else
             log_info("stopped", "rc=%d", (rc = run == 0 ? 0 : 1));
     }
-    notify_destroy(&srv.notifier); /* i5-notify */
+    notify_destroy(&srv.notifier);
     keyring_destroy(&srv.keyring);
     world_free(&srv);
     store_close(&srv.store);

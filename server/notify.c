@@ -1,4 +1,4 @@
-/*  notify.c — what the customer is told, and when (i5-notify).
+/*  notify.c — what the customer is told, and when.
 
     When a job is accepted, when its technician is on the way, when it is
     at risk of missing its SLA deadline ("late"), when it is done and when

@@ -1,4 +1,4 @@
-/*  notify_send.c — delivering the notification outbox (i5-notify).
+/*  notify_send.c — delivering the notification outbox.
 
     Rows of the notifications table (written by notify.c with the change
     that caused them) are delivered at least once by one of two senders:

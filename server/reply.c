@@ -156,7 +156,7 @@ int call_reply_job(call *c, const char *id, bool history)
     }
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_VIEW;
     c->reply->job_view = v;
-    if (history && notify_attach(c, v) < 0) /* i5-notify */
+    if (history && notify_attach(c, v) < 0)
         return -1;
     return 0;
 }

@@ -159,8 +159,8 @@ typedef struct job {
     int64_t due;                   /* next deadline the timers act on */
     size_t timer_slot, wait_slot;  /* positions in srv->timers, srv->waiting */
     bool moved;                    /* on srv->moved: rescheduled before the heaps are read */
-    bool goodwill;                 /* i5-care: treated as covered (matching needs authorisation) */
-    /* i5-sla: the SLA decided at intake (server/sla.c) and the flags raised */
+    bool goodwill;                 /* treated as covered (matching needs authorisation) */
+    /* the SLA decided at intake (server/sla.c) and the flags raised */
     int64_t fix_by;                /* 0: none (jobs from before SLA policies) */
     int64_t sla_start;             /* the SLA clock started here (reported_at) */
     int64_t risk_at[SLA_N];        /* at risk from, per deadline */

@@ -456,7 +456,7 @@ int world_load_jobs(server *srv)
         if (t->out_sent > t->out_seq)
             t->out_sent = t->out_seq;
     }
-    if (care_load_jobs(srv) < 0) /* i5-care: goodwill flags */
+    if (care_load_jobs(srv) < 0) /* goodwill flags */
         return -1;
     world_recount_load(srv);
     strmap_each(srv->jobs, s_job_schedule, srv);

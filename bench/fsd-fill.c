@@ -81,10 +81,10 @@ int main(int argc, char **argv)
         return s_fail(st, "last job");
     static const char *brands[] = { "Bosch", "Siemens", "Miele", "AEG", "Samsung", "LG" };
     static const char *cats[] = { "washing_machine", "dishwasher", "fridge", "oven", "dryer" };
-    static const int open_states[] = { JS_NEW, JS_OFFERED, JS_ASSIGNED, JS_EN_ROUTE, JS_ON_SITE,
-                                       JS_ON_HOLD, JS_COMPLETED };
-    static const int path[] = { JS_NEW, JS_OFFERED, JS_ASSIGNED, JS_EN_ROUTE, JS_ON_SITE,
-                                JS_COMPLETED, JS_CLOSED };
+    static const int open_states[] = { JS_NEW,     JS_OFFERED, JS_ASSIGNED, JS_EN_ROUTE,
+                                       JS_ON_SITE, JS_ON_HOLD, JS_COMPLETED };
+    static const int path[] = { JS_NEW,     JS_OFFERED,   JS_ASSIGNED, JS_EN_ROUTE,
+                                JS_ON_SITE, JS_COMPLETED, JS_CLOSED };
     int64_t now = wire_now_ms(), span = (int64_t)days * 86400000;
     uint8_t blob[160];
     memset(blob, 0x5a, sizeof blob);
@@ -106,16 +106,27 @@ int main(int argc, char **argv)
         bool held = state != JS_NEW && state != JS_CANCELLED;
         int prio = rand() % 10 == 0 ? PRIO_HIGH : PRIO_NORMAL;
         store_job j = {
-            .id = id, .state = state, .territory = t.territory[ti], .phone = phone,
-            .customer_name = name, .tier = prio == PRIO_HIGH ? "priority" : "standard",
-            .address = "Musterstraße 1, Berlin", .lat = 52.45 + (rand() % 1000) / 5000.0,
-            .lon = 13.25 + (rand() % 1000) / 3000.0, .brand = brands[rand() % 6],
-            .category = cats[rand() % 5], .serial = serial, .model = "X1",
-            .problem = "does not start, shows error E18", .warranty = 1 + rand() % 4,
-            .priority = prio, .created_at = created,
+            .id = id,
+            .state = state,
+            .territory = t.territory[ti],
+            .phone = phone,
+            .customer_name = name,
+            .tier = prio == PRIO_HIGH ? "priority" : "standard",
+            .address = "Musterstraße 1, Berlin",
+            .lat = 52.45 + (rand() % 1000) / 5000.0,
+            .lon = 13.25 + (rand() % 1000) / 3000.0,
+            .brand = brands[rand() % 6],
+            .category = cats[rand() % 5],
+            .serial = serial,
+            .model = "X1",
+            .problem = "does not start, shows error E18",
+            .warranty = 1 + rand() % 4,
+            .priority = prio,
+            .created_at = created,
             .assign_by = created + (prio == PRIO_HIGH ? 15 : 60) * 60000,
             .arrive_by = created + (prio == PRIO_HIGH ? 240 : 1440) * 60000,
-            .technician_id = held ? t.ids[ti] : "", .provider_id = "",
+            .technician_id = held ? t.ids[ti] : "",
+            .provider_id = "",
             .offer_expires_at = state == JS_OFFERED ? now + 60000 : 0,
         };
         if (store_job_insert(st, &j, number) < 0)

@@ -327,21 +327,25 @@ static double s_sqlite_run(sq *q, int batch, double seconds, txn_times *times)
 static int s_sq_open(sq *q, const char *path, const char *vfs)
 {
     memset(q, 0, sizeof *q);
-    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE, vfs) != SQLITE_OK ||
-        sqlite3_exec(q->db, s_pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE, vfs) != SQLITE_OK
+        || sqlite3_exec(q->db, s_pragmas, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "fsd-floors: %s: %s\n", path, sqlite3_errmsg(q->db));
         return -1;
     }
-    sqlite3_prepare_v2(q->db,
+    sqlite3_prepare_v2(
+        q->db,
         "INSERT INTO jobs(number, id, state, territory, phone, customer_name, tier, address, lat, lon,"
         " brand, category, serial, model, problem, warranty, priority, created_at, assign_by, arrive_by,"
         " technician_id, provider_id, offer_expires_at, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &q->job, NULL);
-    sqlite3_prepare_v2(q->db,
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        -1, &q->job, NULL);
+    sqlite3_prepare_v2(
+        q->db,
         "INSERT INTO job_events(job_id, at, actor, from_state, to_state, technician_id, reason)"
-        " VALUES (?,?,?,?,?,?,?)", -1, &q->event, NULL);
-    sqlite3_prepare_v2(q->db, "INSERT INTO dedup(principal, msg_id, at, reply) VALUES (?,?,?,?)", -1, &q->dedup,
-                       NULL);
+        " VALUES (?,?,?,?,?,?,?)",
+        -1, &q->event, NULL);
+    sqlite3_prepare_v2(q->db, "INSERT INTO dedup(principal, msg_id, at, reply) VALUES (?,?,?,?)", -1,
+                       &q->dedup, NULL);
     sqlite3_prepare_v2(q->db, "BEGIN IMMEDIATE", -1, &q->begin, NULL);
     sqlite3_prepare_v2(q->db, "COMMIT", -1, &q->commit, NULL);
     return 0;
@@ -418,7 +422,8 @@ static int s_sqlite(const char *dir, int batch, double seconds)
         if (times.n) {
             qsort(times.us, times.n, sizeof *times.us, s_cmp64);
             printf("sqlite_alone_commit_p50 %.0f us\n", (double)times.us[times.n / 2]);
-            printf("sqlite_alone_commit_p99 %.0f us\n", (double)times.us[(size_t)ceil(0.99 * (double)times.n) - 1]);
+            printf("sqlite_alone_commit_p99 %.0f us\n",
+                   (double)times.us[(size_t)ceil(0.99 * (double)times.n) - 1]);
         }
         printf("sqlite_batch%d_requests_per_s %.0f requests/s\n", batch, batched);
         printf("sqlite_batch%d_rows_per_s %.0f rows/s\n", batch, batched * 3);
@@ -670,7 +675,8 @@ static void s_usage(FILE *out)
           "The machine's floors for the benchmark: a bare CURVE DEALER->ROUTER round trip,\n"
           "a bare SQLite transaction with the rows of one request (WAL, synchronous=FULL),\n"
           "alone and batched, a bare echoing CURVE ROUTER to hold peers, and the cost per\n"
-          "message of that ROUTER when every message rides a connection of its own.\n", out);
+          "message of that ROUTER when every message rides a connection of its own.\n",
+          out);
 }
 
 int main(int argc, char **argv)
@@ -690,10 +696,11 @@ int main(int argc, char **argv)
     bool zap = false;
     double seconds = 3;
     static const struct option longopts[] = {
-        { "count", 1, 0, 'n' }, { "size", 1, 0, 's' }, { "seconds", 1, 0, 'S' }, { "dir", 1, 0, 'd' },
-        { "batch", 1, 0, 'b' }, { "listen", 1, 0, 'l' }, { "pub-out", 1, 0, 'p' }, { "zap", 0, 0, 'z' },
-        { "connect", 1, 0, 'c' }, { "server-key", 1, 0, 'k' }, { "peers", 1, 0, 'P' },
-        { "rates", 1, 0, 'r' }, { "watch-pid", 1, 0, 'w' }, { 0, 0, 0, 0 },
+        { "count", 1, 0, 'n' },      { "size", 1, 0, 's' },  { "seconds", 1, 0, 'S' },
+        { "dir", 1, 0, 'd' },        { "batch", 1, 0, 'b' }, { "listen", 1, 0, 'l' },
+        { "pub-out", 1, 0, 'p' },    { "zap", 0, 0, 'z' },   { "connect", 1, 0, 'c' },
+        { "server-key", 1, 0, 'k' }, { "peers", 1, 0, 'P' }, { "rates", 1, 0, 'r' },
+        { "watch-pid", 1, 0, 'w' },  { 0, 0, 0, 0 },
     };
     optind = 2;
     int ch;

@@ -69,8 +69,9 @@
 #define DRAIN_MAX 1000
 
 static const char *s_categories[] = {
-    "washing_machine", "dryer", "washer_dryer", "dishwasher", "fridge", "freezer", "oven", "hob",
-    "cooker_hood", "microwave", "air_conditioner", "heat_pump", "boiler", "water_heater", "coffee_machine",
+    "washing_machine", "dryer",     "washer_dryer", "dishwasher",   "fridge",
+    "freezer",         "oven",      "hob",          "cooker_hood",  "microwave",
+    "air_conditioner", "heat_pump", "boiler",       "water_heater", "coffee_machine",
 };
 /* The centres of the 12 sample territories (examples/territories.geojson). */
 static const double s_centres[][2] = {
@@ -97,7 +98,10 @@ uint64_t load_rand(void)
     s_rng ^= s_rng >> 27;
     return s_rng * 2685821657736338717ULL;
 }
-static double s_unit(void) { return (double)(load_rand() >> 11) / 9007199254740992.0; }
+static double s_unit(void)
+{
+    return (double)(load_rand() >> 11) / 9007199254740992.0;
+}
 
 volatile sig_atomic_t load_stop;
 static volatile sig_atomic_t s_reconnect;
@@ -120,15 +124,25 @@ typedef struct {
 } reqent;
 
 load_options load_opt = {
-    .server = "tcp://127.0.0.1:7700", .techs = -1, .intakes = 4, .step_s = 8, .drain_s = 3,
-    .stop_below = 0.8, .settle_s = 1, .connect_s = 120, .delay_min = 5, .delay_max = 50,
+    .server = "tcp://127.0.0.1:7700",
+    .techs = -1,
+    .intakes = 4,
+    .step_s = 8,
+    .drain_s = 3,
+    .stop_below = 0.8,
+    .settle_s = 1,
+    .connect_s = 120,
+    .delay_min = 5,
+    .delay_max = 50,
 };
 
 static void *s_ctx;
 static int s_ep = -1;
 bool load_sent;
 static char s_server_pub[41];
-static struct { void *sock; } *s_intakes;
+static struct {
+    void *sock;
+} * s_intakes;
 static fsd_keypair s_intake_kp;
 
 static reqent *s_reqs;
@@ -159,8 +173,7 @@ void *load_dealer(const char *pub, const char *sec, int hwm)
     }
     if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, s_server_pub, 40) < 0
         || zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, 40) < 0
-        || zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40) < 0
-        || zmq_connect(sock, load_opt.server) < 0) {
+        || zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40) < 0 || zmq_connect(sock, load_opt.server) < 0) {
         int saved = errno;
         zmq_close(sock);
         errno = saved;
@@ -279,35 +292,36 @@ static void s_drain(uint32_t idx)
     if (!sock)
         return;
     for (int round = 0; round < 2; round++) {
-    bool ack_due = false;
-    for (int n = 0; n < DRAIN_MAX; n++) {
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+        bool ack_due = false;
+        for (int n = 0; n < DRAIN_MAX; n++) {
+            zmq_msg_t msg;
+            zmq_msg_init(&msg);
+            if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&msg);
+                break;
+            }
+            int64_t now_us = load_now_us();
+            Fsd__ErrorCode code;
+            const char *why;
+            Fsd__Envelope *env =
+                wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), FSD_MAX_MSG, &code, &why);
             zmq_msg_close(&msg);
-            break;
+            if (!env)
+                continue;
+            if (is_tech) {
+                fleet_techs[idx].last_rx = now_us / 1000;
+                if (fleet_envelope(&fleet_techs[idx], idx, env, now_us))
+                    ack_due = true;
+            } else {
+                s_intake_envelope(env, now_us);
+            }
+            fsd__envelope__free_unpacked(env, NULL);
+            if (is_tech && !fleet_techs[idx].sock)
+                break;
         }
-        int64_t now_us = load_now_us();
-        Fsd__ErrorCode code;
-        const char *why;
-        Fsd__Envelope *env = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), FSD_MAX_MSG, &code, &why);
-        zmq_msg_close(&msg);
-        if (!env)
-            continue;
-        if (is_tech) {
-            fleet_techs[idx].last_rx = now_us / 1000;
-            if (fleet_envelope(&fleet_techs[idx], idx, env, now_us))
-                ack_due = true;
-        } else {
-            s_intake_envelope(env, now_us);
-        }
-        fsd__envelope__free_unpacked(env, NULL);
-        if (is_tech && !fleet_techs[idx].sock)
+        if (!ack_due || !fleet_techs[idx].sock)
             break;
-    }
-    if (!ack_due || !fleet_techs[idx].sock)
-        break;
-    fleet_ack(&fleet_techs[idx]); /* a send may eat the read signal: look once more */
+        fleet_ack(&fleet_techs[idx]); /* a send may eat the read signal: look once more */
     }
 }
 
@@ -342,29 +356,29 @@ static void s_run_actions(void)
 static void s_usage(FILE *out)
 {
     fprintf(out,
-        "usage: fsd-load --server EP --server-key FILE --keys DIR [options]\n\n"
-        "Plays technicians (one CURVE DEALER each, the agent session) and customers\n"
-        "(open-loop SubmitRequests) against fsd-server and prints what it measured.\n\n"
-        "  --keys DIR             agent key files (fsdctl keygen --role agent --all-technicians)\n"
-        "  --techs N              how many of them (default all)   --tech-offset K  skip the first K\n"
-        "  --fleet FILE           technicians CSV: positions to report\n"
-        "  --intake-key FILE      intake key for the requests (needed with --rates)\n"
-        "  --intakes M            intake DEALERs (default 4)\n"
-        "  --rates R1,R2,...      requests per second, one window each\n"
-        "  --step-s S             window per rate (default 8)    --drain-s S  wait after (default 3)\n"
-        "  --stop-below F         stop after a rate acknowledged below F x offered (default 0.8)\n"
-        "  --accept-delay-ms A-B  offer accepted after A..B ms (default 5-50)\n"
-        "  --work-ms N            between the steps of a job (default 0)\n"
-        "  --hold-jobs            keep accepted jobs until the rate's drain is over, then walk\n"
-        "                         them all to completed before the next rate\n"
-        "  --watch-pid PID        sample this process's CPU and RSS (the server)\n"
-        "  --csv FILE             append one row per rate\n"
-        "  --duration-s S         without --rates: hold the fleet S seconds (default: until signalled)\n"
-        "  --connect-timeout-s S  wait for every Welcome at most S (default 120)\n"
-        "  --bare                 the peer is a bare echoing ROUTER (fsd-floors router)\n"
-        "  --register ADMIN_KEY   only register the selected keys with the server (AddPrincipal,\n"
-        "                         pipelined) and exit\n"
-        "SIGUSR1: drop every link and reconnect at once; prints rewelcomed N ms=T.\n");
+            "usage: fsd-load --server EP --server-key FILE --keys DIR [options]\n\n"
+            "Plays technicians (one CURVE DEALER each, the agent session) and customers\n"
+            "(open-loop SubmitRequests) against fsd-server and prints what it measured.\n\n"
+            "  --keys DIR             agent key files (fsdctl keygen --role agent --all-technicians)\n"
+            "  --techs N              how many of them (default all)   --tech-offset K  skip the first K\n"
+            "  --fleet FILE           technicians CSV: positions to report\n"
+            "  --intake-key FILE      intake key for the requests (needed with --rates)\n"
+            "  --intakes M            intake DEALERs (default 4)\n"
+            "  --rates R1,R2,...      requests per second, one window each\n"
+            "  --step-s S             window per rate (default 8)    --drain-s S  wait after (default 3)\n"
+            "  --stop-below F         stop after a rate acknowledged below F x offered (default 0.8)\n"
+            "  --accept-delay-ms A-B  offer accepted after A..B ms (default 5-50)\n"
+            "  --work-ms N            between the steps of a job (default 0)\n"
+            "  --hold-jobs            keep accepted jobs until the rate's drain is over, then walk\n"
+            "                         them all to completed before the next rate\n"
+            "  --watch-pid PID        sample this process's CPU and RSS (the server)\n"
+            "  --csv FILE             append one row per rate\n"
+            "  --duration-s S         without --rates: hold the fleet S seconds (default: until signalled)\n"
+            "  --connect-timeout-s S  wait for every Welcome at most S (default 120)\n"
+            "  --bare                 the peer is a bare echoing ROUTER (fsd-floors router)\n"
+            "  --register ADMIN_KEY   only register the selected keys with the server (AddPrincipal,\n"
+            "                         pipelined) and exit\n"
+            "SIGUSR1: drop every link and reconnect at once; prints rewelcomed N ms=T.\n");
 }
 
 static int s_parse_rates(const char *s)
@@ -385,13 +399,30 @@ static int s_parse_rates(const char *s)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "server", 1, 0, 's' }, { "server-key", 1, 0, 'S' }, { "keys", 1, 0, 'k' },
-        { "techs", 1, 0, 'n' }, { "tech-offset", 1, 0, 'O' }, { "fleet", 1, 0, 'f' },
-        { "intake-key", 1, 0, 'i' }, { "intakes", 1, 0, 'm' }, { "rates", 1, 0, 'r' },
-        { "step-s", 1, 0, 'd' }, { "drain-s", 1, 0, 'D' }, { "stop-below", 1, 0, 'b' },
-        { "accept-delay-ms", 1, 0, 'a' }, { "work-ms", 1, 0, 'w' }, { "watch-pid", 1, 0, 'p' },
-        { "csv", 1, 0, 'c' }, { "duration-s", 1, 0, 'T' }, { "connect-timeout-s", 1, 0, 'C' },
-        { "bare", 0, 0, 'B' }, { "hold-jobs", 0, 0, 'H' }, { "register", 1, 0, 'R' }, { "help", 0, 0, 'h' }, { "version", 0, 0, 'V' }, { 0, 0, 0, 0 },
+        { "server", 1, 0, 's' },
+        { "server-key", 1, 0, 'S' },
+        { "keys", 1, 0, 'k' },
+        { "techs", 1, 0, 'n' },
+        { "tech-offset", 1, 0, 'O' },
+        { "fleet", 1, 0, 'f' },
+        { "intake-key", 1, 0, 'i' },
+        { "intakes", 1, 0, 'm' },
+        { "rates", 1, 0, 'r' },
+        { "step-s", 1, 0, 'd' },
+        { "drain-s", 1, 0, 'D' },
+        { "stop-below", 1, 0, 'b' },
+        { "accept-delay-ms", 1, 0, 'a' },
+        { "work-ms", 1, 0, 'w' },
+        { "watch-pid", 1, 0, 'p' },
+        { "csv", 1, 0, 'c' },
+        { "duration-s", 1, 0, 'T' },
+        { "connect-timeout-s", 1, 0, 'C' },
+        { "bare", 0, 0, 'B' },
+        { "hold-jobs", 0, 0, 'H' },
+        { "register", 1, 0, 'R' },
+        { "help", 0, 0, 'h' },
+        { "version", 0, 0, 'V' },
+        { 0, 0, 0, 0 },
     };
     int ch;
     const char *admin_key = NULL;
@@ -407,7 +438,8 @@ int main(int argc, char **argv)
         case 'm': load_opt.intakes = atoi(optarg); break;
         case 'r':
             if (s_parse_rates(optarg) < 0) {
-                fprintf(stderr, "fsd-load: --rates takes positive numbers separated by commas (at most %d)\n", MAX_STEPS);
+                fprintf(stderr, "fsd-load: --rates takes positive numbers separated by commas (at most %d)\n",
+                        MAX_STEPS);
                 return 2;
             }
             break;
@@ -415,7 +447,8 @@ int main(int argc, char **argv)
         case 'D': load_opt.drain_s = atof(optarg); break;
         case 'b': load_opt.stop_below = atof(optarg); break;
         case 'a':
-            if (sscanf(optarg, "%d-%d", &load_opt.delay_min, &load_opt.delay_max) != 2 || load_opt.delay_min < 0 || load_opt.delay_max < load_opt.delay_min) {
+            if (sscanf(optarg, "%d-%d", &load_opt.delay_min, &load_opt.delay_max) != 2
+                || load_opt.delay_min < 0 || load_opt.delay_max < load_opt.delay_min) {
                 fprintf(stderr, "fsd-load: --accept-delay-ms takes MIN-MAX, e.g. 5-50\n");
                 return 2;
             }
@@ -433,8 +466,11 @@ int main(int argc, char **argv)
         default: fprintf(stderr, "fsd-load: unknown option: see fsd-load --help\n"); return 2;
         }
     }
-    if (!load_opt.server_key || !load_opt.keys || (load_opt.n_rates && !load_opt.intake_key) || load_opt.intakes < 1 || load_opt.step_s <= 0) {
-        fprintf(stderr, "fsd-load: --server-key and --keys are required, and --intake-key with --rates: see fsd-load --help\n");
+    if (!load_opt.server_key || !load_opt.keys || (load_opt.n_rates && !load_opt.intake_key)
+        || load_opt.intakes < 1 || load_opt.step_s <= 0) {
+        fprintf(
+            stderr,
+            "fsd-load: --server-key and --keys are required, and --intake-key with --rates: see fsd-load --help\n");
         return 2;
     }
     char err[512];
@@ -493,7 +529,8 @@ int main(int argc, char **argv)
         t->reconnect_backoff = RECONNECT_FIRST_MS;
         fleet_connect(t, (uint32_t)i);
     }
-    fprintf(stderr, "fsd-load: %zu technicians, %d intake DEALERs, server %s\n", fleet_n_techs, n_intakes, load_opt.server);
+    fprintf(stderr, "fsd-load: %zu technicians, %d intake DEALERs, server %s\n", fleet_n_techs, n_intakes,
+            load_opt.server);
 
     FILE *csv = NULL;
     if (load_opt.csv) {
@@ -641,8 +678,8 @@ int main(int argc, char **argv)
                 phase = load_opt.n_rates ? 1 : 4;
                 phase_end = now + (int64_t)(load_opt.settle_s * 1000);
             } else if (now - t_start > (int64_t)(load_opt.connect_s * 1000)) {
-                fprintf(stderr, "fsd-load: only %zu of %zu technicians got a Welcome within %.0f s\n",
-                        open, fleet_n_techs, load_opt.connect_s);
+                fprintf(stderr, "fsd-load: only %zu of %zu technicians got a Welcome within %.0f s\n", open,
+                        fleet_n_techs, load_opt.connect_s);
                 status = 1;
                 break;
             }
@@ -702,7 +739,8 @@ int main(int argc, char **argv)
             }
         } else if (phase == 5 && (fleet_completed_total >= walk_until || now >= phase_end)) {
             if (fleet_completed_total < walk_until)
-                fprintf(stderr, "fsd-load: %lu held jobs not completed after 120 s\n", walk_until - fleet_completed_total);
+                fprintf(stderr, "fsd-load: %lu held jobs not completed after 120 s\n",
+                        walk_until - fleet_completed_total);
             printf("walked %lu of %lu ms=%lld\n", fleet_completed_total - walk_from, walk_until - walk_from,
                    (long long)(now - quiet_at));
             fflush(stdout);
@@ -712,7 +750,8 @@ int main(int argc, char **argv)
             quiet_cpu = load_opt.watch_pid ? proc_cpu_ticks(load_opt.watch_pid) : 0;
         } else if (phase == 6 && now - quiet_at >= 500) {
             unsigned long long c = proc_cpu_ticks(load_opt.watch_pid);
-            double pct = (double)(c - quiet_cpu) / (double)sysconf(_SC_CLK_TCK) / ((double)(now - quiet_at) / 1000.0) * 100.0;
+            double pct = (double)(c - quiet_cpu) / (double)sysconf(_SC_CLK_TCK)
+                         / ((double)(now - quiet_at) / 1000.0) * 100.0;
             quiet_at = now;
             quiet_cpu = c;
             if (pct < 20.0 || now >= phase_end) {

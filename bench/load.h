@@ -41,8 +41,8 @@ typedef struct {
     uint64_t seq;
     char msg_id[40];
     char job_id[24];
-    int step;                  /* 0 accept, 1 en_route, 2 on_site, 3 completed */
-    int run_step;              /* rate step current when the accept was sent */
+    int step;     /* 0 accept, 1 en_route, 2 on_site, 3 completed */
+    int run_step; /* rate step current when the accept was sent */
     uint8_t *data;
     size_t len;
     int64_t first_us, sent_us; /* first send; last send (0 = not on this link) */
@@ -53,7 +53,7 @@ typedef struct {
     char pub[41], sec[41];
     void *sock;
     bool open, expect_base, ack_due, has_pos;
-    bool hello_out;            /* a Hello went out on this DEALER */
+    bool hello_out; /* a Hello went out on this DEALER */
     uint64_t applied, report_seq;
     int64_t opened_at, last_rx, next_hello, next_beat, next_position, reconnect_at;
     int64_t last_gap_hello, last_gap_resend;
@@ -61,30 +61,30 @@ typedef struct {
     double lat, lon;
     report *reps;
     size_t n_reps, cap_reps;
-    unsigned welcomes;         /* Welcomes seen since the last reconnect signal */
+    unsigned welcomes; /* Welcomes seen since the last reconnect signal */
 } tech;
 
 typedef struct {
     int64_t due;
     uint32_t tech;
-    int step;                  /* 0 accept, 1.. walk */
+    int step; /* 0 accept, 1.. walk */
     char job_id[24];
 } action;
 
 typedef struct {
-    uint64_t num;              /* 0 = free */
+    uint64_t num; /* 0 = free */
     int64_t submit_us, offer_us;
     int16_t step;
 } jobent;
 
 typedef struct {
     double rate;
-    int64_t t0, t1;            /* window */
+    int64_t t0, t1; /* window */
     unsigned long sent, acked_in_window, offers_in_window, answered, errors, completed;
     samples ack, offer, accept;
-    unsigned long long cpu0, cpu1;     /* the server's (--watch-pid) */
-    unsigned long long mcpu0, mcpu1;   /* its main thread's: the dispatch loop */
-    unsigned long long lcpu0, lcpu1;   /* this process's: the two share the machine */
+    unsigned long long cpu0, cpu1;   /* the server's (--watch-pid) */
+    unsigned long long mcpu0, mcpu1; /* its main thread's: the dispatch loop */
+    unsigned long long lcpu0, lcpu1; /* this process's: the two share the machine */
     long rss_max;
 } stepstat;
 
@@ -103,12 +103,12 @@ typedef struct {
 /* ---------------------------------------------------------- fsd-load.c */
 
 extern load_options load_opt;
-extern volatile sig_atomic_t load_stop;  /* SIGINT, SIGTERM */
-extern bool load_sent;          /* something was sent: drain that socket (ZMQ_FD is edge-like) */
-extern char load_run_id[12];    /* this run's prefix of the msg_ids it makes */
-extern stepstat load_steps[MAX_STEPS];   /* one per rate of --rates */
-extern int load_cur;            /* current rate step, -1 none */
-extern bool load_in_window;    /* the current rate's window is open: answers and offers count */
+extern volatile sig_atomic_t load_stop; /* SIGINT, SIGTERM */
+extern bool load_sent;                  /* something was sent: drain that socket (ZMQ_FD is edge-like) */
+extern char load_run_id[12];            /* this run's prefix of the msg_ids it makes */
+extern stepstat load_steps[MAX_STEPS];  /* one per rate of --rates */
+extern int load_cur;                    /* current rate step, -1 none */
+extern bool load_in_window;             /* the current rate's window is open: answers and offers count */
 
 int64_t load_now_us(void);
 #define NOW_MS() (load_now_us() / 1000)

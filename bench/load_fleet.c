@@ -29,7 +29,7 @@ static size_t s_cap_heap;
 static jobent *s_jobs;
 static size_t s_jobs_cap, s_jobs_n;
 
-static action *s_held;          /* --hold-jobs: accepted jobs, walked after the drain */
+static action *s_held; /* --hold-jobs: accepted jobs, walked after the drain */
 static size_t s_n_held, s_cap_held;
 unsigned long fleet_completed_total;
 
@@ -295,8 +295,8 @@ void fleet_offer_reply(tech *t, const char *job_id)
 
 void fleet_job_update(tech *t, const char *job_id, int step)
 {
-    static const Fsd__JobState states[] = { 0, FSD__JOB_STATE__JOB_EN_ROUTE,
-        FSD__JOB_STATE__JOB_ON_SITE, FSD__JOB_STATE__JOB_COMPLETED };
+    static const Fsd__JobState states[] = { 0, FSD__JOB_STATE__JOB_EN_ROUTE, FSD__JOB_STATE__JOB_ON_SITE,
+                                            FSD__JOB_STATE__JOB_COMPLETED };
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     Fsd__JobUpdate up = FSD__JOB_UPDATE__INIT;
     up.job_id = (char *)job_id;
@@ -390,7 +390,7 @@ static bool s_sequenced(tech *t, uint32_t ti, const Fsd__Envelope *env, int64_t 
     if (first && env->seq > t->applied + 1)
         t->applied = env->seq - 1; /* acknowledged by an earlier life: start from here */
     if (env->seq <= t->applied)
-        return true;               /* duplicate */
+        return true; /* duplicate */
     if (env->seq > t->applied + 1) {
         int64_t now = now_us / 1000;
         if (now - t->last_gap_hello >= HELLO_FIRST_MS) {
@@ -414,7 +414,8 @@ static bool s_sequenced(tech *t, uint32_t ti, const Fsd__Envelope *env, int64_t 
                 load_steps[load_cur].offers_in_window++;
         }
         int span = load_opt.delay_max - load_opt.delay_min;
-        s_plan(ti, job_id, 0, load_opt.delay_min + (span > 0 ? (int64_t)(load_rand() % (uint64_t)(span + 1)) : 0));
+        s_plan(ti, job_id, 0,
+               load_opt.delay_min + (span > 0 ? (int64_t)(load_rand() % (uint64_t)(span + 1)) : 0));
     } else if (env->body_case == FSD__ENVELOPE__BODY_ASSIGNED && env->assigned->job) {
         if (!load_opt.hold_jobs) /* held from the answer to the accept instead */
             s_plan(ti, env->assigned->job->job_id, 1, load_opt.work_ms / 3);
@@ -472,9 +473,9 @@ bool fleet_envelope(tech *t, uint32_t ti, const Fsd__Envelope *env, int64_t now_
         s_welcome(t, env);
         return false;
     }
-    if (env->seq > 0 && (env->body_case == FSD__ENVELOPE__BODY_OFFER
-                         || env->body_case == FSD__ENVELOPE__BODY_ASSIGNED
-                         || env->body_case == FSD__ENVELOPE__BODY_REVOKED))
+    if (env->seq > 0
+        && (env->body_case == FSD__ENVELOPE__BODY_OFFER || env->body_case == FSD__ENVELOPE__BODY_ASSIGNED
+            || env->body_case == FSD__ENVELOPE__BODY_REVOKED))
         return s_sequenced(t, ti, env, now_us);
     if (env->reply_to && env->reply_to[0]) {
         for (size_t i = 0; i < t->n_reps; i++)
@@ -569,7 +570,8 @@ int fleet_load_keys(void)
     size_t from = (size_t)(load_opt.tech_offset < 0 ? 0 : load_opt.tech_offset);
     if (from > n)
         from = n;
-    size_t count = load_opt.techs < 0 || (size_t)load_opt.techs > n - from ? n - from : (size_t)load_opt.techs;
+    size_t count =
+        load_opt.techs < 0 || (size_t)load_opt.techs > n - from ? n - from : (size_t)load_opt.techs;
     fleet_techs = calloc(count ? count : 1, sizeof *fleet_techs);
     if (!fleet_techs) {
         free(all);
@@ -586,7 +588,8 @@ void fleet_load_positions(void)
 {
     FILE *f = fopen(load_opt.fleet, "r");
     if (!f) {
-        fprintf(stderr, "fsd-load: cannot read %s: %s (positions not sent)\n", load_opt.fleet, strerror(errno));
+        fprintf(stderr, "fsd-load: cannot read %s: %s (positions not sent)\n", load_opt.fleet,
+                strerror(errno));
         return;
     }
     char line[2048];
@@ -654,7 +657,8 @@ int fleet_register(const char *admin_key)
         while (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) >= 0) {
             Fsd__ErrorCode code;
             const char *why;
-            Fsd__Envelope *env = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), FSD_MAX_MSG, &code, &why);
+            Fsd__Envelope *env =
+                wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), FSD_MAX_MSG, &code, &why);
             if (env) {
                 answered++;
                 if (env->body_case == FSD__ENVELOPE__BODY_ERROR && ++refused <= 3)

@@ -84,12 +84,13 @@ void stats_csv_header(FILE *f)
 void stats_csv_row(FILE *f, stepstat *st, double secs)
 {
     double win = (double)(st->t1 - st->t0) / 1e6;
-    fprintf(f, "%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%lu,%lu,%.1f,%ld,%.1f,%.1f\n",
+    fprintf(f,
+            "%.0f,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%lu,%lu,%.1f,%ld,%.1f,%.1f\n",
             st->rate, (double)st->sent / win, (double)st->acked_in_window / win,
-            (double)st->offers_in_window / win,
-            stats_pct(&st->ack, 0.5), stats_pct(&st->ack, 0.99), stats_pct(&st->ack, 0.999),
-            stats_pct(&st->offer, 0.5), stats_pct(&st->offer, 0.99), stats_pct(&st->offer, 0.999),
-            stats_pct(&st->accept, 0.5), stats_pct(&st->accept, 0.99), stats_pct(&st->accept, 0.999),
-            st->errors, st->sent - st->answered, s_cpu_pct(st->cpu0, st->cpu1, secs, true), st->rss_max,
+            (double)st->offers_in_window / win, stats_pct(&st->ack, 0.5), stats_pct(&st->ack, 0.99),
+            stats_pct(&st->ack, 0.999), stats_pct(&st->offer, 0.5), stats_pct(&st->offer, 0.99),
+            stats_pct(&st->offer, 0.999), stats_pct(&st->accept, 0.5), stats_pct(&st->accept, 0.99),
+            stats_pct(&st->accept, 0.999), st->errors, st->sent - st->answered,
+            s_cpu_pct(st->cpu0, st->cpu1, secs, true), st->rss_max,
             s_cpu_pct(st->lcpu0, st->lcpu1, secs, false), s_cpu_pct(st->mcpu0, st->mcpu1, secs, true));
 }

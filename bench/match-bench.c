@@ -195,8 +195,8 @@ static void s_live(server *srv, int64_t now)
 /* A job at a random place in Berlin, of a random category and brand. */
 static void s_job(server *srv, job *j, int64_t now)
 {
-    static char *brands[] = { "Bosch", "Siemens", "Miele", "AEG", "Samsung", "LG", "Beko",
-                              "Liebherr", "Daikin", "Vaillant" };
+    static char *brands[] = { "Bosch", "Siemens", "Miele",    "AEG",    "Samsung",
+                              "LG",    "Beko",    "Liebherr", "Daikin", "Vaillant" };
     size_t ncat;
     category_list(&ncat);
     memset(j, 0, sizeof *j);
@@ -324,7 +324,9 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             s_rng = strtoull(argv[++i], NULL, 10) | 1;
         else {
-            fprintf(stderr, "usage: fsd-match-bench [--sizes N,N,...] [--jobs N] [--check N] [--out FILE] [--seed S]\n");
+            fprintf(
+                stderr,
+                "usage: fsd-match-bench [--sizes N,N,...] [--jobs N] [--check N] [--out FILE] [--seed S]\n");
             return 2;
         }
     }
@@ -334,8 +336,8 @@ int main(int argc, char **argv)
     if (!csv)
         s_die("cannot write", out);
     fprintf(csv, "technicians,match_p50_us,match_p99_us\n");
-    printf("%12s %10s %12s %12s %10s %11s %12s\n", "technicians", "matches", "p50_us", "p99_us",
-           "judged", "agree", "build_ms");
+    printf("%12s %10s %12s %12s %10s %11s %12s\n", "technicians", "matches", "p50_us", "p99_us", "judged",
+           "agree", "build_ms");
     char *list = strdup(sizes);
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
         s_run(strtoul(tok, NULL, 10), jobs ? jobs : 1, checks, csv);

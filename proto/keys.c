@@ -24,8 +24,7 @@ bool keys_valid_z85(const char *s)
 }
 
 /* Writes text to path through a temporary file and rename, with mode. */
-static int s_write_file(const char *path, const char *text, mode_t mode,
-                        char *err, size_t errlen)
+static int s_write_file(const char *path, const char *text, mode_t mode, char *err, size_t errlen)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
@@ -64,8 +63,8 @@ int keys_save(const char *path, const fsd_keypair *kp, char *err, size_t errlen)
 int keys_save_public(const char *path, const fsd_keypair *kp, char *err, size_t errlen)
 {
     char text[256];
-    snprintf(text, sizeof text, "# fsd CURVE public key\npublic-key = %s\nrole = %s\nname = %s\n",
-             kp->pub, kp->role, kp->name);
+    snprintf(text, sizeof text, "# fsd CURVE public key\npublic-key = %s\nrole = %s\nname = %s\n", kp->pub,
+             kp->role, kp->name);
     return s_write_file(path, text, 0644, err, errlen);
 }
 
@@ -90,8 +89,7 @@ static void s_take(const char *line, const char *name, char *dst, size_t dstlen)
     dst[k] = 0;
 }
 
-int keys_load(const char *path, fsd_keypair *kp, bool need_secret,
-              char *err, size_t errlen)
+int keys_load(const char *path, fsd_keypair *kp, bool need_secret, char *err, size_t errlen)
 {
     memset(kp, 0, sizeof *kp);
     FILE *f = fopen(path, "r");
@@ -119,8 +117,7 @@ int keys_load(const char *path, fsd_keypair *kp, bool need_secret,
             return -1;
         }
         if (st.st_mode & 077) {
-            snprintf(err, errlen,
-                     "key file %s can be read by others: run chmod 600 %s", path, path);
+            snprintf(err, errlen, "key file %s can be read by others: run chmod 600 %s", path, path);
             return -1;
         }
     }

@@ -14,20 +14,27 @@ static json_t *s_value(const ProtobufCFieldDescriptor *f, const void *p, int rep
         return (s && (repeated || *s)) ? json_string(s) : NULL;
     }
     case PROTOBUF_C_TYPE_BOOL:
-        return (repeated || *(const protobuf_c_boolean *)p) ? json_boolean(*(const protobuf_c_boolean *)p) : NULL;
-    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32: {
+        return (repeated || *(const protobuf_c_boolean *)p) ? json_boolean(*(const protobuf_c_boolean *)p)
+                                                            : NULL;
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32: {
         int32_t v = *(const int32_t *)p;
         return (repeated || v) ? json_integer(v) : NULL;
     }
-    case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32: {
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32: {
         uint32_t v = *(const uint32_t *)p;
         return (repeated || v) ? json_integer(v) : NULL;
     }
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64: {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64: {
         int64_t v = *(const int64_t *)p;
         return (repeated || v) ? json_integer(v) : NULL;
     }
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: {
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
         uint64_t v = *(const uint64_t *)p;
         return (repeated || v) ? json_integer((json_int_t)v) : NULL;
     }
@@ -50,8 +57,7 @@ static json_t *s_value(const ProtobufCFieldDescriptor *f, const void *p, int rep
         return m ? pbjson_from_message(m) : NULL;
     }
     case PROTOBUF_C_TYPE_BYTES:
-    default:
-        return NULL;
+    default: return NULL;
     }
 }
 
@@ -59,11 +65,15 @@ static json_t *s_value(const ProtobufCFieldDescriptor *f, const void *p, int rep
 static size_t s_elem_size(const ProtobufCFieldDescriptor *f)
 {
     switch (f->type) {
-    case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE: return sizeof(void *);
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE: return sizeof(void *);
     case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
-        return 8;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE: return 8;
     case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
     default: return 4;
     }

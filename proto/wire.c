@@ -166,8 +166,7 @@ Fsd__Envelope *wire_decode_within(const void *data, size_t len, size_t max, size
     return env;
 }
 
-Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max,
-                           Fsd__ErrorCode *code, const char **why)
+Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max, Fsd__ErrorCode *code, const char **why)
 {
     return wire_decode_within(data, len, max, FSD_CLIENT_DECODE_FACTOR * len + FSD_CLIENT_DECODE_SLACK, code,
                               why);
@@ -224,8 +223,7 @@ static bool s_peek(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1])
             }
             p += n;
             break;
-        default: /* groups are not used by fsd.proto */
-            return false;
+        default: /* groups are not used by fsd.proto */ return false;
         }
     }
     return found;
@@ -239,8 +237,7 @@ bool wire_peek_msg_id(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1]
     return false;
 }
 
-int wire_send(void *sock, const void *rid, size_t rid_len,
-              const Fsd__Envelope *env)
+int wire_send(void *sock, const void *rid, size_t rid_len, const Fsd__Envelope *env)
 {
     size_t len;
     uint8_t *buf = wire_encode(env, &len);
@@ -259,8 +256,7 @@ int wire_send(void *sock, const void *rid, size_t rid_len,
     return rc;
 }
 
-void *wire_dealer(void *ctx, const char *endpoint, const fsd_keypair *me,
-                  const char *server_pub)
+void *wire_dealer(void *ctx, const char *endpoint, const fsd_keypair *me, const char *server_pub)
 {
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
     if (!sock)
@@ -272,8 +268,7 @@ void *wire_dealer(void *ctx, const char *endpoint, const fsd_keypair *me,
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_pub, 40) < 0
         || zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, me->pub, 40) < 0
-        || zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, me->sec, 40) < 0
-        || zmq_connect(sock, endpoint) < 0) {
+        || zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, me->sec, 40) < 0 || zmq_connect(sock, endpoint) < 0) {
         int saved = errno;
         zmq_close(sock);
         errno = saved;
@@ -297,14 +292,12 @@ static Fsd__Envelope *s_recv(void *sock, int timeout_ms)
     }
     Fsd__ErrorCode code;
     const char *why;
-    Fsd__Envelope *env = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg),
-                                     FSD_MAX_MSG, &code, &why);
+    Fsd__Envelope *env = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), FSD_MAX_MSG, &code, &why);
     zmq_msg_close(&msg);
     return env;
 }
 
-Fsd__Envelope *wire_call(void *sock, const Fsd__Envelope *req,
-                         int retry_ms, int timeout_ms)
+Fsd__Envelope *wire_call(void *sock, const Fsd__Envelope *req, int retry_ms, int timeout_ms)
 {
     int64_t deadline = wire_now_ms() + timeout_ms;
     while (wire_now_ms() < deadline) {
@@ -358,7 +351,10 @@ const char *wire_enum_name(const ProtobufCEnumDescriptor *d, int value)
 {
     /* Names are lowered once per value into a small cache keyed by the
        value's name pointer; the set of enums is fixed and small. */
-    static struct { const char *key; char low[48]; } cache[256];
+    static struct {
+        const char *key;
+        char low[48];
+    } cache[256];
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
     if (!v)
         return "";

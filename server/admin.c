@@ -26,7 +26,7 @@ typedef struct {
     call *c;
     Fsd__RowError **errors;
     size_t n, cap;
-    strmap *seen;                 /* keys in this file, for duplicates */
+    strmap *seen; /* keys in this file, for duplicates */
 } row_check;
 
 /* Records a bad row (the message is formatted into the arena). */
@@ -62,8 +62,8 @@ static bool s_id_ok(const char *s)
     if (n == 0 || n > 40)
         return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
-              || *s == '-' || *s == '_' || *s == '.'))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-'
+              || *s == '_' || *s == '.'))
             return false;
     return true;
 }
@@ -208,22 +208,22 @@ static void s_load_result(call *c, const char *kind, row_check *rc, size_t loade
 }
 
 /* Checks all rows, then writes them all (or none; none when check_only). */
-#define LOAD_ALL(c, kind, msg, check, put)                                          \
-    do {                                                                            \
-        row_check rc = { .c = (c), .seen = strmap_new() };                           \
-        for (size_t i = 0; i < (msg)->n_rows; i++)                                  \
-            check(&rc, (msg)->rows[i]);                                             \
-        if ((msg)->n_rows == 0)                                                     \
-            s_bad(&rc, 0, "", "the file holds no rows");                            \
-        strmap_destroy(&rc.seen);                                                   \
-        if (rc.n == 0 && !(msg)->check_only) {                                      \
-            for (size_t i = 0; i < (msg)->n_rows; i++)                              \
-                if (put((c)->srv->store, (msg)->rows[i]) < 0)                       \
-                    return -1;                                                      \
-            (c)->srv->reload_reference = true;                                      \
-        }                                                                           \
-        s_load_result((c), kind, &rc, (msg)->check_only ? 0 : (msg)->n_rows);       \
-        return 0;                                                                   \
+#define LOAD_ALL(c, kind, msg, check, put)                                    \
+    do {                                                                      \
+        row_check rc = { .c = (c), .seen = strmap_new() };                    \
+        for (size_t i = 0; i < (msg)->n_rows; i++)                            \
+            check(&rc, (msg)->rows[i]);                                       \
+        if ((msg)->n_rows == 0)                                               \
+            s_bad(&rc, 0, "", "the file holds no rows");                      \
+        strmap_destroy(&rc.seen);                                             \
+        if (rc.n == 0 && !(msg)->check_only) {                                \
+            for (size_t i = 0; i < (msg)->n_rows; i++)                        \
+                if (put((c)->srv->store, (msg)->rows[i]) < 0)                 \
+                    return -1;                                                \
+            (c)->srv->reload_reference = true;                                \
+        }                                                                     \
+        s_load_result((c), kind, &rc, (msg)->check_only ? 0 : (msg)->n_rows); \
+        return 0;                                                             \
     } while (0)
 
 int admin_load_territories(call *c)
@@ -277,7 +277,8 @@ static void s_check_sla_policy(row_check *rc, const Fsd__SlaPolicyRow *r, sla_ta
     const char *field;
     char why[256];
     if (sla_policy_make(r->id, r->warranty, r->tier, r->urgency, minutes, r->clock, &p, &field, why,
-                        sizeof why) < 0) {
+                        sizeof why)
+        < 0) {
         s_bad(rc, r->line, field, "%s", why);
         return;
     }
@@ -327,8 +328,8 @@ static void s_check_working_hours(row_check *rc, const Fsd__WorkingHoursRow *r)
         strmap_put(rc->seen, r->territory, (void *)1);
     const char *field;
     char why[256];
-    sla_hours *h = sla_hours_parse(r->hours, (const char *const *)r->closed, r->n_closed, &field, why,
-                                   sizeof why);
+    sla_hours *h =
+        sla_hours_parse(r->hours, (const char *const *)r->closed, r->n_closed, &field, why, sizeof why);
     if (!h)
         s_bad(rc, r->line, field, "%s", why);
     sla_hours_destroy(&h);

@@ -42,28 +42,28 @@
 #include "fsd/xalloc.h"
 #include "fsd/wire.h"
 
-#define STEP_PAGES 256             /* pages copied per step */
-#define STEP_PAUSE_MS 1            /* ...and the pause between steps */
-#define POLL_MS 20                 /* the loop's look at a running copy */
-#define PARTIAL ".partial-"        /* FILE.partial-PID: the copy in progress */
-#define MARKER "backup.partial"    /* in DATA: names the copy in progress */
+#define STEP_PAGES 256          /* pages copied per step */
+#define STEP_PAUSE_MS 1         /* ...and the pause between steps */
+#define POLL_MS 20              /* the loop's look at a running copy */
+#define PARTIAL ".partial-"     /* FILE.partial-PID: the copy in progress */
+#define MARKER "backup.partial" /* in DATA: names the copy in progress */
 
 struct backup {
     pthread_t thread;
-    bool running;                  /* a thread to join (the loop's view) */
-    volatile int cancel;           /* set by the loop: stop copying */
+    bool running;        /* a thread to join (the loop's view) */
+    volatile int cancel; /* set by the loop: stop copying */
     pthread_mutex_t mu;
-    bool done;                     /* under mu: the thread has finished */
-    char error[2600];              /* under mu: "" when FILE is in place */
-    uint64_t bytes;                /* under mu */
-    int64_t finished_at;           /* under mu */
+    bool done;           /* under mu: the thread has finished */
+    char error[2600];    /* under mu: "" when FILE is in place */
+    uint64_t bytes;      /* under mu */
+    int64_t finished_at; /* under mu */
     char db_file[4096], path[1100], tmp[1200], marker[4200];
     int64_t started_at;
     /* the request being answered, or the last one answered */
     char who[128], msg_id[FSD_MSG_ID_MAX + 1];
     uint8_t rid[256];
     size_t rid_len;
-    uint8_t *answer;               /* the encoded answer once sent (for a retry) */
+    uint8_t *answer; /* the encoded answer once sent (for a retry) */
     size_t answer_len;
 };
 
@@ -109,13 +109,15 @@ static void s_place(struct backup *b, char *error, size_t errlen)
             unlink(b->tmp);
     }
     if (rc < 0) {
-        snprintf(error, errlen, errno == EEXIST ? "%s appeared during the backup: a backup never overwrites a file"
-                                                : "cannot rename the copy to %s: %s",
+        snprintf(error, errlen,
+                 errno == EEXIST ? "%s appeared during the backup: a backup never overwrites a file"
+                                 : "cannot rename the copy to %s: %s",
                  b->path, strerror(errno));
         return;
     }
     if (s_sync_dir(b->path) < 0)
-        log_warn("backup_dir_sync", "path=\"%s\" error=\"%s\"", b->path, strerror(errno)); /* no log_quote: its buffers are the loop's */
+        log_warn("backup_dir_sync", "path=\"%s\" error=\"%s\"", b->path,
+                 strerror(errno)); /* no log_quote: its buffers are the loop's */
     pthread_mutex_lock(&b->mu);
     b->bytes = (uint64_t)st.st_size;
     pthread_mutex_unlock(&b->mu);
@@ -126,7 +128,8 @@ static void *s_run(void *arg)
 {
     struct backup *b = arg;
     char error[sizeof b->error] = "";
-    if (store_backup_copy(b->db_file, b->tmp, STEP_PAGES, STEP_PAUSE_MS, &b->cancel, error, sizeof error) == 0)
+    if (store_backup_copy(b->db_file, b->tmp, STEP_PAGES, STEP_PAUSE_MS, &b->cancel, error, sizeof error)
+        == 0)
         s_place(b, error, sizeof error);
     if (error[0])
         unlink(b->tmp);
@@ -221,7 +224,8 @@ int backup_request(call *c)
     struct backup *b = srv->backup;
     const char *path = c->req->backup->path;
     /* a retry of the request in hand, or of the one answered last */
-    if (b && c->req->msg_id[0] && strcmp(b->msg_id, c->req->msg_id) == 0 && strcmp(b->who, c->who->name) == 0) {
+    if (b && c->req->msg_id[0] && strcmp(b->msg_id, c->req->msg_id) == 0
+        && strcmp(b->who, c->who->name) == 0) {
         if (b->running) {
             b->rid_len = c->rid && c->rid_len < sizeof b->rid ? c->rid_len : c->rid ? sizeof b->rid : 0;
             if (b->rid_len)
@@ -232,9 +236,10 @@ int backup_request(call *c)
         return VERB_NO_ANSWER;
     }
     if (b && b->running) {
-        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "path",
-                   "a backup into %s is running (for %lld ms): one backup at a time; try again when it is done",
-                   b->path, (long long)(wire_now_ms() - b->started_at));
+        call_error(
+            c, FSD__ERROR_CODE__ERR_CONFLICT, "path",
+            "a backup into %s is running (for %lld ms): one backup at a time; try again when it is done",
+            b->path, (long long)(wire_now_ms() - b->started_at));
         return 0;
     }
     if (path[0] != '/' || strlen(path) > 1024) {
@@ -324,8 +329,10 @@ void backup_destroy(server *srv)
         pthread_join(b->thread, NULL);
         pthread_mutex_lock(&b->mu);
         if (strstr(b->error, "was cancelled")) /* say why in the operator's words */
-            snprintf(b->error, sizeof b->error, "the server stopped before the backup into %s was done: "
-                     "nothing was written; run it again", b->path);
+            snprintf(b->error, sizeof b->error,
+                     "the server stopped before the backup into %s was done: "
+                     "nothing was written; run it again",
+                     b->path);
         pthread_mutex_unlock(&b->mu);
         s_answer(srv, b);
     }
@@ -350,7 +357,8 @@ void backup_clean_leftover(const char *data_dir)
     char *end = NULL;
     if (p && tmp[0] == '/' && strtol(p + strlen(PARTIAL), &end, 10) > 0 && end && !*end) {
         if (unlink(tmp) == 0)
-            log_warn("backup_leftover_removed", "file=%s (a backup the last run did not finish)", log_quote(0, tmp));
+            log_warn("backup_leftover_removed", "file=%s (a backup the last run did not finish)",
+                     log_quote(0, tmp));
         s_unlink_journal(tmp);
     }
     unlink(marker);

@@ -31,15 +31,15 @@
 #include "fsd/log.h"
 #include "fsd/wire.h"
 
-#define CARE_TEXT_MAX 2000      /* a complaint */
-#define CARE_REASON_MAX 500     /* reasons and outcomes */
-#define CUSTOMER_JOBS_MAX 100   /* jobs with history in one customer view */
-#define FOLLOWUPS_MAX 500       /* follow-ups in one list */
+#define CARE_TEXT_MAX 2000    /* a complaint */
+#define CARE_REASON_MAX 500   /* reasons and outcomes */
+#define CUSTOMER_JOBS_MAX 100 /* jobs with history in one customer view */
+#define FOLLOWUPS_MAX 500     /* follow-ups in one list */
 
 const char *care_contact(const server *srv)
 {
     return srv->cfg.care_contact && srv->cfg.care_contact[0] ? srv->cfg.care_contact
-                                                              : "the customer care team";
+                                                             : "the customer care team";
 }
 
 /* "2026-11-23 14:05 UTC" for a UTC ms time. */
@@ -59,8 +59,8 @@ static int s_text(call *c, const char *field, const char *value, size_t max, boo
         return -1;
     }
     if (strlen(value) > max) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field, "%s is longer than %zu characters",
-                   field, max);
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field, "%s is longer than %zu characters", field,
+                   max);
         return -1;
     }
     return 0;
@@ -108,7 +108,8 @@ static int s_open_followup(call *c, const Fsd__JobView *v, followup_kind kind, c
             return 0; /* one open follow-up per job: the new cause is on the history */
     int64_t id;
     if (store_care_followup_open(c->srv->store, v->job_id, v->territory, (int)kind, cause, wire_now_ms(),
-                                 world_actor_name(c->who), &id) < 0)
+                                 world_actor_name(c->who), &id)
+        < 0)
         return -1;
     char fid[24], reason[128];
     care_followup_id_format(id, fid, sizeof fid);
@@ -213,7 +214,8 @@ int care_complain(call *c)
     bool opened;
     if (s_open_followup(c, v, care_followup_for_complaint(), cause, "a complaint", &opened) < 0)
         return -1;
-    log_info("complaint", "job=%s by=%s follow_up=%s", v->job_id, c->who->name, opened ? "opened" : "already_open");
+    log_info("complaint", "job=%s by=%s follow_up=%s", v->job_id, c->who->name,
+             opened ? "opened" : "already_open");
     return s_reply_view(c, v->job_id);
 }
 
@@ -308,9 +310,17 @@ static int s_followup_visit(call *c, const Fsd__CareDecision *d)
     char problem[CARE_TEXT_MAX + 1];
     snprintf(problem, sizeof problem, "return visit for %s (follow-up %s): %s", v->job_id, f->id, v->problem);
     jobnew_request visit_req = {
-        .customer_name = v->customer_name, .phone = v->phone, .address = v->address,
-        .lat = v->lat, .lon = v->lon, .brand = v->brand, .category = v->category,
-        .serial = v->serial, .model = v->model, .problem = problem, .window = "",
+        .customer_name = v->customer_name,
+        .phone = v->phone,
+        .address = v->address,
+        .lat = v->lat,
+        .lon = v->lon,
+        .brand = v->brand,
+        .category = v->category,
+        .serial = v->serial,
+        .model = v->model,
+        .problem = problem,
+        .window = "",
     };
     /* the same path as any request: placed, warranty decided today, matched;
        a refusal is answered as intake words it */
@@ -368,8 +378,7 @@ static int s_goodwill(call *c, const Fsd__CareDecision *d)
                    "job %s is %s, covered already: goodwill is for out-of-warranty work", v->job_id,
                    warranty_name((warranty_status)v->warranty));
         return 0;
-    case GW_OK:
-        break;
+    case GW_OK: break;
     }
     if (store_care_goodwill_put(c->srv->store, v->job_id, wire_now_ms(), c->who->name, d->reason) < 0)
         return -1;
@@ -388,14 +397,17 @@ static int s_goodwill(call *c, const Fsd__CareDecision *d)
     if (j->state == JS_OFFERED && j->tech && !world_provider_authorised(j->tech->provider, j->brand)) {
         technician *t = j->tech;
         char why_text[200];
-        snprintf(why_text, sizeof why_text, "offer withdrawn: with goodwill it needs a provider authorised "
-                 "for %s, and %s's is not", j->brand, t->row->id);
+        snprintf(why_text, sizeof why_text,
+                 "offer withdrawn: with goodwill it needs a provider authorised "
+                 "for %s, and %s's is not",
+                 j->brand, t->row->id);
         const char *why;
         rc = job_move(c->srv, j, JS_NEW, c->who, NULL, why_text, &why);
         if (rc < 0)
             return -1;
-        if (rc == 0 && (dispatch_revoke(c->srv, t, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, why_text) < 0
-                        || dispatch_job(c->srv, j, wire_now_ms()) < 0))
+        if (rc == 0
+            && (dispatch_revoke(c->srv, t, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, why_text) < 0
+                || dispatch_job(c->srv, j, wire_now_ms()) < 0))
             return -1;
     }
     log_info("goodwill", "job=%s by=%s state=%s", v->job_id, c->who->name, job_state_name(j->state));
@@ -424,16 +436,20 @@ static int s_not_yours(call *c, technician *t, const char *job_id, const char *w
     char why[96];
     snprintf(why, sizeof why, "it is %s%s", job_state_name((job_state)v->state),
              !job_state_is_open((job_state)v->state) || (int)v->state == JS_COMPLETED ? ""
-             : v->technician_id[0] ? " with another technician" : " and waiting for a technician");
-    call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id", "job %s is not yours to waive its fee: %s",
-               job_id, why);
+             : v->technician_id[0] ? " with another technician"
+                                   : " and waiting for a technician");
+    call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id", "job %s is not yours to waive its fee: %s", job_id,
+               why);
     int had = store_job_had_technician(c->srv->store, job_id, t->row->id);
     if (had <= 0)
         return had < 0 ? -1 : 1;
     char reason[256];
     snprintf(reason, sizeof reason, "conflict: %s from %s not applied (%s)", what, t->row->id, why);
     return store_event_append(c->srv->store, job_id, wire_now_ms(), c->who->name, (int)v->state,
-                              (int)v->state, v->technician_id, reason) < 0 ? -1 : 1;
+                              (int)v->state, v->technician_id, reason)
+                   < 0
+               ? -1
+               : 1;
 }
 
 int care_waive(call *c)
@@ -460,7 +476,8 @@ int care_waive(call *c)
     if (!care_waiver_state_ok(j->state)) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id",
                    "job %s is %s: a fee is waived on accepted work (assigned, en_route, on_site, "
-                   "on_hold or completed)", j->id, job_state_name(j->state));
+                   "on_hold or completed)",
+                   j->id, job_state_name(j->state));
         return 0;
     }
     Fsd__JobView *v;
@@ -484,7 +501,8 @@ int care_waive(call *c)
     }
     bool within = care_waiver_within_limit(w->amount_cents, srv->cfg.waive_limit_cents);
     if (store_care_waiver_put(srv->store, j->id, t->row->id, w->amount_cents, CARE_CURRENCY, w->reason,
-                              within ? WV_APPLIED : WV_PENDING, wire_now_ms()) < 0)
+                              within ? WV_APPLIED : WV_PENDING, wire_now_ms())
+        < 0)
         return -1;
     char *reason = arena_alloc(c->a, strlen(w->reason) + 200);
     sprintf(reason, "%s: %s %s by %s (%s the %s %s limit%s)%s%s", within ? "fee waived" : "waiver requested",
@@ -513,7 +531,8 @@ static int s_waiver_decide(call *c, const Fsd__CareDecision *d, bool approve)
         return 0;
     }
     if (store_care_waiver_decide(c->srv->store, v->job_id, approve ? WV_APPLIED : WV_REJECTED, wire_now_ms(),
-                                 c->who->name, d->reason) <= 0)
+                                 c->who->name, d->reason)
+        <= 0)
         return -1;
     char amount[32];
     care_amount_format(p->amount_cents, amount, sizeof amount);

@@ -34,7 +34,7 @@
 #include "fsd/wire.h"
 
 #define EXPLAIN_MAX 100
-#define TICK_FLOOR_MS 100  /* the loop runs the timers this often */
+#define TICK_FLOOR_MS 100 /* the loop runs the timers this often */
 
 bool dispatch_needs_authorisation(const job *j)
 {
@@ -57,19 +57,19 @@ typedef struct {
     server *srv;
     const job *j;
     match_job mj;
-    bool local_ok;                 /* the job's local time is known */
+    bool local_ok; /* the job's local time is known */
     tzone_local local;
-    int8_t *auth;                  /* by provider: -1 not asked yet, 0, 1 */
-    match_outcome *out;            /* res grows as candidates are judged */
+    int8_t *auth;       /* by provider: -1 not asked yet, 0, 1 */
+    match_outcome *out; /* res grows as candidates are judged */
     size_t cap;
-    double best;                   /* best own-territory score so far */
-    double reach_km;               /* nobody farther can beat best */
-    double limit_km;               /* distance + grid weight beyond this cannot */
-    double extra_min;              /* every score carries at least this */
-    size_t judged_reach;           /* judged technicians of the reach */
-    uint64_t near_mask;            /* the territory's near_mask, 0 without masks */
-    int rc;                        /* -1 out of memory */
-    windows_match *win;            /* the calendar check when the job has a window */
+    double best;         /* best own-territory score so far */
+    double reach_km;     /* nobody farther can beat best */
+    double limit_km;     /* distance + grid weight beyond this cannot */
+    double extra_min;    /* every score carries at least this */
+    size_t judged_reach; /* judged technicians of the reach */
+    uint64_t near_mask;  /* the territory's near_mask, 0 without masks */
+    int rc;              /* -1 out of memory */
+    windows_match *win;  /* the calendar check when the job has a window */
 } s_match;
 
 /* Whether t's provider may do the job's brand under warranty (cached). */
@@ -92,7 +92,7 @@ static match_cand s_candidate(s_match *m, const technician *t)
     c.at = t->pos;
     c.online = t->online;
     c.in_shift = !m->local_ok || shift_covers(&t->shift, &m->local);
-    if (m->win)   /* a job with a window: the shift must cover the window, not now */
+    if (m->win) /* a job with a window: the shift must cover the window, not now */
         c.in_shift = windows_in_shift(m->win, t);
     bool own;
     bool reaches = world_tech_reaches(m->srv, t, j->territory, &own);
@@ -192,8 +192,8 @@ static int s_offer(server *srv, job *j, technician *t, double km, int64_t now)
    take the job later without anyone changing reference data. */
 static bool s_could_later(const match_job *mj, const match_cand *c, const match_result *r)
 {
-    return match_rule_is_transient(r->failed) && (c->covers_territory || c->covers_neighbour)
-        && c->has_skill && (c->authorised || !mj->needs_authorisation) && !c->declined;
+    return match_rule_is_transient(r->failed) && (c->covers_territory || c->covers_neighbour) && c->has_skill
+           && (c->authorised || !mj->needs_authorisation) && !c->declined;
 }
 
 /* Judges technician t and keeps the result; tightens the search bound
@@ -293,9 +293,11 @@ int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
     assert(j->territory < (int)srv->n_territories);
     memset(out, 0, sizeof *out);
     s_next_epoch(srv);
-    s_match m = { .srv = srv, .j = j, .out = out, .best = INFINITY, .reach_km = INFINITY,
-                  .limit_km = INFINITY };
-    m.mj = (match_job){ .at = j->at, .needs_authorisation = dispatch_needs_authorisation(j),
+    s_match m = {
+        .srv = srv, .j = j, .out = out, .best = INFINITY, .reach_km = INFINITY, .limit_km = INFINITY
+    };
+    m.mj = (match_job){ .at = j->at,
+                        .needs_authorisation = dispatch_needs_authorisation(j),
                         .allow_spill = true };
     const char *tz = j->territory >= 0 ? srv->territories[j->territory].row->tz : "UTC";
     m.local_ok = tzone_localize(tz, now, &m.local) == 0;
@@ -527,7 +529,10 @@ static int s_offline(server *srv, technician *t, int64_t now)
     int rc = 0;
     for (size_t k = 0; k < os.n && rc == 0; k++)
         rc = s_withdraw(srv, os.list[k], FSD__REVOKE_REASON__REVOKE_OFFLINE,
-                        "offer withdrawn: technician offline") < 0 ? -1 : 0;
+                        "offer withdrawn: technician offline")
+                     < 0
+                 ? -1
+                 : 0;
     free(os.list);
     return rc;
 }
@@ -602,11 +607,11 @@ static int s_risk_one(server *srv, job *j, int d, int64_t deadline, int64_t now)
     int level = d + 1;
     char reason[200], holder[80];
     int64_t left_s = (deadline - now) / 1000;
-    snprintf(reason, sizeof reason, "at risk: %s deadline %s %llds%s", what,
-             left_s >= 0 ? "in" : "passed", (long long)(left_s >= 0 ? left_s : -left_s),
-             s_holder_note(j, holder, sizeof holder));
+    snprintf(reason, sizeof reason, "at risk: %s deadline %s %llds%s", what, left_s >= 0 ? "in" : "passed",
+             (long long)(left_s >= 0 ? left_s : -left_s), s_holder_note(j, holder, sizeof holder));
     if (store_event_append(srv->store, j->id, now, "system", j->state, j->state,
-                           j->tech ? j->tech->row->id : "", reason) < 0
+                           j->tech ? j->tech->row->id : "", reason)
+            < 0
         || store_job_set_risk(srv->store, j->id, level) < 0)
         return -1;
     /* the customer hears it is late, with the at-risk event */
@@ -632,7 +637,8 @@ static int s_breach_one(server *srv, job *j, int d, int64_t deadline, int64_t no
              what, when, (long long)((now - deadline) / 1000), j->sla_policy[0] ? j->sla_policy : "-",
              sla_clock_name(j->sla_clock), job_state_name(j->state), s_holder_note(j, holder, sizeof holder));
     if (store_event_append(srv->store, j->id, now, "system", j->state, j->state,
-                           j->tech ? j->tech->row->id : "", reason) < 0)
+                           j->tech ? j->tech->row->id : "", reason)
+        < 0)
         return -1;
     log_warn("sla_breached", "job=%s deadline=%s state=%s tech=%s policy=%s", j->id, what,
              job_state_name(j->state), j->tech ? j->tech->row->id : "-", j->sla_policy);

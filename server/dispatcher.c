@@ -40,8 +40,8 @@ static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason
     }
     bool already = j->tech == t && job_state_holds_capacity(j->state);
     if (!already && t->load >= t->row->capacity) {
-        call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id",
-                   "%s is at capacity (%u of %u jobs)", t->row->id, t->load, t->row->capacity);
+        call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id", "%s is at capacity (%u of %u jobs)",
+                   t->row->id, t->load, t->row->capacity);
         return 0;
     }
     /* a job with a window goes only where the calendar has room */
@@ -52,8 +52,9 @@ static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason
         if (room < 0)
             return -1;
         if (room > 0) {
-            call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id", "%s has no room in the window %s: %s",
-                       t->row->id, windows_text(c->srv, j, text, sizeof text), why_not);
+            call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id",
+                       "%s has no room in the window %s: %s", t->row->id,
+                       windows_text(c->srv, j, text, sizeof text), why_not);
             return 0;
         }
     }
@@ -177,8 +178,8 @@ int dispatcher_explain(call *c)
     if (rc == 0) {
         Fsd__JobView *v;
         if (jobview_get(c->srv, c->a, id, false, &v) > 0)
-            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id",
-                       "job %s has no matching decision yet", id);
+            call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "job %s has no matching decision yet",
+                       id);
         else
             call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
         return 0;
@@ -272,7 +273,7 @@ static int s_board_add(call *c, const char *terr, int state, Fsd__JobView ***lis
 
 typedef struct {
     call *c;
-    int territory;                 /* -1: all */
+    int territory; /* -1: all */
     Fsd__SessionSuperseded **items;
     size_t n;
 } superseded_list;
@@ -335,7 +336,8 @@ int dispatcher_board(call *c)
     superseded_list sl = { c, t ? (int)(t - c->srv->territories) : -1, NULL, 0 };
     sl.items = arena_alloc(c->a, 50 * sizeof *sl.items);
     if (store_each_key_event(c->srv->store, "session_superseded", wire_now_ms() - 24 * 3600 * 1000LL, 50,
-                             s_board_superseded, &sl) < 0)
+                             s_board_superseded, &sl)
+        < 0)
         return -1;
     b->superseded = sl.items;
     b->n_superseded = sl.n;
@@ -361,10 +363,10 @@ int dispatcher_list_technicians(call *c)
 }
 
 static const char *s_counter_names[C_COUNT_] = {
-    "received", "malformed", "too_large", "bad_version", "unknown_message", "forbidden",
-    "invalid", "duplicate", "zap_refused", "batches", "commit_failed", "requests",
-    "requests_refused", "offers", "accepts", "declines", "expiries", "escalations",
-    "reassignments", "went_offline", "send_failed", "rejected", "conflict", "not_found",
+    "received",         "malformed",    "too_large",   "bad_version", "unknown_message", "forbidden",
+    "invalid",          "duplicate",    "zap_refused", "batches",     "commit_failed",   "requests",
+    "requests_refused", "offers",       "accepts",     "declines",    "expiries",        "escalations",
+    "reassignments",    "went_offline", "send_failed", "rejected",    "conflict",        "not_found",
 };
 
 /* Counts one job for the stats (strmap_each callback). */

@@ -54,16 +54,14 @@ int intake_cancel(call *c)
         return 0;
     technician *holder = job_state_holds_capacity(j->state) ? j->tech : NULL;
     const char *why;
-    int rc = job_move(c->srv, j, JS_CANCELLED, c->who, NULL,
-                      r->reason[0] ? r->reason : "cancelled", &why);
+    int rc = job_move(c->srv, j, JS_CANCELLED, c->who, NULL, r->reason[0] ? r->reason : "cancelled", &why);
     if (rc < 0)
         return -1;
     if (rc > 0) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
         return 0;
     }
-    if (holder && dispatch_revoke(c->srv, holder, j, FSD__REVOKE_REASON__REVOKE_CANCELLED,
-                                  "cancelled") < 0)
+    if (holder && dispatch_revoke(c->srv, holder, j, FSD__REVOKE_REASON__REVOKE_CANCELLED, "cancelled") < 0)
         return -1;
     char id[24];
     snprintf(id, sizeof id, "%s", j->id);
@@ -130,7 +128,8 @@ int intake_list_jobs(call *c)
     store_scope scope; /* privacy: a desk's own, a dispatcher's scope */
     privacy_list_scope(c->who, &scope);
     if (jobview_list_scoped(c->srv->store, c->a, &scope, r->territory, r->state, r->technician_id, phone,
-                              limit, &l->jobs, &l->n_jobs) < 0)
+                            limit, &l->jobs, &l->n_jobs)
+        < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_LIST;
     c->reply->job_list = l;

@@ -47,10 +47,10 @@ typedef struct {
     server *srv;
     char *what;
     size_t len;
-    int broken;                    /* 1 once an invariant failed */
-    uint32_t *load;                /* counted load per technician */
-    size_t n_new, n_due;           /* jobs that belong in the queue, the timers */
-    size_t n_store;                /* the store's open jobs */
+    int broken;          /* 1 once an invariant failed */
+    uint32_t *load;      /* counted load per technician */
+    size_t n_new, n_due; /* jobs that belong in the queue, the timers */
+    size_t n_store;      /* the store's open jobs */
 } walk;
 
 /* Records the first broken invariant; later ones are not looked at. */
@@ -92,8 +92,7 @@ static void s_job(const char *key, void *value, void *arg)
     else if (s_state_held(j->state) && !j->tech)
         s_broken(w, "J2 job %s in state %s has no holder", j->id, job_state_name(j->state));
     else if (!s_state_held(j->state) && j->tech)
-        s_broken(w, "J2 job %s in state %s is held by %s", j->id, job_state_name(j->state),
-                 j->tech->row->id);
+        s_broken(w, "J2 job %s in state %s is held by %s", j->id, job_state_name(j->state), j->tech->row->id);
     for (size_t i = 0; i < j->n_declined; i++)
         if (j->declined[i] < 0 || (size_t)j->declined[i] >= srv->n_techs)
             s_broken(w, "J3 job %s has a decline by technician index %d", j->id, j->declined[i]);

@@ -26,8 +26,8 @@
 
 /* Warranty status of the appliance as of the reported day; an error
    reply when the serial is registered as another brand or category. */
-static int s_warranty(call *c, const jobnew_request *r, const territory *terr,
-                      int64_t reported_at, warranty_status *out, char *model, size_t model_len)
+static int s_warranty(call *c, const jobnew_request *r, const territory *terr, int64_t reported_at,
+                      warranty_status *out, char *model, size_t model_len)
 {
     *out = WS_UNREGISTERED;
     snprintf(model, model_len, "%s", r->model);
@@ -40,8 +40,7 @@ static int s_warranty(call *c, const jobnew_request *r, const territory *terr,
     rc = 0;
     if (strcasecmp(p->brand, r->brand) != 0) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "brand",
-                   "serial %s is registered as a %s %s, not %s", p->serial, p->brand, p->category,
-                   r->brand);
+                   "serial %s is registered as a %s %s, not %s", p->serial, p->brand, p->category, r->brand);
         rc = 1;
     } else if (strcmp(p->category, r->category) != 0) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "category",
@@ -50,7 +49,8 @@ static int s_warranty(call *c, const jobnew_request *r, const territory *terr,
     } else {
         warranty_terms terms = { .warranty_months = (int)p->warranty_months };
         civil_parse(p->purchase_date, &terms.purchased);
-        terms.has_extended = p->extended_until[0] && civil_parse(p->extended_until, &terms.extended_until) == 0;
+        terms.has_extended =
+            p->extended_until[0] && civil_parse(p->extended_until, &terms.extended_until) == 0;
         tzone_local local;
         if (tzone_localize(terr->row->tz, reported_at, &local) < 0)
             tzone_localize("UTC", reported_at, &local);
@@ -81,8 +81,8 @@ static int s_customer(call *c, const char *phone, const char *name, char *tier, 
         c->srv->counters[C_REFUSED]++;
         /* the internal note stays in the office (fsdctl customer show, for dispatchers) */
         call_error(c, FSD__ERROR_CODE__ERR_CUSTOMER_BLOCKED, "phone",
-                   "customer %s is blocked: no request can be taken for them; please refer them to %s",
-                   phone, care_contact(c->srv));
+                   "customer %s is blocked: no request can be taken for them; please refer them to %s", phone,
+                   care_contact(c->srv));
         return 1;
     }
     snprintf(tier, tier_len, "%s", cust->tier);
@@ -96,8 +96,7 @@ jobnew_result jobnew_create(call *c, const jobnew_request *r, job **out)
     int64_t now = wire_now_ms();
     if (call_text(c, "customer_name", r->customer_name, 100, true) < 0
         || call_text(c, "address", r->address, FIELD_MAX, true) < 0
-        || call_text(c, "brand", r->brand, 40, true) < 0
-        || call_text(c, "serial", r->serial, 64, false) < 0
+        || call_text(c, "brand", r->brand, 40, true) < 0 || call_text(c, "serial", r->serial, 64, false) < 0
         || call_text(c, "model", r->model, 64, false) < 0
         || call_text(c, "problem", r->problem, PROBLEM_MAX, true) < 0)
         goto refused;
@@ -156,9 +155,14 @@ jobnew_result jobnew_create(call *c, const jobnew_request *r, job **out)
     priority urgency = r->urgency == FSD__PRIORITY__PRIORITY_HIGH ? PRIO_HIGH : PRIO_NORMAL;
     priority prio = priority_tier || urgency == PRIO_HIGH ? PRIO_HIGH : PRIO_NORMAL;
     job *j = fsd_xcalloc(1, sizeof *j);
-    job_text text = { .phone = phone, .customer_name = r->customer_name, .tier = tier,
-                      .address = r->address, .brand = r->brand, .serial = r->serial,
-                      .model = model, .problem = r->problem };
+    job_text text = { .phone = phone,
+                      .customer_name = r->customer_name,
+                      .tier = tier,
+                      .address = r->address,
+                      .brand = r->brand,
+                      .serial = r->serial,
+                      .model = model,
+                      .problem = r->problem };
     jobview_keep_text(j, &text);
     long number = ++srv->job_number;
     snprintf(j->id, sizeof j->id, "J%06ld", number);
@@ -177,20 +181,37 @@ jobnew_result jobnew_create(call *c, const jobnew_request *r, job **out)
     if (win_end)
         windows_deadlines(j, win_start, win_end);
     store_job sj = {
-        .id = j->id, .state = JS_NEW, .territory = srv->territories[terr].row->id,
-        .phone = phone, .customer_name = r->customer_name, .tier = tier, .address = r->address,
-        .lat = r->lat, .lon = r->lon, .brand = r->brand, .category = r->category,
-        .serial = r->serial, .model = model, .problem = r->problem, .warranty = w,
-        .priority = prio, .created_at = now, .assign_by = j->assign_by, .arrive_by = j->arrive_by,
-        .fix_by = j->fix_by, .sla_policy = j->sla_policy, .sla_clock = j->sla_clock,
-        .sla_start = j->sla_start, .risk_at = { j->risk_at[0], j->risk_at[1], j->risk_at[2] },
+        .id = j->id,
+        .state = JS_NEW,
+        .territory = srv->territories[terr].row->id,
+        .phone = phone,
+        .customer_name = r->customer_name,
+        .tier = tier,
+        .address = r->address,
+        .lat = r->lat,
+        .lon = r->lon,
+        .brand = r->brand,
+        .category = r->category,
+        .serial = r->serial,
+        .model = model,
+        .problem = r->problem,
+        .warranty = w,
+        .priority = prio,
+        .created_at = now,
+        .assign_by = j->assign_by,
+        .arrive_by = j->arrive_by,
+        .fix_by = j->fix_by,
+        .sla_policy = j->sla_policy,
+        .sla_clock = j->sla_clock,
+        .sla_start = j->sla_start,
+        .risk_at = { j->risk_at[0], j->risk_at[1], j->risk_at[2] },
         .urgency = urgency,
         .created_by = c->who->name, /* privacy: intake desks see their own */
     };
-    if (store_job_insert(srv->store, &sj, number) < 0
-        || windows_store(srv, j) < 0
-        || store_event_append(srv->store, j->id, now, world_actor_name(c->who), JOB_STATE_NONE,
-                              JS_NEW, "", "request received") < 0) {
+    if (store_job_insert(srv->store, &sj, number) < 0 || windows_store(srv, j) < 0
+        || store_event_append(srv->store, j->id, now, world_actor_name(c->who), JOB_STATE_NONE, JS_NEW, "",
+                              "request received")
+               < 0) {
         world_job_free(j);
         return JOBNEW_FAILED;
     }
@@ -215,10 +236,19 @@ jobnew_result jobnew_submit(call *c, job **out)
 {
     const Fsd__SubmitRequest *s = c->req->submit_request;
     jobnew_request r = {
-        .customer_name = s->customer_name, .phone = s->phone, .address = s->address,
-        .lat = s->lat, .lon = s->lon, .brand = s->brand, .category = s->category,
-        .serial = s->serial, .model = s->model, .problem = s->problem,
-        .reported_at = s->reported_at, .urgency = s->urgency, .window = s->window,
+        .customer_name = s->customer_name,
+        .phone = s->phone,
+        .address = s->address,
+        .lat = s->lat,
+        .lon = s->lon,
+        .brand = s->brand,
+        .category = s->category,
+        .serial = s->serial,
+        .model = s->model,
+        .problem = s->problem,
+        .reported_at = s->reported_at,
+        .urgency = s->urgency,
+        .window = s->window,
     };
     return jobnew_create(c, &r, out);
 }

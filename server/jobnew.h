@@ -12,15 +12,15 @@ typedef struct {
     const char *customer_name, *phone, *address;
     double lat, lon;
     const char *brand, *category, *serial, *model, *problem;
-    int64_t reported_at;           /* 0: now; the SLA clock starts here */
-    int urgency;                   /* as the wire's Priority: unspecified, normal or high */
-    const char *window;            /* the appointment window as the customer said it; "" none */
+    int64_t reported_at; /* 0: now; the SLA clock starts here */
+    int urgency;         /* as the wire's Priority: unspecified, normal or high */
+    const char *window;  /* the appointment window as the customer said it; "" none */
 } jobnew_request;
 
 typedef enum {
-    JOBNEW_FAILED = -1,            /* storage or memory failure: roll the batch back */
-    JOBNEW_MADE = 0,               /* stored, announced and matched: *out */
-    JOBNEW_REFUSED = 1,            /* nothing recorded; the error is in c->reply */
+    JOBNEW_FAILED = -1, /* storage or memory failure: roll the batch back */
+    JOBNEW_MADE = 0,    /* stored, announced and matched: *out */
+    JOBNEW_REFUSED = 1, /* nothing recorded; the error is in c->reply */
 } jobnew_result;
 
 /* Makes the job r asks for, on behalf of c's principal (its creator). */

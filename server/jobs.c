@@ -27,18 +27,15 @@ static technician *s_holder_after(const job *j, job_state to, technician *tech)
 {
     switch (to) {
     case JS_OFFERED:
-    case JS_ASSIGNED:
-        return tech ? tech : j->tech;
+    case JS_ASSIGNED: return tech ? tech : j->tech;
     case JS_NEW:
-    case JS_ESCALATED:
-        return NULL;
-    default:
-        return j->tech;
+    case JS_ESCALATED: return NULL;
+    default: return j->tech;
     }
 }
 
-int job_move(server *srv, job *j, job_state to, const principal *who, technician *tech,
-             const char *reason, const char **why)
+int job_move(server *srv, job *j, job_state to, const principal *who, technician *tech, const char *reason,
+             const char **why)
 {
     assert(srv && j && why);
     assert(to > JOB_STATE_NONE && to < JS_COUNT_);
@@ -55,10 +52,12 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
     if (to != JS_OFFERED)
         j->offer_expires_at = 0;
     if (store_job_set_state(srv->store, j->id, to, after ? after->row->id : "",
-                            after && after->provider ? after->provider->row->id : "",
-                            j->offer_expires_at, now) < 0
+                            after && after->provider ? after->provider->row->id : "", j->offer_expires_at,
+                            now)
+            < 0
         || store_event_append(srv->store, j->id, now, world_actor_name(who), j->state, to,
-                              named ? named->row->id : "", reason ? reason : "") < 0)
+                              named ? named->row->id : "", reason ? reason : "")
+               < 0)
         return -1;
     j->version++; /* as the row's */
     /* what the customer is told is written with the move */
@@ -75,9 +74,9 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
         world_tech_weigh(srv, before);
     if (after && after != before)
         world_tech_weigh(srv, after);
-    log_info("job", "job=%s from=%s to=%s tech=%s actor=%s reason=%s", j->id,
-             job_state_name(j->state), job_state_name(to), named ? named->row->id : "-",
-             world_actor_name(who), log_quote(0, reason ? reason : ""));
+    log_info("job", "job=%s from=%s to=%s tech=%s actor=%s reason=%s", j->id, job_state_name(j->state),
+             job_state_name(to), named ? named->row->id : "-", world_actor_name(who),
+             log_quote(0, reason ? reason : ""));
     j->state = to;
     j->tech = after;
     if (to == JS_COMPLETED)

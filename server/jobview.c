@@ -140,8 +140,8 @@ static int s_window_view(store *st, arena *a, Fsd__JobView *v)
     v->window_start = w.start;
     v->window_end = w.end;
     v->window_tz = (char *)w.tz;
-    v->window_local = arena_strdup(a, window_text(v->window_start, v->window_end, v->window_tz,
-                                                  local, sizeof local));
+    v->window_local =
+        arena_strdup(a, window_text(v->window_start, v->window_end, v->window_tz, local, sizeof local));
     v->window_utc = arena_strdup(a, window_text(v->window_start, v->window_end, "UTC", utc, sizeof utc));
     v->window_booked = v->state >= 3 && v->state <= 8;
     return 0;
@@ -181,8 +181,8 @@ int jobview_list(store *st, arena *a, const char *terr, int state, const char *t
 }
 
 int jobview_list_scoped(store *st, arena *a, const store_scope *scope, const char *terr, int state,
-                        const char *technician_id, const char *phone, unsigned limit,
-                        Fsd__JobView ***out, size_t *n)
+                        const char *technician_id, const char *phone, unsigned limit, Fsd__JobView ***out,
+                        size_t *n)
 {
     store_job_row *rows;
     *out = NULL;
@@ -195,9 +195,9 @@ int jobview_list_scoped(store *st, arena *a, const store_scope *scope, const cha
 /* ------------------------------------------------ open jobs, from memory */
 
 /* The string fields of job_text, in one list so copying cannot miss one. */
-#define JOB_TEXT_FIELDS(t) \
-    &(t)->phone, &(t)->customer_name, &(t)->tier, &(t)->address, \
-    &(t)->brand, &(t)->serial, &(t)->model, &(t)->problem
+#define JOB_TEXT_FIELDS(t)                                                                               \
+    &(t)->phone, &(t)->customer_name, &(t)->tier, &(t)->address, &(t)->brand, &(t)->serial, &(t)->model, \
+        &(t)->problem
 
 int jobview_keep_text(job *j, const job_text *text)
 {
@@ -269,7 +269,8 @@ Fsd__JobView *jobview_from_job(server *srv, arena *a, const job *j)
     v->job_id = S(j->id);
     v->state = (Fsd__JobState)j->state;
     v->territory = S(j->territory >= 0 && (size_t)j->territory < srv->n_territories
-                         ? srv->territories[j->territory].row->id : "");
+                         ? srv->territories[j->territory].row->id
+                         : "");
     v->phone = S(j->text.phone);
     v->customer_name = S(j->text.customer_name);
     v->tier = S(j->text.tier);

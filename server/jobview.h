@@ -36,7 +36,7 @@ int jobview_list(store *st, arena *a, const char *terr, int state, const char *t
                  const char *phone, unsigned limit, Fsd__JobView ***out, size_t *n);
 /* jobview_list within a scope (NULL: none). */
 int jobview_list_scoped(store *st, arena *a, const store_scope *scope, const char *terr, int state,
-                        const char *technician_id, const char *phone, unsigned limit,
-                        Fsd__JobView ***out, size_t *n);
+                        const char *technician_id, const char *phone, unsigned limit, Fsd__JobView ***out,
+                        size_t *n);
 
 #endif

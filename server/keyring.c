@@ -34,22 +34,22 @@
 #define MAX_FD (1 << 20)
 
 typedef struct {
-    int64_t last_seen;             /* last message, in memory */
-    int64_t written;               /* last_seen as last written */
-    int64_t written_at;            /* when it was written */
+    int64_t last_seen;  /* last message, in memory */
+    int64_t written;    /* last_seen as last written */
+    int64_t written_at; /* when it was written */
 } key_use;
 
 typedef struct {
-    char pub[41];                  /* "" when unused */
+    char pub[41]; /* "" when unused */
     ino_t ino;
 } fd_owner;
 
 struct keyring {
-    strmap *use;                   /* by public key */
-    strmap *revoked;               /* public key → name (strdup'd) */
-    fd_owner *fds;                 /* by fd number */
+    strmap *use;     /* by public key */
+    strmap *revoked; /* public key → name (strdup'd) */
+    fd_owner *fds;   /* by fd number */
     size_t n_fds;
-    char (*cut)[41];               /* revoked in this batch: cut after commit */
+    char (*cut)[41]; /* revoked in this batch: cut after commit */
     size_t n_cut, cap_cut;
 };
 

@@ -176,14 +176,15 @@ static int s_duplicate(call *c)
 
 /* Runs one decoded, authenticated message by its row in the verb table:
    look up, check, call, answer. -1 only on storage failure. */
-static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
-                    Fsd__Envelope *req, int64_t now)
+static int s_handle(server *srv, const principal *who, const uint8_t *rid, size_t rid_len, Fsd__Envelope *req,
+                    int64_t now)
 {
     Fsd__Envelope reply = FSD__ENVELOPE__INIT;
     reply.version = FSD_PROTOCOL_VERSION;
     reply.sent_at = now;
-    call c = { .srv = srv, .who = who, .req = req, .reply = &reply, .a = srv->arena, .rid = rid,
-               .rid_len = rid_len };
+    call c = {
+        .srv = srv, .who = who, .req = req, .reply = &reply, .a = srv->arena, .rid = rid, .rid_len = rid_len
+    };
     const verb_row *v = verb_find(req->body_case);
     if (s_check(&c, v, now))
         return reply_finish(&c, rid, rid_len, false);
@@ -213,8 +214,8 @@ static size_t s_frame_max(const principal *who)
     return who->role == ROLE_ADMIN_ ? FSD_MAX_MSG : FSD_SMALL_MSG_MAX;
 }
 
-int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
-                      const void *data, size_t len, int64_t now, char *msg_id)
+int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len, const void *data,
+                      size_t len, int64_t now, char *msg_id)
 {
     assert(srv && who && (data || len == 0));
     /* the refusals below name the request when its msg_id can be read */
@@ -231,11 +232,12 @@ int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, siz
     Fsd__Envelope *req = wire_decode_within(data, len, max, budget, &code, &why);
     if (!req) {
         srv->counters[code == FSD__ERROR_CODE__ERR_BAD_VERSION ? C_BAD_VERSION
-                      : code == FSD__ERROR_CODE__ERR_TOO_LARGE ? C_TOO_LARGE : C_MALFORMED]++;
+                      : code == FSD__ERROR_CODE__ERR_TOO_LARGE ? C_TOO_LARGE
+                                                               : C_MALFORMED]++;
         char text[256];
         if (code == FSD__ERROR_CODE__ERR_TOO_LARGE && len > max)
-            snprintf(text, sizeof text, "message of %zu bytes is over the %zu-byte limit for role %s", len, max,
-                     role_name(who->role));
+            snprintf(text, sizeof text, "message of %zu bytes is over the %zu-byte limit for role %s", len,
+                     max, role_name(who->role));
         else if (code == FSD__ERROR_CODE__ERR_TOO_LARGE)
             snprintf(text, sizeof text,
                      "decoding this %zu-byte message would take over %zu bytes of memory (the limit is "
@@ -293,10 +295,11 @@ static void s_refuse_unknown(server *srv, const char *user, pending_reply *pend,
     if (revoked)
         snprintf(why, sizeof why, "the key %s was revoked: ask an administrator for a new key", revoked);
     else
-        snprintf(why, sizeof why, "this key is no longer known to the server: it was replaced or revoked; "
-                                  "ask an administrator for a new key");
+        snprintf(why, sizeof why,
+                 "this key is no longer known to the server: it was replaced or revoked; "
+                 "ask an administrator for a new key");
     reply_reject_frame(srv, revoked ? revoked : "-", pend->rid, pend->rid_len, FSD__ERROR_CODE__ERR_FORBIDDEN,
-                   pend->msg_id, "key", why);
+                       pend->msg_id, "key", why);
 }
 
 /* Receives one [routing id][payload] message; 0 none waiting, 1 handled, -1 storage failure.
@@ -339,12 +342,13 @@ static int s_receive_one(server *srv, pending_reply *pend, int64_t now)
                  extra + 1);
         srv->counters[C_MALFORMED]++;
         reply_reject_frame(srv, who ? who->name : "-", pend->rid, rid_len, FSD__ERROR_CODE__ERR_MALFORMED,
-                       pend->msg_id, "", why);
+                           pend->msg_id, "", why);
     } else if (!who) {
         srv->counters[C_FORBIDDEN]++;
         s_refuse_unknown(srv, user, pend, &body);
     } else if (loop_handle_frame(srv, who, pend->rid, rid_len, zmq_msg_data(&body), zmq_msg_size(&body), now,
-                                 pend->msg_id) < 0) {
+                                 pend->msg_id)
+               < 0) {
         rc = -1;
     }
     zmq_msg_close(&body);
@@ -613,7 +617,8 @@ static void s_reopen(server *srv)
 {
     srv->reopen = 0;
     if (log_reopen() < 0) {
-        log_error("log_reopen_failed", "file=%s error=%s", log_quote(0, log_file()), log_quote(1, strerror(errno)));
+        log_error("log_reopen_failed", "file=%s error=%s", log_quote(0, log_file()),
+                  log_quote(1, strerror(errno)));
         return;
     }
     log_info("log_reopened", "file=%s", log_quote(0, log_file() ? log_file() : "(stderr)"));

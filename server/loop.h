@@ -14,7 +14,7 @@ int loop_run(server *srv);
    does not decode) is queued in srv->out. msg_id (FSD_MSG_ID_MAX + 1
    bytes, may be NULL) receives the request's id when it decoded.
    0 handled or refused, -1 storage failure (roll the batch back). */
-int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len,
-                      const void *data, size_t len, int64_t now, char *msg_id);
+int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len, const void *data,
+                      size_t len, int64_t now, char *msg_id);
 
 #endif

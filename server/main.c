@@ -37,7 +37,7 @@
 #define FSD_VERSION "0.1.0"
 
 static server *s_running;
-static const char *s_log_file;    /* --log-file: the log goes there, not stderr */
+static const char *s_log_file; /* --log-file: the log goes there, not stderr */
 
 static void s_on_signal(int sig)
 {
@@ -154,22 +154,34 @@ static void s_defaults(server_config *cfg)
 static void s_options(server_config *cfg, int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "data", required_argument, 0, 'd' },       { "listen", required_argument, 0, 'l' },
-        { "heartbeat-ms", required_argument, 0, 1 }, { "offline-after", required_argument, 0, 2 },
-        { "offer-ttl-ms", required_argument, 0, 3 }, { "close-after-ms", required_argument, 0, 4 },
-        { "speed-kmh", required_argument, 0, 5 },    { "log-level", required_argument, 0, 6 },
-        { "assign-sla-min", required_argument, 0, 7 }, { "arrive-sla-min", required_argument, 0, 8 },
-        { "dedup-days", required_argument, 0, 9 },  { "io-threads", required_argument, 0, 11 },
-        { "waive-limit", required_argument, 0, 95 }, { "care-contact", required_argument, 0, 96 },
+        { "data", required_argument, 0, 'd' },
+        { "listen", required_argument, 0, 'l' },
+        { "heartbeat-ms", required_argument, 0, 1 },
+        { "offline-after", required_argument, 0, 2 },
+        { "offer-ttl-ms", required_argument, 0, 3 },
+        { "close-after-ms", required_argument, 0, 4 },
+        { "speed-kmh", required_argument, 0, 5 },
+        { "log-level", required_argument, 0, 6 },
+        { "assign-sla-min", required_argument, 0, 7 },
+        { "arrive-sla-min", required_argument, 0, 8 },
+        { "dedup-days", required_argument, 0, 9 },
+        { "io-threads", required_argument, 0, 11 },
+        { "waive-limit", required_argument, 0, 95 },
+        { "care-contact", required_argument, 0, 96 },
         { "fix-sla-min", required_argument, 0, 10 },
         { "window-capacity", required_argument, 0, 85 },
         /* customer notifications */
-        { "notify-cmd", required_argument, 0, 60 },  { "notify-file", required_argument, 0, 61 },
-        { "notify-timeout-ms", required_argument, 0, 62 }, { "notify-max-inflight", required_argument, 0, 63 },
-        { "notify-retry-ms", required_argument, 0, 64 }, { "notify-retry-max-ms", required_argument, 0, 65 },
-        { "notify-attempts", required_argument, 0, 66 }, { "no-notify", no_argument, 0, 67 },
+        { "notify-cmd", required_argument, 0, 60 },
+        { "notify-file", required_argument, 0, 61 },
+        { "notify-timeout-ms", required_argument, 0, 62 },
+        { "notify-max-inflight", required_argument, 0, 63 },
+        { "notify-retry-ms", required_argument, 0, 64 },
+        { "notify-retry-max-ms", required_argument, 0, 65 },
+        { "notify-attempts", required_argument, 0, 66 },
+        { "no-notify", no_argument, 0, 67 },
         { "log-file", required_argument, 0, 140 },
-        { "help", no_argument, 0, 'h' },             { "version", no_argument, 0, 'V' },
+        { "help", no_argument, 0, 'h' },
+        { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
     int c;
@@ -195,7 +207,8 @@ static void s_options(server_config *cfg, int argc, char **argv)
         case 95: { /* the fee a technician may waive alone */
             const char *why;
             if (care_amount_parse(optarg, true, &cfg->waive_limit_cents, &why) < 0) {
-                fprintf(stderr, "fsd-server: --waive-limit needs an amount in EUR like 50.00: '%s' %s\n", optarg, why);
+                fprintf(stderr, "fsd-server: --waive-limit needs an amount in EUR like 50.00: '%s' %s\n",
+                        optarg, why);
                 exit(2);
             }
             break;
@@ -284,8 +297,10 @@ static int s_writable(const char *dir, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/.fsd-write-test", dir);
     int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
     if (fd < 0 || write(fd, "x", 1) != 1) {
-        snprintf(err, errlen, "cannot write in the data directory %.512s (%s): choose another --data or fix its permissions",
-                 dir, strerror(errno));
+        snprintf(
+            err, errlen,
+            "cannot write in the data directory %.512s (%s): choose another --data or fix its permissions",
+            dir, strerror(errno));
         if (fd >= 0)
             close(fd);
         unlink(path);
@@ -317,8 +332,10 @@ static int s_lock(const char *dir, char *err, size_t errlen)
         buf[strcspn(buf, "\n")] = 0;
         close(fd);
         if (saved == EWOULDBLOCK)
-            snprintf(err, errlen, "another fsd-server (pid %s) is using the data directory %.512s: stop it first, or "
-                     "choose another --data", buf[0] ? buf : "unknown", dir);
+            snprintf(err, errlen,
+                     "another fsd-server (pid %s) is using the data directory %.512s: stop it first, or "
+                     "choose another --data",
+                     buf[0] ? buf : "unknown", dir);
         else
             snprintf(err, errlen, "cannot lock %.512s: %s", path, strerror(saved));
         return -1;
@@ -341,11 +358,11 @@ static void s_private(const char *path, mode_t want)
     if (stat(path, &st) < 0 || (st.st_mode & 0777 & ~want) == 0)
         return;
     if (chmod(path, want) < 0)
-        log_warn("private_failed", "file=%s mode=%04o error=%s", log_quote(0, path), (unsigned)(st.st_mode & 07777),
-                 log_quote(1, strerror(errno)));
+        log_warn("private_failed", "file=%s mode=%04o error=%s", log_quote(0, path),
+                 (unsigned)(st.st_mode & 07777), log_quote(1, strerror(errno)));
     else
-        log_warn("made_private", "file=%s was=%04o now=%04o", log_quote(0, path), (unsigned)(st.st_mode & 07777),
-                 (unsigned)want);
+        log_warn("made_private", "file=%s was=%04o now=%04o", log_quote(0, path),
+                 (unsigned)(st.st_mode & 07777), (unsigned)want);
 }
 
 /* A new fsd.db is created 0600 before SQLite opens it: SQLite gives its
@@ -370,7 +387,8 @@ static int s_start(server *srv, char *err, size_t errlen)
     const char *dir = srv->cfg.data_dir;
     snprintf(path, sizeof path, "%s/keys", dir);
     if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
-        snprintf(err, errlen, "cannot create the data directory %.512s (%s): choose another --data or fix its permissions",
+        snprintf(err, errlen,
+                 "cannot create the data directory %.512s (%s): choose another --data or fix its permissions",
                  dir, strerror(errno));
         return -1;
     }
@@ -429,8 +447,8 @@ static int s_start(server *srv, char *err, size_t errlen)
     }
     if (!srv->cfg.notify.off && !(srv->notifier = notify_new(&srv->cfg.notify, err, errlen)))
         return -1;
-    log_info("started", "data=%s open_jobs=%zu load_ms=%lld generation=%016llx", dir,
-             strmap_size(srv->jobs), (long long)(wire_now_ms() - t0), (unsigned long long)srv->generation);
+    log_info("started", "data=%s open_jobs=%zu load_ms=%lld generation=%016llx", dir, strmap_size(srv->jobs),
+             (long long)(wire_now_ms() - t0), (unsigned long long)srv->generation);
     return 0;
 }
 
@@ -460,8 +478,8 @@ int main(int argc, char **argv)
     int rc = 1;
     char err[1024];
     if (s_log_file && log_open(s_log_file) < 0) {
-        fprintf(stderr, "fsd-server: cannot write the log file %s (%s): choose another --log-file\n", s_log_file,
-                strerror(errno));
+        fprintf(stderr, "fsd-server: cannot write the log file %s (%s): choose another --log-file\n",
+                s_log_file, strerror(errno));
         return 1;
     }
     if (s_start(&srv, err, sizeof err) < 0)
@@ -469,8 +487,10 @@ int main(int argc, char **argv)
     else {
         int run = loop_run(&srv);
         if (run == LOOP_BIND_FAILED)
-            fprintf(stderr, "fsd-server: cannot listen on %s (%s): is another server using it? choose another --listen\n",
-                    srv.cfg.listen, zmq_strerror(errno));
+            fprintf(
+                stderr,
+                "fsd-server: cannot listen on %s (%s): is another server using it? choose another --listen\n",
+                srv.cfg.listen, zmq_strerror(errno));
         else
             log_info("stopped", "rc=%d", (rc = run == 0 ? 0 : 1));
     }

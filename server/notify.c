@@ -64,7 +64,8 @@ static int s_template(server *srv, notify_event e, const char *lang, char *out, 
 static void s_local_time(server *srv, const job *j, int64_t at, int64_t now, char *out, size_t outlen)
 {
     const char *tz = j->territory >= 0 && (size_t)j->territory < srv->n_territories
-                         ? srv->territories[j->territory].row->tz : "UTC";
+                         ? srv->territories[j->territory].row->tz
+                         : "UTC";
     tzone_local when, today;
     if (tzone_localize(tz, at, &when) < 0 || tzone_localize(tz, now, &today) < 0) {
         tzone_localize("UTC", at, &when);
@@ -124,9 +125,14 @@ int notify_job_event(server *srv, const job *j, notify_event e, const technician
         template_render(template_builtin(e), &vals, msg, sizeof msg);
     }
     store_notification n = {
-        .job_id = j->id, .event = notify_event_name(e), .phone = v->phone,
-        .customer_name = v->customer_name, .language = lang,
-        .technician_id = tech ? tech->row->id : "", .text = msg, .created_at = now,
+        .job_id = j->id,
+        .event = notify_event_name(e),
+        .phone = v->phone,
+        .customer_name = v->customer_name,
+        .language = lang,
+        .technician_id = tech ? tech->row->id : "",
+        .text = msg,
+        .created_at = now,
     };
     int64_t id;
     if (store_notification_put(srv->store, &n, &id) < 0)
@@ -276,7 +282,8 @@ int notify_stats(call *c, Fsd__StatsView *s)
     /* now, from the outbox */
     s_counter(c, s, "notify_pending", pending);
     s_counter(c, s, "notify_in_flight", in_flight);
-    s_counter(c, s, "notify_oldest_pending_s", oldest && now > oldest ? (uint64_t)((now - oldest) / 1000) : 0);
+    s_counter(c, s, "notify_oldest_pending_s",
+              oldest && now > oldest ? (uint64_t)((now - oldest) / 1000) : 0);
     s_counter(c, s, "notify_failed_total", failed_total);
     return 0;
 }
@@ -320,8 +327,8 @@ static void s_check_template(s_bad_rows *b, const Fsd__LoadTemplates *m, size_t 
 {
     const Fsd__TemplateRow *r = m->rows[i];
     if (notify_event_parse(r->event) < 0)
-        s_bad(b, r->line, "event", "unknown event '%.40s' (received, accepted, en_route, late, completed, cancelled)",
-              r->event);
+        s_bad(b, r->line, "event",
+              "unknown event '%.40s' (received, accepted, en_route, late, completed, cancelled)", r->event);
     if (r->language[0] && !template_language_valid(r->language))
         s_bad(b, r->line, "language",
               "'%.40s' is not a language tag (like en, de, pt-BR); leave it empty for the default wording",
@@ -351,7 +358,8 @@ int notify_load_templates(call *c)
         if (m->replace && store_template_clear(c->srv->store) < 0)
             return -1;
         for (size_t i = 0; i < m->n_rows; i++)
-            if (store_template_put(c->srv->store, m->rows[i]->event, m->rows[i]->language, m->rows[i]->text) < 0)
+            if (store_template_put(c->srv->store, m->rows[i]->event, m->rows[i]->language, m->rows[i]->text)
+                < 0)
                 return -1;
         log_info("templates_loaded", "rows=%zu replace=%d source=%s", m->n_rows, m->replace ? 1 : 0,
                  log_quote(0, m->source));
@@ -378,8 +386,8 @@ typedef struct {
     call *c;
     Fsd__TemplateView **list;
     size_t n, cap;
-    bool defaults;                 /* this pass: language "" only, else the others */
-    const char *event;             /* the default pass: this event */
+    bool defaults;     /* this pass: language "" only, else the others */
+    const char *event; /* the default pass: this event */
     bool found;
 } s_tpl_scan;
 

@@ -65,18 +65,18 @@
 
 extern char **environ;
 
-#define FILE_BATCH 256             /* rows the file sender writes per look */
-#define FILE_EVERY_MS 20           /* ...and it gathers this long unless that many wait */
-#define LOOK_EVERY_MS 1000         /* look at the outbox at least this often */
-#define ERR_KEEP 200               /* bytes of a command's stderr kept */
-#define FILE_WAIT_MS 2             /* the loop's next look while a batch is in hand */
+#define FILE_BATCH 256     /* rows the file sender writes per look */
+#define FILE_EVERY_MS 20   /* ...and it gathers this long unless that many wait */
+#define LOOK_EVERY_MS 1000 /* look at the outbox at least this often */
+#define ERR_KEEP 200       /* bytes of a command's stderr kept */
+#define FILE_WAIT_MS 2     /* the loop's next look while a batch is in hand */
 
 /* A message due, as a sender gets it. */
 typedef struct {
     int64_t id;
     int attempt;
     char job[24], event[16];
-    char *json;                    /* one line, malloc'd */
+    char *json; /* one line, malloc'd */
 } s_due;
 
 /* The file sender's writer thread and the batch in its hand. */
@@ -86,35 +86,35 @@ typedef struct {
     pthread_cond_t cv;
     const char *path;
     /* under mu */
-    s_due *due;                    /* the batch in hand (NULL: none) */
+    s_due *due; /* the batch in hand (NULL: none) */
     size_t n;
     bool done, stop;
-    char error[300];               /* "" when the batch reached the disk */
+    char error[300]; /* "" when the batch reached the disk */
 } s_writer;
 
 /* A running command. */
 typedef struct {
     int64_t id;
-    int attempt;                   /* the number of this attempt, from 1 */
+    int attempt; /* the number of this attempt, from 1 */
     char job[24], event[16];
     pid_t pid;
-    int err_fd;                    /* its stderr, non-blocking */
-    char err[ERR_KEEP + 1];        /* the last bytes of it */
+    int err_fd;             /* its stderr, non-blocking */
+    char err[ERR_KEEP + 1]; /* the last bytes of it */
     size_t err_len;
     int64_t started_at;
-    bool killed;                   /* over its time: killed, waiting to be reaped */
+    bool killed; /* over its time: killed, waiting to be reaped */
 } s_kid;
 
 struct notifier {
     notify_config cfg;
     s_kid *kids;
-    int n_kids;                    /* running now (cap: cfg.max_inflight) */
-    s_writer *writer;              /* the file sender's (NULL: commands) */
-    size_t in_hand;                /* messages the writer has (the loop's count) */
-    int64_t due_at;                /* the earliest next_at known to be pending */
-    int64_t looked_at;             /* last look at the outbox */
-    uint64_t fresh;                /* rows queued since that look */
-    bool backlog;                  /* that look left due rows behind */
+    int n_kids;        /* running now (cap: cfg.max_inflight) */
+    s_writer *writer;  /* the file sender's (NULL: commands) */
+    size_t in_hand;    /* messages the writer has (the loop's count) */
+    int64_t due_at;    /* the earliest next_at known to be pending */
+    int64_t looked_at; /* last look at the outbox */
+    uint64_t fresh;    /* rows queued since that look */
+    bool backlog;      /* that look left due rows behind */
     uint64_t queued, sent, retries, failed;
 };
 
@@ -172,11 +172,12 @@ static void s_append(const char *path, s_due *due, size_t n, char *error, size_t
     }
     for (size_t i = 0; !error[0] && i < n; i++) {
         size_t len = strlen(due[i].json);
-        due[i].json[len] = '\n';   /* json_dumps left room: replaced the NUL */
+        due[i].json[len] = '\n'; /* json_dumps left room: replaced the NUL */
         ssize_t w = write(fd, due[i].json, len + 1);
         due[i].json[len] = 0;
         if (w != (ssize_t)len + 1)
-            snprintf(error, errlen, "cannot write %.200s: %s", path, w < 0 ? strerror(errno) : "short write (disk full?)");
+            snprintf(error, errlen, "cannot write %.200s: %s", path,
+                     w < 0 ? strerror(errno) : "short write (disk full?)");
     }
     if (!error[0] && fdatasync(fd) < 0)
         snprintf(error, errlen, "cannot flush %.200s: %s", path, strerror(errno));
@@ -284,7 +285,8 @@ notifier *notify_new(const notify_config *cfg, char *err, size_t errlen)
             return NULL;
         }
     }
-    log_info("notify", "sender=%s %s=%s timeout_ms=%d max_inflight=%d retry_ms=%d retry_max_ms=%d attempts=%d",
+    log_info("notify",
+             "sender=%s %s=%s timeout_ms=%d max_inflight=%d retry_ms=%d retry_max_ms=%d attempts=%d",
              self->cfg.cmd ? "command" : "file", self->cfg.cmd ? "cmd" : "file",
              log_quote(0, self->cfg.cmd ? self->cfg.cmd : self->cfg.file), self->cfg.timeout_ms,
              self->cfg.max_inflight, self->cfg.retry_ms, self->cfg.retry_max_ms, self->cfg.attempts);
@@ -343,8 +345,8 @@ static int64_t s_backoff(const notifier *self, int attempt)
 }
 
 /* Records how attempt `attempt` of notification id went. -1 storage failure. */
-static int s_outcome(server *srv, notifier *self, int64_t id, int attempt, const char *job_id, const char *event,
-                     const char *error, int64_t now)
+static int s_outcome(server *srv, notifier *self, int64_t id, int attempt, const char *job_id,
+                     const char *event, const char *error, int64_t now)
 {
     if (!error) {
         if (store_notification_sent(srv->store, id, attempt, now) < 0)
@@ -361,8 +363,8 @@ static int s_outcome(server *srv, notifier *self, int64_t id, int attempt, const
     if (give_up) {
         self->failed++;
         self->due_at = now;
-        log_warn("notify_failed", "id=%lld job=%s event=%s attempts=%d error=%s", (long long)id, job_id, event,
-                 attempt, log_quote(0, error));
+        log_warn("notify_failed", "id=%lld job=%s event=%s attempts=%d error=%s", (long long)id, job_id,
+                 event, attempt, log_quote(0, error));
     } else {
         self->retries++;
         if (next < self->due_at)
@@ -425,8 +427,8 @@ static int s_reap(server *srv, notifier *self, int64_t now)
             kill(-k->pid, SIGKILL);
             kill(k->pid, SIGKILL);
             k->killed = true;
-            log_warn("notify_timeout", "id=%lld job=%s event=%s pid=%d after_ms=%lld", (long long)k->id, k->job,
-                     k->event, (int)k->pid, (long long)(now - k->started_at));
+            log_warn("notify_timeout", "id=%lld job=%s event=%s pid=%d after_ms=%lld", (long long)k->id,
+                     k->job, k->event, (int)k->pid, (long long)(now - k->started_at));
         }
         int status = 0;
         pid_t r = waitpid(k->pid, &status, WNOHANG);
@@ -500,13 +502,13 @@ static int s_spawn(notifier *self, s_kid *k, const char *json, char *err, size_t
     sigset_t none, dflt;
     sigemptyset(&none);
     sigemptyset(&dflt);
-    sigaddset(&dflt, SIGPIPE);   /* ignored by the server: a shell wants them back */
+    sigaddset(&dflt, SIGPIPE); /* ignored by the server: a shell wants them back */
     sigaddset(&dflt, SIGXFSZ);
     sigaddset(&dflt, SIGINT);
     sigaddset(&dflt, SIGTERM);
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setsigdefault(&at, &dflt);
-    posix_spawnattr_setpgroup(&at, 0);   /* its own group: a timeout kills all of it */
+    posix_spawnattr_setpgroup(&at, 0); /* its own group: a timeout kills all of it */
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     char *argv[] = { "/bin/sh", "-c", (char *)self->cfg.cmd, NULL };
     pid_t pid;
@@ -545,8 +547,8 @@ typedef struct {
     int64_t now;
     s_due *due;
     size_t n, room;
-    int64_t later;                 /* the earliest next_at not due yet */
-    bool more;                     /* rows left unread */
+    int64_t later; /* the earliest next_at not due yet */
+    bool more;     /* rows left unread */
 } s_scan;
 
 /* "2026-11-23T13:43:28.101Z" */
@@ -659,7 +661,8 @@ static int s_file_collect(server *srv, notifier *self, int64_t now, bool wait)
     self->in_hand = 0;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = s_outcome(srv, self, due[i].id, due[i].attempt, due[i].job, due[i].event, error[0] ? error : NULL, now);
+        rc = s_outcome(srv, self, due[i].id, due[i].attempt, due[i].job, due[i].event,
+                       error[0] ? error : NULL, now);
     s_due_free(due, n);
     return rc;
 }
@@ -727,7 +730,8 @@ int notify_pump(server *srv, int64_t now)
     self->fresh = 0;
     s_scan sc = { .self = self, .now = now, .room = room, .later = INT64_MAX };
     sc.due = fsd_xcalloc(room, sizeof *sc.due);
-    int rc = store_notification_each_pending(srv->store, (unsigned)(room + (size_t)self->n_kids + 1), s_take, &sc);
+    int rc =
+        store_notification_each_pending(srv->store, (unsigned)(room + (size_t)self->n_kids + 1), s_take, &sc);
     /* the scan saw the head of every job; the outcomes below lower it again */
     self->due_at = INT64_MAX;
     if (rc == 0 && sc.n && !self->cfg.cmd) {

@@ -163,8 +163,9 @@ static int s_scope_check(call *c, const Fsd__AddPrincipal *r)
     if (!r->provider_id[0] && !r->n_territories)
         return 0;
     if (r->role != FSD__ROLE__ROLE_DISPATCHER) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, r->provider_id[0] ? "provider_id" : "territories",
-                   "only a dispatcher's key has a scope (intake desks see their own requests, agents their jobs)");
+        call_error(
+            c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, r->provider_id[0] ? "provider_id" : "territories",
+            "only a dispatcher's key has a scope (intake desks see their own requests, agents their jobs)");
         return 1;
     }
     if (r->provider_id[0] && !strmap_get(c->srv->provider_by_id, r->provider_id)) {
@@ -267,8 +268,7 @@ int privacy_gate(call *c)
     const Fsd__Envelope *q = c->req;
     if (who->role == ROLE_INTAKE_) {
         switch (q->body_case) {
-        case FSD__ENVELOPE__BODY_GET_JOB:
-            return s_intake_job(c, q->get_job->job_id, q->get_job->phone, true);
+        case FSD__ENVELOPE__BODY_GET_JOB: return s_intake_job(c, q->get_job->job_id, q->get_job->phone, true);
         case FSD__ENVELOPE__BODY_CANCEL_JOB: return s_intake_job(c, q->cancel_job->job_id, "", false);
         case FSD__ENVELOPE__BODY_RATE_JOB: return s_intake_job(c, q->rate_job->job_id, "", false);
         case FSD__ENVELOPE__BODY_COMPLAIN: return s_intake_job(c, q->complain->job_id, "", false);
@@ -279,8 +279,7 @@ int privacy_gate(call *c)
                 return 1;
             }
             return 0;
-        default:
-            return 0;
+        default: return 0;
         }
     }
     if (!s_scoped(who))
@@ -292,7 +291,8 @@ int privacy_gate(call *c)
            customer's by phone; customer records are kept by the office */
         call_error(c, FSD__ERROR_CODE__ERR_FORBIDDEN, "",
                    "%s is scoped to a provider or territories: customer records are set by unscoped "
-                   "dispatchers and admins", who->name);
+                   "dispatchers and admins",
+                   who->name);
         return 1;
     case FSD__ENVELOPE__BODY_GET_JOB: id = q->get_job->job_id; break;
     case FSD__ENVELOPE__BODY_CANCEL_JOB: id = q->cancel_job->job_id; break;
@@ -321,8 +321,7 @@ int privacy_gate(call *c)
         }
         return 0;
     }
-    default:
-        return 0;
+    default: return 0;
     }
     return id && id[0] ? s_scoped_job(c, id) : 0;
 }
@@ -449,8 +448,7 @@ static int s_customer_after(call *c, Fsd__CustomerView *cv)
             cv->jobs[i]->n_follow_ups = 0;
             cv->jobs[i]->n_notifications = 0;
         }
-    return s_log(c, "get_customer", c->req->get_customer->job_id, cv->customer->phone,
-                 (unsigned)cv->n_jobs);
+    return s_log(c, "get_customer", c->req->get_customer->job_id, cv->customer->phone, (unsigned)cv->n_jobs);
 }
 
 /* The verb of the request, as logged: the envelope field's name. */
@@ -467,17 +465,18 @@ int privacy_after(call *c)
     if (c->who->role == ROLE_AGENT_ || c->req->body_case == FSD__ENVELOPE__BODY_SUBMIT_REQUEST)
         return 0;
     switch (r->body_case) {
-    case FSD__ENVELOPE__BODY_JOB_VIEW:
-        return s_log(c, s_verb(c), r->job_view->job_id, "", 1);
+    case FSD__ENVELOPE__BODY_JOB_VIEW: return s_log(c, s_verb(c), r->job_view->job_id, "", 1);
     case FSD__ENVELOPE__BODY_JOB_LIST: {
         Fsd__JobList *l = r->job_list;
         if (s_scoped(c->who))
             l->n_jobs = s_keep_views(c, l->jobs, l->n_jobs);
-        return l->n_jobs ? s_log(c, s_verb(c), "", c->req->body_case == FSD__ENVELOPE__BODY_LIST_JOBS
-                                 ? c->req->list_jobs->phone : "", (unsigned)l->n_jobs) : 0;
+        return l->n_jobs
+                   ? s_log(c, s_verb(c), "",
+                           c->req->body_case == FSD__ENVELOPE__BODY_LIST_JOBS ? c->req->list_jobs->phone : "",
+                           (unsigned)l->n_jobs)
+                   : 0;
     }
-    case FSD__ENVELOPE__BODY_BOARD_VIEW:
-        return s_board_after(c, r->board_view);
+    case FSD__ENVELOPE__BODY_BOARD_VIEW: return s_board_after(c, r->board_view);
     case FSD__ENVELOPE__BODY_CUSTOMER_VIEW:
         if (c->req->body_case != FSD__ENVELOPE__BODY_GET_CUSTOMER)
             return 0; /* set customer: what was just written */
@@ -544,8 +543,7 @@ int privacy_after(call *c)
         e->n_candidates = k;
         return 0;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -565,7 +563,8 @@ int privacy_audit(call *c)
         return 0;
     }
     if (q->since < 0) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "since", "since is a UTC time in ms, not negative");
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "since",
+                   "since is a UTC time in ms, not negative");
         return 0;
     }
     /* the rows still waiting belong in the answer (a read-only batch
@@ -576,8 +575,9 @@ int privacy_audit(call *c)
     fsd__audit_list__init(l);
     store_access_row *rows;
     size_t n;
-    if (store_access_list(c->srv->store, c->a, q->principal, q->job_id, phone, q->since, q->limit ? q->limit : 100,
-                          &rows, &n) < 0)
+    if (store_access_list(c->srv->store, c->a, q->principal, q->job_id, phone, q->since,
+                          q->limit ? q->limit : 100, &rows, &n)
+        < 0)
         return -1;
     l->rows = views_access_rows(c->a, rows, n);
     l->n_rows = n;
@@ -604,16 +604,16 @@ int privacy_forget(call *c)
         return -1;
     if (open) {
         call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "phone",
-                   "customer %s has %u open job%s (%s): nothing was erased; cancel or close %s first",
-                   phone, open, open == 1 ? "" : "s", ids, open == 1 ? "it" : "them");
+                   "customer %s has %u open job%s (%s): nothing was erased; cancel or close %s first", phone,
+                   open, open == 1 ? "" : "s", ids, open == 1 ? "it" : "them");
         return 0;
     }
     Fsd__ForgetResult *r = arena_alloc(c->a, sizeof *r);
     fsd__forget_result__init(r);
     /* r->phone stays empty: the answer is remembered for retries */
     bool customer;
-    if (store_customer_forget(c->srv->store, phone, &r->jobs, &r->notifications, &customer,
-                              &r->access_rows) < 0)
+    if (store_customer_forget(c->srv->store, phone, &r->jobs, &r->notifications, &customer, &r->access_rows)
+        < 0)
         return -1;
     r->customer = customer;
     if (!r->jobs && !r->customer) {

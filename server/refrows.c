@@ -64,32 +64,31 @@ static void s_decode(void *arg, const char *key, const uint8_t *row, size_t len)
 static int s_each(store *st, store_ref_kind kind, const ProtobufCMessageDescriptor *desc,
                   void (*fn)(void *, void *), void *arg)
 {
-    s_each_ctx ctx = {desc, fn, arg};
+    s_each_ctx ctx = { desc, fn, arg };
     return store_ref_each(st, kind, s_decode, &ctx);
 }
 
 int refrows_each_territory(store *st, void (*fn)(void *, Fsd__TerritoryRow *), void *arg)
 {
-    return s_each(st, STORE_REF_TERRITORY, &fsd__territory_row__descriptor,
-                  (void (*)(void *, void *))fn, arg);
+    return s_each(st, STORE_REF_TERRITORY, &fsd__territory_row__descriptor, (void (*)(void *, void *))fn,
+                  arg);
 }
 
 int refrows_each_provider(store *st, void (*fn)(void *, Fsd__ProviderRow *), void *arg)
 {
-    return s_each(st, STORE_REF_PROVIDER, &fsd__provider_row__descriptor,
-                  (void (*)(void *, void *))fn, arg);
+    return s_each(st, STORE_REF_PROVIDER, &fsd__provider_row__descriptor, (void (*)(void *, void *))fn, arg);
 }
 
 int refrows_each_technician(store *st, void (*fn)(void *, Fsd__TechnicianRow *), void *arg)
 {
-    return s_each(st, STORE_REF_TECHNICIAN, &fsd__technician_row__descriptor,
-                  (void (*)(void *, void *))fn, arg);
+    return s_each(st, STORE_REF_TECHNICIAN, &fsd__technician_row__descriptor, (void (*)(void *, void *))fn,
+                  arg);
 }
 
 int refrows_each_sla_policy(store *st, void (*fn)(void *, Fsd__SlaPolicyRow *), void *arg)
 {
-    return s_each(st, STORE_REF_SLA_POLICY, &fsd__sla_policy_row__descriptor,
-                  (void (*)(void *, void *))fn, arg);
+    return s_each(st, STORE_REF_SLA_POLICY, &fsd__sla_policy_row__descriptor, (void (*)(void *, void *))fn,
+                  arg);
 }
 
 int refrows_each_working_hours(store *st, void (*fn)(void *, Fsd__WorkingHoursRow *), void *arg)
@@ -115,7 +114,7 @@ int refrows_get_product(store *st, const char *serial, Fsd__ProductRow **out)
 
 int refrows_put_customer(store *st, const Fsd__CustomerRow *row)
 {
-    store_customer c = {row->phone, row->name, row->tier, row->blocked != 0, row->note};
+    store_customer c = { row->phone, row->name, row->tier, row->blocked != 0, row->note };
     return store_put_customer(st, &c);
 }
 

@@ -85,7 +85,7 @@ int reply_finish(call *c, const uint8_t *rid, size_t rid_len, bool remember)
     c->reply->reply_to = c->req ? c->req->msg_id : "";
     if (c->reply->body_case == FSD__ENVELOPE__BODY_ERROR) {
         const ProtobufCFieldDescriptor *f = c->req ? protobuf_c_message_descriptor_get_field(
-                                                         &fsd__envelope__descriptor, (unsigned)c->req->body_case)
+                                                &fsd__envelope__descriptor, (unsigned)c->req->body_case)
                                                    : NULL;
         c->srv->counters[C_REJECTED]++;
         s_log_rejected(c->who ? c->who->name : "-", f ? f->name : "-", c->reply->reply_to,
@@ -136,8 +136,8 @@ int call_text(call *c, const char *field, const char *value, size_t max, bool re
         return -1;
     }
     if (strlen(value) > max) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field,
-                   "%s is longer than %zu characters", field, max);
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, field, "%s is longer than %zu characters", field,
+                   max);
         return -1;
     }
     return 0;
@@ -170,8 +170,8 @@ job *call_open_job(call *c, const char *id)
     Fsd__JobView *v;
     int rc = jobview_get(c->srv, c->a, id, false, &v);
     if (rc > 0)
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "job %s is already %s",
-                   id, job_state_name((job_state)v->state));
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "job %s is already %s", id,
+                   job_state_name((job_state)v->state));
     else
         call_error(c, FSD__ERROR_CODE__ERR_NOT_FOUND, "job_id", "no job %s", id);
     return NULL;

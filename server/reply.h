@@ -26,11 +26,11 @@ typedef struct job job;
 typedef struct {
     server *srv;
     const principal *who;
-    technician *tech;              /* the sender's technician (agent verbs), else NULL */
+    technician *tech; /* the sender's technician (agent verbs), else NULL */
     const Fsd__Envelope *req;
-    Fsd__Envelope *reply;          /* body set by the handler */
+    Fsd__Envelope *reply; /* body set by the handler */
     arena *a;
-    const uint8_t *rid;            /* the requester's routing id: for an answer given later */
+    const uint8_t *rid; /* the requester's routing id: for an answer given later */
     size_t rid_len;
 } call;
 

@@ -19,8 +19,8 @@
 #include "fsd/wire.h"
 
 /* Counters named by an enum's value names, skipping zeros. */
-static Fsd__Counter **s_enum_counters(call *c, const ProtobufCEnumDescriptor *d,
-                                      const uint64_t *values, int n, size_t *out_n)
+static Fsd__Counter **s_enum_counters(call *c, const ProtobufCEnumDescriptor *d, const uint64_t *values,
+                                      int n, size_t *out_n)
 {
     Fsd__Counter **list = arena_alloc(c->a, (size_t)n * sizeof *list);
     *out_n = 0;
@@ -86,7 +86,8 @@ static Fsd__KpiGroup *s_group_view(call *c, const kpi_group *g)
     v->n_declines_by_reason = DR_COUNT_ - 1;
     v->declines_by_reason = arena_alloc(c->a, v->n_declines_by_reason * sizeof *v->declines_by_reason);
     for (int r = DR_NONE + 1; r < DR_COUNT_; r++)
-        v->declines_by_reason[r - 1] = s_counter(c, decline_reason_name((decline_reason)r), g->declines_by[r]);
+        v->declines_by_reason[r - 1] =
+            s_counter(c, decline_reason_name((decline_reason)r), g->declines_by[r]);
     v->n_expiries_by_reason = KPI_EXPIRY_COUNT_;
     v->expiries_by_reason = arena_alloc(c->a, KPI_EXPIRY_COUNT_ * sizeof *v->expiries_by_reason);
     for (int r = 0; r < KPI_EXPIRY_COUNT_; r++)
@@ -119,16 +120,15 @@ static kpi_tech *s_techs(call *c, size_t *n)
             continue; /* privacy: a scoped dispatcher's figures are its own */
         const char *home = row->n_territories ? row->territories[0] : "";
         territory *t = home[0] ? world_territory(srv, home) : NULL;
-        list[k++] = (kpi_tech){ row->id, row->provider_id, home, row->shift,
-                                t ? t->row->tz : "UTC" };
+        list[k++] = (kpi_tech){ row->id, row->provider_id, home, row->shift, t ? t->row->tz : "UTC" };
     }
     *n = k;
     return list;
 }
 
 /* The first report's summary fields, from the total and the jobs. */
-static void s_summary(call *c, Fsd__ReportView *v, const kpi_report *kr, const kpi_job *jobs,
-                      size_t n, int64_t from, int64_t to)
+static void s_summary(call *c, Fsd__ReportView *v, const kpi_report *kr, const kpi_job *jobs, size_t n,
+                      int64_t from, int64_t to)
 {
     uint64_t by_state[JS_COUNT_] = { 0 }, by_warranty[WS_COUNT_] = { 0 };
     for (size_t i = 0; i < n; i++) {
@@ -143,8 +143,8 @@ static void s_summary(call *c, Fsd__ReportView *v, const kpi_report *kr, const k
     const kpi_group *g = &kr->total;
     v->requests = g->requests;
     v->by_state = s_enum_counters(c, &fsd__job_state__descriptor, by_state, JS_COUNT_, &v->n_by_state);
-    v->by_warranty = s_enum_counters(c, &fsd__warranty_status__descriptor, by_warranty, WS_COUNT_,
-                                     &v->n_by_warranty);
+    v->by_warranty =
+        s_enum_counters(c, &fsd__warranty_status__descriptor, by_warranty, WS_COUNT_, &v->n_by_warranty);
     v->decline_reasons = s_enum_counters(c, &fsd__decline_reason__descriptor, g->declines_by, DR_COUNT_,
                                          &v->n_decline_reasons);
     v->escalations = g->escalations;

@@ -33,90 +33,90 @@
 /* ------------------------------------------------------------ config */
 /* Customer notifications (see notify.c and notify_send.c). */
 typedef struct {
-    bool off;                      /* --no-notify: nothing is queued or sent */
-    const char *cmd;               /* --notify-cmd: run with the message on stdin; NULL = file */
-    const char *file;              /* --notify-file: the default sender appends here */
-    int timeout_ms;                /* a command running longer is killed (a failed attempt) */
-    int max_inflight;              /* commands running at once */
-    int retry_ms;                  /* first retry after this, doubling */
-    int retry_max_ms;              /* ... up to this */
-    int attempts;                  /* after this many failed attempts: failed */
+    bool off;         /* --no-notify: nothing is queued or sent */
+    const char *cmd;  /* --notify-cmd: run with the message on stdin; NULL = file */
+    const char *file; /* --notify-file: the default sender appends here */
+    int timeout_ms;   /* a command running longer is killed (a failed attempt) */
+    int max_inflight; /* commands running at once */
+    int retry_ms;     /* first retry after this, doubling */
+    int retry_max_ms; /* ... up to this */
+    int attempts;     /* after this many failed attempts: failed */
 } notify_config;
 
 typedef struct {
-    const char *data_dir;          /* fsd.db and keys/ live here */
-    const char *listen;            /* tcp://127.0.0.1:7700 */
-    int heartbeat_ms;              /* agents beat this often */
-    int offline_after;             /* missed beats before "offline" */
-    int offer_ttl_ms;              /* how long an offer stands */
-    double assign_sla_min[3];      /* by priority: minutes to assign */
-    double arrive_sla_min[3];      /* by priority: minutes to arrive */
-    int dedup_days;                /* remembered answers are kept this long */
-    int close_after_ms;            /* completed → closed without rating */
-    int batch_max;                 /* messages per transaction */
-    int io_threads;                /* libzmq I/O threads (CURVE, TCP) */
-    double neighbour_km;           /* boundaries this close make neighbours */
+    const char *data_dir;     /* fsd.db and keys/ live here */
+    const char *listen;       /* tcp://127.0.0.1:7700 */
+    int heartbeat_ms;         /* agents beat this often */
+    int offline_after;        /* missed beats before "offline" */
+    int offer_ttl_ms;         /* how long an offer stands */
+    double assign_sla_min[3]; /* by priority: minutes to assign */
+    double arrive_sla_min[3]; /* by priority: minutes to arrive */
+    int dedup_days;           /* remembered answers are kept this long */
+    int close_after_ms;       /* completed → closed without rating */
+    int batch_max;            /* messages per transaction */
+    int io_threads;           /* libzmq I/O threads (CURVE, TCP) */
+    double neighbour_km;      /* boundaries this close make neighbours */
     match_config match;
-    int64_t waive_limit_cents;     /* fee waivers up to this apply at once */
-    const char *care_contact;      /* whom a blocked customer is referred to */
-    double fix_sla_min[3];         /* by priority: minutes to complete */
-    unsigned window_capacity;      /* jobs per technician in overlapping windows (0: 2) */
-    notify_config notify;          /* customer notifications */
+    int64_t waive_limit_cents; /* fee waivers up to this apply at once */
+    const char *care_contact;  /* whom a blocked customer is referred to */
+    double fix_sla_min[3];     /* by priority: minutes to complete */
+    unsigned window_capacity;  /* jobs per technician in overlapping windows (0: 2) */
+    notify_config notify;      /* customer notifications */
 } server_config;
 
 /* ------------------------------------------------------------- world */
 typedef struct {
-    Fsd__TerritoryRow *row;        /* id, name, tz, rings (owned) */
+    Fsd__TerritoryRow *row; /* id, name, tz, rings (owned) */
     geo_ring *rings;
     geo_point **ring_pts;
     geo_poly poly;
-    int *neighbours;               /* indexes into territories */
+    int *neighbours; /* indexes into territories */
     size_t n_neighbours;
-    int *reach;                    /* technicians covering it or a neighbour */
+    int *reach; /* technicians covering it or a neighbour */
     size_t n_reach;
-    uint64_t near_mask;            /* bits of itself and its neighbours (masks) */
+    uint64_t near_mask; /* bits of itself and its neighbours (masks) */
 } territory;
 
 typedef struct {
-    Fsd__ProviderRow *row;         /* id, name, brands, territories (owned) */
+    Fsd__ProviderRow *row; /* id, name, brands, territories (owned) */
 } provider;
 
 typedef struct technician {
     /* what a match reads first, kept together at the front */
-    geo_point pos;                 /* last known position */
-    uint64_t cover_mask;           /* bit per territory covered (masks) */
-    uint32_t seen;                 /* match_epoch of the last match that judged it */
-    uint32_t skills;               /* bit i: category_list()[i] */
-    uint32_t load;                 /* derived from open jobs */
-    uint32_t recent;               /* jobs assigned so far */
-    uint32_t capacity;             /* row->capacity */
+    geo_point pos;       /* last known position */
+    uint64_t cover_mask; /* bit per territory covered (masks) */
+    uint32_t seen;       /* match_epoch of the last match that judged it */
+    uint32_t skills;     /* bit i: category_list()[i] */
+    uint32_t load;       /* derived from open jobs */
+    uint32_t recent;     /* jobs assigned so far */
+    uint32_t capacity;   /* row->capacity */
     bool online;
     shift shift;
     provider *provider;
     int index;
-    Fsd__TechnicianRow *row;       /* reference data (owned) */
-    int *territories;              /* indexes; [0] is home */
+    Fsd__TechnicianRow *row; /* reference data (owned) */
+    int *territories;        /* indexes; [0] is home */
     size_t n_territories;
     /* runtime, kept across reloads */
     int64_t pos_at;
     int64_t last_seen;
     /* session (mirrors the sessions table) */
-    uint64_t out_seq;              /* last sequence number given */
-    uint64_t out_sent;             /* last sent on this connection */
-    uint64_t out_acked;            /* acknowledged by the agent */
-    uint64_t in_seq;               /* last report applied */
-    bool session_dirty;            /* seqs changed in this batch, row not yet written */
+    uint64_t out_seq;   /* last sequence number given */
+    uint64_t out_sent;  /* last sent on this connection */
+    uint64_t out_acked; /* acknowledged by the agent */
+    uint64_t in_seq;    /* last report applied */
+    bool session_dirty; /* seqs changed in this batch, row not yet written */
     size_t rid_len;
-    uint8_t rid[256];              /* latest ROUTER routing id from its key */
+    uint8_t rid[256]; /* latest ROUTER routing id from its key */
     /* a live session taken over by another connection (session.c) */
-    uint8_t prev_rid[256];         /* the routing id before the latest move */
+    uint8_t prev_rid[256]; /* the routing id before the latest move */
     size_t prev_rid_len;
-    int64_t prev_seen;             /* last message from prev_rid */
-    bool just_moved;               /* the message being handled moved the rid */
-    uint8_t gone_rid[256];         /* told Superseded: its messages are refused */
+    int64_t prev_seen;     /* last message from prev_rid */
+    bool just_moved;       /* the message being handled moved the rid */
+    uint8_t gone_rid[256]; /* told Superseded: its messages are refused */
     size_t gone_rid_len;
-    char device_id[65];            /* the session's last Hello's device id */
-    bool resync_due;               /* a JobSnapshot follows this Welcome (restored database) */
+    char device_id[65]; /* the session's last Hello's device id */
+    bool resync_due;    /* a JobSnapshot follows this Welcome (restored database) */
 } technician;
 
 typedef struct principal {
@@ -144,32 +144,32 @@ typedef struct job {
     int territory;
     geo_point at;
     int category;
-    const char *brand;             /* text.brand */
-    job_text text;                 /* in one block, owned (jobview.c) */
-    uint64_t version;              /* the row's version: grows with state, holder, territory, rating */
+    const char *brand; /* text.brand */
+    job_text text;     /* in one block, owned (jobview.c) */
+    uint64_t version;  /* the row's version: grows with state, holder, territory, rating */
     warranty_status warranty;
     priority prio;
     int64_t created_at, assign_by, arrive_by, offer_expires_at;
-    int64_t close_at;              /* completed: closes unrated at this time */
-    technician *tech;              /* offered to / held by */
-    int *declined;                 /* technician indexes */
+    int64_t close_at; /* completed: closes unrated at this time */
+    technician *tech; /* offered to / held by */
+    int *declined;    /* technician indexes */
     size_t n_declined;
-    bool spill;                    /* already widened to neighbours */
-    int risk;                      /* SLA flagged at risk: 1 assign-by, 2 arrive-by */
-    int64_t due;                   /* next deadline the timers act on */
-    size_t timer_slot, wait_slot;  /* positions in srv->timers, srv->waiting */
-    bool moved;                    /* on srv->moved: rescheduled before the heaps are read */
-    bool goodwill;                 /* treated as covered (matching needs authorisation) */
+    bool spill;                   /* already widened to neighbours */
+    int risk;                     /* SLA flagged at risk: 1 assign-by, 2 arrive-by */
+    int64_t due;                  /* next deadline the timers act on */
+    size_t timer_slot, wait_slot; /* positions in srv->timers, srv->waiting */
+    bool moved;                   /* on srv->moved: rescheduled before the heaps are read */
+    bool goodwill;                /* treated as covered (matching needs authorisation) */
     /* the SLA decided at intake (server/sla.c) and the flags raised */
-    int64_t fix_by;                /* 0: none (jobs from before SLA policies) */
-    int64_t sla_start;             /* the SLA clock started here (reported_at) */
-    int64_t risk_at[SLA_N];        /* at risk from, per deadline */
-    unsigned sla_flags;            /* SLA_RISK(d) | SLA_BREACH(d) raised so far */
-    char sla_policy[41];           /* policy id, or "default" */
+    int64_t fix_by;         /* 0: none (jobs from before SLA policies) */
+    int64_t sla_start;      /* the SLA clock started here (reported_at) */
+    int64_t risk_at[SLA_N]; /* at risk from, per deadline */
+    unsigned sla_flags;     /* SLA_RISK(d) | SLA_BREACH(d) raised so far */
+    char sla_policy[41];    /* policy id, or "default" */
     sla_clock sla_clock;
-    priority urgency;              /* as asked at intake */
-    bool priority_tier;            /* the customer's tier is priority */
-    int64_t win_start, win_end;    /* appointment window asked (UTC ms), 0 when none */
+    priority urgency;           /* as asked at intake */
+    bool priority_tier;         /* the customer's tier is priority */
+    int64_t win_start, win_end; /* appointment window asked (UTC ms), 0 when none */
 } job;
 
 typedef struct {
@@ -177,17 +177,36 @@ typedef struct {
     size_t rid_len;
     uint8_t *data;
     size_t len;
-    technician *tech;              /* for sequenced messages: may be re-routed */
+    technician *tech; /* for sequenced messages: may be re-routed */
     uint64_t seq;
 } outgoing;
 
 enum {
-    C_RECEIVED, C_MALFORMED, C_TOO_LARGE, C_BAD_VERSION, C_UNKNOWN, C_FORBIDDEN,
-    C_INVALID, C_DUPLICATE, C_ZAP_REFUSED, C_BATCHES, C_COMMIT_FAILED, C_REQUESTS,
-    C_REFUSED, C_OFFERS, C_ACCEPTS, C_DECLINES, C_EXPIRIES, C_ESCALATIONS,
-    C_REASSIGNS, C_OFFLINE, C_SEND_FAILED,
-    C_REJECTED,                    /* every error reply, whatever its code */
-    C_CONFLICT, C_NOT_FOUND, C_COUNT_
+    C_RECEIVED,
+    C_MALFORMED,
+    C_TOO_LARGE,
+    C_BAD_VERSION,
+    C_UNKNOWN,
+    C_FORBIDDEN,
+    C_INVALID,
+    C_DUPLICATE,
+    C_ZAP_REFUSED,
+    C_BATCHES,
+    C_COMMIT_FAILED,
+    C_REQUESTS,
+    C_REFUSED,
+    C_OFFERS,
+    C_ACCEPTS,
+    C_DECLINES,
+    C_EXPIRIES,
+    C_ESCALATIONS,
+    C_REASSIGNS,
+    C_OFFLINE,
+    C_SEND_FAILED,
+    C_REJECTED, /* every error reply, whatever its code */
+    C_CONFLICT,
+    C_NOT_FOUND,
+    C_COUNT_
 };
 
 typedef struct server {
@@ -205,40 +224,40 @@ typedef struct server {
     technician *techs;
     size_t n_techs;
     strmap *territory_by_id, *provider_by_id, *tech_by_id;
-    strmap *principals;            /* by public key */
-    strmap *jobs;                  /* open jobs by id */
-    pheap timers;                  /* open jobs with a deadline, soonest first */
-    pheap waiting;                 /* jobs in state new, by priority and assign-by */
-    int64_t liveness_at;           /* last sweep for silent technicians */
-    geo_grid *grid;                /* technicians by position */
-    bool masks;                    /* <= 64 territories: coverage as bit masks */
-    uint32_t match_epoch;          /* stamps technicians judged by one match */
-    uint32_t recent_floor;         /* no technician has fewer recent jobs */
+    strmap *principals;    /* by public key */
+    strmap *jobs;          /* open jobs by id */
+    pheap timers;          /* open jobs with a deadline, soonest first */
+    pheap waiting;         /* jobs in state new, by priority and assign-by */
+    int64_t liveness_at;   /* last sweep for silent technicians */
+    geo_grid *grid;        /* technicians by position */
+    bool masks;            /* <= 64 territories: coverage as bit masks */
+    uint32_t match_epoch;  /* stamps technicians judged by one match */
+    uint32_t recent_floor; /* no technician has fewer recent jobs */
     long job_number;
 
-    arena *arena;                  /* this batch's replies */
+    arena *arena; /* this batch's replies */
     outgoing *out;
     size_t n_out, cap_out;
-    bool reload_reference;         /* a load committed: re-read reference data */
-    bool queue_dirty;              /* something may let a waiting job match */
-    job **moved;                   /* jobs changed since the heaps were last brought up to date */
+    bool reload_reference; /* a load committed: re-read reference data */
+    bool queue_dirty;      /* something may let a waiting job match */
+    job **moved;           /* jobs changed since the heaps were last brought up to date */
     size_t n_moved, cap_moved;
     /* storage failing (disk full, I/O error, locked): see loop.c */
     bool storage_failing;
-    bool resting;                  /* this batch refuses changes, runs no timers */
+    bool resting; /* this batch refuses changes, runs no timers */
     int64_t storage_retry_at;
     int storage_backoff_ms;
-    int64_t dedup_pruned_at;       /* last prune of old remembered answers */
-    technician **dirty_sessions;   /* written once per batch: session_flush */
+    int64_t dedup_pruned_at;     /* last prune of old remembered answers */
+    technician **dirty_sessions; /* written once per batch: session_flush */
     size_t n_dirty_sessions, cap_dirty_sessions;
     uint64_t counters[C_COUNT_];
-    struct sla_state *sla;         /* policies and working hours (server/sla.c) */
-    struct notifier *notifier;     /* the sender (NULL: none runs) */
-    struct keyring *keyring;       /* keys in use: last seen, connections, revoked (keyring.c) */
-    volatile int reopen;           /* SIGHUP seen: reopen the log file (rotation) */
-    struct backup *backup;         /* the online backup running or last finished (backup.c) */
-    uint64_t generation;           /* the database's identity (store_generation), sent in Welcome */
-    int64_t bookkept_at;           /* last commit of reads' bookkeeping (loop.c s_bookkeeping) */
+    struct sla_state *sla;     /* policies and working hours (server/sla.c) */
+    struct notifier *notifier; /* the sender (NULL: none runs) */
+    struct keyring *keyring;   /* keys in use: last seen, connections, revoked (keyring.c) */
+    volatile int reopen;       /* SIGHUP seen: reopen the log file (rotation) */
+    struct backup *backup;     /* the online backup running or last finished (backup.c) */
+    uint64_t generation;       /* the database's identity (store_generation), sent in Welcome */
+    int64_t bookkept_at;       /* last commit of reads' bookkeeping (loop.c s_bookkeeping) */
 } server;
 
 /* The server's side of customer care (care.c) and of SLAs (sla.c). They

@@ -187,7 +187,8 @@ static void s_superseded_job(const char *id, void *value, void *arg)
     if (x->rc < 0 || j->tech != x->t)
         return;
     if (store_event_append(x->srv->store, j->id, x->now, "system", j->state, j->state, x->t->row->id,
-                           "session superseded by another connection") < 0)
+                           "session superseded by another connection")
+        < 0)
         x->rc = -1;
 }
 
@@ -206,7 +207,8 @@ static int s_superseded(call *c, technician *t, const char *device_id, int64_t n
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
     snprintf(text, sizeof text,
              "another connection with technician %s's key took over this session at %s: this device gets "
-             "nothing more from the server; tell your dispatcher", t->row->id, when);
+             "nothing more from the server; tell your dispatcher",
+             t->row->id, when);
     Fsd__Envelope env;
     char id[33];
     wire_envelope_init(&env, id);
@@ -227,7 +229,8 @@ static int s_superseded(call *c, technician *t, const char *device_id, int64_t n
              device_id[0] ? log_quote(2, device_id) : "-", (long long)(now - t->prev_seen));
     superseded_ctx x = { srv, t, now, 0 };
     strmap_each(srv->jobs, s_superseded_job, &x);
-    if (x.rc < 0 || store_key_event(srv->store, now, "session_superseded", t->row->id, c->who->pub, "system") < 0)
+    if (x.rc < 0
+        || store_key_event(srv->store, now, "session_superseded", t->row->id, c->who->pub, "system") < 0)
         return -1;
     return 0;
 }
@@ -256,10 +259,13 @@ int session_hello(call *c)
     if (resync) {
         log_write(other_db || ahead ? LOG_WARN : LOG_INFO, "resync",
                   "tech=%s generation=%016llx agent_generation=%016llx agent_applied=%llu out_seq=%llu"
-                  " in_seq=%llu why=%s", t->row->id, (unsigned long long)c->srv->generation,
-                  (unsigned long long)h->generation, (unsigned long long)h->last_seq_applied,
-                  (unsigned long long)t->out_seq, (unsigned long long)t->in_seq,
-                  other_db ? "generation_changed" : ahead ? "agent_ahead" : "snapshot_asked");
+                  " in_seq=%llu why=%s",
+                  t->row->id, (unsigned long long)c->srv->generation, (unsigned long long)h->generation,
+                  (unsigned long long)h->last_seq_applied, (unsigned long long)t->out_seq,
+                  (unsigned long long)t->in_seq,
+                  other_db ? "generation_changed"
+                  : ahead  ? "agent_ahead"
+                           : "snapshot_asked");
         if (s_acked(c->srv, t, t->out_seq) < 0)
             return -1;
         t->out_sent = t->out_seq;
@@ -295,7 +301,7 @@ typedef struct {
     server *srv;
     technician *t;
     Fsd__JobView **views;
-    double *km;                    /* distance_km, parallel to views */
+    double *km; /* distance_km, parallel to views */
     size_t n, cap;
     int rc;
 } snapshot_ctx;
@@ -395,15 +401,14 @@ static int s_note_conflict(call *c, technician *t, const char *job_id, int state
         return had;
     char reason[256];
     snprintf(reason, sizeof reason, "conflict: %s from %s not applied (%s)", what, t->row->id, why);
-    return store_event_append(c->srv->store, job_id, wire_now_ms(), c->who->name, state, state,
-                              t->row->id, reason);
+    return store_event_append(c->srv->store, job_id, wire_now_ms(), c->who->name, state, state, t->row->id,
+                              reason);
 }
 
 /* The job a report names when it is this technician's (*out set, 0); else
    an error reply (1): unknown, or moved on, which is also noted on the job.
    -1 on storage failure. */
-static int s_own_job(call *c, technician *t, const char *job_id, bool offer, const char *what,
-                     job **out)
+static int s_own_job(call *c, technician *t, const char *job_id, bool offer, const char *what, job **out)
 {
     *out = world_job(c->srv, job_id);
     if (*out && (*out)->tech == t)
@@ -414,8 +419,8 @@ static int s_own_job(call *c, technician *t, const char *job_id, bool offer, con
         state = (*out)->state;
         snprintf(why, sizeof why, "it is %s%s", job_state_name((*out)->state),
                  (*out)->tech ? " with another technician" : " and waiting for a technician");
-        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id", "job %s is no longer %s you: %s",
-                   job_id, offer ? "offered to" : "assigned to", why);
+        call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "job_id", "job %s is no longer %s you: %s", job_id,
+                   offer ? "offered to" : "assigned to", why);
     } else {
         Fsd__JobView *v;
         int rc = jobview_get(c->srv, c->a, job_id, false, &v);
@@ -449,8 +454,8 @@ int session_offer_reply(call *c)
     if (own != 0)
         return own < 0 ? -1 : 0;
     if (j->state != JS_OFFERED) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id",
-                   "job %s is %s, not an open offer", j->id, job_state_name(j->state));
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "job %s is %s, not an open offer",
+                   j->id, job_state_name(j->state));
         return 0;
     }
     const char *why;
@@ -524,8 +529,8 @@ int session_sequence(call *c)
     }
     if (seq <= t->in_seq) {
         call_error(c, FSD__ERROR_CODE__ERR_CONFLICT, "seq",
-                   "report %llu was already applied (last applied is %llu)",
-                   (unsigned long long)seq, (unsigned long long)t->in_seq);
+                   "report %llu was already applied (last applied is %llu)", (unsigned long long)seq,
+                   (unsigned long long)t->in_seq);
         return VERB_NOT_APPLIED;
     }
     t->in_seq = seq;

@@ -32,9 +32,9 @@
 
 struct sla_state {
     sla_table *policies;
-    sla_hours **hours;             /* by territory index; NULL: none of its own */
+    sla_hours **hours; /* by territory index; NULL: none of its own */
     size_t n_hours;
-    sla_hours *any_hours;          /* the "*" row */
+    sla_hours *any_hours; /* the "*" row */
 };
 
 /* Frees the SLA part of the world. */
@@ -60,8 +60,9 @@ static void s_policy_add(void *arg, Fsd__SlaPolicyRow *r)
     sla_policy p;
     const char *field;
     char why[256];
-    if (sla_policy_make(r->id, r->warranty, r->tier, r->urgency, minutes, r->clock, &p, &field,
-                        why, sizeof why) < 0
+    if (sla_policy_make(r->id, r->warranty, r->tier, r->urgency, minutes, r->clock, &p, &field, why,
+                        sizeof why)
+            < 0
         || sla_table_add(t, &p, why, sizeof why) < 0)
         log_warn("sla_policy_skipped", "id=%s why=%s", log_quote(0, r->id), log_quote(1, why));
     fsd__sla_policy_row__free_unpacked(r, NULL);
@@ -74,8 +75,8 @@ static void s_hours_add(void *arg, Fsd__WorkingHoursRow *r)
     struct sla_state *s = srv->sla;
     const char *field;
     char why[256];
-    sla_hours *h = sla_hours_parse(r->hours, (const char *const *)r->closed, r->n_closed, &field, why,
-                                   sizeof why);
+    sla_hours *h =
+        sla_hours_parse(r->hours, (const char *const *)r->closed, r->n_closed, &field, why, sizeof why);
     territory *t = strcmp(r->territory, "*") == 0 ? NULL : world_territory(srv, r->territory);
     if (!h || (!t && strcmp(r->territory, "*") != 0)) {
         log_warn("working_hours_skipped", "territory=%s why=%s", log_quote(0, r->territory),
@@ -112,8 +113,8 @@ int sla_world_load(server *srv, char *err, size_t errlen)
     size_t with_hours = 0;
     for (size_t i = 0; i < s->n_hours; i++)
         with_hours += s->hours[i] != NULL;
-    log_info("sla", "policies=%zu territories_with_hours=%zu default_hours=%s",
-             sla_table_size(s->policies), with_hours, s->any_hours ? "yes" : "no");
+    log_info("sla", "policies=%zu territories_with_hours=%zu default_hours=%s", sla_table_size(s->policies),
+             with_hours, s->any_hours ? "yes" : "no");
     return 0;
 }
 
@@ -129,16 +130,16 @@ const sla_hours *sla_world_hours(server *srv, int terr)
 
 void sla_decide(server *srv, job *j, int64_t start)
 {
-    const sla_policy *p = srv->sla ? sla_table_pick(srv->sla->policies, j->warranty, j->priority_tier,
-                                                    j->urgency)
-                                   : NULL;
+    const sla_policy *p =
+        srv->sla ? sla_table_pick(srv->sla->policies, j->warranty, j->priority_tier, j->urgency) : NULL;
     double defaults[SLA_N] = { srv->cfg.assign_sla_min[j->prio], srv->cfg.arrive_sla_min[j->prio],
                                srv->cfg.fix_sla_min[j->prio] };
     const char *tz = j->territory >= 0 ? srv->territories[j->territory].row->tz : "UTC";
     sla_times t;
     j->sla_clock = p ? p->clock : SLA_24X7;
-    if (sla_times_compute(p ? p->minutes : defaults, j->sla_clock, sla_world_hours(srv, j->territory),
-                          tz, start, &t) > 0)
+    if (sla_times_compute(p ? p->minutes : defaults, j->sla_clock, sla_world_hours(srv, j->territory), tz,
+                          start, &t)
+        > 0)
         log_warn("sla_hours_unusable", "job=%s tz=%s policy=%s counted=24x7", j->id, tz, p->id);
     snprintf(j->sla_policy, sizeof j->sla_policy, "%s", p ? p->id : "default");
     j->sla_start = start;
@@ -174,18 +175,18 @@ void sla_job_restore(job *j, const store_job *sj)
 typedef struct {
     job *j;
     sla_status status;
-    int which;                     /* sla_deadline, -1 none */
+    int which; /* sla_deadline, -1 none */
     int64_t due;
 } s_entry;
 
 typedef struct {
     server *srv;
-    int terr;                      /* -1: all */
+    int terr; /* -1: all */
     int64_t now;
     s_entry *list;
     size_t n, cap;
     bool failed;
-    const principal *who;          /* privacy: only the jobs in its scope */
+    const principal *who; /* privacy: only the jobs in its scope */
 } s_scan;
 
 /* The deadlines of a job by sla_deadline. */
@@ -204,7 +205,8 @@ static void s_scan_job(const char *key, void *value, void *arg)
     if (sc->failed || (sc->terr >= 0 && j->territory != sc->terr))
         return;
     const technician *t = j->state >= JS_OFFERED && j->state <= JS_COMPLETED ? j->tech : NULL;
-    if (!privacy_in_scope(sc->srv, sc->who, j->territory >= 0 ? sc->srv->territories[j->territory].row->id : "",
+    if (!privacy_in_scope(sc->srv, sc->who,
+                          j->territory >= 0 ? sc->srv->territories[j->territory].row->id : "",
                           t ? t->row->provider_id : "", t ? t->row->id : ""))
         return;
     int64_t due[SLA_N];

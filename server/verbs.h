@@ -21,27 +21,27 @@
 
 /* What a handler (or a check before it) returns. */
 typedef enum {
-    VERB_FAILED = -1,              /* storage or allocation failure: the batch is rolled back */
-    VERB_ANSWERED = 0,             /* c->reply is set; remembered when the verb changes state */
-    VERB_NOT_APPLIED = 1,          /* c->reply is set but nothing was applied (a report out of
+    VERB_FAILED = -1,     /* storage or allocation failure: the batch is rolled back */
+    VERB_ANSWERED = 0,    /* c->reply is set; remembered when the verb changes state */
+    VERB_NOT_APPLIED = 1, /* c->reply is set but nothing was applied (a report out of
                                       sequence, an invalid position): never remembered */
-    VERB_NO_ANSWER = 2,            /* nothing to send now (an ack, a position; a backup is
+    VERB_NO_ANSWER = 2,   /* nothing to send now (an ack, a position; a backup is
                                       answered when its copy is done) */
 } verb_rc;
 
 /* When a verb is answered. */
 typedef enum {
-    VERB_REPLY,                    /* always, at once */
-    VERB_SILENT,                   /* only a refusal is answered */
-    VERB_LATER,                    /* when its work is done (or at once when refused) */
+    VERB_REPLY,  /* always, at once */
+    VERB_SILENT, /* only a refusal is answered */
+    VERB_LATER,  /* when its work is done (or at once when refused) */
 } verb_answer;
 
 /* What runs around the handler, by the row. */
 enum {
-    VERB_MUTATES = 1u << 0,        /* changes state: exactly-once, refused while storage fails */
-    VERB_SESSION = 1u << 1,        /* an agent's: needs its technician and live session (c->tech) */
-    VERB_SEQUENCED = 1u << 2,      /* a numbered report: applied only in sequence */
-    VERB_SCOPED = 1u << 3,         /* a person's: the job it names must be in the sender's
+    VERB_MUTATES = 1u << 0,   /* changes state: exactly-once, refused while storage fails */
+    VERB_SESSION = 1u << 1,   /* an agent's: needs its technician and live session (c->tech) */
+    VERB_SEQUENCED = 1u << 2, /* a numbered report: applied only in sequence */
+    VERB_SCOPED = 1u << 3,    /* a person's: the job it names must be in the sender's
                                       scope, and the answer is cut to it and logged */
 };
 
@@ -51,12 +51,12 @@ enum {
 typedef int (*verb_fn)(call *c);
 
 typedef struct {
-    int body;                      /* Fsd__Envelope body case */
-    unsigned roles;                /* VERB_ROLE bits of who may send it */
-    unsigned flags;                /* VERB_MUTATES | VERB_SESSION | ... */
+    int body;       /* Fsd__Envelope body case */
+    unsigned roles; /* VERB_ROLE bits of who may send it */
+    unsigned flags; /* VERB_MUTATES | VERB_SESSION | ... */
     verb_answer answer;
     verb_fn handle;
-    verb_fn after;                 /* after its answer was queued (NULL: nothing) */
+    verb_fn after; /* after its answer was queued (NULL: nothing) */
 } verb_row;
 
 /* The row of a body case, NULL when the body is not a request. */

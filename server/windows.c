@@ -42,16 +42,15 @@ int windows_intake(call *c, const char *text, int terr, int64_t now, int64_t *st
     if (!text || !text[0])
         return 0;
     if (strlen(text) > WINDOW_TEXT_MAX) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "window",
-                   "window is longer than %d characters", WINDOW_TEXT_MAX);
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "window", "window is longer than %d characters",
+                   WINDOW_TEXT_MAX);
         return 1;
     }
     const char *tz = c->srv->territories[terr].row->tz;
     cal_window w;
     const char *why = "";
     if (calendar_window_parse(text, tz, now, &w, &why) < 0) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "window", "window '%s' (%s): %s", text,
-                   tz, why);
+        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "window", "window '%s' (%s): %s", text, tz, why);
         return 1;
     }
     *start = w.start;
@@ -123,11 +122,11 @@ struct windows_match {
     server *srv;
     const job *j;
     int64_t now;
-    cal_span span;                 /* the window's local minutes */
+    cal_span span; /* the window's local minutes */
     bool zone_known;
     cal_config cfg;
-    cal_visit visit;               /* the job itself */
-    const job **held;              /* open windowed jobs held, by technician */
+    cal_visit visit;  /* the job itself */
+    const job **held; /* open windowed jobs held, by technician */
     size_t n_held;
     s_detail *details;
     size_t n_details, cap_details;
@@ -185,10 +184,13 @@ windows_match *windows_match_new(server *srv, const job *j, int64_t now)
     wm->cfg.tz = tz;
     size_t n_categories;
     const char *const *categories = category_list(&n_categories);
-    wm->visit = (cal_visit){ .id = j->id, .at = j->at, .window = w,
-                             .duration_min = calendar_duration_min(
-                                 j->category >= 0 && (size_t)j->category < n_categories
-                                     ? categories[j->category] : NULL) };
+    wm->visit = (cal_visit){ .id = j->id,
+                             .at = j->at,
+                             .window = w,
+                             .duration_min =
+                                 calendar_duration_min(j->category >= 0 && (size_t)j->category < n_categories
+                                                           ? categories[j->category]
+                                                           : NULL) };
     s_collect col = { wm, 0, false };
     strmap_each(srv->jobs, s_held, &col);
     if (col.oom) {
@@ -235,7 +237,7 @@ const char *windows_detail(const windows_match *self, int tech_index)
 bool windows_in_shift(windows_match *self, const technician *t)
 {
     if (!self->zone_known)
-        return true;   /* an unknown zone must not stop the work (as world_tech_in_shift) */
+        return true; /* an unknown zone must not stop the work (as world_tech_in_shift) */
     if (calendar_span_in_shift(&self->span, &t->shift))
         return true;
     char text[200];
@@ -269,7 +271,9 @@ bool windows_has_room(windows_match *self, const technician *t)
     for (size_t i = 0; i < n; i++) {
         const job *b = self->held[first + i];
         booked[i] = (cal_visit){
-            .id = b->id, .at = b->at, .window = { b->win_start, b->win_end },
+            .id = b->id,
+            .at = b->at,
+            .window = { b->win_start, b->win_end },
             .duration_min = calendar_duration_min(
                 b->category >= 0 && (size_t)b->category < n_categories ? categories[b->category] : NULL),
             .started = b->state == JS_EN_ROUTE || b->state == JS_ON_SITE,
@@ -284,8 +288,7 @@ bool windows_has_room(windows_match *self, const technician *t)
     return room;
 }
 
-int windows_check_tech(server *srv, const job *j, const technician *t, int64_t now, char *why,
-                       size_t len)
+int windows_check_tech(server *srv, const job *j, const technician *t, int64_t now, char *why, size_t len)
 {
     windows_match *wm = windows_match_new(srv, j, now);
     if (!wm)
@@ -303,7 +306,8 @@ int windows_booked(server *srv, job *j, const principal *who)
     char text[160], reason[200];
     snprintf(reason, sizeof reason, "booked: %s", windows_text(srv, j, text, sizeof text));
     if (store_event_append(srv->store, j->id, wire_now_ms(), world_actor_name(who), j->state, j->state,
-                           j->tech->row->id, reason) < 0)
+                           j->tech->row->id, reason)
+        < 0)
         return -1;
     log_info("booked", "job=%s tech=%s window=%s", j->id, j->tech->row->id, log_quote(0, text));
     return 0;

@@ -34,8 +34,7 @@ const char *windows_detail(const windows_match *self, int tech_index);
 const char *windows_text(server *srv, const job *j, char *buf, size_t len);
 /* For a dispatcher's assignment: 0 when t has room for j, 1 when not
    (why in buf), -1 out of memory. */
-int windows_check_tech(server *srv, const job *j, const technician *t, int64_t now, char *why,
-                       size_t len);
+int windows_check_tech(server *srv, const job *j, const technician *t, int64_t now, char *why, size_t len);
 /* Notes "booked: <window> <zone>" on j's history, now held by j->tech
    (a job without a window: nothing). */
 int windows_booked(server *srv, job *j, const principal *who);

@@ -296,7 +296,8 @@ int world_load_reference(server *srv, char *err, size_t errlen)
     row_list terr = { 0 }, prov = { 0 }, tech = { 0 };
     if (refrows_each_territory(srv->store, (void (*)(void *, Fsd__TerritoryRow *))s_collect, &terr) < 0
         || refrows_each_provider(srv->store, (void (*)(void *, Fsd__ProviderRow *))s_collect, &prov) < 0
-        || refrows_each_technician(srv->store, (void (*)(void *, Fsd__TechnicianRow *))s_collect, &tech) < 0) {
+        || refrows_each_technician(srv->store, (void (*)(void *, Fsd__TechnicianRow *))s_collect, &tech)
+               < 0) {
         snprintf(err, errlen, "cannot read reference data: %s", store_errmsg(srv->store));
         return -1;
     }
@@ -370,8 +371,8 @@ int world_load_reference(server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read jobs: %s", store_errmsg(srv->store));
         return -1;
     }
-    log_info("reference", "territories=%zu providers=%zu technicians=%zu principals=%zu",
-             srv->n_territories, srv->n_providers, srv->n_techs, strmap_size(srv->principals));
+    log_info("reference", "territories=%zu providers=%zu technicians=%zu principals=%zu", srv->n_territories,
+             srv->n_providers, srv->n_techs, strmap_size(srv->principals));
     return 0;
 }
 
@@ -393,9 +394,14 @@ static void s_job_add(void *arg, const store_job *sj)
     j->territory = t ? (int)(t - srv->territories) : -1;
     j->at = (geo_point){ sj->lat, sj->lon };
     j->category = world_category(sj->category);
-    job_text text = { .phone = sj->phone, .customer_name = sj->customer_name, .tier = sj->tier,
-                      .address = sj->address, .brand = sj->brand, .serial = sj->serial,
-                      .model = sj->model, .problem = sj->problem };
+    job_text text = { .phone = sj->phone,
+                      .customer_name = sj->customer_name,
+                      .tier = sj->tier,
+                      .address = sj->address,
+                      .brand = sj->brand,
+                      .serial = sj->serial,
+                      .model = sj->model,
+                      .problem = sj->problem };
     jobview_keep_text(j, &text);
     j->version = sj->version;
     j->warranty = (warranty_status)sj->warranty;
@@ -441,8 +447,7 @@ int world_load_jobs(server *srv)
     srv->jobs = strmap_new();
     s_job_load load = { .srv = srv };
     if (store_each_open_job(srv->store, s_job_add, &load) < 0 || load.rc < 0
-        || store_each_decline(srv->store, s_decline_add, srv) < 0
-        || windows_load(srv) < 0
+        || store_each_decline(srv->store, s_decline_add, srv) < 0 || windows_load(srv) < 0
         || store_last_job_number(srv->store, &srv->job_number) < 0)
         return -1;
     for (size_t i = 0; i < srv->n_techs; i++) {
@@ -488,7 +493,7 @@ void world_tech_weigh(server *srv, const technician *t)
     if (t->online && t->load < t->capacity) {
         double speed = cfg->speed_kmh > 0 ? cfg->speed_kmh : 30.0;
         double minutes = cfg->load_weight * (double)t->load / (double)t->capacity
-                       + cfg->fairness_weight * (double)t->recent;
+                         + cfg->fairness_weight * (double)t->recent;
         weight = minutes > 0 ? minutes * speed / 60.0 : 0.0;
     }
     geo_grid_weigh(srv->grid, t->index, weight);

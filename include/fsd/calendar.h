@@ -39,10 +39,10 @@
 #include "fsd/tzone.h"
 #include "fsd/warranty.h"
 
-#define CAL_WINDOW_MIN_MIN 30           /* shortest window, minutes */
-#define CAL_WINDOW_MAX_MIN (12 * 60)    /* longest window, minutes */
-#define CAL_AHEAD_MAX_DAYS 90           /* farthest a window may start */
-#define CAL_STRETCH_MAX 16              /* jobs planned together at most */
+#define CAL_WINDOW_MIN_MIN 30        /* shortest window, minutes */
+#define CAL_WINDOW_MAX_MIN (12 * 60) /* longest window, minutes */
+#define CAL_AHEAD_MAX_DAYS 90        /* farthest a window may start */
+#define CAL_STRETCH_MAX 16           /* jobs planned together at most */
 #define CAL_DEFAULT_PER_WINDOW 2
 #define CAL_DEFAULT_SPEED_KMH 30.0
 
@@ -64,8 +64,7 @@ typedef struct {
    (the hour skipped in spring) moves forward by the gap; one that
    happens twice (autumn) is the first of the two.
    0, or -1 with *why set to a static sentence. */
-int calendar_window_parse(const char *text, const char *tz, int64_t now, cal_window *out,
-                          const char **why);
+int calendar_window_parse(const char *text, const char *tz, int64_t now, cal_window *out, const char **why);
 
 /* The UTC instant of local date d, minute of the day (0..1440) in zone
    tz, with the gap and overlap rules above. 0 or -1 (unknown zone). */
@@ -85,11 +84,11 @@ int calendar_duration_min(const char *category);
    week, worked out once per window and zone so that the shifts of many
    technicians can be checked against it cheaply. */
 typedef struct {
-    bool ok;                   /* false: unknown zone or empty window */
+    bool ok; /* false: unknown zone or empty window */
     size_t n_runs;
     struct {
-        int week_minute;       /* dow * 1440 + minute of the first minute */
-        int len;               /* minutes */
+        int week_minute; /* dow * 1440 + minute of the first minute */
+        int len;         /* minutes */
     } runs[8];
 } cal_span;
 
@@ -105,29 +104,29 @@ bool calendar_shift_covers(const shift *s, const char *tz, cal_window w);
 
 /* One job in a technician's calendar. */
 typedef struct {
-    const char *id;            /* the caller's name for it (details name it) */
+    const char *id; /* the caller's name for it (details name it) */
     geo_point at;
     cal_window window;
-    int duration_min;          /* work on site */
-    bool started;              /* en route or on site now */
+    int duration_min; /* work on site */
+    bool started;     /* en route or on site now */
 } cal_visit;
 
 typedef struct {
-    double speed_kmh;          /* travel estimate; <= 0: 30 */
-    unsigned per_window;       /* jobs in overlapping windows; 0: 2 */
-    const char *tz;            /* zone for times in details (NULL: UTC) */
+    double speed_kmh;    /* travel estimate; <= 0: 30 */
+    unsigned per_window; /* jobs in overlapping windows; 0: 2 */
+    const char *tz;      /* zone for times in details (NULL: UTC) */
 } cal_config;
 
 typedef enum {
     CAL_FITS = 0,
-    CAL_FULL,                  /* per-window capacity reached */
-    CAL_NO_ORDER               /* no order reaches every job in its window */
+    CAL_FULL,    /* per-window capacity reached */
+    CAL_NO_ORDER /* no order reaches every job in its window */
 } cal_verdict;
 
 typedef struct {
     cal_verdict verdict;
-    char detail[240];          /* why not, for explain ("" when it fits) */
-    size_t n_plan;             /* the stretch in a feasible order (fits) */
+    char detail[240]; /* why not, for explain ("" when it fits) */
+    size_t n_plan;    /* the stretch in a feasible order (fits) */
     const cal_visit *plan[CAL_STRETCH_MAX];
     int64_t arrive[CAL_STRETCH_MAX]; /* planned arrival at each (UTC ms) */
 } cal_answer;
@@ -135,7 +134,7 @@ typedef struct {
 /* Can a technician whose booked jobs are booked[0..n_booked-1] also take
    `job`, as of now? The shift is the caller's check (calendar_span_in_shift).
    Fills ans when not NULL; returns its verdict. */
-cal_verdict calendar_fits(const cal_config *cfg, int64_t now, const cal_visit *booked,
-                          size_t n_booked, const cal_visit *job, cal_answer *ans);
+cal_verdict calendar_fits(const cal_config *cfg, int64_t now, const cal_visit *booked, size_t n_booked,
+                          const cal_visit *job, cal_answer *ans);
 
 #endif

@@ -20,7 +20,7 @@
 #include "fsd/domain.h"
 
 #define CARE_CURRENCY "EUR"
-#define CARE_AMOUNT_MAX_CENTS 10000000LL   /* 100000.00 */
+#define CARE_AMOUNT_MAX_CENTS 10000000LL /* 100000.00 */
 
 /* Same values as the wire enum FollowUpKind. */
 typedef enum { FU_NONE = 0, FU_CALL = 1, FU_RETURN_VISIT = 2 } followup_kind;

@@ -9,10 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct { double lat, lon; } geo_point;
+typedef struct {
+    double lat, lon;
+} geo_point;
 
 typedef struct {
-    const geo_point *pts;   /* closed or open: the last edge is implied */
+    const geo_point *pts; /* closed or open: the last edge is implied */
     size_t n;
 } geo_ring;
 
@@ -58,8 +60,7 @@ void geo_grid_remove(geo_grid *self, int id);
 /* Writes up to `max` ids found within radius_km of p into out (not sorted;
    may include items slightly beyond the radius: the caller measures).
    Returns how many were written. */
-size_t geo_grid_near(const geo_grid *self, geo_point p, double radius_km,
-                     int *out, size_t max);
+size_t geo_grid_near(const geo_grid *self, geo_point p, double radius_km, int *out, size_t max);
 
 /* Gives item `id` a weight in km (default 0, kept when it moves): ring
    searches with a limit count it as that much farther (INFINITY: never

@@ -15,7 +15,7 @@
 
 typedef struct {
     char pub[41];
-    char sec[41];     /* "" when only the public half is known */
+    char sec[41]; /* "" when only the public half is known */
     char role[16];
     char name[64];
 } fsd_keypair;
@@ -31,8 +31,7 @@ int keys_save_public(const char *path, const fsd_keypair *kp, char *err, size_t 
 
 /* Reads a key file. need_secret: fail unless it holds a secret key (and
    then also when its mode lets others read it). 0, or -1 with err. */
-int keys_load(const char *path, fsd_keypair *kp, bool need_secret,
-              char *err, size_t errlen);
+int keys_load(const char *path, fsd_keypair *kp, bool need_secret, char *err, size_t errlen);
 
 /* True when s is 40 Z85 characters that decode to 32 bytes. */
 bool keys_valid_z85(const char *s);

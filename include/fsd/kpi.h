@@ -71,7 +71,7 @@
 typedef enum {
     KPI_BY_ALL = 0,
     KPI_BY_TERRITORY,
-    KPI_BY_AGENT,              /* the service agent: provider */
+    KPI_BY_AGENT, /* the service agent: provider */
     KPI_BY_WARRANTY,
     KPI_BY_TIER,
     KPI_BY_TECHNICIAN,
@@ -80,32 +80,32 @@ typedef enum {
 
 /* "all", "territory", "agent", "warranty", "tier", "technician"; parse
    also takes "provider" for "agent"; -1 for an unknown name. */
-const char *kpi_by_name (kpi_by by);
-int kpi_by_parse (const char *name);
+const char *kpi_by_name(kpi_by by);
+int kpi_by_parse(const char *name);
 
 typedef struct {
     int64_t at;
     const char *actor;
-    int from_state, to_state;     /* job_state; equal for a note */
-    const char *technician;       /* "" when none */
+    int from_state, to_state; /* job_state; equal for a note */
+    const char *technician;   /* "" when none */
     const char *reason;
 } kpi_event;
 
 typedef struct {
     const char *technician;
-    int reason;                   /* decline_reason; DR_NONE for an expiry */
+    int reason; /* decline_reason; DR_NONE for an expiry */
     bool expired;
     int64_t at;
 } kpi_decline;
 
 typedef struct kpi_job {
     const char *id;
-    const char *territory, *provider, *technician, *tier, *serial;  /* "" = none */
-    int warranty;                 /* warranty_status */
-    int state;                    /* job_state now */
+    const char *territory, *provider, *technician, *tier, *serial; /* "" = none */
+    int warranty;                                                  /* warranty_status */
+    int state;                                                     /* job_state now */
     int64_t created_at, assign_by, arrive_by;
-    int64_t fix_by;               /* 0: the job has no fix-by deadline */
-    int rating;                   /* 1..5, 0 = not rated */
+    int64_t fix_by; /* 0: the job has no fix-by deadline */
+    int rating;     /* 1..5, 0 = not rated */
     const kpi_event *events;
     size_t n_events;
     const kpi_decline *declines;
@@ -113,13 +113,13 @@ typedef struct kpi_job {
 } kpi_job;
 
 typedef struct {
-    const char *id, *provider, *territory;   /* territory: home */
-    const char *shift;            /* as loaded: "Mon-Fri 08:00-17:00"; bad = "24h" */
-    const char *tz;               /* the home territory's zone; bad = UTC */
+    const char *id, *provider, *territory; /* territory: home */
+    const char *shift;                     /* as loaded: "Mon-Fri 08:00-17:00"; bad = "24h" */
+    const char *tz;                        /* the home territory's zone; bad = UTC */
 } kpi_tech;
 
 typedef struct {
-    int64_t from, to;             /* [from, to) on created_at; to 0 = open */
+    int64_t from, to; /* [from, to) on created_at; to 0 = open */
     int64_t now;
     kpi_by by;
 } kpi_query;
@@ -128,19 +128,19 @@ enum { KPI_ASSIGN_BY, KPI_ARRIVE_BY, KPI_FIX_BY, KPI_DEADLINES_ };
 enum { KPI_EXPIRY_TIMEOUT, KPI_EXPIRY_OFFLINE, KPI_EXPIRY_COUNT_ };
 
 typedef struct {
-    char *key;                    /* group name; "all" for the total */
+    char *key; /* group name; "all" for the total */
     uint64_t requests, completed, cancelled, open;
     uint64_t escalations, reassignments;
-    double *assign_s, *arrive_s;  /* samples, ascending */
+    double *assign_s, *arrive_s; /* samples, ascending */
     size_t assign_n, arrive_n;
-    double assign_p50_s, assign_p90_s, arrive_p50_s, arrive_p90_s;   /* 0 when n is 0 */
+    double assign_p50_s, assign_p90_s, arrive_p50_s, arrive_p90_s; /* 0 when n is 0 */
     uint64_t sla_judged[KPI_DEADLINES_], sla_kept[KPI_DEADLINES_];
     uint64_t sla_judged_all, sla_kept_all, sla_pending;
     double sla_kept_pct;
     uint64_t ftf_judged, ftf_fixed, ftf_pending;
     double ftf_pct;
     uint64_t offers, declines, expiries;
-    uint64_t declines_by[DR_COUNT_];          /* [DR_NONE] unused */
+    uint64_t declines_by[DR_COUNT_]; /* [DR_NONE] unused */
     uint64_t expiries_by[KPI_EXPIRY_COUNT_];
     double decline_rate_pct, expiry_rate_pct;
     int64_t busy_ms, shift_ms;
@@ -152,33 +152,33 @@ typedef struct {
 
 typedef struct {
     kpi_by by;
-    int64_t window_from, window_to;   /* the utilisation window */
-    kpi_group *groups;            /* by key (strcmp order); none for KPI_BY_ALL */
+    int64_t window_from, window_to; /* the utilisation window */
+    kpi_group *groups;              /* by key (strcmp order); none for KPI_BY_ALL */
     size_t n_groups;
-    kpi_group total;              /* every period job, key "all" */
+    kpi_group total; /* every period job, key "all" */
 } kpi_report;
 
 /* Computes the report. 0, or -1 when out of memory (out is then empty).
    Free with kpi_report_free. */
-int kpi_compute (const kpi_query *q, const kpi_job *jobs, size_t n_jobs,
-                 const kpi_tech *techs, size_t n_techs, kpi_report *out);
-void kpi_report_free (kpi_report *r);
+int kpi_compute(const kpi_query *q, const kpi_job *jobs, size_t n_jobs, const kpi_tech *techs, size_t n_techs,
+                kpi_report *out);
+void kpi_report_free(kpi_report *r);
 
 /* The value at rank ceil(p * n) (1-based, at least 1) of n ascending
    samples; 0 when n is 0. */
-double kpi_percentile (const double *sorted, size_t n, double p);
+double kpi_percentile(const double *sorted, size_t n, double p);
 
 /* Milliseconds of [from, to) inside a weekly shift in zone tz, across
    daylight-saving changes (a night shift over the spring change is an
    hour shorter). An unknown zone counts as UTC. */
-int64_t kpi_shift_ms (const shift *s, const char *tz, int64_t from, int64_t to);
+int64_t kpi_shift_ms(const shift *s, const char *tz, int64_t from, int64_t to);
 
 /* True when the report reads an event with this reason (it starts with
    one of the prefixes counted above, or "offer withdrawn"); a reader of
    the log may leave other reasons out. */
-bool kpi_reason_counts (const char *reason);
+bool kpi_reason_counts(const char *reason);
 
 /* Name of an expiry reason: "timeout", "offline". */
-const char *kpi_expiry_name (int reason);
+const char *kpi_expiry_name(int reason);
 
 #endif

@@ -30,18 +30,12 @@
 
 #include "fsd/domain.h"
 
-typedef enum {
-    ACTOR_SYSTEM = 0,
-    ACTOR_AGENT = 1,
-    ACTOR_INTAKE = 2,
-    ACTOR_DISPATCHER = 3
-} lifecycle_actor;
+typedef enum { ACTOR_SYSTEM = 0, ACTOR_AGENT = 1, ACTOR_INTAKE = 2, ACTOR_DISPATCHER = 3 } lifecycle_actor;
 
 /* 0 when `actor` may move a job from `from` to `to`; -1 otherwise, with
    *why (if not NULL) pointing at a static sentence such as
    "a job in state on_site cannot be cancelled by the customer". */
-int lifecycle_check(job_state from, job_state to, lifecycle_actor actor,
-                    const char **why);
+int lifecycle_check(job_state from, job_state to, lifecycle_actor actor, const char **why);
 
 /* Maps a principal's role to the actor it plays in the table. */
 lifecycle_actor lifecycle_actor_of(role r);

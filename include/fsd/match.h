@@ -45,10 +45,10 @@ typedef enum {
 } match_rule;
 
 typedef struct {
-    double speed_kmh;        /* travel estimate, default 30 */
-    double load_weight;      /* minutes per unit of load/capacity, default 20 */
-    double fairness_weight;  /* minutes per recent job, default 5 */
-    double max_km;           /* beyond this, excluded as "territory"; 0 = no limit */
+    double speed_kmh;       /* travel estimate, default 30 */
+    double load_weight;     /* minutes per unit of load/capacity, default 20 */
+    double fairness_weight; /* minutes per recent job, default 5 */
+    double max_km;          /* beyond this, excluded as "territory"; 0 = no limit */
 } match_config;
 
 /* The job as the matcher needs it. */
@@ -60,27 +60,27 @@ typedef struct {
 
 /* One candidate; every bool is a fact the caller established. */
 typedef struct {
-    int id;                   /* caller's handle, copied to the result */
-    geo_point at;             /* last known position */
+    int id;       /* caller's handle, copied to the result */
+    geo_point at; /* last known position */
     bool online;
     bool in_shift;
-    bool covers_territory;    /* covers the job's own territory */
-    bool covers_neighbour;    /* covers a neighbouring territory */
+    bool covers_territory; /* covers the job's own territory */
+    bool covers_neighbour; /* covers a neighbouring territory */
     bool has_skill;
-    bool authorised;          /* provider authorised for the job's brand */
+    bool authorised; /* provider authorised for the job's brand */
     bool declined;
     uint32_t load, capacity;
-    uint32_t recent_jobs;     /* jobs assigned in the fairness window */
-    bool no_room;             /* the job's appointment window does not fit
+    uint32_t recent_jobs; /* jobs assigned in the fairness window */
+    bool no_room;         /* the job's appointment window does not fit
                                  the technician's calendar */
 } match_cand;
 
 typedef struct {
     int id;
-    match_rule failed;        /* MR_OK when eligible */
-    bool neighbour;           /* eligible only through a neighbour */
+    match_rule failed; /* MR_OK when eligible */
+    bool neighbour;    /* eligible only through a neighbour */
     double distance_km;
-    double score;             /* meaningful when failed == MR_OK */
+    double score; /* meaningful when failed == MR_OK */
 } match_result;
 
 void match_config_default(match_config *cfg);
@@ -88,8 +88,8 @@ void match_config_default(match_config *cfg);
 /* Judges n candidates into out[0..n-1]: eligible first, own territory
    before neighbours, each group by ascending score (ties by id), then the
    excluded ones in input order. Returns how many are eligible. */
-size_t match_rank(const match_config *cfg, const match_job *job,
-                  const match_cand *cands, size_t n, match_result *out);
+size_t match_rank(const match_config *cfg, const match_job *job, const match_cand *cands, size_t n,
+                  match_result *out);
 
 /* Judges one candidate alone (rules, distance, score), as match_rank
    does for each; the caller may gather candidates a few at a time. */

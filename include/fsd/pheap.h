@@ -22,8 +22,7 @@ typedef struct {
 } pheap;
 
 /* An empty heap ordered by `before`. */
-void pheap_init(pheap *self, bool (*before)(const void *, const void *),
-                size_t *(*slot)(void *));
+void pheap_init(pheap *self, bool (*before)(const void *, const void *), size_t *(*slot)(void *));
 /* Frees the array (the items are the caller's; their slots are left as
    they are, so clear them first when the items live on). */
 void pheap_free(pheap *self);

@@ -75,8 +75,8 @@ typedef struct sla_hours sla_hours;
 
    NULL on error, with *field ("hours" or "closed") and why (one
    sentence naming the bad part) set. */
-sla_hours *sla_hours_parse(const char *weekly, const char *const *closed, size_t n_closed,
-                           const char **field, char *why, size_t whylen);
+sla_hours *sla_hours_parse(const char *weekly, const char *const *closed, size_t n_closed, const char **field,
+                           char *why, size_t whylen);
 void sla_hours_destroy(sla_hours **self_p);
 
 /* True when local minute `minute` (0..1439) of date d is working time. */
@@ -104,12 +104,12 @@ int sla_hours_add_many(const sla_hours *h, const char *tz, int64_t start_ms, con
 
 typedef struct {
     char id[41];
-    warranty_status warranty;      /* WS_NONE: any */
+    warranty_status warranty; /* WS_NONE: any */
     sla_tier tier;
-    priority urgency;              /* PRIO_NONE: any */
-    double minutes[SLA_N];         /* assign, arrive, fix: > 0, in order */
+    priority urgency;      /* PRIO_NONE: any */
+    double minutes[SLA_N]; /* assign, arrive, fix: > 0, in order */
     sla_clock clock;
-    unsigned line;                 /* where it was loaded from, for messages */
+    unsigned line; /* where it was loaded from, for messages */
 } sla_policy;
 
 /* Checks and converts one row's text. id: 1..40 letters, digits, '-',
@@ -117,8 +117,8 @@ typedef struct {
    0 < assign <= arrive <= fix <= 525600 (a year); clock business|24x7.
    0, or -1 with *field and why set. */
 int sla_policy_make(const char *id, const char *warranty, const char *tier, const char *urgency,
-                    const double minutes[SLA_N], const char *clock, sla_policy *out,
-                    const char **field, char *why, size_t whylen);
+                    const double minutes[SLA_N], const char *clock, sla_policy *out, const char **field,
+                    char *why, size_t whylen);
 
 /* How many keys are not "*" (0..3). */
 int sla_policy_specificity(const sla_policy *p);
@@ -143,22 +143,22 @@ const sla_policy *sla_table_pick(const sla_table *self, warranty_status w, bool 
 typedef struct {
     int64_t start;
     int64_t due[SLA_N];
-    int64_t risk_at[SLA_N];        /* SLA_RISK_SHARE of each window gone */
+    int64_t risk_at[SLA_N]; /* SLA_RISK_SHARE of each window gone */
 } sla_times;
 
 /* Deadlines and at-risk instants for windows of `minutes` from start:
    24x7 adds the minutes; business counts them in hours h of zone tz
    (every minute when h is NULL). 0; 1 when the business count failed
    (unknown zone, never open) and every minute was counted instead. */
-int sla_times_compute(const double minutes[SLA_N], sla_clock clock, const sla_hours *h,
-                      const char *tz, int64_t start, sla_times *out);
+int sla_times_compute(const double minutes[SLA_N], sla_clock clock, const sla_hours *h, const char *tz,
+                      int64_t start, sla_times *out);
 
 /* ---------------------------------------------------------------- orders */
 
 typedef struct {
     priority prio;
     bool priority_tier;
-    int64_t deadline;              /* 0: none (last) */
+    int64_t deadline; /* 0: none (last) */
     const char *id;
 } sla_rank;
 
@@ -166,9 +166,7 @@ typedef struct {
    then the earlier deadline, then the lower id. */
 bool sla_queue_before(const sla_rank *a, const sla_rank *b);
 
-typedef enum {
-    SLA_ST_BREACHED = 0, SLA_ST_AT_RISK = 1, SLA_ST_ESCALATED = 2, SLA_ST_NONE = 3
-} sla_status;
+typedef enum { SLA_ST_BREACHED = 0, SLA_ST_AT_RISK = 1, SLA_ST_ESCALATED = 2, SLA_ST_NONE = 3 } sla_status;
 
 /* "breached", "at_risk", "escalated", "" */
 const char *sla_status_name(sla_status s);
@@ -177,8 +175,8 @@ const char *sla_status_name(sla_status s);
    owes has passed), at risk (one is past its at-risk instant), escalated
    only, or none; *which is the deadline concerned (the first owed one
    for escalated-only; -1 when none is owed). A due of 0 is no deadline. */
-sla_status sla_status_of(job_state s, const int64_t due[SLA_N], const int64_t risk_at[SLA_N],
-                         int64_t now, int *which);
+sla_status sla_status_of(job_state s, const int64_t due[SLA_N], const int64_t risk_at[SLA_N], int64_t now,
+                         int *which);
 
 /* Escalations: breached, then at risk, then escalated only; within each,
    like the waiting queue. <0, 0, >0. */

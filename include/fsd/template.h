@@ -28,24 +28,24 @@
 
 /* The moments a customer may be told about. */
 typedef enum {
-    NE_RECEIVED = 0,   /* the request was taken (off unless a template is loaded) */
-    NE_ACCEPTED,       /* a technician has the job (technician, window/ETA) */
-    NE_EN_ROUTE,       /* the technician is on the way (ETA) */
-    NE_LATE,           /* the job is at risk of missing its SLA deadline */
-    NE_COMPLETED,      /* the repair is done (and how to rate it) */
-    NE_CANCELLED,      /* the job was cancelled */
+    NE_RECEIVED = 0, /* the request was taken (off unless a template is loaded) */
+    NE_ACCEPTED,     /* a technician has the job (technician, window/ETA) */
+    NE_EN_ROUTE,     /* the technician is on the way (ETA) */
+    NE_LATE,         /* the job is at risk of missing its SLA deadline */
+    NE_COMPLETED,    /* the repair is done (and how to rate it) */
+    NE_CANCELLED,    /* the job was cancelled */
     NE_COUNT_
 } notify_event;
 
 /* Placeholders, named {customer} {job} {technician} {eta} {window}
    {appliance} {brand} {model} {address}. */
 typedef enum {
-    TP_CUSTOMER = 0,   /* the customer's name */
-    TP_JOB,            /* the job id, J000123 */
-    TP_TECHNICIAN,     /* the technician's name */
-    TP_ETA,            /* expected arrival, local time */
-    TP_WINDOW,         /* when the visit is promised, "by 14:35" */
-    TP_APPLIANCE,      /* the category in words, "washing machine" */
+    TP_CUSTOMER = 0, /* the customer's name */
+    TP_JOB,          /* the job id, J000123 */
+    TP_TECHNICIAN,   /* the technician's name */
+    TP_ETA,          /* expected arrival, local time */
+    TP_WINDOW,       /* when the visit is promised, "by 14:35" */
+    TP_APPLIANCE,    /* the category in words, "washing machine" */
     TP_BRAND,
     TP_MODEL,
     TP_ADDRESS,
@@ -53,12 +53,12 @@ typedef enum {
 } template_field;
 
 typedef struct {
-    const char *value[TP_COUNT_];   /* NULL or "" = missing */
+    const char *value[TP_COUNT_]; /* NULL or "" = missing */
 } template_values;
 
-#define TEMPLATE_TEXT_MAX 1000      /* bytes of a template */
-#define TEMPLATE_VALUE_MAX 200      /* bytes of one inserted value */
-#define TEMPLATE_OUT_MAX 2000       /* bytes of a rendered message */
+#define TEMPLATE_TEXT_MAX 1000 /* bytes of a template */
+#define TEMPLATE_VALUE_MAX 200 /* bytes of one inserted value */
+#define TEMPLATE_OUT_MAX 2000  /* bytes of a rendered message */
 
 /* "received", "accepted", "en_route", "late", "completed", "cancelled";
    "?" out of range. */

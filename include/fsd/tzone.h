@@ -13,8 +13,8 @@
 
 typedef struct {
     civil_date date;
-    int dow;        /* 0 = Monday .. 6 = Sunday */
-    int minute;     /* minute of the day, 0..1439 */
+    int dow;    /* 0 = Monday .. 6 = Sunday */
+    int minute; /* minute of the day, 0..1439 */
 } tzone_local;
 
 /* True when `name` is a zone this machine knows (tzdata present). */

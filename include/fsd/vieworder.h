@@ -17,9 +17,9 @@
 #include <stdint.h>
 
 typedef enum {
-    VIEW_TAKE,      /* newer (or as new): store it, or drop the job if it is no longer ours */
-    VIEW_OLDER,     /* older than the copy kept: ignore it */
-    VIEW_GONE       /* not newer than the job's departure: do not bring it back */
+    VIEW_TAKE,  /* newer (or as new): store it, or drop the job if it is no longer ours */
+    VIEW_OLDER, /* older than the copy kept: ignore it */
+    VIEW_GONE   /* not newer than the job's departure: do not bring it back */
 } view_verdict;
 
 /* incoming: the view's version; sequenced: it came in the ordered stream

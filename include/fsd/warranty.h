@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include "fsd/domain.h"
 
-typedef struct { int y, m, d; } civil_date;
+typedef struct {
+    int y, m, d;
+} civil_date;
 
 /* Parses "YYYY-MM-DD" strictly (real calendar day, years 1900-9999).
    0 on success, -1 otherwise. */
@@ -30,9 +32,9 @@ civil_date civil_from_days(long days);
 
 typedef struct {
     civil_date purchased;
-    int warranty_months;        /* 0..600 */
+    int warranty_months; /* 0..600 */
     bool has_extended;
-    civil_date extended_until;  /* inclusive, when has_extended */
+    civil_date extended_until; /* inclusive, when has_extended */
 } warranty_terms;
 
 /* Last covered day of the manufacturer's warranty (inclusive). */

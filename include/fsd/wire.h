@@ -60,8 +60,7 @@ Fsd__Envelope *wire_decode_within(const void *data, size_t len, size_t max, size
                                   Fsd__ErrorCode *code, const char **why);
 
 /* wire_decode_within with the clients' generous budget. */
-Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max,
-                           Fsd__ErrorCode *code, const char **why);
+Fsd__Envelope *wire_decode(const void *data, size_t len, size_t max, Fsd__ErrorCode *code, const char **why);
 
 /* The msg_id of a frame without decoding it: scans the Envelope's top
    level only (no allocation, one pass), so that a refusal can name the
@@ -72,22 +71,19 @@ bool wire_peek_msg_id(const void *data, size_t len, char out[FSD_MSG_ID_MAX + 1]
 
 /* Sends an envelope on a DEALER (rid NULL) or ROUTER (rid = routing id).
    Non-blocking: 0 sent, -1 with errno (EAGAIN, EHOSTUNREACH...). */
-int wire_send(void *sock, const void *rid, size_t rid_len,
-              const Fsd__Envelope *env);
+int wire_send(void *sock, const void *rid, size_t rid_len, const Fsd__Envelope *env);
 
 /* A DEALER connected to `endpoint` with CURVE (client keys `me`, server
    public key `server_pub`, both Z85), linger 0, size cap, and
    ZMQ_IMMEDIATE. NULL with errno on failure. */
-void *wire_dealer(void *ctx, const char *endpoint, const fsd_keypair *me,
-                  const char *server_pub);
+void *wire_dealer(void *ctx, const char *endpoint, const fsd_keypair *me, const char *server_pub);
 
 /* One request, one answer: sends `req` (its msg_id set by
    wire_envelope_init) and waits for the envelope whose reply_to matches,
    re-sending the same msg_id every retry_ms (the server answers a
    duplicate with the original result) until timeout_ms. Returns the reply
    (caller frees) or NULL on timeout (errno ETIMEDOUT). */
-Fsd__Envelope *wire_call(void *sock, const Fsd__Envelope *req,
-                         int retry_ms, int timeout_ms);
+Fsd__Envelope *wire_call(void *sock, const Fsd__Envelope *req, int retry_ms, int timeout_ms);
 
 /* Name of an enum value for people and JSON: the value's name, lower
    case, without the prefix its enum shares ("JOB_EN_ROUTE" → "en_route",

@@ -210,8 +210,7 @@ int store_care_followup_get(store *self, arena *a, int64_t id, store_followup *o
     return n > 0;
 }
 
-int store_care_followups_of_job(store *self, arena *a, const char *job_id, store_followup **out,
-                                size_t *n)
+int store_care_followups_of_job(store *self, arena *a, const char *job_id, store_followup **out, size_t *n)
 {
     if (!store_has_side(self, job_id, SIDE_CARE)) {
         *out = NULL;

@@ -17,8 +17,8 @@ sqlite3_stmt *store_stmt(store *self, int q)
 {
     sqlite3_stmt *st = self->stmt[q];
     if (!st) {
-        if (sqlite3_prepare_v3(self->db, store_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
-                               &self->stmt[q], NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(self->db, store_sql[q], -1, SQLITE_PREPARE_PERSISTENT, &self->stmt[q], NULL)
+            != SQLITE_OK) {
             snprintf(self->err, sizeof self->err, "%s", sqlite3_errmsg(self->db));
             return NULL;
         }
@@ -115,7 +115,8 @@ static int s_side_jobs_load(store *self)
                            "SELECT job_id FROM care_goodwill UNION SELECT job_id FROM care_waivers"
                            " UNION SELECT job_id FROM care_followups"
                            " UNION SELECT visit_job_id FROM care_followups WHERE visit_job_id != ''",
-                           -1, &st, NULL) != SQLITE_OK)
+                           -1, &st, NULL)
+        != SQLITE_OK)
         return store_fail(self);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -149,16 +150,18 @@ store *store_open(const char *path, char *err, size_t errlen)
         goto fail;
     /* one thread per connection: no SQLite mutex around every call; the
        WAL's frames written in one piece per commit (walvfs.h) */
-    if (walvfs_register() != SQLITE_OK ||
-        sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        WALVFS_NAME) != SQLITE_OK)
+    if (walvfs_register() != SQLITE_OK
+        || sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           WALVFS_NAME)
+               != SQLITE_OK)
         goto fail;
     sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
     if (sqlite3_exec(self->db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                      " PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;"
                      " PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;",
-                     NULL, NULL, NULL) != SQLITE_OK)
+                     NULL, NULL, NULL)
+        != SQLITE_OK)
         goto fail;
     if (store_migrate(self) < 0 || s_side_jobs_load(self) < 0) {
         snprintf(err, errlen, "cannot prepare %s: %s", path, self->err);
@@ -167,8 +170,7 @@ store *store_open(const char *path, char *err, size_t errlen)
     }
     return self;
 fail:
-    snprintf(err, errlen, "cannot open %s: %s", path,
-             self->db ? sqlite3_errmsg(self->db) : "out of memory");
+    snprintf(err, errlen, "cannot open %s: %s", path, self->db ? sqlite3_errmsg(self->db) : "out of memory");
     store_close(&self);
     return NULL;
 }

@@ -117,14 +117,14 @@ static int s_rows(store *self, arena *a, sqlite3_stmt *st, size_t cap, store_job
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail(self);
 }
 
-static int s_job_list(store *self, arena *a, const char *territory, int state,
-                      const char *technician_id, const char *phone, unsigned limit,
-                      store_job_row **out, size_t *n)
+static int s_job_list(store *self, arena *a, const char *territory, int state, const char *technician_id,
+                      const char *phone, unsigned limit, store_job_row **out, size_t *n)
 {
     /* A filter query built from fixed fragments; every value is bound. */
     char sql[1024];
     snprintf(sql, sizeof sql,
-             "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS JOB_VERSION_COLUMN " FROM jobs WHERE (?1 = '' OR territory = ?1)"
+             "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS JOB_VERSION_COLUMN
+             " FROM jobs WHERE (?1 = '' OR territory = ?1)"
              " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
              " AND (?4 = '' OR phone = ?4) ORDER BY number DESC LIMIT ?5");
     sqlite3_stmt *st;
@@ -139,8 +139,8 @@ static int s_job_list(store *self, arena *a, const char *territory, int state,
 }
 
 int store_job_list(store *self, arena *a, const store_scope *scope, const char *territory, int state,
-                   const char *technician_id, const char *phone, unsigned limit,
-                   store_job_row **out, size_t *n)
+                   const char *technician_id, const char *phone, unsigned limit, store_job_row **out,
+                   size_t *n)
 {
     if (!scope)
         return s_job_list(self, a, territory, state, technician_id, phone, limit, out, n);

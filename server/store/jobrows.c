@@ -7,16 +7,16 @@
 #include <string.h>
 
 struct jobrows {
-    strmap *rows;                  /* id -> jobrow (one malloc'd block each) */
+    strmap *rows; /* id -> jobrow (one malloc'd block each) */
     size_t limit;
 };
 
 /* The string fields of a row, in one list so copying cannot miss one. */
-#define JOBROW_STRINGS(r) \
-    &(r)->job.id, &(r)->job.territory, &(r)->job.phone, &(r)->job.customer_name, \
-    &(r)->job.tier, &(r)->job.address, &(r)->job.brand, &(r)->job.category, \
-    &(r)->job.serial, &(r)->job.model, &(r)->job.problem, &(r)->job.technician_id, \
-    &(r)->job.provider_id, &(r)->job.sla_policy, &(r)->rating_comment
+#define JOBROW_STRINGS(r)                                                                          \
+    &(r)->job.id, &(r)->job.territory, &(r)->job.phone, &(r)->job.customer_name, &(r)->job.tier,   \
+        &(r)->job.address, &(r)->job.brand, &(r)->job.category, &(r)->job.serial, &(r)->job.model, \
+        &(r)->job.problem, &(r)->job.technician_id, &(r)->job.provider_id, &(r)->job.sla_policy,   \
+        &(r)->rating_comment
 
 jobrows *jobrows_new(size_t limit)
 {

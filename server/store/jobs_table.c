@@ -124,8 +124,8 @@ int store_job_set_rating(store *self, const char *id, int stars, const char *com
     return 0;
 }
 
-int store_event_append(store *self, const char *job_id, int64_t at, const char *actor,
-                       int from, int to, const char *technician_id, const char *reason)
+int store_event_append(store *self, const char *job_id, int64_t at, const char *actor, int from, int to,
+                       const char *technician_id, const char *reason)
 {
     sqlite3_stmt *st = store_stmt(self, Q_EVENT);
     if (!st)
@@ -154,8 +154,8 @@ int store_job_had_technician(store *self, const char *job_id, const char *techni
     return rc == SQLITE_ROW;
 }
 
-int store_decline_put(store *self, const char *job_id, const char *technician_id,
-                      int reason, bool expired, int64_t at)
+int store_decline_put(store *self, const char *job_id, const char *technician_id, int reason, bool expired,
+                      int64_t at)
 {
     sqlite3_stmt *st = store_stmt(self, Q_DECLINE);
     if (!st)
@@ -284,8 +284,11 @@ int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, s
 bool job_risk_current(int at_risk, int state)
 {
     switch (state) {
-    case 1: case 2: case 9: return at_risk == 1;   /* new, offered, escalated: assign-by */
-    case 3: case 4: return at_risk == 2;           /* assigned, en_route: arrive-by */
+    case 1:
+    case 2:
+    case 9: return at_risk == 1; /* new, offered, escalated: assign-by */
+    case 3:
+    case 4: return at_risk == 2; /* assigned, en_route: arrive-by */
     default: return false;
     }
 }

@@ -38,8 +38,7 @@ int store_put_principal(store *self, const char *pub, const char *name, int role
     return store_done(self, st);
 }
 
-int store_each_principal(store *self,
-                         void (*fn)(void *, const char *, const char *, int, const char *),
+int store_each_principal(store *self, void (*fn)(void *, const char *, const char *, int, const char *),
                          void *arg)
 {
     sqlite3_stmt *st = store_stmt(self, Q_EACH_PRINCIPAL);
@@ -159,8 +158,11 @@ int store_each_key_event(store *self, const char *event, int64_t since, int limi
 int store_principal_set_scope(store *self, const char *name, const char *provider, const char *territories)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(self->db, "UPDATE principals SET scope_provider = ?2, scope_territories = ?3"
-                           " WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(self->db,
+                           "UPDATE principals SET scope_provider = ?2, scope_territories = ?3"
+                           " WHERE name = ?1",
+                           -1, &st, NULL)
+        != SQLITE_OK)
         return store_fail(self);
     store_bind_text(st, 1, name);
     store_bind_text(st, 2, provider);
@@ -171,12 +173,16 @@ int store_principal_set_scope(store *self, const char *name, const char *provide
 }
 
 int store_each_principal_scope(store *self,
-                               void (*fn)(void *, const char *pub, const char *provider, const char *territories),
+                               void (*fn)(void *, const char *pub, const char *provider,
+                                          const char *territories),
                                void *arg)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(self->db, "SELECT public_key, scope_provider, scope_territories FROM principals"
-                           " WHERE scope_provider != '' OR scope_territories != ''", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(self->db,
+                           "SELECT public_key, scope_provider, scope_territories FROM principals"
+                           " WHERE scope_provider != '' OR scope_territories != ''",
+                           -1, &st, NULL)
+        != SQLITE_OK)
         return store_fail(self);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)

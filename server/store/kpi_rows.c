@@ -59,8 +59,8 @@ typedef struct {
     size_t n_ev, cap_ev;
     kpi_decline *dec;
     size_t n_dec, cap_dec;
-    size_t *ev_at, *dec_at;     /* per job: where its events, declines start */
-    strmap *names;              /* interned strings */
+    size_t *ev_at, *dec_at; /* per job: where its events, declines start */
+    strmap *names;          /* interned strings */
 } s_kpi_rows;
 
 /* Reads the period's jobs (Q_KPI_JOBS_FIX, or Q_KPI_JOBS without fix_by). */
@@ -68,7 +68,7 @@ static int s_kpi_read_jobs(store *self, arena *a, s_kpi_rows *k, int64_t from, i
 {
     sqlite3_stmt *st = store_stmt(self, Q_KPI_JOBS_FIX);
     if (!st) {
-        self->err[0] = 0;       /* no fix_by column: not an error */
+        self->err[0] = 0; /* no fix_by column: not an error */
         st = store_stmt(self, Q_KPI_JOBS);
     }
     if (!st)

@@ -51,8 +51,8 @@ int store_notification_put(store *self, const store_notification *n, int64_t *id
 }
 
 /* Steps st, calling fn for each notification row. */
-static int s_each_notification(store *self, sqlite3_stmt *st,
-                               void (*fn)(void *, const store_notification *), void *arg)
+static int s_each_notification(store *self, sqlite3_stmt *st, void (*fn)(void *, const store_notification *),
+                               void *arg)
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -64,8 +64,8 @@ static int s_each_notification(store *self, sqlite3_stmt *st,
     return rc == SQLITE_DONE ? 0 : store_fail(self);
 }
 
-int store_notification_each_pending(store *self, unsigned max,
-                                    void (*fn)(void *, const store_notification *), void *arg)
+int store_notification_each_pending(store *self, unsigned max, void (*fn)(void *, const store_notification *),
+                                    void *arg)
 {
     sqlite3_stmt *st = store_stmt(self, Q_NOTIFY_DUE);
     if (!st)
@@ -215,8 +215,8 @@ int store_template_get(store *self, const char *event, const char *language, cha
     return text != NULL;
 }
 
-int store_template_each(store *self, void (*fn)(void *, const char *event, const char *language,
-                                                const char *text),
+int store_template_each(store *self,
+                        void (*fn)(void *, const char *event, const char *language, const char *text),
                         void *arg)
 {
     sqlite3_stmt *st = store_stmt(self, Q_TEMPLATE_EACH);
@@ -247,7 +247,8 @@ int store_customer_language(store *self, const char *phone, char *out, size_t ou
     if (self->languages_used < 0) {
         sqlite3_stmt *any;
         if (sqlite3_prepare_v2(self->db, "SELECT EXISTS(SELECT 1 FROM customers WHERE language != '')", -1,
-                               &any, NULL) != SQLITE_OK)
+                               &any, NULL)
+            != SQLITE_OK)
             return store_fail(self);
         int rc = sqlite3_step(any);
         self->languages_used = rc == SQLITE_ROW ? sqlite3_column_int(any, 0) : -1;

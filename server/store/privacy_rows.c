@@ -46,7 +46,8 @@ int store_access_list(store *self, arena *a, const char *principal, const char *
                            "SELECT at, principal, verb, job_id, phone, count FROM access_log"
                            " WHERE (?1 = '' OR principal = ?1) AND (?2 = '' OR job_id = ?2)"
                            " AND (?3 = '' OR phone = ?3) AND at >= ?4 ORDER BY id DESC LIMIT ?5",
-                           -1, &st, NULL) != SQLITE_OK)
+                           -1, &st, NULL)
+        != SQLITE_OK)
         return store_fail(self);
     store_bind_text(st, 1, principal);
     store_bind_text(st, 2, job_id);
@@ -73,8 +74,11 @@ int store_access_list(store *self, arena *a, const char *principal, const char *
 int store_customer_open_jobs(store *self, const char *phone, char *ids, size_t len, unsigned *n)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(self->db, "SELECT id FROM jobs WHERE phone = ?1 AND state NOT IN (8, 10)"
-                           " ORDER BY number", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(self->db,
+                           "SELECT id FROM jobs WHERE phone = ?1 AND state NOT IN (8, 10)"
+                           " ORDER BY number",
+                           -1, &st, NULL)
+        != SQLITE_OK)
         return store_fail(self);
     store_bind_text(st, 1, phone);
     *n = 0;
@@ -83,7 +87,8 @@ int store_customer_open_jobs(store *self, const char *phone, char *ids, size_t l
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         size_t used = strlen(ids);
         if (used + 32 < len)
-            snprintf(ids + used, len - used, "%s%s", *n ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+            snprintf(ids + used, len - used, "%s%s", *n ? ", " : "",
+                     (const char *)sqlite3_column_text(st, 0));
         (*n)++;
     }
     sqlite3_finalize(st);
@@ -120,7 +125,8 @@ int store_customer_forget(store *self, const char *phone, uint32_t *jobs, uint32
     int rc = -1;
     /* free text goes; what the KPI report reads stays: the reason
        prefixes it counts (kpi.c), and every server-written event */
-    if (s_forget_step(self, "UPDATE job_events SET reason = CASE"
+    if (s_forget_step(self,
+                      "UPDATE job_events SET reason = CASE"
                       " WHEN substr(reason, 1, 10) = 'reassigned' THEN 'reassigned'"
                       " WHEN substr(reason, 1, 9) = 'at risk: ' THEN 'at risk: '"
                       " WHEN substr(reason, 1, 10) = 'breached: ' THEN 'breached: '"
@@ -129,23 +135,39 @@ int store_customer_forget(store *self, const char *phone, uint32_t *jobs, uint32
                       " WHEN substr(reason, 1, 18) = 'waiver requested: ' THEN 'waiver requested: '"
                       " WHEN substr(reason, 1, 15) = 'offer withdrawn' THEN 'offer withdrawn'"
                       " WHEN substr(reason, 1, 6) = 'rated ' THEN substr(reason, 1, 9)"
-                      " ELSE '' END WHERE actor != 'system' AND job_id IN " FORGET_JOBS, phone, NULL) < 0
-        || s_forget_step(self, "UPDATE care_followups SET cause = CASE WHEN instr(cause, ':') > 0"
+                      " ELSE '' END WHERE actor != 'system' AND job_id IN " FORGET_JOBS,
+                      phone, NULL)
+            < 0
+        || s_forget_step(self,
+                         "UPDATE care_followups SET cause = CASE WHEN instr(cause, ':') > 0"
                          " THEN substr(cause, 1, instr(cause, ':') - 1) ELSE cause END, outcome = ''"
-                         " WHERE job_id IN " FORGET_JOBS, phone, NULL) < 0
-        || s_forget_step(self, "UPDATE care_goodwill SET reason = '' WHERE job_id IN " FORGET_JOBS, phone, NULL) < 0
-        || s_forget_step(self, "UPDATE care_waivers SET reason = '', decision_reason = ''"
-                         " WHERE job_id IN " FORGET_JOBS, phone, NULL) < 0
-        || s_forget_step(self, "UPDATE notifications SET phone = '', customer_name = '', text = '',"
+                         " WHERE job_id IN " FORGET_JOBS,
+                         phone, NULL)
+               < 0
+        || s_forget_step(self, "UPDATE care_goodwill SET reason = '' WHERE job_id IN " FORGET_JOBS, phone,
+                         NULL)
+               < 0
+        || s_forget_step(self,
+                         "UPDATE care_waivers SET reason = '', decision_reason = ''"
+                         " WHERE job_id IN " FORGET_JOBS,
+                         phone, NULL)
+               < 0
+        || s_forget_step(self,
+                         "UPDATE notifications SET phone = '', customer_name = '', text = '',"
                          " last_error = CASE WHEN status = 0 THEN 'customer data erased' ELSE '' END,"
                          " status = CASE WHEN status = 0 THEN 2 ELSE status END"
-                         " WHERE job_id IN " FORGET_JOBS " OR phone = ?1", phone, notifications) < 0
+                         " WHERE job_id IN " FORGET_JOBS " OR phone = ?1",
+                         phone, notifications)
+               < 0
         /* remembered answers hold job views: those naming the customer go */
-        || s_forget_step(self, "DELETE FROM dedup WHERE instr(reply, CAST(?1 AS BLOB)) > 0", phone, &deleted) < 0
+        || s_forget_step(self, "DELETE FROM dedup WHERE instr(reply, CAST(?1 AS BLOB)) > 0", phone, &deleted)
+               < 0
         || s_forget_step(self, "UPDATE access_log SET phone = '' WHERE phone = ?1", phone, access_rows) < 0
-        || s_forget_step(self, "UPDATE jobs SET phone = '', customer_name = '', address = '', problem = '',"
+        || s_forget_step(self,
+                         "UPDATE jobs SET phone = '', customer_name = '', address = '', problem = '',"
                          " rating_comment = '', lat = 0, lon = 0 WHERE phone = ?1 AND state IN (8, 10)",
-                         phone, jobs) < 0)
+                         phone, jobs)
+               < 0)
         goto done;
     uint32_t gone = 0;
     if (s_forget_step(self, "DELETE FROM customers WHERE phone = ?1", phone, &gone) < 0)

@@ -183,9 +183,10 @@ int store_migrate(store *self)
     int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
     if (version > SCHEMA_VERSION) {
-        snprintf(self->err, sizeof self->err,
-                 "database schema version %d is newer than this fsd-server knows (%d): run the newer fsd-server that wrote it", version,
-                 SCHEMA_VERSION);
+        snprintf(
+            self->err, sizeof self->err,
+            "database schema version %d is newer than this fsd-server knows (%d): run the newer fsd-server that wrote it",
+            version, SCHEMA_VERSION);
         return -1;
     }
     for (; version < SCHEMA_VERSION; version++) {

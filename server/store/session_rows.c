@@ -21,8 +21,8 @@ int store_dedup_prune(store *self, int64_t before, unsigned max, unsigned *delet
     return 0;
 }
 
-int store_dedup_get(store *self, arena *a, const char *principal, const char *msg_id,
-                    uint8_t **reply, size_t *len)
+int store_dedup_get(store *self, arena *a, const char *principal, const char *msg_id, uint8_t **reply,
+                    size_t *len)
 {
     sqlite3_stmt *st = store_stmt(self, Q_DEDUP_GET);
     if (!st)
@@ -32,8 +32,8 @@ int store_dedup_get(store *self, arena *a, const char *principal, const char *ms
     return store_blob_get(self, a, st, reply, len);
 }
 
-int store_dedup_put(store *self, const char *principal, const char *msg_id, int64_t at,
-                    const uint8_t *reply, size_t len)
+int store_dedup_put(store *self, const char *principal, const char *msg_id, int64_t at, const uint8_t *reply,
+                    size_t len)
 {
     sqlite3_stmt *st = store_stmt(self, Q_DEDUP_PUT);
     if (!st)
@@ -76,8 +76,7 @@ int store_session_put(store *self, const char *technician_id, uint64_t out_seq, 
     return store_done(self, st);
 }
 
-int store_outbox_put(store *self, const char *technician_id, uint64_t seq,
-                     const uint8_t *env, size_t len)
+int store_outbox_put(store *self, const char *technician_id, uint64_t seq, const uint8_t *env, size_t len)
 {
     sqlite3_stmt *st = store_stmt(self, Q_OUTBOX_PUT);
     if (!st)

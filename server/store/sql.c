@@ -26,12 +26,14 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_EACH_PRINCIPAL] = "SELECT public_key, name, role, technician_id FROM principals WHERE revoked_at = 0",
     [Q_KEY_GET] = "SELECT public_key, name, role, technician_id, created_at, last_seen, revoked_at,"
                   " revoked_by FROM principals WHERE name = ?1 OR public_key = ?1",
-    [Q_KEY_REVOKE] = "UPDATE principals SET revoked_at = ?2, revoked_by = ?3 WHERE name = ?1 AND revoked_at = 0",
+    [Q_KEY_REVOKE] =
+        "UPDATE principals SET revoked_at = ?2, revoked_by = ?3 WHERE name = ?1 AND revoked_at = 0",
     [Q_KEY_EACH] = "SELECT public_key, name, role, technician_id, created_at, last_seen, revoked_at,"
                    " revoked_by FROM principals ORDER BY name",
     [Q_KEY_SEEN] = "UPDATE principals SET last_seen = ?2 WHERE public_key = ?1 AND last_seen < ?2",
     [Q_KEY_EVENT] = "INSERT INTO key_events(at, event, name, public_key, actor) VALUES(?1, ?2, ?3, ?4, ?5)",
-    [Q_KEY_EVENTS] = "SELECT at, name FROM key_events WHERE event = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3",
+    [Q_KEY_EVENTS] =
+        "SELECT at, name FROM key_events WHERE event = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3",
     [Q_JOB_HAD_TECH] = "SELECT 1 FROM job_events WHERE job_id = ?1 AND technician_id = ?2 LIMIT 1",
     /* never below the floor a restore left: numbers the replaced database
        issued are not issued again */
@@ -57,8 +59,9 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_OPEN_DROP] = "DELETE FROM open_jobs WHERE number = (SELECT number FROM jobs WHERE id = ?1)",
     /* open jobs' side rows: from open_jobs, so that the closed history
        is never scanned (CROSS JOIN keeps that order) */
-    [Q_DECLINES] = "SELECT d.job_id, d.technician_id FROM open_jobs o CROSS JOIN jobs j ON j.number = o.number"
-                   " CROSS JOIN declines d ON d.job_id = j.id",
+    [Q_DECLINES] =
+        "SELECT d.job_id, d.technician_id FROM open_jobs o CROSS JOIN jobs j ON j.number = o.number"
+        " CROSS JOIN declines d ON d.job_id = j.id",
     [Q_JOB_VIEW] = "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS JOB_VERSION_COLUMN " FROM jobs WHERE id = ?1",
     [Q_JOB_EVENTS] = "SELECT at, actor, from_state, to_state, technician_id, reason"
                      " FROM job_events WHERE job_id = ?1 ORDER BY id",

@@ -84,8 +84,8 @@ int store_put_customer(store *self, const store_customer *row);
 int store_get_customer(store *self, arena *a, const char *phone, store_customer *out);
 
 /* ---- principals (CURVE public keys) */
-int store_put_principal(store *self, const char *pub, const char *name, int role,
-                        const char *technician_id, bool *replaced);
+int store_put_principal(store *self, const char *pub, const char *name, int role, const char *technician_id,
+                        bool *replaced);
 int store_each_principal(store *self,
                          void (*fn)(void *, const char *pub, const char *name, int role,
                                     const char *technician_id),
@@ -97,9 +97,9 @@ typedef struct {
     char name[64];
     int role;
     char technician_id[64];
-    int64_t created_at;            /* 0: registered before this was kept */
-    int64_t last_seen;             /* written at most once a minute per key */
-    int64_t revoked_at;            /* 0: valid */
+    int64_t created_at; /* 0: registered before this was kept */
+    int64_t last_seen;  /* written at most once a minute per key */
+    int64_t revoked_at; /* 0: valid */
     char revoked_by[64];
 } store_key;
 /* The key registered under a name (or with this public key): 1 found, 0 not. */
@@ -129,17 +129,17 @@ typedef struct {
     int64_t created_at, assign_by, arrive_by;
     const char *technician_id, *provider_id;
     int64_t offer_expires_at;
-    int at_risk;                   /* 0, or the SLA flagged: 1 assign-by, 2 arrive-by */
+    int at_risk; /* 0, or the SLA flagged: 1 assign-by, 2 arrive-by */
     /* decided at intake, and the flags raised since */
     int64_t fix_by;
-    const char *sla_policy;        /* policy id, "default" (server settings) */
-    int sla_clock;                 /* sla_clock: 0 24x7, 1 business */
-    int64_t sla_start;             /* the SLA clock started here */
-    int64_t risk_at[3];            /* at risk from: assign-by, arrive-by, fix-by */
-    unsigned sla_flags;            /* SLA_RISK(d) | SLA_BREACH(d) raised */
-    int urgency;                   /* as asked: 0/1 normal, 2 high */
-    const char *created_by;        /* privacy: the submitting principal (insert only; NULL in copies) */
-    uint64_t version;              /* grows with every change of the row (JobView.version) */
+    const char *sla_policy; /* policy id, "default" (server settings) */
+    int sla_clock;          /* sla_clock: 0 24x7, 1 business */
+    int64_t sla_start;      /* the SLA clock started here */
+    int64_t risk_at[3];     /* at risk from: assign-by, arrive-by, fix-by */
+    unsigned sla_flags;     /* SLA_RISK(d) | SLA_BREACH(d) raised */
+    int urgency;            /* as asked: 0/1 normal, 2 high */
+    const char *created_by; /* privacy: the submitting principal (insert only; NULL in copies) */
+    uint64_t version;       /* grows with every change of the row (JobView.version) */
 } store_job;
 
 /* ---- the database's identity */
@@ -171,14 +171,14 @@ bool job_risk_current(int at_risk, int state);
    fsd/sla.h); what was decided at intake goes in with store_job_insert. */
 int store_job_set_sla_flags(store *self, const char *id, unsigned flags);
 /* The append-only history. */
-int store_event_append(store *self, const char *job_id, int64_t at, const char *actor,
-                       int from, int to, const char *technician_id, const char *reason);
+int store_event_append(store *self, const char *job_id, int64_t at, const char *actor, int from, int to,
+                       const char *technician_id, const char *reason);
 /* 1 when the job's history names the technician (it was offered or held
    the job at some point), 0 when not. */
 int store_job_had_technician(store *self, const char *job_id, const char *technician_id);
 /* A decline (expired = the offer timed out or its holder went offline). */
-int store_decline_put(store *self, const char *job_id, const char *technician_id,
-                      int reason, bool expired, int64_t at);
+int store_decline_put(store *self, const char *job_id, const char *technician_id, int reason, bool expired,
+                      int64_t at);
 /* Calls fn for every job not closed or cancelled (completed ones wait for
    a rating), oldest first. */
 int store_each_open_job(store *self, void (*fn)(void *, const store_job *), void *arg);
@@ -186,7 +186,7 @@ int store_each_decline(store *self, void (*fn)(void *, const char *job_id, const
 /* A job's row as read back: the job, and its rating. */
 typedef struct {
     store_job job;
-    int rating;                    /* 0: not rated */
+    int rating; /* 0: not rated */
     const char *rating_comment;
 } store_job_row;
 /* One step of a job's history. */
@@ -202,16 +202,16 @@ int store_job_get(store *self, arena *a, const char *id, store_job_row *out);
 int store_job_events(store *self, arena *a, const char *job_id, store_event **out, size_t *n);
 /* Whose jobs a principal may see (privacy). */
 typedef struct {
-    bool scoped;                   /* filter by provider / territories */
-    const char *provider;          /* "" none */
-    const char *territories;       /* ",a,b," */
-    const char *created_by;        /* "" any */
+    bool scoped;             /* filter by provider / territories */
+    const char *provider;    /* "" none */
+    const char *territories; /* ",a,b," */
+    const char *created_by;  /* "" any */
 } store_scope;
 /* Jobs matching the filter (empty/0 fields match all) within a scope
    (NULL: none), newest first, at most limit (0: 100); strings in the arena. */
 int store_job_list(store *self, arena *a, const store_scope *scope, const char *territory, int state,
-                   const char *technician_id, const char *phone, unsigned limit,
-                   store_job_row **out, size_t *n);
+                   const char *technician_id, const char *phone, unsigned limit, store_job_row **out,
+                   size_t *n);
 /* Last match decision of a job, as an encoded Explanation. */
 int store_match_put(store *self, const char *job_id, const uint8_t *blob, size_t len);
 int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, size_t *len);
@@ -230,19 +230,17 @@ int store_each_open_window(store *self, void (*fn)(void *, const char *job_id, i
                            void *arg);
 
 /* ---- exactly-once effect */
-int store_dedup_get(store *self, arena *a, const char *principal, const char *msg_id,
-                    uint8_t **reply, size_t *len);
+int store_dedup_get(store *self, arena *a, const char *principal, const char *msg_id, uint8_t **reply,
+                    size_t *len);
 /* Forgets at most max remembered answers older than before. */
 int store_dedup_prune(store *self, int64_t before, unsigned max, unsigned *deleted);
-int store_dedup_put(store *self, const char *principal, const char *msg_id, int64_t at,
-                    const uint8_t *reply, size_t len);
+int store_dedup_put(store *self, const char *principal, const char *msg_id, int64_t at, const uint8_t *reply,
+                    size_t len);
 
 /* ---- agent sessions and the server's durable outbox */
-int store_session_get(store *self, const char *technician_id, uint64_t *out_seq,
-                      uint64_t *in_seq);
+int store_session_get(store *self, const char *technician_id, uint64_t *out_seq, uint64_t *in_seq);
 int store_session_put(store *self, const char *technician_id, uint64_t out_seq, uint64_t in_seq);
-int store_outbox_put(store *self, const char *technician_id, uint64_t seq,
-                     const uint8_t *env, size_t len);
+int store_outbox_put(store *self, const char *technician_id, uint64_t seq, const uint8_t *env, size_t len);
 /* Deletes every message up to and including upto. */
 int store_outbox_ack(store *self, const char *technician_id, uint64_t upto);
 /* Calls fn for messages with seq > after, in order, at most max of them. */
@@ -304,8 +302,7 @@ int store_care_followup_close(store *self, int64_t id, int64_t at, const char *b
                               const char *visit_job_id);
 int store_care_followup_get(store *self, arena *a, int64_t id, store_followup *out);
 /* The job's follow-ups, oldest first. */
-int store_care_followups_of_job(store *self, arena *a, const char *job_id, store_followup **out,
-                                size_t *n);
+int store_care_followups_of_job(store *self, arena *a, const char *job_id, store_followup **out, size_t *n);
 /* Open follow-ups (all when `all`) of one territory ("" for every one), oldest first. */
 int store_care_followup_list(store *self, arena *a, const char *territory, bool all, unsigned limit,
                              store_followup **out, size_t *n);
@@ -315,9 +312,9 @@ typedef struct {
     int64_t id;
     const char *job_id, *event, *phone, *customer_name, *language, *technician_id, *text;
     int64_t created_at;
-    int status;                    /* 0 pending, 1 sent, 2 failed */
-    int attempts;                  /* deliveries tried */
-    int64_t next_at;               /* pending: next attempt due */
+    int status;      /* 0 pending, 1 sent, 2 failed */
+    int attempts;    /* deliveries tried */
+    int64_t next_at; /* pending: next attempt due */
     int64_t sent_at;
     const char *last_error;
 } store_notification;
@@ -328,8 +325,8 @@ int store_notification_put(store *self, const store_notification *n, int64_t *id
 /* Calls fn for pending notifications that are the oldest pending one of
    their job (a job's messages go out one at a time, in order), soonest
    next_at first, at most max (strings valid during the call only). */
-int store_notification_each_pending(store *self, unsigned max,
-                                    void (*fn)(void *, const store_notification *), void *arg);
+int store_notification_each_pending(store *self, unsigned max, void (*fn)(void *, const store_notification *),
+                                    void *arg);
 /* Delivered after `attempts` attempts (only while still pending). */
 int store_notification_sent(store *self, int64_t id, int attempts, int64_t at);
 /* An attempt failed: pending again at next_at, or failed for good. */
@@ -346,8 +343,8 @@ int store_template_put(store *self, const char *event, const char *language, con
 int store_template_clear(store *self);
 /* The stored text for (event, language) into out: 1 found, 0 not, -1. */
 int store_template_get(store *self, const char *event, const char *language, char *out, size_t outlen);
-int store_template_each(store *self, void (*fn)(void *, const char *event, const char *language,
-                                                const char *text),
+int store_template_each(store *self,
+                        void (*fn)(void *, const char *event, const char *language, const char *text),
                         void *arg);
 /* The customer's language ("" = the default wording): set, and read (1 found, 0 no such customer). */
 int store_customer_set_language(store *self, const char *phone, const char *language);
@@ -360,9 +357,8 @@ int store_customer_language(store *self, const char *phone, char *out, size_t ou
    (id, serial and created_at only: later requests for the same product).
    Read through indexes (jobs_created, job_events_job, the declines key,
    jobs_serial_created): a period costs its own jobs, not the table. */
-struct kpi_job;   /* fsd/kpi.h */
-int store_kpi_jobs(store *self, arena *a, int64_t from, int64_t to, struct kpi_job **out,
-                   size_t *n);
+struct kpi_job; /* fsd/kpi.h */
+int store_kpi_jobs(store *self, arena *a, int64_t from, int64_t to, struct kpi_job **out, size_t *n);
 
 /* ---- privacy: scopes, who submitted a job, the access log, erasure */
 /* A principal's scope (after store_put_principal, which clears it):
@@ -370,7 +366,8 @@ int store_kpi_jobs(store *self, arena *a, int64_t from, int64_t to, struct kpi_j
 int store_principal_set_scope(store *self, const char *name, const char *provider, const char *territories);
 /* Calls fn for every principal with a scope. */
 int store_each_principal_scope(store *self,
-                               void (*fn)(void *, const char *pub, const char *provider, const char *territories),
+                               void (*fn)(void *, const char *pub, const char *provider,
+                                          const char *territories),
                                void *arg);
 /* The job's submitter ("" when not recorded) and phone: 1, 0 no such job, -1. */
 int store_job_owner(store *self, const char *id, char *created_by, size_t cb_len, char *phone, size_t ph_len);

@@ -33,11 +33,11 @@
 #define WRITE_PIECE (64 * 1024)
 
 typedef struct {
-    sqlite3_file base;   /* pMethods = &s_wal_methods */
-    sqlite3_file *real;  /* the default VFS's file, in the memory after this */
-    unsigned char *buf;  /* WAL_BUFFER bytes, taken at the first write */
-    sqlite3_int64 at;    /* the file offset of buf[0] */
-    int len;             /* bytes waiting in buf */
+    sqlite3_file base;  /* pMethods = &s_wal_methods */
+    sqlite3_file *real; /* the default VFS's file, in the memory after this */
+    unsigned char *buf; /* WAL_BUFFER bytes, taken at the first write */
+    sqlite3_int64 at;   /* the file offset of buf[0] */
+    int len;            /* bytes waiting in buf */
 } walfile;
 
 static sqlite3_vfs s_vfs;

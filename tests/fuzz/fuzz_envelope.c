@@ -129,7 +129,8 @@ static void s_reference(void)
         bool replaced;
         if (keys_generate(&kp) < 0
             || store_put_principal(st, kp.pub, names[i], roles[i], roles[i] == ROLE_AGENT_ ? names[i] : "",
-                                   &replaced) < 0)
+                                   &replaced)
+                   < 0)
             s_die("principal");
     }
     if (store_commit(st) < 0)
@@ -168,14 +169,14 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     size_t n = 0;
     char id[33];
     Fsd__Envelope env;
-#define EMIT(w, kind, field, value)                                                                \
-    do {                                                                                           \
-        wire_envelope_init(&env, id);                                                              \
-        env.body_case = FSD__ENVELOPE__BODY_##kind;                                                \
-        env.field = (value);                                                                       \
-        out[n].who = (w);                                                                          \
-        out[n].data = s_frame(&env, &out[n].len);                                                  \
-        n++;                                                                                       \
+#define EMIT(w, kind, field, value)                 \
+    do {                                            \
+        wire_envelope_init(&env, id);               \
+        env.body_case = FSD__ENVELOPE__BODY_##kind; \
+        env.field = (value);                        \
+        out[n].who = (w);                           \
+        out[n].data = s_frame(&env, &out[n].len);   \
+        n++;                                        \
     } while (0)
     Fsd__Hello hello = FSD__HELLO__INIT;
     hello.version = 1;
@@ -224,7 +225,7 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     sr.serial = "WM-NEW";
     sr.problem = "leaks";
     EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &sr);
-    sr.window = "tomorrow 10:00-12:00";   /* with an appointment window */
+    sr.window = "tomorrow 10:00-12:00"; /* with an appointment window */
     EMIT(P_DESK, SUBMIT_REQUEST, submit_request, &sr);
     Fsd__GetJob gj = FSD__GET_JOB__INIT;
     gj.job_id = "J000003";
@@ -506,7 +507,11 @@ static void s_jobs(void)
         env.reassign = &ra;
         s_run_env(P_DANA, &env);
     }
-    struct { int who; const char *job; int state; } steps[] = {
+    struct {
+        int who;
+        const char *job;
+        int state;
+    } steps[] = {
         { P_T2, "J000003", FSD__JOB_STATE__JOB_EN_ROUTE },
         { P_T1, "J000004", FSD__JOB_STATE__JOB_EN_ROUTE },
         { P_T1, "J000004", FSD__JOB_STATE__JOB_ON_SITE },

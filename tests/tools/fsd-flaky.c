@@ -39,13 +39,13 @@
 typedef struct {
     char *data;
     size_t len;
-    int64_t hold_until;          /* monotonic ms; write nothing before */
+    int64_t hold_until; /* monotonic ms; write nothing before */
 } s_dir;
 
 /* One proxied connection: client side and server side. */
 typedef struct {
-    int fd[2];                   /* 0 = client, 1 = server */
-    s_dir to[2];                 /* to[i]: bytes waiting to be written to fd[i] */
+    int fd[2];   /* 0 = client, 1 = server */
+    s_dir to[2]; /* to[i]: bytes waiting to be written to fd[i] */
 } s_link;
 
 static volatile sig_atomic_t s_stop, s_cut_wanted = -1;
@@ -54,10 +54,20 @@ static size_t s_n_links;
 static uint64_t s_rng = 88172645463325252ULL;
 static double s_drop_rate;
 static int s_delay_ms;
-static struct { unsigned long accepted, refused, dropped, cut; unsigned long long up, down; } s_count;
+static struct {
+    unsigned long accepted, refused, dropped, cut;
+    unsigned long long up, down;
+} s_count;
 
-static void s_on_stop(int sig) { (void)sig; s_stop = 1; }
-static void s_on_cut(int sig) { s_cut_wanted = sig == SIGUSR1; }
+static void s_on_stop(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+static void s_on_cut(int sig)
+{
+    s_cut_wanted = sig == SIGUSR1;
+}
 
 static int64_t s_now(void)
 {
@@ -90,7 +100,8 @@ static void s_close(size_t i)
 static int s_listen(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 128) < 0)
@@ -102,7 +113,8 @@ static int s_listen(int port)
 static int s_dial(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (fd < 0)
         return -1;
@@ -173,11 +185,16 @@ int main(int argc, char **argv)
             fprintf(stderr, "fsd-flaky: %s needs a value (see --help)\n", a);
             return 2;
         }
-        if (strcmp(a, "--listen") == 0) listen_port = atoi(v);
-        else if (strcmp(a, "--to") == 0) to_port = atoi(v);
-        else if (strcmp(a, "--drop-rate") == 0) s_drop_rate = atof(v);
-        else if (strcmp(a, "--delay-ms") == 0) s_delay_ms = atoi(v);
-        else if (strcmp(a, "--seed") == 0) s_rng = strtoull(v, NULL, 10) * 2654435761ULL + 1;
+        if (strcmp(a, "--listen") == 0)
+            listen_port = atoi(v);
+        else if (strcmp(a, "--to") == 0)
+            to_port = atoi(v);
+        else if (strcmp(a, "--drop-rate") == 0)
+            s_drop_rate = atof(v);
+        else if (strcmp(a, "--delay-ms") == 0)
+            s_delay_ms = atoi(v);
+        else if (strcmp(a, "--seed") == 0)
+            s_rng = strtoull(v, NULL, 10) * 2654435761ULL + 1;
         else {
             fprintf(stderr, "fsd-flaky: unknown option %s (see --help)\n", a);
             return 2;
@@ -265,7 +282,8 @@ int main(int argc, char **argv)
             }
         }
     }
-    fprintf(stderr, "fsd-flaky: connections=%lu refused=%lu dropped=%lu cuts=%lu bytes_up=%llu bytes_down=%llu\n",
+    fprintf(stderr,
+            "fsd-flaky: connections=%lu refused=%lu dropped=%lu cuts=%lu bytes_up=%llu bytes_down=%llu\n",
             s_count.accepted, s_count.refused, s_count.dropped, s_count.cut, s_count.up, s_count.down);
     while (s_n_links > 0)
         s_close(0);

@@ -45,7 +45,9 @@ static int s_reference(store *st)
         double lat = s_centre[i][0], lon = s_centre[i][1];
         Fsd__Point p[5];
         Fsd__Point *pp[5];
-        const double corner[5][2] = { { -0.2, -0.2 }, { -0.2, 0.2 }, { 0.2, 0.2 }, { 0.2, -0.2 }, { -0.2, -0.2 } };
+        const double corner[5][2] = {
+            { -0.2, -0.2 }, { -0.2, 0.2 }, { 0.2, 0.2 }, { 0.2, -0.2 }, { -0.2, -0.2 }
+        };
         for (int k = 0; k < 5; k++) {
             fsd__point__init(&p[k]);
             p[k].lat = lat + corner[k][0];
@@ -113,14 +115,27 @@ static int s_job(store *st, const kpi_job *j, long number)
     snprintf(name, sizeof name, "Customer %s", j->id);
     snprintf(address, sizeof address, "Teststrasse %ld", number);
     store_job row = {
-        .id = j->id, .state = j->state, .territory = j->territory, .phone = phone,
-        .customer_name = name, .tier = j->tier, .address = address,
-        .lat = s_centre[t][0] + 0.01 * (double)(number % 10), .lon = s_centre[t][1],
-        .brand = "Bosch", .category = "washing_machine", .serial = j->serial, .model = "WAX32",
-        .problem = "does not drain", .warranty = j->warranty,
+        .id = j->id,
+        .state = j->state,
+        .territory = j->territory,
+        .phone = phone,
+        .customer_name = name,
+        .tier = j->tier,
+        .address = address,
+        .lat = s_centre[t][0] + 0.01 * (double)(number % 10),
+        .lon = s_centre[t][1],
+        .brand = "Bosch",
+        .category = "washing_machine",
+        .serial = j->serial,
+        .model = "WAX32",
+        .problem = "does not drain",
+        .warranty = j->warranty,
         .priority = strcmp(j->tier, "priority") == 0 ? PRIO_HIGH : PRIO_NORMAL,
-        .created_at = j->created_at, .assign_by = j->assign_by, .arrive_by = j->arrive_by,
-        .technician_id = j->technician, .provider_id = j->provider,
+        .created_at = j->created_at,
+        .assign_by = j->assign_by,
+        .arrive_by = j->arrive_by,
+        .technician_id = j->technician,
+        .provider_id = j->provider,
     };
     if (store_job_insert(st, &row, number) < 0)
         return s_fail(st, "job");
@@ -136,7 +151,8 @@ static int s_job(store *st, const kpi_job *j, long number)
     for (size_t i = 0; i < j->n_events; i++) {
         const kpi_event *e = &j->events[i];
         if (store_event_append(st, j->id, e->at, e->actor, e->from_state, e->to_state, e->technician,
-                               e->reason) < 0)
+                               e->reason)
+            < 0)
             return s_fail(st, "event");
     }
     for (size_t i = 0; i < j->n_declines; i++) {

@@ -93,7 +93,7 @@ static uint8_t *s_bomb(Fsd__Envelope *env, size_t *len)
     size_t k = fsd__envelope__pack(env, buf);
     buf[k++] = ((22 << 3 | 2) & 0x7f) | 0x80; /* field 22 (job_list), length-delimited */
     buf[k++] = (22 << 3 | 2) >> 7;
-    for (size_t v = inner; ; v >>= 7) {
+    for (size_t v = inner;; v >>= 7) {
         buf[k++] = (uint8_t)(v & 0x7f) | (v >> 7 ? 0x80 : 0);
         if (!(v >> 7))
             break;
@@ -315,18 +315,22 @@ int main(int argc, char **argv)
     int pause_ms = 0;
     long truncate = -1;
     static const struct option opts[] = {
-        { "key", 1, 0, 'k' }, { "server-key", 1, 0, 's' }, { "server", 1, 0, 'e' },
-        { "file", 1, 0, 'f' }, { "garbage", 1, 0, 'g' }, { "envelope", 1, 0, 'n' },
-        { "timeout", 1, 0, 't' }, { "repeat", 1, 0, 'r' }, { "burst", 0, 0, 'b' },
-        { "msg-id", 1, 0, 'm' }, { "seq", 1, 0, 'q' }, { "job", 1, 0, 'j' }, { "state", 1, 0, 'S' },
-        { "reason", 1, 0, 'R' }, { "accept", 0, 0, 'a' }, { "stars", 1, 0, 'x' },
-        { "capacity", 1, 0, 'c' }, { "lat", 1, 0, 'y' }, { "lon", 1, 0, 'z' },
-        { "truncate", 1, 0, 'T' }, { "flood", 1, 0, 'F' },
-        { "prefix-frame", 1, 0, 'P' }, { "frames", 1, 0, 'N' }, { "routing-id", 1, 0, 'I' },
-        { "listen", 1, 0, 'L' }, { "between", 1, 0, 'B' },
-        { "pause", 1, 0, 'W' }, { "device-id", 1, 0, 'D' }, { "linger", 1, 0, 'L' },
-        { "public-key", 1, 0, 'K' }, { "name", 1, 0, 'A' },
-        { 0, 0, 0, 0 },
+        { "key", 1, 0, 'k' },      { "server-key", 1, 0, 's' },
+        { "server", 1, 0, 'e' },   { "file", 1, 0, 'f' },
+        { "garbage", 1, 0, 'g' },  { "envelope", 1, 0, 'n' },
+        { "timeout", 1, 0, 't' },  { "repeat", 1, 0, 'r' },
+        { "burst", 0, 0, 'b' },    { "msg-id", 1, 0, 'm' },
+        { "seq", 1, 0, 'q' },      { "job", 1, 0, 'j' },
+        { "state", 1, 0, 'S' },    { "reason", 1, 0, 'R' },
+        { "accept", 0, 0, 'a' },   { "stars", 1, 0, 'x' },
+        { "capacity", 1, 0, 'c' }, { "lat", 1, 0, 'y' },
+        { "lon", 1, 0, 'z' },      { "truncate", 1, 0, 'T' },
+        { "flood", 1, 0, 'F' },    { "prefix-frame", 1, 0, 'P' },
+        { "frames", 1, 0, 'N' },   { "routing-id", 1, 0, 'I' },
+        { "listen", 1, 0, 'L' },   { "between", 1, 0, 'B' },
+        { "pause", 1, 0, 'W' },    { "device-id", 1, 0, 'D' },
+        { "linger", 1, 0, 'L' },   { "public-key", 1, 0, 'K' },
+        { "name", 1, 0, 'A' },     { 0, 0, 0, 0 },
     };
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -348,8 +352,14 @@ int main(int argc, char **argv)
         case 'a': s_opt.accept = 1; break;
         case 'x': s_opt.stars = atoi(optarg); break;
         case 'c': s_opt.capacity = atoi(optarg); break;
-        case 'y': s_opt.lat = atof(optarg); s_opt.has_pos = 1; break;
-        case 'z': s_opt.lon = atof(optarg); s_opt.has_pos = 1; break;
+        case 'y':
+            s_opt.lat = atof(optarg);
+            s_opt.has_pos = 1;
+            break;
+        case 'z':
+            s_opt.lon = atof(optarg);
+            s_opt.has_pos = 1;
+            break;
         case 'T': truncate = atol(optarg); break;
         case 'F': flood = atoi(optarg); break;
         case 'N': frames = atoi(optarg); break;
@@ -449,15 +459,15 @@ int main(int argc, char **argv)
                 break;
             }
         } else
-        for (int n = 0; n < (burst ? (k == 0 ? repeat : 0) : 1); n++) {
-            for (int i = 0; i < n_prefix; i++)
-                zmq_send(sock, prefix[i], prefix_len[i], ZMQ_SNDMORE);
-            for (int i = 1; i < frames; i++)
-                zmq_send(sock, "junk", 4, ZMQ_SNDMORE);
-            if (two_frames)
-                zmq_send(sock, frame, len, ZMQ_SNDMORE);
-            zmq_send(sock, frame, len, 0);
-        }
+            for (int n = 0; n < (burst ? (k == 0 ? repeat : 0) : 1); n++) {
+                for (int i = 0; i < n_prefix; i++)
+                    zmq_send(sock, prefix[i], prefix_len[i], ZMQ_SNDMORE);
+                for (int i = 1; i < frames; i++)
+                    zmq_send(sock, "junk", 4, ZMQ_SNDMORE);
+                if (two_frames)
+                    zmq_send(sock, frame, len, ZMQ_SNDMORE);
+                zmq_send(sock, frame, len, 0);
+            }
         zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
         if (zmq_poll(&item, 1, timeout) <= 0) {
             rc = 3;

@@ -72,7 +72,7 @@ static void test_msg_ids_unique(void **state)
 {
     (void)state;
     enum { N = 200000 };
-    char (*ids)[33] = malloc(sizeof *ids * N);
+    char(*ids)[33] = malloc(sizeof *ids * N);
     assert_non_null(ids);
     for (int i = 0; i < N; i++) {
         wire_msg_id(ids[i]);
@@ -186,7 +186,7 @@ static void test_decode_budget(void **state)
     /* 20,000 customers (~1.3 MB): an ordinary admin load fits its budget */
     enum { N = 20000 };
     Fsd__CustomerRow *rows = calloc(N, sizeof *rows), **ptrs = calloc(N, sizeof *ptrs);
-    char (*phones)[24] = calloc(N, sizeof *phones);
+    char(*phones)[24] = calloc(N, sizeof *phones);
     for (size_t i = 0; i < N; i++) {
         fsd__customer_row__init(&rows[i]);
         snprintf(phones[i], sizeof phones[i], "+49 30 %07zu", i);
@@ -268,12 +268,15 @@ static void test_peek_msg_id(void **state)
 static void test_enum_names(void **state)
 {
     (void)state;
-    assert_string_equal(wire_enum_name(&fsd__job_state__descriptor, FSD__JOB_STATE__JOB_EN_ROUTE), "en_route");
-    assert_string_equal(wire_enum_name(&fsd__error_code__descriptor, FSD__ERROR_CODE__ERR_NOT_FOUND), "not_found");
+    assert_string_equal(wire_enum_name(&fsd__job_state__descriptor, FSD__JOB_STATE__JOB_EN_ROUTE),
+                        "en_route");
+    assert_string_equal(wire_enum_name(&fsd__error_code__descriptor, FSD__ERROR_CODE__ERR_NOT_FOUND),
+                        "not_found");
     assert_string_equal(wire_enum_name(&fsd__warranty_status__descriptor, 1), "in_warranty");
     assert_string_equal(wire_enum_name(&fsd__role__descriptor, FSD__ROLE__ROLE_DISPATCHER), "dispatcher");
     assert_string_equal(wire_enum_name(&fsd__job_state__descriptor, 999), "");
-    assert_int_equal(wire_enum_value(&fsd__decline_reason__descriptor, "no_parts"), FSD__DECLINE_REASON__DECLINE_NO_PARTS);
+    assert_int_equal(wire_enum_value(&fsd__decline_reason__descriptor, "no_parts"),
+                     FSD__DECLINE_REASON__DECLINE_NO_PARTS);
     assert_int_equal(wire_enum_value(&fsd__role__descriptor, "nobody"), -1);
 }
 
@@ -296,8 +299,8 @@ static void test_json(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "state")), "on_hold");
     assert_true(json_real_value(json_object_get(j, "lat")) == 52.5);
     assert_true(json_integer_value(json_object_get(j, "created_at")) == 1795441404946LL);
-    assert_null(json_object_get(j, "territory"));   /* empty string left out */
-    assert_null(json_object_get(j, "warranty"));    /* unset enum left out */
+    assert_null(json_object_get(j, "territory")); /* empty string left out */
+    assert_null(json_object_get(j, "warranty"));  /* unset enum left out */
     json_t *h = json_object_get(j, "history");
     assert_int_equal(json_array_size(h), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(h, 0), "to")), "new");
@@ -344,10 +347,11 @@ static void test_key_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_msg_ids), cmocka_unit_test(test_msg_ids_unique),
-        cmocka_unit_test(test_decode_refuses), cmocka_unit_test(test_decode_budget),
-        cmocka_unit_test(test_peek_msg_id), cmocka_unit_test(test_enum_names),
-        cmocka_unit_test(test_json), cmocka_unit_test(test_key_files),
+        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_msg_ids),
+        cmocka_unit_test(test_msg_ids_unique), cmocka_unit_test(test_decode_refuses),
+        cmocka_unit_test(test_decode_budget),  cmocka_unit_test(test_peek_msg_id),
+        cmocka_unit_test(test_enum_names),     cmocka_unit_test(test_json),
+        cmocka_unit_test(test_key_files),
     };
     return cmocka_run_group_tests_name("codec", tests, NULL, NULL);
 }

@@ -13,12 +13,29 @@
 static store_job s_job(const char *id)
 {
     store_job j = {
-        .id = id, .state = 1, .territory = "mitte", .phone = "+4930123456",
-        .customer_name = "Piotr Kowalczyk", .tier = "standard", .address = "Manteuffelstraße 12",
-        .lat = 52.5, .lon = 13.4, .brand = "AEG", .category = "washing_machine",
-        .serial = "S1", .model = "L7FE8E7", .problem = "leaks", .warranty = 1, .priority = 1,
-        .created_at = 1000, .technician_id = "", .provider_id = NULL, .sla_policy = "gold",
-        .fix_by = 9000, .risk_at = { 1, 2, 3 }, .urgency = 2,
+        .id = id,
+        .state = 1,
+        .territory = "mitte",
+        .phone = "+4930123456",
+        .customer_name = "Piotr Kowalczyk",
+        .tier = "standard",
+        .address = "Manteuffelstraße 12",
+        .lat = 52.5,
+        .lon = 13.4,
+        .brand = "AEG",
+        .category = "washing_machine",
+        .serial = "S1",
+        .model = "L7FE8E7",
+        .problem = "leaks",
+        .warranty = 1,
+        .priority = 1,
+        .created_at = 1000,
+        .technician_id = "",
+        .provider_id = NULL,
+        .sla_policy = "gold",
+        .fix_by = 9000,
+        .risk_at = { 1, 2, 3 },
+        .urgency = 2,
     };
     return j;
 }

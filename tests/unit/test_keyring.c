@@ -161,18 +161,15 @@ static void test_takeover_rule(void **state)
     assert_false(keyring_takeover(&t, "dev-2", 12000, window)); /* no previous connection */
     t.prev_rid_len = 5;
     t.device_id[0] = 0;
-    assert_false(keyring_takeover(&t, "", 12000, window));      /* neither sends an id */
+    assert_false(keyring_takeover(&t, "", 12000, window)); /* neither sends an id */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cut_closes_only_the_revoked_keys),
-        cmocka_unit_test(test_reused_fd_is_not_cut),
-        cmocka_unit_test(test_fd_follows_the_last_key),
-        cmocka_unit_test(test_forget),
-        cmocka_unit_test(test_last_seen_written_once_a_minute),
-        cmocka_unit_test(test_takeover_rule),
+        cmocka_unit_test(test_cut_closes_only_the_revoked_keys), cmocka_unit_test(test_reused_fd_is_not_cut),
+        cmocka_unit_test(test_fd_follows_the_last_key),          cmocka_unit_test(test_forget),
+        cmocka_unit_test(test_last_seen_written_once_a_minute),  cmocka_unit_test(test_takeover_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,8 +22,7 @@ static char s_dir[64];
 static int s_nfiles;
 
 /* Writes text into a new file in the temporary directory; its path. */
-static const char *
-s_write(const char *name, const char *text)
+static const char *s_write(const char *name, const char *text)
 {
     static char path[128];
     snprintf(path, sizeof path, "%s/%s", s_dir, name);
@@ -36,8 +35,7 @@ s_write(const char *name, const char *text)
 }
 
 /* Loads a file and fails the test on a NULL result. */
-static load_file *
-s_load(const char *kind, const char *path)
+static load_file *s_load(const char *kind, const char *path)
 {
     char err[256] = "";
     load_file *lf = load_file_read(kind, path, err, sizeof err);
@@ -47,8 +45,7 @@ s_load(const char *kind, const char *path)
 }
 
 /* Prints the errors of a load (helps when a test fails). */
-static void
-s_dump(const load_file *lf)
+static void s_dump(const load_file *lf)
 {
     for (size_t i = 0; i < load_file_error_count(lf); i++) {
         const Fsd__RowError *e = load_file_error(lf, i);
@@ -57,8 +54,7 @@ s_dump(const load_file *lf)
 }
 
 /* True when some error has this line and field. */
-static int
-s_has_error(const load_file *lf, unsigned line, const char *field)
+static int s_has_error(const load_file *lf, unsigned line, const char *field)
 {
     for (size_t i = 0; i < load_file_error_count(lf); i++) {
         const Fsd__RowError *e = load_file_error(lf, i);
@@ -70,8 +66,7 @@ s_has_error(const load_file *lf, unsigned line, const char *field)
 }
 
 /* Packs the envelope the file attaches to, and unpacks it again. */
-static void
-s_roundtrip(load_file *lf, Fsd__Envelope__BodyCase want, size_t rows)
+static void s_roundtrip(load_file *lf, Fsd__Envelope__BodyCase want, size_t rows)
 {
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     load_file_attach(lf, &env);
@@ -84,12 +79,12 @@ s_roundtrip(load_file *lf, Fsd__Envelope__BodyCase want, size_t rows)
     assert_non_null(back);
     size_t n = 0;
     switch (want) {
-        case FSD__ENVELOPE__BODY_LOAD_TERRITORIES: n = back->load_territories->n_rows; break;
-        case FSD__ENVELOPE__BODY_LOAD_PROVIDERS: n = back->load_providers->n_rows; break;
-        case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: n = back->load_technicians->n_rows; break;
-        case FSD__ENVELOPE__BODY_LOAD_PRODUCTS: n = back->load_products->n_rows; break;
-        case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: n = back->load_customers->n_rows; break;
-        default: break;
+    case FSD__ENVELOPE__BODY_LOAD_TERRITORIES: n = back->load_territories->n_rows; break;
+    case FSD__ENVELOPE__BODY_LOAD_PROVIDERS: n = back->load_providers->n_rows; break;
+    case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: n = back->load_technicians->n_rows; break;
+    case FSD__ENVELOPE__BODY_LOAD_PRODUCTS: n = back->load_products->n_rows; break;
+    case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: n = back->load_customers->n_rows; break;
+    default: break;
     }
     assert_int_equal(n, rows);
     fsd__envelope__free_unpacked(back, NULL);
@@ -97,8 +92,7 @@ s_roundtrip(load_file *lf, Fsd__Envelope__BodyCase want, size_t rows)
 }
 
 /* The Berlin territories: 12 polygons with names and zones. */
-static void
-test_examples_territories(void **state)
+static void test_examples_territories(void **state)
 {
     load_file *lf = s_load("territories", "examples/territories.geojson");
     s_dump(lf);
@@ -110,7 +104,7 @@ test_examples_territories(void **state)
     Fsd__LoadTerritories *lt = env.load_territories;
     assert_string_equal(lt->source, "territories.geojson");
     assert_string_equal(lt->rows[0]->id, "mitte");
-    assert_int_equal(lt->rows[0]->line, 4);   /* the physical line of the feature */
+    assert_int_equal(lt->rows[0]->line, 4); /* the physical line of the feature */
     assert_int_equal(lt->rows[11]->line, 15);
     int found = 0;
     for (size_t i = 0; i < lt->n_rows; i++) {
@@ -134,8 +128,7 @@ test_examples_territories(void **state)
 }
 
 /* The reference-data CSV files. */
-static void
-test_examples_csv(void **state)
+static void test_examples_csv(void **state)
 {
     static const struct {
         const char *kind, *path;
@@ -185,8 +178,7 @@ test_examples_csv(void **state)
 }
 
 /* The demo's batch of requests. */
-static void
-test_examples_requests(void **state)
+static void test_examples_requests(void **state)
 {
     load_file *lf = s_load("requests", "examples/requests.csv");
     s_dump(lf);
@@ -219,17 +211,16 @@ test_examples_requests(void **state)
 }
 
 /* A bad date on line 4, and the other rows still counted. */
-static void
-test_bad_date(void **state)
+static void test_bad_date(void **state)
 {
-    const char *path = s_write("products.csv",
-        "serial,brand,model,category,owner,purchase_date,warranty_months,extended_until\n"
-        "S1,Bosch,X1,fridge,Anna,2024-01-31,24,\n"
-        "S2,Bosch,X1,fridge,Anna,2024-02-29,24,2027-02-28\n"
-        "S3,Bosch,X1,fridge,Anna,2023-02-29,24,\n"
-        "S4,Bosch,X1,fridge,Anna,2024-03-01,twelve,\n"
-        "S5,Bosch,X1,fridge,Anna,2024-03-01,24,31.12.2027\n"
-        "S1,Bosch,X1,fridge,Anna,2024-03-01,24,\n");
+    const char *path = s_write(
+        "products.csv", "serial,brand,model,category,owner,purchase_date,warranty_months,extended_until\n"
+                        "S1,Bosch,X1,fridge,Anna,2024-01-31,24,\n"
+                        "S2,Bosch,X1,fridge,Anna,2024-02-29,24,2027-02-28\n"
+                        "S3,Bosch,X1,fridge,Anna,2023-02-29,24,\n"
+                        "S4,Bosch,X1,fridge,Anna,2024-03-01,twelve,\n"
+                        "S5,Bosch,X1,fridge,Anna,2024-03-01,24,31.12.2027\n"
+                        "S1,Bosch,X1,fridge,Anna,2024-03-01,24,\n");
     load_file *lf = s_load("products", path);
     assert_int_equal(load_file_row_count(lf), 2);
     assert_int_equal(load_file_error_count(lf), 4);
@@ -241,12 +232,10 @@ test_bad_date(void **state)
 }
 
 /* Missing, unknown and repeated columns are reported on line 1. */
-static void
-test_columns(void **state)
+static void test_columns(void **state)
 {
-    const char *path = s_write("customers.csv",
-        "Phone,tier,colour\n"
-        "+4930111,priority,red\n");
+    const char *path = s_write("customers.csv", "Phone,tier,colour\n"
+                                                "+4930111,priority,red\n");
     load_file *lf = s_load("customers", path);
     assert_true(load_file_error_count(lf) >= 2);
     assert_true(s_has_error(lf, 1, "name"));
@@ -255,9 +244,8 @@ test_columns(void **state)
     load_file_destroy(&lf);
 
     // columns in another order; optional columns left out
-    path = s_write("customers2.csv",
-        "name,phone\n"
-        "Anna Weber,+4930222\n");
+    path = s_write("customers2.csv", "name,phone\n"
+                                     "Anna Weber,+4930222\n");
     lf = s_load("customers", path);
     s_dump(lf);
     assert_int_equal(load_file_error_count(lf), 0);
@@ -275,19 +263,18 @@ test_columns(void **state)
 
 /* A quoted field with a comma and a newline: later rows keep their
    physical line; blank lines and CRLF are counted too. */
-static void
-test_multiline_quoted(void **state)
+static void test_multiline_quoted(void **state)
 {
-    const char *path = s_write("requests.csv",
-        "name,phone,address,lat,lon,brand,category,serial,model,problem\n"
-        "Anna,+4930111,\"Torstraße 1, 10119 Berlin\",52.53,13.40,Bosch,fridge,S1,,"
-        "\"no cooling,\nloud noise\"\n"
-        "Ben,+4930222,Kantstraße 2,52.50,13.30,Miele,oven,,,door broken\n"
-        "\n"
-        "Cem,+4930333,x,91,13.30,Miele,oven,,,door broken\r\n"
-        "Dana,+4930444,\"a \"\"quoted\"\" street\",52.5,13.3,,dryer,,,\"wet\r\n"
-        "clothes\"\r\n"
-        "Eve,+4930555,y,52.5,east,,dryer,,,wet\n");
+    const char *path =
+        s_write("requests.csv", "name,phone,address,lat,lon,brand,category,serial,model,problem\n"
+                                "Anna,+4930111,\"Torstraße 1, 10119 Berlin\",52.53,13.40,Bosch,fridge,S1,,"
+                                "\"no cooling,\nloud noise\"\n"
+                                "Ben,+4930222,Kantstraße 2,52.50,13.30,Miele,oven,,,door broken\n"
+                                "\n"
+                                "Cem,+4930333,x,91,13.30,Miele,oven,,,door broken\r\n"
+                                "Dana,+4930444,\"a \"\"quoted\"\" street\",52.5,13.3,,dryer,,,\"wet\r\n"
+                                "clothes\"\r\n"
+                                "Eve,+4930555,y,52.5,east,,dryer,,,wet\n");
     load_file *lf = s_load("requests", path);
     assert_int_equal(load_file_row_count(lf), 3);
     assert_int_equal(load_file_error_count(lf), 2);
@@ -309,16 +296,15 @@ test_multiline_quoted(void **state)
 }
 
 /* Technicians: capacity limits, lat/lon, lists. */
-static void
-test_technician_fields(void **state)
+static void test_technician_fields(void **state)
 {
-    const char *path = s_write("technicians.csv",
-        "id,name,provider,territories,skills,capacity,shift,lat,lon\n"
-        "T1,A,P,mitte; pankow ;;,fridge;oven,0,24h,52.5,13.4\n"
-        "T2,B,P,mitte,fridge,51,24h,52.5,13.4\n"
-        "T3,C,P,mitte,fridge,3,24h,52.5,\n"
-        "T4,D,P,mitte,,3,24h,,\n"
-        "T5,E,P,mitte; pankow ;;,fridge;oven,4,24h,,\n");
+    const char *path =
+        s_write("technicians.csv", "id,name,provider,territories,skills,capacity,shift,lat,lon\n"
+                                   "T1,A,P,mitte; pankow ;;,fridge;oven,0,24h,52.5,13.4\n"
+                                   "T2,B,P,mitte,fridge,51,24h,52.5,13.4\n"
+                                   "T3,C,P,mitte,fridge,3,24h,52.5,\n"
+                                   "T4,D,P,mitte,,3,24h,,\n"
+                                   "T5,E,P,mitte; pankow ;;,fridge;oven,4,24h,,\n");
     load_file *lf = s_load("technicians", path);
     assert_true(s_has_error(lf, 2, "capacity"));
     assert_true(s_has_error(lf, 3, "capacity"));
@@ -334,18 +320,16 @@ test_technician_fields(void **state)
     assert_int_equal(t->capacity, 4);
     load_file_destroy(&lf);
 
-    path = s_write("customers4.csv",
-        "phone,name,tier,blocked,note\n+1,A,priority,maybe,\n+2,B,,TRUE,why\n");
+    path = s_write("customers4.csv", "phone,name,tier,blocked,note\n+1,A,priority,maybe,\n+2,B,,TRUE,why\n");
     lf = s_load("customers", path);
     assert_true(s_has_error(lf, 2, "blocked"));
     assert_int_equal(load_file_row_count(lf), 1);
     load_file_destroy(&lf);
 
-    path = s_write("providers.csv",
-        "id,name,brands,territories\n"
-        "P1,\"Ein, zwei\",,mitte\n"
-        "P2,,Bosch,mitte\n"
-        "P3,Drei,Bosch,\n");
+    path = s_write("providers.csv", "id,name,brands,territories\n"
+                                    "P1,\"Ein, zwei\",,mitte\n"
+                                    "P2,,Bosch,mitte\n"
+                                    "P3,Drei,Bosch,\n");
     lf = s_load("providers", path);
     assert_true(s_has_error(lf, 3, "name"));
     assert_true(s_has_error(lf, 4, "territories"));
@@ -361,10 +345,10 @@ test_technician_fields(void **state)
 
 /* GeoJSON: a Point feature, a short ring, an open ring, no tz; the
    timezone alias; MultiPolygon rings flattened. */
-static void
-test_geojson_errors(void **state)
+static void test_geojson_errors(void **state)
 {
-    const char *path = s_write("bad.geojson",
+    const char *path = s_write(
+        "bad.geojson",
         "{\"type\":\"FeatureCollection\",\"features\":[\n"
         "{\"type\":\"Feature\",\"properties\":{\"id\":\"a\",\"name\":\"A\",\"timezone\":\"Europe/Berlin\"},"
         " \"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[13,52],[14,52],[14,53],[13,52]]]}},\n"
@@ -411,11 +395,11 @@ test_geojson_errors(void **state)
 
 /* A feature's line is where it starts, whatever its strings hold
    (brackets, escaped quotes, a "features" key of its own). */
-static void
-test_geojson_lines(void **state)
+static void test_geojson_lines(void **state)
 {
-    (void) state;
-    const char *path = s_write("lines.geojson",
+    (void)state;
+    const char *path = s_write(
+        "lines.geojson",
         "{\"name\": \"odd [ { \\\" ]\",\n"
         " \"type\": \"FeatureCollection\",\n"
         " \"features\": [\n"
@@ -437,8 +421,7 @@ test_geojson_lines(void **state)
 }
 
 /* Unreadable files and unknown kinds give NULL and a sentence. */
-static void
-test_unreadable(void **state)
+static void test_unreadable(void **state)
 {
     char err[256] = "";
     assert_null(load_file_read("products", "/nonexistent/products.csv", err, sizeof err));
@@ -454,8 +437,7 @@ test_unreadable(void **state)
 }
 
 /* Removes the temporary directory and its files. */
-static int
-s_teardown(void **state)
+static int s_teardown(void **state)
 {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
@@ -463,15 +445,13 @@ s_teardown(void **state)
 }
 
 /* Makes the temporary directory. */
-static int
-s_setup(void **state)
+static int s_setup(void **state)
 {
     snprintf(s_dir, sizeof s_dir, "/tmp/fsd-test-load-XXXXXX");
     return mkdtemp(s_dir) ? 0 : -1;
 }
 
-int
-main(void)
+int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_examples_territories),

@@ -31,7 +31,7 @@
 enum { P_ADMIN, P_DESK, P_DANA, P_T1, P_T2, P_T3, P_COUNT };
 static const char *const s_names[P_COUNT] = { "admin", "desk", "dana", "T1", "T2", "T3" };
 static const role s_roles[P_COUNT] = { ROLE_ADMIN_, ROLE_INTAKE_, ROLE_DISPATCHER_,
-                                       ROLE_AGENT_, ROLE_AGENT_, ROLE_AGENT_ };
+                                       ROLE_AGENT_, ROLE_AGENT_,  ROLE_AGENT_ };
 
 /* One message the batch queued: to whom (the principal whose routing id
    it carries, -1 for another), and what. */
@@ -201,11 +201,11 @@ static const Fsd__Envelope *s_reply(world *w, int who, int body)
 
 /* ------------------------------------------------------------ requests */
 
-#define ENV(var, kind, field, value)                                                               \
-    char var##_id[33];                                                                             \
-    Fsd__Envelope var;                                                                             \
-    wire_envelope_init(&var, var##_id);                                                            \
-    var.body_case = FSD__ENVELOPE__BODY_##kind;                                                    \
+#define ENV(var, kind, field, value)            \
+    char var##_id[33];                          \
+    Fsd__Envelope var;                          \
+    wire_envelope_init(&var, var##_id);         \
+    var.body_case = FSD__ENVELOPE__BODY_##kind; \
     var.field = (value)
 
 static technician *s_tech(world *w, int who)
@@ -401,7 +401,7 @@ static int s_setup(void **state)
     snprintf(path, sizeof path, "%s/fsd.db", w->dir);
     srv->cfg.data_dir = w->dir;
     srv->cfg.listen = "inproc://middle";
-    srv->cfg.heartbeat_ms = 60000;          /* nobody goes silent during a test */
+    srv->cfg.heartbeat_ms = 60000; /* nobody goes silent during a test */
     srv->cfg.offline_after = 3;
     srv->cfg.offer_ttl_ms = 30000;
     srv->cfg.close_after_ms = 3600000;
@@ -646,7 +646,7 @@ static void test_capacity_never_exceeded(void **state)
     unsigned held = 0;
     for (int who = P_T1; who <= P_T3; who++)
         held += s_tech(w, who)->load;
-    assert_int_equal(held, 5);   /* 2 + 2 + 1 */
+    assert_int_equal(held, 5); /* 2 + 2 + 1 */
     size_t waiting = w->srv.waiting.n;
     assert_int_equal(waiting, 2);
     /* T1 cancels nothing but the desk cancels one of T1's jobs */
@@ -691,8 +691,9 @@ static void test_rollback_forgets(void **state)
     ENV(sub, SUBMIT_REQUEST, submit_request, &sr);
     size_t len;
     uint8_t *buf = wire_encode(&sub, &len);
-    assert_int_equal(loop_handle_frame(srv, w->who[P_DESK], w->rid[P_DESK], sizeof w->rid[P_DESK], buf, len,
-                                       w->now, NULL), 0);
+    assert_int_equal(
+        loop_handle_frame(srv, w->who[P_DESK], w->rid[P_DESK], sizeof w->rid[P_DESK], buf, len, w->now, NULL),
+        0);
     free(buf);
     assert_int_equal(dispatch_waiting(srv, w->now), 0);
     assert_int_equal(t->out_seq, out_seq + 1);
@@ -700,8 +701,8 @@ static void test_rollback_forgets(void **state)
     ack.upto = t->out_seq;
     ENV(a, ACK, ack, &ack);
     buf = wire_encode(&a, &len);
-    assert_int_equal(loop_handle_frame(srv, w->who[P_T1], w->rid[P_T1], sizeof w->rid[P_T1], buf, len,
-                                       w->now, NULL), 0);
+    assert_int_equal(
+        loop_handle_frame(srv, w->who[P_T1], w->rid[P_T1], sizeof w->rid[P_T1], buf, len, w->now, NULL), 0);
     free(buf);
     assert_int_equal(t->out_acked, out_seq + 1);
     store_rollback(srv->store);

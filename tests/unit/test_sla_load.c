@@ -21,8 +21,7 @@
 static char s_dir[64];
 
 /* Writes text into a new file in the temporary directory; its path. */
-static const char *
-s_write(const char *name, const char *text)
+static const char *s_write(const char *name, const char *text)
 {
     static char path[128];
     snprintf(path, sizeof path, "%s/%s", s_dir, name);
@@ -34,8 +33,7 @@ s_write(const char *name, const char *text)
 }
 
 /* Loads a file and fails the test on a NULL result. */
-static load_file *
-s_load(const char *kind, const char *path)
+static load_file *s_load(const char *kind, const char *path)
 {
     char err[256] = "";
     load_file *lf = load_file_read(kind, path, err, sizeof err);
@@ -45,8 +43,7 @@ s_load(const char *kind, const char *path)
 }
 
 /* True when some error has this line and field (prints them all if not). */
-static int
-s_has_error(const load_file *lf, unsigned line, const char *field)
+static int s_has_error(const load_file *lf, unsigned line, const char *field)
 {
     for (size_t i = 0; i < load_file_error_count(lf); i++) {
         const Fsd__RowError *e = load_file_error(lf, i);
@@ -61,8 +58,7 @@ s_has_error(const load_file *lf, unsigned line, const char *field)
 }
 
 /* examples/sla.csv: 7 policies, all valid, no two with the same keys. */
-static void
-test_examples_policies(void **state)
+static void test_examples_policies(void **state)
 {
     load_file *lf = s_load("sla_policies", "examples/sla.csv");
     assert_int_equal(load_file_error_count(lf), 0);
@@ -81,8 +77,9 @@ test_examples_policies(void **state)
         sla_policy p;
         const char *field;
         char why[256];
-        if (sla_policy_make(r->id, r->warranty, r->tier, r->urgency, minutes, r->clock, &p, &field,
-                            why, sizeof why) < 0)
+        if (sla_policy_make(r->id, r->warranty, r->tier, r->urgency, minutes, r->clock, &p, &field, why,
+                            sizeof why)
+            < 0)
             fail_msg("line %u: %s: %s", r->line, field, why);
         assert_int_equal(sla_table_add(t, &p, why, sizeof why), 0);
     }
@@ -95,8 +92,7 @@ test_examples_policies(void **state)
 }
 
 /* examples/hours.csv: the 12 Berlin boroughs, valid hours and holidays. */
-static void
-test_examples_hours(void **state)
+static void test_examples_hours(void **state)
 {
     load_file *lf = s_load("working_hours", "examples/hours.csv");
     assert_int_equal(load_file_error_count(lf), 0);
@@ -117,8 +113,8 @@ test_examples_hours(void **state)
         assert_true(r->n_closed >= 10);
         const char *field;
         char why[256];
-        sla_hours *h = sla_hours_parse(r->hours, (const char *const *)r->closed, r->n_closed, &field,
-                                       why, sizeof why);
+        sla_hours *h =
+            sla_hours_parse(r->hours, (const char *const *)r->closed, r->n_closed, &field, why, sizeof why);
         if (!h)
             fail_msg("line %u: %s: %s", r->line, field, why);
         civil_date christmas = { 2026, 12, 25 }, monday = { 2026, 11, 23 };
@@ -131,24 +127,22 @@ test_examples_hours(void **state)
 }
 
 /* Syntax: numbers, required values, columns, repeated keys. */
-static void
-test_bad_files(void **state)
+static void test_bad_files(void **state)
 {
-    const char *path = s_write("bad-sla.csv",
-        "id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock\n"
-        "A,*,*,*,60,240,600,business\n"
-        "B,*,*,*,sixty,240,600,business\n"
-        "A,*,priority,*,60,240,600,business\n"
-        "C,*,*,,60,240,-5,24x7\n"
-        "\n"
-        "D,expired,*,*,1.5,2,2.5,24x7\n");
+    const char *path = s_write("bad-sla.csv", "id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock\n"
+                                              "A,*,*,*,60,240,600,business\n"
+                                              "B,*,*,*,sixty,240,600,business\n"
+                                              "A,*,priority,*,60,240,600,business\n"
+                                              "C,*,*,,60,240,-5,24x7\n"
+                                              "\n"
+                                              "D,expired,*,*,1.5,2,2.5,24x7\n");
     load_file *lf = s_load("sla_policies", path);
     assert_true(s_has_error(lf, 3, "assign_min"));
     assert_true(s_has_error(lf, 4, "id"));
     assert_true(s_has_error(lf, 5, "urgency"));
     assert_true(s_has_error(lf, 5, "fix_min"));
     assert_int_equal(load_file_error_count(lf), 4);
-    assert_int_equal(load_file_row_count(lf), 2);   /* A and D */
+    assert_int_equal(load_file_row_count(lf), 2); /* A and D */
     load_file_destroy(&lf);
 
     path = s_write("no-clock.csv", "id,warranty,tier,urgency,assign_min,arrive_min,fix_min\n"
@@ -157,16 +151,15 @@ test_bad_files(void **state)
     assert_true(s_has_error(lf, 1, "clock"));
     load_file_destroy(&lf);
 
-    path = s_write("bad-hours.csv",
-        "Territory,HOURS,closed\n"
-        "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\", 2026-12-24 ; 12-25 ;\n"
-        "pankow,,\n"
-        "mitte,24x7,\n"
-        "spandau,24x7\n");
+    path = s_write("bad-hours.csv", "Territory,HOURS,closed\n"
+                                    "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\", 2026-12-24 ; 12-25 ;\n"
+                                    "pankow,,\n"
+                                    "mitte,24x7,\n"
+                                    "spandau,24x7\n");
     lf = s_load("working_hours", path);
     assert_true(s_has_error(lf, 3, "hours"));
     assert_true(s_has_error(lf, 4, "territory"));
-    assert_true(s_has_error(lf, 5, ""));            /* 2 fields, the header has 3 */
+    assert_true(s_has_error(lf, 5, "")); /* 2 fields, the header has 3 */
     assert_int_equal(load_file_row_count(lf), 1);
     Fsd__Envelope env = FSD__ENVELOPE__INIT;
     load_file_attach(lf, &env);
@@ -179,8 +172,7 @@ test_bad_files(void **state)
 }
 
 /* Removes the temporary directory and its files. */
-static int
-s_teardown(void **state)
+static int s_teardown(void **state)
 {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
@@ -188,15 +180,13 @@ s_teardown(void **state)
 }
 
 /* Makes the temporary directory. */
-static int
-s_setup(void **state)
+static int s_setup(void **state)
 {
     snprintf(s_dir, sizeof s_dir, "/tmp/fsd-test-sla-load-XXXXXX");
     return mkdtemp(s_dir) ? 0 : -1;
 }
 
-int
-main(void)
+int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_examples_policies),

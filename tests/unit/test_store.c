@@ -78,13 +78,32 @@ static void s_reopen(fixture *f)
 static store_job s_job(const char *id, const char *phone)
 {
     store_job j = {
-        .id = id, .state = 1, .territory = "mitte", .phone = phone,
-        .customer_name = "Piotr Kowalczyk", .tier = "standard", .address = "Manteuffelstraße 12",
-        .lat = 52.5, .lon = 13.4, .brand = "AEG", .category = "washing_machine",
-        .serial = "S1", .model = "L7FE8E7", .problem = "leaks", .warranty = 1, .priority = 1,
-        .created_at = 1000, .assign_by = 2000, .arrive_by = 3000, .technician_id = "",
-        .provider_id = "", .sla_policy = "gold", .fix_by = 9000, .risk_at = {1, 2, 3},
-        .urgency = 2, .created_by = "desk",
+        .id = id,
+        .state = 1,
+        .territory = "mitte",
+        .phone = phone,
+        .customer_name = "Piotr Kowalczyk",
+        .tier = "standard",
+        .address = "Manteuffelstraße 12",
+        .lat = 52.5,
+        .lon = 13.4,
+        .brand = "AEG",
+        .category = "washing_machine",
+        .serial = "S1",
+        .model = "L7FE8E7",
+        .problem = "leaks",
+        .warranty = 1,
+        .priority = 1,
+        .created_at = 1000,
+        .assign_by = 2000,
+        .arrive_by = 3000,
+        .technician_id = "",
+        .provider_id = "",
+        .sla_policy = "gold",
+        .fix_by = 9000,
+        .risk_at = { 1, 2, 3 },
+        .urgency = 2,
+        .created_by = "desk",
     };
     return j;
 }
@@ -121,7 +140,7 @@ static void test_open_empty_and_reopen(void **state)
 static void test_transactions(void **state)
 {
     fixture *f = *state;
-    store_customer c = {"+491", "Anna", "gold", false, ""}, got;
+    store_customer c = { "+491", "Anna", "gold", false, "" }, got;
     /* a rolled-back write is gone */
     assert_int_equal(store_begin(f->st), 0);
     assert_int_equal(store_put_customer(f->st, &c), 0);
@@ -179,10 +198,10 @@ static void test_reference_rows(void **state)
     }
     s_reopen(f);
     for (int k = 0; k < STORE_REF_KINDS_; k++) {
-        s_refs r = {0};
+        s_refs r = { 0 };
         assert_int_equal(store_ref_each(f->st, k, s_ref_add, &r), 0);
         assert_int_equal(r.n, 2);
-        assert_string_equal(r.keys[0], "a");          /* in key order */
+        assert_string_equal(r.keys[0], "a"); /* in key order */
         assert_string_equal(r.rows[0], "row-a");
         assert_string_equal(r.keys[1], "b");
         assert_string_equal(r.rows[1], "row-B2");
@@ -197,7 +216,7 @@ static void test_reference_rows(void **state)
     assert_int_equal(store_begin(f->st), 0);
     assert_int_equal(store_ref_clear(f->st, STORE_REF_SLA_POLICY), 0);
     assert_int_equal(store_commit(f->st), 0);
-    s_refs none = {0}, still = {0};
+    s_refs none = { 0 }, still = { 0 };
     assert_int_equal(store_ref_each(f->st, STORE_REF_SLA_POLICY, s_ref_add, &none), 0);
     assert_int_equal(none.n, 0);
     assert_int_equal(store_ref_each(f->st, STORE_REF_WORKING_HOURS, s_ref_add, &still), 0);
@@ -208,13 +227,13 @@ static void test_reference_rows(void **state)
 static void test_customers(void **state)
 {
     fixture *f = *state;
-    store_customer c = {"+492", "Bea", "", true, "calls twice"}, got;
+    store_customer c = { "+492", "Bea", "", true, "calls twice" }, got;
     char lang[16] = "x";
     assert_int_equal(store_begin(f->st), 0);
     assert_int_equal(store_put_customer(f->st, &c), 0);
     assert_int_equal(store_commit(f->st), 0);
     assert_int_equal(store_get_customer(f->st, f->a, "+492", &got), 1);
-    assert_string_equal(got.tier, "standard");     /* no tier: the standard one */
+    assert_string_equal(got.tier, "standard"); /* no tier: the standard one */
     assert_true(got.blocked);
     assert_string_equal(got.note, "calls twice");
     assert_int_equal(store_customer_language(f->st, "+492", lang, sizeof lang), 0);
@@ -298,10 +317,10 @@ static void test_jobs(void **state)
     size_t n_list = 0;
     assert_int_equal(store_job_list(f->st, f->a, NULL, "", 0, "", "+493", 10, &list, &n_list), 0);
     assert_int_equal(n_list, 2);
-    assert_string_equal(list[0].job.id, "J000002");  /* newest first */
+    assert_string_equal(list[0].job.id, "J000002"); /* newest first */
     assert_int_equal(store_job_list(f->st, f->a, NULL, "", 2, "", "", 10, &list, &n_list), 0);
     assert_int_equal(n_list, 1);
-    store_scope mine = {.scoped = true, .provider = "P1", .territories = "", .created_by = ""};
+    store_scope mine = { .scoped = true, .provider = "P1", .territories = "", .created_by = "" };
     assert_int_equal(store_job_list(f->st, f->a, &mine, "", 0, "", "", 10, &list, &n_list), 0);
     assert_int_equal(n_list, 1);
     assert_string_equal(list[0].job.id, "J000001");
@@ -316,14 +335,14 @@ static void test_jobs(void **state)
 
     /* what a restart reads back */
     s_reopen(f);
-    s_jobs open = {0};
+    s_jobs open = { 0 };
     assert_int_equal(store_each_open_job(f->st, s_job_add, &open), 0);
     assert_int_equal(open.n, 2);
-    assert_string_equal(open.ids[0], "J000001");   /* oldest first */
+    assert_string_equal(open.ids[0], "J000001"); /* oldest first */
     assert_int_equal(open.states[0], 2);
     assert_string_equal(open.techs[0], "T1");
     assert_int_equal(open.states[1], 1);
-    s_pairs dec = {0};
+    s_pairs dec = { 0 };
     assert_int_equal(store_each_decline(f->st, s_decline_add, &dec), 0);
     assert_int_equal(dec.n, 1);
     assert_string_equal(dec.last, "J000002/T2");
@@ -341,8 +360,8 @@ static void test_jobs(void **state)
     assert_int_equal(store_job_get(f->st, f->a, "J000001", &row), 1);
     assert_int_equal(row.rating, 5);
     assert_string_equal(row.rating_comment, "quick");
-    assert_true(row.job.version > 1);              /* grows with every change */
-    s_jobs none = {0};
+    assert_true(row.job.version > 1); /* grows with every change */
+    s_jobs none = { 0 };
     assert_int_equal(store_each_open_job(f->st, s_job_add, &none), 0);
     assert_int_equal(none.n, 0);
     s_reopen(f);
@@ -383,7 +402,7 @@ static void test_sessions_outbox_dedup(void **state)
     assert_int_equal(out, 3);
     assert_int_equal(in, 7);
 
-    s_seqs all = {0}, after1 = {0}, max1 = {0}, left = {0};
+    s_seqs all = { 0 }, after1 = { 0 }, max1 = { 0 }, left = { 0 };
     assert_int_equal(store_outbox_each(f->st, "T1", 0, 10, s_outbox_add, &all), 0);
     assert_int_equal(all.n, 3);
     assert_int_equal(store_outbox_each(f->st, "T1", 1, 10, s_outbox_add, &after1), 0);
@@ -451,7 +470,7 @@ static void test_care_rows(void **state)
     store_followup one, *fu;
     assert_int_equal(store_care_followup_get(f->st, f->a, id, &one), 1);
     assert_string_equal(one.cause, "noise");
-    assert_string_equal(one.phone, "+494");           /* with its job's customer */
+    assert_string_equal(one.phone, "+494"); /* with its job's customer */
     assert_int_equal(store_care_followup_get(f->st, f->a, id + 1, &one), 0);
     assert_int_equal(store_care_followup_list(f->st, f->a, "mitte", false, 10, &fu, &n), 0);
     assert_int_equal(n, 1);
@@ -521,8 +540,14 @@ static void test_notifications(void **state)
 {
     fixture *f = *state;
     store_notification n = {
-        .job_id = "J000001", .event = "assigned", .phone = "+496", .customer_name = "Cem",
-        .language = "", .technician_id = "T1", .text = "on the way", .created_at = 100,
+        .job_id = "J000001",
+        .event = "assigned",
+        .phone = "+496",
+        .customer_name = "Cem",
+        .language = "",
+        .technician_id = "T1",
+        .text = "on the way",
+        .created_at = 100,
     };
     int64_t first = 0, second = 0;
     assert_int_equal(store_begin(f->st), 0);
@@ -532,12 +557,12 @@ static void test_notifications(void **state)
     assert_true(second > first);
 
     /* one at a time per job: only the oldest pending one is due */
-    s_notes due = {0};
+    s_notes due = { 0 };
     assert_int_equal(store_notification_each_pending(f->st, 10, s_note_add, &due), 0);
     assert_int_equal(due.n, 1);
     assert_true(due.ids[0] == first);
     assert_int_equal(store_notification_sent(f->st, first, 1, 200), 0);
-    s_notes next = {0};
+    s_notes next = { 0 };
     assert_int_equal(store_notification_each_pending(f->st, 10, s_note_add, &next), 0);
     assert_int_equal(next.n, 1);
     assert_true(next.ids[0] == second);
@@ -548,7 +573,7 @@ static void test_notifications(void **state)
     assert_int_equal(store_notification_summary(f->st, &pending, &failed, &oldest), 0);
     assert_int_equal(pending, 0);
     assert_int_equal(failed, 1);
-    s_notes all = {0}, bad = {0};
+    s_notes all = { 0 }, bad = { 0 };
     assert_int_equal(store_notification_list(f->st, "J000001", -1, 10, s_note_add, &all), 0);
     assert_int_equal(all.n, 2);
     assert_int_equal(all.status[0], 1);
@@ -664,7 +689,7 @@ static void test_access_and_forget(void **state)
     size_t n = 0;
     assert_int_equal(store_access_list(f->st, f->a, "", "", "", 0, 10, &rows, &n), 0);
     assert_int_equal(n, 2);
-    assert_string_equal(rows[0].principal, "tom");  /* newest first */
+    assert_string_equal(rows[0].principal, "tom"); /* newest first */
     assert_int_equal(rows[0].count, 2);
     assert_int_equal(store_access_list(f->st, f->a, "dana", "", "", 0, 10, &rows, &n), 0);
     assert_int_equal(n, 1);
@@ -681,7 +706,7 @@ static void test_access_and_forget(void **state)
     assert_int_equal(store_begin(f->st), 0);
     assert_int_equal(store_customer_forget(f->st, "+497", &jobs, &notes, &customer, &access), 0);
     assert_int_equal(store_commit(f->st), 0);
-    assert_int_equal(jobs, 1);                      /* the closed one only */
+    assert_int_equal(jobs, 1); /* the closed one only */
     assert_false(customer);
     assert_int_equal(access, 2);
     assert_int_equal(store_access_list(f->st, f->a, "", "", "+497", 0, 10, &rows, &n), 0);
@@ -722,7 +747,7 @@ static void test_backup_copy(void **state)
     assert_int_equal(store_backup_copy(f->path, dst, 16, 0, &cancel, err, sizeof err), 0);
     store *copy = s_open(dst);
     assert_non_null(copy);
-    s_jobs open = {0};
+    s_jobs open = { 0 };
     assert_int_equal(store_each_open_job(copy, s_job_add, &open), 0);
     assert_int_equal(open.n, 1);
     assert_string_equal(open.ids[0], "J000001");

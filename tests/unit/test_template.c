@@ -49,10 +49,11 @@ static void test_placeholders(void **state)
 {
     (void)state;
     template_values v = s_vals();
-    s_expect("Hello {customer}, {technician} comes for {job} ({brand} {model} {appliance}) at {eta}, by {window}; {address}.",
-             &v,
-             "Hello Piotr Kowalczyk, Tobias Krüger comes for J000001 (AEG L7FE8E7 washing machine) at 14:35, "
-             "by 16:00; Manteuffelstraße 12, 12103 Berlin.");
+    s_expect(
+        "Hello {customer}, {technician} comes for {job} ({brand} {model} {appliance}) at {eta}, by {window}; {address}.",
+        &v,
+        "Hello Piotr Kowalczyk, Tobias Krüger comes for J000001 (AEG L7FE8E7 washing machine) at 14:35, "
+        "by 16:00; Manteuffelstraße 12, 12103 Berlin.");
     s_expect("no placeholders at all", &v, "no placeholders at all");
     s_expect("{job}{job}", &v, "J000001J000001");
     s_expect("Grüße, {customer}!\nBis {eta}.", &v, "Grüße, Piotr Kowalczyk!\nBis 14:35.");
@@ -64,7 +65,7 @@ static void test_unknown_placeholder_refused(void **state)
     char why[256];
     assert_int_equal(template_check("Hi {tech}, see you", why, sizeof why), -1);
     assert_non_null(strstr(why, "unknown placeholder {tech} at position 4"));
-    assert_non_null(strstr(why, "{technician}"));   /* says what is known */
+    assert_non_null(strstr(why, "{technician}")); /* says what is known */
     s_refused("{Customer}", "unknown placeholder {Customer}");
     s_refused("{job }", "not closed");
     s_refused("{rate_command}", "unknown placeholder");
@@ -194,7 +195,9 @@ static void test_languages(void **state)
 {
     (void)state;
     const char *good[] = { "en", "de", "tr", "pt-BR", "es-419", "fil", "zh-Hant" };
-    const char *bad[] = { "", "e", "EN", "english", "de-", "de_DE", "de-x", "de-BR-x", "d1", "de-toolongtag" };
+    const char *bad[] = {
+        "", "e", "EN", "english", "de-", "de_DE", "de-x", "de-BR-x", "d1", "de-toolongtag"
+    };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         if (!template_language_valid(good[i]))
             fail_msg("%s refused", good[i]);
@@ -227,16 +230,11 @@ static void test_words(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_placeholders),
-        cmocka_unit_test(test_unknown_placeholder_refused),
-        cmocka_unit_test(test_braces_refused),
-        cmocka_unit_test(test_text_rules),
-        cmocka_unit_test(test_escaping),
-        cmocka_unit_test(test_missing_values),
-        cmocka_unit_test(test_lengths),
-        cmocka_unit_test(test_builtins),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_languages),
+        cmocka_unit_test(test_placeholders),   cmocka_unit_test(test_unknown_placeholder_refused),
+        cmocka_unit_test(test_braces_refused), cmocka_unit_test(test_text_rules),
+        cmocka_unit_test(test_escaping),       cmocka_unit_test(test_missing_values),
+        cmocka_unit_test(test_lengths),        cmocka_unit_test(test_builtins),
+        cmocka_unit_test(test_names),          cmocka_unit_test(test_languages),
         cmocka_unit_test(test_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,12 +72,35 @@ static const expected s_requests[] = {
 /* Answers, server → agent messages, and the agent's local commands (its
    own socket, never the server's): no row. */
 static const int s_not_requests[] = {
-    B(WELCOME), B(OFFER), B(REVOKED), B(ASSIGNED), B(ERROR), B(JOB_VIEW), B(JOB_LIST),
-    B(EXPLANATION), B(BOARD_VIEW), B(STATS_VIEW), B(REPORT_VIEW), B(LOAD_RESULT),
-    B(PRINCIPAL_ADDED), B(CUSTOMER_VIEW), B(TECHNICIAN_LIST), B(BACKUP_DONE),
-    B(NOTIFICATION_LIST), B(TEMPLATE_LIST), B(LOCAL_STATUS), B(LOCAL_STATUS_VIEW),
-    B(LOCAL_QUEUED), B(ESCALATION_LIST), B(KEY_LIST), B(SUPERSEDED), B(LOCAL_RECONNECT),
-    B(AUDIT_LIST), B(FORGET_RESULT), B(JOB_SNAPSHOT), B(LOCAL_ACK_CONFLICTS),
+    B(WELCOME),
+    B(OFFER),
+    B(REVOKED),
+    B(ASSIGNED),
+    B(ERROR),
+    B(JOB_VIEW),
+    B(JOB_LIST),
+    B(EXPLANATION),
+    B(BOARD_VIEW),
+    B(STATS_VIEW),
+    B(REPORT_VIEW),
+    B(LOAD_RESULT),
+    B(PRINCIPAL_ADDED),
+    B(CUSTOMER_VIEW),
+    B(TECHNICIAN_LIST),
+    B(BACKUP_DONE),
+    B(NOTIFICATION_LIST),
+    B(TEMPLATE_LIST),
+    B(LOCAL_STATUS),
+    B(LOCAL_STATUS_VIEW),
+    B(LOCAL_QUEUED),
+    B(ESCALATION_LIST),
+    B(KEY_LIST),
+    B(SUPERSEDED),
+    B(LOCAL_RECONNECT),
+    B(AUDIT_LIST),
+    B(FORGET_RESULT),
+    B(JOB_SNAPSHOT),
+    B(LOCAL_ACK_CONFLICTS),
 };
 
 #define N_REQUESTS (sizeof s_requests / sizeof s_requests[0])
@@ -111,7 +134,7 @@ static void test_every_body_is_classified(void **state)
             continue;
         bodies++;
         bool req = s_expected((int)f->id) != NULL, not = s_not_request((int)f->id);
-        if (req == not)
+        if (req == not )
             fail_msg("body %s (%u) must be either a request or not", f->name, f->id);
     }
     assert_int_equal(bodies, N_REQUESTS + N_NOT);

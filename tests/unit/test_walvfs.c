@@ -26,9 +26,11 @@ static char s_path[256];
 static sqlite3 *s_open(const char *vfs)
 {
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(s_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", NULL, NULL, NULL),
+    assert_int_equal(sqlite3_open_v2(s_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
                      SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", NULL, NULL, NULL),
+        SQLITE_OK);
     return db;
 }
 
@@ -123,9 +125,11 @@ static void s_child_killed(bool open_tx)
     if (pid == 0) {
         sqlite3 *c = s_open(WALVFS_NAME);
         if (open_tx) {
-            sqlite3_exec(c, "PRAGMA cache_size = 50; BEGIN; WITH RECURSIVE e(x) AS (SELECT 1000 UNION ALL"
-                            " SELECT x + 1 FROM e WHERE x < 2999) INSERT INTO d SELECT x, printf('%.3000c', 'e') FROM e",
-                         NULL, NULL, NULL);
+            sqlite3_exec(
+                c,
+                "PRAGMA cache_size = 50; BEGIN; WITH RECURSIVE e(x) AS (SELECT 1000 UNION ALL"
+                " SELECT x + 1 FROM e WHERE x < 2999) INSERT INTO d SELECT x, printf('%.3000c', 'e') FROM e",
+                NULL, NULL, NULL);
         } else {
             for (int i = 1; i <= 300; i++) {
                 char sql[120];

@@ -105,9 +105,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
 
 # The store's row cache is tested alone (no SQLite in it).
-$(BUILD)/tests/test_jobrows: tests/unit/test_jobrows.c $(BUILD)/server/store/jobrows.o $(LIBCORE) | $(PROTO_H)
+$(BUILD)/tests/test_jobrows: tests/unit/test_jobrows.c $(BUILD)/server/store/jobrows.o $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store/jobrows.o $(LIBCORE) -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $< $(BUILD)/server/store/jobrows.o $(LIBCORE) $(LIBWIRE) -o $@ $(LDLIBS) -lcmocka
 
 # The WAL's gathered writes are tested against SQLite itself.
 $(BUILD)/tests/test_walvfs: tests/unit/test_walvfs.c $(BUILD)/server/store/walvfs.o $(LIBCORE) | $(PROTO_H)

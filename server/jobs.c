@@ -16,6 +16,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fsd/xalloc.h"
 #include "fsd/lifecycle.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"
@@ -93,10 +94,7 @@ int job_mark_moved(server *srv, job *j)
         return 0;
     if (srv->n_moved == srv->cap_moved) {
         size_t cap = srv->cap_moved ? 2 * srv->cap_moved : 64;
-        job **grown = realloc(srv->moved, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        srv->moved = grown;
+        srv->moved = fsd_xrealloc(srv->moved, cap * sizeof *srv->moved);
         srv->cap_moved = cap;
     }
     srv->moved[srv->n_moved++] = j;

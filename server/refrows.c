@@ -2,14 +2,13 @@
 #include "refrows.h"
 
 #include <stdlib.h>
+#include "fsd/xalloc.h"
 
 /* Encodes a row message and stores it under key. */
 static int s_put(store *st, store_ref_kind kind, const char *key, const ProtobufCMessage *row)
 {
     size_t len = protobuf_c_message_get_packed_size(row);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf)
-        return -1;
+    uint8_t *buf = fsd_xmalloc(len ? len : 1);
     protobuf_c_message_pack(row, buf);
     int rc = store_ref_put(st, kind, key, buf, len);
     free(buf);

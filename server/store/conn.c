@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fsd/xalloc.h"
 
 /* The statement for q, prepared on first use and reset for reuse. */
 sqlite3_stmt *store_stmt(store *self, int q)
@@ -140,11 +141,7 @@ static int s_side_jobs_load(store *self)
 
 store *store_open(const char *path, char *err, size_t errlen)
 {
-    store *self = calloc(1, sizeof *self);
-    if (!self) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
+    store *self = fsd_xcalloc(1, sizeof *self);
     self->languages_used = -1;
     if (!(self->rows = jobrows_new(JOB_ROWS_KEPT)) || !(self->scratch = jobrows_new(1)))
         goto fail;

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "fsd/xalloc.h"
 
 struct jobrows {
     strmap *rows; /* id -> jobrow (one malloc'd block each) */
@@ -20,7 +21,7 @@ struct jobrows {
 
 jobrows *jobrows_new(size_t limit)
 {
-    jobrows *self = calloc(1, sizeof *self);
+    jobrows *self = fsd_xcalloc(1, sizeof *self);
     if (!self || !(self->rows = strmap_new())) {
         free(self);
         return NULL;
@@ -80,9 +81,7 @@ static jobrow *s_copy(const jobrow *from)
         len[i] = *src[i] ? strlen(*src[i]) + 1 : 1;
         total += len[i];
     }
-    jobrow *row = malloc(sizeof *row + total);
-    if (!row)
-        return NULL;
+    jobrow *row = fsd_xmalloc(sizeof *row + total);
     *row = *from;
     const char **dst[] = { JOBROW_STRINGS(row) };
     char *p = (char *)(row + 1);

@@ -22,6 +22,7 @@ static sqlite3_stmt *s_range(store *self, int q, int64_t from, int64_t to)
 
 /* Included here, not at the top: its domain names (role ...) would shadow
    parameters of the functions above. */
+#include "fsd/xalloc.h"
 #include "fsd/kpi.h"
 
 /* The arena copy of s, one per distinct value (ids, names and reasons
@@ -44,10 +45,7 @@ static int s_grow(void **v, size_t n, size_t *cap, size_t size)
     if (n < *cap)
         return 0;
     size_t more = *cap ? *cap * 2 : 256;
-    void *bigger = realloc(*v, more * size);
-    if (!bigger)
-        return -1;
-    *v = bigger;
+    *v = fsd_xrealloc(*v, more * size);
     *cap = more;
     return 0;
 }
@@ -220,8 +218,8 @@ int store_kpi_jobs(store *self, arena *a, int64_t from, int64_t to, kpi_job **ou
     if (s_kpi_read_jobs(self, a, &k, from, to) < 0)
         goto done;
     size_t in_period = k.n_jobs;
-    k.ev_at = calloc(in_period ? in_period : 1, sizeof *k.ev_at);
-    k.dec_at = calloc(in_period ? in_period : 1, sizeof *k.dec_at);
+    k.ev_at = fsd_xcalloc(in_period ? in_period : 1, sizeof *k.ev_at);
+    k.dec_at = fsd_xcalloc(in_period ? in_period : 1, sizeof *k.dec_at);
     if (!k.ev_at || !k.dec_at || s_kpi_read_history(self, a, &k, in_period, from, to) < 0
         || s_kpi_read_later(self, a, &k, from, to) < 0) {
         if (!self->err[0])

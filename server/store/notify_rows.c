@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fsd/xalloc.h"
 
 /* --------------------------------------------------- notifications */
 
@@ -188,7 +189,7 @@ static int s_templates_read(store *self)
         char key[128];
         s_template_key((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
                        key, sizeof key);
-        char *text = strdup((const char *)sqlite3_column_text(st, 2));
+        char *text = fsd_xstrdup((const char *)sqlite3_column_text(st, 2));
         if (!text || strmap_put(self->templates, key, text) < 0) {
             free(text);
             rc = SQLITE_NOMEM;

@@ -26,36 +26,6 @@ static bool s_help(int argc, char **argv, const char *usage)
     return false;
 }
 
-/* Sends one request; on the expected answer prints it as JSON (--json)
-   or with `print`. Returns the exit status. */
-static int s_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want,
-                     void (*print)(const Fsd__Envelope *rep, const void *arg), const void *arg)
-{
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = body;
-    switch (body) {
-    case FSD__ENVELOPE__BODY_GET_CUSTOMER: env.get_customer = msg; break;
-    case FSD__ENVELOPE__BODY_COMPLAIN: env.complain = msg; break;
-    case FSD__ENVELOPE__BODY_CARE_DECISION: env.care_decision = msg; break;
-    case FSD__ENVELOPE__BODY_FOLLOW_UPS: env.follow_ups = msg; break;
-    default: return ctl_fail(c, 1, "internal", "not a care request");
-    }
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, want);
-    if (rc == 0) {
-        if (c->json)
-            ctl_print_json(ctl_body(rep));
-        else
-            print(rep, arg);
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
-}
-
 /* ------------------------------------------------------ care lines */
 
 /* One waiver, for people. */
@@ -203,8 +173,8 @@ int cmd_customer_show(ctl *c, int argc, char **argv)
         q.job_id = argv[2];
     else
         q.phone = argv[2];
-    return s_request(c, FSD__ENVELOPE__BODY_GET_CUSTOMER, &q, FSD__ENVELOPE__BODY_CUSTOMER_VIEW,
-                     s_print_customer, NULL);
+    return ctl_ask(c, FSD__ENVELOPE__BODY_GET_CUSTOMER, &q, FSD__ENVELOPE__BODY_CUSTOMER_VIEW,
+                   s_print_customer, NULL);
 }
 
 /* ------------------------------------------------------ complaints */
@@ -239,8 +209,8 @@ int cmd_complain(ctl *c, int argc, char **argv)
     if (argc - optind != 1 || !r.text[0])
         return ctl_fail(c, 2, "usage", "%s", usage);
     r.job_id = argv[optind];
-    return s_request(c, FSD__ENVELOPE__BODY_COMPLAIN, &r, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_complaint,
-                     NULL);
+    return ctl_ask(c, FSD__ENVELOPE__BODY_COMPLAIN, &r, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_complaint,
+                   NULL);
 }
 
 /* ------------------------------------------------------ follow-ups */
@@ -286,8 +256,8 @@ int cmd_followups(ctl *c, int argc, char **argv)
     }
     if (optind != argc)
         return ctl_fail(c, 2, "usage", "%s", usage);
-    return s_request(c, FSD__ENVELOPE__BODY_FOLLOW_UPS, &l, FSD__ENVELOPE__BODY_FOLLOW_UPS, s_print_followups,
-                     NULL);
+    return ctl_ask(c, FSD__ENVELOPE__BODY_FOLLOW_UPS, &l, FSD__ENVELOPE__BODY_FOLLOW_UPS, s_print_followups,
+                   NULL);
 }
 
 static void s_print_closed(const Fsd__Envelope *rep, const void *arg)
@@ -340,8 +310,8 @@ int cmd_followup(ctl *c, int argc, char **argv)
     if (argc - optind != 1 || (close && !d.outcome[0]))
         return ctl_fail(c, 2, "usage", "%s", usage);
     d.follow_up_id = argv[optind];
-    return s_request(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW,
-                     close ? s_print_closed : s_print_visit, d.follow_up_id);
+    return ctl_ask(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW,
+                   close ? s_print_closed : s_print_visit, d.follow_up_id);
 }
 
 /* ------------------------------------------------------ goodwill, waivers */
@@ -381,8 +351,8 @@ int cmd_goodwill(ctl *c, int argc, char **argv)
     if (argc - optind != 1 || !d.reason[0])
         return ctl_fail(c, 2, "usage", "%s", usage);
     d.job_id = argv[optind];
-    return s_request(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_goodwill,
-                     NULL);
+    return ctl_ask(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_goodwill,
+                   NULL);
 }
 
 static void s_print_waiver(const Fsd__Envelope *rep, const void *arg)
@@ -418,6 +388,6 @@ int cmd_waiver(ctl *c, int argc, char **argv)
     if (argc - optind != 1 || (!approve && !d.reason[0]))
         return ctl_fail(c, 2, "usage", "%s", usage);
     d.job_id = argv[optind];
-    return s_request(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_waiver,
-                     NULL);
+    return ctl_ask(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_waiver,
+                   NULL);
 }

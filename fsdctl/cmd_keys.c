@@ -27,34 +27,24 @@ static void s_key_table(Fsd__KeyInfo *const *keys, size_t n)
     }
 }
 
+/* Prints a KeyList: the revoked key in a sentence after a revoke, else
+   the table (arg: the request's body case). */
+static void s_show_keys(const Fsd__Envelope *rep, const void *arg)
+{
+    const Fsd__KeyList *l = rep->key_list;
+    if (*(const Fsd__Envelope__BodyCase *)arg == FSD__ENVELOPE__BODY_REVOKE_KEY && l->n_keys == 1) {
+        char at[32];
+        const Fsd__KeyInfo *k = l->keys[0];
+        printf("revoked %s at %s by %s: refused from now on, its connections closed\n", k->name,
+               ctl_time(k->revoked_at, at), k->revoked_by);
+    } else
+        s_key_table(l->keys, l->n_keys);
+}
+
 /* Sends one key request and prints the KeyList it answers. */
 static int s_key_call(ctl *c, Fsd__Envelope__BodyCase body, void *msg)
 {
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = body;
-    if (body == FSD__ENVELOPE__BODY_REVOKE_KEY)
-        env.revoke_key = msg;
-    else
-        env.list_keys = msg;
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_KEY_LIST);
-    if (rc == 0) {
-        if (c->json)
-            ctl_print_json(&rep->key_list->base);
-        else if (body == FSD__ENVELOPE__BODY_REVOKE_KEY && rep->key_list->n_keys == 1) {
-            char at[32];
-            const Fsd__KeyInfo *k = rep->key_list->keys[0];
-            printf("revoked %s at %s by %s: refused from now on, its connections closed\n", k->name,
-                   ctl_time(k->revoked_at, at), k->revoked_by);
-        } else
-            s_key_table(rep->key_list->keys, rep->key_list->n_keys);
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_ask(c, body, msg, FSD__ENVELOPE__BODY_KEY_LIST, s_show_keys, &body);
 }
 
 int cmd_key(ctl *c, int argc, char **argv)

@@ -380,6 +380,12 @@ static void s_show_list(const Fsd__NotificationList *l)
     }
 }
 
+static void s_show_list_reply(const Fsd__Envelope *rep, const void *arg)
+{
+    (void)arg;
+    s_show_list(rep->notification_list);
+}
+
 static void s_show_templates(const Fsd__TemplateList *l)
 {
     for (size_t i = 0; i < l->n_templates; i++) {
@@ -396,6 +402,12 @@ static void s_show_templates(const Fsd__TemplateList *l)
     for (size_t i = 0; i < l->n_placeholders; i++)
         printf(" {%s}", l->placeholders[i]);
     printf("\n");
+}
+
+static void s_show_templates_reply(const Fsd__Envelope *rep, const void *arg)
+{
+    (void)arg;
+    s_show_templates(rep->template_list);
 }
 
 /* ------------------------------------------------------------ commands */
@@ -508,23 +520,8 @@ int cmd_templates(ctl *c, int argc, char **argv)
         }
     if (argc == 2 && strcmp(argv[1], "show") == 0) {
         Fsd__ListTemplates lt = FSD__LIST_TEMPLATES__INIT;
-        char id[33];
-        Fsd__Envelope env;
-        wire_envelope_init(&env, id);
-        env.body_case = FSD__ENVELOPE__BODY_LIST_TEMPLATES;
-        env.list_templates = &lt;
-        Fsd__Envelope *rep = ctl_call(c, &env);
-        if (!rep)
-            return 1;
-        int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_TEMPLATE_LIST);
-        if (rc == 0) {
-            if (c->json)
-                ctl_print_json(&rep->template_list->base);
-            else
-                s_show_templates(rep->template_list);
-        }
-        fsd__envelope__free_unpacked(rep, NULL);
-        return rc;
+        return ctl_ask(c, FSD__ENVELOPE__BODY_LIST_TEMPLATES, &lt, FSD__ENVELOPE__BODY_TEMPLATE_LIST,
+                       s_show_templates_reply, NULL);
     }
     if (argc >= 3 && strcmp(argv[1], "load") == 0) {
         const char *path = NULL;
@@ -579,21 +576,6 @@ int cmd_notifications(ctl *c, int argc, char **argv)
     }
     if (optind < argc)
         return ctl_fail(c, 2, "usage", "%s", usage);
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS;
-    env.list_notifications = &ln;
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_NOTIFICATION_LIST);
-    if (rc == 0) {
-        if (c->json)
-            ctl_print_json(&rep->notification_list->base);
-        else
-            s_show_list(rep->notification_list);
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_ask(c, FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, &ln, FSD__ENVELOPE__BODY_NOTIFICATION_LIST,
+                   s_show_list_reply, NULL);
 }

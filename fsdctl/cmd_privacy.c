@@ -23,6 +23,12 @@ static void s_print_audit(const Fsd__AuditList *l)
     }
 }
 
+static void s_print_audit_reply(const Fsd__Envelope *rep, const void *arg)
+{
+    (void)arg;
+    s_print_audit(rep->audit_list);
+}
+
 int cmd_audit(ctl *c, int argc, char **argv)
 {
     const char *usage =
@@ -64,23 +70,8 @@ int cmd_audit(ctl *c, int argc, char **argv)
     }
     if (optind < argc)
         return ctl_fail(c, 2, "usage", "%s", usage);
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_AUDIT_QUERY;
-    env.audit_query = &q;
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_AUDIT_LIST);
-    if (rc == 0) {
-        if (c->json)
-            ctl_print_json(&rep->audit_list->base);
-        else
-            s_print_audit(rep->audit_list);
-    }
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_ask(c, FSD__ENVELOPE__BODY_AUDIT_QUERY, &q, FSD__ENVELOPE__BODY_AUDIT_LIST,
+                   s_print_audit_reply, NULL);
 }
 
 int cmd_customer_forget(ctl *c, int argc, char **argv)

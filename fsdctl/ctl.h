@@ -36,6 +36,10 @@ Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env);
    case `body`, expects an answer of case `want` and prints it (the body as
    JSON with --json, else show_reply). Returns the exit status. */
 int ctl_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want);
+/* ctl_request with a printer of the command's own: show(rep, arg) prints
+   the answer unless --json asks for the body as JSON. */
+int ctl_ask(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want,
+            void (*show)(const Fsd__Envelope *rep, const void *arg), const void *arg);
 /* The message in an envelope's oneof body (NULL when none). */
 const ProtobufCMessage *ctl_body(const Fsd__Envelope *env);
 

@@ -281,7 +281,8 @@ const ProtobufCMessage *ctl_body(const Fsd__Envelope *env)
     return m ? *m : NULL;
 }
 
-int ctl_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want)
+int ctl_ask(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want,
+            void (*show)(const Fsd__Envelope *rep, const void *arg), const void *arg)
 {
     char id[33];
     Fsd__Envelope env;
@@ -296,10 +297,22 @@ int ctl_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__
         if (c->json)
             ctl_print_json(ctl_body(rep));
         else
-            show_reply(rep);
+            show(rep, arg);
     }
     fsd__envelope__free_unpacked(rep, NULL);
     return rc;
+}
+
+/* show_reply as a printer of ctl_ask. */
+static void s_show_reply(const Fsd__Envelope *rep, const void *arg)
+{
+    (void)arg;
+    show_reply(rep);
+}
+
+int ctl_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want)
+{
+    return ctl_ask(c, body, msg, want, s_show_reply, NULL);
 }
 
 void ctl_print_json(const ProtobufCMessage *msg)

@@ -227,3 +227,20 @@ bool match_rule_is_transient(match_rule r)
 {
     return r == MR_OFFLINE || r == MR_SHIFT || r == MR_CAPACITY || r == MR_WINDOW;
 }
+
+//  Skill and warranty authorisation hold for everyone, dispatchers too.
+bool match_rule_is_hard(match_rule r)
+{
+    return r == MR_SKILL || r == MR_WARRANTY;
+}
+
+//  Looks a rule up by the name explain shows.
+match_rule match_rule_by_name(const char *name)
+{
+    if (!name || !name[0])
+        return MR_COUNT_;
+    for (int r = MR_OK + 1; r < MR_COUNT_; r++)
+        if (strcmp(match_rule_name((match_rule)r), name) == 0)
+            return (match_rule)r;
+    return MR_COUNT_;
+}

@@ -329,6 +329,42 @@ int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
     return 0;
 }
 
+/* One technician for j, by the rules dispatch_match applies to each
+   candidate (the same facts, the same order), for a person's move: the
+   slot t already holds for j is not counted against it. */
+int dispatch_judge_one(server *srv, const job *j, const technician *t, int64_t now, match_result *out,
+                       char *detail, size_t len)
+{
+    assert(srv && j && t && out && detail && len);
+    detail[0] = '\0';
+    s_match m = { .srv = srv, .j = j };
+    m.mj = (match_job){ .at = j->at,
+                        .needs_authorisation = dispatch_needs_authorisation(j),
+                        .allow_spill = true };
+    const char *tz = j->territory >= 0 ? srv->territories[j->territory].row->tz : "UTC";
+    m.local_ok = tzone_localize(tz, now, &m.local) == 0;
+    if (j->win_end && !(m.win = windows_match_new(srv, j, now)))
+        return -1;
+    match_cand c = s_candidate(&m, t);
+    if (j->tech == t && job_state_holds_capacity(j->state) && c.load > 0)
+        c.load--;
+    *out = match_judge(&srv->cfg.match, &m.mj, &c);
+    if (m.win && out->failed == MR_SHIFT)
+        snprintf(detail, len, "%s", windows_detail(m.win, t->index));
+    windows_match_destroy(&m.win);
+    /* the calendar last, of a technician every other rule lets through */
+    if (j->win_end && out->failed == MR_OK) {
+        int busy = windows_check_tech(srv, j, t, now, detail, len);
+        if (busy < 0)
+            return -1;
+        if (busy > 0) {
+            c.no_room = true;
+            *out = match_judge(&srv->cfg.match, &m.mj, &c);
+        }
+    }
+    return 0;
+}
+
 void dispatch_match_free(match_outcome *m)
 {
     windows_match_destroy(&m->windows);

@@ -21,6 +21,12 @@ typedef struct {
    0, or -1 out of memory. Free with dispatch_match_free. */
 int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out);
 void dispatch_match_free(match_outcome *m);
+/* Judges technician t alone for j by the matcher's rules (a person's
+   move: t's own slot for j is not counted against it); out->failed names
+   the first rule broken, detail says more for shift and window. 0, or -1
+   out of memory. */
+int dispatch_judge_one(server *srv, const job *j, const technician *t, int64_t now, match_result *out,
+                       char *detail, size_t len);
 int dispatch_job(server *srv, job *j, int64_t now);
 int dispatch_waiting(server *srv, int64_t now);
 int dispatch_timers(server *srv, int64_t now);

@@ -116,4 +116,14 @@ const char *match_rule_name(match_rule r);
    job then waits in the queue instead of escalating at once. */
 bool match_rule_is_transient(match_rule r);
 
+/* True for the rules a dispatcher's move may never break, not even with
+   an override: the technician lacks the skill, or the provider is not
+   authorised for the brand's warranty work. The others (territory,
+   declined, offline, shift, capacity, window) are the dispatcher's call:
+   a move past one needs an override and a reason. */
+bool match_rule_is_hard(match_rule r);
+
+/* The rule named name ("shift"), or MR_COUNT_ when none is. */
+match_rule match_rule_by_name(const char *name);
+
 #endif

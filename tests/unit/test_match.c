@@ -354,6 +354,24 @@ static void test_window_rule(void **state)
     assert_int_equal(res[1].failed, MR_WINDOW);
 }
 
+/* A dispatcher's move: skill and warranty are hard, the rest soft; names round-trip. */
+static void test_hard_rules(void **state)
+{
+    (void)state;
+    assert_true(match_rule_is_hard(MR_SKILL));
+    assert_true(match_rule_is_hard(MR_WARRANTY));
+    const match_rule soft[] = {
+        MR_TERRITORY, MR_DECLINED, MR_OFFLINE, MR_SHIFT, MR_CAPACITY, MR_WINDOW, MR_OK
+    };
+    for (size_t i = 0; i < sizeof soft / sizeof soft[0]; i++)
+        assert_false(match_rule_is_hard(soft[i]));
+    for (int r = MR_OK + 1; r < MR_COUNT_; r++)
+        assert_int_equal(match_rule_by_name(match_rule_name((match_rule)r)), r);
+    assert_int_equal(match_rule_by_name(""), MR_COUNT_);
+    assert_int_equal(match_rule_by_name("speed"), MR_COUNT_);
+    assert_int_equal(match_rule_by_name(NULL), MR_COUNT_);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_judge_sort_reach),
         cmocka_unit_test(test_window_rule),
+        cmocka_unit_test(test_hard_rules),
     };
     return cmocka_run_group_tests_name("match", tests, NULL, NULL);
 }

@@ -7,10 +7,12 @@
     first rule it breaks is named. Skill and warranty authorisation are
     hard (match_rule_is_hard): no one may break them. The others are the
     dispatcher's call: a move past one is refused unless it says
-    `override`, and then the job's history records the rule it broke, the
-    reason and who. Capacity and window are soft too: a dispatcher who
-    has spoken to the technician may squeeze one more job in; they keep
-    the capacity error code older clients know. */
+    `override`, and then the job's history records the rules it broke, the
+    reason and who. Capacity and window are hard as well: a technician's
+    day is full until another job leaves it (those two keep the capacity
+    error code older clients know). Every rule broken is named, the
+    decisive one in Error.rule: a hard one when there is one, so a check
+    never calls a move overridable that an override could not make. */
 #include "moves.h"
 
 #include "dispatch.h"
@@ -28,15 +30,15 @@
 /* The refusal code of a broken rule. */
 static Fsd__ErrorCode s_code(match_rule r)
 {
-    if (match_rule_is_hard(r))
-        return FSD__ERROR_CODE__ERR_RULE_BROKEN;
     if (r == MR_CAPACITY || r == MR_WINDOW)
         return FSD__ERROR_CODE__ERR_CAPACITY;
+    if (match_rule_is_hard(r))
+        return FSD__ERROR_CODE__ERR_RULE_BROKEN;
     return FSD__ERROR_CODE__ERR_OVERRIDE_NEEDED;
 }
 
 /* The sentence for rule r broken by t for j. */
-static void s_sentence(call *c, const job *j, const technician *t, match_rule r, const char *detail,
+static void s_sentence(call *c, const job *j, const technician *t, match_rule r, const dispatch_judgement *d,
                        char *buf, size_t len)
 {
     const char *id = t->row->id;
@@ -54,8 +56,8 @@ static void s_sentence(call *c, const job *j, const technician *t, match_rule r,
     case MR_DECLINED: snprintf(buf, len, "%s declined this job before (or let its offer expire)", id); break;
     case MR_OFFLINE: snprintf(buf, len, "%s is offline (not connected)", id); break;
     case MR_SHIFT:
-        if (detail[0])
-            snprintf(buf, len, "%s is not in shift: %s", id, detail);
+        if (d->shift_detail[0])
+            snprintf(buf, len, "%s is not in shift: %s", id, d->shift_detail);
         else
             snprintf(buf, len, "%s is not in shift at the job's local time", id);
         break;
@@ -64,7 +66,7 @@ static void s_sentence(call *c, const job *j, const technician *t, match_rule r,
         break;
     case MR_WINDOW:
         snprintf(buf, len, "%s has no room in the window %s: %s", id,
-                 windows_text(c->srv, j, text, sizeof text), detail);
+                 windows_text(c->srv, j, text, sizeof text), d->window_detail);
         break;
     default: snprintf(buf, len, "%s may take the job", id); break;
     }
@@ -80,13 +82,26 @@ int moves_judge(call *c, const job *j, const technician *t, move_verdict *v)
         snprintf(v->message, sizeof v->message, "%s", why);
         return 0;
     }
-    match_result r;
-    char detail[256];
-    if (dispatch_judge_one(c->srv, j, t, wire_now_ms(), &r, detail, sizeof detail) < 0)
+    dispatch_judgement d;
+    if (dispatch_judge_one(c->srv, j, t, wire_now_ms(), &d) < 0)
         return -1;
-    v->rule = r.failed;
-    v->code = r.failed == MR_OK ? FSD__ERROR_CODE__ERR_NONE : s_code(r.failed);
-    s_sentence(c, j, t, r.failed, detail, v->message, sizeof v->message);
+    v->rule = d.rule;
+    v->broken = d.broken;
+    v->code = d.rule == MR_OK ? FSD__ERROR_CODE__ERR_NONE : s_code(d.rule);
+    if (d.rule == MR_OK) {
+        s_sentence(c, j, t, MR_OK, &d, v->message, sizeof v->message);
+        return 0;
+    }
+    /* the decisive rule first, then the others broken */
+    size_t used = 0;
+    char one[400];
+    s_sentence(c, j, t, d.rule, &d, one, sizeof one);
+    used += (size_t)snprintf(v->message, sizeof v->message, "%s", one);
+    for (int r = MR_OK + 1; r < MR_COUNT_ && used < sizeof v->message; r++)
+        if ((d.broken & (1u << r)) && r != (int)d.rule) {
+            s_sentence(c, j, t, (match_rule)r, &d, one, sizeof one);
+            used += (size_t)snprintf(v->message + used, sizeof v->message - used, "; %s", one);
+        }
     return 0;
 }
 
@@ -130,7 +145,15 @@ const char *moves_override_note(const move_verdict *v, char *buf, size_t len)
         buf[0] = '\0';
         return buf;
     }
-    snprintf(buf, len, " overriding %s (%s)", match_rule_name(v->rule), v->message);
+    size_t used = (size_t)snprintf(buf, len, " overriding");
+    const char *sep = " ";
+    for (int r = MR_OK + 1; r < MR_COUNT_ && used < len; r++)
+        if (v->broken & (1u << r)) {
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", sep, match_rule_name((match_rule)r));
+            sep = ", ";
+        }
+    if (used < len)
+        snprintf(buf + used, len - used, " (%s)", v->message);
     return buf;
 }
 

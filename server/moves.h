@@ -8,9 +8,10 @@
 /* The verdict on one move: the first rule it breaks (MR_OK: none), the
    error it is refused with, and a sentence naming the technician. */
 typedef struct {
-    match_rule rule;
+    match_rule rule; /* the hard rule broken, else the first soft one */
+    unsigned broken; /* 1u << rule for every rule broken */
     Fsd__ErrorCode code;
-    char message[480];
+    char message[900]; /* a sentence per rule broken */
 } move_verdict;
 
 /* Judges moving j to t now, by the lifecycle (code invalid_transition,
@@ -23,8 +24,8 @@ bool moves_allowed(const move_verdict *v, bool override);
 void moves_answer_check(call *c, const move_verdict *v);
 /* Refuses the request with v's error (Error.rule names the rule). */
 void moves_refuse(call *c, const move_verdict *v, bool override);
-/* " overriding shift (T2 is not in shift ...)" for the move's event when
-   override carried it past a soft rule, else "". */
+/* " overriding offline, shift (T2 is offline ...)" for the move's event
+   when override carried it past soft rules, else "". */
 const char *moves_override_note(const move_verdict *v, char *buf, size_t len);
 /* Gives j to t (state assigned): takes it back from its previous holder,
    books its window, and pushes Assigned to t's agent. 0, or -1 on a

@@ -67,6 +67,9 @@ static const expected s_requests[] = {
     { B(LIST_KEYS), ADMIN, false },
     { B(AUDIT_QUERY), ADMIN, false },
     { B(FORGET_CUSTOMER), ADMIN, true },
+    { B(COMPANY_OFFERS), DISP | ADMIN, false },
+    { B(COMPANY_OFFER_REPLY), DISP, true },
+    { B(COMPANY_ASSIGN), DISP, true },
 };
 
 /* Answers, server → agent messages, and the agent's local commands (its

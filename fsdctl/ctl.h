@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include "fsd.pb-c.h"
 #include "fsd/keys.h"
+#include "fsd/version.h"
 
-#define CTL_VERSION "0.1.0"
 
 typedef struct {
     const char *server;     /* endpoint */

@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("fsdctl %s (protocol %d)\n", CTL_VERSION, FSD_PROTOCOL_VERSION);
+        printf("fsdctl %s (protocol %d)\n", FSD_VERSION, FSD_PROTOCOL_VERSION);
         return 0;
     }
     for (size_t i = 0; i < N_COMMANDS; i++) {

@@ -32,9 +32,9 @@
 #include <zmq.h>
 #include "fsd/care.h"
 #include "fsd/log.h"
+#include "fsd/version.h"
 #include "fsd/wire.h"
 
-#define FSD_VERSION "0.1.0"
 
 static server *s_running;
 static const char *s_log_file; /* --log-file: the log goes there, not stderr */

@@ -62,9 +62,12 @@ int ctl_args_next(ctl_args *a)
                 a->status = 0;
                 return -1;
             }
-    int o = getopt_long(a->argc, a->argv, ":", a->opts, NULL);
+    int index = -1;
+    int o = getopt_long(a->argc, a->argv, ":", a->opts, &index);
     if (o == -1)
         return 0;
+    if (index >= 0)
+        snprintf(a->current, sizeof a->current, "--%s", a->opts[index].name);
     if (o == ':') {
         ctl_args_fail(a, "%s needs a value", ctl_args_option(a));
         return -1;
@@ -74,6 +77,24 @@ int ctl_args_next(ctl_args *a)
         return -1;
     }
     return o;
+}
+
+int ctl_args_simple(ctl_args *a, ctl *c, int argc, char **argv, const char *usage, const char *opt_name,
+                    char **value, int n_pos, const char *names)
+{
+    const struct option opts[] = { { opt_name ? opt_name : "", 1, 0, 'v' }, { 0, 0, 0, 0 } };
+    ctl_args_begin(a, c, argc, argv, usage, opt_name ? opts : opts + 1);
+    int o;
+    while ((o = ctl_args_next(a)) > 0) {
+        if (o != 'v') {
+            ctl_args_unknown(a);
+            return -1;
+        }
+        *value = optarg;
+    }
+    if (o < 0 || ctl_args_tail(a, n_pos, n_pos, names))
+        return -1;
+    return 0;
 }
 
 int ctl_args_tail(ctl_args *a, int min, int max, const char *names)
@@ -94,7 +115,7 @@ int ctl_args_tail(ctl_args *a, int min, int max, const char *names)
 /* The option's name without its value, for messages. */
 static const char *s_opt(const ctl_args *a, char *buf, size_t len)
 {
-    const char *o = ctl_args_option(a);
+    const char *o = a->current[0] ? a->current : ctl_args_option(a);
     const char *eq = strchr(o, '=');
     snprintf(buf, len, "%.*s", eq ? (int)(eq - o) : (int)strlen(o), o);
     return buf;

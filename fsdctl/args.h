@@ -38,6 +38,7 @@ typedef struct {
     const struct option *opts;
     const char *name; /* argv[0]: the command */
     int status;       /* after a stop: 0 (--help) or 2 (usage error) */
+    char current[64]; /* the option ctl_args_next returned, "--limit" */
     char **pos;       /* after ctl_args_tail: the positional arguments */
     int n_pos;
 } ctl_args;
@@ -51,6 +52,13 @@ void ctl_args_begin(ctl_args *a, ctl *c, int argc, char **argv, const char *usag
    printed the usage (0), or an unknown option or a missing value was
    reported (2). optarg holds the option's value. */
 int ctl_args_next(ctl_args *a);
+
+/* The common shape in one call: a command with at most one option that
+   takes a value (opt_name, e.g. "phone", into *value; NULL: no option)
+   and exactly n_pos positional arguments (a->pos). 0 to go on, or -1:
+   stop with a->status (0 after --help, 2 after a usage error). */
+int ctl_args_simple(ctl_args *a, ctl *c, int argc, char **argv, const char *usage, const char *opt_name,
+                    char **value, int n_pos, const char *names);
 
 /* Takes the positional arguments: at least min, at most max (-1: any).
    `names` says what they are for the error ("JOB STARS"). 0, or -1 after

@@ -185,26 +185,6 @@ int cmd_request(ctl *c, int argc, char **argv)
     return ctl_request(c, FSD__ENVELOPE__BODY_SUBMIT_REQUEST, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
-/* A command whose only option is one text value (or none) and whose
-   positional arguments are JOB...: the common shape of track, cancel,
-   explain. Returns 0 with *value set, or the exit status (> 0, or -1 for
-   --help: exit 0). */
-static int s_simple(ctl *c, int argc, char **argv, const char *usage, const char *opt_name, char **value,
-                    int n_pos, const char *names, ctl_args *a)
-{
-    const struct option opts[] = { { opt_name ? opt_name : "", 1, 0, 'v' }, { 0, 0, 0, 0 } };
-    ctl_args_begin(a, c, argc, argv, usage, opt_name ? opts : opts + 1);
-    int o;
-    while ((o = ctl_args_next(a)) > 0) {
-        if (o != 'v')
-            return ctl_args_unknown(a);
-        *value = optarg;
-    }
-    if (o < 0 || ctl_args_tail(a, n_pos, n_pos, names))
-        return a->status ? a->status : -1;
-    return 0;
-}
-
 int cmd_track(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl track JOB [--phone PHONE]\n\n"
@@ -213,9 +193,8 @@ int cmd_track(ctl *c, int argc, char **argv)
                         "Times are in the job's zone (or --tz), with the zone shown.\n";
     Fsd__GetJob g = FSD__GET_JOB__INIT;
     ctl_args a;
-    int rc = s_simple(c, argc, argv, usage, "phone", &g.phone, 1, "JOB", &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "phone", &g.phone, 1, "JOB"))
+        return a.status;
     g.job_id = a.pos[0];
     return ctl_request(c, FSD__ENVELOPE__BODY_GET_JOB, &g, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
@@ -267,9 +246,8 @@ int cmd_cancel(ctl *c, int argc, char **argv)
                         "Customers may cancel before the technician is on site; dispatchers any open job.\n";
     Fsd__CancelJob cj = FSD__CANCEL_JOB__INIT;
     ctl_args a;
-    int rc = s_simple(c, argc, argv, usage, "reason", &cj.reason, 1, "JOB", &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "reason", &cj.reason, 1, "JOB"))
+        return a.status;
     cj.job_id = a.pos[0];
     return ctl_request(c, FSD__ENVELOPE__BODY_CANCEL_JOB, &cj, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
@@ -280,9 +258,8 @@ int cmd_rate(ctl *c, int argc, char **argv)
         "usage: fsdctl rate JOB STARS [--comment TEXT]\n\nRates a completed job 1-5; this closes it.\n";
     Fsd__RateJob r = FSD__RATE_JOB__INIT;
     ctl_args a;
-    int rc = s_simple(c, argc, argv, usage, "comment", &r.comment, 2, "JOB and STARS", &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "comment", &r.comment, 2, "JOB and STARS"))
+        return a.status;
     r.job_id = a.pos[0];
     char *end;
     long stars = strtol(a.pos[1], &end, 10);
@@ -333,9 +310,8 @@ int cmd_board(ctl *c, int argc, char **argv)
                         "the technicians.\n";
     Fsd__BoardRequest b = FSD__BOARD_REQUEST__INIT;
     ctl_args a;
-    int rc = s_simple(c, argc, argv, usage, "territory", &b.territory, 0, "", &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "territory", &b.territory, 0, ""))
+        return a.status;
     return ctl_request(c, FSD__ENVELOPE__BODY_BOARD, &b, FSD__ENVELOPE__BODY_BOARD_VIEW);
 }
 
@@ -344,9 +320,8 @@ int cmd_technicians(ctl *c, int argc, char **argv)
     const char *usage = "usage: fsdctl technicians [--territory T]\n\nTechnicians, online status and load.\n";
     Fsd__ListTechnicians l = FSD__LIST_TECHNICIANS__INIT;
     ctl_args a;
-    int rc = s_simple(c, argc, argv, usage, "territory", &l.territory, 0, "", &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "territory", &l.territory, 0, ""))
+        return a.status;
     return ctl_request(c, FSD__ENVELOPE__BODY_LIST_TECHNICIANS, &l, FSD__ENVELOPE__BODY_TECHNICIAN_LIST);
 }
 
@@ -382,9 +357,8 @@ int cmd_explain(ctl *c, int argc, char **argv)
                         "capacity, window: no room in the job's appointment window). \"neighbour\":\n"
                         "covers a neighbouring territory only.\n";
     ctl_args a;
-    int rc = s_simple(c, argc, argv, usage, NULL, NULL, 1, "JOB", &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 1, "JOB"))
+        return a.status;
     Fsd__Explain e = FSD__EXPLAIN__INIT;
     e.job_id = a.pos[0];
     char tz[64] = "";
@@ -397,10 +371,9 @@ int cmd_explain(ctl *c, int argc, char **argv)
 int cmd_stats(ctl *c, int argc, char **argv)
 {
     ctl_args a;
-    int rc = s_simple(c, argc, argv, "usage: fsdctl stats\n\nThe server's counters since it started.\n", NULL,
-                      NULL, 0, "", &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (ctl_args_simple(&a, c, argc, argv, "usage: fsdctl stats\n\nThe server's counters since it started.\n",
+                        NULL, NULL, 0, ""))
+        return a.status;
     Fsd__StatsRequest s = FSD__STATS_REQUEST__INIT;
     return ctl_request(c, FSD__ENVELOPE__BODY_STATS, &s, FSD__ENVELOPE__BODY_STATS_VIEW);
 }

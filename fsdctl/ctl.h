@@ -72,7 +72,11 @@ const char *ctl_zone(const char *place_tz);
 /* "2026-12-08 14:05 CET" for a UTC ms time, in ctl_zone(place_tz); "-"
    for none. buf holds at least 32 bytes. */
 const char *ctl_time_in(int64_t ms, const char *place_tz, char *buf);
-/* ctl_time_in without a place: the user's zone, else UTC. */
+/* The place whose zone ctl_time uses while one job's details are printed
+   (its lines for care, notifications, SLA): set by show_job; NULL: none. */
+void ctl_set_place_zone(const char *tz);
+/* ctl_time_in in the place set by ctl_set_place_zone (the user's zone,
+   else that place's, else UTC). */
 const char *ctl_time(int64_t ms, char *buf);
 /* A duration written one way everywhere: "14d 12h", "3h 05m", "45s"
    (buf at least 32 bytes). */

@@ -34,7 +34,8 @@ static const command s_commands[] = {
     { "technicians", cmd_technicians, "technicians, online status and load" },
     { "territory", cmd_load, "territory load FILE.geojson" },
     { "provider", cmd_load, "provider load FILE.csv" },
-    { "agent", cmd_load, "agent load FILE.csv (technicians)" },
+    { "technician", cmd_load, "technician load FILE.csv (also: agent load)" },
+    { "agent", cmd_load, "agent load FILE.csv: technicians, as technician load" },
     { "product", cmd_load, "product load FILE.csv" },
     { "customer", cmd_customer, "customer load FILE.csv | set PHONE ... | show PHONE|JOB | forget PHONE" },
     { "keygen", cmd_keygen, "make a key pair and register it" },
@@ -469,9 +470,16 @@ const char *ctl_time_in(int64_t ms, const char *place_tz, char *buf)
     return timetext_local(ms, ctl_zone(place_tz), buf, 32);
 }
 
+static const char *s_place_zone; /* the job being printed */
+
+void ctl_set_place_zone(const char *tz)
+{
+    s_place_zone = tz && *tz ? tz : NULL;
+}
+
 const char *ctl_time(int64_t ms, char *buf)
 {
-    return ctl_time_in(ms, NULL, buf);
+    return ctl_time_in(ms, s_place_zone, buf);
 }
 
 const char *ctl_duration(int64_t ms, char *buf)

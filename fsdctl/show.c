@@ -32,6 +32,7 @@ void show_job_line(const Fsd__JobView *v)
 void show_job(const Fsd__JobView *v)
 {
     char a[32], b[32], d[32];
+    ctl_set_place_zone(v->tz);
     printf("job        %s\n", v->job_id);
     printf("state      %s\n", STATE(v->state));
     printf("territory  %s\n", v->territory);

@@ -69,7 +69,7 @@ void show_job(const Fsd__JobView *v)
         const Fsd__JobEvent *e = v->history[i];
         char from[24];
         snprintf(from, sizeof from, "%s", e->from ? STATE(e->from) : "-");
-        printf("  %s  %-10s -> %-10s %-11s %-6s %s\n", ctl_time_in(e->at, v->tz, a), from, STATE(e->to),
+        printf("  %-20s %-10s -> %-10s %-11s %-6s %s\n", ctl_time_in(e->at, v->tz, a), from, STATE(e->to),
                e->actor, e->technician_id[0] ? e->technician_id : "", e->reason);
     }
     show_notifications(v);

@@ -114,8 +114,8 @@ grep -Eq '^time to assign p90 +20m 00s +2h 00m +3m 00s +2h 00m$' <<<"$table" || 
 say "bad input: a usage error in fsdctl, and the intake desk may not read reports"
 rc=0; ctl_as dana report --by colour >/dev/null 2>&1 || rc=$?
 expect_eq by-colour "$rc" 2
-rc=0; ctl_as dana report --from yesterday >/dev/null 2>&1 || rc=$?
-expect_eq from-yesterday "$rc" 2
+rc=0; ctl_as dana report --from last-week >/dev/null 2>&1 || rc=$?
+expect_eq from-last-week "$rc" 2
 rc=0; ctl_as dana report --from 2026-03-30 --to 2026-03-23 >/dev/null 2>&1 || rc=$?
 expect_eq backwards "$rc" 2
 expect_eq desk "$(ctl_as desk report --json | jq -r .error.code)" forbidden

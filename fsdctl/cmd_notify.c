@@ -372,19 +372,19 @@ static void s_show_list(const Fsd__NotificationList *l)
         printf("no notifications\n");
         return;
     }
+    printf("%-6s %-20s %-8s %-10s %-14s %s\n", "id", "made", "job", "event", "phone", "delivery");
     for (size_t i = 0; i < l->n_notifications; i++) {
         const Fsd__NotificationView *n = l->notifications[i];
         char at[32], status[400];
         s_status(n, status, sizeof status);
-        printf("%-6llu %s  %-8s %-10s %-14s %s\n", (unsigned long long)n->id, ctl_time(n->created_at, at),
+        printf("%-6llu %-20s %-8s %-10s %-14s %s\n", (unsigned long long)n->id, ctl_time(n->created_at, at),
                n->job_id, n->event, n->phone, status);
     }
 }
 
-static void s_show_list_reply(const Fsd__Envelope *rep, const void *arg)
+static void s_show_list_msg(const ProtobufCMessage *msg)
 {
-    (void)arg;
-    s_show_list(rep->notification_list);
+    s_show_list((const Fsd__NotificationList *)msg);
 }
 
 static void s_show_templates(const Fsd__TemplateList *l)
@@ -573,6 +573,27 @@ int cmd_notifications(ctl *c, int argc, char **argv)
     }
     if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
         return a.status;
-    return ctl_ask(c, FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, &ln, FSD__ENVELOPE__BODY_NOTIFICATION_LIST,
-                   s_show_list_reply, NULL);
+    uint32_t limit = ln.limit ? ln.limit : 100;
+    ln.limit = CTL_ASK_ONE_MORE(limit);
+    int rc;
+    Fsd__Envelope *rep =
+        ctl_fetch(c, FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, &ln, FSD__ENVELOPE__BODY_NOTIFICATION_LIST, &rc);
+    if (!rep)
+        return rc;
+    /* the latest come last: a cut list loses its oldest row */
+    Fsd__NotificationList *l = rep->notification_list;
+    Fsd__NotificationView **all = l->notifications;
+    size_t n = l->n_notifications;
+    bool more = n > limit;
+    if (more) {
+        l->notifications = all + (n - limit);
+        l->n_notifications = limit;
+    }
+    char how[96];
+    snprintf(how, sizeof how, "the latest %u shown; --limit N up to 1000 shows more", limit);
+    ctl_print_cut(c, &l->base, more, how, s_show_list_msg);
+    l->notifications = all;
+    l->n_notifications = n;
+    fsd__envelope__free_unpacked(rep, NULL);
+    return 0;
 }

@@ -16,18 +16,17 @@ static void s_print_audit(const Fsd__AuditList *l)
         puts("no reads of customers' data logged (for this filter)");
         return;
     }
-    printf("%-23s  %-16s  %-20s  %-8s  %-16s  %s\n", "at", "principal", "verb", "job", "phone", "count");
+    printf("%-20s  %-16s  %-20s  %-8s  %-16s  %s\n", "at", "principal", "verb", "job", "phone", "count");
     for (size_t i = 0; i < l->n_rows; i++) {
         const Fsd__AccessRow *r = l->rows[i];
-        printf("%-23s  %-16s  %-20s  %-8s  %-16s  %u\n", ctl_time(r->at, when), r->principal, r->verb,
+        printf("%-20s  %-16s  %-20s  %-8s  %-16s  %u\n", ctl_time(r->at, when), r->principal, r->verb,
                r->job_id[0] ? r->job_id : "-", r->phone[0] ? r->phone : "-", r->count);
     }
 }
 
-static void s_print_audit_reply(const Fsd__Envelope *rep, const void *arg)
+static void s_print_audit_msg(const ProtobufCMessage *msg)
 {
-    (void)arg;
-    s_print_audit(rep->audit_list);
+    s_print_audit((const Fsd__AuditList *)msg);
 }
 
 int cmd_audit(ctl *c, int argc, char **argv)
@@ -58,7 +57,7 @@ int cmd_audit(ctl *c, int argc, char **argv)
                 return a.status;
             break;
         case 'l':
-            if (ctl_args_uint(&a, optarg, 1, 100000, &q.limit))
+            if (ctl_args_uint(&a, optarg, 1, 1000, &q.limit))
                 return a.status;
             break;
         default: return ctl_args_unknown(&a);
@@ -66,8 +65,25 @@ int cmd_audit(ctl *c, int argc, char **argv)
     }
     if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
         return a.status;
-    return ctl_ask(c, FSD__ENVELOPE__BODY_AUDIT_QUERY, &q, FSD__ENVELOPE__BODY_AUDIT_LIST,
-                   s_print_audit_reply, NULL);
+    uint32_t limit = q.limit ? q.limit : 100;
+    q.limit = CTL_ASK_ONE_MORE(limit);
+    int rc;
+    Fsd__Envelope *rep =
+        ctl_fetch(c, FSD__ENVELOPE__BODY_AUDIT_QUERY, &q, FSD__ENVELOPE__BODY_AUDIT_LIST, &rc);
+    if (!rep)
+        return rc;
+    /* newest first: a cut list loses its oldest row, the last */
+    Fsd__AuditList *l = rep->audit_list;
+    size_t n = l->n_rows;
+    bool more = n > limit;
+    if (more)
+        l->n_rows = limit;
+    char how[96];
+    snprintf(how, sizeof how, "the newest %u shown; --limit N or --since TIME shows others", limit);
+    ctl_print_cut(c, &l->base, more, how, s_print_audit_msg);
+    l->n_rows = n;
+    fsd__envelope__free_unpacked(rep, NULL);
+    return 0;
 }
 
 int cmd_customer_forget(ctl *c, int argc, char **argv)

@@ -97,6 +97,18 @@ typedef struct {
    line naming the --after that shows the next page; with --json the jobs
    plus "more" and "next_after". Returns the exit status. */
 int ctl_jobs_page(ctl *c, Fsd__ListJobs *l, const ctl_page *p);
+/* The rows to ask for to show `limit` and know whether more follow; the
+   server answers at most 1000, so at 1000 a cut goes unnoticed. */
+#define CTL_ASK_ONE_MORE(limit) ((limit) < 1000 ? (limit) + 1 : 1000)
+/* A list request sent for one more row than limit, to tell whether the
+   list was cut: the answer (caller frees; NULL after printing why, *rc
+   the exit status). */
+Fsd__Envelope *ctl_fetch(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want,
+                         int *rc);
+/* Prints a list answer (JSON: the message plus "more"; people: show,
+   then a line when it was cut, naming how to see more). */
+void ctl_print_cut(ctl *c, const ProtobufCMessage *msg, bool more, const char *how,
+                   void (*show)(const ProtobufCMessage *msg));
 /* Prints a JSON document (stealing the reference), with RFC 3339 texts
    added next to its epoch-millisecond times (ctl_print_json). */
 void ctl_print_json_doc(json_t *doc);

@@ -13,10 +13,46 @@ void show_job_header(void)
            "prio", "category", "tech", "created", "customer");
 }
 
+Fsd__Envelope *ctl_fetch(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want,
+                         int *rc)
+{
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = body;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&fsd__envelope__descriptor, (unsigned)body);
+    *(void **)((char *)&env + f->offset) = msg;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    *rc = 1;
+    if (!rep)
+        return NULL;
+    *rc = ctl_expect(c, rep, want);
+    if (*rc) {
+        fsd__envelope__free_unpacked(rep, NULL);
+        return NULL;
+    }
+    return rep;
+}
+
+void ctl_print_cut(ctl *c, const ProtobufCMessage *msg, bool more, const char *how,
+                   void (*show)(const ProtobufCMessage *msg))
+{
+    if (c->json) {
+        json_t *j = pbjson_from_message(msg);
+        json_object_set_new(j, "more", json_boolean(more));
+        ctl_print_json_doc(j);
+        return;
+    }
+    show(msg);
+    if (more)
+        printf("(list cut here: %s)\n", how);
+}
+
 int ctl_jobs_page(ctl *c, Fsd__ListJobs *l, const ctl_page *p)
 {
     /* one more than shown: whether another page follows */
-    l->limit = p->limit + 1;
+    l->limit = CTL_ASK_ONE_MORE(p->limit);
     l->after = (char *)(p->after ? p->after : "");
     char id[33];
     Fsd__Envelope env;

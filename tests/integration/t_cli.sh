@@ -139,6 +139,13 @@ expect_eq "json page" "$(ctl_as dana jobs --limit 2 --after J000004 --json | jq 
 expect_eq "json last page" "$(ctl_as dana jobs --limit 3 --after J000003 --json | jq -c '[[.jobs[].job_id], .more]')" \
     '[["J000002","J000001"],false]'
 
+say "other lists have a header and say when they were cut"
+out=$(ctl audit --limit 1)
+expect_eq "audit header" "$(sed -n 1p <<<"$out" | awk '{print $1, $2}')" "at principal"
+grep -q '^(list cut here: the newest 1 shown' <<<"$out" || fail "audit --limit 1 does not say it was cut: $out"
+expect_eq "audit json" "$(ctl audit --limit 1 --json | jq -c '[(.rows | length), .more]')" '[1,true]'
+expect_eq "audit not cut" "$(ctl audit --limit 1000 --json | jq -c .more)" false
+
 say "times in the job's zone with the zone shown, or --tz; JSON adds RFC 3339"
 created=$(ctl_as dana track J000001 | sed -n 's/^created *//p')
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} CES?T$' <<<"$created" || fail "created in Berlin time: '$created'"

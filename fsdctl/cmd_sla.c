@@ -67,8 +67,8 @@ void show_escalations(const Fsd__EscalationList *l)
             snprintf(left, sizeof left, "in %s", s_span(e->seconds_left, span, sizeof span));
         printf("  %-9s %-8s %-26s %-10s %-6s %-13s %-9s %-23s %s\n", e->status, v->job_id, v->territory,
                job_state_name((job_state)v->state), v->technician_id[0] ? v->technician_id : "-", prio,
-               e->deadline[0] ? e->deadline : "-", e->deadline_at ? ctl_time(e->deadline_at, due) : "-",
-               left);
+               e->deadline[0] ? e->deadline : "-",
+               e->deadline_at ? ctl_time_in(e->deadline_at, v->tz, due) : "-", left);
     }
     if (l->total > l->n_items)
         printf("  ... and %zu more (--limit N)\n", (size_t)(l->total - l->n_items));

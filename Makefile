@@ -23,8 +23,11 @@ CC      ?= cc
 BUILD   ?= build
 BIN     ?= bin
 OPT     ?= -O2 -g
+# the one version of every program (--version), passed to the compiler
+VERSION ?= 0.2.0
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wno-unused-parameter \
-           -Iinclude -I$(BUILD)/proto -Iserver/store -MMD -MP
+           -Iinclude -I$(BUILD)/proto -Iserver/store -MMD -MP \
+           -DFSD_VERSION='"$(VERSION)"'
 # one-file programs (tests, tools) are compiled and linked in one step: no .d files
 LINKCFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
 LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm

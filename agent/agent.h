@@ -12,8 +12,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define AGENT_VERSION "fsd-agent 1.0"
-
 typedef struct {
     char home[PATH_MAX]; /* absolute, created when needed */
     char server[256];

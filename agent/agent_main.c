@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "agent.h"
+#include "fsd/version.h"
 #include "fsd/care.h"
 #include "fsd/log.h"
 #include "fsd/wire.h"
@@ -298,9 +299,9 @@ int main(int argc, char **argv)
         case OPT_HELP: fputs(s_usage, stdout); return 0;
         case OPT_VERSION:
             if (o->json)
-                printf("{\"version\":\"%s\"}\n", AGENT_VERSION + strlen("fsd-agent "));
+                printf("{\"version\":\"%s\",\"protocol\":%d}\n", FSD_VERSION, FSD_PROTOCOL_VERSION);
             else
-                printf("%s\n", AGENT_VERSION);
+                printf("fsd-agent %s (protocol %d)\n", FSD_VERSION, FSD_PROTOCOL_VERSION);
             return 0;
         default:
             return s_usage_error(o, "option '%s' is unknown or lacks its value",

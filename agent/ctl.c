@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
+#include "fsd/timetext.h"
 #include "agent.h"
 #include "fsd/care.h"
 #include "fsd/pbjson.h"
@@ -128,17 +129,10 @@ static int s_print_error(const agent_opts *o, const Fsd__Error *e)
     return 1;
 }
 
-/* "45 s", "3 min", "2 h" for a duration in ms. */
+/* A duration in ms as every duration is written ("45s", "3m 05s"). */
 static void s_span(int64_t ms, char *out, size_t outlen)
 {
-    if (ms < 0)
-        ms = 0;
-    if (ms < 120000)
-        snprintf(out, outlen, "%lld s", (long long)(ms / 1000));
-    else if (ms < 7200000)
-        snprintf(out, outlen, "%lld min", (long long)(ms / 60000));
-    else
-        snprintf(out, outlen, "%lld h", (long long)(ms / 3600000));
+    timetext_duration(ms < 0 ? 0 : ms, out, outlen);
 }
 
 /* One job or offer, for people. */
@@ -238,10 +232,8 @@ static void s_print_status(const Fsd__LocalStatus *ls, bool only_pending)
         printf("%s%s%s%s: ", ls->technician_id, ls->name[0] ? " (" : "", ls->name, ls->name[0] ? ")" : "");
         if (ls->superseded_at) {
             char at[32];
-            time_t secs = (time_t)(ls->superseded_at / 1000);
-            struct tm tm;
-            gmtime_r(&secs, &tm);
-            strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S UTC", &tm);
+            timetext_local(ls->superseded_at, getenv("TZ") && *getenv("TZ") ? getenv("TZ") : "UTC", at,
+                           sizeof at);
             printf("NOT CONNECTED: this device's session was taken over by another connection at %s: "
                    "tell your dispatcher.\n  The agent does not reconnect by itself; when the dispatcher "
                    "agrees: fsd-agent reconnect\n  (server: %s)\n",

@@ -19,7 +19,7 @@
 #define S_FTF_WINDOW_MS (30 * S_DAY_MS)
 #define S_WEEK_MIN (7 * 1440)
 
-static const char *const s_by_names[KPI_BY_COUNT_] = { "all",      "territory", "agent",
+static const char *const s_by_names[KPI_BY_COUNT_] = { "all",      "territory", "provider",
                                                        "warranty", "tier",      "technician" };
 
 //  Name of a grouping.
@@ -33,7 +33,7 @@ int kpi_by_parse(const char *name)
 {
     if (!name)
         return -1;
-    if (strcmp(name, "provider") == 0)
+    if (strcmp(name, "agent") == 0) /* the old word for a provider, kept for scripts */
         return KPI_BY_AGENT;
     for (int i = 0; i < KPI_BY_COUNT_; i++)
         if (strcmp(name, s_by_names[i]) == 0)

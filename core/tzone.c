@@ -59,6 +59,17 @@ static int s_switch_zone(const char *name)
     return 0;
 }
 
+//  The broken-down local time of an instant in zone name (tm_zone and
+//  tm_gmtoff set). 0 or -1.
+int tzone_localtime(const char *name, int64_t utc_ms, struct tm *out)
+{
+    if (!out || s_switch_zone(name ? name : ""))
+        return -1;
+    int64_t secs = utc_ms / 1000 - (utc_ms % 1000 < 0);
+    time_t t = (time_t)secs;
+    return localtime_r(&t, out) ? 0 : -1;
+}
+
 //  Local date, weekday and minute of an instant in zone name.
 int tzone_localize(const char *name, int64_t utc_ms, tzone_local *out)
 {

@@ -179,7 +179,7 @@ jq -r '"  \(.job) \(.event): \(.text)"' "$FSD_HOME/notifications.jsonl" | sed -n
 
 step "the KPIs by customer tier (fsdctl report --by tier)"
 dana report --by tier | sed 's/^/  /'
-dana report --by agent --csv >"$WORK/kpi-by-agent.csv"
-echo "  (by agent as CSV: ${WORK#$ROOT/}/kpi-by-agent.csv)"
+dana report --by provider --csv >"$WORK/kpi-by-provider.csv"
+echo "  (by provider as CSV: ${WORK#$ROOT/}/kpi-by-provider.csv)"
 echo
 echo "demo finished in $(($(date +%s) - started)) s; data kept in ${WORK#$ROOT/}/ (server.log, fleet.log, intake.log, data/fsd.db)"

@@ -3,6 +3,7 @@
     the care lines of a job (goodwill, fee waivers, follow-ups) that
     `track` prints. */
 #include "ctl.h"
+#include "args.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -14,17 +15,6 @@
 
 #define WAIVER(s) wire_enum_name(&fsd__waiver_state__descriptor, (int)(s))
 #define KIND(k) wire_enum_name(&fsd__follow_up_kind__descriptor, (int)(k))
-
-/* True when the command was asked for --help (prints usage). */
-static bool s_help(int argc, char **argv, const char *usage)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return true;
-        }
-    return false;
-}
 
 /* ------------------------------------------------------ care lines */
 
@@ -101,6 +91,7 @@ static bool s_care_note(const char *reason)
 static void s_customer_job(const Fsd__JobView *v)
 {
     char a[32], b[32];
+    ctl_set_place_zone(v->tz);
     int64_t last = v->n_history ? v->history[v->n_history - 1]->at : v->created_at;
     printf("%-8s %-10s created %s, last change %s\n", v->job_id, job_state_name((job_state)v->state),
            ctl_time(v->created_at, a), ctl_time(last, b));
@@ -164,15 +155,16 @@ int cmd_customer_show(ctl *c, int argc, char **argv)
                         "Intake sees whether a customer is blocked, dispatchers and admins also why.\n"
                         "An intake desk names the PHONE, and sees where each request stands without\n"
                         "its history; a scoped dispatcher sees the requests in its scope.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    if (argc != 3)
-        return ctl_fail(c, 2, "usage", "%s", usage);
+    ctl_args a;
+    char name[] = "customer show";
+    argv[1] = name;
+    if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage, NULL, NULL, 1, "PHONE or JOB"))
+        return a.status;
     Fsd__CustomerQuery q = FSD__CUSTOMER_QUERY__INIT;
-    if (s_is_job_id(argv[2]))
-        q.job_id = argv[2];
+    if (s_is_job_id(a.pos[0]))
+        q.job_id = a.pos[0];
     else
-        q.phone = argv[2];
+        q.phone = a.pos[0];
     return ctl_ask(c, FSD__ENVELOPE__BODY_GET_CUSTOMER, &q, FSD__ENVELOPE__BODY_CUSTOMER_VIEW,
                    s_print_customer, NULL);
 }
@@ -193,22 +185,13 @@ int cmd_complain(ctl *c, int argc, char **argv)
     const char *usage = "usage: fsdctl complain JOB --text TEXT\n\n"
                         "Records the customer's complaint on the job's history and opens a follow-up\n"
                         "(a return visit) for the job's territory, unless one is open already.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    static const struct option opts[] = { { "text", 1, 0, 't' }, { 0, 0, 0, 0 } };
     Fsd__FileComplaint r = FSD__FILE_COMPLAINT__INIT;
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 't')
-            r.text = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    if (argc - optind != 1 || !r.text[0])
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    r.job_id = argv[optind];
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "text", &r.text, 1, "JOB"))
+        return a.status;
+    if (!r.text[0])
+        return ctl_args_fail(&a, "--text is required");
+    r.job_id = a.pos[0];
     return ctl_ask(c, FSD__ENVELOPE__BODY_COMPLAIN, &r, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_complaint,
                    NULL);
 }
@@ -239,23 +222,21 @@ int cmd_followups(ctl *c, int argc, char **argv)
     const char *usage = "usage: fsdctl followups [--territory T] [--all]\n\n"
                         "Open follow-ups (calls and return visits after a complaint or a rating of 1-2),\n"
                         "oldest first; --all adds the closed ones.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
     static const struct option opts[] = { { "territory", 1, 0, 't' }, { "all", 0, 0, 'a' }, { 0, 0, 0, 0 } };
     Fsd__FollowUps l = FSD__FOLLOW_UPS__INIT;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         if (o == 't')
             l.territory = optarg;
         else if (o == 'a')
             l.all = true;
         else
-            return ctl_fail(c, 2, "usage", "%s", usage);
+            return ctl_args_unknown(&a);
     }
-    if (optind != argc)
-        return ctl_fail(c, 2, "usage", "%s", usage);
+    if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
+        return a.status;
     return ctl_ask(c, FSD__ENVELOPE__BODY_FOLLOW_UPS, &l, FSD__ENVELOPE__BODY_FOLLOW_UPS, s_print_followups,
                    NULL);
 }
@@ -290,26 +271,23 @@ int cmd_followup(ctl *c, int argc, char **argv)
                         "close: the dispatcher's outcome ends the follow-up (ID like F000012).\n"
                         "visit: books a return visit, a new request for the same customer and product\n"
                         "       linked to the original job, and closes the follow-up with it.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    if (argc < 3 || (strcmp(argv[1], "close") != 0 && strcmp(argv[1], "visit") != 0))
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    bool close = strcmp(argv[1], "close") == 0;
-    static const struct option opts[] = { { "outcome", 1, 0, 'o' }, { 0, 0, 0, 0 } };
+    ctl_args a;
+    char name[32];
+    bool close = argc >= 2 && strcmp(argv[1], "close") == 0;
+    if (!close && !(argc >= 2 && strcmp(argv[1], "visit") == 0)) {
+        if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "close or visit is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not close or visit", argv[1]);
+    }
+    snprintf(name, sizeof name, "followup %s", argv[1]);
+    argv[1] = name;
     Fsd__CareDecision d = FSD__CARE_DECISION__INIT;
     d.action = close ? FSD__CARE_ACTION__CARE_CLOSE_FOLLOW_UP : FSD__CARE_ACTION__CARE_RETURN_VISIT;
-    int o;
-    optind = 2;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'o' && close)
-            d.outcome = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    if (argc - optind != 1 || (close && !d.outcome[0]))
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    d.follow_up_id = argv[optind];
+    if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage, close ? "outcome" : NULL, &d.outcome, 1, "ID"))
+        return a.status;
+    if (close && !d.outcome[0])
+        return ctl_args_fail(&a, "--outcome is required");
+    d.follow_up_id = a.pos[0];
     return ctl_ask(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW,
                    close ? s_print_closed : s_print_visit, d.follow_up_id);
 }
@@ -334,23 +312,14 @@ int cmd_goodwill(ctl *c, int argc, char **argv)
                         "Grants goodwill on an out-of-warranty job that is not closed or cancelled: it is\n"
                         "treated as covered from now on (matching and reassignment need a provider\n"
                         "authorised for the brand, like warranty work).\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    static const struct option opts[] = { { "reason", 1, 0, 'r' }, { 0, 0, 0, 0 } };
     Fsd__CareDecision d = FSD__CARE_DECISION__INIT;
     d.action = FSD__CARE_ACTION__CARE_GOODWILL;
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'r')
-            d.reason = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    if (argc - optind != 1 || !d.reason[0])
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    d.job_id = argv[optind];
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "reason", &d.reason, 1, "JOB"))
+        return a.status;
+    if (!d.reason[0])
+        return ctl_args_fail(&a, "--reason is required");
+    d.job_id = a.pos[0];
     return ctl_ask(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_goodwill,
                    NULL);
 }
@@ -368,26 +337,23 @@ int cmd_waiver(ctl *c, int argc, char **argv)
     const char *usage = "usage: fsdctl waiver approve JOB [--reason TEXT]\n"
                         "       fsdctl waiver reject JOB --reason TEXT\n\n"
                         "Decides a technician's fee waiver above the server's --waive-limit.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    if (argc < 3 || (strcmp(argv[1], "approve") != 0 && strcmp(argv[1], "reject") != 0))
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    bool approve = strcmp(argv[1], "approve") == 0;
-    static const struct option opts[] = { { "reason", 1, 0, 'r' }, { 0, 0, 0, 0 } };
+    ctl_args a;
+    char name[32];
+    bool approve = argc >= 2 && strcmp(argv[1], "approve") == 0;
+    if (!approve && !(argc >= 2 && strcmp(argv[1], "reject") == 0)) {
+        if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "approve or reject is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not approve or reject", argv[1]);
+    }
+    snprintf(name, sizeof name, "waiver %s", argv[1]);
+    argv[1] = name;
     Fsd__CareDecision d = FSD__CARE_DECISION__INIT;
     d.action = approve ? FSD__CARE_ACTION__CARE_APPROVE_WAIVER : FSD__CARE_ACTION__CARE_REJECT_WAIVER;
-    int o;
-    optind = 2;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'r')
-            d.reason = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    if (argc - optind != 1 || (!approve && !d.reason[0]))
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    d.job_id = argv[optind];
+    if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage, "reason", &d.reason, 1, "JOB"))
+        return a.status;
+    if (!approve && !d.reason[0])
+        return ctl_args_fail(&a, "--reason is required to reject");
+    d.job_id = a.pos[0];
     return ctl_ask(c, FSD__ENVELOPE__BODY_CARE_DECISION, &d, FSD__ENVELOPE__BODY_JOB_VIEW, s_print_waiver,
                    NULL);
 }

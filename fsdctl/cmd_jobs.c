@@ -13,33 +13,8 @@
 #include <unistd.h>
 #include "fsd/domain.h"
 #include "fsd/wire.h"
+#include "args.h"
 #include "load_file.h"
-
-/* Resets getopt for a command's own argument vector. */
-static void s_getopt_reset(void)
-{
-    optind = 0;
-    opterr = 0;
-}
-
-/* True when the command was asked for --help (prints usage). */
-static bool s_help(int argc, char **argv, const char *usage)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return true;
-        }
-    return false;
-}
-
-/* Parses a double option; false on junk. */
-static bool s_double(const char *s, double *out)
-{
-    char *end;
-    *out = strtod(s, &end);
-    return *s && !*end && isfinite(*out);
-}
 
 static const char *s_request_usage =
     "usage: fsdctl request --name NAME --phone PHONE --address TEXT --lat LAT --lon LON\n"
@@ -137,8 +112,6 @@ static int s_request_batch(ctl *c, const char *path, double rate)
 
 int cmd_request(ctl *c, int argc, char **argv)
 {
-    if (s_help(argc, argv, s_request_usage))
-        return 0;
     static const struct option opts[] = {
         { "name", 1, 0, 'n' },        { "phone", 1, 0, 'p' },
         { "address", 1, 0, 'a' },     { "lat", 1, 0, 'y' },
@@ -153,21 +126,22 @@ int cmd_request(ctl *c, int argc, char **argv)
     const char *batch = NULL;
     double rate = 0;
     bool has_lat = false, has_lon = false;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, s_request_usage, opts);
     int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 'n': r.customer_name = optarg; break;
         case 'p': r.phone = optarg; break;
         case 'a': r.address = optarg; break;
         case 'y':
-            if (!s_double(optarg, &r.lat))
-                return ctl_fail(c, 2, "usage", "--lat needs a number");
+            if (ctl_args_double(&a, optarg, -90, 90, &r.lat))
+                return a.status;
             has_lat = true;
             break;
         case 'x':
-            if (!s_double(optarg, &r.lon))
-                return ctl_fail(c, 2, "usage", "--lon needs a number");
+            if (ctl_args_double(&a, optarg, -180, 180, &r.lon))
+                return a.status;
             has_lon = true;
             break;
         case 'b': r.brand = optarg; break;
@@ -176,24 +150,25 @@ int cmd_request(ctl *c, int argc, char **argv)
         case 'm': r.model = optarg; break;
         case 'P': r.problem = optarg; break;
         case 'r':
-            if (ctl_parse_time(optarg, &r.reported_at) < 0)
-                return ctl_fail(c, 2, "usage", "--reported-at takes YYYY-MM-DD[THH:MM] (UTC)");
+            if (ctl_args_time(&a, optarg, NULL, &r.reported_at))
+                return a.status;
             break;
         case 'B': batch = optarg; break;
         case 'U':
             if (strcmp(optarg, "normal") != 0 && strcmp(optarg, "high") != 0)
-                return ctl_fail(c, 2, "usage", "--urgency is normal or high");
+                return ctl_args_fail(&a, "--urgency is normal or high, not '%s'", optarg);
             r.urgency = (Fsd__Priority)priority_parse(optarg);
             break;
         case 'W': r.window = optarg; break;
         case 'R':
-            if (!s_double(optarg, &rate) || rate < 0)
-                return ctl_fail(c, 2, "usage", "--rate needs a number");
+            if (ctl_args_double(&a, optarg, 0, 100000, &rate))
+                return a.status;
             break;
-        default:
-            return ctl_fail(c, 2, "usage", "unknown option %s: see fsdctl request --help", argv[optind - 1]);
+        default: return ctl_args_unknown(&a);
         }
     }
+    if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
+        return a.status;
     if (batch)
         return s_request_batch(c, batch, rate);
     const char *missing = !r.customer_name[0] ? "--name"
@@ -206,95 +181,74 @@ int cmd_request(ctl *c, int argc, char **argv)
                           : !r.problem[0]     ? "--problem"
                                               : NULL;
     if (missing)
-        return ctl_fail(c, 2, "usage", "%s is required: see fsdctl request --help", missing);
+        return ctl_args_fail(&a, "%s is required", missing);
     return ctl_request(c, FSD__ENVELOPE__BODY_SUBMIT_REQUEST, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
-}
-
-/* The single JOB argument of a command, or a usage error. */
-static const char *s_job_arg(ctl *c, int argc, char **argv, const char *usage)
-{
-    if (optind >= argc) {
-        ctl_fail(c, 2, "usage", "%s", usage);
-        return NULL;
-    }
-    return argv[optind];
 }
 
 int cmd_track(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl track JOB [--phone PHONE]\n\n"
                         "Shows the job's state, technician and full history. An intake desk names the\n"
-                        "customer's phone too: without it (or with another) the job is not found.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    static const struct option opts[] = { { "phone", 1, 0, 'p' }, { 0, 0, 0, 0 } };
+                        "customer's phone too: without it (or with another) the job is not found.\n"
+                        "Times are in the job's zone (or --tz), with the zone shown.\n";
     Fsd__GetJob g = FSD__GET_JOB__INIT;
-    int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'p')
-            g.phone = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    const char *job = s_job_arg(c, argc, argv, usage);
-    if (!job)
-        return 2;
-    g.job_id = (char *)job;
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "phone", &g.phone, 1, "JOB"))
+        return a.status;
+    g.job_id = a.pos[0];
     return ctl_request(c, FSD__ENVELOPE__BODY_GET_JOB, &g, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
 int cmd_jobs(ctl *c, int argc, char **argv)
 {
-    const char *usage =
-        "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P] [--limit N]\n\n"
-        "Jobs, newest first. An intake desk lists the requests it submitted; a scoped\n"
-        "dispatcher the jobs in its scope (see fsdctl keygen --help).\n";
-    if (s_help(argc, argv, usage))
-        return 0;
+    const char *usage = "usage: fsdctl jobs [--territory T] [--state S] [--agent TECH] [--phone P]\n"
+                        "                   [--limit N] [--after JOB]\n\n"
+                        "Jobs, newest first, one line each under a header. An intake desk lists the\n"
+                        "requests it submitted; a scoped dispatcher the jobs in its scope (see fsdctl\n"
+                        "keygen --help). --agent: the technician. --limit N (1-1000, default 50) shows\n"
+                        "one page; when more follow, the last line says so and names the --after JOB\n"
+                        "that shows the next page.\n";
     static const struct option opts[] = {
-        { "territory", 1, 0, 't' }, { "state", 1, 0, 's' }, { "agent", 1, 0, 'a' },
-        { "phone", 1, 0, 'p' },     { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 },
+        { "territory", 1, 0, 't' },  { "state", 1, 0, 's' }, { "agent", 1, 0, 'a' },
+        { "technician", 1, 0, 'a' }, { "phone", 1, 0, 'p' }, { "limit", 1, 0, 'l' },
+        { "after", 1, 0, 'A' },      { 0, 0, 0, 0 },
     };
     Fsd__ListJobs l = FSD__LIST_JOBS__INIT;
+    ctl_page page = { .limit = 50 };
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 't': l.territory = optarg; break;
         case 's':
             if (!(l.state = (Fsd__JobState)job_state_parse(optarg)))
-                return ctl_fail(c, 2, "usage", "unknown state '%s'", optarg);
+                return ctl_args_fail(&a, "unknown state '%s'", optarg);
             break;
         case 'a': l.technician_id = optarg; break;
         case 'p': l.phone = optarg; break;
-        case 'l': l.limit = (uint32_t)atoi(optarg); break;
-        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        case 'l':
+            if (ctl_args_uint(&a, optarg, 1, 1000, &page.limit))
+                return a.status;
+            break;
+        case 'A': page.after = optarg; break;
+        default: return ctl_args_unknown(&a);
         }
     }
-    return ctl_request(c, FSD__ENVELOPE__BODY_LIST_JOBS, &l, FSD__ENVELOPE__BODY_JOB_LIST);
+    if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
+        return a.status;
+    return ctl_jobs_page(c, &l, &page);
 }
 
 int cmd_cancel(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl cancel JOB [--reason TEXT]\n\n"
                         "Customers may cancel before the technician is on site; dispatchers any open job.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    static const struct option opts[] = { { "reason", 1, 0, 'r' }, { 0, 0, 0, 0 } };
     Fsd__CancelJob cj = FSD__CANCEL_JOB__INIT;
-    int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'r')
-            cj.reason = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    const char *job = s_job_arg(c, argc, argv, usage);
-    if (!job)
-        return 2;
-    cj.job_id = (char *)job;
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "reason", &cj.reason, 1, "JOB"))
+        return a.status;
+    cj.job_id = a.pos[0];
     return ctl_request(c, FSD__ENVELOPE__BODY_CANCEL_JOB, &cj, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
@@ -302,22 +256,16 @@ int cmd_rate(ctl *c, int argc, char **argv)
 {
     const char *usage =
         "usage: fsdctl rate JOB STARS [--comment TEXT]\n\nRates a completed job 1-5; this closes it.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    static const struct option opts[] = { { "comment", 1, 0, 'c' }, { 0, 0, 0, 0 } };
     Fsd__RateJob r = FSD__RATE_JOB__INIT;
-    int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'c')
-            r.comment = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    if (argc - optind != 2 || atoi(argv[optind + 1]) < 1 || atoi(argv[optind + 1]) > 5)
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    r.job_id = argv[optind];
-    r.stars = (uint32_t)atoi(argv[optind + 1]);
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "comment", &r.comment, 2, "JOB and STARS"))
+        return a.status;
+    r.job_id = a.pos[0];
+    char *end;
+    long stars = strtol(a.pos[1], &end, 10);
+    if (!a.pos[1][0] || *end || stars < 1 || stars > 5)
+        return ctl_args_fail(&a, "STARS must be a whole number from 1 to 5, not '%s'", a.pos[1]);
+    r.stars = (uint32_t)stars;
     return ctl_request(c, FSD__ENVELOPE__BODY_RATE_JOB, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
@@ -325,109 +273,119 @@ int cmd_reassign(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl reassign JOB (--agent TECH | --territory T) --reason TEXT\n"
                         "                         [--check | --override]\n\n"
-                        "Gives the job to a technician directly, or moves it to another territory to be\n"
-                        "matched there; the previous holder is told the job was revoked. A move to a\n"
-                        "technician is judged by the matcher's rules (territory, skill, warranty,\n"
-                        "declined, offline, shift, capacity, window) and a refusal names the rule.\n"
+                        "Gives the job to a technician (--agent, also --technician) directly, or moves\n"
+                        "it to another territory to be matched there; the previous holder is told the\n"
+                        "job was revoked. A move to a technician is judged by the matcher's rules\n"
+                        "(territory, skill, warranty, declined, offline, shift, capacity, window) and a\n"
+                        "refusal names the rule.\n"
                         "  --check     only ask whether the move would be allowed (exit 0) or which\n"
                         "              rule it breaks (exit 1); nothing changes, --reason optional\n"
                         "  --override  move past the soft rules (territory, declined, offline, shift;\n"
                         "              never skill, warranty, capacity, window); the job's history\n"
                         "              records the rules, the reason and who\n";
-    if (s_help(argc, argv, usage))
-        return 0;
     static const struct option opts[] = {
-        { "agent", 1, 0, 'a' }, { "territory", 1, 0, 't' }, { "reason", 1, 0, 'r' },
-        { "check", 0, 0, 'c' }, { "override", 0, 0, 'o' },  { 0, 0, 0, 0 },
+        { "agent", 1, 0, 'a' },  { "technician", 1, 0, 'a' }, { "territory", 1, 0, 't' },
+        { "reason", 1, 0, 'r' }, { "check", 0, 0, 'c' },      { "override", 0, 0, 'o' },
+        { 0, 0, 0, 0 },
     };
     Fsd__Reassign r = FSD__REASSIGN__INIT;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 'a': r.technician_id = optarg; break;
         case 't': r.territory = optarg; break;
         case 'r': r.reason = optarg; break;
         case 'c': r.check_only = true; break;
         case 'o': r.override = true; break;
-        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        default: return ctl_args_unknown(&a);
         }
     }
-    const char *job = s_job_arg(c, argc, argv, usage);
-    if (!job)
-        return 2;
+    if (o < 0 || ctl_args_tail(&a, 1, 1, "JOB"))
+        return a.status;
     if (r.check_only && r.override)
-        return ctl_fail(c, 2, "usage", "give --check or --override, not both");
+        return ctl_args_fail(&a, "give --check or --override, not both");
     if (!r.technician_id[0] == !r.territory[0] || (!r.reason[0] && !r.check_only))
-        return ctl_fail(c, 2, "usage", "give --agent or --territory (one of them) and --reason");
-    r.job_id = (char *)job;
+        return ctl_args_fail(&a, "give --agent or --territory (one of them) and --reason");
+    r.job_id = a.pos[0];
     if (r.check_only)
         return ctl_move_check(c, FSD__ENVELOPE__BODY_REASSIGN, &r);
     return ctl_request(c, FSD__ENVELOPE__BODY_REASSIGN, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 
-/* Parses an optional --territory T for board and technicians. */
-static int s_territory_opt(ctl *c, int argc, char **argv, const char *usage, char **out)
-{
-    static const struct option opts[] = { { "territory", 1, 0, 't' }, { 0, 0, 0, 0 } };
-    int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 't')
-            *out = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
-    }
-    return 0;
-}
-
 int cmd_board(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl board [--territory T]\n\n"
-                        "Queues (escalated, waiting, offered, assigned, in progress) and technicians.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
+                        "Open jobs, each once, in its most urgent queue (escalated, breached, at risk,\n"
+                        "waiting, offered, assigned, in progress) with its next deadline and age, and\n"
+                        "the technicians.\n";
     Fsd__BoardRequest b = FSD__BOARD_REQUEST__INIT;
-    int rc = s_territory_opt(c, argc, argv, usage, &b.territory);
-    if (rc)
-        return rc;
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "territory", &b.territory, 0, ""))
+        return a.status;
     return ctl_request(c, FSD__ENVELOPE__BODY_BOARD, &b, FSD__ENVELOPE__BODY_BOARD_VIEW);
 }
 
 int cmd_technicians(ctl *c, int argc, char **argv)
 {
-    const char *usage = "usage: fsdctl technicians [--territory T]\n";
-    if (s_help(argc, argv, usage))
-        return 0;
+    const char *usage = "usage: fsdctl technicians [--territory T]\n\nTechnicians, online status and load.\n";
     Fsd__ListTechnicians l = FSD__LIST_TECHNICIANS__INIT;
-    int rc = s_territory_opt(c, argc, argv, usage, &l.territory);
-    if (rc)
-        return rc;
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, "territory", &l.territory, 0, ""))
+        return a.status;
     return ctl_request(c, FSD__ENVELOPE__BODY_LIST_TECHNICIANS, &l, FSD__ENVELOPE__BODY_TECHNICIAN_LIST);
+}
+
+/* The zone of a job's territory into tz ("" when it cannot be read). */
+static void s_job_zone(ctl *c, const char *job, char *tz, size_t len)
+{
+    char id[33];
+    Fsd__GetJob g = FSD__GET_JOB__INIT;
+    g.job_id = (char *)job;
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_GET_JOB;
+    env.get_job = &g;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (rep && rep->body_case == FSD__ENVELOPE__BODY_JOB_VIEW)
+        snprintf(tz, len, "%s", rep->job_view->tz);
+    if (rep)
+        fsd__envelope__free_unpacked(rep, NULL);
+}
+
+/* show_explanation as a printer of ctl_ask; arg: the job's zone. */
+static void s_show_explanation(const Fsd__Envelope *rep, const void *arg)
+{
+    show_explanation(rep->explanation, arg);
 }
 
 int cmd_explain(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl explain JOB\n\n"
-                        "The last matching decision for the job: every technician considered, the rule\n"
-                        "that excluded it (offline, shift, territory, skill, warranty, declined, capacity,\n"
-                        "window: no room in the job's appointment window) or its score (lower is better).\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    s_getopt_reset();
-    optind = 1;
-    const char *job = s_job_arg(c, argc, argv, usage);
-    if (!job)
-        return 2;
+                        "The last matching decision for the job: the eligible technicians first, best\n"
+                        "score first (lower is better), then the others nearest first, each with the\n"
+                        "rule that excluded it (territory, skill, warranty, declined, offline, shift,\n"
+                        "capacity, window: no room in the job's appointment window). \"neighbour\":\n"
+                        "covers a neighbouring territory only.\n";
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 1, "JOB"))
+        return a.status;
     Fsd__Explain e = FSD__EXPLAIN__INIT;
-    e.job_id = (char *)job;
-    return ctl_request(c, FSD__ENVELOPE__BODY_EXPLAIN, &e, FSD__ENVELOPE__BODY_EXPLANATION);
+    e.job_id = a.pos[0];
+    char tz[64] = "";
+    if (!c->json)
+        s_job_zone(c, a.pos[0], tz, sizeof tz);
+    return ctl_ask(c, FSD__ENVELOPE__BODY_EXPLAIN, &e, FSD__ENVELOPE__BODY_EXPLANATION, s_show_explanation,
+                   tz);
 }
 
 int cmd_stats(ctl *c, int argc, char **argv)
 {
-    if (s_help(argc, argv, "usage: fsdctl stats\n\nThe server's counters since it started.\n"))
-        return 0;
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, "usage: fsdctl stats\n\nThe server's counters since it started.\n",
+                        NULL, NULL, 0, ""))
+        return a.status;
     Fsd__StatsRequest s = FSD__STATS_REQUEST__INIT;
     return ctl_request(c, FSD__ENVELOPE__BODY_STATS, &s, FSD__ENVELOPE__BODY_STATS_VIEW);
 }

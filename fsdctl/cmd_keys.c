@@ -2,6 +2,7 @@
     taking one out of service (admin). A revoked key is refused at the
     handshake; its open connections are closed by the server. */
 #include "ctl.h"
+#include "args.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -56,18 +57,23 @@ int cmd_key(ctl *c, int argc, char **argv)
                         "(at the handshake, and on connections already open, which the server\n"
                         "closes); recorded with your name. You cannot revoke the key you use.\n"
                         "Both need an admin key.\n";
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(usage, stdout);
-        return 0;
+    ctl_args a;
+    char name[32];
+    bool list = argc >= 2 && strcmp(argv[1], "list") == 0;
+    if (!list && !(argc >= 2 && strcmp(argv[1], "revoke") == 0)) {
+        if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "list or revoke is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not list or revoke", argv[1]);
     }
-    if (argc == 2 && strcmp(argv[1], "list") == 0) {
+    snprintf(name, sizeof name, "key %s", argv[1]);
+    argv[1] = name;
+    if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage, NULL, NULL, list ? 0 : 1, "NAME"))
+        return a.status;
+    if (list) {
         Fsd__ListKeys l = FSD__LIST_KEYS__INIT;
         return s_key_call(c, FSD__ENVELOPE__BODY_LIST_KEYS, &l);
     }
-    if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
-        Fsd__RevokeKey r = FSD__REVOKE_KEY__INIT;
-        r.name = argv[2];
-        return s_key_call(c, FSD__ENVELOPE__BODY_REVOKE_KEY, &r);
-    }
-    return ctl_fail(c, 2, "usage", "%s", usage);
+    Fsd__RevokeKey r = FSD__REVOKE_KEY__INIT;
+    r.name = a.pos[0];
+    return s_key_call(c, FSD__ENVELOPE__BODY_REVOKE_KEY, &r);
 }

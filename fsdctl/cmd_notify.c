@@ -13,6 +13,7 @@
     all rows or none. For JSON the "line" of an error is the entry's
     position in the list (1 = first). */
 #include "ctl.h"
+#include "args.h"
 
 #include <csv.h>
 #include <ctype.h>
@@ -371,19 +372,19 @@ static void s_show_list(const Fsd__NotificationList *l)
         printf("no notifications\n");
         return;
     }
+    printf("%-6s %-20s %-8s %-10s %-14s %s\n", "id", "made", "job", "event", "phone", "delivery");
     for (size_t i = 0; i < l->n_notifications; i++) {
         const Fsd__NotificationView *n = l->notifications[i];
         char at[32], status[400];
         s_status(n, status, sizeof status);
-        printf("%-6llu %s  %-8s %-10s %-14s %s\n", (unsigned long long)n->id, ctl_time(n->created_at, at),
+        printf("%-6llu %-20s %-8s %-10s %-14s %s\n", (unsigned long long)n->id, ctl_time(n->created_at, at),
                n->job_id, n->event, n->phone, status);
     }
 }
 
-static void s_show_list_reply(const Fsd__Envelope *rep, const void *arg)
+static void s_show_list_msg(const ProtobufCMessage *msg)
 {
-    (void)arg;
-    s_show_list(rep->notification_list);
+    s_show_list((const Fsd__NotificationList *)msg);
 }
 
 static void s_show_templates(const Fsd__TemplateList *l)
@@ -513,31 +514,33 @@ int cmd_templates(ctl *c, int argc, char **argv)
                         "{name|fallback}; {{ and }} are literal braces; the text \"-\" sends nothing.\n"
                         "--replace removes the stored templates the file does not name (those events\n"
                         "fall back to the built-in wording). show prints what each event sends now.\n";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
-    if (argc == 2 && strcmp(argv[1], "show") == 0) {
+    ctl_args a;
+    char name[32];
+    bool show = argc >= 2 && strcmp(argv[1], "show") == 0;
+    if (!show && !(argc >= 2 && strcmp(argv[1], "load") == 0)) {
+        if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "load or show is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not load or show", argv[1]);
+    }
+    snprintf(name, sizeof name, "templates %s", argv[1]);
+    argv[1] = name;
+    static const struct option opts[] = { { "replace", 0, 0, 'r' }, { 0, 0, 0, 0 } };
+    bool replace = false;
+    ctl_args_begin(&a, c, argc - 1, argv + 1, usage, show ? opts + 1 : opts);
+    int o;
+    while ((o = ctl_args_next(&a)) > 0) {
+        if (o != 'r')
+            return ctl_args_unknown(&a);
+        replace = true;
+    }
+    if (o < 0 || ctl_args_tail(&a, show ? 0 : 1, show ? 0 : 1, "FILE"))
+        return a.status;
+    if (show) {
         Fsd__ListTemplates lt = FSD__LIST_TEMPLATES__INIT;
         return ctl_ask(c, FSD__ENVELOPE__BODY_LIST_TEMPLATES, &lt, FSD__ENVELOPE__BODY_TEMPLATE_LIST,
                        s_show_templates_reply, NULL);
     }
-    if (argc >= 3 && strcmp(argv[1], "load") == 0) {
-        const char *path = NULL;
-        bool replace = false;
-        for (int i = 2; i < argc; i++) {
-            if (strcmp(argv[i], "--replace") == 0)
-                replace = true;
-            else if (!path && argv[i][0] != '-')
-                path = argv[i];
-            else
-                return ctl_fail(c, 2, "usage", "%s", usage);
-        }
-        if (path)
-            return s_templates_load(c, path, replace);
-    }
-    return ctl_fail(c, 2, "usage", "%s", usage);
+    return s_templates_load(c, a.pos[0], replace);
 }
 
 int cmd_notifications(ctl *c, int argc, char **argv)
@@ -547,35 +550,50 @@ int cmd_notifications(ctl *c, int argc, char **argv)
         "Customer notifications, the most recent last (default 100, at most 1000): when\n"
         "made, job, event, phone and where delivery stands (sent, pending with the\n"
         "next attempt and the last error, failed after the last attempt).\n";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
     static const struct option opts[] = {
         { "failed", 0, 0, 'f' }, { "pending", 0, 0, 'p' }, { "sent", 0, 0, 's' },
         { "job", 1, 0, 'j' },    { "limit", 1, 0, 'l' },   { 0, 0, 0, 0 },
     };
     Fsd__ListNotifications ln = FSD__LIST_NOTIFICATIONS__INIT;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 'f': ln.status = "failed"; break;
         case 'p': ln.status = "pending"; break;
         case 's': ln.status = "sent"; break;
         case 'j': ln.job_id = optarg; break;
         case 'l':
-            if (atoi(optarg) < 1)
-                return ctl_fail(c, 2, "usage", "--limit needs a number of at least 1");
-            ln.limit = (uint32_t)atoi(optarg);
+            if (ctl_args_uint(&a, optarg, 1, 1000, &ln.limit))
+                return a.status;
             break;
-        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        default: return ctl_args_unknown(&a);
         }
     }
-    if (optind < argc)
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    return ctl_ask(c, FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, &ln, FSD__ENVELOPE__BODY_NOTIFICATION_LIST,
-                   s_show_list_reply, NULL);
+    if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
+        return a.status;
+    uint32_t limit = ln.limit ? ln.limit : 100;
+    ln.limit = CTL_ASK_ONE_MORE(limit);
+    int rc;
+    Fsd__Envelope *rep =
+        ctl_fetch(c, FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS, &ln, FSD__ENVELOPE__BODY_NOTIFICATION_LIST, &rc);
+    if (!rep)
+        return rc;
+    /* the latest come last: a cut list loses its oldest row */
+    Fsd__NotificationList *l = rep->notification_list;
+    Fsd__NotificationView **all = l->notifications;
+    size_t n = l->n_notifications;
+    bool more = n > limit;
+    if (more) {
+        l->notifications = all + (n - limit);
+        l->n_notifications = limit;
+    }
+    char how[96];
+    snprintf(how, sizeof how, "the latest %u shown; --limit N up to 1000 shows more", limit);
+    ctl_print_cut(c, &l->base, more, how, s_show_list_msg);
+    l->notifications = all;
+    l->n_notifications = n;
+    fsd__envelope__free_unpacked(rep, NULL);
+    return 0;
 }

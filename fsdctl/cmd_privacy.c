@@ -1,6 +1,7 @@
 /*  cmd_privacy.c — fsdctl audit (the access log) and customer forget (erasure),
     both for admins. */
 #include "ctl.h"
+#include "args.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -15,18 +16,17 @@ static void s_print_audit(const Fsd__AuditList *l)
         puts("no reads of customers' data logged (for this filter)");
         return;
     }
-    printf("%-23s  %-16s  %-20s  %-8s  %-16s  %s\n", "at", "principal", "verb", "job", "phone", "count");
+    printf("%-20s  %-16s  %-20s  %-8s  %-16s  %s\n", "at", "principal", "verb", "job", "phone", "count");
     for (size_t i = 0; i < l->n_rows; i++) {
         const Fsd__AccessRow *r = l->rows[i];
-        printf("%-23s  %-16s  %-20s  %-8s  %-16s  %u\n", ctl_time(r->at, when), r->principal, r->verb,
+        printf("%-20s  %-16s  %-20s  %-8s  %-16s  %u\n", ctl_time(r->at, when), r->principal, r->verb,
                r->job_id[0] ? r->job_id : "-", r->phone[0] ? r->phone : "-", r->count);
     }
 }
 
-static void s_print_audit_reply(const Fsd__Envelope *rep, const void *arg)
+static void s_print_audit_msg(const ProtobufCMessage *msg)
 {
-    (void)arg;
-    s_print_audit(rep->audit_list);
+    s_print_audit((const Fsd__AuditList *)msg);
 }
 
 int cmd_audit(ctl *c, int argc, char **argv)
@@ -36,42 +36,54 @@ int cmd_audit(ctl *c, int argc, char **argv)
         "The access log, newest first: every answer that showed customers' personal data\n"
         "(a job, a list of jobs, a board, a customer, escalations, follow-ups,\n"
         "notifications) to whom, when, by which request, and how many jobs it showed.\n"
-        "Erasures (customer forget) are listed too. TIME: YYYY-MM-DD[THH:MM] UTC or ms.\n"
+        "Erasures (customer forget) are listed too. TIME: 2026-12-08 14:05 (in --tz, else\n"
+        "UTC), 2026-12-08T14:05+01:00, a date, today, now.\n"
         "Admins only.\n";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
     static const struct option opts[] = {
         { "principal", 1, 0, 'p' }, { "job", 1, 0, 'j' },   { "phone", 1, 0, 'P' },
         { "since", 1, 0, 's' },     { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 },
     };
     Fsd__AuditQuery q = FSD__AUDIT_QUERY__INIT;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 'p': q.principal = optarg; break;
         case 'j': q.job_id = optarg; break;
         case 'P': q.phone = optarg; break;
         case 's':
-            if (ctl_parse_time(optarg, &q.since) < 0)
-                return ctl_fail(c, 2, "usage", "--since takes YYYY-MM-DD[THH:MM] (UTC) or ms");
+            if (ctl_args_time(&a, optarg, NULL, &q.since))
+                return a.status;
             break;
         case 'l':
-            if (atoi(optarg) <= 0)
-                return ctl_fail(c, 2, "usage", "--limit needs a positive number");
-            q.limit = (uint32_t)atoi(optarg);
+            if (ctl_args_uint(&a, optarg, 1, 1000, &q.limit))
+                return a.status;
             break;
-        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        default: return ctl_args_unknown(&a);
         }
     }
-    if (optind < argc)
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    return ctl_ask(c, FSD__ENVELOPE__BODY_AUDIT_QUERY, &q, FSD__ENVELOPE__BODY_AUDIT_LIST,
-                   s_print_audit_reply, NULL);
+    if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
+        return a.status;
+    uint32_t limit = q.limit ? q.limit : 100;
+    q.limit = CTL_ASK_ONE_MORE(limit);
+    int rc;
+    Fsd__Envelope *rep =
+        ctl_fetch(c, FSD__ENVELOPE__BODY_AUDIT_QUERY, &q, FSD__ENVELOPE__BODY_AUDIT_LIST, &rc);
+    if (!rep)
+        return rc;
+    /* newest first: a cut list loses its oldest row, the last */
+    Fsd__AuditList *l = rep->audit_list;
+    size_t n = l->n_rows;
+    bool more = n > limit;
+    if (more)
+        l->n_rows = limit;
+    char how[96];
+    snprintf(how, sizeof how, "the newest %u shown; --limit N or --since TIME shows others", limit);
+    ctl_print_cut(c, &l->base, more, how, s_print_audit_msg);
+    l->n_rows = n;
+    fsd__envelope__free_unpacked(rep, NULL);
+    return 0;
 }
 
 int cmd_customer_forget(ctl *c, int argc, char **argv)
@@ -84,15 +96,13 @@ int cmd_customer_forget(ctl *c, int argc, char **argv)
                         "customer record. States, times, territories, warranty, ratings and the events\n"
                         "stay, so reports do not change. Refused while the customer has an open job.\n"
                         "Admins only; the erasure is in the access log (without the phone).\n";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
-    if (argc != 3)
-        return ctl_fail(c, 2, "usage", "%s", usage);
+    ctl_args a;
+    char name[] = "customer forget";
+    argv[1] = name;
+    if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage, NULL, NULL, 1, "PHONE"))
+        return a.status;
     Fsd__ForgetCustomer q = FSD__FORGET_CUSTOMER__INIT;
-    q.phone = argv[2];
+    q.phone = a.pos[0];
     char id[33];
     Fsd__Envelope env;
     wire_envelope_init(&env, id);
@@ -109,7 +119,7 @@ int cmd_customer_forget(ctl *c, int argc, char **argv)
         else
             printf("customer %s forgotten: %u job%s erased, %u notification%s, customer record %s, "
                    "%u access-log row%s blanked\n",
-                   argv[2], r->jobs, r->jobs == 1 ? "" : "s", r->notifications,
+                   q.phone, r->jobs, r->jobs == 1 ? "" : "s", r->notifications,
                    r->notifications == 1 ? "" : "s", r->customer ? "deleted" : "(none)", r->access_rows,
                    r->access_rows == 1 ? "" : "s");
     }

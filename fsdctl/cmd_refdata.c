@@ -4,6 +4,7 @@
     rows or none. A file with syntax errors has its other rows checked by
     the server (check_only), so that every bad line is shown at once. */
 #include "ctl.h"
+#include "args.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -125,29 +126,39 @@ int cmd_load(ctl *c, int argc, char **argv)
     static const struct {
         const char *cmd, *kind;
     } kinds[] = {
-        { "territory", "territories" }, { "provider", "providers" }, { "agent", "technicians" },
-        { "product", "products" },      { "customer", "customers" }, { "sla", "sla_policies" },
-        { "hours", "working_hours" },
+        { "territory", "territories" },  { "provider", "providers" },  { "agent", "technicians" },
+        { "technician", "technicians" }, { "product", "products" },    { "customer", "customers" },
+        { "sla", "sla_policies" },       { "hours", "working_hours" },
     };
     const char *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(argv[0], kinds[i].cmd) == 0)
             kind = kinds[i].kind;
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
-               "for the format.\n",
-               argv[0], kind);
-        if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0)
-            printf("The file replaces the whole table. %s\n",
-                   strcmp(argv[0], "sla") == 0
-                       ? "Columns: id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock."
-                       : "Columns: territory,hours[,closed], e.g. "
-                         "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03");
-        return 0;
+    char usage[512];
+    snprintf(
+        usage, sizeof usage,
+        "usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
+        "for the format.\n%s%s%s",
+        argv[0], kind,
+        strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0 ? "The file replaces the whole table. "
+                                                                     : "",
+        strcmp(argv[0], "sla") == 0 ? "Columns: id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock."
+        : strcmp(argv[0], "hours") == 0 ? "Columns: territory,hours[,closed], e.g. "
+                                          "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03"
+                                        : "",
+        strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0 ? "\n" : "");
+    ctl_args a;
+    if (argc >= 2 && strcmp(argv[1], "load") == 0) {
+        char name[32];
+        snprintf(name, sizeof name, "%s load", argv[0]);
+        argv[1] = name;
+        if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage, NULL, NULL, 1, "FILE"))
+            return a.status;
+        return s_load(c, kind, a.pos[0]);
     }
-    if (argc != 3 || strcmp(argv[1], "load") != 0)
-        return ctl_fail(c, 2, "usage", "usage: fsdctl %s load FILE", argv[0]);
-    return s_load(c, kind, argv[2]);
+    if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
+        return argc < 2 ? ctl_args_fail(&a, "load FILE is missing") : a.status;
+    return ctl_args_fail(&a, "'%s' is not load", argv[1]);
 }
 
 int cmd_customer(ctl *c, int argc, char **argv)
@@ -157,28 +168,28 @@ int cmd_customer(ctl *c, int argc, char **argv)
                         "                                 [--block REASON | --unblock] [--language TAG]\n"
                         "       fsdctl customer show PHONE|JOB\n"
                         "       fsdctl customer forget PHONE\n";
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(usage, stdout);
-        return 0;
-    }
+    ctl_args a;
     if (argc >= 2 && strcmp(argv[1], "load") == 0)
         return cmd_load(c, argc, argv);
     if (argc >= 2 && strcmp(argv[1], "show") == 0)
         return cmd_customer_show(c, argc, argv);
     if (argc >= 2 && strcmp(argv[1], "forget") == 0) /* privacy */
         return cmd_customer_forget(c, argc, argv);
-    if (argc < 3 || strcmp(argv[1], "set") != 0)
-        return ctl_fail(c, 2, "usage", "%s", usage);
+    if (argc < 2 || strcmp(argv[1], "set") != 0) {
+        if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "load, set, show or forget is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not load, set, show or forget", argv[1]);
+    }
+    char name[] = "customer set";
+    argv[1] = name;
     static const struct option opts[] = {
         { "name", 1, 0, 'n' },    { "tier", 1, 0, 't' },     { "block", 1, 0, 'b' },
         { "unblock", 0, 0, 'u' }, { "language", 1, 0, 'L' }, { 0, 0, 0, 0 },
     };
     Fsd__CustomerRow row = FSD__CUSTOMER_ROW__INIT;
-    row.phone = argv[2];
+    ctl_args_begin(&a, c, argc - 1, argv + 1, usage, opts);
     int o;
-    optind = 3;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 'n': row.name = optarg; break;
         case 't': row.tier = optarg; break;
@@ -188,9 +199,12 @@ int cmd_customer(ctl *c, int argc, char **argv)
             break;
         case 'u': row.blocked = 0; break;
         case 'L': row.language = optarg; break;
-        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        default: return ctl_args_unknown(&a);
         }
     }
+    if (o < 0 || ctl_args_tail(&a, 1, 1, "PHONE"))
+        return a.status;
+    row.phone = a.pos[0];
     Fsd__SetCustomer sc = FSD__SET_CUSTOMER__INIT;
     sc.customer = &row;
     return ctl_request(c, FSD__ENVELOPE__BODY_SET_CUSTOMER, &sc, FSD__ENVELOPE__BODY_CUSTOMER_VIEW);
@@ -274,11 +288,6 @@ int cmd_keygen(ctl *c, int argc, char **argv)
                         "jobs its provider's technicians hold or are offered, and the unheld jobs of its\n"
                         "territories (given, else the provider's contracted ones); without --provider,\n"
                         "every job of its territories. Without either, a dispatcher sees everything.\n";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
     static const struct option opts[] = {
         { "role", 1, 0, 'r' },
         { "name", 1, 0, 'n' },
@@ -293,10 +302,10 @@ int cmd_keygen(ctl *c, int argc, char **argv)
     };
     const char *role_text = NULL, *name = NULL, *out = NULL, *tech = "", *dir = NULL;
     bool reg = true, all = false;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 'r': role_text = optarg; break;
         case 'n': name = optarg; break;
@@ -310,15 +319,17 @@ int cmd_keygen(ctl *c, int argc, char **argv)
             if (s_scope_territory_opt(c, optarg))
                 return 2;
             break;
-        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        default: return ctl_args_unknown(&a);
         }
     }
+    if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
+        return a.status;
     if (!role_text || wire_enum_value(&fsd__role__descriptor, role_text) <= 0)
-        return ctl_fail(c, 2, "usage", "--role must be agent, intake, dispatcher or admin");
+        return ctl_args_fail(&a, "--role must be agent, intake, dispatcher or admin");
     char path[4096];
     if (!all) {
         if (!name)
-            return ctl_fail(c, 2, "usage", "--name is required: see fsdctl keygen --help");
+            return ctl_args_fail(&a, "--name is required");
         if (!out) {
             snprintf(path, sizeof path, "%s.key", name);
             out = path;
@@ -326,7 +337,7 @@ int cmd_keygen(ctl *c, int argc, char **argv)
         return s_keygen_one(c, name, role_text, tech, out, reg);
     }
     if (!dir || strcmp(role_text, "agent") != 0)
-        return ctl_fail(c, 2, "usage", "--all-technicians goes with --role agent and --dir DIR");
+        return ctl_args_fail(&a, "--all-technicians goes with --role agent and --dir DIR");
     mkdir(dir, 0700);
     Fsd__ListTechnicians l = FSD__LIST_TECHNICIANS__INIT;
     char id[33];
@@ -358,19 +369,17 @@ int cmd_backup(ctl *c, int argc, char **argv)
                         "is FILE.partial-PID; one backup at a time). Waits up to 10 minutes unless\n"
                         "--timeout says otherwise. To restore: stop fsd-server, run\n"
                         "'fsdctl restore FILE --data DATA', start fsd-server.\n";
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    if (argc != 2)
-        return ctl_fail(c, 2, "usage", "%s", usage);
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 1, "FILE"))
+        return a.status;
+    const char *file = a.pos[0];
     char path[4096];
-    if (argv[1][0] == '/')
-        snprintf(path, sizeof path, "%s", argv[1]);
-    else if (!realpath(".", path) || strlen(path) + strlen(argv[1]) + 2 > sizeof path)
-        return ctl_fail(c, 1, "path", "cannot resolve %s", argv[1]);
+    if (file[0] == '/')
+        snprintf(path, sizeof path, "%s", file);
+    else if (!realpath(".", path) || strlen(path) + strlen(file) + 2 > sizeof path)
+        return ctl_fail(c, 1, "path", "cannot resolve %s", file);
     else
-        snprintf(path + strlen(path), sizeof path - strlen(path), "/%s", argv[1]);
+        snprintf(path + strlen(path), sizeof path - strlen(path), "/%s", file);
     if (!c->timeout_given)
         c->timeout_ms = 600000; /* a large database takes a while; the server answers when done */
     Fsd__Backup b = FSD__BACKUP__INIT;

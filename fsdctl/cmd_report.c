@@ -10,6 +10,8 @@
     CSV and the JSON groups share one list of columns (s_cells), so their
     names cannot drift apart; the README lists them. */
 #include "ctl.h"
+#include "args.h"
+#include "fsd/timetext.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -251,19 +253,10 @@ static void s_json(const Fsd__ReportView *v)
 #define S_COL_MAX 26 /* ... and grow up to this for long group names */
 #define S_WIDTH 100  /* groups side by side up to this width, then another block */
 
-/* "45s", "5m00s", "2h00m", "1d02h". */
+/* Seconds as every duration is written: "45s", "5m 00s", "2h 00m", "1d 2h". */
 static const char *s_duration(double s, char *buf, size_t len)
 {
-    long v = (long)floor(s + 0.5);
-    if (v < 60)
-        snprintf(buf, len, "%lds", v);
-    else if (v < 3600)
-        snprintf(buf, len, "%ldm%02lds", v / 60, v % 60);
-    else if (v < 86400)
-        snprintf(buf, len, "%ldh%02ldm", v / 3600, v % 3600 / 60);
-    else
-        snprintf(buf, len, "%ldd%02ldh", v / 86400, v % 86400 / 3600);
-    return buf;
+    return timetext_duration((int64_t)floor(s + 0.5) * 1000, buf, len);
 }
 
 /* "n/of pct%", or "-" when of is 0. */
@@ -496,14 +489,16 @@ void show_report(const Fsd__ReportView *r)
 
 static const char *s_usage =
     "usage: fsdctl report [--from DATE|TIME] [--to DATE|TIME]\n"
-    "                     [--by territory|agent|warranty|tier|technician] [--csv | --json]\n\n"
+    "                     [--by territory|provider|technician|warranty|tier] [--csv | --json]\n\n"
     "Service-quality figures for the jobs CREATED in [--from, --to), computed from\n"
     "their event history (so any past period works): requests, time to assign and\n"
     "to arrive (median, p90), SLA kept, first-time fix, declines and expiries by\n"
     "reason, utilisation, CSAT, escalations, reassignments, at risk, breached,\n"
-    "goodwill and waivers. Times are UTC: 2026-11-01, 2026-11-01T08:00Z.\n"
+    "goodwill and waivers. Times: 2026-11-01, 2026-11-01 08:00 (in --tz, else UTC),\n"
+    "2026-11-01T08:00+01:00, today, yesterday, now.\n"
     "Without --from: from the first job; without --to: up to now.\n"
-    "--by groups the figures (agent = the service agent, i.e. provider) and adds\n"
+    "--by groups the figures (provider: the service company; technician: each\n"
+    "technician) and adds\n"
     "the total; --csv prints one row per group (columns in the README), --json\n"
     "the same rows under \"groups\" and \"total\". The server computes the figures\n"
     "while you wait (about a second per 100,000 jobs); report waits up to 60 s\n"
@@ -511,50 +506,40 @@ static const char *s_usage =
 
 int cmd_report(ctl *c, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(s_usage, stdout);
-            return 0;
-        }
     static const struct option opts[] = {
         { "from", 1, 0, 'f' }, { "to", 1, 0, 't' }, { "by", 1, 0, 'b' }, { "csv", 0, 0, 'c' }, { 0, 0, 0, 0 },
     };
     Fsd__ReportRequest r = FSD__REPORT_REQUEST__INIT;
     bool csv = false;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, s_usage, opts);
     int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 'f':
         case 't':
-            if (ctl_parse_time(optarg, o == 'f' ? &r.from : &r.to) < 0)
-                return ctl_fail(c, 2, "usage",
-                                "--%s takes a date (2026-11-01) or a UTC time "
-                                "(2026-11-01T08:00Z), not '%s'",
-                                o == 'f' ? "from" : "to", optarg);
+            if (ctl_args_time(&a, optarg, NULL, o == 'f' ? &r.from : &r.to))
+                return a.status;
             break;
         case 'b':
             if (strcmp(optarg, "territory") && strcmp(optarg, "agent") && strcmp(optarg, "provider")
                 && strcmp(optarg, "warranty") && strcmp(optarg, "tier") && strcmp(optarg, "technician")
                 && strcmp(optarg, "all"))
-                return ctl_fail(c, 2, "usage",
-                                "--by is territory, agent, warranty, tier or technician, "
-                                "not '%s'",
-                                optarg);
-            r.by = optarg;
+                return ctl_args_fail(
+                    &a, "--by is territory, provider, technician, warranty or tier, not '%s'", optarg);
+            /* "agent" was the old word for a provider here; kept for scripts */
+            r.by = strcmp(optarg, "agent") == 0 ? "provider" : optarg;
             break;
         case 'c': csv = true; break;
-        default:
-            return ctl_fail(c, 2, "usage", "unknown option %s: see fsdctl report --help", argv[optind - 1]);
+        default: return ctl_args_unknown(&a);
         }
     }
-    if (optind < argc)
-        return ctl_fail(c, 2, "usage", "unexpected '%s': see fsdctl report --help", argv[optind]);
+    if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
+        return a.status;
     if (csv && c->json)
-        return ctl_fail(c, 2, "usage", "give --csv or --json, not both");
+        return ctl_args_fail(&a, "give --csv or --json, not both");
     if (r.to && r.to <= r.from)
-        return ctl_fail(c, 2, "usage", "--to must come after --from");
+        return ctl_args_fail(&a, "--to must come after --from");
     /* a long period takes the server a while: ask once and wait (a resend
        would only have it compute the same figures again) */
     if (!c->timeout_given)

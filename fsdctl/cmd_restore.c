@@ -22,6 +22,7 @@
 
     It works on files only and never talks to a server. */
 #include "ctl.h"
+#include "args.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -166,33 +167,28 @@ int cmd_restore(ctl *c, int argc, char **argv)
                         "under job numbers, so no job id the replaced database issued is issued again.\n"
                         "When DIR/fsd.db is missing or unreadable, that highest number is unknown:\n"
                         "give it with --job-floor N (e.g. 250005 for J250005).\n";
-    static const struct option opts[] = {
-        { "data", 1, 0, 'd' }, { "job-floor", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
-    };
+    static const struct option opts[] = { { "data", 1, 0, 'd' }, { "job-floor", 1, 0, 'f' }, { 0, 0, 0, 0 } };
     const char *dir = c->home;
     long long given_floor = -1;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    optind = 0;
-    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (o == 'h') {
-            fputs(usage, stdout);
-            return 0;
-        } else if (o == 'd') {
+    while ((o = ctl_args_next(&a)) > 0) {
+        if (o == 'd') {
             dir = optarg;
         } else if (o == 'f') {
             char *end;
             errno = 0;
             given_floor = strtoll(optarg, &end, 10);
             if (errno || *end || given_floor < 0)
-                return ctl_fail(c, 2, "usage", "--job-floor takes a job number (0 or more), not '%s'",
-                                optarg);
+                return ctl_args_fail(&a, "--job-floor takes a job number (0 or more), not '%s'", optarg);
         } else {
-            return ctl_fail(c, 2, "usage", "%s", usage);
+            return ctl_args_unknown(&a);
         }
     }
-    if (argc - optind != 1)
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    const char *backup = argv[optind];
+    if (o < 0 || ctl_args_tail(&a, 1, 1, "BACKUP"))
+        return a.status;
+    const char *backup = a.pos[0];
 
     char lock_path[4096], db_path[4096], tmp_path[4096], kept_path[4096], why[4096 + 512];
     snprintf(lock_path, sizeof lock_path, "%s/fsd.lock", dir);

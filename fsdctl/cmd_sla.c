@@ -4,32 +4,27 @@
     load`, `fsdctl hours load`) go through cmd_refdata.c like every other
     reference data. */
 #include "ctl.h"
+#include "args.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fsd/domain.h"
+#include "fsd/timetext.h"
 
-/* "2d 03h", "1h 05m", "4m 10s", "12s" for a number of seconds >= 0. */
+/* A number of seconds >= 0, as every duration is written ("14d 12h",
+   "1h 05m", "4m 10s", "12s"). */
 static const char *s_span(int64_t s, char *buf, size_t len)
 {
-    if (s >= 86400)
-        snprintf(buf, len, "%lldd %02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
-    else if (s >= 3600)
-        snprintf(buf, len, "%lldh %02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
-    else if (s >= 60)
-        snprintf(buf, len, "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
-    else
-        snprintf(buf, len, "%llds", (long long)s);
-    return buf;
+    return timetext_duration(s * 1000, buf, len);
 }
 
 void show_job_sla(const Fsd__JobView *v)
 {
     char a[32];
     if (v->fix_by)
-        printf("fix by     %s\n", ctl_time(v->fix_by, a));
+        printf("fix by     %s\n", ctl_time_in(v->fix_by, v->tz, a));
     if (v->sla_policy[0])
         printf("sla        policy %s, %s%s%s\n", v->sla_policy,
                strcmp(v->sla_clock, "business") == 0 ? "counted in the territory's working hours"
@@ -72,8 +67,8 @@ void show_escalations(const Fsd__EscalationList *l)
             snprintf(left, sizeof left, "in %s", s_span(e->seconds_left, span, sizeof span));
         printf("  %-9s %-8s %-26s %-10s %-6s %-13s %-9s %-23s %s\n", e->status, v->job_id, v->territory,
                job_state_name((job_state)v->state), v->technician_id[0] ? v->technician_id : "-", prio,
-               e->deadline[0] ? e->deadline : "-", e->deadline_at ? ctl_time(e->deadline_at, due) : "-",
-               left);
+               e->deadline[0] ? e->deadline : "-",
+               e->deadline_at ? ctl_time_in(e->deadline_at, v->tz, due) : "-", left);
     }
     if (l->total > l->n_items)
         printf("  ... and %zu more (--limit N)\n", (size_t)(l->total - l->n_items));
@@ -88,35 +83,26 @@ int cmd_escalations(ctl *c, int argc, char **argv)
                         "customers, then the earliest deadline. Shows the job, territory, state,\n"
                         "holder, which deadline (assign-by, arrive-by, fix-by) and how long until or\n"
                         "since it. --limit: at most N rows (default 200, at most 1000).\n";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
     static const struct option opts[] = {
         { "territory", 1, 0, 't' },
         { "limit", 1, 0, 'l' },
         { 0, 0, 0, 0 },
     };
     Fsd__EscalationsRequest r = FSD__ESCALATIONS_REQUEST__INIT;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 't': r.territory = optarg; break;
-        case 'l': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 1000)
-                return ctl_fail(c, 2, "usage", "--limit is 1 to 1000");
-            r.limit = (uint32_t)n;
+        case 'l':
+            if (ctl_args_uint(&a, optarg, 1, 1000, &r.limit))
+                return a.status;
             break;
-        }
-        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        default: return ctl_args_unknown(&a);
         }
     }
-    if (optind < argc)
-        return ctl_fail(c, 2, "usage", "%s", usage);
+    if (o < 0 || ctl_args_tail(&a, 0, 0, ""))
+        return a.status;
     return ctl_request(c, FSD__ENVELOPE__BODY_ESCALATIONS, &r, FSD__ENVELOPE__BODY_ESCALATION_LIST);
 }

@@ -7,17 +7,19 @@
 #ifndef FSD_CTL_H
 #define FSD_CTL_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include "fsd.pb-c.h"
 #include "fsd/keys.h"
+#include "fsd/version.h"
 
-#define CTL_VERSION "0.1.0"
 
 typedef struct {
     const char *server;     /* endpoint */
     const char *key_file;   /* our key pair */
     const char *server_key; /* the server's public key file */
     const char *home;       /* FSD_HOME, for the defaults above */
+    const char *tz;         /* --tz: the zone the user reads and types times in */
     bool json;
     int timeout_ms;
     bool timeout_given; /* --timeout on the command line */
@@ -48,23 +50,77 @@ int ctl_print_error(ctl *c, const Fsd__Error *e);
 /* Prints a failure of our own (usage: code "usage") and returns status. */
 int ctl_fail(ctl *c, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Prints a message as JSON on stdout (with --json). */
+/* Prints a message as JSON on stdout (with --json). Next to every time in
+   epoch milliseconds (a field named *_at, *_by, at, from, to, as_of,
+   since, window_start, ...) it adds NAME_text, the same instant in RFC
+   3339 with the offset of the zone the time is shown in (ctl_zone of the
+   enclosing object's "tz"): "created_at": 1796..., "created_at_text":
+   "2026-12-08T14:05:03+01:00". */
 void ctl_print_json(const ProtobufCMessage *msg);
 /* The reply: an Error is printed (returns 1); a body of the expected
    case returns 0; anything else is reported as a protocol error. */
 int ctl_expect(ctl *c, const Fsd__Envelope *rep, Fsd__Envelope__BodyCase want);
 
-/* "2026-11-23 14:05 UTC" for a UTC ms time into buf (at least 32 bytes). */
+/* The zone the user asked to read and type times in (--tz; a client
+   profile's zone plugs in here), or NULL when none was asked for. */
+const char *ctl_user_zone(void);
+/* Sets the zone ctl_user_zone answers (once, from the command line). */
+void ctl_set_user_zone(const char *tz);
+/* The zone a time of a place is shown in: the user's zone when asked for,
+   else the place's (a job's or territory's IANA zone), else UTC. */
+const char *ctl_zone(const char *place_tz);
+/* "2026-12-08 14:05 CET" for a UTC ms time, in ctl_zone(place_tz); "-"
+   for none. buf holds at least 32 bytes. */
+const char *ctl_time_in(int64_t ms, const char *place_tz, char *buf);
+/* The place whose zone ctl_time uses while one job's details are printed
+   (its lines for care, notifications, SLA): set by show_job; NULL: none. */
+void ctl_set_place_zone(const char *tz);
+/* ctl_time_in in the place set by ctl_set_place_zone (the user's zone,
+   else that place's, else UTC). */
 const char *ctl_time(int64_t ms, char *buf);
-/* Parses "2026-11-23", "2026-11-23T14:05", "2026-11-23 14:05:00" (UTC) or ms. -1 on failure. */
+/* A duration written one way everywhere: "14d 12h", "3h 05m", "45s"
+   (buf at least 32 bytes). */
+const char *ctl_duration(int64_t ms, char *buf);
+/* Reads a time: RFC 3339 with an offset, a local "YYYY-MM-DD HH:MM" or a
+   date in ctl_zone(place_tz), now, today, yesterday, tomorrow (and, as
+   before, epoch milliseconds). 0, or -1 with *why set. */
+int ctl_parse_time_in(const char *s, const char *place_tz, int64_t *out, const char **why);
+/* ctl_parse_time_in without a place. */
 int ctl_parse_time(const char *s, int64_t *out);
+
+/* A page of a list: at most limit items, those after the item `after`. */
+typedef struct {
+    uint32_t limit;
+    const char *after;
+} ctl_page;
+/* Lists jobs a page at a time (page.c): a header, the lines, and a last
+   line naming the --after that shows the next page; with --json the jobs
+   plus "more" and "next_after". Returns the exit status. */
+int ctl_jobs_page(ctl *c, Fsd__ListJobs *l, const ctl_page *p);
+/* The rows to ask for to show `limit` and know whether more follow; the
+   server answers at most 1000, so at 1000 a cut goes unnoticed. */
+#define CTL_ASK_ONE_MORE(limit) ((limit) < 1000 ? (limit) + 1 : 1000)
+/* A list request sent for one more row than limit, to tell whether the
+   list was cut: the answer (caller frees; NULL after printing why, *rc
+   the exit status). */
+Fsd__Envelope *ctl_fetch(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want,
+                         int *rc);
+/* Prints a list answer (JSON: the message plus "more"; people: show,
+   then a line when it was cut, naming how to see more). */
+void ctl_print_cut(ctl *c, const ProtobufCMessage *msg, bool more, const char *how,
+                   void (*show)(const ProtobufCMessage *msg));
+/* Prints a JSON document (stealing the reference), with RFC 3339 texts
+   added next to its epoch-millisecond times (ctl_print_json). */
+void ctl_print_json_doc(json_t *doc);
 
 /* Human printers (show.c); show_reply picks the one for the answer's case. */
 void show_reply(const Fsd__Envelope *rep);
 void show_job(const Fsd__JobView *v);
 void show_job_line(const Fsd__JobView *v);
+void show_job_header(void);
 void show_board(const Fsd__BoardView *b);
-void show_explanation(const Fsd__Explanation *e);
+/* The decision, its time in zone tz (the job's; NULL: ctl_zone's default). */
+void show_explanation(const Fsd__Explanation *e, const char *tz);
 void show_stats(const Fsd__StatsView *s);
 void show_report(const Fsd__ReportView *r);
 void show_technicians(Fsd__TechnicianView **list, size_t n);

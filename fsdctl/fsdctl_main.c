@@ -10,6 +10,8 @@
 #include <time.h>
 #include <zmq.h>
 #include "fsd/pbjson.h"
+#include "fsd/timetext.h"
+#include "fsd/tzone.h"
 #include "fsd/wire.h"
 
 typedef struct {
@@ -35,7 +37,8 @@ static const command s_commands[] = {
     { "technicians", cmd_technicians, "technicians, online status and load" },
     { "territory", cmd_load, "territory load FILE.geojson" },
     { "provider", cmd_load, "provider load FILE.csv" },
-    { "agent", cmd_load, "agent load FILE.csv (technicians)" },
+    { "technician", cmd_load, "technician load FILE.csv (also: agent load)" },
+    { "agent", cmd_load, "agent load FILE.csv: technicians, as technician load" },
     { "product", cmd_load, "product load FILE.csv" },
     { "customer", cmd_customer, "customer load FILE.csv | set PHONE ... | show PHONE|JOB | forget PHONE" },
     { "keygen", cmd_keygen, "make a key pair and register it" },
@@ -71,6 +74,8 @@ static void s_usage(FILE *out)
           "                     default $FSD_HOME/keys/server.pub); FSD_HOME defaults to ./fsd-data\n"
           "  --json             print one JSON document on stdout\n"
           "  --timeout MS       give up after MS milliseconds (default 10000)\n"
+          "  --tz ZONE          show and read times in ZONE (e.g. Europe/Berlin; default: the\n"
+          "                     job's or territory's zone, shown with every time)\n"
           "  -h, --help         help (also: fsdctl COMMAND --help)\n"
           "  -V, --version      the version\n"
           "\nExit status: 0 success, 1 failure, 2 usage.\n",
@@ -90,13 +95,19 @@ static int s_globals(ctl *c, int *argc, char **argv)
             target = &c->key_file;
         else if (strcmp(a, "--server-key") == 0)
             target = &c->server_key;
+        else if (strcmp(a, "--tz") == 0)
+            target = &c->tz;
         else if (strcmp(a, "--json") == 0) {
             c->json = true;
             continue;
         } else if (strcmp(a, "--timeout") == 0) {
-            if (i + 1 >= *argc || atoi(argv[i + 1]) <= 0)
-                return ctl_fail(c, 2, "usage", "--timeout needs a number of milliseconds");
-            c->timeout_ms = atoi(argv[++i]);
+            char *end = NULL;
+            long ms = i + 1 < *argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= *argc || *end || ms < 1 || ms > 3600000)
+                return ctl_fail(c, 2, "usage",
+                                "--timeout must be a number of milliseconds from 1 to 3600000");
+            c->timeout_ms = (int)ms;
+            i++;
             c->timeout_given = true;
             continue;
         }
@@ -128,6 +139,12 @@ int main(int argc, char **argv)
     int rc = s_globals(&c, &argc, argv);
     if (rc)
         return rc;
+    if (c.tz && !tzone_valid(c.tz))
+        return ctl_fail(&c, 2, "usage",
+                        "--tz '%s' is not a time zone known here (an IANA name such as "
+                        "Europe/Berlin, or UTC)",
+                        c.tz);
+    ctl_set_user_zone(c.tz);
     if (argc < 2) {
         s_usage(stderr);
         return 2;
@@ -137,7 +154,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("fsdctl %s (protocol %d)\n", CTL_VERSION, FSD_PROTOCOL_VERSION);
+        printf("fsdctl %s (protocol %d)\n", FSD_VERSION, FSD_PROTOCOL_VERSION);
         return 0;
     }
     for (size_t i = 0; i < N_COMMANDS; i++) {
@@ -318,14 +335,72 @@ int ctl_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__
     return ctl_ask(c, body, msg, want, s_show_reply, NULL);
 }
 
-void ctl_print_json(const ProtobufCMessage *msg)
+/* True for a field that holds a time in epoch milliseconds. */
+static bool s_time_field(const char *key, json_t *v)
 {
-    json_t *j = pbjson_from_message(msg);
-    char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    static const char *const names[] = { "at",        "from",         "to",         "as_of",
+                                         "since",     "until",        "last_seen",  "window_from",
+                                         "window_to", "window_start", "window_end", "due" };
+    /* after 1973-03-03 in ms: counts and durations are far smaller */
+    if (!json_is_integer(v) || json_integer_value(v) < 100000000000LL)
+        return false;
+    size_t len = strlen(key);
+    if (len > 3 && (strcmp(key + len - 3, "_at") == 0 || strcmp(key + len - 3, "_by") == 0))
+        return true;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(key, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Adds NAME_text (RFC 3339) after each time field of j and its children,
+   in the zone of the nearest object's "tz". */
+static void s_add_time_texts(json_t *j, const char *tz)
+{
+    if (json_is_array(j)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(j, i, v) s_add_time_texts(v, tz);
+        return;
+    }
+    if (!json_is_object(j))
+        return;
+    json_t *own = json_object_get(j, "tz");
+    if (json_is_string(own) && json_string_value(own)[0])
+        tz = json_string_value(own);
+    /* collected first: adding keys while iterating is not allowed */
+    const char *keys[64];
+    size_t n = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        if (s_time_field(key, v) && n < 64)
+            keys[n++] = key;
+        else
+            s_add_time_texts(v, tz);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char name[128], text[TIMETEXT_LEN];
+        snprintf(name, sizeof name, "%s_text", keys[i]);
+        timetext_rfc3339(json_integer_value(json_object_get(j, keys[i])), ctl_zone(tz), text, sizeof text);
+        json_object_set_new(j, name, json_string(text));
+    }
+}
+
+void ctl_print_json_doc(json_t *doc)
+{
+    s_add_time_texts(doc, NULL);
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     if (text)
         puts(text);
     free(text);
-    json_decref(j);
+    json_decref(doc);
+}
+
+void ctl_print_json(const ProtobufCMessage *msg)
+{
+    ctl_print_json_doc(pbjson_from_message(msg));
 }
 
 int ctl_print_error(ctl *c, const Fsd__Error *e)
@@ -375,44 +450,60 @@ int ctl_expect(ctl *c, const Fsd__Envelope *rep, Fsd__Envelope__BodyCase want)
     return 0;
 }
 
+static const char *s_user_zone; /* --tz */
+
+const char *ctl_user_zone(void)
+{
+    return s_user_zone;
+}
+
+void ctl_set_user_zone(const char *tz)
+{
+    s_user_zone = tz && *tz ? tz : NULL;
+}
+
+const char *ctl_zone(const char *place_tz)
+{
+    if (s_user_zone)
+        return s_user_zone;
+    return place_tz && *place_tz ? place_tz : "UTC";
+}
+
+const char *ctl_time_in(int64_t ms, const char *place_tz, char *buf)
+{
+    return timetext_local(ms, ctl_zone(place_tz), buf, 32);
+}
+
+static const char *s_place_zone; /* the job being printed */
+
+void ctl_set_place_zone(const char *tz)
+{
+    s_place_zone = tz && *tz ? tz : NULL;
+}
+
 const char *ctl_time(int64_t ms, char *buf)
 {
-    if (ms <= 0) {
-        strcpy(buf, "-");
-        return buf;
+    return ctl_time_in(ms, s_place_zone, buf);
+}
+
+const char *ctl_duration(int64_t ms, char *buf)
+{
+    return timetext_duration(ms, buf, 32);
+}
+
+int ctl_parse_time_in(const char *s, const char *place_tz, int64_t *out, const char **why)
+{
+    /* epoch milliseconds, as scripts have given them before */
+    size_t digits = strspn(s, "0123456789");
+    if (digits >= 12 && !s[digits]) {
+        *out = strtoll(s, NULL, 10);
+        return 0;
     }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
+    return timetext_parse(s, ctl_zone(place_tz), wire_now_ms(), out, why);
 }
 
 int ctl_parse_time(const char *s, int64_t *out)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end) {
-        char *e;
-        long long ms = strtoll(s, &e, 10);
-        if (*e || ms < 0)
-            return -1;
-        *out = ms;
-        return 0;
-    }
-    if (*end == 'T' || *end == ' ') {
-        const char *more = strptime(end + 1, "%H:%M:%S", &tm);
-        if (!more)
-            more = strptime(end + 1, "%H:%M", &tm);
-        if (!more)
-            return -1;
-        end = more;
-    }
-    if (*end == 'Z')
-        end++;
-    if (*end)
-        return -1;
-    *out = (int64_t)timegm(&tm) * 1000;
-    return 0;
+    const char *why;
+    return ctl_parse_time_in(s, NULL, out, &why);
 }

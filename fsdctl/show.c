@@ -1,4 +1,5 @@
-/*  show.c — fsdctl's output for people: short tables, times in UTC. */
+/*  show.c — fsdctl's output for people: short tables with a header, times
+    in the job's zone (or --tz) with the zone shown, durations one way. */
 #include "ctl.h"
 
 #include <stdio.h>
@@ -21,17 +22,19 @@ static void s_cell(const char *s, int width)
 
 void show_job_line(const Fsd__JobView *v)
 {
-    printf("%-8s %-10s %-26s %-13s %-6s %-16s %-6s %s\n", v->job_id, STATE(v->state), v->territory,
+    char at[32];
+    printf("%-8s %-10s %-26s %-13s %-6s %-16s %-6s %-20s %s\n", v->job_id, STATE(v->state), v->territory,
            WARRANTY(v->warranty), priority_name((priority)v->priority), v->category,
            v->technician_id[0] ? v->technician_id
            : v->company_id[0]  ? v->company_id
                                : "-",
-           v->customer_name);
+           ctl_time_in(v->created_at, v->tz, at), v->customer_name);
 }
 
 void show_job(const Fsd__JobView *v)
 {
     char a[32], b[32], d[32];
+    ctl_set_place_zone(v->tz);
     printf("job        %s\n", v->job_id);
     printf("state      %s\n", STATE(v->state));
     printf("territory  %s\n", v->territory);
@@ -41,9 +44,9 @@ void show_job(const Fsd__JobView *v)
     printf("appliance  %s %s%s%s%s%s\n", v->brand, v->category, v->model[0] ? " " : "", v->model,
            v->serial[0] ? ", serial " : "", v->serial);
     printf("problem    %s\n", v->problem);
-    printf("created    %s\n", ctl_time(v->created_at, a));
-    printf("assign by  %s\n", ctl_time(v->assign_by, b));
-    printf("arrive by  %s\n", ctl_time(v->arrive_by, d));
+    printf("created    %s\n", ctl_time_in(v->created_at, v->tz, a));
+    printf("assign by  %s\n", ctl_time_in(v->assign_by, v->tz, b));
+    printf("arrive by  %s\n", ctl_time_in(v->arrive_by, v->tz, d));
     show_job_sla(v);
     if (v->window_end)
         printf("window     %s %s (%s UTC), %s\n", v->window_local, v->window_tz,
@@ -60,7 +63,7 @@ void show_job(const Fsd__JobView *v)
         printf("company    %s, %s\n", v->company_id,
                v->company_accepted ? "accepted: waiting for its technician" : "offered to its dispatchers");
     if (v->offer_expires_at)
-        printf("offer ends %s\n", ctl_time(v->offer_expires_at, a));
+        printf("offer ends %s\n", ctl_time_in(v->offer_expires_at, v->tz, a));
     if (v->rating)
         printf("rating     %u/5 %s\n", v->rating, v->rating_comment);
     show_job_care(v);
@@ -71,22 +74,66 @@ void show_job(const Fsd__JobView *v)
         const Fsd__JobEvent *e = v->history[i];
         char from[24];
         snprintf(from, sizeof from, "%s", e->from ? STATE(e->from) : "-");
-        printf("  %s  %-10s -> %-10s %-11s %-6s %s\n", ctl_time(e->at, a), from, STATE(e->to), e->actor,
-               e->technician_id[0] ? e->technician_id : "", e->reason);
+        printf("  %-20s %-10s -> %-10s %-11s %-6s %s\n", ctl_time_in(e->at, v->tz, a), from, STATE(e->to),
+               e->actor, e->technician_id[0] ? e->technician_id : "", e->reason);
     }
     show_notifications(v);
 }
 
-/* One queue of the board. */
-static void s_queue(const char *title, Fsd__JobView **jobs, size_t n)
+#define S_QUEUE_SHOWN 50
+
+/* The deadline a job's state is measured against now: assign-by before a
+   technician holds it, arrive-by after. */
+static int64_t s_deadline(const Fsd__JobView *v)
 {
-    printf("%s (%zu)\n", title, n);
-    for (size_t i = 0; i < n && i < 50; i++) {
-        printf("  ");
-        show_job_line(jobs[i]);
+    if (v->sla_next_at)
+        return v->sla_next_at;
+    return (int)v->state <= JS_OFFERED || (int)v->state == JS_ESCALATED ? v->assign_by : v->arrive_by;
+}
+
+/* True when job id is among the first n of list. */
+static bool s_listed(Fsd__JobView *const *list, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i]->job_id, id) == 0)
+            return true;
+    return false;
+}
+
+/* One queue of the board: the jobs not in an earlier (more urgent) queue,
+   each with its next deadline and its age. */
+static void s_queue(const char *title, Fsd__JobView **jobs, size_t n, Fsd__JobView *const *seen[],
+                    const size_t seen_n[], size_t n_seen, int64_t now)
+{
+    size_t own = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool dup = false;
+        for (size_t q = 0; q < n_seen && !dup; q++)
+            dup = s_listed(seen[q], seen_n[q], jobs[i]->job_id);
+        own += !dup;
     }
-    if (n > 50)
-        printf("  ... and %zu more\n", n - 50);
+    printf("%s (%zu)\n", title, own);
+    if (!own)
+        return;
+    printf("  %-8s %-10s %-26s %-6s %-16s %-6s %-20s %-8s %s\n", "job", "state", "territory", "prio",
+           "category", "tech", "deadline", "age", "customer");
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool dup = false;
+        for (size_t q = 0; q < n_seen && !dup; q++)
+            dup = s_listed(seen[q], seen_n[q], jobs[i]->job_id);
+        if (dup || shown == S_QUEUE_SHOWN)
+            continue;
+        const Fsd__JobView *v = jobs[i];
+        char due[32], age[32];
+        printf("  %-8s %-10s %-26s %-6s %-16s %-6s %-20s %-8s %s\n", v->job_id, STATE(v->state), v->territory,
+               priority_name((priority)v->priority), v->category,
+               v->technician_id[0] ? v->technician_id : "-", ctl_time_in(s_deadline(v), v->tz, due),
+               ctl_duration(now - v->created_at, age), v->customer_name);
+        shown++;
+    }
+    if (own > shown)
+        printf("  (first %zu shown of %zu; fsdctl jobs --state ... lists them all)\n", shown, own);
 }
 
 void show_technicians(Fsd__TechnicianView **list, size_t n)
@@ -120,13 +167,29 @@ void show_board(const Fsd__BoardView *b)
             printf("  %-10s %s\n", b->superseded[i]->technician_id, ctl_time(b->superseded[i]->at, at));
         }
     }
-    s_queue("escalated", b->escalated, b->n_escalated);
-    s_queue("breached (SLA deadline passed)", b->breached, b->n_breached);
-    s_queue("at risk (SLA deadline near or passed)", b->at_risk, b->n_at_risk);
-    s_queue("waiting", b->waiting, b->n_waiting);
-    s_queue("offered", b->offered, b->n_offered);
-    s_queue("assigned", b->assigned, b->n_assigned);
-    s_queue("in progress", b->in_progress, b->n_in_progress);
+    /* most urgent first; a job shows once, in the first queue that has it */
+    const struct {
+        const char *title;
+        Fsd__JobView **jobs;
+        size_t n;
+    } queues[] = {
+        { "escalated", b->escalated, b->n_escalated },
+        { "breached (SLA deadline passed)", b->breached, b->n_breached },
+        { "at risk (SLA deadline near)", b->at_risk, b->n_at_risk },
+        { "waiting", b->waiting, b->n_waiting },
+        { "offered", b->offered, b->n_offered },
+        { "assigned", b->assigned, b->n_assigned },
+        { "in progress", b->in_progress, b->n_in_progress },
+    };
+    enum { N_QUEUES = sizeof queues / sizeof queues[0] };
+    Fsd__JobView *const *seen[N_QUEUES];
+    size_t seen_n[N_QUEUES];
+    int64_t now = wire_now_ms();
+    for (size_t q = 0; q < N_QUEUES; q++) {
+        s_queue(queues[q].title, queues[q].jobs, queues[q].n, seen, seen_n, q, now);
+        seen[q] = queues[q].jobs;
+        seen_n[q] = queues[q].n;
+    }
     size_t online = 0;
     for (size_t i = 0; i < b->n_technicians; i++)
         online += b->technicians[i]->online;
@@ -134,10 +197,10 @@ void show_board(const Fsd__BoardView *b)
     show_technicians(b->technicians, b->n_technicians);
 }
 
-void show_explanation(const Fsd__Explanation *e)
+void show_explanation(const Fsd__Explanation *e, const char *tz)
 {
     char at[32];
-    printf("job %s, decided %s: %s\n", e->job_id, ctl_time(e->at, at), e->outcome);
+    printf("job %s, decided %s: %s\n", e->job_id, ctl_time_in(e->at, tz, at), e->outcome);
     printf("%u technicians considered%s\n", e->considered,
            e->n_candidates < e->considered ? " (first ones shown)" : "");
     if (e->n_candidates < e->considered && e->n_excluded_by_rule) {
@@ -189,11 +252,12 @@ void show_reply(const Fsd__Envelope *rep)
     switch (rep->body_case) {
     case FSD__ENVELOPE__BODY_JOB_VIEW: show_job(rep->job_view); break;
     case FSD__ENVELOPE__BODY_JOB_LIST:
+        show_job_header();
         for (size_t i = 0; i < rep->job_list->n_jobs; i++)
             show_job_line(rep->job_list->jobs[i]);
         break;
     case FSD__ENVELOPE__BODY_BOARD_VIEW: show_board(rep->board_view); break;
-    case FSD__ENVELOPE__BODY_EXPLANATION: show_explanation(rep->explanation); break;
+    case FSD__ENVELOPE__BODY_EXPLANATION: show_explanation(rep->explanation, NULL); break;
     case FSD__ENVELOPE__BODY_STATS_VIEW: show_stats(rep->stats_view); break;
     case FSD__ENVELOPE__BODY_REPORT_VIEW: show_report(rep->report_view); break;
     case FSD__ENVELOPE__BODY_TECHNICIAN_LIST:
@@ -207,10 +271,12 @@ void show_reply(const Fsd__Envelope *rep)
         break;
     }
     case FSD__ENVELOPE__BODY_ESCALATION_LIST: show_escalations(rep->escalation_list); break;
-    case FSD__ENVELOPE__BODY_BACKUP_DONE:
-        printf("backup written to %s (%llu bytes, %u ms)\n", rep->backup_done->path,
-               (unsigned long long)rep->backup_done->bytes, rep->backup_done->ms);
+    case FSD__ENVELOPE__BODY_BACKUP_DONE: {
+        char at[32];
+        printf("backup written to %s (%llu bytes, %s)\n", rep->backup_done->path,
+               (unsigned long long)rep->backup_done->bytes, ctl_duration(rep->backup_done->ms, at));
         break;
+    }
     default: break;
     }
 }

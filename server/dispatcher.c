@@ -144,6 +144,23 @@ static void s_arena_free(void *a, void *p)
 {
 }
 
+/* The order explain shows candidates in, for every client alike: the
+   chosen one, then the eligible by score (lower is better), then the
+   excluded nearest first; ties by technician id so the order is stable. */
+static int s_candidate_order(const void *pa, const void *pb)
+{
+    const Fsd__Candidate *a = *(Fsd__Candidate *const *)pa, *b = *(Fsd__Candidate *const *)pb;
+    if (a->chosen != b->chosen)
+        return a->chosen ? -1 : 1;
+    bool ea = !a->failed[0], eb = !b->failed[0];
+    if (ea != eb)
+        return ea ? -1 : 1;
+    double ka = ea ? a->score : a->distance_km, kb = eb ? b->score : b->distance_km;
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return strcmp(a->technician_id, b->technician_id);
+}
+
 int dispatcher_explain(call *c)
 {
     const char *id = c->req->explain->job_id;
@@ -190,6 +207,8 @@ int dispatcher_explain(call *c)
             cand->provider_id = t->row->provider_id;
         }
     }
+    qsort(c->reply->explanation->candidates, c->reply->explanation->n_candidates,
+          sizeof *c->reply->explanation->candidates, s_candidate_order);
     c->reply->body_case = FSD__ENVELOPE__BODY_EXPLANATION;
     return 0;
 }
@@ -238,8 +257,10 @@ static int s_board_add(call *c, const char *terr, int state, Fsd__JobView ***lis
     size_t k;
     store_scope scope; /* privacy: a scoped dispatcher's 500 are its own */
     privacy_list_scope(c->who, &scope);
-    if (jobview_list_scoped(c->srv->store, c->a, &scope, terr, state, "", "", 500, &more, &k) < 0)
+    if (jobview_list_scoped(c->srv->store, c->a, &scope, terr, state, "", "", NULL, 500, &more, &k) < 0)
         return -1;
+    for (size_t i = 0; i < k; i++)
+        jobview_zone(c->srv, more[i]);
     Fsd__JobView **joined = arena_alloc(c->a, (*n + k + 1) * sizeof *joined);
     if (*n)
         memcpy(joined, *list, *n * sizeof *joined);

@@ -128,9 +128,11 @@ int intake_list_jobs(call *c)
     store_scope scope; /* privacy: a desk's own, a dispatcher's scope */
     privacy_list_scope(c->who, &scope);
     if (jobview_list_scoped(c->srv->store, c->a, &scope, r->territory, r->state, r->technician_id, phone,
-                            limit, &l->jobs, &l->n_jobs)
+                            r->after, limit, &l->jobs, &l->n_jobs)
         < 0)
         return -1;
+    for (size_t i = 0; i < l->n_jobs; i++)
+        jobview_zone(c->srv, l->jobs[i]);
     c->reply->body_case = FSD__ENVELOPE__BODY_JOB_LIST;
     c->reply->job_list = l;
     return 0;

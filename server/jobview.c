@@ -182,17 +182,17 @@ static int s_views(store *st, arena *a, const store_job_row *rows, size_t n, Fsd
 int jobview_list(store *st, arena *a, const char *terr, int state, const char *technician_id,
                  const char *phone, unsigned limit, Fsd__JobView ***out, size_t *n)
 {
-    return jobview_list_scoped(st, a, NULL, terr, state, technician_id, phone, limit, out, n);
+    return jobview_list_scoped(st, a, NULL, terr, state, technician_id, phone, NULL, limit, out, n);
 }
 
 int jobview_list_scoped(store *st, arena *a, const store_scope *scope, const char *terr, int state,
-                        const char *technician_id, const char *phone, unsigned limit, Fsd__JobView ***out,
-                        size_t *n)
+                        const char *technician_id, const char *phone, const char *after, unsigned limit,
+                        Fsd__JobView ***out, size_t *n)
 {
     store_job_row *rows;
     *out = NULL;
     *n = 0;
-    if (store_job_list(st, a, scope, terr, state, technician_id, phone, limit, &rows, n) < 0)
+    if (store_job_list(st, a, scope, terr, state, technician_id, phone, after, limit, &rows, n) < 0)
         return -1;
     return s_views(st, a, rows, *n, out);
 }
@@ -305,14 +305,31 @@ Fsd__JobView *jobview_from_job(server *srv, arena *a, const job *j)
     return v;
 }
 
+void jobview_zone(server *srv, Fsd__JobView *v)
+{
+    territory *t = v->territory[0] ? world_territory(srv, v->territory) : NULL;
+    if (t && t->row->tz[0])
+        v->tz = t->row->tz;
+    else if (v->window_tz[0])
+        v->tz = v->window_tz;
+}
+
 int jobview_open(server *srv, arena *a, const job *j, Fsd__JobView **out)
 {
     /* a job from before SLA policies: memory holds its SLA as derived on
        reading, the view shows the row as stored */
-    if (!j->sla_policy[0])
-        return jobview_stored(srv->store, a, j->id, false, out) < 0 ? -1 : 0;
+    if (!j->sla_policy[0]) {
+        if (jobview_stored(srv->store, a, j->id, false, out) < 0)
+            return -1;
+        if (*out)
+            jobview_zone(srv, *out);
+        return 0;
+    }
     *out = jobview_from_job(srv, a, j);
-    return s_care_view(srv->store, a, *out) < 0 || s_window_view(srv->store, a, *out) < 0 ? -1 : 0;
+    if (s_care_view(srv->store, a, *out) < 0 || s_window_view(srv->store, a, *out) < 0)
+        return -1;
+    jobview_zone(srv, *out);
+    return 0;
 }
 
 int jobview_get(server *srv, arena *a, const char *id, bool history, Fsd__JobView **out)
@@ -320,5 +337,8 @@ int jobview_get(server *srv, arena *a, const char *id, bool history, Fsd__JobVie
     const job *j = history ? NULL : world_job(srv, id);
     if (j)
         return jobview_open(srv, a, j, out) < 0 ? -1 : 1;
-    return jobview_stored(srv->store, a, id, history, out);
+    int rc = jobview_stored(srv->store, a, id, history, out);
+    if (rc > 0)
+        jobview_zone(srv, *out);
+    return rc;
 }

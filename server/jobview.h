@@ -34,9 +34,13 @@ int jobview_stored(store *st, arena *a, const char *id, bool history, Fsd__JobVi
 /* Jobs matching the filter (empty/0 fields match all), newest first. */
 int jobview_list(store *st, arena *a, const char *terr, int state, const char *technician_id,
                  const char *phone, unsigned limit, Fsd__JobView ***out, size_t *n);
-/* jobview_list within a scope (NULL: none). */
+/* Sets v->tz to the zone of the job's territory (its window's when the
+   territory is gone), so clients show its times in local time. */
+void jobview_zone(server *srv, Fsd__JobView *v);
+/* jobview_list within a scope (NULL: none), older than job `after` when
+   given (paging, store_job_list). */
 int jobview_list_scoped(store *st, arena *a, const store_scope *scope, const char *terr, int state,
-                        const char *technician_id, const char *phone, unsigned limit, Fsd__JobView ***out,
-                        size_t *n);
+                        const char *technician_id, const char *phone, const char *after, unsigned limit,
+                        Fsd__JobView ***out, size_t *n);
 
 #endif

@@ -32,9 +32,9 @@
 #include <zmq.h>
 #include "fsd/care.h"
 #include "fsd/log.h"
+#include "fsd/version.h"
 #include "fsd/wire.h"
 
-#define FSD_VERSION "0.1.0"
 
 static server *s_running;
 static const char *s_log_file; /* --log-file: the log goes there, not stderr */
@@ -174,7 +174,8 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "notify-cmd", required_argument, 0, 60 },
         { "notify-file", required_argument, 0, 61 },
         { "notify-timeout-ms", required_argument, 0, 62 },
-        { "notify-max-inflight", required_argument, 0, 63 },
+        /* not 63: that is '?', getopt's answer to an unknown option */
+        { "notify-max-inflight", required_argument, 0, 68 },
         { "notify-retry-ms", required_argument, 0, 64 },
         { "notify-retry-max-ms", required_argument, 0, 65 },
         { "notify-attempts", required_argument, 0, 66 },
@@ -185,7 +186,8 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { 0, 0, 0, 0 },
     };
     int c;
-    while ((c = getopt_long(argc, argv, "d:l:hV", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:l:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'd': cfg->data_dir = optarg; break;
         case 'l': cfg->listen = optarg; break;
@@ -232,7 +234,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
             break;
         case 61: cfg->notify.file = optarg; break;
         case 62: cfg->notify.timeout_ms = s_int("notify-timeout-ms", optarg, 10); break;
-        case 63: cfg->notify.max_inflight = s_int("notify-max-inflight", optarg, 1); break;
+        case 68: cfg->notify.max_inflight = s_int("notify-max-inflight", optarg, 1); break;
         case 64: cfg->notify.retry_ms = s_int("notify-retry-ms", optarg, 10); break;
         case 65: cfg->notify.retry_max_ms = s_int("notify-retry-max-ms", optarg, 10); break;
         case 66: cfg->notify.attempts = s_int("notify-attempts", optarg, 1); break;
@@ -255,7 +257,12 @@ static void s_options(server_config *cfg, int argc, char **argv)
         }
         case 'h': s_usage(stdout); exit(0);
         case 'V': printf("fsd-server %s (protocol %d)\n", FSD_VERSION, FSD_PROTOCOL_VERSION); exit(0);
-        default: s_usage(stderr); exit(2);
+        case ':':
+            fprintf(stderr, "fsd-server: %s needs a value; see fsd-server --help\n", argv[optind - 1]);
+            exit(2);
+        default:
+            fprintf(stderr, "fsd-server: unknown option '%s'; see fsd-server --help\n", argv[optind - 1]);
+            exit(2);
         }
     }
     if (optind < argc) {

@@ -175,7 +175,7 @@ int report_answer(call *c)
     int by = r->by[0] ? kpi_by_parse(r->by) : KPI_BY_ALL;
     if (by < 0) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "by",
-                   "a report is grouped by territory, agent, warranty, tier or technician, not '%.40s'",
+                   "a report is grouped by territory, provider, technician, warranty or tier, not '%.40s'",
                    r->by);
         return 0;
     }

@@ -20,6 +20,11 @@ typedef struct {
 /* True when `name` is a zone this machine knows (tzdata present). */
 bool tzone_valid(const char *name);
 
+/* The C library's broken-down local time of `utc_ms` in zone `name`,
+   with tm_zone ("CET") and tm_gmtoff. 0 or -1 (unknown zone). */
+struct tm;
+int tzone_localtime(const char *name, int64_t utc_ms, struct tm *out);
+
 /* Local date, weekday and minute of `utc_ms` in zone `name`. 0 or -1. */
 int tzone_localize(const char *name, int64_t utc_ms, tzone_local *out);
 

@@ -117,8 +117,12 @@ static int s_rows(store *self, arena *a, sqlite3_stmt *st, size_t cap, store_job
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail(self);
 }
 
+/* A page of a list: the jobs older than the job ?10 (newest first), all
+   when ?10 is empty; an unknown job gives an empty page. */
+#define S_AFTER " AND (?10 = '' OR number < (SELECT number FROM jobs WHERE id = ?10))"
+
 static int s_job_list(store *self, arena *a, const char *territory, int state, const char *technician_id,
-                      const char *phone, unsigned limit, store_job_row **out, size_t *n)
+                      const char *phone, const char *after, unsigned limit, store_job_row **out, size_t *n)
 {
     /* A filter query built from fixed fragments; every value is bound. */
     char sql[1024];
@@ -126,7 +130,7 @@ static int s_job_list(store *self, arena *a, const char *territory, int state, c
              "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS JOB_VERSION_COLUMN
              " FROM jobs WHERE (?1 = '' OR territory = ?1)"
              " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
-             " AND (?4 = '' OR phone = ?4) ORDER BY number DESC LIMIT ?5");
+             " AND (?4 = '' OR phone = ?4)" S_AFTER " ORDER BY number DESC LIMIT ?5");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(self->db, sql, -1, &st, NULL) != SQLITE_OK)
         return store_fail(self);
@@ -135,15 +139,16 @@ static int s_job_list(store *self, arena *a, const char *territory, int state, c
     store_bind_text(st, 3, technician_id);
     store_bind_text(st, 4, phone);
     sqlite3_bind_int(st, 5, limit ? (int)limit : 100);
+    store_bind_text(st, 10, after ? after : "");
     return s_rows(self, a, st, limit ? limit : 100, out, n);
 }
 
 int store_job_list(store *self, arena *a, const store_scope *scope, const char *territory, int state,
-                   const char *technician_id, const char *phone, unsigned limit, store_job_row **out,
-                   size_t *n)
+                   const char *technician_id, const char *phone, const char *after, unsigned limit,
+                   store_job_row **out, size_t *n)
 {
     if (!scope)
-        return s_job_list(self, a, territory, state, technician_id, phone, limit, out, n);
+        return s_job_list(self, a, territory, state, technician_id, phone, after, limit, out, n);
     /* the scope as in privacy.c: a provider's jobs, or the unheld ones
        (no provider: all) of the scope's territories; the submitter's own */
     /* a desk's own through the partial index jobs_creator (its WHERE
@@ -156,7 +161,7 @@ int store_job_list(store *self, arena *a, const store_scope *scope, const char *
         " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
         " AND (?4 = '' OR phone = ?4) AND %s"
         " AND (?7 = 0 OR (?8 != '' AND provider_id = ?8)"
-        "  OR (instr(?9, ',' || territory || ',') > 0 AND (?8 = '' OR (technician_id = '' AND provider_id = ''))))"
+        "  OR (instr(?9, ',' || territory || ',') > 0 AND (?8 = '' OR (technician_id = '' AND provider_id = ''))))" S_AFTER
         " ORDER BY number DESC LIMIT ?5",
         own ? "created_by = ?6 AND created_by != ''" : "?6 = ''");
     sqlite3_stmt *st;
@@ -171,5 +176,6 @@ int store_job_list(store *self, arena *a, const store_scope *scope, const char *
     sqlite3_bind_int(st, 7, scope->scoped);
     store_bind_text(st, 8, scope->provider);
     store_bind_text(st, 9, scope->territories);
+    store_bind_text(st, 10, after ? after : "");
     return s_rows(self, a, st, limit ? limit : 100, out, n);
 }

@@ -208,10 +208,12 @@ typedef struct {
     const char *created_by;  /* "" any */
 } store_scope;
 /* Jobs matching the filter (empty/0 fields match all) within a scope
-   (NULL: none), newest first, at most limit (0: 100); strings in the arena. */
+   (NULL: none), newest first, at most limit (0: 100); with after (a job
+   id; NULL or "": none) only the jobs older than that one, a page of a
+   longer list; strings in the arena. */
 int store_job_list(store *self, arena *a, const store_scope *scope, const char *territory, int state,
-                   const char *technician_id, const char *phone, unsigned limit, store_job_row **out,
-                   size_t *n);
+                   const char *technician_id, const char *phone, const char *after, unsigned limit,
+                   store_job_row **out, size_t *n);
 /* Last match decision of a job, as an encoded Explanation. */
 int store_match_put(store *self, const char *job_id, const uint8_t *blob, size_t len);
 int store_match_get(store *self, arena *a, const char *job_id, uint8_t **blob, size_t *len);

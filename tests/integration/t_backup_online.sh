@@ -47,7 +47,7 @@ cat backup.out
 echo "during the backup: $samples stats answered, slowest $slowest ms; ${#jobs[@]} requests taken"
 [ "$samples" -ge 3 ] || fail "the backup was too quick to measure ($samples samples)"
 [ "$slowest" -lt 500 ] || fail "stats took $slowest ms during the backup"
-grep -q "^backup written to $PWD/full.db ([0-9]* bytes, [0-9]* ms)" backup.out || fail "fsdctl: $(cat backup.out)"
+grep -Eq "^backup written to $PWD/full.db \([0-9]* bytes, [0-9dhms ]*\)" backup.out || fail "fsdctl: $(cat backup.out)"
 test ! -e second.db || fail "the refused backup wrote a file"
 partial "$PWD/full.db" && fail "a temporary file is left"
 expect_eq "mode" "$(stat -c %a full.db)" 600

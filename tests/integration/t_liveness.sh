@@ -59,7 +59,7 @@ view=$(ctl_as dana track "$job" --json)
 expect_eq "at_risk flag" "$(jq -r '.at_risk // false' <<<"$view")" true
 jq -r '.history[] | select(.reason | startswith("at risk")) | .reason' <<<"$view" | grep -q "arrive-by deadline in .*technician A2 offline" \
     || fail "arrive-by risk event: $(jq -c .history <<<"$view")"
-ctl_as dana board | grep -A3 '^at risk' | grep -q "$job" || fail "board text does not list $job at risk"
+ctl_as dana board | grep -A4 '^at risk' | grep -q "$job" || fail "board text does not list $job at risk"
 ctl_as dana track "$job" | grep -q '^at risk ' || fail "track does not say at risk"
 sleep 1
 for j in "$job" "$job2"; do

@@ -190,7 +190,7 @@ expect_eq "waiting breached" "$(jq -r '.breached | join(",")' <<<"$v")" "assign-
 board=$(ctl_as dana board --json)
 jq -e --arg a "$waiting" --arg b "$working" '[.breached[]?.job_id] | index($a) and index($b)' <<<"$board" >/dev/null \
     || fail "board's breached queue: $(jq -c '[.breached[]?.job_id]' <<<"$board")"
-ctl_as dana board | grep -A3 '^breached' | grep -q "$working" || fail "board text does not list $working as breached"
+ctl_as dana board | grep -A4 '^breached' | grep -q "$working" || fail "board text does not list $working as breached"
 ctl_as dana track "$working" | grep -q '^breached   arrive-by, fix-by (overdue now)' \
     || fail "track: $(ctl_as dana track "$working")"
 sleep 1

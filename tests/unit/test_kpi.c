@@ -83,7 +83,7 @@ static void test_names(void **state)
     assert_int_equal(kpi_by_parse("colour"), -1);
     assert_int_equal(kpi_by_parse(""), -1);
     assert_int_equal(kpi_by_parse(NULL), -1);
-    assert_string_equal(kpi_by_name(KPI_BY_AGENT), "agent");
+    assert_string_equal(kpi_by_name(KPI_BY_AGENT), "provider");
     assert_string_equal(kpi_expiry_name(KPI_EXPIRY_OFFLINE), "offline");
     //  the reasons a reader of the log must keep
     assert_true(kpi_reason_counts("reassigned to T1: ill"));

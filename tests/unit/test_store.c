@@ -315,13 +315,23 @@ static void test_jobs(void **state)
     assert_string_equal(ev[0].reason, "offered");
     store_job_row *list;
     size_t n_list = 0;
-    assert_int_equal(store_job_list(f->st, f->a, NULL, "", 0, "", "+493", 10, &list, &n_list), 0);
+    assert_int_equal(store_job_list(f->st, f->a, NULL, "", 0, "", "+493", NULL, 10, &list, &n_list), 0);
     assert_int_equal(n_list, 2);
     assert_string_equal(list[0].job.id, "J000002"); /* newest first */
-    assert_int_equal(store_job_list(f->st, f->a, NULL, "", 2, "", "", 10, &list, &n_list), 0);
+    /* a page: the jobs older than the last one shown */
+    assert_int_equal(store_job_list(f->st, f->a, NULL, "", 0, "", "+493", "J000002", 10, &list, &n_list), 0);
+    assert_int_equal(n_list, 1);
+    assert_string_equal(list[0].job.id, "J000001");
+    assert_int_equal(
+        store_job_list(f->st, f->a,
+                       &(store_scope){ .scoped = false, .provider = "", .territories = "", .created_by = "" },
+                       "", 0, "", "", "J000001", 10, &list, &n_list),
+        0);
+    assert_int_equal(n_list, 0);
+    assert_int_equal(store_job_list(f->st, f->a, NULL, "", 2, "", "", NULL, 10, &list, &n_list), 0);
     assert_int_equal(n_list, 1);
     store_scope mine = { .scoped = true, .provider = "P1", .territories = "", .created_by = "" };
-    assert_int_equal(store_job_list(f->st, f->a, &mine, "", 0, "", "", 10, &list, &n_list), 0);
+    assert_int_equal(store_job_list(f->st, f->a, &mine, "", 0, "", "", NULL, 10, &list, &n_list), 0);
     assert_int_equal(n_list, 1);
     assert_string_equal(list[0].job.id, "J000001");
     assert_int_equal(store_job_had_technician(f->st, "J000001", "T1"), 1);

@@ -325,8 +325,9 @@ static int s_reply(call *c, const char *job_id)
     lv->job_id = v->job_id;
     lv->state = v->state;
     s_timeline(c->a, v, lv);
-    if (v->technician_name && v->technician_name[0])
-        lv->technician_first_name = s_first_name(c->a, v->technician_name);
+    technician *t = v->technician_id[0] ? world_tech(c->srv, v->technician_id) : NULL;
+    if (t)
+        lv->technician_first_name = s_first_name(c->a, t->row->name);
     if (v->window_booked) {
         lv->window_start = v->window_start;
         lv->window_end = v->window_end;

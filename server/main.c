@@ -87,7 +87,8 @@ static void s_usage(FILE *out)
           "      --no-notify         queue and send no customer notifications\n"
           "      --portal-url URL    customers' links are URL/TOKEN (the customer page, e.g.\n"
           "                          https://fsd.example/c); the {link} of notifications\n"
-          "      --link-days N       a link works N days after its job closed (default 14)\n"
+          "      --link-days N       a link works N days after its job closed (default 14;\n"
+          "                          0: only while the job is open)\n"
           "      --link-fail-limit N unknown links a minute before lookups are refused for\n"
           "                          the rest of it (default 600; 0: no limit)\n"
           "      --log-level L       debug, info, warn or error (default info)\n"
@@ -262,7 +263,7 @@ static void s_options(server_config *cfg, int argc, char **argv)
             }
             cfg->link.base = optarg;
             break;
-        case 146: cfg->link.days = s_int("link-days", optarg, 1); break;
+        case 146: cfg->link.days = s_int("link-days", optarg, 0); break;
         case 147: cfg->link.fail_limit = s_int("link-fail-limit", optarg, 0); break;
         case 140:
             if (!optarg[0]) {

@@ -44,6 +44,8 @@ expect_eq token-length "${#tok}" 43
 expect_eq desk-link "$(ctl_as desk link "$job")" "$PORTAL/$tok"
 expect_eq dana-link "$(jqf .url ctl_as dana link "$job")" "$PORTAL/$tok"
 expect_eq dana-token "$(jqf .token ctl_as dana link "$job")" "$tok"
+ctl audit --job "$job" --json | jq -e '[.rows[] | select(.verb == "get_link" and .principal == "dana")] | length >= 2' \
+    >/dev/null || fail "reading a link is not in the access log: $(ctl audit --job "$job" --json)"
 
 say "a copy of the database holds no working link"
 sqlite3 "$FSD_HOME/fsd.db" .dump >dump.sql

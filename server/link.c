@@ -354,6 +354,20 @@ static int s_reply(call *c, const char *job_id)
     return 0;
 }
 
+/* fsdctl stats: the failed lookups since the server started. */
+void link_stats(call *c, Fsd__StatsView *s)
+{
+    Fsd__Counter **list = arena_alloc(c->a, (s->n_counters + 1) * sizeof *list);
+    if (s->n_counters)
+        memcpy(list, s->counters, s->n_counters * sizeof *list);
+    Fsd__Counter *k = arena_alloc(c->a, sizeof *k);
+    fsd__counter__init(k);
+    k->name = "link_lookups_failed";
+    k->value = c->srv->link_fails;
+    list[s->n_counters++] = k;
+    s->counters = list;
+}
+
 /* ------------------------------------------------------------ the verbs */
 
 int link_show(call *c)

@@ -153,4 +153,5 @@ for _ in 1 2 3; do run_rc 1 portal show "$bad" --json >/dev/null; done
 out=$(run_rc 1 portal show "$tok2" --json)
 expect_eq limited "$(jq -r .error.code <<<"$out")" rate_limited
 grep -q 'event=link_unknown' server.log || fail "failed lookups are not logged"
+expect_eq stats "$(ctl_as dana stats --json | jq -r '.counters[] | select(.name == "link_lookups_failed") | .value')" 3
 echo "customer link ok"

@@ -347,6 +347,7 @@ static int s_reply(call *c, const char *job_id)
     snprintf(appliance, sizeof appliance, "%s%s%s", v->brand, v->brand[0] ? " " : "", words);
     lv->appliance = arena_strdup(c->a, appliance);
     lv->rating = v->rating;
+    lv->version = v->version;
     if (s_expiry(c, job_id, &lv->expires_at) < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_LINK_VIEW;

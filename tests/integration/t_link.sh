@@ -71,6 +71,7 @@ keys=$(jq -c 'keys' <<<"$v")
 for k in phone address customer_name problem serial history technician_id; do
     jq -e --arg k "$k" 'index($k) | not' <<<"$keys" >/dev/null || fail "the view has $k: $v"
 done
+v_assigned=$(jq -r .version <<<"$v")
 human=$(run_rc 0 portal show "$tok")
 grep -q "technician:  Anna" <<<"$human" || fail "human view: $human"
 
@@ -79,6 +80,7 @@ check "en_route" agent A1 status "$job" en_route
 v=$(run_rc 0 portal show "$tok" --json)
 expect_eq state "$(jq -r .state <<<"$v")" en_route
 expect_eq position "$(jq -r '.position.lat' <<<"$v")" 52.53
+jq -e --argjson was "$v_assigned" '.version > $was' <<<"$v" >/dev/null || fail "version did not grow: $v"
 jq -e '.eta > 0' <<<"$v" >/dev/null || fail "no eta: $v"
 check "on_site" agent A1 status "$job" on_site
 v=$(run_rc 0 portal show "$tok" --json)

@@ -127,6 +127,11 @@ enum {
     Q_CLEAR_PROVIDERS,
     Q_CLEAR_TECHNICIANS,
     Q_CLEAR_PRODUCTS,
+    /* customer links */
+    Q_LINK_PUT,
+    Q_LINK_FIND,
+    Q_TECH_SINCE_PUT,
+    Q_TECH_SINCE_EACH,
     Q_COUNT_
 };
 

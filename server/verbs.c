@@ -71,6 +71,9 @@ static const verb_row s_verbs[] = {
     { B(LOAD_TEMPLATES), ADMIN, SCO | MUT, VERB_REPLY, notify_load_templates, NULL },
     { B(LIST_TEMPLATES), OFFICE, SCO, VERB_REPLY, notify_list_templates, NULL },
     { B(LIST_NOTIFICATIONS), OFFICE, SCO, VERB_REPLY, notify_list_notifications, NULL },
+    /* live subscriptions: scoped by watch.c (its views carry no personal data) */
+    { B(WATCH), OFFICE, SCO, VERB_REPLY, watch_request, NULL },
+    { B(UNWATCH), OFFICE, SCO, VERB_REPLY, watch_unwatch, NULL },
 };
 
 #define N_VERBS (sizeof s_verbs / sizeof s_verbs[0])

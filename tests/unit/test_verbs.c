@@ -67,6 +67,8 @@ static const expected s_requests[] = {
     { B(LIST_KEYS), ADMIN, false },
     { B(AUDIT_QUERY), ADMIN, false },
     { B(FORGET_CUSTOMER), ADMIN, true },
+    { B(WATCH), DISP | ADMIN, false },
+    { B(UNWATCH), DISP | ADMIN, false },
 };
 
 /* Answers, server → agent messages, and the agent's local commands (its
@@ -101,6 +103,8 @@ static const int s_not_requests[] = {
     B(FORGET_RESULT),
     B(JOB_SNAPSHOT),
     B(LOCAL_ACK_CONFLICTS),
+    B(WATCHING),
+    B(WATCH_EVENT),
 };
 
 #define N_REQUESTS (sizeof s_requests / sizeof s_requests[0])

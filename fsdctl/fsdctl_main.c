@@ -25,6 +25,7 @@ static const command s_commands[] = {
     { "cancel", cmd_cancel, "cancel a job" },
     { "rate", cmd_rate, "rate a completed job 1-5, which closes it" },
     { "board", cmd_board, "queues and technicians of one or all territories" },
+    { "watch", cmd_watch, "live view: every change of jobs and technicians until Ctrl-C" },
     { "reassign", cmd_reassign, "move a job to a technician or a territory" },
     { "explain", cmd_explain, "why a job went to whom: every candidate and its rule" },
     { "stats", cmd_stats, "server counters" },
@@ -252,6 +253,11 @@ static int s_connect(ctl *c)
         return -1;
     }
     return mon ? s_handshake(c, mon) : 0;
+}
+
+int ctl_connect(ctl *c)
+{
+    return s_connect(c);
 }
 
 Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env)

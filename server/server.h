@@ -62,6 +62,8 @@ typedef struct {
     double fix_sla_min[3];     /* by priority: minutes to complete */
     unsigned window_capacity;  /* jobs per technician in overlapping windows (0: 2) */
     notify_config notify;      /* customer notifications */
+    int watch_lease_ms;        /* a live subscription not renewed within this is dropped */
+    int watch_backlog;         /* live events kept for watchers that resume */
 } server_config;
 
 /* ------------------------------------------------------------- world */
@@ -117,6 +119,7 @@ typedef struct technician {
     size_t gone_rid_len;
     char device_id[65]; /* the session's last Hello's device id */
     bool resync_due;    /* a JobSnapshot follows this Welcome (restored database) */
+    bool watch_noted;   /* on this batch's list of changes for watchers (watch.c) */
 } technician;
 
 typedef struct principal {
@@ -170,6 +173,7 @@ typedef struct job {
     priority urgency;           /* as asked at intake */
     bool priority_tier;         /* the customer's tier is priority */
     int64_t win_start, win_end; /* appointment window asked (UTC ms), 0 when none */
+    bool watch_noted;           /* on this batch's list of changes for watchers (watch.c) */
 } job;
 
 typedef struct {
@@ -258,6 +262,7 @@ typedef struct server {
     struct backup *backup;     /* the online backup running or last finished (backup.c) */
     uint64_t generation;       /* the database's identity (store_generation), sent in Welcome */
     int64_t bookkept_at;       /* last commit of reads' bookkeeping (loop.c s_bookkeeping) */
+    struct watch_hub *watch;   /* live subscriptions (watch.c) */
 } server;
 
 /* The server's side of customer care (care.c) and of SLAs (sla.c). They

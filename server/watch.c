@@ -763,6 +763,7 @@ static void s_resume(server *srv, watcher *w, uint64_t after, Fsd__Watching *ans
         w->pending = fsd_xmalloc(sizeof *w->pending);
         if (s_resync_msg(h, "behind", &w->pending[0]) == 0)
             w->n_pending = 1;
+        h->resyncs++;
         ans->resync = true;
     } else if (n > 0) {
         w->replay_from = from;

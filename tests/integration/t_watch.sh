@@ -28,11 +28,11 @@ watcher() {
     done
     fail "watcher $name got no snapshot: $(cat "$name.out" "$name.err")"
 }
-# arrives NAME REGEX WHAT: the line must reach NAME.out within 1 s (from now)
+# arrives NAME REGEX WHAT [N]: the (N-th) line must reach NAME.out within 1 s (from now)
 arrives() {
     local t0 t1
     t0=$(now_ms)
-    while ! grep -Eq "$2" "$1.out"; do
+    while [ "$(grep -Ec "$2" "$1.out")" -lt "${4:-1}" ]; do
         t1=$(now_ms)
         [ $((t1 - t0)) -lt 1000 ] || fail "$3 did not reach watcher $1 within 1 s: $(tail -5 "$1.out")"
         sleep 0.02
@@ -68,6 +68,15 @@ grep -q "$job" pank.out && fail "the pankow desk saw a mitte job: $(cat pank.out
 check "dora reassigns" ctl_as dora reassign "$job" --territory pankow --reason "weekend house" >/dev/null
 arrives dana " job $job (new|offered) pankow " "the reassignment"
 arrives pank " job $job (new|offered) pankow " "the reassignment (scoped)"
+
+say "moved back to mitte: the pankow desk is told it left, and nothing more of it"
+check "dora moves it back" ctl_as dora reassign "$job" --territory mitte --reason "customer is back" >/dev/null
+arrives dana " job $job (new|offered) mitte " "the move back"
+arrives pank " left $job$" "the job leaving the scope"
+check "and again to pankow" ctl_as dora reassign "$job" --territory pankow --reason "weekend house after all" \
+    >/dev/null
+arrives pank " job $job (new|offered) pankow " "the job back in the scope" 2
+grep -q " job $job [a-z_]* mitte " pank.out && fail "the pankow desk saw the job in mitte: $(cat pank.out)"
 
 say "a job of mitte never reaches the pankow desk"
 other=$(request $MITTE Bosch washing_machine WM-OLD)
@@ -118,7 +127,7 @@ done
 timeout 3 "$BIN/fsdctl" --key "$FSD_HOME/keys/dana.key" watch --resume-after "$S_RESUME" >behind.out || true
 head -1 behind.out | grep -q ' resync behind$' || fail "no resync for a watcher behind: $(head -3 behind.out)"
 grep -q '^snapshot [0-9]* jobs 5 technicians' behind.out || fail "no snapshot after the resync: $(cat behind.out)"
-expect_eq resyncs "$(stat_counter watch_resyncs)" "$(stat_counter watch_resyncs)"
+[ "$(stat_counter watch_resyncs)" -ge 1 ] || fail "no resync counted: $(ctl stats)"
 
 say "a key without a dispatcher's role may not watch; a territory outside the scope is refused"
 rc=0; out=$(ctl_as desk watch --json) || rc=$?

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include "fsd/domain.h"
 #include "fsd/wire.h"
 #include "load_file.h"
@@ -83,13 +85,79 @@ static int s_refuse_file(ctl *c, const char *kind, const char *path, load_file *
     return 1;
 }
 
-/* `fsdctl territory|provider|agent|product|customer load FILE`. */
-static int s_load(ctl *c, const char *kind, const char *path)
+/* Options of `load`: --replace (the file is the new truth), --check (a
+   dry run that prints the diff), --progress (report on stderr). */
+typedef struct {
+    bool replace, check, progress;
+} s_load_opts;
+
+/* Sets replace on the attached territories, providers or technicians
+   load; false for the other kinds (nothing is retired there). */
+static bool s_set_replace(Fsd__Envelope *env)
+{
+    switch (env->body_case) {
+    case FSD__ENVELOPE__BODY_LOAD_TERRITORIES: env->load_territories->replace = 1; return true;
+    case FSD__ENVELOPE__BODY_LOAD_PROVIDERS: env->load_providers->replace = 1; return true;
+    case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: env->load_technicians->replace = 1; return true;
+    default: return false;
+    }
+}
+
+/* Seconds since an earlier monotonic time. */
+static double s_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Prints one list of the diff ("added: a b c"), up to 50 ids. */
+static void s_print_ids(const char *what, char *const *ids, size_t n)
+{
+    printf("%-8s %zu", what, n);
+    for (size_t i = 0; i < n && i < 50; i++)
+        printf("%s%s", i ? " " : ": ", ids[i]);
+    if (n > 50)
+        printf(" ... (%zu more)", n - 50);
+    putchar('\n');
+}
+
+/* The answer to a load that went through (or a check that found no bad row). */
+static void s_print_result(const Fsd__LoadResult *r, const char *path, const s_load_opts *o)
+{
+    if (o->check) {
+        printf("%s: no bad rows; loading it%s would change:\n", path, o->replace ? " with --replace" : "");
+        s_print_ids("added", r->added, r->n_added);
+        s_print_ids("changed", r->changed, r->n_changed);
+        if (o->replace)
+            s_print_ids("retired", r->retired, r->n_retired);
+        printf("nothing was loaded (--check)\n");
+        return;
+    }
+    printf("loaded %u %s from %s", r->loaded, r->kind, path);
+    if (r->n_added || r->n_changed || r->n_retired)
+        printf(" (%zu added, %zu changed, %zu retired)", r->n_added, r->n_changed, r->n_retired);
+    putchar('\n');
+    if (r->n_retired)
+        s_print_ids("retired", r->retired, r->n_retired);
+    for (size_t i = 0; i < r->n_notes; i++)
+        printf("  %s\n", r->notes[i]);
+}
+
+/* `fsdctl territory|provider|technician|product|customer load FILE`. */
+static int s_load(ctl *c, const char *kind, const char *path, const s_load_opts *o)
 {
     char err[512];
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (o->progress)
+        fprintf(stderr, "fsdctl: reading %s ...\n", path);
     load_file *f = load_file_read(kind, path, err, sizeof err);
     if (!f)
         return ctl_fail(c, 1, "file", "%s", err);
+    if (o->progress)
+        fprintf(stderr, "fsdctl: read %zu rows of %s in %.1f s; the server checks and stores them ...\n",
+                load_file_row_count(f), path, s_since(&t0));
     if (load_file_error_count(f)) {
         int rc = s_refuse_file(c, kind, path, f);
         load_file_destroy(&f);
@@ -99,6 +167,14 @@ static int s_load(ctl *c, const char *kind, const char *path)
     Fsd__Envelope env;
     wire_envelope_init(&env, id);
     load_file_attach(f, &env);
+    if (o->replace && !s_set_replace(&env)) {
+        load_file_destroy(&f);
+        return ctl_fail(c, 2, "usage", "--replace is for territories, providers and technicians");
+    }
+    if (o->check)
+        s_check_only(&env);
+    if (!c->timeout_given && load_file_row_count(f) > 10000)
+        c->timeout_ms = 600000; /* a big file takes the server a while to check and store */
     Fsd__Envelope *rep = ctl_call(c, &env);
     load_file_destroy(&f);
     if (!rep)
@@ -113,30 +189,85 @@ static int s_load(ctl *c, const char *kind, const char *path)
             fprintf(stderr, "fsdctl: the server refused %zu row(s) of %s: nothing was loaded\n", r->n_errors,
                     path);
         } else
-            printf("loaded %u %s from %s\n", r->loaded, r->kind, path);
+            s_print_result(r, path, o);
         rc = r->n_errors ? 1 : 0;
+    }
+    if (o->progress)
+        fprintf(stderr, "fsdctl: done in %.1f s\n", s_since(&t0));
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+/* `fsdctl technician|provider|territory retire ID [--reason TEXT]`. */
+static int s_retire(ctl *c, const char *what, int argc, char **argv)
+{
+    const char *reason = "";
+    if (argc == 5 && strcmp(argv[3], "--reason") == 0)
+        reason = argv[4];
+    else if (argc != 3)
+        return ctl_fail(c, 2, "usage", "usage: fsdctl %s retire ID [--reason TEXT]", what);
+    if (argv[2][0] == '-')
+        return ctl_fail(c, 2, "usage", "usage: fsdctl %s retire ID [--reason TEXT]", what);
+    Fsd__Retire r = FSD__RETIRE__INIT;
+    r.kind = (char *)what;
+    r.id = argv[2];
+    r.reason = (char *)reason;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_RETIRE;
+    env.retire = &r;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_RETIRED);
+    if (rc == 0) {
+        const Fsd__Retired *d = rep->retired;
+        if (c->json)
+            ctl_print_json(&d->base);
+        else {
+            printf("%s %s %s\n", what, d->id,
+                   d->already ? "was already retired: nothing changed" : "retired");
+            for (size_t i = 0; i < d->n_moved; i++)
+                printf("  job %s went back to matching\n", d->moved[i]);
+            for (size_t i = 0; i < d->n_kept; i++)
+                printf("  job %s\n", d->kept[i]);
+        }
     }
     fsd__envelope__free_unpacked(rep, NULL);
     return rc;
 }
+
+static const char *s_load_usage =
+    "usage: fsdctl %s load FILE [--replace] [--check] [--progress]\n"
+    "       fsdctl %s retire ID [--reason TEXT]   (technician, provider, territory)\n\n"
+    "Loads %s (all rows or none); see examples/README.md for the format.\n"
+    "--replace   the file is the new truth: active rows it does not hold are retired\n"
+    "            (technicians, providers, territories)\n"
+    "--check     a dry run: check every row and print what would be added, changed\n"
+    "            and retired; nothing is loaded\n"
+    "--progress  report the steps of a long load on stderr (always on a terminal\n"
+    "            for files over 1 MiB)\n"
+    "retire      keep the row for history but give it no new work: a technician's\n"
+    "            open jobs go back to matching (a job on site stays, listed); a\n"
+    "            provider or territory still in use is refused; a territory's open\n"
+    "            jobs stay in it and are listed.\n";
 
 int cmd_load(ctl *c, int argc, char **argv)
 {
     static const struct {
         const char *cmd, *kind;
     } kinds[] = {
-        { "territory", "territories" }, { "provider", "providers" }, { "agent", "technicians" },
-        { "product", "products" },      { "customer", "customers" }, { "sla", "sla_policies" },
-        { "hours", "working_hours" },
+        { "territory", "territories" },  { "provider", "providers" },  { "agent", "technicians" },
+        { "technician", "technicians" }, { "product", "products" },    { "customer", "customers" },
+        { "sla", "sla_policies" },       { "hours", "working_hours" },
     };
     const char *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(argv[0], kinds[i].cmd) == 0)
             kind = kinds[i].kind;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
-               "for the format.\n",
-               argv[0], kind);
+        printf(s_load_usage, argv[0], argv[0], kind);
         if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0)
             printf("The file replaces the whole table. %s\n",
                    strcmp(argv[0], "sla") == 0
@@ -145,9 +276,40 @@ int cmd_load(ctl *c, int argc, char **argv)
                          "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03");
         return 0;
     }
-    if (argc != 3 || strcmp(argv[1], "load") != 0)
-        return ctl_fail(c, 2, "usage", "usage: fsdctl %s load FILE", argv[0]);
-    return s_load(c, kind, argv[2]);
+    const char *what = strcmp(argv[0], "agent") == 0 ? "technician" : argv[0];
+    if (argc >= 2 && strcmp(argv[1], "retire") == 0) {
+        if (strcmp(what, "technician") != 0 && strcmp(what, "provider") != 0
+            && strcmp(what, "territory") != 0)
+            return ctl_fail(c, 2, "usage", "only technicians, providers and territories are retired");
+        return s_retire(c, what, argc, argv);
+    }
+    if (argc < 3 || strcmp(argv[1], "load") != 0)
+        return ctl_fail(c, 2, "usage", "usage: fsdctl %s load FILE [--replace] [--check] [--progress]",
+                        argv[0]);
+    s_load_opts o = { .progress = false };
+    const char *path = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--replace") == 0)
+            o.replace = true;
+        else if (strcmp(argv[i], "--check") == 0)
+            o.check = true;
+        else if (strcmp(argv[i], "--progress") == 0)
+            o.progress = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return ctl_fail(c, 2, "usage", "unknown option %s: see fsdctl %s --help", argv[i], argv[0]);
+        else if (path)
+            return ctl_fail(c, 2, "usage", "one FILE at a time: see fsdctl %s --help", argv[0]);
+        else
+            path = argv[i];
+    }
+    if (!path)
+        return ctl_fail(c, 2, "usage", "usage: fsdctl %s load FILE [--replace] [--check] [--progress]",
+                        argv[0]);
+    if (!o.progress && isatty(2)) { /* a long load on a terminal says what it is doing */
+        struct stat st;
+        o.progress = stat(path, &st) == 0 && st.st_size > 1024 * 1024;
+    }
+    return s_load(c, kind, path, &o);
 }
 
 int cmd_customer(ctl *c, int argc, char **argv)

@@ -33,6 +33,7 @@ static const command s_commands[] = {
     { "territory", cmd_load, "territory load FILE.geojson" },
     { "provider", cmd_load, "provider load FILE.csv" },
     { "agent", cmd_load, "agent load FILE.csv (technicians)" },
+    { "technician", cmd_load, "technician load FILE.csv [--replace] [--check] | retire ID" },
     { "product", cmd_load, "product load FILE.csv" },
     { "customer", cmd_customer, "customer load FILE.csv | set PHONE ... | show PHONE|JOB | forget PHONE" },
     { "keygen", cmd_keygen, "make a key pair and register it" },

@@ -140,16 +140,18 @@ static void s_territory_geometry(territory *t)
     geo_poly_bbox(&t->poly);
 }
 
-/* Territories whose boundaries come within neighbour_km are neighbours. */
+/* Territories within neighbour_km of each other are neighbours (the gap
+   between them as areas: 0 when they touch, cross or nest); a retired
+   territory is nobody's neighbour. */
 static void s_territory_neighbours(server *srv)
 {
     for (size_t i = 0; i < srv->n_territories; i++) {
         territory *a = &srv->territories[i];
         a->neighbours = fsd_xcalloc(srv->n_territories ? srv->n_territories : 1, sizeof(int));
         for (size_t k = 0; k < srv->n_territories; k++) {
-            if (k == i)
-                continue;
             territory *b = &srv->territories[k];
+            if (k == i || a->row->retired_at || b->row->retired_at)
+                continue;
             /* bounding boxes far apart cannot be neighbours */
             double pad = srv->cfg.neighbour_km / 100.0;
             if (b->poly.min_lat > a->poly.max_lat + pad || b->poly.max_lat < a->poly.min_lat - pad
@@ -237,6 +239,10 @@ static void s_tech_resolve(server *srv, technician *t)
         int c = world_category(t->row->skills[i]);
         if (c >= 0)
             t->skills |= 1u << c;
+    }
+    if (t->row->retired_at) { /* kept for its history; no skill, no room: never matched */
+        t->skills = 0;
+        t->capacity = 0;
     }
     const char *why;
     if (shift_parse(t->row->shift, &t->shift, &why) < 0)
@@ -513,7 +519,7 @@ territory *world_territory(server *srv, const char *id)
 int world_territory_at(server *srv, geo_point p)
 {
     for (size_t i = 0; i < srv->n_territories; i++)
-        if (geo_poly_contains(&srv->territories[i].poly, p))
+        if (!srv->territories[i].row->retired_at && geo_poly_contains(&srv->territories[i].poly, p))
             return (int)i;
     return -1;
 }

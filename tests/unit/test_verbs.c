@@ -67,6 +67,7 @@ static const expected s_requests[] = {
     { B(LIST_KEYS), ADMIN, false },
     { B(AUDIT_QUERY), ADMIN, false },
     { B(FORGET_CUSTOMER), ADMIN, true },
+    { B(RETIRE), ADMIN, true },
 };
 
 /* Answers, server → agent messages, and the agent's local commands (its
@@ -101,6 +102,7 @@ static const int s_not_requests[] = {
     B(FORGET_RESULT),
     B(JOB_SNAPSHOT),
     B(LOCAL_ACK_CONFLICTS),
+    B(RETIRED),
 };
 
 #define N_REQUESTS (sizeof s_requests / sizeof s_requests[0])

@@ -35,6 +35,7 @@ static void s_check_only(Fsd__Envelope *env)
     case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: env->load_customers->check_only = 1; break;
     case FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES: env->load_sla_policies->check_only = 1; break;
     case FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS: env->load_working_hours->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_CATEGORIES: env->load_categories->check_only = 1; break;
     default: break;
     }
 }
@@ -129,7 +130,7 @@ static void s_print_result(const Fsd__LoadResult *r, const char *path, const s_l
         printf("%s: no bad rows; loading it%s would change:\n", path, o->replace ? " with --replace" : "");
         s_print_ids("added", r->added, r->n_added);
         s_print_ids("changed", r->changed, r->n_changed);
-        if (o->replace)
+        if (o->replace || r->n_retired)
             s_print_ids("retired", r->retired, r->n_retired);
         printf("nothing was loaded (--check)\n");
         return;
@@ -260,7 +261,7 @@ int cmd_load(ctl *c, int argc, char **argv)
     } kinds[] = {
         { "territory", "territories" },  { "provider", "providers" },  { "agent", "technicians" },
         { "technician", "technicians" }, { "product", "products" },    { "customer", "customers" },
-        { "sla", "sla_policies" },       { "hours", "working_hours" },
+        { "sla", "sla_policies" },       { "hours", "working_hours" }, { "category", "categories" },
     };
     const char *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -268,6 +269,10 @@ int cmd_load(ctl *c, int argc, char **argv)
             kind = kinds[i].kind;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf(s_load_usage, argv[0], argv[0], kind);
+        if (strcmp(argv[0], "category") == 0)
+            printf("The file is the whole catalogue of appliance categories. Columns: id,name,duration_min\n"
+                   "(minutes of work on site). Without a file the built-in fifteen apply; a category left\n"
+                   "out later is refused while technicians or open jobs use it. At most 64 ever.\n");
         if (strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0)
             printf("The file replaces the whole table. %s\n",
                    strcmp(argv[0], "sla") == 0

@@ -47,6 +47,7 @@ static const command s_commands[] = {
     { "waiver", cmd_waiver, "waiver approve|reject JOB: decide a fee waiver above the limit" },
     { "sla", cmd_load, "sla load FILE.csv (SLA policies, the whole table)" },
     { "hours", cmd_load, "hours load FILE.csv (territories' working hours and closed dates)" },
+    { "category", cmd_load, "category load FILE.csv (appliance categories: id,name,duration_min)" },
     { "escalations", cmd_escalations, "open jobs breached, at risk or escalated, most urgent first" },
     { "templates", cmd_templates, "templates load FILE | show: what customers are told" },
     { "notifications", cmd_notifications, "customer notifications and their delivery" },

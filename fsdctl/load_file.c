@@ -40,7 +40,8 @@ enum {
     K_CUSTOMERS,
     K_REQUESTS,
     K_SLA_POLICIES,
-    K_WORKING_HOURS
+    K_WORKING_HOURS,
+    K_CATEGORIES
 };
 
 /* A CSV column: its header name, whether the column must be in the
@@ -81,6 +82,10 @@ static const s_column s_sla_policy_cols[] = {
     { "urgency", 1, 1 }, { "assign_min", 1, 1 }, { "arrive_min", 1, 1 },
     { "fix_min", 1, 1 }, { "clock", 1, 1 },      { NULL, 0, 0 },
 };
+// appliance categories: id, name, minutes of work on site
+static const s_column s_category_cols[] = {
+    { "id", 1, 1 }, { "name", 1, 1 }, { "duration_min", 1, 1 }, { NULL, 0, 0 }
+};
 static const s_column s_working_hours_cols[] = {
     { "territory", 1, 1 }, { "hours", 1, 1 }, { "closed", 0, 0 }, { NULL, 0, 0 }
 };
@@ -109,6 +114,7 @@ struct load_file {
     Fsd__LoadCustomers lc;
     Fsd__LoadSlaPolicies lsp;
     Fsd__LoadWorkingHours lwh;
+    Fsd__LoadCategories lca;
 
     // CSV parse state
     unsigned line;      // physical line being fed
@@ -379,6 +385,10 @@ static unsigned s_hours_line(const void *r)
 {
     return ((const Fsd__WorkingHoursRow *)r)->line;
 }
+static unsigned s_category_line(const void *r)
+{
+    return ((const Fsd__CategoryRow *)r)->line;
+}
 static unsigned s_terr_line(const void *r)
 {
     return ((const Fsd__TerritoryRow *)r)->line;
@@ -582,6 +592,24 @@ static int s_semicolons(load_file *self, unsigned line)
     return -1;
 }
 
+/* One categories row (id,name,duration_min). */
+static void s_row_category(load_file *self, unsigned line)
+{
+    int bad = s_required(self, line);
+    Fsd__CategoryRow *r = s_alloc(self, sizeof *r);
+    fsd__category_row__init(r);
+    r->line = line;
+    r->id = (char *)s_val(self, "id");
+    r->name = (char *)s_val(self, "name");
+    const char *d = s_val(self, "duration_min");
+    if (*d && s_uint(self, line, "duration_min", d, 1, 1440, &r->duration_min))
+        bad = 1;
+    if (!bad && s_unique(self, line, "id", r->id, r, s_category_line))
+        bad = 1;
+    if (!bad)
+        s_vec_push(&self->rows, r);
+}
+
 /* Reads the header row: maps positions to columns, reports unknown,
    repeated and missing columns on line `line`. */
 static void s_header(load_file *self, unsigned line)
@@ -640,6 +668,7 @@ static void s_csv_row(load_file *self, unsigned line)
     case K_REQUESTS: s_row_request(self, line); break;
     case K_SLA_POLICIES: s_row_sla_policy(self, line); break;
     case K_WORKING_HOURS: s_row_working_hours(self, line); break;
+    case K_CATEGORIES: s_row_category(self, line); break;
     default: break;
     }
 }
@@ -1049,6 +1078,7 @@ load_file *load_file_read(const char *kind, const char *path, char *err, size_t 
         { "requests", K_REQUESTS, s_request_cols },
         { "sla_policies", K_SLA_POLICIES, s_sla_policy_cols },
         { "working_hours", K_WORKING_HOURS, s_working_hours_cols },
+        { "categories", K_CATEGORIES, s_category_cols },
     };
     int k = -1;
     for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
@@ -1058,7 +1088,7 @@ load_file *load_file_read(const char *kind, const char *path, char *err, size_t 
         snprintf(err, errlen,
                  "Unknown kind of file '%s': use territories, "
                  "providers, technicians, products, customers, requests, sla_policies "
-                 "or working_hours.",
+                 "working_hours or categories.",
                  kind ? kind : "");
         return NULL;
     }
@@ -1150,6 +1180,14 @@ load_file *load_file_read(const char *kind, const char *path, char *err, size_t 
         for (size_t i = 0; i < n; i++)
             self->lwh.rows[i] = rows[i];
         break;
+    case K_CATEGORIES:
+        fsd__load_categories__init(&self->lca);
+        self->lca.source = self->source;
+        self->lca.n_rows = n;
+        self->lca.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__CategoryRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lca.rows[i] = rows[i];
+        break;
     default: break;
     }
     return self;
@@ -1206,6 +1244,10 @@ void load_file_attach(load_file *self, Fsd__Envelope *env)
     case K_WORKING_HOURS:
         env->body_case = FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS;
         env->load_working_hours = &self->lwh;
+        break;
+    case K_CATEGORIES:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_CATEGORIES;
+        env->load_categories = &self->lca;
         break;
     default: break;
     }

@@ -768,6 +768,129 @@ int admin_load_working_hours(call *c)
     return 0;
 }
 
+/* ---- appliance categories: the file is the whole catalogue. */
+
+static void s_check_category(row_check *rc, const Fsd__CategoryRow *r)
+{
+    s_check_id(rc, r->line, "id", r->id);
+    s_check_text(rc, r->line, "name", r->name);
+    if (!r->name[0])
+        s_bad(rc, r->line, "name", "a category needs a name");
+    if (r->duration_min < 1 || r->duration_min > 1440)
+        s_bad(rc, r->line, "duration_min", "duration_min is the minutes of work on site: 1 to 1440");
+}
+
+/* Whether active technicians still have a category the file leaves
+   out as a skill (why says who). */
+static bool s_category_in_use(server *srv, int index, char *why, size_t len)
+{
+    size_t techs = 0;
+    const char *first = "";
+    for (size_t i = 0; i < srv->n_techs; i++)
+        for (size_t k = 0; !srv->techs[i].row->retired_at && k < srv->techs[i].row->n_skills; k++)
+            if (category_index(srv->techs[i].row->skills[k]) == index) {
+                if (!techs++)
+                    first = srv->techs[i].row->id;
+                break;
+            }
+    if (techs)
+        snprintf(why, len,
+                 "%zu active technician(s) have it as a skill (first %s): change their skills first", techs,
+                 first);
+    return techs > 0;
+}
+
+/* Counts the open jobs of a category (strmap_each callback). */
+typedef struct {
+    int index;
+    size_t n;
+    const char *first;
+} s_cat_jobs;
+
+static void s_cat_job(const char *key, void *value, void *arg)
+{
+    s_cat_jobs *cj = arg;
+    const job *j = value;
+    if (j->category == cj->index && job_state_is_open(j->state) && !cj->n++)
+        cj->first = key;
+}
+
+int admin_load_categories(call *c)
+{
+    const Fsd__LoadCategories *m = c->req->load_categories;
+    server *srv = c->srv;
+    row_check rc = { .c = c, .seen = strmap_new() };
+    for (size_t i = 0; i < m->n_rows; i++)
+        s_check_category(&rc, m->rows[i]);
+    if (m->n_rows == 0)
+        s_bad(&rc, 0, "", "the file holds no rows");
+    /* new ids take the next free indexes; the catalogue has CATEGORY_MAX */
+    size_t used;
+    category_list(&used);
+    size_t fresh = 0;
+    for (size_t i = 0; i < m->n_rows; i++)
+        if (category_index(m->rows[i]->id) < 0 && used + ++fresh > CATEGORY_MAX)
+            s_bad(&rc, m->rows[i]->line, "id",
+                  "%s would be category number %zu: at most %d categories ever (a technician's skills are a "
+                  "64-bit set); reuse an old id",
+                  m->rows[i]->id, used + fresh, CATEGORY_MAX);
+    s_ids added = { 0 }, changed = { 0 }, retired = { 0 };
+    for (size_t i = 0; i < m->n_rows; i++) {
+        const Fsd__CategoryRow *r = m->rows[i];
+        if (!category_known(r->id))
+            s_ids_add(c, &added, r->id);
+        else if (strcmp(category_name(r->id), r->name) != 0
+                 || category_duration_min(r->id) != (int)r->duration_min)
+            s_ids_add(c, &changed, r->id);
+    }
+    const char *const *ids = category_list(&used);
+    for (size_t i = 0; i < used; i++) {
+        if (!category_known(ids[i]) || strmap_get(rc.seen, ids[i]))
+            continue;
+        char why[256];
+        s_cat_jobs cj = { (int)i, 0, "" };
+        strmap_each(srv->jobs, s_cat_job, &cj);
+        if (s_category_in_use(srv, (int)i, why, sizeof why))
+            s_bad(&rc, 0, "id", "category %s is not in the file, but %s", ids[i], why);
+        else if (cj.n)
+            s_bad(&rc, 0, "id", "category %s is not in the file, but %zu open job(s) need it (first %s)",
+                  ids[i], cj.n, cj.first);
+        s_ids_add(c, &retired, ids[i]);
+    }
+    strmap_destroy(&rc.seen);
+    if (rc.n == 0 && !m->check_only) {
+        if (store_ref_clear(srv->store, STORE_REF_CATEGORY) < 0)
+            return -1;
+        /* the new catalogue in memory now (indexes), then stored whole */
+        category_deactivate_all();
+        for (size_t i = 0; i < m->n_rows; i++)
+            category_define(m->rows[i]->id, m->rows[i]->name, (int)m->rows[i]->duration_min, -1, true);
+        ids = category_list(&used);
+        for (size_t i = 0; i < used; i++) {
+            Fsd__CategoryRow row = FSD__CATEGORY_ROW__INIT;
+            row.id = (char *)ids[i];
+            row.name = (char *)category_name(ids[i]);
+            row.duration_min = (uint32_t)category_duration_min(ids[i]);
+            row.index = (int32_t)i;
+            row.active = category_known(ids[i]);
+            if (ids[i][0] && refrows_put_category(srv->store, &row) < 0)
+                return -1;
+        }
+        srv->reload_reference = true;
+    }
+    s_load_result(c, "categories", &rc, m->check_only ? 0 : m->n_rows);
+    if (rc.n == 0) {
+        Fsd__LoadResult *r = c->reply->load_result;
+        r->added = added.v;
+        r->n_added = added.n;
+        r->changed = changed.v;
+        r->n_changed = changed.n;
+        r->retired = retired.v;
+        r->n_retired = retired.n;
+    }
+    return 0;
+}
+
 int admin_set_customer(call *c)
 {
     Fsd__CustomerRow *r = c->req->set_customer->customer;

@@ -28,7 +28,7 @@
 /* A dispatcher gives the job to technician t directly. */
 static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason)
 {
-    if (j->category < 0 || !(t->skills & (1u << j->category))) {
+    if (j->category < 0 || !(t->skills & (1ull << j->category))) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
                    "%s lacks the skill for this appliance", t->row->id);
         return 0;

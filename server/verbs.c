@@ -60,6 +60,7 @@ static const verb_row s_verbs[] = {
     { B(ADD_PRINCIPAL), ADMIN, SCO | MUT, VERB_REPLY, admin_add_principal, NULL },
     { B(REVOKE_KEY), ADMIN, SCO | MUT, VERB_REPLY, admin_revoke_key, NULL },
     { B(RETIRE), ADMIN, SCO | MUT, VERB_REPLY, retire_answer, NULL },
+    { B(LOAD_CATEGORIES), ADMIN, SCO | MUT, VERB_REPLY, admin_load_categories, NULL },
     { B(LIST_KEYS), ADMIN, SCO, VERB_REPLY, admin_list_keys, NULL },
     { B(BACKUP), ADMIN, SCO, VERB_LATER, backup_request, NULL },
     { B(AUDIT_QUERY), ADMIN, SCO, VERB_REPLY, privacy_audit, NULL },

@@ -214,14 +214,11 @@ static double s_grid_cell_km(const server *srv, size_t n_techs)
     return km < 0.1 ? 0.1 : km > 2.0 ? 2.0 : km;
 }
 
+/* A category's index (its bit in skills), active or retired: old jobs
+   and skills keep meaning what they meant. */
 int world_category(const char *name)
 {
-    size_t n;
-    const char *const *list = category_list(&n);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], name) == 0)
-            return (int)i;
-    return -1;
+    return category_index(name);
 }
 
 /* Resolves a technician's provider, territories, skills and shift. */
@@ -238,7 +235,7 @@ static void s_tech_resolve(server *srv, technician *t)
     for (size_t i = 0; i < t->row->n_skills; i++) {
         int c = world_category(t->row->skills[i]);
         if (c >= 0)
-            t->skills |= 1u << c;
+            t->skills |= 1ull << c;
     }
     if (t->row->retired_at) { /* kept for its history; no skill, no room: never matched */
         t->skills = 0;
@@ -287,8 +284,38 @@ static void s_principal_add(void *arg, const char *pub, const char *name, int r,
     strmap_put(srv->principals, pub, p);
 }
 
+/* One stored category into the catalogue (refrows_each_category). */
+static void s_category_row(void *arg, Fsd__CategoryRow *row)
+{
+    int *bad = arg;
+    if (category_define(row->id, row->name, (int)row->duration_min, row->index, row->active) < 0)
+        (*bad)++;
+    fsd__category_row__free_unpacked(row, NULL);
+}
+
+/* The catalogue of appliance categories: the stored one, or the built-in
+   fifteen when none was loaded. Before the technicians (their skills are
+   bits of it). */
+static int s_load_categories(server *srv, char *err, size_t errlen)
+{
+    category_reset();
+    category_deactivate_all();
+    int bad = 0;
+    if (refrows_each_category(srv->store, s_category_row, &bad) < 0) {
+        snprintf(err, errlen, "cannot read the appliance categories: %s", store_errmsg(srv->store));
+        return -1;
+    }
+    if (category_active_count() == 0) /* none stored: the built-in ones */
+        category_reset();
+    if (bad)
+        log_warn("categories", "unreadable=%d", bad);
+    return 0;
+}
+
 int world_load_reference(server *srv, char *err, size_t errlen)
 {
+    if (s_load_categories(srv, err, errlen) < 0)
+        return -1;
     /* keep the old technicians until their live status has been copied */
     technician *old_techs = srv->techs;
     size_t n_old = srv->n_techs;

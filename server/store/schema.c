@@ -171,6 +171,10 @@ static const char *s_migrations[] = {
     "CREATE TABLE IF NOT EXISTS store_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT OR IGNORE INTO store_meta(key, value) VALUES"
     " ('generation', (random() & 0x7fffffffffffffff) | 1), ('job_floor', 0);",
+    /* appliance categories are data: the loaded catalogue, one encoded
+       row per category (an empty table, as every database from before
+       has, means the built-in fifteen) */
+    "CREATE TABLE IF NOT EXISTS categories(id TEXT PRIMARY KEY, row BLOB NOT NULL) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 

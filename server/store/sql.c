@@ -181,4 +181,8 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_CLEAR_PROVIDERS] = "DELETE FROM providers",
     [Q_CLEAR_TECHNICIANS] = "DELETE FROM technicians",
     [Q_CLEAR_PRODUCTS] = "DELETE FROM products",
+    [Q_PUT_CATEGORY] = "INSERT OR REPLACE INTO categories(id, row) VALUES(?1, ?2)",
+    [Q_EACH_CATEGORY] = "SELECT id, row FROM categories ORDER BY id",
+    [Q_GET_CATEGORY] = "SELECT row FROM categories WHERE id = ?1",
+    [Q_CLEAR_CATEGORIES] = "DELETE FROM categories",
 };

@@ -52,13 +52,15 @@ DROP TABLE access_log;
 -- job versions, the database generation and job-number floor
 ALTER TABLE jobs DROP COLUMN version;
 DROP TABLE store_meta;
+DROP TABLE categories;
 PRAGMA user_version = 9;
 COMMIT;
 SQL
 
 say "the server upgrades it and keeps every row"
 start_server
-expect_eq "schema version" "$(db 'PRAGMA user_version')" 13
+expect_eq "schema version" "$(db 'PRAGMA user_version')" 14
+expect_eq "categories table" "$(db "select count(*) from sqlite_schema where name = 'categories'")" 1
 expect_eq "de-dup rows" "$(dedup_rows)" "$dedup_before"
 expect_eq "sessions" "$(session_rows)" "$sessions_before"
 expect_eq "de-dup key index" "$(db "select count(*) from sqlite_schema where name = 'dedup_key'")" 1

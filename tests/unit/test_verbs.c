@@ -68,6 +68,7 @@ static const expected s_requests[] = {
     { B(AUDIT_QUERY), ADMIN, false },
     { B(FORGET_CUSTOMER), ADMIN, true },
     { B(RETIRE), ADMIN, true },
+    { B(LOAD_CATEGORIES), ADMIN, true },
 };
 
 /* Answers, server → agent messages, and the agent's local commands (its

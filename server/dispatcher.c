@@ -236,6 +236,7 @@ static Fsd__TechnicianView *s_tech_view(call *c, const technician *t, int64_t no
     v->lat = t->pos.lat;
     v->lon = t->pos.lon;
     v->in_shift = world_tech_in_shift(c->srv, t, t->n_territories ? t->territories[0] : -1, now);
+    v->retired_at = t->row->retired_at;
     return v;
 }
 

@@ -322,6 +322,9 @@ static void s_check_product(row_check *rc, const Fsd__ProductRow *r)
         strmap_put(rc->seen, r->serial, (void *)1);
     if (!r->brand[0])
         s_bad(rc, r->line, "brand", "a product needs a brand");
+    s_check_text(rc, r->line, "brand", r->brand);
+    s_check_text(rc, r->line, "model", r->model);
+    s_check_text(rc, r->line, "owner", r->owner);
     if (!category_known(r->category))
         s_bad(rc, r->line, "category", "unknown appliance category %s", r->category);
     if (civil_parse(r->purchase_date, &d) < 0)
@@ -345,6 +348,8 @@ static void s_check_customer(row_check *rc, const Fsd__CustomerRow *r)
     strmap_put(rc->seen, phone, (void *)1);
     if (!r->name[0])
         s_bad(rc, r->line, "name", "a customer needs a name");
+    s_check_text(rc, r->line, "name", r->name);
+    s_check_text(rc, r->line, "note", r->note);
     if (r->tier[0] && strcmp(r->tier, "standard") != 0 && strcmp(r->tier, "priority") != 0)
         s_bad(rc, r->line, "tier", "tier is standard or priority, not %s", r->tier);
     if (r->language[0] && !template_language_valid(r->language))

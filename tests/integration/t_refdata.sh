@@ -28,6 +28,12 @@ printf 'phone,name\n+49 30 5551000,Ren\xe9 M\xfcller\n+49 30 5551001,Anna\n' >la
 refused latin1.csv customer '^latin1.csv:2: encoding: byte 0xE9' 'UTF-8'
 ctl customer show "+49 30 5551000" --json >/dev/null 2>&1 && fail "the Latin-1 customer was stored"
 
+# the server refuses it too, from any client (here: a name typed in Latin-1)
+rc=0
+ctl customer set "+49 30 5551003" --name "$(printf 'Ren\xe9')" 2>err.txt || rc=$?
+expect_eq "Latin-1 name exit" "$rc" 1
+grep -q 'name is not UTF-8' err.txt || fail "no UTF-8 refusal: $(cat err.txt)"
+
 say "a ';'-separated CSV is refused as such"
 printf 'phone;name\n+49 30 5551000;Anna\n' >semicolon.csv
 refused semicolon.csv customer "^semicolon.csv:1: the columns are separated by ';'"

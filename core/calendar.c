@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 #include "fsd/calendar.h"
+#include "fsd/category.h"
 #include "fsd/window_text.h"
 
 #define S_MIN_MS 60000LL
@@ -322,34 +323,11 @@ const char *window_text(int64_t start, int64_t end, const char *tz, char *buf, s
 //  ---------------------------------------------------------------------
 //  Durations
 
-static const struct {
-    const char *category;
-    int minutes;
-} s_durations[] = {
-    { "washing_machine", 60 },
-    { "dryer", 60 },
-    { "washer_dryer", 75 },
-    { "dishwasher", 60 },
-    { "fridge", 60 },
-    { "freezer", 60 },
-    { "oven", 60 },
-    { "hob", 45 },
-    { "cooker_hood", 45 },
-    { "microwave", 30 },
-    { "air_conditioner", 90 },
-    { "heat_pump", 120 },
-    { "boiler", 90 },
-    { "water_heater", 60 },
-    { "coffee_machine", 30 },
-};
 
 //  Minutes of work on site for a category.
 int calendar_duration_min(const char *category)
 {
-    for (size_t i = 0; category && i < sizeof s_durations / sizeof s_durations[0]; i++)
-        if (strcmp(s_durations[i].category, category) == 0)
-            return s_durations[i].minutes;
-    return 60;
+    return category_duration_min(category); //  the catalogue's, or 60
 }
 
 //  ---------------------------------------------------------------------

@@ -25,12 +25,6 @@ static const char *const s_decline_names[DR_COUNT_] = { "none",         "too_far
 static const char *const s_role_names[ROLE_COUNT_] = { "none",       "agent", "intake",
                                                        "dispatcher", "admin", "portal" };
 
-static const char *const s_categories[] = {
-    "washing_machine", "dryer",     "washer_dryer", "dishwasher",   "fridge",
-    "freezer",         "oven",      "hob",          "cooker_hood",  "microwave",
-    "air_conditioner", "heat_pump", "boiler",       "water_heater", "coffee_machine"
-};
-
 #define S_COUNT(a) (sizeof(a) / sizeof(a)[0])
 
 //  Name of value v in table, or "?" when v is out of range.
@@ -138,25 +132,6 @@ bool job_state_holds_capacity(job_state s)
     case JS_ON_HOLD: return true;
     default: return false;
     }
-}
-
-//  True when name is a known appliance category.
-bool category_known(const char *name)
-{
-    if (!name)
-        return false;
-    for (size_t i = 0; i < S_COUNT(s_categories); i++)
-        if (strcmp(s_categories[i], name) == 0)
-            return true;
-    return false;
-}
-
-//  The appliance catalogue and its length.
-const char *const *category_list(size_t *n)
-{
-    if (n)
-        *n = S_COUNT(s_categories);
-    return s_categories;
 }
 
 //  True for the separators a phone number may contain.

@@ -7,9 +7,10 @@
     and keeps an id-to-cell array, so moving an item costs the size of its
     cell, not of the fleet.
 
-    Deliberately not here: projections beyond a local flat approximation,
-    polygon validity checks (self-intersection, winding), and anything that
-    reads files or GeoJSON. Across the antimeridian the polygon gap is only
+    Polygon checks for loading (self-intersection, overlap, a zone's
+    region) work on the same local flat projection. Deliberately not here:
+    projections beyond it, winding order, and anything that reads files or
+    GeoJSON. Across the antimeridian the polygon gap is only
     approximate; the grid wraps longitude correctly. */
 
 #include <math.h>
@@ -136,19 +137,244 @@ static double s_vertex_gap(const geo_poly *a, const geo_poly *b, double coslat0)
     return best;
 }
 
-//  Smallest boundary-to-boundary distance, on a local flat projection.
-double geo_poly_gap_km(const geo_poly *a, const geo_poly *b)
+//  Cosine of the mean latitude of the vertices of both polygons (1 when
+//  there are none).
+static double s_coslat0(const geo_poly *a, const geo_poly *b)
 {
     double sum = 0;
     size_t count = 0;
     s_lat_sum(a, &sum, &count);
-    s_lat_sum(b, &sum, &count);
-    if (count == 0)
-        return INFINITY;
-    double coslat0 = cos(sum / (double)count * S_DEG);
+    if (b)
+        s_lat_sum(b, &sum, &count);
+    return count ? cos(sum / (double)count * S_DEG) : 1.0;
+}
+
+//  Twice the signed area of the triangle abc: > 0 when c is left of ab.
+static double s_orient(s_xy a, s_xy b, s_xy c)
+{
+    return (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+}
+
+//  True when c, known to be on the line ab, lies within the box of ab.
+static bool s_on_box(s_xy a, s_xy b, s_xy c)
+{
+    return fmin(a.x, b.x) <= c.x && c.x <= fmax(a.x, b.x) && fmin(a.y, b.y) <= c.y && c.y <= fmax(a.y, b.y);
+}
+
+//  True when segments ab and cd have a point in common (touching counts).
+static bool s_segments_meet(s_xy a, s_xy b, s_xy c, s_xy d)
+{
+    double o1 = s_orient(a, b, c), o2 = s_orient(a, b, d);
+    double o3 = s_orient(c, d, a), o4 = s_orient(c, d, b);
+    if (((o1 > 0 && o2 < 0) || (o1 < 0 && o2 > 0)) && ((o3 > 0 && o4 < 0) || (o3 < 0 && o4 > 0)))
+        return true;
+    return (o1 == 0 && s_on_box(a, b, c)) || (o2 == 0 && s_on_box(a, b, d)) || (o3 == 0 && s_on_box(c, d, a))
+           || (o4 == 0 && s_on_box(c, d, b));
+}
+
+//  True when segments ab and cd cross each other's interior at one point
+//  clearly away from all four ends (tolerance tol_km): shared edges and
+//  T-junctions of neighbouring territories are not crossings.
+static bool s_segments_cross(s_xy a, s_xy b, s_xy c, s_xy d, double tol_km)
+{
+    double o1 = s_orient(a, b, c), o2 = s_orient(a, b, d);
+    double o3 = s_orient(c, d, a), o4 = s_orient(c, d, b);
+    if (!(((o1 > 0 && o2 < 0) || (o1 < 0 && o2 > 0)) && ((o3 > 0 && o4 < 0) || (o3 < 0 && o4 > 0))))
+        return false;
+    return s_point_segment(c, a, b) > tol_km && s_point_segment(d, a, b) > tol_km
+           && s_point_segment(a, c, d) > tol_km && s_point_segment(b, c, d) > tol_km;
+}
+
+//  True when some edge of a and some edge of b meet.
+static bool s_edges_meet(const geo_poly *a, const geo_poly *b, double coslat0)
+{
+    for (size_t ra = 0; ra < a->n; ra++) {
+        const geo_ring *x = &a->rings[ra];
+        for (size_t i = 0, pi = x->n - 1; i < x->n; pi = i++) {
+            s_xy p = s_project(x->pts[pi], coslat0), q = s_project(x->pts[i], coslat0);
+            for (size_t rb = 0; rb < b->n; rb++) {
+                const geo_ring *y = &b->rings[rb];
+                for (size_t k = 0, pk = y->n - 1; k < y->n; pk = k++)
+                    if (s_segments_meet(p, q, s_project(y->pts[pk], coslat0), s_project(y->pts[k], coslat0)))
+                        return true;
+            }
+        }
+    }
+    return false;
+}
+
+//  True when some vertex of a lies inside b.
+static bool s_vertex_inside(const geo_poly *a, const geo_poly *b)
+{
+    geo_poly box = *b;
+    geo_poly_bbox(&box);
+    for (size_t r = 0; r < a->n; r++)
+        for (size_t i = 0; i < a->rings[r].n; i++)
+            if (geo_poly_contains(&box, a->rings[r].pts[i]))
+                return true;
+    return false;
+}
+
+//  Distance between polygons as areas: 0 when they touch, cross or nest.
+double geo_poly_gap_km(const geo_poly *a, const geo_poly *b)
+{
+    double coslat0 = s_coslat0(a, b);
+    if (s_vertex_inside(a, b) || s_vertex_inside(b, a) || s_edges_meet(a, b, coslat0))
+        return 0.0;
     double ab = s_vertex_gap(a, b, coslat0);
     double ba = s_vertex_gap(b, a, coslat0);
     return ab < ba ? ab : ba;
+}
+
+//  Two edges of a ring that are not neighbours and meet.
+bool geo_ring_self_intersects(const geo_ring *ring, size_t *out_i, size_t *out_j)
+{
+    size_t n = ring->n;
+    if (n >= 2 && ring->pts[0].lat == ring->pts[n - 1].lat && ring->pts[0].lon == ring->pts[n - 1].lon)
+        n--; //  closed: the last position repeats the first
+    geo_point *v = malloc((n ? n : 1) * sizeof *v);
+    size_t *at = malloc((n ? n : 1) * sizeof *at);
+    if (!v || !at) {
+        free(v);
+        free(at);
+        return false;
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (m == 0 || v[m - 1].lat != ring->pts[k].lat || v[m - 1].lon != ring->pts[k].lon) {
+            v[m] = ring->pts[k];
+            at[m++] = k + 1;
+        }
+    while (m > 1 && v[m - 1].lat == v[0].lat && v[m - 1].lon == v[0].lon)
+        m--;
+    geo_ring tmp = { v, m };
+    geo_poly one = { &tmp, 1, 0, 0, 0, 0 };
+    double coslat0 = s_coslat0(&one, NULL);
+    bool found = false;
+    for (size_t i = 0; i < m && !found && m > 3; i++) {
+        s_xy a = s_project(v[i], coslat0), b = s_project(v[(i + 1) % m], coslat0);
+        for (size_t j = i + 2; j < m && !found; j++) {
+            if (i == 0 && j == m - 1)
+                continue; //  the first and last edges share position 1
+            if (s_segments_meet(a, b, s_project(v[j], coslat0), s_project(v[(j + 1) % m], coslat0))) {
+                found = true;
+                if (out_i)
+                    *out_i = at[i];
+                if (out_j)
+                    *out_j = at[j];
+            }
+        }
+    }
+    free(v);
+    free(at);
+    return found;
+}
+
+#define S_OVERLAP_TOL_KM 0.001 //  about a metre
+#define S_OVERLAP_STEP_KM 0.01 //  how far inside an edge a sample is taken
+
+//  Smallest distance from p to the boundary of the polygon, in km.
+static double s_boundary_km(const geo_poly *poly, s_xy p, double coslat0)
+{
+    double best = INFINITY;
+    for (size_t r = 0; r < poly->n; r++) {
+        const geo_ring *ring = &poly->rings[r];
+        for (size_t k = 0, j = ring->n - 1; k < ring->n; j = k++) {
+            double d = s_point_segment(p, s_project(ring->pts[j], coslat0), s_project(ring->pts[k], coslat0));
+            if (d < best)
+                best = d;
+        }
+    }
+    return best;
+}
+
+//  The plane point back in degrees.
+static geo_point s_unproject(s_xy q, double coslat0)
+{
+    geo_point p = { q.y / S_KM_PER_DEG, q.x / (coslat0 * S_KM_PER_DEG) };
+    return p;
+}
+
+//  True when p lies inside the polygon and clearly off its boundary.
+static bool s_deep_inside(const geo_poly *poly, s_xy p, double coslat0)
+{
+    return geo_poly_contains(poly, s_unproject(p, coslat0))
+           && s_boundary_km(poly, p, coslat0) > S_OVERLAP_TOL_KM;
+}
+
+//  True when a point of a's interior near one of its vertices or edges
+//  lies deep inside b: catches nesting and the same area given twice.
+static bool s_samples_inside(const geo_poly *a, const geo_poly *b, double coslat0)
+{
+    for (size_t r = 0; r < a->n; r++) {
+        const geo_ring *ring = &a->rings[r];
+        for (size_t k = 0, j = ring->n - 1; k < ring->n; j = k++) {
+            s_xy p = s_project(ring->pts[j], coslat0), q = s_project(ring->pts[k], coslat0);
+            if (s_deep_inside(b, q, coslat0))
+                return true;
+            double dx = q.x - p.x, dy = q.y - p.y, len = hypot(dx, dy);
+            if (len <= 0)
+                continue;
+            s_xy mid = { (p.x + q.x) / 2, (p.y + q.y) / 2 };
+            for (int side = -1; side <= 1; side += 2) {
+                s_xy s = { mid.x - side * dy / len * S_OVERLAP_STEP_KM,
+                           mid.y + side * dx / len * S_OVERLAP_STEP_KM };
+                if (geo_poly_contains(a, s_unproject(s, coslat0)) && s_deep_inside(b, s, coslat0))
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+//  True when the interiors of a and b share some area.
+bool geo_poly_overlap(const geo_poly *pa, const geo_poly *pb)
+{
+    geo_poly a = *pa, b = *pb;
+    geo_poly_bbox(&a);
+    geo_poly_bbox(&b);
+    if (a.max_lat < b.min_lat || b.max_lat < a.min_lat || a.max_lon < b.min_lon || b.max_lon < a.min_lon)
+        return false;
+    double coslat0 = s_coslat0(&a, &b);
+    for (size_t ra = 0; ra < a.n; ra++) {
+        const geo_ring *x = &a.rings[ra];
+        for (size_t i = 0, pi = x->n - 1; i < x->n; pi = i++) {
+            s_xy p = s_project(x->pts[pi], coslat0), q = s_project(x->pts[i], coslat0);
+            for (size_t rb = 0; rb < b.n; rb++) {
+                const geo_ring *y = &b.rings[rb];
+                for (size_t k = 0, pk = y->n - 1; k < y->n; pk = k++)
+                    if (s_segments_cross(p, q, s_project(y->pts[pk], coslat0), s_project(y->pts[k], coslat0),
+                                         S_OVERLAP_TOL_KM))
+                        return true;
+            }
+        }
+    }
+    return s_samples_inside(&a, &b, coslat0) || s_samples_inside(&b, &a, coslat0);
+}
+
+//  The broad box of a time zone region: lat and lon ranges (a second lon
+//  range for regions across the antimeridian).
+static const struct {
+    const char *prefix;
+    double lat0, lat1, lon0, lon1, lon2, lon3;
+} s_regions[] = {
+    { "Europe/", 27, 82, -32, 70, 0, 0 },      { "America/", -57, 84, -180, -10, 0, 0 },
+    { "Asia/", -12, 82, 24, 180, -180, -168 }, { "Africa/", -36, 38, -26, 52, 0, 0 },
+    { "Australia/", -56, -9, 110, 160, 0, 0 },
+};
+
+//  1 inside the zone's region box, 0 outside, -1 no box for the zone.
+int geo_tz_region_contains(const char *tz, geo_point p)
+{
+    for (size_t i = 0; tz && i < sizeof s_regions / sizeof s_regions[0]; i++)
+        if (strncmp(tz, s_regions[i].prefix, strlen(s_regions[i].prefix)) == 0) {
+            bool lat = p.lat >= s_regions[i].lat0 && p.lat <= s_regions[i].lat1;
+            bool lon = (p.lon >= s_regions[i].lon0 && p.lon <= s_regions[i].lon1)
+                       || (s_regions[i].lon2 != s_regions[i].lon3 && p.lon >= s_regions[i].lon2
+                           && p.lon <= s_regions[i].lon3);
+            return lat && lon;
+        }
+    return -1;
 }
 
 //  ---------------------------------------------------------------------

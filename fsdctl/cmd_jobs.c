@@ -25,7 +25,8 @@ static const char *s_request_usage =
     "Submits a repair request; answers with the job id, territory, warranty status,\n"
     "priority and SLA deadlines. Categories: washing_machine dryer washer_dryer\n"
     "dishwasher fridge freezer oven hob cooker_hood microwave air_conditioner\n"
-    "heat_pump boiler water_heater coffee_machine.\n"
+    "heat_pump boiler water_heater coffee_machine (built in), or those an admin\n"
+    "loaded with 'fsdctl category load'.\n"
     "--reported-at: when the fault was reported (the SLA clock starts there; default now).\n"
     "--urgency high: an urgent fault (high priority, and the SLA policies for urgency high).\n"
     "--window asks for an appointment window in the place's local time: \"Tue 14:00-16:00\"\n"
@@ -34,7 +35,7 @@ static const char *s_request_usage =
     "then booked only with a technician whose shift and calendar have room in it.\n"
     "--batch submits every row of a CSV file (columns name,phone,address,lat,lon,\n"
     "brand,category,serial,model,problem and an optional window) and prints one line\n"
-    "per row.\n";
+    "per row; it exits with 1 when a row was refused, naming FILE:LINE on stderr.\n";
 
 /* Submits every request of a CSV file, one line of output each. */
 static int s_request_batch(ctl *c, const char *path, double rate)
@@ -90,6 +91,8 @@ static int s_request_batch(ctl *c, const char *path, double rate)
                 printf("{\"line\":%u,\"error\":{\"code\":\"%s\"}}\n", line, code);
             else
                 printf("line %-4u refused: %s (%s)\n", line, rep->error->message, code);
+            fprintf(stderr, "%s:%u: %s%s%s\n", path, line, rep->error->field,
+                    rep->error->field[0] ? ": " : "", rep->error->message);
             if (rep->error->code == FSD__ERROR_CODE__ERR_FORBIDDEN && strcmp(rep->error->field, "key") == 0) {
                 /* the key itself is refused: no later row would be taken */
                 fflush(stdout);
@@ -107,7 +110,9 @@ static int s_request_batch(ctl *c, const char *path, double rate)
     if (!c->json)
         printf("%zu requests: %zu accepted, %zu refused\n", n, ok, refused);
     load_file_destroy(&f);
-    return 0;
+    if (refused) /* a script must see that some rows did not become jobs */
+        fprintf(stderr, "fsdctl: %zu of %zu requests of %s were refused (lines above)\n", refused, n, path);
+    return refused ? 1 : 0;
 }
 
 int cmd_request(ctl *c, int argc, char **argv)

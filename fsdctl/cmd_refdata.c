@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include "fsd/domain.h"
 #include "fsd/wire.h"
 #include "load_file.h"
@@ -34,6 +36,7 @@ static void s_check_only(Fsd__Envelope *env)
     case FSD__ENVELOPE__BODY_LOAD_CUSTOMERS: env->load_customers->check_only = 1; break;
     case FSD__ENVELOPE__BODY_LOAD_SLA_POLICIES: env->load_sla_policies->check_only = 1; break;
     case FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS: env->load_working_hours->check_only = 1; break;
+    case FSD__ENVELOPE__BODY_LOAD_CATEGORIES: env->load_categories->check_only = 1; break;
     default: break;
     }
 }
@@ -84,13 +87,79 @@ static int s_refuse_file(ctl *c, const char *kind, const char *path, load_file *
     return 1;
 }
 
-/* `fsdctl territory|provider|agent|product|customer load FILE`. */
-static int s_load(ctl *c, const char *kind, const char *path)
+/* Options of `load`: --replace (the file is the new truth), --check (a
+   dry run that prints the diff), --progress (report on stderr). */
+typedef struct {
+    bool replace, check, progress;
+} s_load_opts;
+
+/* Sets replace on the attached territories, providers or technicians
+   load; false for the other kinds (nothing is retired there). */
+static bool s_set_replace(Fsd__Envelope *env)
+{
+    switch (env->body_case) {
+    case FSD__ENVELOPE__BODY_LOAD_TERRITORIES: env->load_territories->replace = 1; return true;
+    case FSD__ENVELOPE__BODY_LOAD_PROVIDERS: env->load_providers->replace = 1; return true;
+    case FSD__ENVELOPE__BODY_LOAD_TECHNICIANS: env->load_technicians->replace = 1; return true;
+    default: return false;
+    }
+}
+
+/* Seconds since an earlier monotonic time. */
+static double s_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Prints one list of the diff ("added: a b c"), up to 50 ids. */
+static void s_print_ids(const char *what, char *const *ids, size_t n)
+{
+    printf("%-8s %zu", what, n);
+    for (size_t i = 0; i < n && i < 50; i++)
+        printf("%s%s", i ? " " : ": ", ids[i]);
+    if (n > 50)
+        printf(" ... (%zu more)", n - 50);
+    putchar('\n');
+}
+
+/* The answer to a load that went through (or a check that found no bad row). */
+static void s_print_result(const Fsd__LoadResult *r, const char *path, const s_load_opts *o)
+{
+    if (o->check) {
+        printf("%s: no bad rows; loading it%s would change:\n", path, o->replace ? " with --replace" : "");
+        s_print_ids("added", r->added, r->n_added);
+        s_print_ids("changed", r->changed, r->n_changed);
+        if (o->replace || r->n_retired)
+            s_print_ids("retired", r->retired, r->n_retired);
+        printf("nothing was loaded (--check)\n");
+        return;
+    }
+    printf("loaded %u %s from %s", r->loaded, r->kind, path);
+    if (r->n_added || r->n_changed || r->n_retired)
+        printf(" (%zu added, %zu changed, %zu retired)", r->n_added, r->n_changed, r->n_retired);
+    putchar('\n');
+    if (r->n_retired)
+        s_print_ids("retired", r->retired, r->n_retired);
+    for (size_t i = 0; i < r->n_notes; i++)
+        printf("  %s\n", r->notes[i]);
+}
+
+/* `fsdctl territory|provider|technician|product|customer load FILE`. */
+static int s_load(ctl *c, const char *kind, const char *path, const s_load_opts *o)
 {
     char err[512];
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (o->progress)
+        fprintf(stderr, "fsdctl: reading %s ...\n", path);
     load_file *f = load_file_read(kind, path, err, sizeof err);
     if (!f)
         return ctl_fail(c, 1, "file", "%s", err);
+    if (o->progress)
+        fprintf(stderr, "fsdctl: read %zu rows of %s in %.1f s; the server checks and stores them ...\n",
+                load_file_row_count(f), path, s_since(&t0));
     if (load_file_error_count(f)) {
         int rc = s_refuse_file(c, kind, path, f);
         load_file_destroy(&f);
@@ -100,6 +169,14 @@ static int s_load(ctl *c, const char *kind, const char *path)
     Fsd__Envelope env;
     wire_envelope_init(&env, id);
     load_file_attach(f, &env);
+    if (o->replace && !s_set_replace(&env)) {
+        load_file_destroy(&f);
+        return ctl_fail(c, 2, "usage", "--replace is for territories, providers and technicians");
+    }
+    if (o->check)
+        s_check_only(&env);
+    if (!c->timeout_given && load_file_row_count(f) > 10000)
+        c->timeout_ms = 600000; /* a big file takes the server a while to check and store */
     Fsd__Envelope *rep = ctl_call(c, &env);
     load_file_destroy(&f);
     if (!rep)
@@ -114,12 +191,62 @@ static int s_load(ctl *c, const char *kind, const char *path)
             fprintf(stderr, "fsdctl: the server refused %zu row(s) of %s: nothing was loaded\n", r->n_errors,
                     path);
         } else
-            printf("loaded %u %s from %s\n", r->loaded, r->kind, path);
+            s_print_result(r, path, o);
         rc = r->n_errors ? 1 : 0;
+    }
+    if (o->progress)
+        fprintf(stderr, "fsdctl: done in %.1f s\n", s_since(&t0));
+    fsd__envelope__free_unpacked(rep, NULL);
+    return rc;
+}
+
+/* `fsdctl technician|provider|territory retire ID [--reason TEXT]`. */
+static int s_retire(ctl *c, const char *what, char *id_arg, char *reason)
+{
+    Fsd__Retire r = FSD__RETIRE__INIT;
+    r.kind = (char *)what;
+    r.id = id_arg;
+    r.reason = reason;
+    char id[33];
+    Fsd__Envelope env;
+    wire_envelope_init(&env, id);
+    env.body_case = FSD__ENVELOPE__BODY_RETIRE;
+    env.retire = &r;
+    Fsd__Envelope *rep = ctl_call(c, &env);
+    if (!rep)
+        return 1;
+    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_RETIRED);
+    if (rc == 0) {
+        const Fsd__Retired *d = rep->retired;
+        if (c->json)
+            ctl_print_json(&d->base);
+        else {
+            printf("%s %s %s\n", what, d->id,
+                   d->already ? "was already retired: nothing changed" : "retired");
+            for (size_t i = 0; i < d->n_moved; i++)
+                printf("  job %s went back to matching\n", d->moved[i]);
+            for (size_t i = 0; i < d->n_kept; i++)
+                printf("  job %s\n", d->kept[i]);
+        }
     }
     fsd__envelope__free_unpacked(rep, NULL);
     return rc;
 }
+
+static const char *s_load_usage =
+    "usage: fsdctl %s load FILE [--replace] [--check] [--progress]\n"
+    "       fsdctl %s retire ID [--reason TEXT]   (technician, provider, territory)\n\n"
+    "Loads %s (all rows or none); see examples/README.md for the format.\n"
+    "--replace   the file is the new truth: active rows it does not hold are retired\n"
+    "            (technicians, providers, territories)\n"
+    "--check     a dry run: check every row and print what would be added, changed\n"
+    "            and retired; nothing is loaded\n"
+    "--progress  report the steps of a long load on stderr (always on a terminal\n"
+    "            for files over 1 MiB)\n"
+    "retire      keep the row for history but give it no new work: a technician's\n"
+    "            open jobs go back to matching (a job on site stays, listed); a\n"
+    "            provider or territory still in use is refused; a territory's open\n"
+    "            jobs stay in it and are listed.\n";
 
 int cmd_load(ctl *c, int argc, char **argv)
 {
@@ -128,37 +255,76 @@ int cmd_load(ctl *c, int argc, char **argv)
     } kinds[] = {
         { "territory", "territories" },  { "provider", "providers" },  { "agent", "technicians" },
         { "technician", "technicians" }, { "product", "products" },    { "customer", "customers" },
-        { "sla", "sla_policies" },       { "hours", "working_hours" },
+        { "sla", "sla_policies" },       { "hours", "working_hours" }, { "category", "categories" },
     };
     const char *kind = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(argv[0], kinds[i].cmd) == 0)
             kind = kinds[i].kind;
-    char usage[512];
-    snprintf(
-        usage, sizeof usage,
-        "usage: fsdctl %s load FILE\n\nLoads %s (all rows or none); see examples/README.md "
-        "for the format.\n%s%s%s",
-        argv[0], kind,
-        strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0 ? "The file replaces the whole table. "
-                                                                     : "",
-        strcmp(argv[0], "sla") == 0 ? "Columns: id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock."
-        : strcmp(argv[0], "hours") == 0 ? "Columns: territory,hours[,closed], e.g. "
-                                          "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03"
-                                        : "",
-        strcmp(argv[0], "sla") == 0 || strcmp(argv[0], "hours") == 0 ? "\n" : "");
+    char usage[1536];
+    int n = snprintf(usage, sizeof usage, s_load_usage, argv[0], argv[0], kind);
+    if (strcmp(argv[0], "category") == 0)
+        snprintf(usage + n, sizeof usage - n,
+                 "The file is the whole catalogue of appliance categories. Columns: id,name,duration_min\n"
+                 "(minutes of work on site). Without a file the built-in fifteen apply; a category left\n"
+                 "out later is refused while technicians or open jobs use it. At most 64 ever.\n");
+    else if (strcmp(argv[0], "sla") == 0)
+        snprintf(usage + n, sizeof usage - n,
+                 "The file replaces the whole table. Columns: "
+                 "id,warranty,tier,urgency,assign_min,arrive_min,fix_min,clock.\n");
+    else if (strcmp(argv[0], "hours") == 0)
+        snprintf(usage + n, sizeof usage - n,
+                 "The file replaces the whole table. Columns: territory,hours[,closed], e.g.\n"
+                 "mitte,\"mon-fri 08:00-18:00; sat 09:00-13:00\",12-25;2026-04-03\n");
+    const char *what = strcmp(argv[0], "agent") == 0 ? "technician" : argv[0];
     ctl_args a;
-    if (argc >= 2 && strcmp(argv[1], "load") == 0) {
-        char name[32];
-        snprintf(name, sizeof name, "%s load", argv[0]);
-        argv[1] = name;
-        if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage, NULL, NULL, 1, "FILE"))
+    if (argc < 2 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "retire") != 0)) {
+        if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, ""))
             return a.status;
-        return s_load(c, kind, a.pos[0]);
+        return ctl_args_fail(&a, "say load FILE%s",
+                             strcmp(what, "technician") == 0 || strcmp(what, "provider") == 0
+                                     || strcmp(what, "territory") == 0
+                                 ? " or retire ID"
+                                 : "");
     }
-    if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
-        return argc < 2 ? ctl_args_fail(&a, "load FILE is missing") : a.status;
-    return ctl_args_fail(&a, "'%s' is not load", argv[1]);
+    char name[32];
+    snprintf(name, sizeof name, "%s %s", argv[0], argv[1]);
+    bool retire = strcmp(argv[1], "retire") == 0;
+    argv[1] = name;
+    if (retire) {
+        if (strcmp(what, "technician") != 0 && strcmp(what, "provider") != 0
+            && strcmp(what, "territory") != 0) {
+            static const struct option none[] = { { 0, 0, 0, 0 } };
+            ctl_args_begin(&a, c, argc - 1, argv + 1, usage, none);
+            return ctl_args_fail(&a, "only technicians, providers and territories are retired");
+        }
+        char *reason = "";
+        if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage, "reason", &reason, 1, "ID"))
+            return a.status;
+        return s_retire(c, what, a.pos[0], reason);
+    }
+    static const struct option opts[] = {
+        { "replace", 0, 0, 'r' }, { "check", 0, 0, 'c' }, { "progress", 0, 0, 'p' }, { 0, 0, 0, 0 }
+    };
+    s_load_opts o = { .progress = false };
+    ctl_args_begin(&a, c, argc - 1, argv + 1, usage, opts);
+    int opt;
+    while ((opt = ctl_args_next(&a)) > 0) {
+        switch (opt) {
+        case 'r': o.replace = true; break;
+        case 'c': o.check = true; break;
+        case 'p': o.progress = true; break;
+        default: return ctl_args_unknown(&a);
+        }
+    }
+    if (opt < 0 || ctl_args_tail(&a, 1, 1, "FILE"))
+        return a.status;
+    const char *path = a.pos[0];
+    if (!o.progress && isatty(2)) { /* a long load on a terminal says what it is doing */
+        struct stat st;
+        o.progress = stat(path, &st) == 0 && st.st_size > 1024 * 1024;
+    }
+    return s_load(c, kind, path, &o);
 }
 
 int cmd_customer(ctl *c, int argc, char **argv)

@@ -16,6 +16,8 @@
     zone or shift makes sense. This module does not talk to the network. */
 
 #include "load_file.h"
+#include "fsd/strmap.h"
+#include "fsd/utf8.h"
 
 #include <csv.h>
 #include <jansson.h>
@@ -38,7 +40,8 @@ enum {
     K_CUSTOMERS,
     K_REQUESTS,
     K_SLA_POLICIES,
-    K_WORKING_HOURS
+    K_WORKING_HOURS,
+    K_CATEGORIES
 };
 
 /* A CSV column: its header name, whether the column must be in the
@@ -78,6 +81,10 @@ static const s_column s_sla_policy_cols[] = {
     { "urgency", 1, 1 }, { "assign_min", 1, 1 }, { "arrive_min", 1, 1 },
     { "fix_min", 1, 1 }, { "clock", 1, 1 },      { NULL, 0, 0 },
 };
+// appliance categories: id, name, minutes of work on site
+static const s_column s_category_cols[] = {
+    { "id", 1, 1 }, { "name", 1, 1 }, { "duration_min", 1, 1 }, { NULL, 0, 0 }
+};
 static const s_column s_working_hours_cols[] = {
     { "territory", 1, 1 }, { "hours", 1, 1 }, { "closed", 0, 0 }, { NULL, 0, 0 }
 };
@@ -98,6 +105,7 @@ struct load_file {
     s_vec errors;         // Fsd__RowError *
     s_vec rows;           // the row messages of this kind
     s_vec lines;          // requests: line of each, as (void *)(uintptr_t)
+    strmap *keys;         // key of each kept row -> the row, for duplicates
     Fsd__LoadTerritories lt;
     Fsd__LoadProviders lp;
     Fsd__LoadTechnicians lte;
@@ -105,11 +113,13 @@ struct load_file {
     Fsd__LoadCustomers lc;
     Fsd__LoadSlaPolicies lsp;
     Fsd__LoadWorkingHours lwh;
+    Fsd__LoadCategories lca;
 
     // CSV parse state
     unsigned line;      // physical line being fed
     unsigned row_start; // line where the current row started, 0: none yet
     int header_done;
+    int header_refused;   // the header is unusable: rows are not read
     s_vec fields;         // char * of the current row, malloc'd
     size_t ncolmap;       // fields in the header
     int have[S_MAX_COLS]; // column index -> header position, -1 absent
@@ -335,70 +345,48 @@ static int s_required(load_file *self, unsigned line)
     return rc;
 }
 
-/* Records a duplicate-key error when key was seen on an earlier row. */
-static int s_unique(load_file *self, unsigned line, const char *field, const char *key,
-                    const char *(*key_of)(const void *row), unsigned (*line_of)(const void *row))
+/* Records a duplicate-key error when key was seen on an earlier row (a
+   hash of the keys kept so far: a big file costs linear time). */
+static int s_unique(load_file *self, unsigned line, const char *field, const char *key, void *row,
+                    unsigned (*line_of)(const void *row))
 {
-    for (size_t i = 0; i < self->rows.n; i++)
-        if (strcmp(key_of(self->rows.v[i]), key) == 0) {
-            s_error(self, line, field, "%s '%s' is repeated (first on line %u)", field, key,
-                    line_of(self->rows.v[i]));
-            return -1;
-        }
+    const void *first = strmap_get(self->keys, key);
+    if (first) {
+        s_error(self, line, field, "%s '%s' is repeated (first on line %u)", field, key, line_of(first));
+        return -1;
+    }
+    if (strmap_put(self->keys, key, row) < 0) // the row is kept: its key is taken
+        s_check(NULL);
     return 0;
 }
 
-static const char *s_prov_key(const void *r)
-{
-    return ((const Fsd__ProviderRow *)r)->id;
-}
 static unsigned s_prov_line(const void *r)
 {
     return ((const Fsd__ProviderRow *)r)->line;
-}
-static const char *s_tech_key(const void *r)
-{
-    return ((const Fsd__TechnicianRow *)r)->id;
 }
 static unsigned s_tech_line(const void *r)
 {
     return ((const Fsd__TechnicianRow *)r)->line;
 }
-static const char *s_prod_key(const void *r)
-{
-    return ((const Fsd__ProductRow *)r)->serial;
-}
 static unsigned s_prod_line(const void *r)
 {
     return ((const Fsd__ProductRow *)r)->line;
-}
-static const char *s_cust_key(const void *r)
-{
-    return ((const Fsd__CustomerRow *)r)->phone;
 }
 static unsigned s_cust_line(const void *r)
 {
     return ((const Fsd__CustomerRow *)r)->line;
 }
-static const char *s_sla_key(const void *r)
-{
-    return ((const Fsd__SlaPolicyRow *)r)->id;
-}
 static unsigned s_sla_line(const void *r)
 {
     return ((const Fsd__SlaPolicyRow *)r)->line;
-}
-static const char *s_hours_key(const void *r)
-{
-    return ((const Fsd__WorkingHoursRow *)r)->territory;
 }
 static unsigned s_hours_line(const void *r)
 {
     return ((const Fsd__WorkingHoursRow *)r)->line;
 }
-static const char *s_terr_key(const void *r)
+static unsigned s_category_line(const void *r)
 {
-    return ((const Fsd__TerritoryRow *)r)->id;
+    return ((const Fsd__CategoryRow *)r)->line;
 }
 static unsigned s_terr_line(const void *r)
 {
@@ -423,7 +411,7 @@ static void s_row_provider(load_file *self, unsigned line)
     /* yes: offers go to the provider's own dispatchers, not its technicians */
     if (!bad && s_bool(self, line, "company", s_val(self, "company"), &r->company))
         bad = 1;
-    if (!bad && s_unique(self, line, "id", r->id, s_prov_key, s_prov_line))
+    if (!bad && s_unique(self, line, "id", r->id, r, s_prov_line))
         bad = 1;
     if (!bad)
         s_vec_push(&self->rows, r);
@@ -465,7 +453,7 @@ static void s_row_technician(load_file *self, unsigned line)
         s_error(self, line, "skills", "skills lists no skill");
         bad = 1;
     }
-    if (!bad && s_unique(self, line, "id", r->id, s_tech_key, s_tech_line))
+    if (!bad && s_unique(self, line, "id", r->id, r, s_tech_line))
         bad = 1;
     if (!bad)
         s_vec_push(&self->rows, r);
@@ -492,7 +480,7 @@ static void s_row_product(load_file *self, unsigned line)
     const char *wm = s_val(self, "warranty_months");
     if (*wm && s_uint(self, line, "warranty_months", wm, 0, 600, &r->warranty_months))
         bad = 1;
-    if (!bad && s_unique(self, line, "serial", r->serial, s_prod_key, s_prod_line))
+    if (!bad && s_unique(self, line, "serial", r->serial, r, s_prod_line))
         bad = 1;
     if (!bad)
         s_vec_push(&self->rows, r);
@@ -514,7 +502,7 @@ static void s_row_customer(load_file *self, unsigned line)
     r->language = (char *)s_val(self, "language"); // messages in this language
     if (s_bool(self, line, "blocked", s_val(self, "blocked"), &r->blocked))
         bad = 1;
-    if (!bad && s_unique(self, line, "phone", r->phone, s_cust_key, s_cust_line))
+    if (!bad && s_unique(self, line, "phone", r->phone, r, s_cust_line))
         bad = 1;
     if (!bad)
         s_vec_push(&self->rows, r);
@@ -566,7 +554,7 @@ static void s_row_sla_policy(load_file *self, unsigned line)
         if (*v && s_double(self, line, names[i], v, 0, 525600, slots[i]))
             bad = 1;
     }
-    if (!bad && s_unique(self, line, "id", r->id, s_sla_key, s_sla_line))
+    if (!bad && s_unique(self, line, "id", r->id, r, s_sla_line))
         bad = 1;
     if (!bad)
         s_vec_push(&self->rows, r);
@@ -582,7 +570,43 @@ static void s_row_working_hours(load_file *self, unsigned line)
     r->territory = (char *)s_val(self, "territory");
     r->hours = (char *)s_val(self, "hours");
     r->closed = s_list(self, s_val(self, "closed"), &r->n_closed);
-    if (!bad && s_unique(self, line, "territory", r->territory, s_hours_key, s_hours_line))
+    if (!bad && s_unique(self, line, "territory", r->territory, r, s_hours_line))
+        bad = 1;
+    if (!bad)
+        s_vec_push(&self->rows, r);
+}
+
+/* A header that names its columns with ';' between them is a CSV saved
+   with the wrong separator (a spreadsheet set to a German or French
+   locale does that): say so once instead of naming strange columns. */
+static int s_semicolons(load_file *self, unsigned line)
+{
+    size_t with = 0;
+    for (size_t f = 0; f < self->fields.n; f++)
+        if (strchr(self->fields.v[f], ';') && s_col(self, self->fields.v[f]) < 0)
+            with++;
+    if (!with)
+        return 0;
+    s_error(self, line, "",
+            "the columns are separated by ';': this file must use ',' between columns "
+            "(';' only separates the entries of a list); save it again as CSV with ',' as separator");
+    self->header_refused = 1;
+    return -1;
+}
+
+/* One categories row (id,name,duration_min). */
+static void s_row_category(load_file *self, unsigned line)
+{
+    int bad = s_required(self, line);
+    Fsd__CategoryRow *r = s_alloc(self, sizeof *r);
+    fsd__category_row__init(r);
+    r->line = line;
+    r->id = (char *)s_val(self, "id");
+    r->name = (char *)s_val(self, "name");
+    const char *d = s_val(self, "duration_min");
+    if (*d && s_uint(self, line, "duration_min", d, 1, 1440, &r->duration_min))
+        bad = 1;
+    if (!bad && s_unique(self, line, "id", r->id, r, s_category_line))
         bad = 1;
     if (!bad)
         s_vec_push(&self->rows, r);
@@ -595,6 +619,8 @@ static void s_header(load_file *self, unsigned line)
     for (int i = 0; i < S_MAX_COLS; i++)
         self->have[i] = -1;
     self->ncolmap = self->fields.n;
+    if (s_semicolons(self, line))
+        return;
     for (size_t f = 0; f < self->fields.n; f++) {
         char *name = s_trimdup(self, self->fields.v[f]);
         for (char *p = name; *p; p++)
@@ -620,6 +646,8 @@ static void s_csv_row(load_file *self, unsigned line)
         s_header(self, line);
         return;
     }
+    if (self->header_refused)
+        return;
     int blank = 1;
     for (size_t f = 0; f < self->fields.n && blank; f++)
         for (const char *p = self->fields.v[f]; *p; p++)
@@ -642,6 +670,7 @@ static void s_csv_row(load_file *self, unsigned line)
     case K_REQUESTS: s_row_request(self, line); break;
     case K_SLA_POLICIES: s_row_sla_policy(self, line); break;
     case K_WORKING_HOURS: s_row_working_hours(self, line); break;
+    case K_CATEGORIES: s_row_category(self, line); break;
     default: break;
     }
 }
@@ -868,7 +897,7 @@ static void s_feature(load_file *self, unsigned nr, unsigned line, json_t *f)
                 gtype);
         bad = 1;
     }
-    if (!bad && s_unique(self, line, "id", r->id, s_terr_key, s_terr_line))
+    if (!bad && s_unique(self, line, "id", r->id, r, s_terr_line))
         bad = 1;
     if (!bad) {
         r->n_rings = rings.n;
@@ -1008,6 +1037,33 @@ static char *s_slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* Refuses text that is not UTF-8 with the lines of its first few bad
+   bytes (a file saved as Latin-1 or Windows-1252 would store names that
+   JSON cannot show). True when it is refused. */
+static bool s_not_utf8(load_file *self, const char *text, size_t len)
+{
+    size_t at = 0, reported = 0, line = 1, counted = 0;
+    while (at < len && reported < 5) {
+        size_t bad = at + utf8_valid_prefix(text + at, len - at);
+        if (bad >= len)
+            break;
+        for (; counted < bad; counted++)
+            line += text[counted] == '\n';
+        size_t col = 1;
+        while (col <= bad && text[bad - col] != '\n')
+            col++;
+        s_error(self, (unsigned)line, "encoding",
+                "byte 0x%02X in column %zu is not UTF-8: save the file as UTF-8 "
+                "(e.g. iconv -f LATIN1 -t UTF-8 %s > new.%s)",
+                (unsigned char)text[bad], col, self->source, self->kind == K_TERRITORIES ? "geojson" : "csv");
+        reported++;
+        at = bad + 1;
+        while (at < len && text[at] != '\n') // one report per line
+            at++;
+    }
+    return reported > 0;
+}
+
 /* Reads `path` as `kind`; see load_file.h. */
 load_file *load_file_read(const char *kind, const char *path, char *err, size_t errlen)
 {
@@ -1024,6 +1080,7 @@ load_file *load_file_read(const char *kind, const char *path, char *err, size_t 
         { "requests", K_REQUESTS, s_request_cols },
         { "sla_policies", K_SLA_POLICIES, s_sla_policy_cols },
         { "working_hours", K_WORKING_HOURS, s_working_hours_cols },
+        { "categories", K_CATEGORIES, s_category_cols },
     };
     int k = -1;
     for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
@@ -1033,7 +1090,7 @@ load_file *load_file_read(const char *kind, const char *path, char *err, size_t 
         snprintf(err, errlen,
                  "Unknown kind of file '%s': use territories, "
                  "providers, technicians, products, customers, requests, sla_policies "
-                 "or working_hours.",
+                 "working_hours or categories.",
                  kind ? kind : "");
         return NULL;
     }
@@ -1044,6 +1101,7 @@ load_file *load_file_read(const char *kind, const char *path, char *err, size_t 
         return NULL;
     }
     load_file *self = s_check(calloc(1, sizeof *self));
+    self->keys = s_check(strmap_new());
     self->kind = kinds[k].kind;
     self->cols = kinds[k].cols;
     const char *base = strrchr(path, '/');
@@ -1054,7 +1112,9 @@ load_file *load_file_read(const char *kind, const char *path, char *err, size_t 
         text += 3; // UTF-8 byte order mark
         len -= 3;
     }
-    if (self->kind == K_TERRITORIES)
+    if (s_not_utf8(self, text, len))
+        ; // nothing of it is read: every name in it could be wrong
+    else if (self->kind == K_TERRITORIES)
         s_parse_geojson(self, text, len);
     else
         s_parse_csv(self, text, len);
@@ -1122,6 +1182,14 @@ load_file *load_file_read(const char *kind, const char *path, char *err, size_t 
         for (size_t i = 0; i < n; i++)
             self->lwh.rows[i] = rows[i];
         break;
+    case K_CATEGORIES:
+        fsd__load_categories__init(&self->lca);
+        self->lca.source = self->source;
+        self->lca.n_rows = n;
+        self->lca.rows = s_alloc(self, (n ? n : 1) * sizeof(Fsd__CategoryRow *));
+        for (size_t i = 0; i < n; i++)
+            self->lca.rows[i] = rows[i];
+        break;
     default: break;
     }
     return self;
@@ -1179,6 +1247,10 @@ void load_file_attach(load_file *self, Fsd__Envelope *env)
         env->body_case = FSD__ENVELOPE__BODY_LOAD_WORKING_HOURS;
         env->load_working_hours = &self->lwh;
         break;
+    case K_CATEGORIES:
+        env->body_case = FSD__ENVELOPE__BODY_LOAD_CATEGORIES;
+        env->load_categories = &self->lca;
+        break;
     default: break;
     }
 }
@@ -1205,6 +1277,7 @@ void load_file_destroy(load_file **self_p)
     free(self->errors.v);
     free(self->rows.v);
     free(self->lines.v);
+    strmap_destroy(&self->keys);
     s_fields_clear(self);
     free(self->fields.v);
     free(self);

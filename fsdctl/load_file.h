@@ -30,6 +30,8 @@
       "sla_policies" CSV id,warranty,tier,urgency,assign_min,arrive_min,
                      fix_min,clock (minutes are numbers, fractions allowed)
       "working_hours" CSV territory,hours[,closed] (closed: dates, ';'-list)
+      "categories"   CSV id,name,duration_min (appliance categories and the
+                     minutes of work on site; the whole catalogue)
 
     CSV: the first row is the header; columns are matched by name (case
     insensitive), in any order; bracketed columns above may be left out;

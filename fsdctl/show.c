@@ -150,8 +150,8 @@ void show_technicians(Fsd__TechnicianView **list, size_t n)
         }
         printf("  %-5s ", t->id);
         s_cell(t->name, 22);
-        printf("%-10s %-7s %-8s %u/%-3u %s\n", t->provider_id, t->online ? "yes" : "no",
-               t->in_shift ? "on" : "off", t->load, t->capacity, terr);
+        printf("%-10s %-7s %-8s %u/%-3u %s%s\n", t->provider_id, t->online ? "yes" : "no",
+               t->in_shift ? "on" : "off", t->load, t->capacity, terr, t->retired_at ? "  (retired)" : "");
     }
 }
 

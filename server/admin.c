@@ -11,13 +11,16 @@
 #include "verbs.h"
 #include "world.h"
 #include "refrows.h"
+#include "retire.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fsd/keys.h"
+#include "fsd/utf8.h"
 #include "fsd/log.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
@@ -85,9 +88,70 @@ static bool s_territory_known(server *srv, const char *id)
     return world_territory(srv, id) != NULL;
 }
 
+/* Text fields must be UTF-8 (a client other than fsdctl may send any
+   bytes): a Latin-1 name would be stored and shown as null in JSON. */
+static void s_check_text(row_check *rc, uint32_t line, const char *field, const char *text)
+{
+    if (!utf8_valid(text))
+        s_bad(rc, line, field, "%s is not UTF-8 text: save the file as UTF-8 and load it again", field);
+}
+
+/* A territory row's rings as a polygon (arrays in the call's arena). */
+static geo_poly s_row_poly(call *c, const Fsd__TerritoryRow *r)
+{
+    geo_ring *rings = arena_alloc(c->a, (r->n_rings ? r->n_rings : 1) * sizeof *rings);
+    for (size_t i = 0; i < r->n_rings; i++) {
+        geo_point *pts = arena_alloc(c->a, (r->rings[i]->n_points ? r->rings[i]->n_points : 1) * sizeof *pts);
+        for (size_t k = 0; k < r->rings[i]->n_points; k++)
+            pts[k] = (geo_point){ r->rings[i]->points[k]->lat, r->rings[i]->points[k]->lon };
+        rings[i] = (geo_ring){ pts, r->rings[i]->n_points };
+    }
+    geo_poly poly = { rings, r->n_rings, 0, 0, 0, 0 };
+    geo_poly_bbox(&poly);
+    return poly;
+}
+
+/* The territory must lie in its time zone's region (a box per continent,
+   geo_tz_region_contains): the centre of its bounding box is tested, and
+   when that fails but the centre with latitude and longitude exchanged
+   passes, the file has them swapped. Zones without a region (UTC, Etc/,
+   oceans) are not tested. */
+static void s_check_region(row_check *rc, const Fsd__TerritoryRow *r, const geo_poly *poly)
+{
+    geo_point mid = { (poly->min_lat + poly->max_lat) / 2, (poly->min_lon + poly->max_lon) / 2 };
+    if (geo_tz_region_contains(r->tz, mid) != 0)
+        return;
+    geo_point swapped = { mid.lon, mid.lat };
+    if (geo_valid(swapped) && geo_tz_region_contains(r->tz, swapped) == 1)
+        s_bad(rc, r->line, "geometry",
+              "the polygon lies at lat %.4f, lon %.4f, far outside the region of %s; with longitude and "
+              "latitude swapped it would be inside: GeoJSON positions are [lon, lat], swap them",
+              mid.lat, mid.lon, r->tz);
+    else
+        s_bad(rc, r->line, "geometry",
+              "the polygon lies at lat %.4f, lon %.4f, far outside the region of its time zone %s: "
+              "check the coordinates ([lon, lat]) and tz",
+              mid.lat, mid.lon, r->tz);
+}
+
+/* Each ring must be simple: a boundary that crosses itself has no clear
+   inside (the even-odd rule would leave holes where nobody meant them). */
+static void s_check_rings_simple(row_check *rc, const Fsd__TerritoryRow *r, const geo_poly *poly)
+{
+    for (size_t i = 0; i < poly->n; i++) {
+        size_t e1, e2;
+        if (poly->rings[i].n >= 4 && geo_ring_self_intersects(&poly->rings[i], &e1, &e2))
+            s_bad(rc, r->line, "geometry",
+                  "ring %zu crosses itself (edge %zu, from position %zu, meets edge %zu, from position %zu): "
+                  "draw the boundary without crossings",
+                  i + 1, e1, e1, e2, e2);
+    }
+}
+
 static void s_check_territory(row_check *rc, const Fsd__TerritoryRow *r)
 {
     s_check_id(rc, r->line, "id", r->id);
+    s_check_text(rc, r->line, "name", r->name);
     if (!r->name[0])
         s_bad(rc, r->line, "name", "a territory needs a name");
     if (!tzone_valid(r->tz))
@@ -101,21 +165,110 @@ static void s_check_territory(row_check *rc, const Fsd__TerritoryRow *r)
             geo_point p = { r->rings[i]->points[k]->lat, r->rings[i]->points[k]->lon };
             if (!geo_valid(p)) {
                 s_bad(rc, r->line, "geometry", "ring %zu has a position out of range", i + 1);
-                break;
+                return;
             }
         }
     }
+    if (r->n_rings == 0)
+        return;
+    geo_poly poly = s_row_poly(rc->c, r);
+    s_check_rings_simple(rc, r, &poly);
+    if (tzone_valid(r->tz))
+        s_check_region(rc, r, &poly);
+}
+
+/* Territories must not overlap: a position in two of them would belong
+   to whichever was loaded first. Each row is compared with the rows
+   before it in the file and with the active territories already loaded
+   that the file does not replace. */
+static void s_check_overlaps(row_check *rc, Fsd__TerritoryRow *const *rows, size_t n)
+{
+    call *c = rc->c;
+    geo_poly *polys = arena_alloc(c->a, (n ? n : 1) * sizeof *polys);
+    strmap *in_file = strmap_new();
+    for (size_t i = 0; i < n; i++) {
+        polys[i] = s_row_poly(c, rows[i]);
+        strmap_put(in_file, rows[i]->id, rows[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const Fsd__TerritoryRow *r = rows[i];
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(rows[k]->id, r->id) != 0 && geo_poly_overlap(&polys[i], &polys[k]))
+                s_bad(rc, r->line, "geometry",
+                      "territory %s overlaps territory %s (line %u): territories must not overlap; move "
+                      "the shared boundary so that every place belongs to one territory",
+                      r->id, rows[k]->id, rows[k]->line);
+        for (size_t k = 0; k < c->srv->n_territories; k++) {
+            const territory *t = &c->srv->territories[k];
+            if (t->row->retired_at || strmap_get(in_file, t->row->id))
+                continue;
+            if (geo_poly_overlap(&polys[i], &t->poly))
+                s_bad(rc, r->line, "geometry",
+                      "territory %s overlaps territory %s, already loaded: territories must not overlap; "
+                      "move the shared boundary (or retire %s, or load both with --replace)",
+                      r->id, t->row->id, t->row->id);
+        }
+    }
+    strmap_destroy(&in_file);
 }
 
 static void s_check_provider(row_check *rc, const Fsd__ProviderRow *r)
 {
     s_check_id(rc, r->line, "id", r->id);
+    s_check_text(rc, r->line, "name", r->name);
+    for (size_t i = 0; i < r->n_brands; i++)
+        s_check_text(rc, r->line, "brands", r->brands[i]);
     if (!r->name[0])
         s_bad(rc, r->line, "name", "a provider needs a name");
     for (size_t i = 0; i < r->n_territories; i++)
         if (!s_territory_known(rc->c->srv, r->territories[i]))
             s_bad(rc, r->line, "territories", "unknown territory %s (load territories first)",
                   r->territories[i]);
+        else if (world_territory(rc->c->srv, r->territories[i])->row->retired_at)
+            s_bad(rc, r->line, "territories", "territory %s is retired: load it again first",
+                  r->territories[i]);
+}
+
+/* True when the provider's contract lists the territory. */
+static bool s_contracted(const provider *p, const char *terr)
+{
+    for (size_t i = 0; i < p->row->n_territories; i++)
+        if (strcmp(p->row->territories[i], terr) == 0)
+            return true;
+    return false;
+}
+
+/* How far a technician's home may be from the nearest of its territories:
+   farther than this, the position is a typo (swapped, a sign lost). */
+#define S_HOME_MAX_KM 50.0
+
+/* The home position, when given, must lie in or near one of the
+   technician's territories. */
+static void s_check_home(row_check *rc, const Fsd__TechnicianRow *r)
+{
+    geo_point home = { r->lat, r->lon };
+    if ((r->lat == 0 && r->lon == 0) || !geo_valid(home))
+        return; /* no home given: it starts at its territory */
+    geo_ring one = { &home, 1 };
+    geo_poly at = { &one, 1, 0, 0, 0, 0 };
+    geo_poly_bbox(&at);
+    double best = INFINITY;
+    const char *nearest = "";
+    for (size_t i = 0; i < r->n_territories; i++) {
+        territory *t = world_territory(rc->c->srv, r->territories[i]);
+        if (!t)
+            continue;
+        double d = geo_poly_contains(&t->poly, home) ? 0 : geo_poly_gap_km(&at, &t->poly);
+        if (d < best) {
+            best = d;
+            nearest = t->row->id;
+        }
+    }
+    if (isfinite(best) && best > S_HOME_MAX_KM)
+        s_bad(rc, r->line, "lat",
+              "home position %.5f,%.5f is %.0f km from the nearest of its territories (%s); a home more "
+              "than %.0f km outside them is a mistake: check lat and lon (swapped? a sign lost?)",
+              r->lat, r->lon, best, nearest, S_HOME_MAX_KM);
 }
 
 static void s_check_technician(row_check *rc, const Fsd__TechnicianRow *r)
@@ -124,13 +277,22 @@ static void s_check_technician(row_check *rc, const Fsd__TechnicianRow *r)
     s_check_id(rc, r->line, "id", r->id);
     if (!r->name[0])
         s_bad(rc, r->line, "name", "a technician needs a name");
-    if (!strmap_get(srv->provider_by_id, r->provider_id))
+    s_check_text(rc, r->line, "name", r->name);
+    const provider *prov = strmap_get(srv->provider_by_id, r->provider_id);
+    if (!prov)
         s_bad(rc, r->line, "provider", "unknown provider %s (load providers first)", r->provider_id);
+    else if (prov->row->retired_at)
+        s_bad(rc, r->line, "provider", "provider %s is retired: load it again first", r->provider_id);
     if (r->n_territories == 0)
         s_bad(rc, r->line, "territories", "a technician covers at least one territory");
     for (size_t i = 0; i < r->n_territories; i++)
         if (!s_territory_known(srv, r->territories[i]))
             s_bad(rc, r->line, "territories", "unknown territory %s", r->territories[i]);
+        else if (prov && !s_contracted(prov, r->territories[i]))
+            s_bad(rc, r->line, "territories",
+                  "territory %s is not in the contract of provider %s: add it to the provider's territories "
+                  "(providers file) or take it off this technician",
+                  r->territories[i], prov->row->id);
     if (r->n_skills == 0)
         s_bad(rc, r->line, "skills", "a technician needs at least one skill");
     for (size_t i = 0; i < r->n_skills; i++)
@@ -145,6 +307,8 @@ static void s_check_technician(row_check *rc, const Fsd__TechnicianRow *r)
     geo_point p = { r->lat, r->lon };
     if (!geo_valid(p))
         s_bad(rc, r->line, "lat", "home position out of range");
+    else
+        s_check_home(rc, r);
 }
 
 static void s_check_product(row_check *rc, const Fsd__ProductRow *r)
@@ -158,6 +322,9 @@ static void s_check_product(row_check *rc, const Fsd__ProductRow *r)
         strmap_put(rc->seen, r->serial, (void *)1);
     if (!r->brand[0])
         s_bad(rc, r->line, "brand", "a product needs a brand");
+    s_check_text(rc, r->line, "brand", r->brand);
+    s_check_text(rc, r->line, "model", r->model);
+    s_check_text(rc, r->line, "owner", r->owner);
     if (!category_known(r->category))
         s_bad(rc, r->line, "category", "unknown appliance category %s", r->category);
     if (civil_parse(r->purchase_date, &d) < 0)
@@ -181,6 +348,8 @@ static void s_check_customer(row_check *rc, const Fsd__CustomerRow *r)
     strmap_put(rc->seen, phone, (void *)1);
     if (!r->name[0])
         s_bad(rc, r->line, "name", "a customer needs a name");
+    s_check_text(rc, r->line, "name", r->name);
+    s_check_text(rc, r->line, "note", r->note);
     if (r->tier[0] && strcmp(r->tier, "standard") != 0 && strcmp(r->tier, "priority") != 0)
         s_bad(rc, r->line, "tier", "tier is standard or priority, not %s", r->tier);
     if (r->language[0] && !template_language_valid(r->language))
@@ -226,20 +395,267 @@ static void s_load_result(call *c, const char *kind, row_check *rc, size_t loade
         return 0;                                                             \
     } while (0)
 
+/* ---- territories, providers and technicians: what a load changes.
+   Each row is compared with the one the world holds under its id (the
+   encoded rows, without their line and retirement): new or retired
+   before, it is added; different, changed. With replace, the active
+   rows the file does not hold are retired as `fsdctl ... retire` would. */
+typedef enum { S_TERRITORIES, S_PROVIDERS, S_TECHNICIANS } s_ref;
+
+static const char *s_ref_id(s_ref kind, const void *row)
+{
+    switch (kind) {
+    case S_TERRITORIES: return ((const Fsd__TerritoryRow *)row)->id;
+    case S_PROVIDERS: return ((const Fsd__ProviderRow *)row)->id;
+    default: return ((const Fsd__TechnicianRow *)row)->id;
+    }
+}
+
+/* The row of the i-th known item of a kind, and how many there are. */
+static size_t s_ref_count(server *srv, s_ref kind)
+{
+    return kind == S_TERRITORIES ? srv->n_territories : kind == S_PROVIDERS ? srv->n_providers : srv->n_techs;
+}
+static const void *s_ref_row(server *srv, s_ref kind, size_t i)
+{
+    switch (kind) {
+    case S_TERRITORIES: return srv->territories[i].row;
+    case S_PROVIDERS: return srv->providers[i].row;
+    default: return srv->techs[i].row;
+    }
+}
+static int64_t s_ref_retired(s_ref kind, const void *row)
+{
+    switch (kind) {
+    case S_TERRITORIES: return ((const Fsd__TerritoryRow *)row)->retired_at;
+    case S_PROVIDERS: return ((const Fsd__ProviderRow *)row)->retired_at;
+    default: return ((const Fsd__TechnicianRow *)row)->retired_at;
+    }
+}
+
+/* The known row under id, or NULL. */
+static const void *s_ref_known(server *srv, s_ref kind, const char *id)
+{
+    if (kind == S_TERRITORIES) {
+        territory *t = world_territory(srv, id);
+        return t ? t->row : NULL;
+    }
+    if (kind == S_PROVIDERS) {
+        provider *p = strmap_get(srv->provider_by_id, id);
+        return p ? p->row : NULL;
+    }
+    technician *t = world_tech(srv, id);
+    return t ? t->row : NULL;
+}
+
+/* The row encoded without its line and retirement (arena bytes). */
+static uint8_t *s_ref_pack(call *c, s_ref kind, const void *row, size_t *len)
+{
+    union {
+        Fsd__TerritoryRow t;
+        Fsd__ProviderRow p;
+        Fsd__TechnicianRow x;
+    } u;
+    const ProtobufCMessage *m;
+    switch (kind) {
+    case S_TERRITORIES:
+        u.t = *(const Fsd__TerritoryRow *)row;
+        u.t.line = 0;
+        u.t.retired_at = 0;
+        m = &u.t.base;
+        break;
+    case S_PROVIDERS:
+        u.p = *(const Fsd__ProviderRow *)row;
+        u.p.line = 0;
+        u.p.retired_at = 0;
+        m = &u.p.base;
+        break;
+    default:
+        u.x = *(const Fsd__TechnicianRow *)row;
+        u.x.line = 0;
+        u.x.retired_at = 0;
+        m = &u.x.base;
+        break;
+    }
+    *len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = arena_alloc(c->a, *len ? *len : 1);
+    protobuf_c_message_pack(m, buf);
+    return buf;
+}
+
+static bool s_ref_same(call *c, s_ref kind, const void *a, const void *b)
+{
+    size_t na, nb;
+    uint8_t *pa = s_ref_pack(c, kind, a, &na), *pb = s_ref_pack(c, kind, b, &nb);
+    return na == nb && memcmp(pa, pb, na) == 0;
+}
+
+/* A growable list of ids in the arena. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} s_ids;
+
+static void s_ids_add(call *c, s_ids *l, const char *id)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **bigger = arena_alloc(c->a, cap * sizeof *bigger);
+        if (l->n)
+            memcpy(bigger, l->v, l->n * sizeof *bigger);
+        l->v = bigger;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (char *)id;
+}
+
+/* What the load adds, changes and (with replace) retires; a provider or
+   territory to retire that is still in use refuses the load (line 0). */
+static void s_ref_diff(row_check *rc, s_ref kind, void *const *rows, size_t n, bool replace, s_ids *added,
+                       s_ids *changed, s_ids *retired)
+{
+    call *c = rc->c;
+    strmap *in_file = strmap_new();
+    for (size_t i = 0; i < n; i++) {
+        const char *id = s_ref_id(kind, rows[i]);
+        strmap_put(in_file, id, rows[i]);
+        const void *known = s_ref_known(c->srv, kind, id);
+        if (!known || s_ref_retired(kind, known))
+            s_ids_add(c, added, id);
+        else if (!s_ref_same(c, kind, known, rows[i]))
+            s_ids_add(c, changed, id);
+    }
+    for (size_t i = 0; replace && i < s_ref_count(c->srv, kind); i++) {
+        const void *row = s_ref_row(c->srv, kind, i);
+        const char *id = s_ref_id(kind, row);
+        if (s_ref_retired(kind, row) || strmap_get(in_file, id))
+            continue;
+        char why[512];
+        if (kind == S_PROVIDERS && retire_provider_in_use(c->srv, &c->srv->providers[i], why, sizeof why))
+            s_bad(rc, 0, "id", "%s is not in the file, but %s", id, why);
+        else if (kind == S_TERRITORIES
+                 && retire_territory_in_use(c->srv, &c->srv->territories[i], why, sizeof why))
+            s_bad(rc, 0, "id", "%s is not in the file, but %s", id, why);
+        s_ids_add(c, retired, id);
+    }
+    strmap_destroy(&in_file);
+}
+
+/* Retires what a replacing load left out; notes say what became of
+   their open jobs. 0 or -1. */
+static int s_ref_retire(call *c, s_ref kind, const s_ids *retired, const char *source, s_ids *notes)
+{
+    char reason[160];
+    snprintf(reason, sizeof reason, "not in %s (loaded with --replace)", source[0] ? source : "the file");
+    for (size_t i = 0; i < retired->n; i++) {
+        Fsd__Retired out = FSD__RETIRED__INIT;
+        const char *id = retired->v[i];
+        int rc;
+        if (kind == S_TECHNICIANS)
+            rc = retire_technician(c, world_tech(c->srv, id), reason, &out);
+        else if (kind == S_PROVIDERS)
+            rc = retire_provider(c, strmap_get(c->srv->provider_by_id, id), &out);
+        else
+            rc = retire_territory(c, world_territory(c->srv, id), &out);
+        if (rc < 0)
+            return -1;
+        char line[320];
+        for (size_t k = 0; k < out.n_moved; k++) {
+            snprintf(line, sizeof line, "%s: job %s went back to matching", id, out.moved[k]);
+            s_ids_add(c, notes, arena_strdup(c->a, line));
+        }
+        for (size_t k = 0; k < out.n_kept; k++) {
+            snprintf(line, sizeof line, "%s: job %s", id, out.kept[k]);
+            s_ids_add(c, notes, arena_strdup(c->a, line));
+        }
+    }
+    return 0;
+}
+
+/* Loads territories, providers or technicians: all rows or none. */
+static int s_load_ref(call *c, s_ref kind, const char *name, void *const *rows, size_t n, const char *source,
+                      bool check_only, bool replace, void (*check)(row_check *, const void *),
+                      int (*put)(store *, const void *))
+{
+    row_check rc = { .c = c, .seen = strmap_new() };
+    for (size_t i = 0; i < n; i++)
+        check(&rc, rows[i]);
+    strmap_destroy(&rc.seen);
+    if (n == 0)
+        s_bad(&rc, 0, "", "the file holds no rows");
+    if (kind == S_TERRITORIES && rc.n == 0)
+        s_check_overlaps(&rc, (Fsd__TerritoryRow *const *)rows, n);
+    s_ids added = { 0 }, changed = { 0 }, retired = { 0 }, notes = { 0 };
+    if (rc.n == 0)
+        s_ref_diff(&rc, kind, rows, n, replace, &added, &changed, &retired);
+    if (rc.n == 0 && !check_only) {
+        for (size_t i = 0; i < n; i++)
+            if (put(c->srv->store, rows[i]) < 0)
+                return -1;
+        if (s_ref_retire(c, kind, &retired, source, &notes) < 0)
+            return -1;
+        c->srv->reload_reference = true;
+    }
+    s_load_result(c, name, &rc, check_only ? 0 : n);
+    Fsd__LoadResult *r = c->reply->load_result;
+    if (rc.n == 0) {
+        r->added = added.v;
+        r->n_added = added.n;
+        r->changed = changed.v;
+        r->n_changed = changed.n;
+        r->retired = retired.v;
+        r->n_retired = retired.n;
+        r->notes = notes.v;
+        r->n_notes = notes.n;
+    }
+    return 0;
+}
+
+static void s_check_territory_any(row_check *rc, const void *r)
+{
+    s_check_territory(rc, r);
+}
+static void s_check_provider_any(row_check *rc, const void *r)
+{
+    s_check_provider(rc, r);
+}
+static void s_check_technician_any(row_check *rc, const void *r)
+{
+    s_check_technician(rc, r);
+}
+static int s_put_territory_any(store *st, const void *r)
+{
+    return refrows_put_territory(st, r);
+}
+static int s_put_provider_any(store *st, const void *r)
+{
+    return refrows_put_provider(st, r);
+}
+static int s_put_technician_any(store *st, const void *r)
+{
+    return refrows_put_technician(st, r);
+}
+
 int admin_load_territories(call *c)
 {
     /* territories may reference each other only geometrically: no lookups */
-    LOAD_ALL(c, "territories", c->req->load_territories, s_check_territory, refrows_put_territory);
+    const Fsd__LoadTerritories *m = c->req->load_territories;
+    return s_load_ref(c, S_TERRITORIES, "territories", (void *const *)m->rows, m->n_rows, m->source,
+                      m->check_only, m->replace, s_check_territory_any, s_put_territory_any);
 }
 
 int admin_load_providers(call *c)
 {
-    LOAD_ALL(c, "providers", c->req->load_providers, s_check_provider, refrows_put_provider);
+    const Fsd__LoadProviders *m = c->req->load_providers;
+    return s_load_ref(c, S_PROVIDERS, "providers", (void *const *)m->rows, m->n_rows, m->source,
+                      m->check_only, m->replace, s_check_provider_any, s_put_provider_any);
 }
 
 int admin_load_technicians(call *c)
 {
-    LOAD_ALL(c, "technicians", c->req->load_technicians, s_check_technician, refrows_put_technician);
+    const Fsd__LoadTechnicians *m = c->req->load_technicians;
+    return s_load_ref(c, S_TECHNICIANS, "technicians", (void *const *)m->rows, m->n_rows, m->source,
+                      m->check_only, m->replace, s_check_technician_any, s_put_technician_any);
 }
 
 int admin_load_products(call *c)
@@ -354,6 +770,129 @@ int admin_load_working_hours(call *c)
         c->srv->reload_reference = true;
     }
     s_load_result(c, "territory hours", &rc, m->check_only ? 0 : m->n_rows);
+    return 0;
+}
+
+/* ---- appliance categories: the file is the whole catalogue. */
+
+static void s_check_category(row_check *rc, const Fsd__CategoryRow *r)
+{
+    s_check_id(rc, r->line, "id", r->id);
+    s_check_text(rc, r->line, "name", r->name);
+    if (!r->name[0])
+        s_bad(rc, r->line, "name", "a category needs a name");
+    if (r->duration_min < 1 || r->duration_min > 1440)
+        s_bad(rc, r->line, "duration_min", "duration_min is the minutes of work on site: 1 to 1440");
+}
+
+/* Whether active technicians still have a category the file leaves
+   out as a skill (why says who). */
+static bool s_category_in_use(server *srv, int index, char *why, size_t len)
+{
+    size_t techs = 0;
+    const char *first = "";
+    for (size_t i = 0; i < srv->n_techs; i++)
+        for (size_t k = 0; !srv->techs[i].row->retired_at && k < srv->techs[i].row->n_skills; k++)
+            if (category_index(srv->techs[i].row->skills[k]) == index) {
+                if (!techs++)
+                    first = srv->techs[i].row->id;
+                break;
+            }
+    if (techs)
+        snprintf(why, len,
+                 "%zu active technician(s) have it as a skill (first %s): change their skills first", techs,
+                 first);
+    return techs > 0;
+}
+
+/* Counts the open jobs of a category (strmap_each callback). */
+typedef struct {
+    int index;
+    size_t n;
+    const char *first;
+} s_cat_jobs;
+
+static void s_cat_job(const char *key, void *value, void *arg)
+{
+    s_cat_jobs *cj = arg;
+    const job *j = value;
+    if (j->category == cj->index && job_state_is_open(j->state) && !cj->n++)
+        cj->first = key;
+}
+
+int admin_load_categories(call *c)
+{
+    const Fsd__LoadCategories *m = c->req->load_categories;
+    server *srv = c->srv;
+    row_check rc = { .c = c, .seen = strmap_new() };
+    for (size_t i = 0; i < m->n_rows; i++)
+        s_check_category(&rc, m->rows[i]);
+    if (m->n_rows == 0)
+        s_bad(&rc, 0, "", "the file holds no rows");
+    /* new ids take the next free indexes; the catalogue has CATEGORY_MAX */
+    size_t used;
+    category_list(&used);
+    size_t fresh = 0;
+    for (size_t i = 0; i < m->n_rows; i++)
+        if (category_index(m->rows[i]->id) < 0 && used + ++fresh > CATEGORY_MAX)
+            s_bad(&rc, m->rows[i]->line, "id",
+                  "%s would be category number %zu: at most %d categories ever (a technician's skills are a "
+                  "64-bit set); reuse an old id",
+                  m->rows[i]->id, used + fresh, CATEGORY_MAX);
+    s_ids added = { 0 }, changed = { 0 }, retired = { 0 };
+    for (size_t i = 0; i < m->n_rows; i++) {
+        const Fsd__CategoryRow *r = m->rows[i];
+        if (!category_known(r->id))
+            s_ids_add(c, &added, r->id);
+        else if (strcmp(category_name(r->id), r->name) != 0
+                 || category_duration_min(r->id) != (int)r->duration_min)
+            s_ids_add(c, &changed, r->id);
+    }
+    const char *const *ids = category_list(&used);
+    for (size_t i = 0; i < used; i++) {
+        if (!category_known(ids[i]) || strmap_get(rc.seen, ids[i]))
+            continue;
+        char why[256];
+        s_cat_jobs cj = { (int)i, 0, "" };
+        strmap_each(srv->jobs, s_cat_job, &cj);
+        if (s_category_in_use(srv, (int)i, why, sizeof why))
+            s_bad(&rc, 0, "id", "category %s is not in the file, but %s", ids[i], why);
+        else if (cj.n)
+            s_bad(&rc, 0, "id", "category %s is not in the file, but %zu open job(s) need it (first %s)",
+                  ids[i], cj.n, cj.first);
+        s_ids_add(c, &retired, ids[i]);
+    }
+    strmap_destroy(&rc.seen);
+    if (rc.n == 0 && !m->check_only) {
+        if (store_ref_clear(srv->store, STORE_REF_CATEGORY) < 0)
+            return -1;
+        /* the new catalogue in memory now (indexes), then stored whole */
+        category_deactivate_all();
+        for (size_t i = 0; i < m->n_rows; i++)
+            category_define(m->rows[i]->id, m->rows[i]->name, (int)m->rows[i]->duration_min, -1, true);
+        ids = category_list(&used);
+        for (size_t i = 0; i < used; i++) {
+            Fsd__CategoryRow row = FSD__CATEGORY_ROW__INIT;
+            row.id = (char *)ids[i];
+            row.name = (char *)category_name(ids[i]);
+            row.duration_min = (uint32_t)category_duration_min(ids[i]);
+            row.index = (int32_t)i;
+            row.active = category_known(ids[i]);
+            if (ids[i][0] && refrows_put_category(srv->store, &row) < 0)
+                return -1;
+        }
+        srv->reload_reference = true;
+    }
+    s_load_result(c, "categories", &rc, m->check_only ? 0 : m->n_rows);
+    if (rc.n == 0) {
+        Fsd__LoadResult *r = c->reply->load_result;
+        r->added = added.v;
+        r->n_added = added.n;
+        r->changed = changed.v;
+        r->n_changed = changed.n;
+        r->retired = retired.v;
+        r->n_retired = retired.n;
+    }
     return 0;
 }
 

@@ -99,7 +99,7 @@ static match_cand s_candidate(s_match *m, const technician *t)
     bool reaches = world_tech_reaches(m->srv, t, j->territory, &own);
     c.covers_territory = own;
     c.covers_neighbour = reaches && !own;
-    c.has_skill = j->category >= 0 && (t->skills & (1u << j->category));
+    c.has_skill = j->category >= 0 && (t->skills & (1ull << j->category));
     c.authorised = s_authorised(m, t);
     c.declined = s_declined(j, t);
     c.load = t->load;

@@ -117,8 +117,11 @@ static bool s_fields_ok(call *c, const jobnew_request *r, s_intake *in)
         return false;
     }
     if (!category_known(r->category)) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "category",
-                   "unknown appliance category '%s' (see 'fsdctl request --help')", r->category);
+        call_error(
+            c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "category",
+            "unknown appliance category '%s' (the built-in ones, see 'fsdctl request --help', or those "
+            "loaded with 'fsdctl category load')",
+            r->category);
         return false;
     }
     in->at = (geo_point){ r->lat, r->lon };

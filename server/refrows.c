@@ -49,6 +49,11 @@ int refrows_put_working_hours(store *st, const Fsd__WorkingHoursRow *row)
     return s_put(st, STORE_REF_WORKING_HOURS, row->territory, &row->base);
 }
 
+int refrows_put_category(store *st, const Fsd__CategoryRow *row)
+{
+    return s_put(st, STORE_REF_CATEGORY, row->id, &row->base);
+}
+
 typedef struct {
     const ProtobufCMessageDescriptor *desc;
     void (*fn)(void *, void *);
@@ -98,6 +103,11 @@ int refrows_each_working_hours(store *st, void (*fn)(void *, Fsd__WorkingHoursRo
 {
     return s_each(st, STORE_REF_WORKING_HOURS, &fsd__working_hours_row__descriptor,
                   (void (*)(void *, void *))fn, arg);
+}
+
+int refrows_each_category(store *st, void (*fn)(void *, Fsd__CategoryRow *), void *arg)
+{
+    return s_each(st, STORE_REF_CATEGORY, &fsd__category_row__descriptor, (void (*)(void *, void *))fn, arg);
 }
 
 int refrows_get_product(store *st, const char *serial, Fsd__ProductRow **out)

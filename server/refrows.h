@@ -18,6 +18,7 @@ int refrows_put_technician(store *st, const Fsd__TechnicianRow *row);
 int refrows_put_product(store *st, const Fsd__ProductRow *row);
 int refrows_put_sla_policy(store *st, const Fsd__SlaPolicyRow *row);
 int refrows_put_working_hours(store *st, const Fsd__WorkingHoursRow *row);
+int refrows_put_category(store *st, const Fsd__CategoryRow *row);
 /* Each stored row decoded and handed to fn, which owns it (free with the
    type's free_unpacked); rows that do not decode are skipped. */
 int refrows_each_territory(store *st, void (*fn)(void *, Fsd__TerritoryRow *), void *arg);
@@ -25,6 +26,7 @@ int refrows_each_provider(store *st, void (*fn)(void *, Fsd__ProviderRow *), voi
 int refrows_each_technician(store *st, void (*fn)(void *, Fsd__TechnicianRow *), void *arg);
 int refrows_each_sla_policy(store *st, void (*fn)(void *, Fsd__SlaPolicyRow *), void *arg);
 int refrows_each_working_hours(store *st, void (*fn)(void *, Fsd__WorkingHoursRow *), void *arg);
+int refrows_each_category(store *st, void (*fn)(void *, Fsd__CategoryRow *), void *arg);
 /* The product with this serial into *out (free with fsd__product_row__free_unpacked). */
 int refrows_get_product(store *st, const char *serial, Fsd__ProductRow **out);
 int refrows_put_customer(store *st, const Fsd__CustomerRow *row);

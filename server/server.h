@@ -98,7 +98,7 @@ typedef struct technician {
     geo_point pos;       /* last known position */
     uint64_t cover_mask; /* bit per territory covered (masks) */
     uint32_t seen;       /* match_epoch of the last match that judged it */
-    uint32_t skills;     /* bit i: category_list()[i] */
+    uint64_t skills;     /* bit i: category_list()[i] (CATEGORY_MAX = 64) */
     uint32_t load;       /* derived from open jobs */
     uint32_t recent;     /* jobs assigned so far */
     uint32_t capacity;   /* row->capacity */

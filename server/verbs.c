@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include "privacy.h"
+#include "retire.h"
 #include "server.h"
 
 #define AGENT VERB_ROLE(ROLE_AGENT_)
@@ -63,6 +64,8 @@ static const verb_row s_verbs[] = {
     { B(SET_CUSTOMER), OFFICE, SCO | MUT, VERB_REPLY, admin_set_customer, NULL },
     { B(ADD_PRINCIPAL), ADMIN, SCO | MUT, VERB_REPLY, admin_add_principal, NULL },
     { B(REVOKE_KEY), ADMIN, SCO | MUT, VERB_REPLY, admin_revoke_key, NULL },
+    { B(RETIRE), ADMIN, SCO | MUT, VERB_REPLY, retire_answer, NULL },
+    { B(LOAD_CATEGORIES), ADMIN, SCO | MUT, VERB_REPLY, admin_load_categories, NULL },
     { B(LIST_KEYS), ADMIN, SCO, VERB_REPLY, admin_list_keys, NULL },
     { B(BACKUP), ADMIN, SCO, VERB_LATER, backup_request, NULL },
     { B(AUDIT_QUERY), ADMIN, SCO, VERB_REPLY, privacy_audit, NULL },

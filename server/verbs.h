@@ -109,6 +109,7 @@ int sla_escalations(call *c);
 int admin_load_territories(call *c);
 int admin_load_providers(call *c);
 int admin_load_technicians(call *c);
+int admin_load_categories(call *c);
 int admin_load_products(call *c);
 int admin_load_customers(call *c);
 int admin_load_sla_policies(call *c);

@@ -104,5 +104,6 @@ Fsd__TechnicianView *views_technician(server *srv, arena *a, const technician *t
     v->position_at = t->pos_at;
     v->in_shift = world_tech_in_shift(srv, t, t->n_territories ? t->territories[0] : -1, now);
     v->company = t->provider && t->provider->row->company;
+    v->retired_at = t->row->retired_at;
     return v;
 }

@@ -141,16 +141,18 @@ static void s_territory_geometry(territory *t)
     geo_poly_bbox(&t->poly);
 }
 
-/* Territories whose boundaries come within neighbour_km are neighbours. */
+/* Territories within neighbour_km of each other are neighbours (the gap
+   between them as areas: 0 when they touch, cross or nest); a retired
+   territory is nobody's neighbour. */
 static void s_territory_neighbours(server *srv)
 {
     for (size_t i = 0; i < srv->n_territories; i++) {
         territory *a = &srv->territories[i];
         a->neighbours = fsd_xcalloc(srv->n_territories ? srv->n_territories : 1, sizeof(int));
         for (size_t k = 0; k < srv->n_territories; k++) {
-            if (k == i)
-                continue;
             territory *b = &srv->territories[k];
+            if (k == i || a->row->retired_at || b->row->retired_at)
+                continue;
             /* bounding boxes far apart cannot be neighbours */
             double pad = srv->cfg.neighbour_km / 100.0;
             if (b->poly.min_lat > a->poly.max_lat + pad || b->poly.max_lat < a->poly.min_lat - pad
@@ -213,14 +215,11 @@ static double s_grid_cell_km(const server *srv, size_t n_techs)
     return km < 0.1 ? 0.1 : km > 2.0 ? 2.0 : km;
 }
 
+/* A category's index (its bit in skills), active or retired: old jobs
+   and skills keep meaning what they meant. */
 int world_category(const char *name)
 {
-    size_t n;
-    const char *const *list = category_list(&n);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], name) == 0)
-            return (int)i;
-    return -1;
+    return category_index(name);
 }
 
 /* Resolves a technician's provider, territories, skills and shift. */
@@ -237,7 +236,11 @@ static void s_tech_resolve(server *srv, technician *t)
     for (size_t i = 0; i < t->row->n_skills; i++) {
         int c = world_category(t->row->skills[i]);
         if (c >= 0)
-            t->skills |= 1u << c;
+            t->skills |= 1ull << c;
+    }
+    if (t->row->retired_at) { /* kept for its history; no skill, no room: never matched */
+        t->skills = 0;
+        t->capacity = 0;
     }
     const char *why;
     if (shift_parse(t->row->shift, &t->shift, &why) < 0)
@@ -282,8 +285,38 @@ static void s_principal_add(void *arg, const char *pub, const char *name, int r,
     strmap_put(srv->principals, pub, p);
 }
 
+/* One stored category into the catalogue (refrows_each_category). */
+static void s_category_row(void *arg, Fsd__CategoryRow *row)
+{
+    int *bad = arg;
+    if (category_define(row->id, row->name, (int)row->duration_min, row->index, row->active) < 0)
+        (*bad)++;
+    fsd__category_row__free_unpacked(row, NULL);
+}
+
+/* The catalogue of appliance categories: the stored one, or the built-in
+   fifteen when none was loaded. Before the technicians (their skills are
+   bits of it). */
+static int s_load_categories(server *srv, char *err, size_t errlen)
+{
+    category_reset();
+    category_deactivate_all();
+    int bad = 0;
+    if (refrows_each_category(srv->store, s_category_row, &bad) < 0) {
+        snprintf(err, errlen, "cannot read the appliance categories: %s", store_errmsg(srv->store));
+        return -1;
+    }
+    if (category_active_count() == 0) /* none stored: the built-in ones */
+        category_reset();
+    if (bad)
+        log_warn("categories", "unreadable=%d", bad);
+    return 0;
+}
+
 int world_load_reference(server *srv, char *err, size_t errlen)
 {
+    if (s_load_categories(srv, err, errlen) < 0)
+        return -1;
     /* keep the old technicians until their live status has been copied */
     technician *old_techs = srv->techs;
     size_t n_old = srv->n_techs;
@@ -523,7 +556,7 @@ territory *world_territory(server *srv, const char *id)
 int world_territory_at(server *srv, geo_point p)
 {
     for (size_t i = 0; i < srv->n_territories; i++)
-        if (geo_poly_contains(&srv->territories[i].poly, p))
+        if (!srv->territories[i].row->retired_at && geo_poly_contains(&srv->territories[i].poly, p))
             return (int)i;
     return -1;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "fsd/category.h"
 #include <stdint.h>
 
 typedef enum {
@@ -78,11 +79,8 @@ bool job_state_is_open(job_state s);
    en_route, on_site, on_hold). */
 bool job_state_holds_capacity(job_state s);
 
-/* True when `name` is in the built-in catalogue of appliance categories
-   ("washing_machine", "dryer", "fridge", "boiler" ...). */
-bool category_known(const char *name);
-/* The catalogue itself, in a fixed order; *n receives its length. */
-const char *const *category_list(size_t *n);
+/* Appliance categories (category_known, category_list ...) are data:
+   fsd/category.h. */
 
 /* Normalises a phone number: an optional leading '+', then digits and the
    separators ' ', '-', '(', ')', '/', '.', which are dropped; 7 to 15

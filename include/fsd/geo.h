@@ -38,11 +38,31 @@ void geo_poly_bbox(geo_poly *poly);
    so geo_poly_bbox must have been called. */
 bool geo_poly_contains(const geo_poly *poly, geo_point p);
 
-/* Smallest distance in km between the boundaries of two polygons
-   (vertex-to-edge, both ways; approximate on a local flat projection).
-   Territories whose boundaries come within a few hundred metres are
-   neighbours. */
+/* Distance in km between two polygons as areas (on a local flat
+   projection): 0 when they touch, their boundaries cross, or one lies
+   inside the other; otherwise the smallest boundary-to-boundary gap.
+   Territories within a few hundred metres of each other are neighbours. */
 double geo_poly_gap_km(const geo_poly *a, const geo_poly *b);
+
+/* True when two edges of the ring that are not next to each other meet
+   or cross (a bow tie, a figure eight, a ring touching itself); *i and
+   *j (when not NULL) get the 1-based numbers of the first such edges
+   (edge k runs from position k to position k+1). Repeated consecutive
+   positions are not edges. */
+bool geo_ring_self_intersects(const geo_ring *ring, size_t *i, size_t *j);
+
+/* True when the interiors of two polygons share some area: boundaries
+   that properly cross, one inside the other, or the same area twice.
+   Polygons that only share (part of) a boundary do not overlap; the
+   tolerance is about a metre. */
+bool geo_poly_overlap(const geo_poly *a, const geo_poly *b);
+
+/* Where a time zone's places can be: 1 when p lies in the broad box of
+   the zone's region (Europe/, America/, Asia/, Africa/, Australia/),
+   0 when it does not, -1 when the zone's region has no box (Etc/, UTC,
+   oceans, Antarctica). The boxes are generous: they catch a territory
+   put on the wrong continent, such as [lat, lon] written for [lon, lat]. */
+int geo_tz_region_contains(const char *tz, geo_point p);
 
 /* A uniform grid over lat/lon for "who is near this point" queries:
    items are bucketed by cell, a query visits cells in rings of growing

@@ -179,6 +179,10 @@ static const char *s_migrations[] = {
        shift hours from then on (0: loaded before this was recorded) */
     "CREATE TABLE technician_since(id TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO technician_since(id, since) SELECT id, 0 FROM technicians;",
+    /* appliance categories are data: the loaded catalogue, one encoded
+       row per category (an empty table, as every database from before
+       has, means the built-in fifteen) */
+    "CREATE TABLE IF NOT EXISTS categories(id TEXT PRIMARY KEY, row BLOB NOT NULL) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 

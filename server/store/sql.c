@@ -186,4 +186,8 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_TECH_SINCE_EACH] = "SELECT id, since FROM technician_since",
     [Q_LINK_FIND] = "SELECT l.job_id, j.state, j.updated_at FROM job_links l JOIN jobs j ON j.id = l.job_id"
                     " WHERE l.hash = ?1",
+    [Q_PUT_CATEGORY] = "INSERT OR REPLACE INTO categories(id, row) VALUES(?1, ?2)",
+    [Q_EACH_CATEGORY] = "SELECT id, row FROM categories ORDER BY id",
+    [Q_GET_CATEGORY] = "SELECT row FROM categories WHERE id = ?1",
+    [Q_CLEAR_CATEGORIES] = "DELETE FROM categories",
 };

@@ -54,7 +54,8 @@ int store_backup_copy(const char *db_file, const char *dst, int pages, int pause
 /* ---- reference data. Territories, providers, technicians, products, SLA
    policies and working hours are kept as the encoded row that loaded them
    (the store does not read inside it; refrows.h encodes and decodes) under
-   its key: the id, a product's serial, working hours' territory. put
+   its key: the id, a product's serial, working hours' territory, a
+   category's id. put
    replaces by key; each calls fn per stored row in key order (key and row
    valid during the call only); get copies the row into the arena (1 found,
    0 not, -1); clear forgets every row of the kind. */
@@ -65,6 +66,7 @@ typedef enum {
     STORE_REF_PRODUCT,
     STORE_REF_SLA_POLICY,
     STORE_REF_WORKING_HOURS,
+    STORE_REF_CATEGORY, /* appliance categories, by id (none stored: the built-in ones) */
     STORE_REF_KINDS_
 } store_ref_kind;
 int store_ref_put(store *self, store_ref_kind kind, const char *key, const uint8_t *row, size_t len);

@@ -397,6 +397,23 @@ static size_t s_seeds(seed *out, uint64_t t1_seq, uint64_t t2_seq)
     lwh.rows = whs;
     lwh.n_rows = 1;
     EMIT(P_ADMIN, LOAD_WORKING_HOURS, load_working_hours, &lwh);
+    /* reference data: the categories catalogue, retiring */
+    Fsd__CategoryRow cat = FSD__CATEGORY_ROW__INIT;
+    cat.line = 2;
+    cat.id = "tv";
+    cat.name = "Television";
+    cat.duration_min = 45;
+    Fsd__CategoryRow *cats[] = { &cat };
+    Fsd__LoadCategories lca = FSD__LOAD_CATEGORIES__INIT;
+    lca.rows = cats;
+    lca.n_rows = 1;
+    lca.check_only = 1;
+    EMIT(P_ADMIN, LOAD_CATEGORIES, load_categories, &lca);
+    Fsd__Retire ret = FSD__RETIRE__INIT;
+    ret.kind = "technician";
+    ret.id = "T2";
+    ret.reason = "fuzz";
+    EMIT(P_ADMIN, RETIRE, retire, &ret);
     Fsd__EscalationsRequest er = FSD__ESCALATIONS_REQUEST__INIT;
     er.territory = "mitte";
     EMIT(P_DANA, ESCALATIONS, escalations, &er);

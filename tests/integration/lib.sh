@@ -113,7 +113,7 @@ wait_state() {
 #   A2 P-WEST  mitte (Siemens, Miele...)   washing_machine,dishwasher  cap 1  2 km off
 #   A3 R-KIEZ  mitte (no brands)           washing_machine             cap 2  closest of all
 #   B1 P-NORD  pankow (mitte's neighbour)  washing_machine             cap 2
-#   C1 P-SUED  spandau                     fridge                      cap 1
+#   C1 P-WEST  spandau                     fridge                      cap 1
 # Products: WM-NEW (Bosch washing machine, bought 3 months ago: in_warranty),
 # WM-OLD (expired), WM-EXT (expired, extended contract until next year),
 # SM-NEW (Siemens washing machine, in warranty).
@@ -125,7 +125,7 @@ A1,Anna Eins,P-NORD,mitte,washing_machine;dishwasher,2,24h,52.5300,13.3850
 A2,Arne Zwei,P-WEST,mitte,washing_machine;dishwasher,1,24h,52.5200,13.4000
 A3,Ali Drei,R-KIEZ,mitte,washing_machine,2,24h,52.5360,13.3820
 B1,Berta Pankow,P-NORD,pankow,washing_machine,2,24h,52.6100,13.4400
-C1,Carl Spandau,P-SUED,spandau,fridge,1,24h,52.5130,13.1680
+C1,Carl Spandau,P-WEST,spandau,fridge,1,24h,52.5130,13.1680
 CSV
     local recent old next
     recent=$(date -u -d '-3 months' +%F)

@@ -35,7 +35,11 @@ PIDS+=("$SERVER_PID")
 for _ in $(seq 1 100); do grep -q 'event=listening' server.log && break; sleep 0.05; done
 grep -q 'event=listening' server.log || fail "server did not start under the limit"
 
-ctl_as desk --json request --batch requests.csv >batch1.jsonl
+rc=0
+ctl_as desk --json request --batch requests.csv >batch1.jsonl 2>batch1.err || rc=$?
+# refused rows make the batch exit 1, naming FILE:LINE for each
+expect_eq "batch exit with refused rows" "$rc" 1
+grep -q '^requests.csv:[0-9]*: ' batch1.err || fail "no FILE:LINE for a refused row: $(head -3 batch1.err)"
 accepted=$(jq -r 'select(.job_id) | .job_id' batch1.jsonl | wc -l)
 refused=$(jq -r 'select(.error) | .error.code' batch1.jsonl | wc -l)
 echo "accepted=$accepted refused=$refused"

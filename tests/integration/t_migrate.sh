@@ -56,6 +56,7 @@ DROP TABLE store_meta;
 -- customer links, technicians' first loads
 DROP TABLE job_links;
 DROP TABLE technician_since;
+DROP TABLE categories;
 PRAGMA user_version = 9;
 COMMIT;
 SQL
@@ -65,6 +66,7 @@ start_server
 expect_eq "schema version" "$(db 'PRAGMA user_version')" "$latest"
 expect_eq "technicians' first loads" "$(db "select count(*) from technician_since where since = 0")" \
     "$(db "select count(*) from technicians")"
+expect_eq "categories table" "$(db "select count(*) from sqlite_schema where name = 'categories'")" 1
 expect_eq "de-dup rows" "$(dedup_rows)" "$dedup_before"
 expect_eq "sessions" "$(session_rows)" "$sessions_before"
 expect_eq "de-dup key index" "$(db "select count(*) from sqlite_schema where name = 'dedup_key'")" 1

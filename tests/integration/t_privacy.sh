@@ -25,7 +25,7 @@ ctl provider load "$EXAMPLES/providers.csv" >/dev/null
 cat >technicians.csv <<CSV
 id,name,provider,territories,skills,capacity,shift,lat,lon
 N1,Nora Nord,P-NORD,mitte,washing_machine,3,24h,52.5300,13.3850
-W1,Wim West,P-WEST,pankow,washing_machine,3,24h,52.6100,13.4400
+W1,Wim West,P-OST,pankow,washing_machine,3,24h,52.6100,13.4400
 CSV
 ctl agent load technicians.csv >/dev/null
 for k in desk desk2; do ctl keygen --role intake --name $k --out "$FSD_HOME/keys/$k.key" >/dev/null; done
@@ -95,7 +95,7 @@ expect_eq nord-to-pankow "$(code_of 1 ctl_as nord reassign "$JM2" --territory pa
 expect_eq nord-out-job "$(code_of 1 ctl_as nord reassign "$JP1" --override --agent N1 --reason x)" not_found
 expect_eq nord-to-N1 "$(run_rc 0 ctl_as nord reassign "$JM2" --override --agent N1 --reason "ours" --json | jq -r .technician_id)" N1
 expect_eq dana-across "$(run_rc 0 ctl_as dana reassign "$JM1" --override --agent W1 --reason "west takes it" --json \
-    | jq -r .provider_id)" P-WEST
+    | jq -r .provider_id)" P-OST
 # held by another company now: out of P-NORD's sight although in mitte
 expect_eq nord-lost-JM1 "$(code_of 1 ctl_as nord track "$JM1")" not_found
 expect_eq dana-across2 "$(run_rc 0 ctl_as dana reassign "$JP1" --override --agent N1 --reason "nord helps" --json \

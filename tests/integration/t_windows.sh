@@ -160,7 +160,9 @@ Batch One,+49 30 5550101,"Fensterweg 2, Berlin",52.5358,13.3813,Bosch,washing_ma
 Batch Two,+49 30 5550102,"Fensterweg 3, Berlin",52.5358,13.3813,Bosch,washing_machine,,,leaks,$DAY 21:00-20:00
 Batch Three,+49 30 5550103,"Fensterweg 4, Berlin",52.5358,13.3813,Bosch,washing_machine,,,leaks,
 CSV
-out=$(ctl_as desk request --batch reqs.csv)
+rc=0
+out=$(ctl_as desk request --batch reqs.csv) || rc=$?
+expect_eq "batch exit with a refused row" "$rc" 1
 grep -q "^line 3 .*refused: window .*end must be after its start" <<<"$out" || fail "batch: $out"
 grep -q "^3 requests: 2 accepted, 1 refused" <<<"$out" || fail "batch: $out"
 JB=$(grep '^line 2 ' <<<"$out" | awk '{print $3}')

@@ -156,6 +156,90 @@ static void test_gap(void **state)
     assert_true(geo_poly_gap_km(&pa, &pb) < 6.0);
 }
 
+//  Gaps as areas: crossing, nested, touching and apart.
+static void test_gap_areas(void **state)
+{
+    (void)state;
+    //  A long thin bar across a square: boundaries cross, no vertex of
+    //  either lies inside the other, so corner-to-edge gaps are large.
+    geo_point sq[4], bar[4] = { { 50.04, 9.9 }, { 50.04, 10.3 }, { 50.06, 10.3 }, { 50.06, 9.9 } };
+    geo_ring rs = { sq, 4 }, rb = { bar, 4 };
+    geo_poly ps = { &rs, 1, 0, 0, 0, 0 }, pb = { &rb, 1, 0, 0, 0, 0 };
+    s_make_square(sq, (geo_point){ 50, 10 }, 0.1);
+    s_near(geo_poly_gap_km(&ps, &pb), 0.0, 1e-9);
+    s_near(geo_poly_gap_km(&pb, &ps), 0.0, 1e-9);
+    assert_true(geo_poly_overlap(&ps, &pb));
+    //  Nested: a small square well inside the big one.
+    geo_point in[4];
+    geo_ring ri = { in, 4 };
+    geo_poly pi = { &ri, 1, 0, 0, 0, 0 };
+    s_make_square(in, (geo_point){ 50.04, 10.04 }, 0.02);
+    s_near(geo_poly_gap_km(&ps, &pi), 0.0, 1e-9);
+    s_near(geo_poly_gap_km(&pi, &ps), 0.0, 1e-9);
+    assert_true(geo_poly_overlap(&ps, &pi));
+    assert_true(geo_poly_overlap(&pi, &ps));
+    //  Touching along an edge, and at one corner only: gap 0, no overlap.
+    s_make_square(in, (geo_point){ 50, 10.1 }, 0.1);
+    s_near(geo_poly_gap_km(&ps, &pi), 0.0, 1e-9);
+    assert_false(geo_poly_overlap(&ps, &pi));
+    s_make_square(in, (geo_point){ 50.1, 10.1 }, 0.1);
+    s_near(geo_poly_gap_km(&ps, &pi), 0.0, 1e-9);
+    assert_false(geo_poly_overlap(&ps, &pi));
+    //  Touching with a T-junction (a vertex in the middle of the other's edge).
+    s_make_square(in, (geo_point){ 50.05, 10.1 }, 0.1);
+    assert_false(geo_poly_overlap(&ps, &pi));
+    //  Apart: 0.01 degree of longitude between them.
+    s_make_square(in, (geo_point){ 50, 10.11 }, 0.1);
+    s_near(geo_poly_gap_km(&ps, &pi), 0.01 * 111.195 * cos(50.05 * M_PI / 180), 0.01);
+    assert_false(geo_poly_overlap(&ps, &pi));
+    //  The same square twice overlaps.
+    s_make_square(in, (geo_point){ 50, 10 }, 0.1);
+    assert_true(geo_poly_overlap(&ps, &pi));
+}
+
+//  Rings that cross or touch themselves.
+static void test_self_intersection(void **state)
+{
+    (void)state;
+    size_t i = 0, j = 0;
+    //  A bow tie: edges 1 and 3 cross.
+    const geo_point bow[] = { { 0, 0 }, { 1, 1 }, { 1, 0 }, { 0, 1 }, { 0, 0 } };
+    geo_ring r = { bow, 5 };
+    assert_true(geo_ring_self_intersects(&r, &i, &j));
+    assert_int_equal(i, 1);
+    assert_int_equal(j, 3);
+    //  A closed square with a repeated position is fine.
+    const geo_point sq[] = { { 0, 0 }, { 0, 1 }, { 0, 1 }, { 1, 1 }, { 1, 0 }, { 0, 0 } };
+    r = (geo_ring){ sq, 6 };
+    assert_false(geo_ring_self_intersects(&r, NULL, NULL));
+    //  A concave but simple ring is fine.
+    const geo_point u[] = { { 0, 0 }, { 0, 3 }, { 3, 3 }, { 3, 2 }, { 1, 2 },
+                            { 1, 1 }, { 3, 1 }, { 3, 0 }, { 0, 0 } };
+    r = (geo_ring){ u, 9 };
+    assert_false(geo_ring_self_intersects(&r, NULL, NULL));
+    //  A ring that touches itself at a vertex (figure eight).
+    const geo_point eight[] = { { 0, 0 }, { 0, 1 }, { 1, 1 }, { 1, 2 }, { 2, 2 },
+                                { 2, 1 }, { 1, 1 }, { 1, 0 }, { 0, 0 } };
+    r = (geo_ring){ eight, 9 };
+    assert_true(geo_ring_self_intersects(&r, NULL, NULL));
+}
+
+//  A time zone's region: Berlin is in Europe, Berlin with lat and lon
+//  swapped is not; zones without a region have no opinion.
+static void test_tz_region(void **state)
+{
+    (void)state;
+    assert_int_equal(geo_tz_region_contains("Europe/Berlin", (geo_point){ 52.52, 13.40 }), 1);
+    assert_int_equal(geo_tz_region_contains("Europe/Berlin", (geo_point){ 13.40, 52.52 }), 0);
+    assert_int_equal(geo_tz_region_contains("America/New_York", (geo_point){ 40.7, -74.0 }), 1);
+    assert_int_equal(geo_tz_region_contains("America/New_York", (geo_point){ -74.0, 40.7 }), 0);
+    assert_int_equal(geo_tz_region_contains("Asia/Anadyr", (geo_point){ 64.7, -177.5 }), 1);
+    assert_int_equal(geo_tz_region_contains("Australia/Sydney", (geo_point){ -33.9, 151.2 }), 1);
+    assert_int_equal(geo_tz_region_contains("Australia/Sydney", (geo_point){ 151.2 - 180, -33.9 }), 0);
+    assert_int_equal(geo_tz_region_contains("UTC", (geo_point){ 13.4, 52.5 }), -1);
+    assert_int_equal(geo_tz_region_contains("Pacific/Auckland", (geo_point){ -36.8, 174.8 }), -1);
+}
+
 //  Checks grid_near against brute force for the live points.
 static void s_check_near(const geo_grid *grid, const geo_point *pts, const bool *live, int n, geo_point q,
                          double radius, int *out)
@@ -344,11 +428,18 @@ static void test_grid_rings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_distance),       cmocka_unit_test(test_valid),
-        cmocka_unit_test(test_square),         cmocka_unit_test(test_concave),
-        cmocka_unit_test(test_hole_and_multi), cmocka_unit_test(test_gap),
-        cmocka_unit_test(test_grid_random),    cmocka_unit_test(test_grid_edges),
+        cmocka_unit_test(test_distance),
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_square),
+        cmocka_unit_test(test_concave),
+        cmocka_unit_test(test_hole_and_multi),
+        cmocka_unit_test(test_gap),
+        cmocka_unit_test(test_grid_random),
+        cmocka_unit_test(test_grid_edges),
         cmocka_unit_test(test_grid_rings),
+        cmocka_unit_test(test_gap_areas),
+        cmocka_unit_test(test_self_intersection),
+        cmocka_unit_test(test_tz_region),
     };
     return cmocka_run_group_tests_name("geo", tests, NULL, NULL);
 }

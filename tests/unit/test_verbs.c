@@ -77,6 +77,8 @@ static const expected s_requests[] = {
     { B(GET_LINK), INTAKE | DISP, true },
     { B(WATCH), DISP | ADMIN, false },
     { B(UNWATCH), DISP | ADMIN, false },
+    { B(RETIRE), ADMIN, true },
+    { B(LOAD_CATEGORIES), ADMIN, true },
 };
 
 /* Answers, server → agent messages, and the agent's local commands (its
@@ -88,7 +90,7 @@ static const int s_not_requests[] = {
     B(TECHNICIAN_LIST),   B(BACKUP_DONE),  B(NOTIFICATION_LIST), B(TEMPLATE_LIST),   B(LOCAL_STATUS),
     B(LOCAL_STATUS_VIEW), B(LOCAL_QUEUED), B(ESCALATION_LIST),   B(KEY_LIST),        B(SUPERSEDED),
     B(LOCAL_RECONNECT),   B(AUDIT_LIST),   B(FORGET_RESULT),     B(JOB_SNAPSHOT),    B(LOCAL_ACK_CONFLICTS),
-    B(LINK_VIEW),         B(JOB_LINK),     B(WATCHING),          B(WATCH_EVENT),
+    B(LINK_VIEW),         B(JOB_LINK),     B(WATCHING),          B(WATCH_EVENT),     B(RETIRED),
 };
 
 #define N_REQUESTS (sizeof s_requests / sizeof s_requests[0])

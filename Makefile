@@ -27,11 +27,12 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wno-unused-para
            -Iinclude -I$(BUILD)/proto -Iserver/store -MMD -MP
 # one-file programs (tests, tools) are compiled and linked in one step: no .d files
 LINKCFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
-LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm
+LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm -lmicrohttpd -lsystemd -lpthread
 
 DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
     protobuf-c-compiler libsqlite3-dev sqlite3 libjansson-dev libcsv-dev \
-    libcmocka-dev jq tzdata procps clang libclang-rt-14-dev
+    libcmocka-dev jq tzdata procps clang libclang-rt-14-dev \
+    libmicrohttpd-dev libsystemd-dev systemd scdoc curl dpkg-dev fakeroot
 
 PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h

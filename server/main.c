@@ -12,8 +12,10 @@
     refused with one line naming that pid (the lock, not the pid, is the
     truth: it goes with the process, however it ends). */
 #include "backup.h"
+#include "config.h"
 #include "keyring.h"
 #include "loop.h"
+#include "metrics.h"
 #include "notify_send.h"
 #include "server.h"
 #include "world.h"
@@ -38,6 +40,7 @@
 
 static server *s_running;
 static const char *s_log_file; /* --log-file: the log goes there, not stderr */
+static const char *s_metrics;  /* --metrics HOST:PORT: the Prometheus endpoint */
 
 static void s_on_signal(int sig)
 {
@@ -56,6 +59,7 @@ static void s_usage(FILE *out)
           "The fsd dispatcher: takes repair requests, matches them to technicians\n"
           "and tracks every job to closed. Stores everything in DATA/fsd.db.\n"
           "\n"
+          "      --config FILE       read options from FILE (key = value; the command line wins)\n"
           "  -d, --data DIR          data directory (default ./fsd-data; env FSD_HOME)\n"
           "  -l, --listen EP         ZeroMQ endpoint (default tcp://127.0.0.1:7700)\n"
           "      --heartbeat-ms N    agent heartbeat interval (default 5000)\n"
@@ -87,8 +91,11 @@ static void s_usage(FILE *out)
           "      --log-level L       debug, info, warn or error (default info)\n"
           "      --log-file FILE     append the log to FILE (mode 0600) instead of stderr;\n"
           "                          SIGHUP reopens it (and the notification file): log rotation\n"
+          "      --metrics HOST:PORT serve /metrics (Prometheus), /healthz and /readyz over HTTP\n"
           "  -h, --help              this text\n"
-          "  -V, --version           the version\n",
+          "  -V, --version           the version\n"
+          "\nThe manual: man fsd-server (keys of the configuration file, signals, files);\n"
+          "the file formats: man 5 fsd-files.\n",
           out);
 }
 
@@ -151,41 +158,47 @@ static void s_defaults(server_config *cfg)
     cfg->notify.attempts = 8;
 }
 
-static void s_options(server_config *cfg, int argc, char **argv)
+static const struct option s_opts[] = {
+    { "data", required_argument, 0, 'd' },
+    { "listen", required_argument, 0, 'l' },
+    { "heartbeat-ms", required_argument, 0, 1 },
+    { "offline-after", required_argument, 0, 2 },
+    { "offer-ttl-ms", required_argument, 0, 3 },
+    { "close-after-ms", required_argument, 0, 4 },
+    { "speed-kmh", required_argument, 0, 5 },
+    { "log-level", required_argument, 0, 6 },
+    { "assign-sla-min", required_argument, 0, 7 },
+    { "arrive-sla-min", required_argument, 0, 8 },
+    { "dedup-days", required_argument, 0, 9 },
+    { "io-threads", required_argument, 0, 11 },
+    { "waive-limit", required_argument, 0, 95 },
+    { "care-contact", required_argument, 0, 96 },
+    { "fix-sla-min", required_argument, 0, 10 },
+    { "window-capacity", required_argument, 0, 85 },
+    /* customer notifications */
+    { "notify-cmd", required_argument, 0, 60 },
+    { "notify-file", required_argument, 0, 61 },
+    { "notify-timeout-ms", required_argument, 0, 62 },
+    { "notify-max-inflight", required_argument, 0, 63 },
+    { "notify-retry-ms", required_argument, 0, 64 },
+    { "notify-retry-max-ms", required_argument, 0, 65 },
+    { "notify-attempts", required_argument, 0, 66 },
+    { "no-notify", no_argument, 0, 67 },
+    { "log-file", required_argument, 0, 140 },
+    { "metrics", required_argument, 0, 141 },
+    { "config", required_argument, 0, 142 },
+    { "help", no_argument, 0, 'h' },
+    { "version", no_argument, 0, 'V' },
+    { 0, 0, 0, 0 },
+};
+
+/* One pass of getopt_long over argv: the configuration file's, then the
+   command line's. */
+static void s_parse(server_config *cfg, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "data", required_argument, 0, 'd' },
-        { "listen", required_argument, 0, 'l' },
-        { "heartbeat-ms", required_argument, 0, 1 },
-        { "offline-after", required_argument, 0, 2 },
-        { "offer-ttl-ms", required_argument, 0, 3 },
-        { "close-after-ms", required_argument, 0, 4 },
-        { "speed-kmh", required_argument, 0, 5 },
-        { "log-level", required_argument, 0, 6 },
-        { "assign-sla-min", required_argument, 0, 7 },
-        { "arrive-sla-min", required_argument, 0, 8 },
-        { "dedup-days", required_argument, 0, 9 },
-        { "io-threads", required_argument, 0, 11 },
-        { "waive-limit", required_argument, 0, 95 },
-        { "care-contact", required_argument, 0, 96 },
-        { "fix-sla-min", required_argument, 0, 10 },
-        { "window-capacity", required_argument, 0, 85 },
-        /* customer notifications */
-        { "notify-cmd", required_argument, 0, 60 },
-        { "notify-file", required_argument, 0, 61 },
-        { "notify-timeout-ms", required_argument, 0, 62 },
-        { "notify-max-inflight", required_argument, 0, 63 },
-        { "notify-retry-ms", required_argument, 0, 64 },
-        { "notify-retry-max-ms", required_argument, 0, 65 },
-        { "notify-attempts", required_argument, 0, 66 },
-        { "no-notify", no_argument, 0, 67 },
-        { "log-file", required_argument, 0, 140 },
-        { "help", no_argument, 0, 'h' },
-        { "version", no_argument, 0, 'V' },
-        { 0, 0, 0, 0 },
-    };
     int c;
-    while ((c = getopt_long(argc, argv, "d:l:hV", opts, NULL)) != -1) {
+    optind = 0; /* glibc: start afresh, also for a second argv */
+    while ((c = getopt_long(argc, argv, "d:l:hV", s_opts, NULL)) != -1) {
         switch (c) {
         case 'd': cfg->data_dir = optarg; break;
         case 'l': cfg->listen = optarg; break;
@@ -244,6 +257,8 @@ static void s_options(server_config *cfg, int argc, char **argv)
             }
             s_log_file = optarg;
             break;
+        case 141: s_metrics = optarg; break;
+        case 142: break; /* read before the rest: config_file */
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {
@@ -262,6 +277,23 @@ static void s_options(server_config *cfg, int argc, char **argv)
         fprintf(stderr, "fsd-server: unexpected argument '%s'; see fsd-server --help\n", argv[optind]);
         exit(2);
     }
+}
+
+/* The configuration file's options first (--config FILE), then the
+   command line's: the command line wins. */
+static void s_options(server_config *cfg, int argc, char **argv)
+{
+    const char *file = config_file(argc, argv);
+    if (file) {
+        int fargc;
+        char **fargv, err[1024];
+        if (config_argv(file, s_opts, &fargc, &fargv, err, sizeof err) < 0) {
+            fprintf(stderr, "fsd-server: %s\n", err);
+            exit(2);
+        }
+        s_parse(cfg, fargc, fargv);
+    }
+    s_parse(cfg, argc, argv);
 }
 
 /* Loads DIR/keys/NAME.key, or creates it (and NAME.pub) when absent. */
@@ -447,6 +479,8 @@ static int s_start(server *srv, char *err, size_t errlen)
     }
     if (!srv->cfg.notify.off && !(srv->notifier = notify_new(&srv->cfg.notify, err, errlen)))
         return -1;
+    if (metrics_open(srv, err, errlen) < 0 || (s_metrics && metrics_serve(srv, s_metrics, err, errlen) < 0))
+        return -1;
     log_info("started", "data=%s open_jobs=%zu load_ms=%lld generation=%016llx", dir, strmap_size(srv->jobs),
              (long long)(wire_now_ms() - t0), (unsigned long long)srv->generation);
     return 0;
@@ -494,6 +528,7 @@ int main(int argc, char **argv)
         else
             log_info("stopped", "rc=%d", (rc = run == 0 ? 0 : 1));
     }
+    metrics_close(&srv);
     notify_destroy(&srv.notifier);
     keyring_destroy(&srv.keyring);
     world_free(&srv);

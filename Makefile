@@ -6,6 +6,8 @@
 #   make asan    the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz    libFuzzer on the envelope decoder and the server's message
 #                path for FUZZ_SECONDS (default 60), built with clang in build-fuzz/
+#   make install PREFIX=/usr/local DESTDIR=...; make uninstall; make deb;
+#                make man (scdoc): packaging/install.mk
 #   make format  clang-format every C file in place (.clang-format, docs/style.md);
 #                make format-check only fails when one is not formatted
 #
@@ -59,7 +61,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
 .PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build format format-check clean
-all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill
+all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill man
 
 # Installs what is missing, only what is missing; quiet when all is there.
 deps:
@@ -250,5 +252,8 @@ format-check:
 
 clean:
 	rm -rf build build-* bin
+
+# make man, install, uninstall, deb
+include packaging/install.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

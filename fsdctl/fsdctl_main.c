@@ -1,5 +1,6 @@
 /*  fsdctl_main.c — fsdctl: the command line of customers' intake, dispatchers
     and admins. Global options, then one command with its own options. */
+#include "cmd_profile.h"
 #include "ctl.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ static const command s_commands[] = {
     { "templates", cmd_templates, "templates load FILE | show: what customers are told" },
     { "notifications", cmd_notifications, "customer notifications and their delivery" },
     { "audit", cmd_audit, "who read customers' data (--principal, --job, --since)" },
+    { "profile", cmd_profile, "profile add|use|list|show|remove: named servers and keys" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 
@@ -71,7 +73,7 @@ static void s_usage(FILE *out)
           "  --timeout MS       give up after MS milliseconds (default 10000)\n"
           "  -h, --help         help (also: fsdctl COMMAND --help)\n"
           "  -V, --version      the version\n"
-          "\nExit status: 0 success, 1 failure, 2 usage.\n",
+          "\nExit status: 0 success, 1 failure, 2 usage. The manual: man fsdctl; files: man 5 fsd-files.\n",
           out);
 }
 
@@ -123,8 +125,16 @@ int main(int argc, char **argv)
     c.key_file = getenv("FSD_KEY") && *getenv("FSD_KEY") ? getenv("FSD_KEY") : key_default;
     c.server_key =
         getenv("FSD_SERVER_KEY") && *getenv("FSD_SERVER_KEY") ? getenv("FSD_SERVER_KEY") : server_key_default;
+    const char *env_server = c.server, *env_key = c.key_file, *env_server_key = c.server_key;
     int rc = s_globals(&c, &argc, argv);
     if (rc)
+        return rc;
+    /* the profile in use fills what neither the line nor the environment gave */
+    unsigned given = (c.server != env_server ? PROFILE_GIVEN_SERVER : 0)
+                     | (c.key_file != env_key ? PROFILE_GIVEN_KEY : 0)
+                     | (c.server_key != env_server_key ? PROFILE_GIVEN_SERVER_KEY : 0);
+    bool profile_cmd = argc >= 2 && strcmp(argv[1], "profile") == 0;
+    if (!profile_cmd && (rc = ctl_profile_defaults(&c, given)) != 0)
         return rc;
     if (argc < 2) {
         s_usage(stderr);

@@ -9,7 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "fsd/xalloc.h"
+
+/* Out of memory is fatal here as in the rest of fsd (libfsdwire does not
+   link libfsdcore's fsd_x* helpers). */
+static void *s_check(void *p)
+{
+    if (!p) {
+        fputs("fsd: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
 
 /* s without its leading and trailing spaces (in place). */
 static char *s_trim(char *s)
@@ -24,8 +34,8 @@ static char *s_trim(char *s)
 
 static void s_add(conf *c, const char *key, const char *value, unsigned line)
 {
-    c->items = fsd_xrealloc(c->items, (c->n + 1) * sizeof *c->items);
-    c->items[c->n++] = (conf_entry){ fsd_xstrdup(key), fsd_xstrdup(value), line };
+    c->items = s_check(realloc(c->items, (c->n + 1) * sizeof *c->items));
+    c->items[c->n++] = (conf_entry){ s_check(strdup(key)), s_check(strdup(value)), line };
 }
 
 int conf_read(const char *path, conf *c, char *err, size_t errlen)
@@ -87,7 +97,7 @@ void conf_set(conf *c, const char *key, const char *value)
     for (size_t i = c->n; i-- > 0;)
         if (strcmp(c->items[i].key, key) == 0) {
             free(c->items[i].value);
-            c->items[i].value = fsd_xstrdup(value);
+            c->items[i].value = s_check(strdup(value));
             return;
         }
     s_add(c, key, value, 0);

@@ -26,7 +26,7 @@ ctl stats >/dev/null
 say "another server's key pair: its admin key is unknown here, its server.pub is not this server's"
 "$BIN/fsd-server" --data other --listen "tcp://127.0.0.1:$((FSD_TEST_PORT + 1))" >>other.log 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 100); do [ -f other/keys/server.pub ] && break; sleep 0.05; done
+for _ in $(seq 1 100); do [ -f other/keys/admin.key ] && break; sleep 0.05; done
 [ -f other/keys/admin.key ] || fail "the second server made no keys"
 
 say "unregistered key: refused at the handshake"

@@ -7,7 +7,8 @@
 #include "fsd/conf.h"
 #include "fsd/xalloc.h"
 
-const char *config_file(int argc, char **argv)
+/* The file given by --config FILE or --config=FILE in argv, or NULL. */
+static const char *s_file(int argc, char **argv)
 {
     const char *file = NULL;
     for (int i = 1; i < argc; i++) {
@@ -29,15 +30,17 @@ static const struct option *s_find(const struct option *opts, const char *name)
     return NULL;
 }
 
-int config_argv(const char *path, const struct option *opts, int *argc, char ***argv, char *err,
-                size_t errlen)
+int config_merge(const struct option *opts, int *argc, char ***argv, char *err, size_t errlen)
 {
+    const char *path = s_file(*argc, *argv);
+    if (!path)
+        return 0;
     conf c;
     if (conf_read(path, &c, err, errlen) < 0)
         return -1;
-    char **av = fsd_xcalloc(c.n + 2, sizeof *av);
+    char **av = fsd_xcalloc(c.n + (size_t)*argc + 1, sizeof *av);
     int n = 0;
-    av[n++] = "fsd-server";
+    av[n++] = (*argv)[0];
     for (size_t i = 0; i < c.n; i++) {
         const conf_entry *e = &c.items[i];
         const struct option *o = s_find(opts, e->key);
@@ -68,6 +71,8 @@ int config_argv(const char *path, const struct option *opts, int *argc, char ***
         }
         av[n++] = arg;
     }
+    for (int i = 1; i < *argc; i++)
+        av[n++] = (*argv)[i];
     av[n] = NULL;
     conf_free(&c);
     *argc = n;

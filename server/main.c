@@ -158,47 +158,49 @@ static void s_defaults(server_config *cfg)
     cfg->notify.attempts = 8;
 }
 
-static const struct option s_opts[] = {
-    { "data", required_argument, 0, 'd' },
-    { "listen", required_argument, 0, 'l' },
-    { "heartbeat-ms", required_argument, 0, 1 },
-    { "offline-after", required_argument, 0, 2 },
-    { "offer-ttl-ms", required_argument, 0, 3 },
-    { "close-after-ms", required_argument, 0, 4 },
-    { "speed-kmh", required_argument, 0, 5 },
-    { "log-level", required_argument, 0, 6 },
-    { "assign-sla-min", required_argument, 0, 7 },
-    { "arrive-sla-min", required_argument, 0, 8 },
-    { "dedup-days", required_argument, 0, 9 },
-    { "io-threads", required_argument, 0, 11 },
-    { "waive-limit", required_argument, 0, 95 },
-    { "care-contact", required_argument, 0, 96 },
-    { "fix-sla-min", required_argument, 0, 10 },
-    { "window-capacity", required_argument, 0, 85 },
-    /* customer notifications */
-    { "notify-cmd", required_argument, 0, 60 },
-    { "notify-file", required_argument, 0, 61 },
-    { "notify-timeout-ms", required_argument, 0, 62 },
-    { "notify-max-inflight", required_argument, 0, 63 },
-    { "notify-retry-ms", required_argument, 0, 64 },
-    { "notify-retry-max-ms", required_argument, 0, 65 },
-    { "notify-attempts", required_argument, 0, 66 },
-    { "no-notify", no_argument, 0, 67 },
-    { "log-file", required_argument, 0, 140 },
-    { "metrics", required_argument, 0, 141 },
-    { "config", required_argument, 0, 142 },
-    { "help", no_argument, 0, 'h' },
-    { "version", no_argument, 0, 'V' },
-    { 0, 0, 0, 0 },
-};
-
-/* One pass of getopt_long over argv: the configuration file's, then the
-   command line's. */
-static void s_parse(server_config *cfg, int argc, char **argv)
+static void s_options(server_config *cfg, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        { "data", required_argument, 0, 'd' },
+        { "listen", required_argument, 0, 'l' },
+        { "heartbeat-ms", required_argument, 0, 1 },
+        { "offline-after", required_argument, 0, 2 },
+        { "offer-ttl-ms", required_argument, 0, 3 },
+        { "close-after-ms", required_argument, 0, 4 },
+        { "speed-kmh", required_argument, 0, 5 },
+        { "log-level", required_argument, 0, 6 },
+        { "assign-sla-min", required_argument, 0, 7 },
+        { "arrive-sla-min", required_argument, 0, 8 },
+        { "dedup-days", required_argument, 0, 9 },
+        { "io-threads", required_argument, 0, 11 },
+        { "waive-limit", required_argument, 0, 95 },
+        { "care-contact", required_argument, 0, 96 },
+        { "fix-sla-min", required_argument, 0, 10 },
+        { "window-capacity", required_argument, 0, 85 },
+        /* customer notifications */
+        { "notify-cmd", required_argument, 0, 60 },
+        { "notify-file", required_argument, 0, 61 },
+        { "notify-timeout-ms", required_argument, 0, 62 },
+        { "notify-max-inflight", required_argument, 0, 63 },
+        { "notify-retry-ms", required_argument, 0, 64 },
+        { "notify-retry-max-ms", required_argument, 0, 65 },
+        { "notify-attempts", required_argument, 0, 66 },
+        { "no-notify", no_argument, 0, 67 },
+        { "log-file", required_argument, 0, 140 },
+        { "metrics", required_argument, 0, 141 },
+        { "config", required_argument, 0, 142 },
+        { "help", no_argument, 0, 'h' },
+        { "version", no_argument, 0, 'V' },
+        { 0, 0, 0, 0 },
+    };
+    /* the configuration file's options go first: the command line wins */
+    char err[1024];
+    if (config_merge(opts, &argc, &argv, err, sizeof err) < 0) {
+        fprintf(stderr, "fsd-server: %s\n", err);
+        exit(2);
+    }
     int c;
-    optind = 0; /* glibc: start afresh, also for a second argv */
-    while ((c = getopt_long(argc, argv, "d:l:hV", s_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:l:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'd': cfg->data_dir = optarg; break;
         case 'l': cfg->listen = optarg; break;
@@ -258,7 +260,7 @@ static void s_parse(server_config *cfg, int argc, char **argv)
             s_log_file = optarg;
             break;
         case 141: s_metrics = optarg; break;
-        case 142: break; /* read before the rest: config_file */
+        case 142: break; /* read by config_merge */
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {
@@ -277,23 +279,6 @@ static void s_parse(server_config *cfg, int argc, char **argv)
         fprintf(stderr, "fsd-server: unexpected argument '%s'; see fsd-server --help\n", argv[optind]);
         exit(2);
     }
-}
-
-/* The configuration file's options first (--config FILE), then the
-   command line's: the command line wins. */
-static void s_options(server_config *cfg, int argc, char **argv)
-{
-    const char *file = config_file(argc, argv);
-    if (file) {
-        int fargc;
-        char **fargv, err[1024];
-        if (config_argv(file, s_opts, &fargc, &fargv, err, sizeof err) < 0) {
-            fprintf(stderr, "fsd-server: %s\n", err);
-            exit(2);
-        }
-        s_parse(cfg, fargc, fargv);
-    }
-    s_parse(cfg, argc, argv);
 }
 
 /* Loads DIR/keys/NAME.key, or creates it (and NAME.pub) when absent. */

@@ -34,7 +34,7 @@ LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm -lmicrohttpd -lsyste
 DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
     protobuf-c-compiler libsqlite3-dev sqlite3 libjansson-dev libcsv-dev \
     libcmocka-dev jq tzdata procps clang libclang-rt-14-dev \
-    libmicrohttpd-dev libsystemd-dev systemd scdoc curl dpkg-dev fakeroot
+    libmicrohttpd-dev libsystemd-dev systemd scdoc curl dpkg-dev python3 man-db
 
 PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
@@ -256,4 +256,4 @@ clean:
 # make man, install, uninstall, deb
 include packaging/install.mk
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

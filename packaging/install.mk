@@ -74,3 +74,32 @@ uninstall:
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/fsd/server.conf ]; then \
 	  echo "kept $(DESTDIR)$(SYSCONFDIR)/fsd/server.conf: it was changed"; fi
 	@rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/fsd $(DESTDIR)$(SYSCONFDIR)/fsd 2>/dev/null || true
+
+# The Debian package, built with dpkg-deb from a staged make install
+# (PREFIX=/usr, units in /lib/systemd/system as Debian 12 has them):
+# stripped programs, man pages gzipped, Depends from dpkg-shlibdeps,
+# /etc/fsd/server.conf a conffile, maintainer scripts in packaging/debian.
+DEB_VERSION := $(shell sed -n 's/^\#define FSD_VERSION "\(.*\)"/\1/p' server/main.c include/fsd/version.h 2>/dev/null | head -1)
+DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_STAGE   := $(BUILD)/deb/fsd
+DEB_FILE    := $(BUILD)/fsd_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb: $(PROGRAMS) man
+	@command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null \
+	  || { echo "make deb needs dpkg-deb and dpkg-shlibdeps (Debian: dpkg-dev)"; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(DEB_STAGE)/DEBIAN
+	$(MAKE) --no-print-directory -s install DESTDIR=$(abspath $(DEB_STAGE)) PREFIX=/usr SYSCONFDIR=/etc \
+	  UNITDIR=/lib/systemd/system SYSUSERSDIR=/usr/lib/sysusers.d >/dev/null
+	strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+	  $(DEB_STAGE)/usr/bin/* $(DEB_STAGE)/usr/sbin/*
+	gzip -9n $(DEB_STAGE)/usr/share/man/man*/*
+	cd $(BUILD)/deb && mkdir -p debian && printf 'Source: fsd\n\nPackage: fsd\nArchitecture: any\n' >debian/control \
+	  && dpkg-shlibdeps -O $$(for f in fsd/usr/bin/* fsd/usr/sbin/*; do printf ' -e%s' $$f; done) \
+	  2>/dev/null | sed -n 's/^shlibs:Depends=//p' >depends
+	cd $(DEB_STAGE) && find etc -type f | sed 's|^|/|' >DEBIAN/conffiles \
+	  && find . -type f ! -path './DEBIAN/*' -printf '%P\n' | sort | xargs md5sum >DEBIAN/md5sums
+	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
+	  -e "s|@SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_STAGE) | cut -f1)|" \
+	  -e "s|@DEPENDS@|$$(cat $(BUILD)/deb/depends)|" packaging/debian/control.in >$(DEB_STAGE)/DEBIAN/control
+	install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm $(DEB_STAGE)/DEBIAN/
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_STAGE) $(DEB_FILE)
+	@echo "built $(DEB_FILE)"

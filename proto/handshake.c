@@ -21,6 +21,7 @@
 
 struct handshake {
     void *sock, *mon;
+    bool connected; /* a TCP connection was made: a failure now is the handshake's */
 };
 
 handshake *handshake_watch(void *ctx, void *sock)
@@ -89,37 +90,42 @@ static unsigned s_event(void *mon, int wait_ms)
     return event;
 }
 
+/* Reads events for up to wait_ms: the first decisive outcome, or
+   HS_TIMEOUT when none came. */
+static handshake_outcome s_outcome(handshake *hs, int wait_ms)
+{
+    int64_t until = wire_now_ms() + wait_ms;
+    for (;;) {
+        int64_t left = until - wire_now_ms();
+        unsigned e = s_event(hs->mon, left > 0 ? (int)left : 0);
+        if (e == 0)
+            return HS_TIMEOUT;
+        if (e == ZMQ_EVENT_CONNECTED)
+            hs->connected = true;
+        else if (e == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            return HS_OK;
+        else if (e == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            return HS_KEY_REFUSED;
+        else if (e == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || e == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                 || (e == ZMQ_EVENT_DISCONNECTED && hs->connected))
+            return HS_WRONG_SERVER;
+        else if (e == ZMQ_EVENT_CONNECT_RETRIED && !hs->connected)
+            return HS_NO_SERVER;
+    }
+}
+
 handshake_outcome handshake_wait(handshake **hs, int timeout_ms)
 {
     if (!*hs)
         return HS_NOT_WATCHED;
-    handshake_outcome out = HS_TIMEOUT;
-    int64_t until = wire_now_ms() + timeout_ms;
-    bool connected = false;
-    for (;;) {
-        int64_t left = until - wire_now_ms();
-        if (left <= 0)
-            break;
-        unsigned e = s_event((*hs)->mon, (int)left);
-        if (e == ZMQ_EVENT_CONNECTED) {
-            connected = true;
-            continue;
-        }
-        if (e == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-            out = HS_OK;
-        else if (e == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-            out = HS_KEY_REFUSED;
-        else if (e == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || e == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                 || (e == ZMQ_EVENT_DISCONNECTED && connected))
-            out = HS_WRONG_SERVER;
-        else if (e == ZMQ_EVENT_CONNECT_RETRIED && !connected)
-            out = HS_NO_SERVER;
-        else
-            continue;
-        break;
-    }
+    handshake_outcome out = s_outcome(*hs, timeout_ms);
     handshake_destroy(hs);
     return out;
+}
+
+handshake_outcome handshake_poll(handshake *hs)
+{
+    return hs ? s_outcome(hs, 0) : HS_NOT_WATCHED;
 }
 
 const char *handshake_advice(handshake_outcome o, const char *endpoint, const char *server_key_file,

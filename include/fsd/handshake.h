@@ -29,6 +29,10 @@ handshake *handshake_watch(void *ctx, void *sock);
    detaches and frees the monitor (*hs set to NULL). */
 handshake_outcome handshake_wait(handshake **hs, int timeout_ms);
 
+/* What the events so far tell, without waiting: HS_TIMEOUT while they
+   tell nothing yet (for a loop that cannot block: fsd-agent's daemon). */
+handshake_outcome handshake_poll(handshake *hs);
+
 /* Detaches and frees without waiting (*hs set to NULL; NULL is fine). */
 void handshake_destroy(handshake **hs);
 

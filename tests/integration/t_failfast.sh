@@ -39,6 +39,23 @@ timed wrong_server_key --server-key other/keys/server.pub
 msg=$("$BIN/fsdctl" --server-key other/keys/server.pub stats 2>&1 >/dev/null || true)
 grep -q "server.pub" <<<"$msg" || fail "wrong server key message: $msg"
 
+say "fsd-agent's daemon logs the same three outcomes at once"
+# agent_says NAME EVENT TEXT ARGS...: runs the daemon for 3 s, expects EVENT
+agent_says() {
+    local name=$1 event=$2 text=$3
+    shift 3
+    mkdir -p "agents/$name"
+    [ -f "agents/$name/agent.key" ] \
+        || ctl keygen --role agent --name A1 --out "agents/$name/agent.key" --no-register >/dev/null
+    timeout 3 "$BIN/fsd-agent" --home "agents/$name" "$@" run >"agents/$name.log" 2>&1 || true
+    grep "event=$event " "agents/$name.log" | grep -q "$text" \
+        || fail "the agent did not log $event: $(cat "agents/$name.log")"
+}
+load_test_data
+agent_says unregistered key_refused "not registered"
+agent_says wrongkey wrong_server_key "server.pub" --server-key other/keys/server.pub
+agent_says nowhere no_server "start fsd-server" --server "tcp://127.0.0.1:$((FSD_TEST_PORT + 2))"
+
 say "server down: nothing listens"
 stop_server
 timed no_server

@@ -61,6 +61,7 @@ struct _fsd_session_t {
     int64_t last_gap_hello; /* when a gap last made us say Hello again */
     int64_t opened_at;      /* when the current DEALER was made */
     handshake *hs;          /* the current DEALER's first outcome, until told (handshake.h) */
+    bool watch;             /* fsd_session_watch: attach hs to every new DEALER */
     int64_t last_rx;        /* monotonic ms of the last message */
     int64_t last_contact;   /* the same, wall clock */
     int64_t next_hello;
@@ -164,7 +165,8 @@ static void s_connect(fsd_session_t *self)
     }
     /* attached after wire_dealer's connect: a failure repeats with every
        reconnect of libzmq, so none is missed */
-    self->hs = handshake_watch(self->ctx, self->sock);
+    if (self->watch)
+        self->hs = handshake_watch(self->ctx, self->sock);
     self->open = false;
     self->opened_at = now;
     self->next_hello = now;
@@ -587,6 +589,7 @@ static void s_on_superseded(fsd_session_t *self, const Fsd__Envelope *env)
               "tech=%s at=%lld message=\"%s\" action=\"not reconnecting: "
               "tell your dispatcher, then fsd-agent reconnect\"",
               self->tech, (long long)self->superseded_at, self->superseded_text);
+    handshake_destroy(&self->hs);
     if (self->sock)
         zmq_close(self->sock);
     self->sock = NULL;
@@ -789,6 +792,7 @@ void fsd_session_destroy(fsd_session_t **self_p)
     if (!self_p || !*self_p)
         return;
     fsd_session_t *self = *self_p;
+    handshake_destroy(&self->hs);
     if (self->sock)
         zmq_close(self->sock);
     for (size_t i = 0; i < self->n_reports; i++)
@@ -917,6 +921,13 @@ int64_t fsd_session_superseded(fsd_session_t *self, const char **text)
     if (text)
         *text = self->superseded_text;
     return self->halted ? self->superseded_at : 0;
+}
+
+void fsd_session_watch(fsd_session_t *self)
+{
+    self->watch = true;
+    if (self->sock && !self->open && !self->hs)
+        self->hs = handshake_watch(self->ctx, self->sock);
 }
 
 bool fsd_session_resume(fsd_session_t *self)

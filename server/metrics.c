@@ -221,8 +221,8 @@ static void s_gauges(server *srv, figures *f)
 void metrics_publish(server *srv)
 {
     struct metrics *m = srv->metrics;
-    if (!m)
-        return;
+    if (!m || !m->httpd)
+        return; /* nobody reads them: no --metrics */
     figures *f = &m->mine;
     int64_t now = wire_now_ms();
     if (now - m->gauges_at >= S_GAUGES_EVERY_MS) {

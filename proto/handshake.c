@@ -19,9 +19,16 @@
 #include <zmq.h>
 #include "fsd/wire.h"
 
+/* A refused connection is final only after this long: a server that is
+   being started or restarted gets that much grace (libzmq tries again
+   every 100 ms meanwhile). */
+#define HS_NO_SERVER_GRACE_MS 1000
+
 struct handshake {
     void *sock, *mon;
-    bool connected; /* a TCP connection was made: a failure now is the handshake's */
+    bool connected;  /* a TCP connection was made: a failure now is the handshake's */
+    bool refused;    /* a connection was refused (within the grace) */
+    int64_t started; /* when the watch began */
 };
 
 handshake *handshake_watch(void *ctx, void *sock)
@@ -49,6 +56,7 @@ handshake *handshake_watch(void *ctx, void *sock)
     }
     hs->sock = sock;
     hs->mon = mon;
+    hs->started = wire_now_ms();
     return hs;
 fail:
     zmq_socket_monitor(sock, NULL, 0);
@@ -98,8 +106,12 @@ static handshake_outcome s_outcome(handshake *hs, int wait_ms)
     for (;;) {
         int64_t left = until - wire_now_ms();
         unsigned e = s_event(hs->mon, left > 0 ? (int)left : 0);
-        if (e == 0)
-            return HS_TIMEOUT;
+        if (e == 0) {
+            /* a refusal is the answer once the grace is over, or when
+               the caller's time ran out first */
+            bool graced = wire_now_ms() - hs->started >= HS_NO_SERVER_GRACE_MS;
+            return hs->refused && (graced || wait_ms > 0) ? HS_NO_SERVER : HS_TIMEOUT;
+        }
         if (e == ZMQ_EVENT_CONNECTED)
             hs->connected = true;
         else if (e == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
@@ -109,8 +121,11 @@ static handshake_outcome s_outcome(handshake *hs, int wait_ms)
         else if (e == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || e == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
                  || (e == ZMQ_EVENT_DISCONNECTED && hs->connected))
             return HS_WRONG_SERVER;
-        else if (e == ZMQ_EVENT_CONNECT_RETRIED && !hs->connected)
-            return HS_NO_SERVER;
+        else if (e == ZMQ_EVENT_CONNECT_RETRIED && !hs->connected) {
+            hs->refused = true;
+            if (wire_now_ms() - hs->started >= HS_NO_SERVER_GRACE_MS)
+                return HS_NO_SERVER;
+        }
     }
 }
 

@@ -7,6 +7,10 @@
 #include "fsd/conf.h"
 #include "fsd/xalloc.h"
 
+/* The merged argv, kept for the life of the process: the options point
+   into it. */
+static char **s_merged;
+
 /* The file given by --config FILE or --config=FILE in argv, or NULL. */
 static const char *s_file(int argc, char **argv)
 {
@@ -75,6 +79,8 @@ int config_merge(const struct option *opts, int *argc, char ***argv, char *err, 
         av[n++] = (*argv)[i];
     av[n] = NULL;
     conf_free(&c);
+    free(s_merged);
+    s_merged = av;
     *argc = n;
     *argv = av;
     return 0;

@@ -6,6 +6,8 @@
 #   make asan    the tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz    libFuzzer on the envelope decoder and the server's message
 #                path for FUZZ_SECONDS (default 60), built with clang in build-fuzz/
+#   make install PREFIX=/usr/local DESTDIR=...; make uninstall; make deb;
+#                make man (scdoc): packaging/install.mk
 #   make format  clang-format every C file in place (.clang-format, docs/style.md);
 #                make format-check only fails when one is not formatted
 #
@@ -30,11 +32,12 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wno-unused-para
            -DFSD_VERSION='"$(VERSION)"'
 # one-file programs (tests, tools) are compiled and linked in one step: no .d files
 LINKCFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
-LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lsodium -lm
+LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lsodium -lm -lmicrohttpd -lsystemd -lpthread
 
 DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
     protobuf-c-compiler libsqlite3-dev sqlite3 libjansson-dev libcsv-dev \
-    libcmocka-dev libsodium-dev jq tzdata procps clang libclang-rt-14-dev
+    libcmocka-dev libsodium-dev jq tzdata procps clang libclang-rt-14-dev \
+    libmicrohttpd-dev libsystemd-dev systemd scdoc curl dpkg-dev python3 man-db
 
 PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
@@ -61,7 +64,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
 .PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build format format-check clean
-all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill
+all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill man
 
 # Installs what is missing, only what is missing; quiet when all is there.
 deps:
@@ -253,4 +256,7 @@ format-check:
 clean:
 	rm -rf build build-* bin
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# make man, install, uninstall, deb
+include packaging/install.mk
+
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -17,6 +17,7 @@
 #include "fsd/version.h"
 #include "fsd/care.h"
 #include "fsd/log.h"
+#include "fsd/profile.h"
 #include "fsd/wire.h"
 
 static const char *s_usage =
@@ -70,7 +71,7 @@ static const char *s_usage =
     "  --seed N                 random seed (default: time)\n"
     "  --duration-s N           stop after N seconds (default: until Ctrl-C)\n"
     "\n"
-    "exit status: 0 ok, 1 failure, 2 usage error.\n";
+    "exit status: 0 ok, 1 failure, 2 usage error. The manual: man fsd-agent.\n";
 
 /* Prints a failure as one sentence or one JSON document. */
 void agent_fail(const agent_opts *o, const char *code, const char *fmt, ...)
@@ -317,6 +318,23 @@ int main(int argc, char **argv)
     if (has_lat != has_lon)
         return s_usage_error(o, "--lat and --lon go together");
     o->has_position = has_lat && has_lon;
+
+    /* the profile in use (fsdctl profile) names the server and its key
+       when neither the line nor the environment did; the device's own
+       key is never taken from it */
+    profile prof;
+    if (!server || !server[0] || !server_key || !server_key[0]) {
+        char perr[1024];
+        int prc = profile_in_use(&prof, perr, sizeof perr);
+        if (prc < 0) {
+            agent_fail(o, "profile", "%s", perr);
+            return 1;
+        }
+        if (prc > 0 && (!server || !server[0]) && prof.server[0])
+            server = prof.server;
+        if (prc > 0 && (!server_key || !server_key[0]) && prof.server_key[0])
+            server_key = prof.server_key;
+    }
 
     char defhome[PATH_MAX];
     if (!home || !home[0]) {

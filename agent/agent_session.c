@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
+#include "fsd/handshake.h"
 #include "fsd/log.h"
 
 #define S_HELLO_FIRST_MS 2000
@@ -59,6 +60,8 @@ struct _fsd_session_t {
     bool expect_base;       /* no sequenced message since the Welcome */
     int64_t last_gap_hello; /* when a gap last made us say Hello again */
     int64_t opened_at;      /* when the current DEALER was made */
+    handshake *hs;          /* the current DEALER's first outcome, until told (handshake.h) */
+    bool watch;             /* fsd_session_watch: attach hs to every new DEALER */
     int64_t last_rx;        /* monotonic ms of the last message */
     int64_t last_contact;   /* the same, wall clock */
     int64_t next_hello;
@@ -160,6 +163,10 @@ static void s_connect(fsd_session_t *self)
         self->reconnect_at = now + s_jitter(self->reconnect_backoff);
         return;
     }
+    /* attached after wire_dealer's connect: a failure repeats with every
+       reconnect of libzmq, so none is missed */
+    if (self->watch)
+        self->hs = handshake_watch(self->ctx, self->sock);
     self->open = false;
     self->opened_at = now;
     self->next_hello = now;
@@ -172,6 +179,7 @@ static void s_connect(fsd_session_t *self)
 /* Closes the DEALER and schedules a reconnect with backoff. */
 static void s_disconnect(fsd_session_t *self, const char *why)
 {
+    handshake_destroy(&self->hs);
     if (self->sock)
         zmq_close(self->sock);
     self->sock = NULL;
@@ -581,6 +589,7 @@ static void s_on_superseded(fsd_session_t *self, const Fsd__Envelope *env)
               "tech=%s at=%lld message=\"%s\" action=\"not reconnecting: "
               "tell your dispatcher, then fsd-agent reconnect\"",
               self->tech, (long long)self->superseded_at, self->superseded_text);
+    handshake_destroy(&self->hs);
     if (self->sock)
         zmq_close(self->sock);
     self->sock = NULL;
@@ -661,6 +670,31 @@ void fsd_session_handle(fsd_session_t *self)
         s_send_ack(self);
 }
 
+/* Says once, within a tick of it, why the connection cannot work (nothing
+   listens, another server's key, our key refused), rather than a silent
+   "no_welcome" after three beats. */
+static void s_handshake_check(fsd_session_t *self)
+{
+    if (!self->hs)
+        return;
+    static const char *const events[] = {
+        [HS_NO_SERVER] = "no_server",
+        [HS_WRONG_SERVER] = "wrong_server_key",
+        [HS_KEY_REFUSED] = "key_refused",
+        [HS_TIMEOUT] = "timeout",
+    };
+    handshake_outcome o = handshake_poll(self->hs);
+    if (o == HS_TIMEOUT)
+        return;
+    if (o != HS_OK && o != HS_NOT_WATCHED) {
+        char advice[1024];
+        handshake_advice(o, self->server, "the --server-key file", "of this device (agent.key)", 0, advice,
+                         sizeof advice);
+        log_write(LOG_ERROR, events[o], "tech=%s server=%s message=\"%s\"", self->tech, self->server, advice);
+    }
+    handshake_destroy(&self->hs);
+}
+
 /* Runs the timers that are due. */
 void fsd_session_tick(fsd_session_t *self)
 {
@@ -676,6 +710,7 @@ void fsd_session_tick(fsd_session_t *self)
         return;
     }
     if (!self->open) {
+        s_handshake_check(self);
         if (now >= self->next_hello)
             s_send_hello(self);
         return;
@@ -757,6 +792,7 @@ void fsd_session_destroy(fsd_session_t **self_p)
     if (!self_p || !*self_p)
         return;
     fsd_session_t *self = *self_p;
+    handshake_destroy(&self->hs);
     if (self->sock)
         zmq_close(self->sock);
     for (size_t i = 0; i < self->n_reports; i++)
@@ -885,6 +921,13 @@ int64_t fsd_session_superseded(fsd_session_t *self, const char **text)
     if (text)
         *text = self->superseded_text;
     return self->halted ? self->superseded_at : 0;
+}
+
+void fsd_session_watch(fsd_session_t *self)
+{
+    self->watch = true;
+    if (self->sock && !self->open && !self->hs)
+        self->hs = handshake_watch(self->ctx, self->sock);
 }
 
 bool fsd_session_resume(fsd_session_t *self)

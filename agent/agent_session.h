@@ -99,6 +99,12 @@ bool fsd_session_is_open(fsd_session_t *self);
    not, or resumed since), with the server's sentence in *text. */
 int64_t fsd_session_superseded(fsd_session_t *self, const char **text);
 
+/* Watches each new connection's handshake and logs at once why one
+   cannot work (no server, another server's key, a refused key): for the
+   daemon. The simulator's thousands of sessions go without (a monitor is
+   two more sockets each). */
+void fsd_session_watch(fsd_session_t *self);
+
 /* After a takeover: connect again (true), or nothing to resume (false). */
 bool fsd_session_resume(fsd_session_t *self);
 

@@ -497,6 +497,7 @@ int agent_daemon_run(const agent_opts *o)
                    zmq_strerror(errno));
         goto done;
     }
+    fsd_session_watch(d.session);
     if (o->has_position)
         fsd_session_set_position(d.session, o->lat, o->lon);
 

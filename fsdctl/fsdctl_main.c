@@ -1,5 +1,6 @@
 /*  fsdctl_main.c — fsdctl: the command line of customers' intake, dispatchers
     and admins. Global options, then one command with its own options. */
+#include "cmd_profile.h"
 #include "ctl.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
+#include "fsd/handshake.h"
 #include "fsd/pbjson.h"
 #include "fsd/timetext.h"
 #include "fsd/tzone.h"
@@ -60,6 +62,7 @@ static const command s_commands[] = {
     { "templates", cmd_templates, "templates load FILE | show: what customers are told" },
     { "notifications", cmd_notifications, "customer notifications and their delivery" },
     { "audit", cmd_audit, "who read customers' data (--principal, --job, --since)" },
+    { "profile", cmd_profile, "profile add|use|list|show|remove: named servers and keys" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands[0])
 
@@ -82,7 +85,7 @@ static void s_usage(FILE *out)
           "                     job's or territory's zone, shown with every time)\n"
           "  -h, --help         help (also: fsdctl COMMAND --help)\n"
           "  -V, --version      the version\n"
-          "\nExit status: 0 success, 1 failure, 2 usage.\n",
+          "\nExit status: 0 success, 1 failure, 2 usage. The manual: man fsdctl; files: man 5 fsd-files.\n",
           out);
 }
 
@@ -140,8 +143,16 @@ int main(int argc, char **argv)
     c.key_file = getenv("FSD_KEY") && *getenv("FSD_KEY") ? getenv("FSD_KEY") : key_default;
     c.server_key =
         getenv("FSD_SERVER_KEY") && *getenv("FSD_SERVER_KEY") ? getenv("FSD_SERVER_KEY") : server_key_default;
+    const char *env_server = c.server, *env_key = c.key_file, *env_server_key = c.server_key;
     int rc = s_globals(&c, &argc, argv);
     if (rc)
+        return rc;
+    /* the profile in use fills what neither the line nor the environment gave */
+    unsigned given = (c.server != env_server ? PROFILE_GIVEN_SERVER : 0)
+                     | (c.key_file != env_key ? PROFILE_GIVEN_KEY : 0)
+                     | (c.server_key != env_server_key ? PROFILE_GIVEN_SERVER_KEY : 0);
+    bool profile_cmd = argc >= 2 && strcmp(argv[1], "profile") == 0;
+    if (!profile_cmd && (rc = ctl_profile_defaults(&c, given)) != 0)
         return rc;
     if (c.tz && !tzone_valid(c.tz))
         return ctl_fail(&c, 2, "usage",
@@ -174,68 +185,25 @@ int main(int argc, char **argv)
     return ctl_fail(&c, 2, "usage", "unknown command '%s': see fsdctl --help", argv[1]);
 }
 
-/* A monitor of the handshake's outcome on c->sock (NULL when none). */
-static void *s_monitor(ctl *c)
+/* Waits for the first connection's outcome, so that a server that is not
+   there, a server key that is not the server's, and a key the server
+   refuses are each told at once, with what to do, rather than as one
+   silent timeout. Returns -1 after printing why. */
+static int s_handshake(ctl *c, handshake *hs)
 {
-    char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "inproc://fsdctl-monitor-%p", (void *)c);
-    if (zmq_socket_monitor(c->sock, endpoint,
-                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-        < 0)
-        return NULL;
-    void *mon = zmq_socket(c->zctx, ZMQ_PAIR);
-    int zero = 0;
-    zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_connect(mon, endpoint) < 0) {
-        zmq_close(mon);
-        zmq_socket_monitor(c->sock, NULL, 0);
-        return NULL;
-    }
-    return mon;
-}
-
-/* Waits for the CURVE handshake's outcome, so that a key the server
-   refuses (unknown, or revoked) is reported as such rather than as a
-   silent timeout. No outcome within the timeout: no server there (the
-   same message as an unanswered request). Returns -1 after printing why. */
-static int s_handshake(ctl *c, void *mon)
-{
-    int rc = 0;
-    zmq_pollitem_t item = { mon, 0, ZMQ_POLLIN, 0 };
-    /* a refused key fails every handshake: the first outcome tells */
-    if (zmq_poll(&item, 1, c->timeout_ms) == 1) {
-        zmq_msg_t ev;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, mon, 0) >= 6) {
-            uint16_t event;
-            uint32_t value;
-            memcpy(&event, zmq_msg_data(&ev), 2);
-            memcpy(&value, (char *)zmq_msg_data(&ev) + 2, 4);
-            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-                ctl_fail(c, 1, "key_refused",
-                         "the server at %s refused the key %s at the handshake (status %u): the key "
-                         "is not registered there, or it was revoked (an admin sees: fsdctl key list)",
-                         c->server, c->key_file, value);
-                rc = -1;
-            } else if (event != ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-                ctl_fail(c, 1, "handshake",
-                         "the CURVE handshake with %s failed: is %s that server's public key?", c->server,
-                         c->server_key);
-                rc = -1;
-            }
-        }
-        zmq_msg_close(&ev);
-    } else {
-        ctl_fail(c, 1, "timeout",
-                 "no answer from %s within %d ms: is fsd-server running there, and is your key "
-                 "(%s) registered with it?",
-                 c->server, c->timeout_ms, c->key_file);
-        rc = -1;
-    }
-    zmq_socket_monitor(c->sock, NULL, 0);
-    zmq_close(mon);
-    return rc;
+    static const char *const codes[] = {
+        [HS_NO_SERVER] = "no_server",
+        [HS_WRONG_SERVER] = "wrong_server_key",
+        [HS_KEY_REFUSED] = "key_refused",
+        [HS_TIMEOUT] = "timeout",
+    };
+    handshake_outcome o = handshake_wait(&hs, c->timeout_ms);
+    if (o == HS_OK || o == HS_NOT_WATCHED)
+        return 0;
+    char advice[1024];
+    handshake_advice(o, c->server, c->server_key, c->key_file, c->timeout_ms, advice, sizeof advice);
+    ctl_fail(c, 1, codes[o], "%s", advice);
+    return -1;
 }
 
 /* Opens the CURVE connection on first use. 0, or prints why and returns -1. */
@@ -268,14 +236,13 @@ static int s_connect(ctl *c)
         ctl_fail(c, 1, "connect", "cannot use the key %s: %s", c->key_file, zmq_strerror(errno));
         return -1;
     }
-    void *mon = s_monitor(c);
+    handshake *hs = handshake_watch(c->zctx, c->sock);
     if (zmq_connect(c->sock, c->server) < 0) {
         ctl_fail(c, 1, "connect", "cannot connect to %s: %s", c->server, zmq_strerror(errno));
-        if (mon)
-            zmq_close(mon);
+        handshake_destroy(&hs);
         return -1;
     }
-    return mon ? s_handshake(c, mon) : 0;
+    return s_handshake(c, hs);
 }
 
 int ctl_connect(ctl *c)

@@ -18,9 +18,11 @@
 #include "backup.h"
 #include "dispatch.h"
 #include "keyring.h"
+#include "metrics.h"
 #include "notify_send.h"
 #include "privacy.h"
 #include "server.h"
+#include "service.h"
 #include "session.h"
 #include "verbs.h"
 #include "watch.h"
@@ -562,10 +564,13 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
     if (rc == 0 && !srv->resting)
         rc = dispatch_waiting(srv, now);
     /* the watchers' events are built in the transaction, sent after it */
-    if (rc < 0 || session_flush(srv) < 0 || watch_prepare(srv) < 0 || store_commit(srv->store) < 0) {
+    int64_t commit_us = metrics_now_us();
+    if (rc < 0 || session_flush(srv) < 0 || watch_prepare(srv) < 0 || metrics_persist(srv) < 0
+        || store_commit(srv->store) < 0) {
         s_abandon(srv, pend, n, now);
         return;
     }
+    metrics_committed(srv, n, metrics_now_us() - commit_us);
     privacy_access_settled(true);
     srv->counters[C_BATCHES] += n > 0;
     s_flush(srv);
@@ -655,6 +660,7 @@ int loop_run(server *srv)
     }
     log_info("listening", "endpoint=%s technicians=%zu open_jobs=%zu", srv->cfg.listen, srv->n_techs,
              strmap_size(srv->jobs));
+    service_ready(srv->cfg.listen);
     pending_reply *pend = fsd_xcalloc((size_t)srv->cfg.batch_max + 1, sizeof *pend);
     int64_t last_timers = 0;
     while (!srv->stop) {
@@ -675,7 +681,9 @@ int loop_run(server *srv)
                 break;
         }
         s_batch(srv, pend, &last_timers);
+        metrics_publish(srv);
     }
+    service_stopping();
     /* the notification file's batch in hand: its outcomes recorded now, so
        that a clean stop sends none of it twice */
     if (!srv->storage_failing && store_begin(srv->store) == 0

@@ -12,9 +12,11 @@
     refused with one line naming that pid (the lock, not the pid, is the
     truth: it goes with the process, however it ends). */
 #include "backup.h"
+#include "config.h"
 #include "keyring.h"
 #include "link.h"
 #include "loop.h"
+#include "metrics.h"
 #include "notify_send.h"
 #include "server.h"
 #include "watch.h"
@@ -40,6 +42,7 @@
 
 static server *s_running;
 static const char *s_log_file; /* --log-file: the log goes there, not stderr */
+static const char *s_metrics;  /* --metrics HOST:PORT: the Prometheus endpoint */
 
 static void s_on_signal(int sig)
 {
@@ -58,6 +61,7 @@ static void s_usage(FILE *out)
           "The fsd dispatcher: takes repair requests, matches them to technicians\n"
           "and tracks every job to closed. Stores everything in DATA/fsd.db.\n"
           "\n"
+          "      --config FILE       read options from FILE (key = value; the command line wins)\n"
           "  -d, --data DIR          data directory (default ./fsd-data; env FSD_HOME)\n"
           "  -l, --listen EP         ZeroMQ endpoint (default tcp://127.0.0.1:7700)\n"
           "      --heartbeat-ms N    agent heartbeat interval (default 5000)\n"
@@ -98,8 +102,11 @@ static void s_usage(FILE *out)
           "      --log-level L       debug, info, warn or error (default info)\n"
           "      --log-file FILE     append the log to FILE (mode 0600) instead of stderr;\n"
           "                          SIGHUP reopens it (and the notification file): log rotation\n"
+          "      --metrics HOST:PORT serve /metrics (Prometheus), /healthz and /readyz over HTTP\n"
           "  -h, --help              this text\n"
-          "  -V, --version           the version\n",
+          "  -V, --version           the version\n"
+          "\nThe manual: man fsd-server (keys of the configuration file, signals, files);\n"
+          "the file formats: man 5 fsd-files.\n",
           out);
 }
 
@@ -203,10 +210,18 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "portal-url", required_argument, 0, 145 },
         { "link-days", required_argument, 0, 146 },
         { "link-fail-limit", required_argument, 0, 147 },
+        { "metrics", required_argument, 0, 141 },
+        { "config", required_argument, 0, 142 },
         { "help", no_argument, 0, 'h' },
         { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
     };
+    /* the configuration file's options go first: the command line wins */
+    char err[1024];
+    if (config_merge(opts, &argc, &argv, err, sizeof err) < 0) {
+        fprintf(stderr, "fsd-server: %s\n", err);
+        exit(2);
+    }
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":d:l:hV", opts, NULL)) != -1) {
@@ -284,6 +299,8 @@ static void s_options(server_config *cfg, int argc, char **argv)
             }
             s_log_file = optarg;
             break;
+        case 141: s_metrics = optarg; break;
+        case 142: break; /* read by config_merge */
         case 6: {
             int level = log_level_parse(optarg);
             if (level < 0) {
@@ -494,6 +511,8 @@ static int s_start(server *srv, char *err, size_t errlen)
     }
     if (!srv->cfg.notify.off && !(srv->notifier = notify_new(&srv->cfg.notify, err, errlen)))
         return -1;
+    if (metrics_open(srv, err, errlen) < 0 || (s_metrics && metrics_serve(srv, s_metrics, err, errlen) < 0))
+        return -1;
     log_info("started", "data=%s open_jobs=%zu load_ms=%lld generation=%016llx", dir, strmap_size(srv->jobs),
              (long long)(wire_now_ms() - t0), (unsigned long long)srv->generation);
     return 0;
@@ -543,6 +562,7 @@ int main(int argc, char **argv)
             log_info("stopped", "rc=%d", (rc = run == 0 ? 0 : 1));
     }
     watch_destroy(&srv);
+    metrics_close(&srv);
     notify_destroy(&srv.notifier);
     keyring_destroy(&srv.keyring);
     world_free(&srv);

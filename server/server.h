@@ -275,6 +275,7 @@ typedef struct server {
     struct keyring *keyring;   /* keys in use: last seen, connections, revoked (keyring.c) */
     volatile int reopen;       /* SIGHUP seen: reopen the log file (rotation) */
     struct backup *backup;     /* the online backup running or last finished (backup.c) */
+    struct metrics *metrics;   /* figures for the Prometheus endpoint (metrics.c) */
     uint64_t generation;       /* the database's identity (store_generation), sent in Welcome */
     int64_t bookkept_at;       /* last commit of reads' bookkeeping (loop.c s_bookkeeping) */
     /* failed customer-link lookups (link.c): all since start, and in the

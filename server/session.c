@@ -13,6 +13,7 @@
     one was lost, and the answer Ack{upto = last applied} tells the agent
     where to resume. The applied sequence is stored in the same transaction
     as the report's effect. */
+#include "metrics.h"
 #include "session.h"
 
 #include "jobs.h"
@@ -484,6 +485,7 @@ int session_offer_reply(call *c)
     j->declined = fsd_xrealloc(j->declined, (j->n_declined + 1) * sizeof(int));
     j->declined[j->n_declined++] = t->index;
     c->srv->counters[C_DECLINES]++;
+    metrics_decline(c->srv, (int)r->reason);
     return s_reply_view(c, j->id);
 }
 

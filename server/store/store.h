@@ -150,6 +150,11 @@ typedef struct {
 int store_generation(store *self, uint64_t *out);
 /* Writes a row that only a working disk can commit (a storage probe). */
 int store_probe_write(store *self, int64_t now);
+
+/* Business counters that survive restarts (counter_rows.c): add delta to
+   NAME inside the open transaction; call fn for every stored one. */
+int store_counter_add(store *self, const char *name, int64_t delta);
+int store_each_counter(store *self, void (*fn)(void *arg, const char *name, int64_t value), void *arg);
 /* After a restore: a new generation, and job numbers never again at or
    below job_floor (the highest the replaced database issued); in a
    transaction of its own (none may be open). */

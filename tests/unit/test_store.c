@@ -807,6 +807,39 @@ static void test_generation_and_job_floor(void **state)
     assert_int_equal(last, 500);
 }
 
+/* Collects the stored counters into a string "name=value;..." */
+static void s_counter_text(void *arg, const char *name, int64_t value)
+{
+    char *out = arg;
+    snprintf(out + strlen(out), 256 - strlen(out), "%s=%lld;", name, (long long)value);
+}
+
+static void test_counters(void **state)
+{
+    fixture *f = *state;
+    char text[256] = "";
+    assert_int_equal(store_each_counter(f->st, s_counter_text, text), 0);
+    assert_string_equal(text, "");
+    /* added inside a transaction; a rolled-back addition leaves nothing */
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_counter_add(f->st, "offers", 3), 0);
+    assert_int_equal(store_counter_add(f->st, "declines_too_far", 1), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_counter_add(f->st, "offers", 100), 0);
+    store_rollback(f->st);
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_counter_add(f->st, "offers", 2), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    s_reopen(f);
+    assert_int_equal(store_each_counter(f->st, s_counter_text, text), 0);
+    assert_string_equal(text, "declines_too_far=1;offers=5;");
+    /* the database's other meta keys are not counters */
+    uint64_t gen = 0;
+    assert_int_equal(store_generation(f->st, &gen), 0);
+    assert_true(gen != 0);
+}
+
 static void test_backup_copy(void **state)
 {
     fixture *f = *state;
@@ -849,6 +882,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_access_and_forget, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_generation_and_job_floor, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_backup_copy, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_counters, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

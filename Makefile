@@ -32,6 +32,8 @@ LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm
 DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
     protobuf-c-compiler libsqlite3-dev sqlite3 libjansson-dev libcsv-dev \
     libcmocka-dev jq tzdata procps clang libclang-rt-14-dev
+# the console's browser tests: Debian's chromium driven by playwright-core (npm)
+DEBIAN_PACKAGES += chromium nodejs libjs-leaflet curl
 
 PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
@@ -57,7 +59,7 @@ PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
-.PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build format format-check clean
+.PHONY: all deps demo console test unit asan bench bench-restart bench-match fuzz fuzz-build format format-check clean
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill
 
 # Installs what is missing, only what is missing; quiet when all is there.
@@ -70,6 +72,7 @@ deps:
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
+	@[ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 $(PROTO_C) $(PROTO_H): proto/fsd.proto
 	@mkdir -p $(BUILD)/proto
@@ -192,6 +195,12 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	@examples/demo.sh
+
+# The console on a simulated day that goes on until Ctrl-C.
+console:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(BIN) examples/demo.sh --console
 
 test:
 	@$(MAKE) --no-print-directory deps

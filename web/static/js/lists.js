@@ -7,6 +7,7 @@ import { store, select } from './store.js';
 import { ask, toast } from './move.js';
 
 const itemsOf = (d, ...keys) => (Array.isArray(d) ? d : keys.map((k) => d?.[k]).find(Array.isArray) || []);
+const DECLINE = [['too_far', 'too far'], ['no_parts', 'no parts'], ['not_my_skill', 'not our skill'], ['off_shift', 'no one on shift'], ['other', 'other']];
 const tzOf = (terr) => store.tz.get(terr) || 'UTC';
 
 async function act(what, fn) {
@@ -27,7 +28,7 @@ async function offers() {
         const j = it.job || it;
         const pick = el('select', {}, el('option', { value: '', text: 'technician…' }),
             mine.map((t) => el('option', { value: t.id, text: `${t.name || t.id} (${t.load || 0}/${t.capacity || 0})` })));
-        const accepted = j.state === 'assigned' || it.accepted;
+        const accepted = j.company_accepted || j.state === 'assigned';
         const expires = it.expires_at || j.offer_expires_at;
         return el('tr', {},
             el('td', {}, el('a', { href: '#', text: j.job_id, onclick: (e) => { e.preventDefault(); select('job', j.job_id); } })),
@@ -37,8 +38,8 @@ async function offers() {
             el('td.acts', {},
                 accepted ? null : el('button.small', { text: 'Accept', onclick: () => act(`${j.job_id} accepted`, () => post(`/api/offers/${enc(j.job_id)}/accept`)) }),
                 accepted ? null : el('button.small.quiet', { text: 'Decline…', onclick: async () => {
-                    const a = await ask({ title: `Decline ${j.job_id}?`, reason: true, ok: 'Decline' });
-                    if (a.ok) act(`${j.job_id} declined`, () => post(`/api/offers/${enc(j.job_id)}/decline`, { reason: a.reason }));
+                    const a = await ask({ title: `Decline ${j.job_id}?`, text: 'The job goes back to matching without your company.', choices: DECLINE, reason: 'optional', ok: 'Decline' });
+                    if (a.ok) act(`${j.job_id} declined`, () => post(`/api/offers/${enc(j.job_id)}/decline`, { reason: a.choice, note: a.reason }));
                 } }),
                 pick,
                 el('button.small', { text: 'Assign', onclick: () => pick.value && act(`${j.job_id} assigned to ${pick.value}`, () => post(`/api/jobs/${enc(j.job_id)}/assign`, { technician_id: pick.value })) })));

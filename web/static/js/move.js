@@ -8,7 +8,7 @@ import { store } from './store.js';
 
 // ask({title, text, rule, reason, ok}) → Promise<{ok, reason}>: the one
 // dialog of the console (a refusal, an override's reason, a confirmation).
-export function ask({ title, text = '', rule = '', reason = false, ok = 'OK' }) {
+export function ask({ title, text = '', rule = '', reason = false, ok = 'OK', choices = null }) {
     const dlg = $('dlg');
     $('dlg-title').textContent = title;
     $('dlg-text').textContent = text;
@@ -17,14 +17,17 @@ export function ask({ title, text = '', rule = '', reason = false, ok = 'OK' }) 
     $('dlg-reason-l').hidden = !reason;
     const input = $('dlg-reason');
     input.value = '';
-    input.required = !!reason;
+    input.required = reason === true;
+    const pick = $('dlg-choice');
+    $('dlg-choice-l').hidden = !choices;
+    pick.replaceChildren(...(choices || []).map(([v, t]) => new Option(t, v)));
     $('dlg-ok').textContent = ok;
     $('dlg-ok').hidden = !ok;
     dlg.returnValue = '';
     dlg.showModal();
     if (reason) input.focus();
     return new Promise((resolve) => {
-        dlg.addEventListener('close', () => resolve({ ok: dlg.returnValue === 'ok', reason: input.value.trim() }), { once: true });
+        dlg.addEventListener('close', () => resolve({ ok: dlg.returnValue === 'ok', reason: input.value.trim(), choice: pick.value }), { once: true });
     });
 }
 
@@ -64,9 +67,13 @@ export async function moveJob(jobId, target) {
         const c = await send(jobId, target, { check: true });
         let extra = { reason: 'moved in the console' };
         if (!c || c.ok === false) {
+            // a soft rule (territory, offline, shift, declined, capacity,
+            // window) may be overridden with a reason; skill and warranty not
+            const soft = c?.overridable !== false;
             const a = await ask({
-                title: `${jobId} cannot go to ${where(target)}`, text: c?.message || 'The server refused the move.',
-                rule: c?.rule || '', reason: true, ok: 'Override',
+                title: `${jobId} cannot go to ${where(target)}`,
+                text: `${c?.message || 'The server refused the move.'}${soft ? ' Override it with a reason, or close.' : ' This rule cannot be overridden.'}`,
+                rule: c?.rule || c?.code || '', reason: soft, ok: soft ? 'Override' : '',
             });
             if (!a.ok) { toast(`${jobId} stays where it was`); return; }
             extra = { override: true, reason: a.reason };

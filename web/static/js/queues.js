@@ -11,6 +11,12 @@ const QUEUES = [
 const lists = new Map();
 const counts = new Map();
 
+// the holder's name, from the job or the technicians in view
+function who(j) {
+    if (!j.technician_id) return '';
+    return ` · ${j.technician_name || store.techs.get(j.technician_id)?.name || j.technician_id}`;
+}
+
 function card(j) {
     const now = Date.now();
     const cd = countdown(j, now);
@@ -20,15 +26,15 @@ function card(j) {
     },
     el('div.line1', {},
         el('b.id', { text: j.job_id }),
+        el(`span.sla.${cd.cls}`, { text: cd.text, 'data-sla': '1' })),
+    el('div.line2', {},
         j.priority === 'high' ? el('span.badge.high', { text: 'high' }) : null,
         j.tier && j.tier !== 'standard' ? el('span.badge.tier', { text: j.tier }) : null,
         el(`span.badge.w-${j.warranty || 'none'}`, { text: (j.warranty || 'no warranty').replace('_', ' ') }),
-        el(`span.sla.${cd.cls}`, { text: cd.text, 'data-sla': '1' })),
-    el('div.line2', {},
-        el('span', { text: j.territory || '' }),
-        el('span', { text: `${j.brand || ''} ${(j.category || '').replace('_', ' ')}` }),
-        el('span.muted', { text: `${STATE_LABEL[j.state] || j.state}${j.technician_name ? ' · ' + j.technician_name : ''}` }),
-        el('span.age', { text: span(now - (j.created_at || now)) })));
+        el('span.age', { text: span(now - (j.created_at || now)), title: 'age' })),
+    el('div.line3', {},
+        el('span', { text: `${j.territory || ''} · ${j.brand || ''} ${(j.category || '').replace(/_/g, ' ')}` }),
+        el('span.muted', { text: `${STATE_LABEL[j.state] || j.state}${who(j)}` })));
     if (store.selected.job === j.job_id) c.classList.add('sel');
     c.addEventListener('click', () => select('job', j.job_id));
     c.addEventListener('dragstart', (e) => {
@@ -61,7 +67,7 @@ export function initQueues(host) {
         const body = el('div.qbody', { 'data-queue': k });
         host.append(el(`div.queue.q-${k}`, {}, el('h3', {}, label, ' ', n), body));
         counts.set(k, n);
-        lists.set(k, new VList(body, 62, card));
+        lists.set(k, new VList(body, 76, card));
     }
     onChange(() => redraw());
     // the countdowns tick every second; only the visible rows are touched

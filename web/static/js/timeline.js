@@ -27,15 +27,35 @@ function bar(cls, from, to, text, title) {
     return b;
 }
 
+// Where a held job sits on today's line: its booked window when that is
+// today; work under way (en route, on site, on hold) from its start up to
+// a little past now; an assigned job without a window at its arrive-by.
+// Nothing when it belongs to another day.
+function jobSpan(j) {
+    const now = Date.now();
+    let from;
+    let to;
+    if (j.window_start && j.window_end && j.window_end > day0 && j.window_start < day0 + DAY) {
+        [from, to] = [j.window_start, j.window_end];
+    } else if (j.state === 'en_route' || j.state === 'on_site' || j.state === 'on_hold') {
+        [from, to] = [Math.max(day0, Math.min(j.created_at || now, now - 900000)), now + 1800000];
+    } else if (j.arrive_by && j.arrive_by > day0 && j.arrive_by < day0 + DAY) {
+        [from, to] = [j.arrive_by - 3600000, j.arrive_by];
+    } else {
+        return null;
+    }
+    return [Math.max(from, day0), Math.min(Math.max(to, from + 900000), day0 + DAY)];
+}
+
 function row(t) {
     const track = el('div.tl-track');
     if (t.shift_start && t.shift_end) track.append(bar('shift', t.shift_start, t.shift_end, '', 'shift'));
     else if (t.in_shift) track.append(bar('shift', day0, day0 + DAY, '', 'on shift'));
     for (const w of t.windows || []) track.append(bar('window', w.start, w.end, '', `booked ${w.job_id || ''}`));
     for (const j of held.get(t.id) || []) {
-        const from = j.window_start || Math.max(day0, j.created_at || Date.now());
-        const to = j.window_end || j.arrive_by || j.fix_by || Date.now() + 3600000;
-        const b = bar(`job.s-${j.state}`, from, Math.max(to, from + 900000), j.job_id,
+        const span = jobSpan(j);
+        if (!span) continue;
+        const b = bar(`job.s-${j.state}`, span[0], span[1], j.job_id,
             `${j.job_id} ${STATE_LABEL[j.state] || j.state}${j.window_local ? ' · window ' + j.window_local : ''}`);
         b.addEventListener('click', (e) => { e.stopPropagation(); select('job', j.job_id); });
         if (store.selected.job === j.job_id) b.classList.add('sel');

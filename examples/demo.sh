@@ -77,12 +77,14 @@ start_web() {
         echo "(no $BIN/fsd-web built: the run goes on without the console)"
         return 0
     fi
-    ctl keygen --role portal --name portal --out "$FSD_HOME/keys/portal.key" >/dev/null
+    local portal=()
+    ctl keygen --role portal --name portal --out "$FSD_HOME/keys/portal.key" >/dev/null 2>&1 \
+        && portal=(--portal-key "$FSD_HOME/keys/portal.key")
     printf '%s\n' "$WEB_PASSWORD" >"$WORK/web-password"
     chmod 600 "$WORK/web-password"
     ctl web user add "$WEB_USER" --role dispatcher --password-file "$WORK/web-password" >/dev/null
     "$BIN/fsd-web" --listen "127.0.0.1:$WEB_PORT" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
-        --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" --portal-key "$FSD_HOME/keys/portal.key" \
+        --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" "${portal[@]}" \
         >"$WORK/web.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 100); do

@@ -53,6 +53,7 @@ async function offeredTo(job) {
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
 async function page(base = WEB) {
     const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1600, height: 950 } });
+    ctx.setDefaultTimeout(8000);
     const p = await ctx.newPage();
     p.on('pageerror', (e) => console.log(`  page error: ${e.message}`));
     return p;

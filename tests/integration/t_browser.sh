@@ -14,7 +14,11 @@ SHORT_PORT=$((FSD_TEST_PORT + 2))
 IDLE_S=3
 start_server --offer-ttl-ms 60000
 load_test_data
-ctl keygen --role portal --name portal --out "$FSD_HOME/keys/portal.key" >/dev/null
+# the customer pages' key (role portal); until fsd-server knows that role
+# the customer cases fail, the rest still run
+ctl keygen --role portal --name portal --out "$FSD_HOME/keys/portal.key" >/dev/null || true
+PORTAL=()
+[ -f "$FSD_HOME/keys/portal.key" ] && PORTAL=(--portal-key "$FSD_HOME/keys/portal.key")
 
 say "web users: erika (every territory), pia (pankow only)"
 PASSWORD="correct horse battery staple"
@@ -26,8 +30,7 @@ ctl web user add pia --role dispatcher --territory pankow --password-file pw >/d
 start_web() {
     local port=$1; shift
     "$BIN/fsd-web" --listen "127.0.0.1:$port" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
-        --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" --portal-key "$FSD_HOME/keys/portal.key" \
-        "$@" >>"web-$port.log" 2>&1 &
+        --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" "${PORTAL[@]}" "$@" >>"web-$port.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 100); do
         curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && return 0

@@ -38,6 +38,8 @@ function option(sel, value, text) {
 
 // skills come from the technicians and jobs in view
 function fillSkills() {
+    for (const j of store.jobs.values()) if (j.territory) option($('f-territory'), j.territory, j.territory);
+    $('f-territory').value = store.filters.territory;
     const sel = $('f-skill');
     const seen = new Set();
     for (const t of store.techs.values()) for (const s of t.skills || []) seen.add(s);
@@ -62,7 +64,8 @@ async function start(me) {
     $('login').hidden = true;
     $('app').hidden = false;
     if (!started) {
-        store.territories = await get('/api/territories');
+        // without the territories the map is empty, but the rest works
+        store.territories = await get('/api/territories').catch(() => ({ type: 'FeatureCollection', features: [] }));
         for (const f of store.territories.features || []) {
             store.tz.set(f.properties.id, f.properties.tz || 'UTC');
             option($('f-territory'), f.properties.id, f.properties.name || f.properties.id);

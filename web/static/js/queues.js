@@ -67,9 +67,12 @@ export function initQueues(host) {
         const body = el('div.qbody', { 'data-queue': k });
         host.append(el(`div.queue.q-${k}`, {}, el('h3', {}, label, ' ', n), body));
         counts.set(k, n);
-        lists.set(k, new VList(body, 76, card));
+        lists.set(k, new VList(body, 76, card, (j) => j.job_id));
     }
-    onChange(() => redraw());
+    onChange((what) => {
+        redraw();
+        if (what.has('select')) for (const l of lists.values()) l.refresh();
+    });
     // the countdowns tick every second; only the visible rows are touched
     setInterval(() => {
         const now = Date.now();

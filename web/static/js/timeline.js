@@ -12,6 +12,7 @@ let list = null;
 let held = new Map();   // technician id → open jobs it holds
 let zone = 'UTC';
 let day0 = 0;
+let wrappers = new Map();   // technician id → {t, sig}: the row's item
 
 export function techStatus(t) {
     if (!t.online) return 'off';
@@ -47,7 +48,7 @@ function jobSpan(j) {
     return [Math.max(from, day0), Math.min(Math.max(to, from + 900000), day0 + DAY)];
 }
 
-function row(t) {
+function row({ t }) {
     const track = el('div.tl-track');
     if (t.shift_start && t.shift_end) track.append(bar('shift', t.shift_start, t.shift_end, '', 'shift'));
     else if (t.in_shift) track.append(bar('shift', day0, day0 + DAY, '', 'on shift'));
@@ -101,11 +102,24 @@ export function redraw() {
     const techs = [...store.techs.values()].filter(techPasses)
         .sort((a, b) => (b.online ? 1 : 0) - (a.online ? 1 : 0) || (a.name || a.id).localeCompare(b.name || b.id));
     scale();
-    list.set(techs);
+    // a row is drawn again only when its technician, its jobs or the
+    // selection in it changed (same wrapper object: the row is kept)
+    const next = new Map();
+    const sel = store.selected;
+    const items = techs.map((t) => {
+        const jobs = held.get(t.id) || [];
+        const sig = `${sel.tech === t.id}|${jobs.map((j) => `${j.job_id}:${j.state}:${j.version || ''}:${sel.job === j.job_id}`).join(',')}`;
+        const old = wrappers.get(t.id);
+        const w = old && old.t === t && old.sig === sig ? old : { t, sig };
+        next.set(t.id, w);
+        return w;
+    });
+    wrappers = next;
+    list.set(items);
 }
 
 export function initTimeline() {
-    list = new VList($('tl-body'), 30, row);
+    list = new VList($('tl-body'), 30, row, (w) => w.t.id);
     onChange(redraw);
-    setInterval(() => list.draw(), 30000);   // the now-line moves
+    setInterval(() => list.refresh(), 30000);   // the now-line moves
 }

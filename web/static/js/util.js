@@ -13,7 +13,7 @@ export function el(spec, attrs, ...kids) {
         else if (k === 'dataset') Object.assign(e.dataset, v);
         else e.setAttribute(k, v === true ? '' : v);
     }
-    for (const k of kids.flat()) {
+    for (const k of kids.flat(Infinity)) {
         if (k === null || k === undefined || k === false) continue;
         e.append(typeof k === 'string' || typeof k === 'number' ? document.createTextNode(String(k)) : k);
     }

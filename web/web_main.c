@@ -45,6 +45,7 @@ static const char *s_usage =
     "  --portal-key FILE    the key fsd-web speaks with for customers' pages (role portal)\n"
     "  --territories FILE   territories GeoJSON for the map (/api/territories)\n"
     "  --idle-min N         a session ends after N idle minutes (default 30; fractions allowed)\n"
+    "  --idle-s N           the same in seconds (for tests)\n"
     "  --session-hours N    and N hours after login at the latest (default 12)\n"
     "  --timeout MS         answer 504 when fsd-server is silent for MS (default 10000)\n"
     "  --log-level L        debug, info, warn, error (default info)\n"
@@ -582,14 +583,23 @@ static int s_fail(const char *fmt, const char *arg)
 static int s_options(webapp *app, int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "listen", 1, 0, 'l' },        { "server", 1, 0, 's' },
-        { "server-key", 1, 0, 'k' },    { "users", 1, 0, 'u' },
-        { "static", 1, 0, 'S' },        { "tls-cert", 1, 0, 'c' },
-        { "tls-key", 1, 0, 'K' },       { "portal-key", 1, 0, 'p' },
-        { "territories", 1, 0, 't' },   { "idle-min", 1, 0, 'i' },
-        { "session-hours", 1, 0, 'H' }, { "timeout", 1, 0, 'T' },
-        { "log-level", 1, 0, 'L' },     { "help", 0, 0, 'h' },
-        { "version", 0, 0, 'V' },       { 0, 0, 0, 0 },
+        { "listen", 1, 0, 'l' },
+        { "server", 1, 0, 's' },
+        { "server-key", 1, 0, 'k' },
+        { "users", 1, 0, 'u' },
+        { "static", 1, 0, 'S' },
+        { "tls-cert", 1, 0, 'c' },
+        { "tls-key", 1, 0, 'K' },
+        { "portal-key", 1, 0, 'p' },
+        { "territories", 1, 0, 't' },
+        { "idle-min", 1, 0, 'i' },
+        { "session-hours", 1, 0, 'H' },
+        { "idle-s", 1, 0, 'I' },
+        { "timeout", 1, 0, 'T' },
+        { "log-level", 1, 0, 'L' },
+        { "help", 0, 0, 'h' },
+        { "version", 0, 0, 'V' },
+        { 0, 0, 0, 0 },
     };
     int o;
     while ((o = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
@@ -604,6 +614,7 @@ static int s_options(webapp *app, int argc, char **argv)
         case 'p': app->portal_key = optarg; break;
         case 't': app->territories_path = optarg; break;
         case 'i': app->idle_min = atof(optarg); break;
+        case 'I': app->idle_min = atof(optarg) / 60; break;
         case 'H': app->session_hours = atof(optarg); break;
         case 'T': app->timeout_ms = atoi(optarg); break;
         case 'L':

@@ -353,8 +353,10 @@ webstream *webevents_open(webevents *e, const char *user, const char *territorie
     if (last_id && *last_id) {
         char *end;
         unsigned long long id = strtoull(last_id, &end, 10);
-        if (*end == '\0' && u->ready && id <= u->seq && u->seq - id < WEBEVENTS_BACKLOG
-            && u->ring[(id + 1) % WEBEVENTS_BACKLOG].seq == id + 1) {
+        bool known = id == u->seq
+                     || (id < u->seq && u->seq - id < WEBEVENTS_BACKLOG
+                         && u->ring[(id + 1) % WEBEVENTS_BACKLOG].seq == id + 1);
+        if (*end == '\0' && u->ready && known) {
             s->cursor = id;
             s->need_snapshot = false;
         } else

@@ -27,7 +27,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Wshadow -Wno-unused-para
            -Iinclude -I$(BUILD)/proto -Iserver/store -MMD -MP
 # one-file programs (tests, tools) are compiled and linked in one step: no .d files
 LINKCFLAGS = $(filter-out -MMD -MP,$(CFLAGS))
-LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lm
+LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lsodium -lm
 
 DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
     protobuf-c-compiler libsqlite3-dev sqlite3 libjansson-dev libcsv-dev \

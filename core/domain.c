@@ -22,7 +22,8 @@ static const char *const s_priority_names[] = { "none", "normal", "high" };
 static const char *const s_decline_names[DR_COUNT_] = { "none",         "too_far",   "no_parts",
                                                         "not_my_skill", "off_shift", "other" };
 
-static const char *const s_role_names[ROLE_COUNT_] = { "none", "agent", "intake", "dispatcher", "admin" };
+static const char *const s_role_names[ROLE_COUNT_] = { "none",       "agent", "intake",
+                                                       "dispatcher", "admin", "portal" };
 
 static const char *const s_categories[] = {
     "washing_machine", "dryer",     "washer_dryer", "dishwasher",   "fridge",

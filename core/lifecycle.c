@@ -149,7 +149,8 @@ int lifecycle_check(job_state from, job_state to, lifecycle_actor actor, const c
     return -1;
 }
 
-//  The actor a role plays; an admin acts as a dispatcher.
+//  The actor a role plays; an admin acts as a dispatcher, the customer's
+//  link (portal) as the intake desk would for them.
 lifecycle_actor lifecycle_actor_of(role r)
 {
     switch (r) {
@@ -157,6 +158,7 @@ lifecycle_actor lifecycle_actor_of(role r)
     case ROLE_INTAKE_: return ACTOR_INTAKE;
     case ROLE_DISPATCHER_: return ACTOR_DISPATCHER;
     case ROLE_ADMIN_: return ACTOR_DISPATCHER;
+    case ROLE_PORTAL_: return ACTOR_INTAKE; /* the customer, by their link */
     default: return ACTOR_SYSTEM;
     }
 }

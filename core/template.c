@@ -18,7 +18,7 @@ static const char *const s_events[NE_COUNT_] = {
 };
 
 static const char *const s_fields[TP_COUNT_] = {
-    "customer", "job", "technician", "eta", "window", "appliance", "brand", "model", "address",
+    "customer", "job", "technician", "eta", "window", "appliance", "brand", "model", "address", "link",
 };
 
 /* The built-in wording, plain English; "-" = not sent unless an operator
@@ -71,6 +71,27 @@ const char *template_field_list(void)
 const char *template_builtin(notify_event e)
 {
     return (int)e >= 0 && e < NE_COUNT_ ? s_builtin[e] : "-";
+}
+
+/* The built-in wording where the customer has a page to follow or rate
+   the job on: the same words, and the link. */
+static const char *const s_builtin_linked[NE_COUNT_] = {
+    [NE_RECEIVED] = "-",
+    [NE_ACCEPTED] = "Good news, {customer|dear customer}: {technician|a technician} will repair your"
+                    " {brand} {appliance} (job {job}) by {window}. Follow it here: {link}",
+    [NE_EN_ROUTE] = "{technician|Your technician} is on the way to {address} for your {brand}"
+                    " {appliance} (job {job}) and should arrive around {eta}. Follow it here: {link}",
+    [NE_LATE] = "Sorry, {customer|dear customer}: your {brand} {appliance} repair (job {job}) is"
+                " running late. We are on it and will keep you posted: {link}",
+    [NE_COMPLETED] = "Your {brand} {appliance} is repaired (job {job}). Thank you, {customer|dear"
+                     " customer}! How did we do? Rate the visit from 1 to 5 stars here: {link}",
+    [NE_CANCELLED] = "Your repair request {job} for your {brand} {appliance} has been cancelled. If"
+                     " this is a mistake, call us quoting {job}.",
+};
+
+const char *template_builtin_linked(notify_event e)
+{
+    return (int)e >= 0 && e < NE_COUNT_ ? s_builtin_linked[e] : "-";
 }
 
 bool template_is_off(const char *text)

@@ -262,18 +262,21 @@ static int s_keygen_one(ctl *c, const char *name, const char *role_text, const c
 
 int cmd_keygen(ctl *c, int argc, char **argv)
 {
-    const char *usage = "usage: fsdctl keygen --role agent|intake|dispatcher|admin --name NAME [--out FILE]\n"
-                        "                     [--technician ID] [--no-register]\n"
-                        "                     [--provider P] [--territory T[,T2...]]\n"
-                        "       fsdctl keygen --role agent --all-technicians --dir DIR\n\n"
-                        "Makes a CURVE key pair (file mode 0600) and registers its public key with the\n"
-                        "server under NAME and ROLE (needs an admin key). An agent's NAME is its\n"
-                        "technician id unless --technician says otherwise. --all-technicians makes\n"
-                        "DIR/ID.key for every technician the server knows.\n"
-                        "--provider and --territory scope a dispatcher's key: it sees and moves only the\n"
-                        "jobs its provider's technicians hold or are offered, and the unheld jobs of its\n"
-                        "territories (given, else the provider's contracted ones); without --provider,\n"
-                        "every job of its territories. Without either, a dispatcher sees everything.\n";
+    const char *usage =
+        "usage: fsdctl keygen --role agent|intake|dispatcher|admin|portal --name NAME [--out FILE]\n"
+        "                     [--technician ID] [--no-register]\n"
+        "                     [--provider P] [--territory T[,T2...]]\n"
+        "       fsdctl keygen --role agent --all-technicians --dir DIR\n\n"
+        "Makes a CURVE key pair (file mode 0600) and registers its public key with the\n"
+        "server under NAME and ROLE (needs an admin key). An agent's NAME is its\n"
+        "technician id unless --technician says otherwise. --all-technicians makes\n"
+        "DIR/ID.key for every technician the server knows.\n"
+        "--provider and --territory scope a dispatcher's key: it sees and moves only the\n"
+        "jobs its provider's technicians hold or are offered, and the unheld jobs of its\n"
+        "territories (given, else the provider's contracted ones); without --provider,\n"
+        "every job of its territories. Without either, a dispatcher sees everything.\n"
+        "A portal key (the customer pages' web server) may use only the customer-link\n"
+        "verbs: fsdctl portal show|cancel|rate TOKEN.\n";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
@@ -314,7 +317,7 @@ int cmd_keygen(ctl *c, int argc, char **argv)
         }
     }
     if (!role_text || wire_enum_value(&fsd__role__descriptor, role_text) <= 0)
-        return ctl_fail(c, 2, "usage", "--role must be agent, intake, dispatcher or admin");
+        return ctl_fail(c, 2, "usage", "--role must be agent, intake, dispatcher, admin or portal");
     char path[4096];
     if (!all) {
         if (!name)

@@ -24,6 +24,8 @@ static const command s_commands[] = {
     { "jobs", cmd_jobs, "list jobs (--territory, --state, --agent, --phone)" },
     { "cancel", cmd_cancel, "cancel a job" },
     { "rate", cmd_rate, "rate a completed job 1-5, which closes it" },
+    { "link", cmd_link, "link JOB: the customer's link to the job's page" },
+    { "portal", cmd_portal, "portal show|cancel|rate TOKEN: the customer page's verbs (portal key)" },
     { "board", cmd_board, "queues and technicians of one or all territories" },
     { "reassign", cmd_reassign, "move a job to a technician or a territory" },
     { "explain", cmd_explain, "why a job went to whom: every candidate and its rule" },

@@ -404,9 +404,9 @@ int admin_add_principal(call *c)
                    "name must be 1-40 letters, digits, '-', '_' or '.'");
         return 0;
     }
-    if (r->role < FSD__ROLE__ROLE_AGENT || r->role > FSD__ROLE__ROLE_ADMIN) {
+    if (r->role < FSD__ROLE__ROLE_AGENT || r->role > FSD__ROLE__ROLE_PORTAL) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "role",
-                   "role must be agent, intake, dispatcher or admin");
+                   "role must be agent, intake, dispatcher, admin or portal");
         return 0;
     }
     const char *tech = "";

@@ -44,51 +44,54 @@ int intake_get_job(call *c)
 }
 
 /* Customer or dispatcher cancels; the holder, if any, is told. */
-int intake_cancel(call *c)
+int intake_cancel_job(call *c, const char *job_id, const char *reason)
 {
-    const Fsd__CancelJob *r = c->req->cancel_job;
-    if (call_text(c, "reason", r->reason, FIELD_MAX, false) < 0)
-        return 0;
-    job *j = call_open_job(c, r->job_id);
+    if (call_text(c, "reason", reason, FIELD_MAX, false) < 0)
+        return 1;
+    job *j = call_open_job(c, job_id);
     if (!j)
-        return 0;
+        return 1;
     technician *holder = job_state_holds_capacity(j->state) ? j->tech : NULL;
     const char *why;
-    int rc = job_move(c->srv, j, JS_CANCELLED, c->who, NULL, r->reason[0] ? r->reason : "cancelled", &why);
+    int rc = job_move(c->srv, j, JS_CANCELLED, c->who, NULL, reason[0] ? reason : "cancelled", &why);
     if (rc < 0)
         return -1;
     if (rc > 0) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
-        return 0;
+        return 1;
     }
     if (holder && dispatch_revoke(c->srv, holder, j, FSD__REVOKE_REASON__REVOKE_CANCELLED, "cancelled") < 0)
         return -1;
-    char id[24];
-    snprintf(id, sizeof id, "%s", j->id);
     job_forget_if_done(c->srv, j);
-    return call_reply_job(c, id, false);
+    return 0;
+}
+
+int intake_cancel(call *c)
+{
+    const Fsd__CancelJob *r = c->req->cancel_job;
+    int rc = intake_cancel_job(c, r->job_id, r->reason);
+    return rc != 0 ? (rc < 0 ? -1 : 0) : call_reply_job(c, r->job_id, false);
 }
 
 /* The customer's rating closes a completed job. */
-int intake_rate(call *c)
+int intake_rate_job(call *c, const char *job_id, unsigned stars, const char *comment)
 {
-    const Fsd__RateJob *r = c->req->rate_job;
-    if (r->stars < 1 || r->stars > 5) {
+    if (stars < 1 || stars > 5) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "stars", "a rating is 1 to 5 stars");
-        return 0;
+        return 1;
     }
-    if (call_text(c, "comment", r->comment, PROBLEM_MAX, false) < 0)
-        return 0;
-    job *j = call_open_job(c, r->job_id);
+    if (call_text(c, "comment", comment, PROBLEM_MAX, false) < 0)
+        return 1;
+    job *j = call_open_job(c, job_id);
     if (!j)
-        return 0;
+        return 1;
     if (j->state != JS_COMPLETED) {
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id",
                    "job %s is %s: only a completed job can be rated", j->id, job_state_name(j->state));
-        return 0;
+        return 1;
     }
     char reason[64];
-    snprintf(reason, sizeof reason, "rated %u/5", r->stars);
+    snprintf(reason, sizeof reason, "rated %u/5", stars);
     const char *why;
     /* the rating is stored only once the move is allowed: a refusal leaves no trace */
     int rc = job_move(c->srv, j, JS_CLOSED, c->who, NULL, reason, &why);
@@ -96,17 +99,22 @@ int intake_rate(call *c)
         if (rc < 0)
             return -1;
         call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
-        return 0;
+        return 1;
     }
-    if (store_job_set_rating(c->srv->store, j->id, (int)r->stars, r->comment) < 0)
+    if (store_job_set_rating(c->srv->store, j->id, (int)stars, comment) < 0)
         return -1;
     j->version++;
-    if (care_after_rating(c, j, r->stars, r->comment) < 0) /* a low rating opens a follow-up */
+    if (care_after_rating(c, j, stars, comment) < 0) /* a low rating opens a follow-up */
         return -1;
-    char id[24];
-    snprintf(id, sizeof id, "%s", j->id);
     job_forget_if_done(c->srv, j);
-    return call_reply_job(c, id, false);
+    return 0;
+}
+
+int intake_rate(call *c)
+{
+    const Fsd__RateJob *r = c->req->rate_job;
+    int rc = intake_rate_job(c, r->job_id, r->stars, r->comment);
+    return rc != 0 ? (rc < 0 ? -1 : 0) : call_reply_job(c, r->job_id, false);
 }
 
 int intake_list_jobs(call *c)

@@ -13,6 +13,7 @@
     truth: it goes with the process, however it ends). */
 #include "backup.h"
 #include "keyring.h"
+#include "link.h"
 #include "loop.h"
 #include "notify_send.h"
 #include "server.h"
@@ -84,6 +85,12 @@ static void s_usage(FILE *out)
           "      --notify-retry-max-ms N ... up to N ms (default 600000)\n"
           "      --notify-attempts N     attempts before a notification is failed (default 8)\n"
           "      --no-notify         queue and send no customer notifications\n"
+          "      --portal-url URL    customers' links are URL/TOKEN (the customer page, e.g.\n"
+          "                          https://fsd.example/c); the {link} of notifications\n"
+          "      --link-days N       a link works N days after its job closed (default 14;\n"
+          "                          0: only while the job is open)\n"
+          "      --link-fail-limit N unknown links a minute before lookups are refused for\n"
+          "                          the rest of it (default 600; 0: no limit)\n"
           "      --log-level L       debug, info, warn or error (default info)\n"
           "      --log-file FILE     append the log to FILE (mode 0600) instead of stderr;\n"
           "                          SIGHUP reopens it (and the notification file): log rotation\n"
@@ -149,6 +156,10 @@ static void s_defaults(server_config *cfg)
     cfg->notify.retry_ms = 5000;
     cfg->notify.retry_max_ms = 600000;
     cfg->notify.attempts = 8;
+    cfg->notify.link = &cfg->link;
+    /* customer links */
+    cfg->link.days = 14;
+    cfg->link.fail_limit = 600;
 }
 
 static void s_options(server_config *cfg, int argc, char **argv)
@@ -180,6 +191,9 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "notify-attempts", required_argument, 0, 66 },
         { "no-notify", no_argument, 0, 67 },
         { "log-file", required_argument, 0, 140 },
+        { "portal-url", required_argument, 0, 145 },
+        { "link-days", required_argument, 0, 146 },
+        { "link-fail-limit", required_argument, 0, 147 },
         { "help", no_argument, 0, 'h' },
         { "version", no_argument, 0, 'V' },
         { 0, 0, 0, 0 },
@@ -237,6 +251,20 @@ static void s_options(server_config *cfg, int argc, char **argv)
         case 65: cfg->notify.retry_max_ms = s_int("notify-retry-max-ms", optarg, 10); break;
         case 66: cfg->notify.attempts = s_int("notify-attempts", optarg, 1); break;
         case 67: cfg->notify.off = true; break;
+        case 145:
+            if (strncmp(optarg, "https://", 8) != 0 && strncmp(optarg, "http://", 7) != 0) {
+                fprintf(stderr,
+                        "fsd-server: --portal-url needs an http(s) address like https://fsd.example/c\n");
+                exit(2);
+            }
+            if (strlen(optarg) > 1000) {
+                fprintf(stderr, "fsd-server: --portal-url is at most 1000 characters\n");
+                exit(2);
+            }
+            cfg->link.base = optarg;
+            break;
+        case 146: cfg->link.days = s_int("link-days", optarg, 0); break;
+        case 147: cfg->link.fail_limit = s_int("link-fail-limit", optarg, 0); break;
         case 140:
             if (!optarg[0]) {
                 fprintf(stderr, "fsd-server: --log-file needs a file name\n");
@@ -428,6 +456,8 @@ static int s_start(server *srv, char *err, size_t errlen)
             return -1;
         }
     }
+    if (link_open(&srv->cfg.link, dir, err, errlen) < 0)
+        return -1;
     if (world_load_reference(srv, err, errlen) < 0)
         return -1;
     if (world_load_jobs(srv) < 0) {

@@ -22,6 +22,7 @@
     Deliberately not here: delivery (notify_send.c), SQL (store.c). */
 #include "notify.h"
 
+#include "link.h"
 #include "notify_send.h"
 #include "server.h"
 #include "verbs.h"
@@ -56,7 +57,7 @@ static int s_template(server *srv, notify_event e, const char *lang, char *out, 
         if (rc != 0)
             return rc < 0 ? -1 : 0;
     }
-    snprintf(out, outlen, "%s", template_builtin(e));
+    snprintf(out, outlen, "%s", srv->cfg.link.base ? template_builtin_linked(e) : template_builtin(e));
     return 0;
 }
 
@@ -84,6 +85,11 @@ static int64_t s_eta(server *srv, const job *j, notify_event e, const technician
         return now + (int64_t)ceil(min) * 60000;
     }
     return j->arrive_by;
+}
+
+int64_t notify_eta(server *srv, const job *j, const technician *tech, int64_t now)
+{
+    return s_eta(srv, j, NE_EN_ROUTE, tech, now);
 }
 
 int notify_job_event(server *srv, const job *j, notify_event e, const technician *tech, int64_t now)
@@ -117,6 +123,12 @@ int notify_job_event(server *srv, const job *j, notify_event e, const technician
     vals.value[TP_BRAND] = v->brand;
     vals.value[TP_MODEL] = v->model;
     vals.value[TP_ADDRESS] = v->address;
+    /* the link goes in when the message leaves (link.h): the outbox keeps the marker */
+    if (srv->cfg.link.base) {
+        vals.value[TP_LINK] = LINK_MARKER;
+        if (link_ensure(srv, j->id) < 0)
+            return -1;
+    }
     char msg[TEMPLATE_OUT_MAX + 1];
     if (template_render(text, &vals, msg, sizeof msg) < 0) {
         /* stored templates are checked when loaded: only a damaged row gets here */

@@ -12,6 +12,9 @@ int notify_job_moved(server *srv, const job *j, job_state to, const technician *
 /* Queues event e for j (tech: who holds it, may be NULL) when the
    customer's template for it is not "-". 0, or -1 storage failure. */
 int notify_job_event(server *srv, const job *j, notify_event e, const technician *tech, int64_t now);
+/* When tech, on the way to j, should arrive: now plus the travel time
+   from their last known position, else j's arrive-by promise. */
+int64_t notify_eta(server *srv, const job *j, const technician *tech, int64_t now);
 /* fsdctl track: the job's notifications into v. */
 int notify_attach(call *c, Fsd__JobView *v);
 /* fsdctl stats: appends the notification counters to s. */

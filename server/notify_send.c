@@ -43,6 +43,7 @@
     stop running commands are killed and their rows stay pending.
 
     Deliberately not here: what the message says (notify.c), SQL. */
+#include "link.h"
 #include "notify_send.h"
 
 #include "server.h"
@@ -562,7 +563,7 @@ static void s_iso(int64_t ms, char *buf, size_t len)
 }
 
 /* The message as the sender gets it (the documented contract). */
-static char *s_json(const store_notification *n, int attempt)
+static char *s_json(const link_config *self_link, const store_notification *n, int attempt)
 {
     char created[40];
     s_iso(n->created_at, created, sizeof created);
@@ -573,7 +574,9 @@ static char *s_json(const store_notification *n, int attempt)
     json_object_set_new(o, "phone", json_string(n->phone));
     json_object_set_new(o, "customer", json_string(n->customer_name));
     json_object_set_new(o, "language", json_string(n->language));
-    json_object_set_new(o, "text", json_string(n->text));
+    char *text = self_link ? link_expand(self_link, n->job_id, n->text) : NULL;
+    json_object_set_new(o, "text", json_string(text ? text : n->text));
+    free(text);
     json_object_set_new(o, "technician_id", json_string(n->technician_id));
     json_object_set_new(o, "attempt", json_integer(attempt));
     json_object_set_new(o, "created_at", json_string(created));
@@ -617,7 +620,7 @@ static void s_take(void *arg, const store_notification *n)
     d->attempt = n->attempts + 1;
     snprintf(d->job, sizeof d->job, "%s", n->job_id);
     snprintf(d->event, sizeof d->event, "%s", n->event);
-    d->json = s_json(n, d->attempt);
+    d->json = s_json(sc->self->cfg.link, n, d->attempt);
     if (d->json)
         sc->n++;
 }

@@ -272,6 +272,7 @@ int privacy_gate(call *c)
         case FSD__ENVELOPE__BODY_CANCEL_JOB: return s_intake_job(c, q->cancel_job->job_id, "", false);
         case FSD__ENVELOPE__BODY_RATE_JOB: return s_intake_job(c, q->rate_job->job_id, "", false);
         case FSD__ENVELOPE__BODY_COMPLAIN: return s_intake_job(c, q->complain->job_id, "", false);
+        case FSD__ENVELOPE__BODY_GET_LINK: return s_intake_job(c, q->get_link->job_id, "", false);
         case FSD__ENVELOPE__BODY_GET_CUSTOMER:
             if (q->get_customer->job_id[0] && !q->get_customer->phone[0]) {
                 call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "phone",
@@ -299,6 +300,7 @@ int privacy_gate(call *c)
     case FSD__ENVELOPE__BODY_RATE_JOB: id = q->rate_job->job_id; break;
     case FSD__ENVELOPE__BODY_EXPLAIN: id = q->explain->job_id; break;
     case FSD__ENVELOPE__BODY_COMPLAIN: id = q->complain->job_id; break;
+    case FSD__ENVELOPE__BODY_GET_LINK: id = q->get_link->job_id; break;
     case FSD__ENVELOPE__BODY_GET_CUSTOMER: id = q->get_customer->job_id; break;
     case FSD__ENVELOPE__BODY_LIST_NOTIFICATIONS: id = q->list_notifications->job_id; break;
     case FSD__ENVELOPE__BODY_CARE_DECISION:
@@ -477,6 +479,8 @@ int privacy_after(call *c)
                    : 0;
     }
     case FSD__ENVELOPE__BODY_BOARD_VIEW: return s_board_after(c, r->board_view);
+    case FSD__ENVELOPE__BODY_JOB_LINK: /* the link opens the job's page: logged like reading it */
+        return s_log(c, s_verb(c), r->job_link->job_id, "", 1);
     case FSD__ENVELOPE__BODY_CUSTOMER_VIEW:
         if (c->req->body_case != FSD__ENVELOPE__BODY_GET_CUSTOMER)
             return 0; /* set customer: what was just written */

@@ -31,16 +31,25 @@
 #include "store.h"
 
 /* ------------------------------------------------------------ config */
+/* Customer links (link.c). */
+typedef struct {
+    const char *base;   /* --portal-url: a link is BASE/TOKEN; NULL: no links sent */
+    int days;           /* --link-days: a link works this long after the job closed */
+    int fail_limit;     /* --link-fail-limit: failed lookups a minute before rate_limited */
+    uint8_t secret[32]; /* DATA/link.key: tokens are keyed hashes of job ids under it */
+} link_config;
+
 /* Customer notifications (see notify.c and notify_send.c). */
 typedef struct {
-    bool off;         /* --no-notify: nothing is queued or sent */
-    const char *cmd;  /* --notify-cmd: run with the message on stdin; NULL = file */
-    const char *file; /* --notify-file: the default sender appends here */
-    int timeout_ms;   /* a command running longer is killed (a failed attempt) */
-    int max_inflight; /* commands running at once */
-    int retry_ms;     /* first retry after this, doubling */
-    int retry_max_ms; /* ... up to this */
-    int attempts;     /* after this many failed attempts: failed */
+    bool off;                /* --no-notify: nothing is queued or sent */
+    const char *cmd;         /* --notify-cmd: run with the message on stdin; NULL = file */
+    const char *file;        /* --notify-file: the default sender appends here */
+    int timeout_ms;          /* a command running longer is killed (a failed attempt) */
+    int max_inflight;        /* commands running at once */
+    int retry_ms;            /* first retry after this, doubling */
+    int retry_max_ms;        /* ... up to this */
+    int attempts;            /* after this many failed attempts: failed */
+    const link_config *link; /* fills in the customers' links when a message goes out */
 } notify_config;
 
 typedef struct {
@@ -62,6 +71,7 @@ typedef struct {
     double fix_sla_min[3];     /* by priority: minutes to complete */
     unsigned window_capacity;  /* jobs per technician in overlapping windows (0: 2) */
     notify_config notify;      /* customer notifications */
+    link_config link;          /* customer links */
 } server_config;
 
 /* ------------------------------------------------------------- world */
@@ -258,6 +268,11 @@ typedef struct server {
     struct backup *backup;     /* the online backup running or last finished (backup.c) */
     uint64_t generation;       /* the database's identity (store_generation), sent in Welcome */
     int64_t bookkept_at;       /* last commit of reads' bookkeeping (loop.c s_bookkeeping) */
+    /* failed customer-link lookups (link.c): all since start, and in the
+       minute that started at link_fail_minute */
+    uint64_t link_fails;
+    unsigned link_fails_minute;
+    int64_t link_fail_minute;
 } server;
 
 /* The server's side of customer care (care.c) and of SLAs (sla.c). They

@@ -14,6 +14,7 @@
 #define INTAKE VERB_ROLE(ROLE_INTAKE_)
 #define DISPATCHER VERB_ROLE(ROLE_DISPATCHER_)
 #define ADMIN VERB_ROLE(ROLE_ADMIN_)
+#define PORTAL VERB_ROLE(ROLE_PORTAL_)
 #define PEOPLE (INTAKE | DISPATCHER | ADMIN)
 #define DESK (INTAKE | DISPATCHER)
 #define OFFICE (DISPATCHER | ADMIN)
@@ -71,6 +72,12 @@ static const verb_row s_verbs[] = {
     { B(LOAD_TEMPLATES), ADMIN, SCO | MUT, VERB_REPLY, notify_load_templates, NULL },
     { B(LIST_TEMPLATES), OFFICE, SCO, VERB_REPLY, notify_list_templates, NULL },
     { B(LIST_NOTIFICATIONS), OFFICE, SCO, VERB_REPLY, notify_list_notifications, NULL },
+    /* the customer's link: the portal key may use these and nothing else
+       (not scoped: the token is the right, and opens its own job only) */
+    { B(LINK_SHOW), PORTAL, 0, VERB_REPLY, link_show, NULL },
+    { B(LINK_CANCEL), PORTAL, MUT, VERB_REPLY, link_cancel, NULL },
+    { B(LINK_RATE), PORTAL, MUT, VERB_REPLY, link_rate, NULL },
+    { B(GET_LINK), DESK, SCO | MUT, VERB_REPLY, link_get, NULL },
 };
 
 #define N_VERBS (sizeof s_verbs / sizeof s_verbs[0])

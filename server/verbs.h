@@ -77,6 +77,18 @@ int intake_get_job(call *c);
 int intake_list_jobs(call *c);
 int intake_cancel(call *c);
 int intake_rate(call *c);
+/* The cancel and the rating of job_id by c->who, as CancelJob and RateJob
+   do them; the customer's link uses the same. 0 done (no answer set), 1
+   refused (c->reply is the error), -1 storage failure. */
+int intake_cancel_job(call *c, const char *job_id, const char *reason);
+int intake_rate_job(call *c, const char *job_id, unsigned stars, const char *comment);
+
+/* link.c — the customer's link: the portal's verbs (the token is the
+   right) and the link a desk reads out */
+int link_show(call *c);
+int link_cancel(call *c);
+int link_rate(call *c);
+int link_get(call *c);
 
 /* dispatcher.c — what a dispatcher asks */
 int dispatcher_reassign(call *c);

@@ -52,7 +52,8 @@ typedef enum {
     ROLE_INTAKE_ = 2,
     ROLE_DISPATCHER_ = 3,
     ROLE_ADMIN_ = 4,
-    ROLE_COUNT_ = 5
+    ROLE_PORTAL_ = 5, /* the customer pages' key: customer-link verbs only */
+    ROLE_COUNT_ = 6
 } role;
 
 /* Names as used on the command line, in JSON and in the database

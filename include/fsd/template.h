@@ -38,7 +38,7 @@ typedef enum {
 } notify_event;
 
 /* Placeholders, named {customer} {job} {technician} {eta} {window}
-   {appliance} {brand} {model} {address}. */
+   {appliance} {brand} {model} {address} {link}. */
 typedef enum {
     TP_CUSTOMER = 0, /* the customer's name */
     TP_JOB,          /* the job id, J000123 */
@@ -49,6 +49,7 @@ typedef enum {
     TP_BRAND,
     TP_MODEL,
     TP_ADDRESS,
+    TP_LINK, /* the customer's page of the job (server --portal-url) */
     TP_COUNT_
 } template_field;
 
@@ -86,6 +87,8 @@ int template_render(const char *text, const template_values *vals, char *out, si
 /* The built-in English wording of an event ("-" for received: off by
    default). Never NULL for a valid event. */
 const char *template_builtin(notify_event e);
+/* The same with the customer's {link} (when the server sends links). */
+const char *template_builtin_linked(notify_event e);
 
 /* True for a language tag as used here: 2-3 lower-case letters,
    optionally '-' and 2-8 letters or digits ("en", "de", "pt-BR",

@@ -171,6 +171,10 @@ static const char *s_migrations[] = {
     "CREATE TABLE IF NOT EXISTS store_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT OR IGNORE INTO store_meta(key, value) VALUES"
     " ('generation', (random() & 0x7fffffffffffffff) | 1), ('job_floor', 0);",
+    /* customer links: the SHA-256 of each job's link token, never the
+       token (it is derived from the job id with a secret kept outside the
+       database) */
+    "CREATE TABLE job_links(hash BLOB PRIMARY KEY, job_id TEXT NOT NULL UNIQUE) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 

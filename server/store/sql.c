@@ -181,4 +181,7 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_CLEAR_PROVIDERS] = "DELETE FROM providers",
     [Q_CLEAR_TECHNICIANS] = "DELETE FROM technicians",
     [Q_CLEAR_PRODUCTS] = "DELETE FROM products",
+    [Q_LINK_PUT] = "INSERT OR IGNORE INTO job_links(hash, job_id) VALUES(?1, ?2)",
+    [Q_LINK_FIND] = "SELECT l.job_id, j.state, j.updated_at FROM job_links l JOIN jobs j ON j.id = l.job_id"
+                    " WHERE l.hash = ?1",
 };

@@ -391,4 +391,16 @@ int store_customer_open_jobs(store *self, const char *phone, char *ids, size_t l
 int store_customer_forget(store *self, const char *phone, uint32_t *jobs, uint32_t *notifications,
                           bool *customer, uint32_t *access_rows);
 
+/* ---- customer links: the SHA-256 of a job's link token, and the job */
+#define STORE_LINK_HASH 32
+typedef struct {
+    char job_id[24];
+    int state;          /* the job's state now */
+    int64_t changed_at; /* its last change of state (closed or cancelled: when) */
+} store_link;
+/* Records the hash of job_id's token (again: nothing changes). 0 or -1. */
+int store_link_put(store *self, const uint8_t hash[STORE_LINK_HASH], const char *job_id);
+/* The job of a token's hash: 1 found, 0 no such link, -1. */
+int store_link_find(store *self, const uint8_t hash[STORE_LINK_HASH], store_link *out);
+
 #endif

@@ -127,6 +127,9 @@ enum {
     Q_CLEAR_PROVIDERS,
     Q_CLEAR_TECHNICIANS,
     Q_CLEAR_PRODUCTS,
+    /* customer links */
+    Q_LINK_PUT,
+    Q_LINK_FIND,
     Q_COUNT_
 };
 

@@ -52,7 +52,7 @@ static void test_other_names(void **state)
     }
     assert_int_equal(decline_reason_parse("bored"), DR_NONE);
 
-    const char *r[] = { "agent", "intake", "dispatcher", "admin" };
+    const char *r[] = { "agent", "intake", "dispatcher", "admin", "portal" };
     for (int i = ROLE_AGENT_; i < ROLE_COUNT_; i++) {
         assert_string_equal(role_name((role)i), r[i - 1]);
         assert_int_equal(role_parse(r[i - 1]), i);

@@ -514,6 +514,38 @@ static void test_windows(void **state)
     assert_int_equal(span, 3600);
 }
 
+/* --------------------------------------------------------- customer links */
+
+/* A token's hash finds its job, with the job's state and when it last
+   changed state (the link's expiry counts from a close); recording the
+   hash again changes nothing; another hash finds nothing. */
+static void test_links(void **state)
+{
+    fixture *f = *state;
+    s_insert(f, "J000001", 1, "+497");
+    s_insert(f, "J000002", 2, "+498");
+    uint8_t h1[STORE_LINK_HASH], h2[STORE_LINK_HASH], other[STORE_LINK_HASH];
+    memset(h1, 1, sizeof h1);
+    memset(h2, 2, sizeof h2);
+    memset(other, 3, sizeof other);
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_link_put(f->st, h1, "J000001"), 0);
+    assert_int_equal(store_link_put(f->st, h1, "J000001"), 0);
+    assert_int_equal(store_link_put(f->st, h2, "J000002"), 0);
+    assert_int_equal(store_job_set_state(f->st, "J000002", 10, "", "", 0, 777000), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    s_reopen(f);
+    store_link l;
+    assert_int_equal(store_link_find(f->st, h1, &l), 1);
+    assert_string_equal(l.job_id, "J000001");
+    assert_int_equal(l.state, 1);
+    assert_int_equal(store_link_find(f->st, h2, &l), 1);
+    assert_string_equal(l.job_id, "J000002");
+    assert_int_equal(l.state, 10);
+    assert_int_equal(l.changed_at, 777000);
+    assert_int_equal(store_link_find(f->st, other, &l), 0);
+}
+
 /* --------------------------------------------------------- notifications */
 
 typedef struct {
@@ -770,6 +802,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_care_rows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_windows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_notifications, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_links, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_keys, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_access_and_forget, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_generation_and_job_floor, s_setup, s_teardown),

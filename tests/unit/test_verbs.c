@@ -18,6 +18,7 @@
 #define INTAKE VERB_ROLE(ROLE_INTAKE_)
 #define DISP VERB_ROLE(ROLE_DISPATCHER_)
 #define ADMIN VERB_ROLE(ROLE_ADMIN_)
+#define PORTAL VERB_ROLE(ROLE_PORTAL_)
 
 typedef struct {
     int body;
@@ -67,6 +68,10 @@ static const expected s_requests[] = {
     { B(LIST_KEYS), ADMIN, false },
     { B(AUDIT_QUERY), ADMIN, false },
     { B(FORGET_CUSTOMER), ADMIN, true },
+    { B(LINK_SHOW), PORTAL, false },
+    { B(LINK_CANCEL), PORTAL, true },
+    { B(LINK_RATE), PORTAL, true },
+    { B(GET_LINK), INTAKE | DISP, true },
 };
 
 /* Answers, server → agent messages, and the agent's local commands (its
@@ -101,6 +106,8 @@ static const int s_not_requests[] = {
     B(FORGET_RESULT),
     B(JOB_SNAPSHOT),
     B(LOCAL_ACK_CONFLICTS),
+    B(LINK_VIEW),
+    B(JOB_LINK),
 };
 
 #define N_REQUESTS (sizeof s_requests / sizeof s_requests[0])
@@ -173,8 +180,9 @@ static void test_not_requests_have_none(void **state)
 }
 
 /* Every row has a handler and flags that agree with its senders: an
-   agent's verbs run in its session, everyone else's in their scope;
-   sequenced reports change state. */
+   agent's verbs run in its session, the portal's (the token is the right)
+   in neither, everyone else's in their scope; sequenced reports change
+   state. */
 static void test_rows_are_consistent(void **state)
 {
     (void)state;
@@ -184,10 +192,11 @@ static void test_rows_are_consistent(void **state)
         const verb_row *v = &rows[i];
         assert_non_null(v->handle);
         assert_true(v->roles != 0);
-        bool agent = v->roles == AGENT;
+        bool agent = v->roles == AGENT, portal = v->roles == PORTAL;
         assert_true(agent || !(v->roles & AGENT));
+        assert_true(portal || !(v->roles & PORTAL));
         assert_int_equal(!!(v->flags & VERB_SESSION), agent);
-        assert_int_equal(!!(v->flags & VERB_SCOPED), !agent);
+        assert_int_equal(!!(v->flags & VERB_SCOPED), !agent && !portal);
         if (v->flags & VERB_SEQUENCED)
             assert_true((v->flags & VERB_MUTATES) && (v->flags & VERB_SESSION));
         if (v->after)
@@ -212,6 +221,22 @@ static void test_allows(void **state)
     assert_false(verb_allows(v, ROLE_ADMIN_));
 }
 
+/* The portal key may send the customer-link verbs and nothing else. */
+static void test_portal_only_link_verbs(void **state)
+{
+    (void)state;
+    size_t n;
+    const verb_row *rows = verb_table(&n);
+    size_t allowed = 0;
+    for (size_t i = 0; i < n; i++)
+        if (verb_allows(&rows[i], ROLE_PORTAL_)) {
+            allowed++;
+            assert_true(rows[i].body == B(LINK_SHOW) || rows[i].body == B(LINK_CANCEL)
+                        || rows[i].body == B(LINK_RATE));
+        }
+    assert_int_equal(allowed, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_not_requests_have_none),
         cmocka_unit_test(test_rows_are_consistent),
         cmocka_unit_test(test_allows),
+        cmocka_unit_test(test_portal_only_link_verbs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

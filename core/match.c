@@ -227,3 +227,59 @@ bool match_rule_is_transient(match_rule r)
 {
     return r == MR_OFFLINE || r == MR_SHIFT || r == MR_CAPACITY || r == MR_WINDOW;
 }
+
+//  Skill, warranty authorisation and a full day hold for everyone,
+//  dispatchers too.
+bool match_rule_is_hard(match_rule r)
+{
+    return r == MR_SKILL || r == MR_WARRANTY || r == MR_CAPACITY || r == MR_WINDOW;
+}
+
+//  Meets the fact a soft rule found missing; false when it cannot.
+static bool s_pass_over(match_cand *c, match_rule r)
+{
+    switch (r) {
+    case MR_TERRITORY:
+        if (c->covers_territory)
+            return false; /* beyond max_km: nothing to pass over */
+        c->covers_territory = true;
+        return true;
+    case MR_DECLINED: c->declined = false; return true;
+    case MR_OFFLINE: c->online = true; return true;
+    case MR_SHIFT: c->in_shift = true; return true;
+    default: return false;
+    }
+}
+
+//  Every rule c breaks: soft ones passed over until a hard one or none.
+match_rule match_judge_all(const match_config *cfg, const match_job *job, const match_cand *c,
+                           unsigned *broken)
+{
+    match_cand k = *c;
+    match_rule first = MR_OK;
+    *broken = 0;
+    for (int guard = 0; guard < MR_COUNT_; guard++) {
+        match_rule r = match_judge(cfg, job, &k).failed;
+        if (r == MR_OK)
+            return first;
+        *broken |= 1u << r;
+        if (match_rule_is_hard(r))
+            return r;
+        if (first == MR_OK)
+            first = r;
+        if (!s_pass_over(&k, r))
+            return first;
+    }
+    return first;
+}
+
+//  Looks a rule up by the name explain shows.
+match_rule match_rule_by_name(const char *name)
+{
+    if (!name || !name[0])
+        return MR_COUNT_;
+    for (int r = MR_OK + 1; r < MR_COUNT_; r++)
+        if (strcmp(match_rule_name((match_rule)r), name) == 0)
+            return (match_rule)r;
+    return MR_COUNT_;
+}

@@ -323,16 +323,21 @@ int cmd_rate(ctl *c, int argc, char **argv)
 
 int cmd_reassign(ctl *c, int argc, char **argv)
 {
-    const char *usage = "usage: fsdctl reassign JOB (--agent TECH | --territory T) --reason TEXT\n\n"
+    const char *usage = "usage: fsdctl reassign JOB (--agent TECH | --territory T) --reason TEXT\n"
+                        "                         [--check | --override]\n\n"
                         "Gives the job to a technician directly, or moves it to another territory to be\n"
-                        "matched there; the previous holder is told the job was revoked.\n";
+                        "matched there; the previous holder is told the job was revoked. A move to a\n"
+                        "technician is judged by the matcher's rules (territory, skill, warranty,\n"
+                        "declined, offline, shift, capacity, window) and a refusal names the rule.\n"
+                        "  --check     only ask whether the move would be allowed (exit 0) or which\n"
+                        "              rule it breaks (exit 1); nothing changes, --reason optional\n"
+                        "  --override  move past a soft rule (all but skill and warranty); the job's\n"
+                        "              history records the rule, the reason and who\n";
     if (s_help(argc, argv, usage))
         return 0;
     static const struct option opts[] = {
-        { "agent", 1, 0, 'a' },
-        { "territory", 1, 0, 't' },
-        { "reason", 1, 0, 'r' },
-        { 0, 0, 0, 0 },
+        { "agent", 1, 0, 'a' }, { "territory", 1, 0, 't' }, { "reason", 1, 0, 'r' },
+        { "check", 0, 0, 'c' }, { "override", 0, 0, 'o' },  { 0, 0, 0, 0 },
     };
     Fsd__Reassign r = FSD__REASSIGN__INIT;
     int o;
@@ -342,15 +347,21 @@ int cmd_reassign(ctl *c, int argc, char **argv)
         case 'a': r.technician_id = optarg; break;
         case 't': r.territory = optarg; break;
         case 'r': r.reason = optarg; break;
+        case 'c': r.check_only = true; break;
+        case 'o': r.override = true; break;
         default: return ctl_fail(c, 2, "usage", "%s", usage);
         }
     }
     const char *job = s_job_arg(c, argc, argv, usage);
     if (!job)
         return 2;
-    if (!r.technician_id[0] == !r.territory[0] || !r.reason[0])
+    if (r.check_only && r.override)
+        return ctl_fail(c, 2, "usage", "give --check or --override, not both");
+    if (!r.technician_id[0] == !r.territory[0] || (!r.reason[0] && !r.check_only))
         return ctl_fail(c, 2, "usage", "give --agent or --territory (one of them) and --reason");
     r.job_id = (char *)job;
+    if (r.check_only)
+        return ctl_move_check(c, FSD__ENVELOPE__BODY_REASSIGN, &r);
     return ctl_request(c, FSD__ENVELOPE__BODY_REASSIGN, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
 

@@ -81,6 +81,13 @@ int cmd_cancel(ctl *c, int argc, char **argv);
 int cmd_rate(ctl *c, int argc, char **argv);
 int cmd_board(ctl *c, int argc, char **argv);
 int cmd_reassign(ctl *c, int argc, char **argv);
+/* cmd_company.c: company offers, and a move's check */
+int cmd_offers(ctl *c, int argc, char **argv);
+int cmd_offer(ctl *c, int argc, char **argv);
+int cmd_assign(ctl *c, int argc, char **argv);
+/* Sends a check_only move (Reassign or CompanyAssign), prints the
+   MoveCheck; 0 when the move would be allowed, 1 when not. */
+int ctl_move_check(ctl *c, Fsd__Envelope__BodyCase body, void *msg);
 int cmd_explain(ctl *c, int argc, char **argv);
 int cmd_stats(ctl *c, int argc, char **argv);
 int cmd_technicians(ctl *c, int argc, char **argv);

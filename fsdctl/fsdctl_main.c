@@ -28,6 +28,9 @@ static const command s_commands[] = {
     { "portal", cmd_portal, "portal show|cancel|rate TOKEN: the customer page's verbs (portal key)" },
     { "board", cmd_board, "queues and technicians of one or all territories" },
     { "reassign", cmd_reassign, "move a job to a technician or a territory" },
+    { "offers", cmd_offers, "offers to your company (a provider dispatching its own technicians)" },
+    { "offer", cmd_offer, "offer accept|decline JOB: answer an offer to your company" },
+    { "assign", cmd_assign, "assign JOB TECH: give an accepted company job to your technician" },
     { "explain", cmd_explain, "why a job went to whom: every candidate and its rule" },
     { "stats", cmd_stats, "server counters" },
     { "report", cmd_report, "KPIs of a period (--from, --to, --by, --csv)" },
@@ -340,7 +343,8 @@ int ctl_print_error(ctl *c, const Fsd__Error *e)
         free(text);
         json_decref(doc);
     } else {
-        fprintf(stderr, "fsdctl: %s (%s%s%s)\n", e->message, code, e->field[0] ? ", field " : "", e->field);
+        fprintf(stderr, "fsdctl: %s (%s%s%s%s%s)\n", e->message, code, e->field[0] ? ", field " : "",
+                e->field, e->rule[0] ? ", rule " : "", e->rule);
     }
     return 1;
 }

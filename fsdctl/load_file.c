@@ -51,9 +51,8 @@ typedef struct {
 
 #define S_MAX_COLS 12
 
-static const s_column s_provider_cols[] = {
-    { "id", 1, 1 }, { "name", 1, 1 }, { "brands", 1, 0 }, { "territories", 1, 1 }, { NULL, 0, 0 }
-};
+static const s_column s_provider_cols[] = { { "id", 1, 1 },          { "name", 1, 1 },    { "brands", 1, 0 },
+                                            { "territories", 1, 1 }, { "company", 0, 0 }, { NULL, 0, 0 } };
 static const s_column s_technician_cols[] = {
     { "id", 1, 1 },     { "name", 1, 1 },     { "provider", 1, 1 }, { "territories", 1, 1 },
     { "skills", 1, 1 }, { "capacity", 1, 1 }, { "shift", 1, 1 },    { "lat", 0, 0 },
@@ -421,6 +420,9 @@ static void s_row_provider(load_file *self, unsigned line)
         s_error(self, line, "territories", "territories lists no territory");
         bad = 1;
     }
+    /* yes: offers go to the provider's own dispatchers, not its technicians */
+    if (!bad && s_bool(self, line, "company", s_val(self, "company"), &r->company))
+        bad = 1;
     if (!bad && s_unique(self, line, "id", r->id, s_prov_key, s_prov_line))
         bad = 1;
     if (!bad)

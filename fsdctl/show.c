@@ -23,7 +23,10 @@ void show_job_line(const Fsd__JobView *v)
 {
     printf("%-8s %-10s %-26s %-13s %-6s %-16s %-6s %s\n", v->job_id, STATE(v->state), v->territory,
            WARRANTY(v->warranty), priority_name((priority)v->priority), v->category,
-           v->technician_id[0] ? v->technician_id : "-", v->customer_name);
+           v->technician_id[0] ? v->technician_id
+           : v->company_id[0]  ? v->company_id
+                               : "-",
+           v->customer_name);
 }
 
 void show_job(const Fsd__JobView *v)
@@ -53,6 +56,9 @@ void show_job(const Fsd__JobView *v)
                                                                               : "arrive-by");
     if (v->technician_id[0])
         printf("technician %s (provider %s)\n", v->technician_id, v->provider_id);
+    if (v->company_id[0])
+        printf("company    %s, %s\n", v->company_id,
+               v->company_accepted ? "accepted: waiting for its technician" : "offered to its dispatchers");
     if (v->offer_expires_at)
         printf("offer ends %s\n", ctl_time(v->offer_expires_at, a));
     if (v->rating)
@@ -146,7 +152,12 @@ void show_explanation(const Fsd__Explanation *e)
     for (size_t i = 0; i < e->n_candidates; i++) {
         const Fsd__Candidate *c = e->candidates[i];
         char result[32];
-        snprintf(result, sizeof result, "%s", c->failed[0] ? c->failed : c->chosen ? "CHOSEN" : "eligible");
+        snprintf(result, sizeof result, "%s%s",
+                 c->assigned    ? (c->overridden ? "OVERRIDE " : "ASSIGNED ")
+                 : c->failed[0] ? ""
+                 : c->chosen    ? (c->company ? "COMPANY" : "CHOSEN")
+                                : "eligible",
+                 c->failed[0] ? c->failed : "");
         printf("  %-5s ", c->technician_id);
         s_cell(c->name, 22);
         printf("%-10s %-9s %-10s %8.1f ", c->provider_id, c->neighbour ? "neighbour" : "", result,
@@ -155,7 +166,10 @@ void show_explanation(const Fsd__Explanation *e)
             printf("%7s\n", "-");
         else
             printf("%7.1f\n", c->score);
-        if (c->detail[0])
+        if (c->assigned)
+            printf("        assigned by %s, judged by the matcher's rules%s%s\n", c->assigned_by,
+                   c->overridden ? ": " : "", c->overridden ? c->detail : "");
+        else if (c->detail[0])
             printf("        %s\n", c->detail);
     }
 }

@@ -130,6 +130,7 @@ static int s_keep_explanation(server *srv, const job *j, const match_outcome *m,
         c->capacity = t->row->capacity;
         c->chosen = r->id == chosen;
         c->detail = (char *)windows_detail(m->windows, r->id);
+        c->company = t->provider && t->provider->row->company;
         ptrs[i] = c;
     }
     Fsd__Explanation ex = FSD__EXPLANATION__INIT;
@@ -329,6 +330,42 @@ int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out)
     return 0;
 }
 
+/* One technician for j, by the rules dispatch_match applies to each
+   candidate (the same facts, the same order), for a person's move: the
+   slot t already holds for j is not counted against it, and every rule
+   broken is found (match_judge_all). */
+int dispatch_judge_one(server *srv, const job *j, const technician *t, int64_t now, dispatch_judgement *out)
+{
+    assert(srv && j && t && out);
+    memset(out, 0, sizeof *out);
+    s_match m = { .srv = srv, .j = j };
+    m.mj = (match_job){ .at = j->at,
+                        .needs_authorisation = dispatch_needs_authorisation(j),
+                        .allow_spill = true };
+    const char *tz = j->territory >= 0 ? srv->territories[j->territory].row->tz : "UTC";
+    m.local_ok = tzone_localize(tz, now, &m.local) == 0;
+    if (j->win_end && !(m.win = windows_match_new(srv, j, now)))
+        return -1;
+    match_cand c = s_candidate(&m, t);
+    if (j->tech == t && job_state_holds_capacity(j->state) && c.load > 0)
+        c.load--;
+    out->rule = match_judge_all(&srv->cfg.match, &m.mj, &c, &out->broken);
+    if (m.win && (out->broken & (1u << MR_SHIFT)))
+        snprintf(out->shift_detail, sizeof out->shift_detail, "%s", windows_detail(m.win, t->index));
+    windows_match_destroy(&m.win);
+    /* the calendar last, of a technician no hard rule stops */
+    if (j->win_end && !match_rule_is_hard(out->rule)) {
+        int busy = windows_check_tech(srv, j, t, now, out->window_detail, sizeof out->window_detail);
+        if (busy < 0)
+            return -1;
+        if (busy > 0) {
+            c.no_room = true;
+            out->rule = match_judge_all(&srv->cfg.match, &m.mj, &c, &out->broken);
+        }
+    }
+    return 0;
+}
+
 void dispatch_match_free(match_outcome *m)
 {
     windows_match_destroy(&m->windows);
@@ -337,16 +374,42 @@ void dispatch_match_free(match_outcome *m)
     m->n = 0;
 }
 
-/* Offers j to the chosen technician, keeping the decision. */
+/* Offers j to provider p as a company: its dispatchers see the offer
+   (the provider column of the row) and answer it within the offer's time;
+   no technician is named until they assign one. */
+static int s_offer_company(server *srv, job *j, provider *p, int64_t now)
+{
+    j->offer_expires_at = now + srv->cfg.offer_ttl_ms;
+    j->company = p;
+    j->company_accepted = false;
+    const char *why;
+    char reason[120];
+    snprintf(reason, sizeof reason, "offered to company %s", p->row->id);
+    int rc = job_move(srv, j, JS_OFFERED, NULL, NULL, reason, &why);
+    if (rc != 0) {
+        j->company = NULL;
+        return rc < 0 ? -1 : 0;
+    }
+    srv->counters[C_OFFERS]++;
+    return 0;
+}
+
+/* Offers j to the chosen technician, or to its provider when that one
+   takes offers as a company, keeping the decision. */
 static int s_decide_offer(server *srv, job *j, const match_outcome *m, int64_t now)
 {
-    char outcome[160];
+    char outcome[200];
     technician *t = &srv->techs[m->res[0].id];
-    snprintf(outcome, sizeof outcome, "offered to %s%s", t->row->id,
-             m->res[0].neighbour ? " (neighbouring territory)" : "");
+    provider *company = t->provider && t->provider->row->company ? t->provider : NULL;
+    if (company)
+        snprintf(outcome, sizeof outcome, "offered to company %s (its technician %s ranked first%s)",
+                 company->row->id, t->row->id, m->res[0].neighbour ? ", neighbouring territory" : "");
+    else
+        snprintf(outcome, sizeof outcome, "offered to %s%s", t->row->id,
+                 m->res[0].neighbour ? " (neighbouring territory)" : "");
     int rc = s_keep_explanation(srv, j, m, m->res[0].id, outcome, now);
     if (rc == 0)
-        rc = s_offer(srv, j, t, m->res[0].distance_km, now);
+        rc = company ? s_offer_company(srv, j, company, now) : s_offer(srv, j, t, m->res[0].distance_km, now);
     return rc;
 }
 
@@ -471,10 +534,38 @@ static int s_revoke(server *srv, technician *t, job *j, Fsd__RevokeReason why, c
     return session_push(srv, t, &env);
 }
 
+void dispatch_exclude_company(server *srv, job *j, const provider *p)
+{
+    for (size_t i = 0; i < srv->n_techs; i++)
+        if (srv->techs[i].provider == p) {
+            j->declined = fsd_xrealloc(j->declined, (j->n_declined + 1) * sizeof(int));
+            j->declined[j->n_declined++] = srv->techs[i].index;
+        }
+}
+
+/* Takes an open company offer back (it expired): recorded as the
+   provider's expiry, the job returns to the queue without any of its
+   technicians. */
+static int s_withdraw_company(server *srv, job *j, const char *reason)
+{
+    provider *p = j->company;
+    const char *refusal;
+    if (store_decline_put(srv->store, j->id, p->row->id, 0, true, wire_now_ms()) < 0)
+        return -1;
+    int rc = job_move(srv, j, JS_NEW, NULL, NULL, reason, &refusal);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    dispatch_exclude_company(srv, j, p);
+    srv->counters[C_EXPIRIES]++;
+    return 0;
+}
+
 /* Takes an open offer back from its holder: recorded as an expiry, the job
    returns to the queue without that technician. */
 static int s_withdraw(server *srv, job *j, Fsd__RevokeReason why, const char *reason)
 {
+    if (!j->tech && j->company)
+        return s_withdraw_company(srv, j, reason);
     assert(j->state == JS_OFFERED && j->tech);
     technician *t = j->tech;
     const char *refusal;

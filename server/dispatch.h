@@ -21,6 +21,17 @@ typedef struct {
    0, or -1 out of memory. Free with dispatch_match_free. */
 int dispatch_match(server *srv, const job *j, int64_t now, match_outcome *out);
 void dispatch_match_free(match_outcome *m);
+/* A person's move of one job to one technician, judged. */
+typedef struct {
+    match_rule rule;         /* the hard rule broken, else the first soft one, else MR_OK */
+    unsigned broken;         /* 1u << rule, for every rule broken */
+    char shift_detail[256];  /* a job with a window: why the shift misses it */
+    char window_detail[256]; /* why the calendar has no room */
+} dispatch_judgement;
+/* Judges technician t alone for j by the matcher's rules (a person's
+   move: t's own slot for j is not counted against it). 0, or -1 out of
+   memory. */
+int dispatch_judge_one(server *srv, const job *j, const technician *t, int64_t now, dispatch_judgement *out);
 int dispatch_job(server *srv, job *j, int64_t now);
 int dispatch_waiting(server *srv, int64_t now);
 int dispatch_timers(server *srv, int64_t now);
@@ -37,6 +48,9 @@ void dispatch_unschedule_all(server *srv);
    each job is rescheduled once per batch however often it moved. */
 void dispatch_reschedule(server *srv);
 bool dispatch_needs_authorisation(const job *j);
+/* Keeps every technician of provider p out of j's matching from now on
+   (a company declined the job or let its offer expire). */
+void dispatch_exclude_company(server *srv, job *j, const provider *p);
 /* Queues a durable Revoked (reason: FSD__REVOKE_REASON__*) for t. */
 int dispatch_revoke(server *srv, technician *t, job *j, int why, const char *note);
 

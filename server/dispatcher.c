@@ -6,6 +6,7 @@
     storage failures return -1 and the loop abandons the whole batch. */
 #include "dispatch.h"
 #include "jobs.h"
+#include "moves.h"
 #include "notify.h"
 #include "privacy.h"
 #include "server.h"
@@ -19,71 +20,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fsd/lifecycle.h"
 #include "fsd/log.h"
 #include "fsd/warranty.h"
 #include "fsd/wire.h"
 
 #define FIELD_MAX 200
 
-/* A dispatcher gives the job to technician t directly. */
-static int s_reassign_to_tech(call *c, job *j, technician *t, const char *reason)
+/* A dispatcher gives the job to technician t directly, after the
+   matcher's rules (moves.c); check_only answers the verdict alone. */
+static int s_reassign_to_tech(call *c, job *j, technician *t, const Fsd__Reassign *r)
 {
-    if (j->category < 0 || !(t->skills & (1u << j->category))) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
-                   "%s lacks the skill for this appliance", t->row->id);
-        return 0;
-    }
-    if (dispatch_needs_authorisation(j) && !world_provider_authorised(t->provider, j->brand)) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "technician_id",
-                   "%s's provider is not authorised for %s warranty work", t->row->id, j->brand);
-        return 0;
-    }
-    bool already = j->tech == t && job_state_holds_capacity(j->state);
-    if (!already && t->load >= t->row->capacity) {
-        call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id", "%s is at capacity (%u of %u jobs)",
-                   t->row->id, t->load, t->row->capacity);
-        return 0;
-    }
-    /* a job with a window goes only where the calendar has room */
-    bool was_booked = j->tech == t && j->state >= JS_ASSIGNED && j->state <= JS_ON_HOLD;
-    if (j->win_end) {
-        char why_not[256], text[160];
-        int room = windows_check_tech(c->srv, j, t, wire_now_ms(), why_not, sizeof why_not);
-        if (room < 0)
-            return -1;
-        if (room > 0) {
-            call_error(c, FSD__ERROR_CODE__ERR_CAPACITY, "technician_id",
-                       "%s has no room in the window %s: %s", t->row->id,
-                       windows_text(c->srv, j, text, sizeof text), why_not);
-            return 0;
-        }
-    }
-    technician *old = job_state_holds_capacity(j->state) ? j->tech : NULL;
-    const char *why;
-    int rc = job_move(c->srv, j, JS_ASSIGNED, c->who, t, reason, &why);
-    if (rc != 0) {
-        if (rc < 0)
-            return -1;
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_TRANSITION, "job_id", "%s", why);
-        return 0;
-    }
-    if (old && old != t && dispatch_revoke(c->srv, old, j, FSD__REVOKE_REASON__REVOKE_REASSIGNED, reason) < 0)
+    move_verdict v;
+    if (moves_judge(c, j, t, &v) < 0)
         return -1;
-    if (!was_booked && windows_booked(c->srv, j, c->who) < 0)
-        return -1;
-    Fsd__JobView *v;
-    if (jobview_open(c->srv, c->a, j, &v) < 0)
-        return -1;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    Fsd__Assigned as = FSD__ASSIGNED__INIT;
-    as.job = v;
-    as.by = c->who->name;
-    as.reason = (char *)reason;
-    env.body_case = FSD__ENVELOPE__BODY_ASSIGNED;
-    env.assigned = &as;
-    return session_push(c->srv, t, &env);
+    if (r->check_only) {
+        moves_answer_check(c, &v);
+        return 0;
+    }
+    if (!moves_allowed(&v, r->override)) {
+        moves_refuse(c, &v, r->override);
+        return 0;
+    }
+    char reason[FIELD_MAX + 600], note[sizeof v.message + 40];
+    snprintf(reason, sizeof reason, "reassigned to %s%s: %s", t->row->id,
+             moves_override_note(&v, note, sizeof note), r->reason);
+    return moves_assign(c, j, t, reason);
 }
 
 /* A dispatcher moves the job to another territory: it is matched again there. */
@@ -116,6 +78,22 @@ static int s_reassign_to_territory(call *c, job *j, territory *terr, const char 
     return dispatch_job(srv, j, now);
 }
 
+/* check_only to a territory: the job would be matched there afresh, so
+   only the lifecycle can refuse it. */
+static int s_check_territory(call *c, job *j)
+{
+    move_verdict v = { .rule = MR_OK, .code = FSD__ERROR_CODE__ERR_NONE };
+    const char *why;
+    if (j->state != JS_NEW && lifecycle_check(j->state, JS_NEW, lifecycle_actor_of(c->who->role), &why) < 0) {
+        v.code = FSD__ERROR_CODE__ERR_INVALID_TRANSITION;
+        snprintf(v.message, sizeof v.message, "%s", why);
+    } else {
+        snprintf(v.message, sizeof v.message, "the job may move there and be matched again");
+    }
+    moves_answer_check(c, &v);
+    return 0;
+}
+
 int dispatcher_reassign(call *c)
 {
     const Fsd__Reassign *r = c->req->reassign;
@@ -124,7 +102,7 @@ int dispatcher_reassign(call *c)
                    "name exactly one of a technician or a territory to move the job to");
         return 0;
     }
-    if (call_text(c, "reason", r->reason, FIELD_MAX, true) < 0)
+    if (call_text(c, "reason", r->reason, FIELD_MAX, !r->check_only) < 0)
         return 0;
     job *j = call_open_job(c, r->job_id);
     if (!j)
@@ -138,8 +116,7 @@ int dispatcher_reassign(call *c)
                        r->technician_id);
             return 0;
         }
-        snprintf(reason, sizeof reason, "reassigned to %s: %s", t->row->id, r->reason);
-        rc = s_reassign_to_tech(c, j, t, reason);
+        rc = s_reassign_to_tech(c, j, t, r);
     } else {
         territory *terr = world_territory(c->srv, r->territory);
         if (!terr) {
@@ -147,11 +124,11 @@ int dispatcher_reassign(call *c)
             return 0;
         }
         snprintf(reason, sizeof reason, "reassigned to territory %s: %s", terr->row->id, r->reason);
-        rc = s_reassign_to_territory(c, j, terr, reason);
+        rc = r->check_only ? s_check_territory(c, j) : s_reassign_to_territory(c, j, terr, reason);
     }
     if (rc < 0)
         return -1;
-    if (c->reply->body_case == FSD__ENVELOPE__BODY_ERROR)
+    if (c->reply->body_case == FSD__ENVELOPE__BODY_ERROR || r->check_only)
         return 0;
     c->srv->counters[C_REASSIGNS]++;
     return call_reply_job(c, r->job_id, false);
@@ -236,6 +213,7 @@ static Fsd__TechnicianView *s_tech_view(call *c, const technician *t, int64_t no
     v->lat = t->pos.lat;
     v->lon = t->pos.lon;
     v->in_shift = world_tech_in_shift(c->srv, t, t->n_territories ? t->territories[0] : -1, now);
+    v->company = t->provider && t->provider->row->company;
     return v;
 }
 

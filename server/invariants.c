@@ -12,7 +12,9 @@
           hold a technician's capacity (job_state_holds_capacity) and
           completed have a holder, new and escalated have none. A job
           cannot have two holders: the store names one, memory names the
-          same one (J4).
+          same one (J4). The one exception: a company offer (offered, to
+          a provider that takes offers as a company, open or accepted) is
+          held by the provider and by no technician.
       J3  its declines name technicians of the fleet.
       J4  the open jobs in memory are the store's open jobs, one for one,
           with the same state, the same holder and, while offered, the
@@ -87,9 +89,15 @@ static void s_job(const char *key, void *value, void *arg)
     if (j->state <= JOB_STATE_NONE || j->state >= JS_COUNT_ || j->state == JS_CLOSED
         || j->state == JS_CANCELLED)
         s_broken(w, "J1 job %s in memory in state %s", j->id, job_state_name(j->state));
-    if (j->tech && !s_is_tech(srv, j->tech))
+    bool company = j->state == JS_OFFERED && !j->tech && j->company;
+    if (j->company && (j->state != JS_OFFERED || j->tech))
+        s_broken(w, "J2 job %s in state %s names company %s%s", j->id, job_state_name(j->state),
+                 j->company->row->id, j->tech ? " and a technician" : "");
+    else if (j->company_accepted && !company)
+        s_broken(w, "J2 job %s is accepted by a company but not held by one", j->id);
+    else if (j->tech && !s_is_tech(srv, j->tech))
         s_broken(w, "J2 job %s is held by something not of the fleet", j->id);
-    else if (s_state_held(j->state) && !j->tech)
+    else if (s_state_held(j->state) && !j->tech && !company)
         s_broken(w, "J2 job %s in state %s has no holder", j->id, job_state_name(j->state));
     else if (!s_state_held(j->state) && j->tech)
         s_broken(w, "J2 job %s in state %s is held by %s", j->id, job_state_name(j->state), j->tech->row->id);
@@ -134,6 +142,9 @@ static void s_store_job(void *arg, const store_job *sj)
     else if (strcmp(holder, sj->technician_id ? sj->technician_id : "") != 0)
         s_broken(w, "J4 job %s is held by '%s' in memory, '%s' in the store", j->id, holder,
                  sj->technician_id ? sj->technician_id : "");
+    else if (j->company && strcmp(j->company->row->id, sj->provider_id ? sj->provider_id : "") != 0)
+        s_broken(w, "J4 job %s is offered to company %s in memory, '%s' in the store", j->id,
+                 j->company->row->id, sj->provider_id ? sj->provider_id : "");
     else if (j->state == JS_OFFERED && j->offer_expires_at != sj->offer_expires_at)
         s_broken(w, "J4 job %s's offer expires at %lld in memory, %lld in the store", j->id,
                  (long long)j->offer_expires_at, (long long)sj->offer_expires_at);

@@ -40,8 +40,9 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
 {
     assert(srv && j && why);
     assert(to > JOB_STATE_NONE && to < JS_COUNT_);
-    /* an offer names its technician; an assignment names one or keeps the offer's */
-    assert(to != JS_OFFERED || tech);
+    /* an offer names its technician (or goes to a company: j->company);
+       an assignment names one or keeps the offer's */
+    assert(to != JS_OFFERED || tech || j->company);
     assert(to != JS_ASSIGNED || tech || j->tech);
     lifecycle_actor actor = who ? lifecycle_actor_of(who->role) : ACTOR_SYSTEM;
     if (lifecycle_check(j->state, to, actor, why) < 0)
@@ -50,16 +51,25 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
     technician *before = j->tech, *after = s_holder_after(j, to, tech);
     technician *named = after ? after : before;
     assert(!job_state_holds_capacity(to) || after);
-    if (to != JS_OFFERED)
+    if (to != JS_OFFERED) {
         j->offer_expires_at = 0;
-    if (store_job_set_state(srv->store, j->id, to, after ? after->row->id : "",
-                            after && after->provider ? after->provider->row->id : "", j->offer_expires_at,
-                            now)
+        /* a company's hold ends with any other state */
+        j->company_accepted = false;
+    }
+    /* a company offer is held by the provider: its id in the row's
+       provider column and on the event, no technician */
+    const provider *company = to == JS_OFFERED && !after ? j->company : NULL;
+    const provider *prov = after ? after->provider : company;
+    const char *event_holder = named ? named->row->id : j->company ? j->company->row->id : "";
+    if (store_job_set_state(srv->store, j->id, to, after ? after->row->id : "", prov ? prov->row->id : "",
+                            j->offer_expires_at, now)
             < 0
-        || store_event_append(srv->store, j->id, now, world_actor_name(who), j->state, to,
-                              named ? named->row->id : "", reason ? reason : "")
+        || store_event_append(srv->store, j->id, now, world_actor_name(who), j->state, to, event_holder,
+                              reason ? reason : "")
                < 0)
         return -1;
+    if (!company)
+        j->company = NULL;
     j->version++; /* as the row's */
     /* what the customer is told is written with the move */
     if (notify_job_moved(srv, j, to, after, now) < 0)

@@ -66,6 +66,11 @@ static Fsd__JobView *s_view_from_row(arena *a, const store_job_row *r)
     v->technician_id = S(j->technician_id);
     v->provider_id = S(j->provider_id);
     v->offer_expires_at = j->offer_expires_at;
+    /* offered with no technician: held by a company (accepted: no expiry) */
+    if (v->state == FSD__JOB_STATE__JOB_OFFERED && !v->technician_id[0] && v->provider_id[0]) {
+        v->company_id = v->provider_id;
+        v->company_accepted = j->offer_expires_at == 0;
+    }
     v->rating = (uint32_t)r->rating;
     v->rating_comment = S(r->rating_comment);
 #undef S
@@ -288,7 +293,9 @@ Fsd__JobView *jobview_from_job(server *srv, arena *a, const job *j)
     v->assign_by = j->assign_by;
     v->arrive_by = j->arrive_by;
     v->technician_id = S(t ? t->row->id : "");
-    v->provider_id = S(t && t->provider ? t->provider->row->id : "");
+    v->provider_id = S(t && t->provider ? t->provider->row->id : j->company ? j->company->row->id : "");
+    v->company_id = S(!t && j->company ? j->company->row->id : "");
+    v->company_accepted = !t && j->company && j->company_accepted;
     v->rating_comment = S("");
 #undef S
     v->offer_expires_at = j->offer_expires_at;

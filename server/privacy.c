@@ -6,9 +6,12 @@
     scope of a scoped key when
       - the key names a provider and the job is offered to or held by (or,
         once over, was last held by) one of that provider's technicians; or
+      - the key names a provider and the job is offered to or accepted
+        by that provider as a company (company dispatch); or
       - the job's territory is one of the scope's territories (those given,
         else the provider's contracted ones) and, for a provider's key,
-        no technician of any provider holds or is offered it.
+        no technician of any provider, and no company, holds or is
+        offered it.
     So a provider's desk never sees the customers of work another company
     holds, and a regional desk sees its territories whoever holds the work.
     A technician is in scope when it belongs to the key's provider, or
@@ -120,7 +123,9 @@ bool privacy_in_scope(server *srv, const principal *who, const char *terr, const
         return true;
     if (!s_csv_has(who->scope_territories, terr))
         return false;
-    return !who->scope_provider || !technician_id || !technician_id[0];
+    /* unheld: no technician, and no company holds or is offered it */
+    return !who->scope_provider
+           || ((!technician_id || !technician_id[0]) && (!provider_id || !provider_id[0]));
 }
 
 bool privacy_tech_in_scope(server *srv, const principal *who, const technician *t)
@@ -307,6 +312,16 @@ int privacy_gate(call *c)
         if (s_decision_job(c, q->care_decision, &id) < 0)
             return -1;
         break;
+    case FSD__ENVELOPE__BODY_COMPANY_OFFER_REPLY: id = q->company_offer_reply->job_id; break;
+    case FSD__ENVELOPE__BODY_COMPANY_ASSIGN: {
+        int rc = s_scoped_job(c, q->company_assign->job_id);
+        if (rc != 0)
+            return rc;
+        technician *t = world_tech(c->srv, q->company_assign->technician_id);
+        if (t && !privacy_tech_in_scope(c->srv, who, t))
+            return s_not_found(c, "technician_id", "technician", q->company_assign->technician_id);
+        return 0;
+    }
     case FSD__ENVELOPE__BODY_REASSIGN: {
         const Fsd__Reassign *r = q->reassign;
         int rc = r->job_id[0] ? s_scoped_job(c, r->job_id) : 0;
@@ -534,6 +549,12 @@ int privacy_after(call *c)
         }
         l->n_technicians = k;
         return 0;
+    }
+    case FSD__ENVELOPE__BODY_COMPANY_OFFERS: {
+        Fsd__CompanyOffers *l = r->company_offers;
+        if (s_scoped(c->who))
+            l->n_jobs = s_keep_views(c, l->jobs, l->n_jobs);
+        return l->n_jobs ? s_log(c, "company_offers", "", "", (unsigned)l->n_jobs) : 0;
     }
     case FSD__ENVELOPE__BODY_EXPLANATION: {
         /* another company's technicians are not shown to a provider's desk */

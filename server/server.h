@@ -162,7 +162,12 @@ typedef struct job {
     int64_t created_at, assign_by, arrive_by, offer_expires_at;
     int64_t close_at; /* completed: closes unrated at this time */
     technician *tech; /* offered to / held by */
-    int *declined;    /* technician indexes */
+    /* company dispatch: in state offered with no technician, the provider
+       the job is offered to as a company; company_accepted once it said
+       yes (no expiry then) until it assigns one of its technicians */
+    provider *company;
+    bool company_accepted;
+    int *declined; /* technician indexes */
     size_t n_declined;
     bool spill;                   /* already widened to neighbours */
     int risk;                     /* SLA flagged at risk: 1 assign-by, 2 arrive-by */

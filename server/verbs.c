@@ -48,6 +48,10 @@ static const verb_row s_verbs[] = {
     { B(REPORT), OFFICE, SCO, VERB_REPLY, report_answer, NULL },
     { B(LIST_TECHNICIANS), OFFICE, SCO, VERB_REPLY, dispatcher_list_technicians, NULL },
     { B(ESCALATIONS), OFFICE, SCO, VERB_REPLY, sla_escalations, NULL },
+    /* company dispatch: a provider's own dispatchers */
+    { B(COMPANY_OFFERS), OFFICE, SCO, VERB_REPLY, company_offers, NULL },
+    { B(COMPANY_OFFER_REPLY), DISPATCHER, SCO | MUT, VERB_REPLY, company_offer_reply, NULL },
+    { B(COMPANY_ASSIGN), DISPATCHER, SCO | MUT, VERB_REPLY, company_assign, NULL },
     /* admin */
     { B(LOAD_TERRITORIES), ADMIN, SCO | MUT, VERB_REPLY, admin_load_territories, NULL },
     { B(LOAD_PROVIDERS), ADMIN, SCO | MUT, VERB_REPLY, admin_load_providers, NULL },

@@ -96,6 +96,11 @@ int dispatcher_explain(call *c);
 int dispatcher_board(call *c);
 int dispatcher_stats(call *c);
 int dispatcher_list_technicians(call *c);
+/* company.c — a provider's own dispatchers: its offers, their answer,
+   the assignment of an accepted job */
+int company_offers(call *c);
+int company_offer_reply(call *c);
+int company_assign(call *c);
 /* report.c: the KPI report; sla.c: the escalations view */
 int report_answer(call *c);
 int sla_escalations(call *c);

@@ -413,6 +413,11 @@ static void s_job_add(void *arg, const store_job *sj)
     j->risk = sj->at_risk;
     sla_job_restore(j, sj);
     j->tech = sj->technician_id[0] ? strmap_get(srv->tech_by_id, sj->technician_id) : NULL;
+    /* offered with no technician: held by a company (accepted: no expiry) */
+    if (j->state == JS_OFFERED && !sj->technician_id[0] && sj->provider_id && sj->provider_id[0]) {
+        j->company = strmap_get(srv->provider_by_id, sj->provider_id);
+        j->company_accepted = j->company && sj->offer_expires_at == 0;
+    }
     /* after a restart a completed job gets its full rating window again */
     if (j->state == JS_COMPLETED)
         j->close_at = wire_now_ms() + srv->cfg.close_after_ms;
@@ -425,6 +430,9 @@ static void s_decline_add(void *arg, const char *job_id, const char *tech_id)
     server *srv = arg;
     job *j = strmap_get(srv->jobs, job_id);
     technician *t = strmap_get(srv->tech_by_id, tech_id);
+    provider *company = t ? NULL : strmap_get(srv->provider_by_id, tech_id);
+    if (j && company) /* a company's decline or expiry: all its technicians */
+        dispatch_exclude_company(srv, j, company);
     if (!j || !t)
         return;
     j->declined = fsd_xrealloc(j->declined, (j->n_declined + 1) * sizeof(int));

@@ -116,4 +116,24 @@ const char *match_rule_name(match_rule r);
    job then waits in the queue instead of escalating at once. */
 bool match_rule_is_transient(match_rule r);
 
+/* True for the rules a dispatcher's move may never break, not even with
+   an override: the technician lacks the skill, the provider is not
+   authorised for the brand's warranty work, the technician is at
+   capacity or has no room in the job's window (its day is full: another
+   job must go first). The others (territory, declined, offline, shift)
+   are the dispatcher's call: a move past one needs an override and a
+   reason. */
+bool match_rule_is_hard(match_rule r);
+
+/* Judges c for a person's move: every rule it breaks, not only the
+   first. Soft rules broken are passed over (as if the fact were met) to
+   find what else is broken; *broken gets a bit (1u << rule) per rule
+   broken. Returns the hard rule broken when there is one (the move
+   cannot be made), else the first soft one, else MR_OK. */
+match_rule match_judge_all(const match_config *cfg, const match_job *job, const match_cand *c,
+                           unsigned *broken);
+
+/* The rule named name ("shift"), or MR_COUNT_ when none is. */
+match_rule match_rule_by_name(const char *name);
+
 #endif

@@ -150,14 +150,15 @@ int store_job_list(store *self, arena *a, const store_scope *scope, const char *
        term spelled out, so that the planner may use it), newest first */
     bool own = scope->created_by && scope->created_by[0];
     char sql[1024];
-    snprintf(sql, sizeof sql,
-             "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE (?1 = '' OR territory = ?1)"
-             " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
-             " AND (?4 = '' OR phone = ?4) AND %s"
-             " AND (?7 = 0 OR (?8 != '' AND provider_id = ?8)"
-             "  OR (instr(?9, ',' || territory || ',') > 0 AND (?8 = '' OR technician_id = '')))"
-             " ORDER BY number DESC LIMIT ?5",
-             own ? "created_by = ?6 AND created_by != ''" : "?6 = ''");
+    snprintf(
+        sql, sizeof sql,
+        "SELECT " JOB_COLUMNS JOB_SLA_COLUMNS " FROM jobs WHERE (?1 = '' OR territory = ?1)"
+        " AND (?2 = 0 OR state = ?2) AND (?3 = '' OR technician_id = ?3)"
+        " AND (?4 = '' OR phone = ?4) AND %s"
+        " AND (?7 = 0 OR (?8 != '' AND provider_id = ?8)"
+        "  OR (instr(?9, ',' || territory || ',') > 0 AND (?8 = '' OR (technician_id = '' AND provider_id = ''))))"
+        " ORDER BY number DESC LIMIT ?5",
+        own ? "created_by = ?6 AND created_by != ''" : "?6 = ''");
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(self->db, sql, -1, &st, NULL) != SQLITE_OK)
         return store_fail(self);

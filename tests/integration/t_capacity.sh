@@ -22,7 +22,7 @@ mkdir -p race
 RACERS=()
 wait_all() { for p in "${RACERS[@]}"; do wait "$p" || true; done; RACERS=(); }
 for j in "${jobs[@]:0:10}"; do
-    ctl_as dana reassign "$j" --agent A2 --reason race --json >"race/$j.json" 2>/dev/null &
+    ctl_as dana reassign "$j" --override --agent A2 --reason race --json >"race/$j.json" 2>/dev/null &
     RACERS+=($!)
 done
 wait_all
@@ -43,9 +43,9 @@ expect_eq "A2 reassignments refused for capacity" "$capacity" 9
 say "one job to A1 and A3 at once, many times over"
 j=${jobs[10]}
 for i in $(seq 1 6); do
-    ctl_as dana reassign "$j" --agent A1 --reason "tug $i" >/dev/null 2>&1 &
+    ctl_as dana reassign "$j" --override --agent A1 --reason "tug $i" >/dev/null 2>&1 &
     RACERS+=($!)
-    ctl_as dana reassign "$j" --agent A3 --reason "war $i" >/dev/null 2>&1 &
+    ctl_as dana reassign "$j" --override --agent A3 --reason "war $i" >/dev/null 2>&1 &
     RACERS+=($!)
 done
 wait_all
@@ -56,7 +56,7 @@ expect_eq "$j state" "$(job_state "$j")" assigned
 say "and the last job to A1, A2 and A3 at once (A2 is full)"
 k=${jobs[11]}
 for t in A1 A2 A3; do
-    ctl_as dana reassign "$k" --agent $t --reason three >/dev/null 2>&1 &
+    ctl_as dana reassign "$k" --override --agent $t --reason three >/dev/null 2>&1 &
     RACERS+=($!)
 done
 wait_all

@@ -81,7 +81,7 @@ say "the escalated job: nobody can be given it; the customer may cancel it"
 esc=$(ctl_as dana jobs --state escalated --json | jq -r '.jobs[0].job_id')
 rc=0; out=$(ctl_as dana reassign "$esc" --agent A1 --reason "try anyway" --json) || rc=$?
 expect_eq reassign-exit "$rc" 1
-expect_eq reassign-code "$(jq -r .error.code <<<"$out")" invalid_argument
+expect_eq reassign-code "$(jq -r .error.code <<<"$out")" rule_broken
 expect_eq still "$(job_state "$esc")" escalated
 expect_eq cancel "$(ctl_as desk cancel "$esc" --reason "bought a new one" --json | jq -r .state)" cancelled
 expect_eq board-after "$(ctl_as dana board --json | jq '.escalated | length')" 0

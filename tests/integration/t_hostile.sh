@@ -19,8 +19,8 @@ field() { poke "$@" | jq -r '.error.field // "-"'; }
 say "two jobs, given straight to A1 and A2 (nothing waits, so nothing is offered)"
 J1=$(request $MITTE Bosch washing_machine)
 J2=$(request $MITTE Bosch washing_machine "" "+49 30 5550003")
-ctl_as dana reassign "$J1" --agent A1 --reason setup >/dev/null
-ctl_as dana reassign "$J2" --agent A2 --reason setup >/dev/null
+ctl_as dana reassign "$J1" --override --agent A1 --reason setup >/dev/null
+ctl_as dana reassign "$J2" --override --agent A2 --reason setup >/dev/null
 expect_eq j1 "$(job_state "$J1")" assigned
 out=$(poke A1 --envelope job-update --job "$J1" --state 4 --seq 1 --msg-id a1-report-1)
 expect_eq a1-en-route "$(jq -r .job_view.state <<<"$out")" en_route

@@ -206,7 +206,7 @@ stop_server
 start_server --heartbeat-ms 500 --notify-cmd 'cat >/dev/null; echo "no route to gateway" >&2; exit 3' \
     --notify-retry-ms 100 --notify-attempts 3
 j=$(request $MITTE Bosch washing_machine WM-OLD)
-ctl_as dana reassign "$j" --agent A2 --reason "she knows the way" >/dev/null
+ctl_as dana reassign "$j" --override --agent A2 --reason "she knows the way" >/dev/null
 until_ok 10 note_is "$j" accepted failed || fail "not failed: $(notes "$j")"
 expect_eq attempts "$(note_field "$j" accepted attempts)" 3
 expect_eq error "$(note_field "$j" accepted last_error)" "exit 3: no route to gateway"
@@ -285,7 +285,7 @@ for j in "${jobs[@]}"; do ctl_as dana cancel "$j" --reason "test over" >/dev/nul
 new=()
 for i in 1 2 3; do
     j=$(request $MITTE Bosch washing_machine WM-OLD)
-    ctl_as dana reassign "$j" --agent "$([ $i = 2 ] && echo A2 || echo A1)" --reason "direct" >/dev/null
+    ctl_as dana reassign "$j" --override --agent "$([ $i = 2 ] && echo A2 || echo A1)" --reason "direct" >/dev/null
     new+=("$j")
 done
 ctl_as dana cancel "${new[0]}" --reason "changed my mind" >/dev/null

@@ -90,15 +90,15 @@ expect_eq nord-escalations "$(run_rc 0 ctl_as nord escalations --json | jq -r '[
 expect_eq nord-board-techs "$(ctl_as nord board --json | jq -r '[.technicians[].id] | join(",")')" N1
 
 say "reassign: a scoped dispatcher only inside its scope; an unscoped one across"
-expect_eq nord-to-W1 "$(field_of 1 ctl_as nord reassign "$JM2" --agent W1 --reason x)" technician_id
+expect_eq nord-to-W1 "$(field_of 1 ctl_as nord reassign "$JM2" --override --agent W1 --reason x)" technician_id
 expect_eq nord-to-pankow "$(code_of 1 ctl_as nord reassign "$JM2" --territory pankow --reason x)" forbidden
-expect_eq nord-out-job "$(code_of 1 ctl_as nord reassign "$JP1" --agent N1 --reason x)" not_found
-expect_eq nord-to-N1 "$(run_rc 0 ctl_as nord reassign "$JM2" --agent N1 --reason "ours" --json | jq -r .technician_id)" N1
-expect_eq dana-across "$(run_rc 0 ctl_as dana reassign "$JM1" --agent W1 --reason "west takes it" --json \
+expect_eq nord-out-job "$(code_of 1 ctl_as nord reassign "$JP1" --override --agent N1 --reason x)" not_found
+expect_eq nord-to-N1 "$(run_rc 0 ctl_as nord reassign "$JM2" --override --agent N1 --reason "ours" --json | jq -r .technician_id)" N1
+expect_eq dana-across "$(run_rc 0 ctl_as dana reassign "$JM1" --override --agent W1 --reason "west takes it" --json \
     | jq -r .provider_id)" P-WEST
 # held by another company now: out of P-NORD's sight although in mitte
 expect_eq nord-lost-JM1 "$(code_of 1 ctl_as nord track "$JM1")" not_found
-expect_eq dana-across2 "$(run_rc 0 ctl_as dana reassign "$JP1" --agent N1 --reason "nord helps" --json \
+expect_eq dana-across2 "$(run_rc 0 ctl_as dana reassign "$JP1" --override --agent N1 --reason "nord helps" --json \
     | jq -r .technician_id)" N1
 # held by P-NORD: in nord's scope wherever it is; and in pankow's, whoever holds it
 expect_eq nord-gains-JP1 "$(run_rc 0 ctl_as nord track "$JP1" --json | jq -r .job_id)" "$JP1"

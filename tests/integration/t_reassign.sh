@@ -1,7 +1,7 @@
 # A dispatcher moves work: to another technician (the old holder is told it
 # is revoked, the new one gets it as assigned), to another territory (matched
 # again there), refused for intake (forbidden), for a technician at capacity
-# (capacity) or without the skill (invalid_argument); history keeps reasons.
+# (capacity) or without the skill (rule_broken); history keeps reasons.
 . "$ROOT/tests/integration/lib.sh"
 start_server
 load_test_data
@@ -43,7 +43,7 @@ check "A1 accepts" agent A1 accept "$job"
 expect_eq state "$(job_state "$job")" assigned
 
 say "the dispatcher gives it to A2: A1 is told, A2 holds it as assigned"
-out=$(ctl_as dana reassign "$job" --agent A2 --reason "A1 sick" --json)
+out=$(ctl_as dana reassign "$job" --override --agent A2 --reason "A1 sick" --json)
 expect_eq reply-state "$(jq -r .state <<<"$out")" assigned
 expect_eq reply-tech "$(jq -r .technician_id <<<"$out")" A2
 expect_eq state "$(job_state "$job")" assigned
@@ -75,27 +75,27 @@ expect_eq B1-neighbour "$(jq -r '.candidates[] | select(.technician_id=="B1") | 
 expect_eq A2-neighbour "$(jq -r '.candidates[] | select(.technician_id=="A2") | .neighbour' <<<"$ex")" true
 
 say "intake may not reassign: forbidden"
-expect_eq desk "$(err_code 1 ctl_as desk reassign "$job" --agent A1 --reason "please")" forbidden
+expect_eq desk "$(err_code 1 ctl_as desk reassign "$job" --override --agent A1 --reason "please")" forbidden
 expect_eq holder "$(job_tech "$job")" B1
 
 say "A2 (capacity 1) takes another job; then it is at capacity"
 job2=$(request $MITTE Siemens washing_machine SM-NEW "+49 30 5550001")
 case $job2 in J*) ;; *) fail "request refused: $job2" ;; esac
 wait_state "$job2" offered
-ctl_as dana reassign "$job2" --agent A2 --reason "A2 knows the customer" >/dev/null
+ctl_as dana reassign "$job2" --override --agent A2 --reason "A2 knows the customer" >/dev/null
 expect_eq holder2 "$(job_tech "$job2")" A2
 expect_eq state2 "$(job_state "$job2")" assigned
 wait_revoked A1 "$job2"   # it was offered to A1: the open offer is taken back
 wait_has A2 "$job2"
-expect_eq cap "$(err_code 1 ctl_as dana reassign "$job" --agent A2 --reason "closer")" capacity
+expect_eq cap "$(err_code 1 ctl_as dana reassign "$job" --override --agent A2 --reason "closer")" capacity
 expect_eq holder "$(job_tech "$job")" B1
 expect_eq state "$(job_state "$job")" offered
 
-say "C1 has no washing machine skill: invalid_argument"
-expect_eq skill "$(err_code 1 ctl_as dana reassign "$job" --agent C1 --reason "try")" invalid_argument
-expect_eq nobody "$(err_code 1 ctl_as dana reassign "$job" --agent ZZ9 --reason "try")" not_found
+say "C1 has no washing machine skill: rule_broken, not even with --override"
+expect_eq skill "$(err_code 1 ctl_as dana reassign "$job" --override --agent C1 --reason "try")" rule_broken
+expect_eq nobody "$(err_code 1 ctl_as dana reassign "$job" --override --agent ZZ9 --reason "try")" not_found
 expect_eq noterr "$(err_code 1 ctl_as dana reassign "$job" --territory atlantis --reason "try")" not_found
-rc=0; ctl_as dana reassign "$job" --agent A1 >/dev/null 2>&1 || rc=$?
+rc=0; ctl_as dana reassign "$job" --override --agent A1 >/dev/null 2>&1 || rc=$?
 expect_eq no-reason-exit "$rc" 2
 expect_eq holder "$(job_tech "$job")" B1
 
@@ -108,7 +108,7 @@ check "A1 accepts" agent A1 accept "$job3"
 check "en_route" agent A1 status "$job3" en_route
 check "on_site" agent A1 status "$job3" on_site
 expect_eq onsite-terr "$(err_code 1 ctl_as dana reassign "$job3" --territory pankow --reason "x")" invalid_transition
-expect_eq onsite-tech "$(err_code 1 ctl_as dana reassign "$job3" --agent B1 --reason "x")" invalid_transition
+expect_eq onsite-tech "$(err_code 1 ctl_as dana reassign "$job3" --override --agent B1 --reason "x")" invalid_transition
 view=$(ctl_as dana track "$job3" --json)
 expect_eq territory3 "$(jq -r .territory <<<"$view")" mitte
 expect_eq holder3 "$(jq -r .technician_id <<<"$view")" A1

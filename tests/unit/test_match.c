@@ -354,6 +354,74 @@ static void test_window_rule(void **state)
     assert_int_equal(res[1].failed, MR_WINDOW);
 }
 
+/* A person's move: every rule broken, a hard one decisive. */
+static void test_judge_all(void **state)
+{
+    (void)state;
+    match_job job = { .at = { 52.52, 13.40 }, .needs_authorisation = true, .allow_spill = true };
+    match_cand ok = { .id = 1,
+                      .at = { 52.52, 13.41 },
+                      .online = true,
+                      .in_shift = true,
+                      .covers_territory = true,
+                      .has_skill = true,
+                      .authorised = true,
+                      .load = 0,
+                      .capacity = 2 };
+    unsigned broken = 99;
+    assert_int_equal(match_judge_all(NULL, &job, &ok, &broken), MR_OK);
+    assert_int_equal(broken, 0);
+    /* offline and off shift: the first soft rule, both named */
+    match_cand c = ok;
+    c.online = false;
+    c.in_shift = false;
+    assert_int_equal(match_judge_all(NULL, &job, &c, &broken), MR_OFFLINE);
+    assert_int_equal(broken, (1u << MR_OFFLINE) | (1u << MR_SHIFT));
+    /* offline and full: the hard rule decides, though it comes later */
+    c = ok;
+    c.online = false;
+    c.load = 2;
+    assert_int_equal(match_judge_all(NULL, &job, &c, &broken), MR_CAPACITY);
+    assert_int_equal(broken, (1u << MR_OFFLINE) | (1u << MR_CAPACITY));
+    /* outside the territory, declined before, unauthorised */
+    c = ok;
+    c.covers_territory = false;
+    c.declined = true;
+    c.authorised = false;
+    assert_int_equal(match_judge_all(NULL, &job, &c, &broken), MR_WARRANTY);
+    assert_int_equal(broken, (1u << MR_TERRITORY) | (1u << MR_WARRANTY));
+    c.authorised = true;
+    assert_int_equal(match_judge_all(NULL, &job, &c, &broken), MR_TERRITORY);
+    assert_int_equal(broken, (1u << MR_TERRITORY) | (1u << MR_DECLINED));
+    /* beyond max_km: a territory rule nothing passes over */
+    match_config cfg;
+    match_config_default(&cfg);
+    cfg.max_km = 0.1;
+    c = ok;
+    c.at = (geo_point){ 52.60, 13.40 };
+    assert_int_equal(match_judge_all(&cfg, &job, &c, &broken), MR_TERRITORY);
+    assert_int_equal(broken, 1u << MR_TERRITORY);
+}
+
+/* A person's move: skill, warranty, capacity and window are hard, the
+   rest soft; names round-trip. */
+static void test_hard_rules(void **state)
+{
+    (void)state;
+    assert_true(match_rule_is_hard(MR_SKILL));
+    assert_true(match_rule_is_hard(MR_WARRANTY));
+    assert_true(match_rule_is_hard(MR_CAPACITY));
+    assert_true(match_rule_is_hard(MR_WINDOW));
+    const match_rule soft[] = { MR_TERRITORY, MR_DECLINED, MR_OFFLINE, MR_SHIFT, MR_OK };
+    for (size_t i = 0; i < sizeof soft / sizeof soft[0]; i++)
+        assert_false(match_rule_is_hard(soft[i]));
+    for (int r = MR_OK + 1; r < MR_COUNT_; r++)
+        assert_int_equal(match_rule_by_name(match_rule_name((match_rule)r)), r);
+    assert_int_equal(match_rule_by_name(""), MR_COUNT_);
+    assert_int_equal(match_rule_by_name("speed"), MR_COUNT_);
+    assert_int_equal(match_rule_by_name(NULL), MR_COUNT_);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +435,8 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_judge_sort_reach),
         cmocka_unit_test(test_window_rule),
+        cmocka_unit_test(test_hard_rules),
+        cmocka_unit_test(test_judge_all),
     };
     return cmocka_run_group_tests_name("match", tests, NULL, NULL);
 }

@@ -72,6 +72,9 @@ static const expected s_requests[] = {
     { B(LINK_CANCEL), PORTAL, true },
     { B(LINK_RATE), PORTAL, true },
     { B(GET_LINK), INTAKE | DISP, true },
+    { B(COMPANY_OFFERS), DISP | ADMIN, false },
+    { B(COMPANY_OFFER_REPLY), DISP, true },
+    { B(COMPANY_ASSIGN), DISP, true },
 };
 
 /* Answers, server → agent messages, and the agent's local commands (its
@@ -108,6 +111,7 @@ static const int s_not_requests[] = {
     B(LOCAL_ACK_CONFLICTS),
     B(LINK_VIEW),
     B(JOB_LINK),
+    B(MOVE_CHECK),
 };
 
 #define N_REQUESTS (sizeof s_requests / sizeof s_requests[0])

@@ -71,7 +71,10 @@ const char *web_arg(const webreq *r, const char *name);
 webanswer web_call(webreq *r, Fsd__Envelope__BodyCase which, void *msg, Fsd__Envelope__BodyCase want,
                    json_t **out, Fsd__Envelope **env_out);
 
-/* webapi.c: every /api route that goes to fsd-server. */
+/* webapi.c: every /api route of a session that goes to fsd-server. */
 webanswer webapi_route(webreq *r);
+/* webapi.c: the customer page's routes (/api/c/TOKEN...), on the portal
+   connection; the caller checked a POST's Origin and X-Requested-With. */
+webanswer webapi_customer(webreq *r);
 
 #endif

@@ -100,7 +100,10 @@ static unsigned s_http_status(Fsd__ErrorCode code)
     case FSD__ERROR_CODE__ERR_CONFLICT:
     case FSD__ERROR_CODE__ERR_CAPACITY:
     case FSD__ERROR_CODE__ERR_CUSTOMER_BLOCKED:
-    case FSD__ERROR_CODE__ERR_OUT_OF_AREA: return 409;
+    case FSD__ERROR_CODE__ERR_OUT_OF_AREA:
+    case FSD__ERROR_CODE__ERR_RULE_BROKEN:
+    case FSD__ERROR_CODE__ERR_OVERRIDE_NEEDED: return 409;
+    case FSD__ERROR_CODE__ERR_RATE_LIMITED: return 429;
     case FSD__ERROR_CODE__ERR_UNAVAILABLE: return 503;
     case FSD__ERROR_CODE__ERR_INTERNAL: return 500;
     default: return 400;
@@ -430,8 +433,18 @@ static webanswer s_route(webreq *r)
             return web_error(403, "origin", NULL, "the request's Origin is not this server");
         return s_login(r);
     }
-    if (strncmp(r->url, "/api/c/", 7) == 0)
-        return webapi_route(r);
+    if (strncmp(r->url, "/api/c/", 7) == 0) {
+        if (!r->app->portal_key)
+            return web_error(501, "not_implemented", NULL,
+                             "customer pages are off here: start fsd-web with --portal-key FILE");
+        if (strcmp(r->method, "POST") == 0) {
+            const char *xr = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Requested-With");
+            if (!s_origin_ok(r) || !xr || strcmp(xr, "fsd") != 0)
+                return web_error(403, "origin", NULL, "this request did not come from the customer page");
+        }
+        snprintf(r->s.user, sizeof r->s.user, "%s", WEBCONN_PORTAL);
+        return webapi_customer(r);
+    }
     return s_session_routes(r);
 }
 
@@ -640,7 +653,7 @@ static int s_options(webapp *app, int argc, char **argv)
 }
 
 /* Loads what the options name; 0 or an exit status after saying why. */
-static int s_load(webapp *app, char *server_pub)
+static int s_load(webapp *app, char *server_pub, fsd_keypair *portal)
 {
     char err[512];
     fsd_keypair sk;
@@ -660,9 +673,8 @@ static int s_load(webapp *app, char *server_pub)
         if (!app->territories || !json_is_array(json_object_get(app->territories, "features")))
             return s_fail("--territories: %s is not a GeoJSON FeatureCollection", app->territories_path);
     }
-    if (app->portal_key)
-        log_warn("web_portal_unused", "path=%s reason=%s", log_quote(0, app->portal_key),
-                 log_quote(1, "fsd-server has no customer-link verbs yet"));
+    if (app->portal_key && keys_load(app->portal_key, portal, true, err, sizeof err) < 0)
+        return s_fail("--portal-key: %s", err);
     return 0;
 }
 
@@ -706,7 +718,8 @@ int main(int argc, char **argv)
     app.server_key = getenv("FSD_SERVER_KEY") && *getenv("FSD_SERVER_KEY") ? getenv("FSD_SERVER_KEY") : NULL;
     int rc = s_options(&app, argc, argv);
     char server_pub[41], err[512];
-    if (rc || (rc = s_load(&app, server_pub)))
+    fsd_keypair portal;
+    if (rc || (rc = s_load(&app, server_pub, &portal)))
         return rc;
     if (sodium_init() < 0)
         return s_fail("%s", "libsodium does not start");
@@ -720,6 +733,11 @@ int main(int argc, char **argv)
     app.conn = webconn_new(app.server, server_pub, app.ev, err, sizeof err);
     if (!app.conn)
         return s_fail("%s", err);
+    if (app.portal_key) {
+        snprintf(portal.name, sizeof portal.name, "%s", WEBCONN_PORTAL);
+        webconn_open(app.conn, &portal);
+        sodium_memzero(&portal, sizeof portal);
+    }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);

@@ -124,33 +124,17 @@ static webanswer s_explain(webreq *r, const char *id)
     return web_json(200, out);
 }
 
-/* Would the matcher's rules let tech take the job? rule and message say
-   which rule refuses ("" when none). 0, or an error answer in *a. */
-static int s_check_move(webreq *r, const char *job, const char *tech, char *rule, size_t rlen, char *msg,
-                        size_t mlen, webanswer *a)
+/* A MoveCheck as the console reads it: ok always present. */
+static webanswer s_move_check(json_t *out)
 {
-    Fsd__Envelope *env;
-    *a = s_explain_env(r, job, &env);
-    if (a->resp)
-        return -1;
-    rule[0] = msg[0] = '\0';
-    const Fsd__Explanation *x = env->explanation;
-    const Fsd__Candidate *c = NULL;
-    for (size_t i = 0; i < x->n_candidates; i++)
-        if (strcmp(x->candidates[i]->technician_id, tech) == 0)
-            c = x->candidates[i];
-    if (!c) {
-        snprintf(rule, rlen, "not_candidate");
-        snprintf(msg, mlen, "%s is not among the candidates for %s (territory, skill or brand)", tech, job);
-    } else if (c->failed[0]) {
-        snprintf(rule, rlen, "%s", c->failed);
-        snprintf(msg, mlen, "%s: %s%s%s", tech, c->failed, c->detail[0] ? " — " : "", c->detail);
-    }
-    fsd__envelope__free_unpacked(env, NULL);
-    return 0;
+    if (!json_object_get(out, "ok"))
+        json_object_set_new(out, "ok", json_false());
+    return web_json(200, out);
 }
 
-static webanswer s_move(webreq *r, const char *id)
+/* A move or a company's assignment: check (nothing changes), or do it,
+   past the soft rules with override and a reason. */
+static webanswer s_move(webreq *r, const char *id, bool company)
 {
     json_t *in = s_body(r);
     if (!in)
@@ -159,43 +143,42 @@ static webanswer s_move(webreq *r, const char *id)
                *reason = s_str(in, "reason");
     bool check = json_is_true(json_object_get(in, "check")),
          override = json_is_true(json_object_get(in, "override"));
-    webanswer a;
-    if (!*tech == !*terr) {
+    if (company ? !*tech : !*tech == !*terr) {
         json_decref(in);
         return web_error(400, "invalid_argument", "technician_id",
-                         "give exactly one of technician_id and territory");
+                         company ? "give the technician_id to assign"
+                                 : "give exactly one of technician_id and territory");
     }
     if (override && !*reason) {
         json_decref(in);
         return web_error(400, "invalid_argument", "reason", "an override needs a reason");
     }
-    char rule[128] = "", msg[512] = "";
-    if (*tech && (check || !override)
-        && s_check_move(r, id, tech, rule, sizeof rule, msg, sizeof msg, &a) < 0) {
-        json_decref(in);
-        return a;
-    }
-    if (check) {
-        json_decref(in);
-        if (rule[0])
-            return web_json(200, json_pack("{s:b, s:s, s:s}", "ok", 0, "rule", rule, "message", msg));
-        return web_json(200, json_pack("{s:b}", "ok", 1));
-    }
-    if (rule[0]) {
-        json_decref(in);
-        return web_error(409, "rule", rule, "%s", msg);
-    }
-    char why[600];
-    snprintf(why, sizeof why, "%s%s", override ? "override: " : "",
-             *reason ? reason : "moved on the console");
+    json_t *out;
+    webanswer a;
     Fsd__Reassign m = FSD__REASSIGN__INIT;
-    m.job_id = (char *)id;
-    m.technician_id = (char *)tech;
-    m.territory = (char *)terr;
-    m.reason = why;
-    a = s_ask(r, FSD__ENVELOPE__BODY_REASSIGN, &m, FSD__ENVELOPE__BODY_JOB_VIEW);
+    Fsd__CompanyAssign ca = FSD__COMPANY_ASSIGN__INIT;
+    if (company) {
+        ca.job_id = (char *)id;
+        ca.technician_id = (char *)tech;
+        ca.reason = (char *)reason;
+        ca.check_only = check;
+        ca.override = override;
+        a = web_call(r, FSD__ENVELOPE__BODY_COMPANY_ASSIGN, &ca,
+                     check ? FSD__ENVELOPE__BODY_MOVE_CHECK : FSD__ENVELOPE__BODY_JOB_VIEW, &out, NULL);
+    } else {
+        m.job_id = (char *)id;
+        m.technician_id = (char *)tech;
+        m.territory = (char *)terr;
+        m.reason = (char *)(*reason || check ? reason : "moved on the console");
+        m.check_only = check;
+        m.override = override;
+        a = web_call(r, FSD__ENVELOPE__BODY_REASSIGN, &m,
+                     check ? FSD__ENVELOPE__BODY_MOVE_CHECK : FSD__ENVELOPE__BODY_JOB_VIEW, &out, NULL);
+    }
     json_decref(in);
-    return a;
+    if (a.resp)
+        return a;
+    return check ? s_move_check(out) : web_json(200, out);
 }
 
 static webanswer s_cancel(webreq *r, const char *id)
@@ -236,6 +219,87 @@ static webanswer s_decision(webreq *r, const char *id)
 
 static webanswer s_report(webreq *r, bool csv);
 
+/* A company dispatcher's answer to an offer; a decline's reason is one of
+   too_far, no_parts, not_my_skill, off_shift, other (else other, with the
+   text as the note). */
+static webanswer s_offer_reply(webreq *r, const char *id, bool accept)
+{
+    json_t *in = s_body(r);
+    if (!in)
+        return web_error(400, "invalid_argument", NULL, "the body must be a JSON object");
+    Fsd__CompanyOfferReply m = FSD__COMPANY_OFFER_REPLY__INIT;
+    m.job_id = (char *)id;
+    m.accept = accept;
+    m.note = (char *)s_str(in, "note");
+    if (!accept) {
+        const char *reason = s_str(in, "reason");
+        int v = wire_enum_value(&fsd__decline_reason__descriptor, reason);
+        m.reason = v > 0 ? (Fsd__DeclineReason)v : FSD__DECLINE_REASON__DECLINE_OTHER;
+        if (v <= 0 && !*m.note)
+            m.note = (char *)reason;
+    }
+    webanswer a = s_ask(r, FSD__ENVELOPE__BODY_COMPANY_OFFER_REPLY, &m, FSD__ENVELOPE__BODY_JOB_VIEW);
+    json_decref(in);
+    return a;
+}
+
+/* A customer link token: base64url characters, of a sane length. */
+static bool s_token_ok(const char *t)
+{
+    size_t n = strlen(t);
+    return n >= 16 && n <= 48
+           && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
+}
+
+webanswer webapi_customer(webreq *r)
+{
+    char token[ID_MAX + 1];
+    const char *rest = s_path_id(r->url, "/api/c/", token);
+    if (!rest || !s_token_ok(token))
+        return web_error(404, "not_found", NULL, "This link is unknown or has expired.");
+    webanswer a;
+    json_t *in = NULL;
+    if (!*rest && s_is(r, "GET")) {
+        Fsd__LinkShow m = FSD__LINK_SHOW__INIT;
+        m.token = token;
+        a = s_ask(r, FSD__ENVELOPE__BODY_LINK_SHOW, &m, FSD__ENVELOPE__BODY_LINK_VIEW);
+    } else if (strcmp(rest, "/events") == 0 && s_is(r, "GET")) {
+        webstream *s = webevents_open_link(r->app->ev, token);
+        webstream_bind(s, r->conn);
+        struct MHD_Response *resp =
+            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, webstream_read, s, webstream_free);
+        MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+        return (webanswer){ 200, resp };
+    } else if (strcmp(rest, "/cancel") == 0 && s_is(r, "POST")) {
+        if (!(in = s_body(r)))
+            return web_error(400, "invalid_argument", NULL, "the body must be a JSON object");
+        Fsd__LinkCancel m = FSD__LINK_CANCEL__INIT;
+        m.token = token;
+        m.reason = (char *)s_str(in, "reason");
+        a = s_ask(r, FSD__ENVELOPE__BODY_LINK_CANCEL, &m, FSD__ENVELOPE__BODY_LINK_VIEW);
+    } else if (strcmp(rest, "/rate") == 0 && s_is(r, "POST")) {
+        if (!(in = s_body(r)))
+            return web_error(400, "invalid_argument", NULL, "the body must be a JSON object");
+        json_t *stars = json_object_get(in, "stars");
+        if (!json_is_integer(stars) || json_integer_value(stars) < 1 || json_integer_value(stars) > 5) {
+            json_decref(in);
+            return web_error(400, "invalid_argument", "stars", "stars must be a whole number from 1 to 5");
+        }
+        Fsd__LinkRate m = FSD__LINK_RATE__INIT;
+        m.token = token;
+        m.stars = (uint32_t)json_integer_value(stars);
+        m.comment = (char *)s_str(in, "comment");
+        a = s_ask(r, FSD__ENVELOPE__BODY_LINK_RATE, &m, FSD__ENVELOPE__BODY_LINK_VIEW);
+    } else
+        return web_error(404, "not_found", NULL, "nothing at %s %s", r->method, r->url);
+    json_decref(in);
+    if (a.status == 404) {
+        MHD_destroy_response(a.resp);
+        return web_error(404, "not_found", NULL, "This link is unknown or has expired.");
+    }
+    return a;
+}
+
 static webanswer s_jobs_routes(webreq *r)
 {
     char id[ID_MAX + 1];
@@ -247,12 +311,11 @@ static webanswer s_jobs_routes(webreq *r)
     if (strcmp(rest, "/explain") == 0 && s_is(r, "GET"))
         return s_explain(r, id);
     if (strcmp(rest, "/move") == 0 && s_is(r, "POST"))
-        return s_move(r, id);
+        return s_move(r, id, false);
     if (strcmp(rest, "/cancel") == 0 && s_is(r, "POST"))
         return s_cancel(r, id);
     if (strcmp(rest, "/assign") == 0 && s_is(r, "POST"))
-        return web_error(501, "not_implemented", NULL,
-                         "assigning a company's offer needs fsd-server's company dispatch, not built in yet");
+        return s_move(r, id, true);
     return web_error(404, "not_found", NULL, "nothing at %s %s", r->method, r->url);
 }
 
@@ -296,9 +359,10 @@ static webanswer s_lists(webreq *r)
         return s_report(r, false);
     if (strcmp(u, "/api/report.csv") == 0)
         return s_report(r, true);
-    if (strcmp(u, "/api/offers") == 0)
-        return web_error(501, "not_implemented", NULL,
-                         "offers to companies need fsd-server's company dispatch, not built in yet");
+    if (strcmp(u, "/api/offers") == 0) {
+        Fsd__CompanyOffers m = FSD__COMPANY_OFFERS__INIT;
+        return s_ask(r, FSD__ENVELOPE__BODY_COMPANY_OFFERS, &m, FSD__ENVELOPE__BODY_COMPANY_OFFERS);
+    }
     return web_error(404, "not_found", NULL, "nothing at %s", u);
 }
 
@@ -383,17 +447,14 @@ webanswer webapi_route(webreq *r)
 {
     char id[ID_MAX + 1];
     const char *rest;
-    if (strncmp(r->url, "/api/c/", 7) == 0)
-        return web_error(501, "not_implemented", NULL,
-                         "customer links need fsd-server's customer-link verbs, not built in yet");
     if (strncmp(r->url, "/api/jobs/", 10) == 0)
         return s_jobs_routes(r);
     if ((rest = s_path_id(r->url, "/api/followups/", id)) && strcmp(rest, "/decision") == 0
         && s_is(r, "POST"))
         return s_decision(r, id);
-    if ((rest = s_path_id(r->url, "/api/offers/", id)))
-        return web_error(501, "not_implemented", NULL,
-                         "offers to companies need fsd-server's company dispatch, not built in yet");
+    if ((rest = s_path_id(r->url, "/api/offers/", id)) && s_is(r, "POST")
+        && (strcmp(rest, "/accept") == 0 || strcmp(rest, "/decline") == 0))
+        return s_offer_reply(r, id, strcmp(rest, "/accept") == 0);
     if (!s_is(r, "GET"))
         return web_error(405, "method", NULL, "%s is not allowed on %s", r->method, r->url);
     return s_lists(r);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zmq.h>
 #include "fsd/log.h"
+#include "fsd/pbjson.h"
 #include "fsd/wire.h"
 #include "fsd/xalloc.h"
 
@@ -208,6 +209,22 @@ static void s_received(webconn *c, upuser *u, Fsd__Envelope *env)
         fsd__envelope__free_unpacked(env, NULL);
         return;
     }
+    if (strncmp(to, "link-", 5) == 0) {
+        /* "link-" TOKEN "-" nonce: the view of a customer page's link */
+        const char *dash = strrchr(to + 5, '-');
+        if (dash && env->body_case == FSD__ENVELOPE__BODY_LINK_VIEW) {
+            char token[FSD_MSG_ID_MAX + 1];
+            snprintf(token, sizeof token, "%.*s", (int)(dash - (to + 5)), to + 5);
+            json_t *j = pbjson_from_message(&env->link_view->base);
+            char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+            if (text)
+                webevents_link(c->ev, token, text);
+            free(text);
+            json_decref(j);
+        }
+        fsd__envelope__free_unpacked(env, NULL);
+        return;
+    }
     if (strncmp(to, "gone-", 5) == 0) {
         if (env->body_case == FSD__ENVELOPE__BODY_JOB_VIEW)
             webevents_job(c->ev, u->name, env->job_view);
@@ -244,10 +261,38 @@ static void s_drain(webconn *c, upuser *u)
     }
 }
 
+/* Asks for the view of every link a customer page is open for. */
+static void s_link_polls(webevents *ev, upuser *u)
+{
+    char **tokens;
+    size_t n = webevents_links(ev, &tokens);
+    for (size_t i = 0; i < n; i++) {
+        char id[33], full[FSD_MSG_ID_MAX + 1];
+        Fsd__Envelope env;
+        wire_envelope_init(&env, id);
+        /* a fresh id each time: the server answers a repeated id with its first answer */
+        snprintf(full, sizeof full, "link-%s-%.8s", tokens[i], id);
+        env.msg_id = full;
+        Fsd__LinkShow m = FSD__LINK_SHOW__INIT;
+        m.token = tokens[i];
+        webconn_set_body(&env, FSD__ENVELOPE__BODY_LINK_SHOW, &m);
+        wire_send(u->sock, NULL, 0, &env);
+        free(tokens[i]);
+    }
+    free(tokens);
+}
+
 /* Asks for the board of every user who has a stream open. */
 static void s_polls(webconn *c, int64_t now)
 {
     for (upuser *u = c->users; u; u = u->next) {
+        if (strcmp(u->name, WEBCONN_PORTAL) == 0) {
+            if (now >= u->next_poll) {
+                s_link_polls(c->ev, u);
+                u->next_poll = now + LINK_POLL_MS;
+            }
+            continue;
+        }
         if (now < u->next_poll || (u->poll_sent && now - u->poll_sent < 5000)
             || !webevents_wanted(c->ev, u->name))
             continue;

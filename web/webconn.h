@@ -16,6 +16,12 @@
 #include "fsd/keys.h"
 #include "webevents.h"
 
+/* The connection of the customer pages (--portal-key) goes under this
+   name, which no web user can have (fsdctl web user refuses '#'). Its
+   open pages' links are asked for every LINK_POLL_MS. */
+#define WEBCONN_PORTAL "#portal"
+#define LINK_POLL_MS 1000
+
 typedef struct webconn webconn;
 
 /* Starts the connection thread. NULL with err. */

@@ -55,6 +55,7 @@ struct webstream {
     size_t n_filter;
     uint64_t cursor;
     bool need_snapshot, need_resync, ping, suspended, ended;
+    bool link; /* a customer page: `update` events of one link */
     struct MHD_Connection *conn;
     sbuf out;
     size_t out_off;
@@ -62,7 +63,8 @@ struct webstream {
 };
 
 struct userview {
-    char name[64];
+    char name[80];   /* a user, or "c:" and a link token */
+    char *link_json; /* a link's last view */
     bool ready;
     uint64_t seq;
     uint32_t mark;
@@ -111,6 +113,8 @@ static void s_reset(userview *u)
     }
     u->jobs = strmap_new();
     u->techs = strmap_new();
+    free(u->link_json);
+    u->link_json = NULL;
     u->ready = false;
     u->seq = (uint64_t)wire_now_ms() * 1000;
 }
@@ -404,10 +408,20 @@ static void s_snap_item(const char *key, void *value, void *arg)
     w->first = false;
 }
 
-/* The snapshot of the stream's territories as one SSE event (lock held). */
+/* The snapshot of the stream's territories as one SSE event (lock held);
+   a customer page's is its link's view. */
 static void s_snapshot(webstream *s)
 {
     userview *u = s->u;
+    if (s->link) {
+        char head[64];
+        snprintf(head, sizeof head, "id: %" PRIu64 "\nevent: update\ndata: ", u->seq);
+        s_adds(&s->out, head);
+        s_adds(&s->out, u->link_json ? u->link_json : "{}");
+        s_adds(&s->out, "\n\n");
+        s->cursor = u->seq;
+        return;
+    }
     char head[160];
     snprintf(head, sizeof head, "id: %" PRIu64 "\nevent: snapshot\ndata: {\"seq\":%" PRIu64 ",\"jobs\":[",
              u->seq, u->seq);
@@ -481,6 +495,74 @@ ssize_t webstream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
+/* Forgets a customer page's link once its last page closed (lock held). */
+static void s_drop_user(webevents *e, userview *u)
+{
+    for (userview **p = &e->users; *p; p = &(*p)->next)
+        if (*p == u) {
+            *p = u->next;
+            break;
+        }
+    s_reset(u);
+    strmap_destroy(&u->jobs);
+    strmap_destroy(&u->techs);
+    free(u);
+}
+
+size_t webevents_links(webevents *e, char ***tokens)
+{
+    size_t n = 0;
+    *tokens = NULL;
+    pthread_mutex_lock(&e->lock);
+    for (userview *u = e->users; u; u = u->next)
+        if (strncmp(u->name, "c:", 2) == 0 && u->streams) {
+            *tokens = fsd_xrealloc(*tokens, (n + 1) * sizeof **tokens);
+            (*tokens)[n++] = fsd_xstrdup(u->name + 2);
+        }
+    pthread_mutex_unlock(&e->lock);
+    return n;
+}
+
+void webevents_link(webevents *e, const char *token, const char *json)
+{
+    char name[80];
+    snprintf(name, sizeof name, "c:%s", token);
+    pthread_mutex_lock(&e->lock);
+    userview *u = s_user(e, name, false);
+    if (u && (!u->link_json || strcmp(u->link_json, json) != 0)) {
+        free(u->link_json);
+        u->link_json = fsd_xstrdup(json);
+        uint64_t seq = ++u->seq;
+        event *ev = &u->ring[seq % WEBEVENTS_BACKLOG];
+        free(ev->terr);
+        free(ev->text);
+        sbuf b = { 0 };
+        char head[64];
+        snprintf(head, sizeof head, "id: %" PRIu64 "\nevent: update\ndata: ", seq);
+        s_adds(&b, head);
+        s_adds(&b, json);
+        s_adds(&b, "\n\n");
+        ev->seq = seq;
+        ev->terr = fsd_xstrdup("");
+        ev->text = b.p;
+        if (!u->ready) {
+            /* the first view is every page's snapshot, not an event */
+            u->ready = true;
+        }
+        s_wake(u);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+webstream *webevents_open_link(webevents *e, const char *token)
+{
+    char name[80];
+    snprintf(name, sizeof name, "c:%s", token);
+    webstream *s = webevents_open(e, name, "", NULL);
+    s->link = true;
+    return s;
+}
+
 void webstream_free(void *cls)
 {
     webstream *s = cls;
@@ -491,6 +573,8 @@ void webstream_free(void *cls)
             *p = s->next;
             break;
         }
+    if (s->link && !s->u->streams)
+        s_drop_user(e, s->u);
     pthread_mutex_unlock(&e->lock);
     for (size_t i = 0; i < s->n_filter; i++)
         free(s->filter[i]);

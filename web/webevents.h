@@ -45,6 +45,14 @@ void webevents_shutdown(webevents *e);
 /* Marks every stream for a `: ping` and wakes it. */
 void webevents_ping(webevents *e);
 
+/* Customer pages: a stream per open page of a link token, fed by the
+   connection thread's polling of the portal verbs. */
+/* The tokens with a page open (caller frees the array and strings). */
+size_t webevents_links(webevents *e, char ***tokens);
+/* A link's view as JSON; a change becomes an `update` event. */
+void webevents_link(webevents *e, const char *token, const char *json);
+webstream *webevents_open_link(webevents *e, const char *token);
+
 /* The HTTP side. territories: "T1,T2" or "" (all); last_id: the
    Last-Event-ID header or NULL. */
 webstream *webevents_open(webevents *e, const char *user, const char *territories, const char *last_id);

@@ -25,11 +25,12 @@ rc=0; ctl web user add olga --role dispatcher --password-file shortpw 2>/dev/nul
 expect_eq short-password "$rc" 2
 ctl key list | grep -q '^erika ' || fail "erika's key is not registered with the server"
 
+ctl keygen --role portal --name portal --out "$FSD_HOME/keys/portal.key" >/dev/null
 start_web() {
     local port=$1; shift
     "$BIN/fsd-web" --listen "127.0.0.1:$port" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
         --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" \
-        --territories "$EXAMPLES/territories.geojson" "$@" >>"web-$port.log" 2>&1 &
+        --territories "$EXAMPLES/territories.geojson" --portal-key "$FSD_HOME/keys/portal.key" "$@" >>"web-$port.log" 2>&1 &
     PIDS+=($!)
     eval "WEB_PID_$port=$!"
     for _ in $(seq 1 100); do
@@ -155,6 +156,34 @@ if grep -q '^event: snapshot' resume.txt; then fail "a resume within the backlog
 curl -sS -N -m 2 -b jar -H "Last-Event-ID: 12" "$WEB/api/events" >resync.txt 2>/dev/null || true
 grep -q '^event: resync' resync.txt || fail "no resync for an old Last-Event-ID: $(head -c 200 resync.txt)"
 grep -q '^event: snapshot' resync.txt || fail "no snapshot after resync"
+
+say "company offers: the list answers (JSON)"
+code=$(curl -sS -o offers.json -w '%{http_code}' -b jar "$WEB/api/offers")
+case $code in 200 | 403) jq -e 'type == "object"' offers.json >/dev/null || fail "offers: $(cat offers.json)" ;;
+*) fail "GET /api/offers: $code $(cat offers.json)" ;; esac
+
+say "the customer page: the link's view, live updates, cancel only from the page"
+tok=$(ctl_as dana link "$job2" --json | jq -r .token)
+[ -n "$tok" ] && [ "$tok" != null ] || fail "no token for $job2"
+code=$(curl -sS -o cview.json -w '%{http_code}' "$WEB/api/c/$tok")
+expect_eq customer-view "$code" 200
+expect_eq customer-job "$(jq -r .job_id cview.json)" "$job2"
+jq -e 'has("phone") or has("address") | not' cview.json >/dev/null || fail "the customer view shows private data"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$WEB/api/c/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+expect_eq unknown-token "$code" 404
+curl -sS -N "$WEB/api/c/$tok/events" >cevents.txt 2>/dev/null &
+CURL_PID=$!
+PIDS+=("$CURL_PID")
+for _ in $(seq 1 60); do grep -q '^event: update' cevents.txt && break; sleep 0.05; done
+grep -q '^event: update' cevents.txt || fail "no first update on the customer's stream"
+code=$(post "$WEB/api/c/$tok/cancel" '{"reason":"fixed it myself"}')
+expect_eq cancel-without-header "$code" 403
+code=$(post "$WEB/api/c/$tok/cancel" '{"reason":"fixed it myself"}' -H 'X-Requested-With: fsd')
+expect_eq customer-cancel "$code" 200
+expect_eq cancelled "$(jq -r .state body.json)" cancelled
+for _ in $(seq 1 60); do grep -q '"state":"cancelled"' cevents.txt && break; sleep 0.05; done
+grep -q '"state":"cancelled"' cevents.txt || fail "the cancel never came on the customer's stream"
+kill "$CURL_PID" 2>/dev/null || true
 
 say "logout ends the session"
 code=$(post "$WEB/api/logout" '{}' -b jar -H "X-CSRF-Token: $CSRF")

@@ -31,6 +31,9 @@ export function ask({ title, text = '', rule = '', reason = false, ok = 'OK', ch
     });
 }
 
+// rules no override passes (when the server does not say overridable)
+const HARD = new Set(['skill', 'warranty']);
+
 let undoTimer = 0;
 function toast(text, undo) {
     const t = $('toast');
@@ -69,7 +72,7 @@ export async function moveJob(jobId, target) {
         if (!c || c.ok === false) {
             // a soft rule (territory, offline, shift, declined, capacity,
             // window) may be overridden with a reason; skill and warranty not
-            const soft = c?.overridable !== false;
+            const soft = c?.overridable ?? !HARD.has(c?.rule);
             const a = await ask({
                 title: `${jobId} cannot go to ${where(target)}`,
                 text: `${c?.message || 'The server refused the move.'}${soft ? ' Override it with a reason, or close.' : ' This rule cannot be overridden.'}`,

@@ -31,6 +31,9 @@ typedef struct {
    frees with fsd__envelope__free_unpacked) or NULL after printing why
    (connection trouble). */
 Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env);
+/* Opens the connection (c->sock) when it is not open yet: for a command
+   that reads more than one answer (watch). 0, or -1 after printing why. */
+int ctl_connect(ctl *c);
 
 /* One request, one printed answer: sends msg as the envelope's body of
    case `body`, expects an answer of case `want` and prints it (the body as
@@ -75,6 +78,8 @@ void show_job_sla(const Fsd__JobView *v);
 /* Commands; argv[0] is the command's name. */
 /* cmd_jobs.c: intake and dispatcher commands */
 int cmd_request(ctl *c, int argc, char **argv);
+/* cmd_watch.c: the live view */
+int cmd_watch(ctl *c, int argc, char **argv);
 int cmd_track(ctl *c, int argc, char **argv);
 int cmd_jobs(ctl *c, int argc, char **argv);
 int cmd_cancel(ctl *c, int argc, char **argv);

@@ -27,6 +27,7 @@ static const command s_commands[] = {
     { "link", cmd_link, "link JOB: the customer's link to the job's page" },
     { "portal", cmd_portal, "portal show|cancel|rate TOKEN: the customer page's verbs (portal key)" },
     { "board", cmd_board, "queues and technicians of one or all territories" },
+    { "watch", cmd_watch, "live view: every change of jobs and technicians until Ctrl-C" },
     { "reassign", cmd_reassign, "move a job to a technician or a territory" },
     { "offers", cmd_offers, "offers to your company (a provider dispatching its own technicians)" },
     { "offer", cmd_offer, "offer accept|decline JOB: answer an offer to your company" },
@@ -258,6 +259,11 @@ static int s_connect(ctl *c)
         return -1;
     }
     return mon ? s_handshake(c, mon) : 0;
+}
+
+int ctl_connect(ctl *c)
+{
+    return s_connect(c);
 }
 
 Fsd__Envelope *ctl_call(ctl *c, Fsd__Envelope *env)

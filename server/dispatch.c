@@ -17,6 +17,7 @@
 #include "notify.h"
 #include "server.h"
 #include "session.h"
+#include "watch.h"
 #include "windows.h"
 #include "world.h"
 #include "jobview.h"
@@ -756,6 +757,8 @@ static int s_risk(server *srv, job *j, int64_t now)
             j->sla_flags |= SLA_RISK(d);
         }
     }
+    if (j->sla_flags != before)
+        watch_job(srv, j); /* at risk, breached: the board's queues change */
     if (j->sla_flags != before && store_job_set_sla_flags(srv->store, j->id, j->sla_flags) < 0)
         return -1;
     return 0;

@@ -14,6 +14,8 @@
 #include "refrows.h"
 #include "session.h"
 #include "verbs.h"
+#include "views.h"
+#include "watch.h"
 #include "windows.h"
 #include "world.h"
 
@@ -55,6 +57,7 @@ static int s_reassign_to_territory(call *c, job *j, territory *terr, const char 
     int index = (int)(terr - srv->territories);
     technician *old = job_state_holds_capacity(j->state) ? j->tech : NULL;
     int64_t now = wire_now_ms();
+    watch_job(srv, j); /* its territory before */
     if (j->state == JS_NEW) {
         if (store_event_append(srv->store, j->id, now, c->who->name, JS_NEW, JS_NEW, "", reason) < 0)
             return -1;
@@ -194,29 +197,6 @@ int dispatcher_explain(call *c)
     return 0;
 }
 
-/* A technician as the board and lists show it. */
-static Fsd__TechnicianView *s_tech_view(call *c, const technician *t, int64_t now)
-{
-    Fsd__TechnicianView *v = arena_alloc(c->a, sizeof *v);
-    fsd__technician_view__init(v);
-    v->id = t->row->id;
-    v->name = t->row->name;
-    v->provider_id = t->row->provider_id;
-    v->territories = t->row->territories;
-    v->n_territories = t->row->n_territories;
-    v->skills = t->row->skills;
-    v->n_skills = t->row->n_skills;
-    v->online = t->online;
-    v->load = t->load;
-    v->capacity = t->row->capacity;
-    v->last_seen = t->last_seen;
-    v->lat = t->pos.lat;
-    v->lon = t->pos.lon;
-    v->in_shift = world_tech_in_shift(c->srv, t, t->n_territories ? t->territories[0] : -1, now);
-    v->company = t->provider && t->provider->row->company;
-    return v;
-}
-
 /* Technicians covering terr (all when terr < 0), as views. */
 static Fsd__TechnicianView **s_tech_views(call *c, int terr, size_t *n)
 {
@@ -226,7 +206,7 @@ static Fsd__TechnicianView **s_tech_views(call *c, int terr, size_t *n)
     for (size_t i = 0; i < c->srv->n_techs; i++) {
         const technician *t = &c->srv->techs[i];
         if (terr < 0 || world_tech_covers(t, terr))
-            list[(*n)++] = s_tech_view(c, t, now);
+            list[(*n)++] = views_technician(c->srv, c->a, t, now);
     }
     return list;
 }
@@ -357,12 +337,19 @@ int dispatcher_stats(call *c)
 {
     Fsd__StatsView *s = arena_alloc(c->a, sizeof *s);
     fsd__stats_view__init(s);
-    s->counters = arena_alloc(c->a, C_COUNT_ * sizeof *s->counters);
+    s->counters = arena_alloc(c->a, (C_COUNT_ + WATCH_COUNTERS) * sizeof *s->counters);
+    const char *names[C_COUNT_ + WATCH_COUNTERS];
+    uint64_t values[C_COUNT_ + WATCH_COUNTERS];
     for (int i = 0; i < C_COUNT_; i++) {
+        names[i] = s_counter_names[i];
+        values[i] = c->srv->counters[i];
+    }
+    watch_counters(c->srv, names + C_COUNT_, values + C_COUNT_);
+    for (int i = 0; i < C_COUNT_ + WATCH_COUNTERS; i++) {
         Fsd__Counter *k = arena_alloc(c->a, sizeof *k);
         fsd__counter__init(k);
-        k->name = (char *)s_counter_names[i];
-        k->value = c->srv->counters[i];
+        k->name = (char *)names[i];
+        k->value = values[i];
         s->counters[s->n_counters++] = k;
     }
     s->started_at = c->srv->started_at;

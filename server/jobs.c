@@ -11,6 +11,7 @@
 #include "dispatch.h"
 #include "notify.h"
 #include "server.h"
+#include "watch.h"
 #include "world.h"
 
 #include <assert.h>
@@ -47,6 +48,7 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
     lifecycle_actor actor = who ? lifecycle_actor_of(who->role) : ACTOR_SYSTEM;
     if (lifecycle_check(j->state, to, actor, why) < 0)
         return 1;
+    watch_job(srv, j); /* its scope before the move */
     int64_t now = wire_now_ms();
     technician *before = j->tech, *after = s_holder_after(j, to, tech);
     technician *named = after ? after : before;
@@ -100,6 +102,7 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
 
 int job_mark_moved(server *srv, job *j)
 {
+    watch_job(srv, j); /* a new job (a moved one was noted before its move) */
     if (j->moved)
         return 0;
     if (srv->n_moved == srv->cap_moved) {

@@ -23,6 +23,7 @@
 #include "server.h"
 #include "session.h"
 #include "verbs.h"
+#include "watch.h"
 #include "world.h"
 
 #include <assert.h>
@@ -415,6 +416,7 @@ static void s_abandon(server *srv, pending_reply *pend, size_t n, int64_t now)
     session_forget(srv);
     keyring_forget(srv->keyring);
     privacy_access_settled(false);
+    watch_abandon(srv);
     srv->n_out = 0;
     arena_reset(srv->arena);
     for (size_t i = 0; i < n; i++)
@@ -477,13 +479,14 @@ static void s_probe(server *srv, int64_t now, int64_t *last_timers)
         rc = dispatch_timers(srv, now);
     if (rc == 0)
         rc = dispatch_waiting(srv, now);
-    if (rc < 0 || session_flush(srv) < 0 || store_commit(srv->store) < 0) {
+    if (rc < 0 || session_flush(srv) < 0 || watch_prepare(srv) < 0 || store_commit(srv->store) < 0) {
         s_abandon(srv, NULL, 0, now);
         return;
     }
     srv->storage_failing = false;
     log_info("storage_recovered", "commit_failures=%llu", (unsigned long long)srv->counters[C_COMMIT_FAILED]);
     s_flush(srv);
+    watch_publish(srv, now);
     arena_reset(srv->arena);
     invariants_check(srv);
 }
@@ -558,13 +561,15 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
     }
     if (rc == 0 && !srv->resting)
         rc = dispatch_waiting(srv, now);
-    if (rc < 0 || session_flush(srv) < 0 || store_commit(srv->store) < 0) {
+    /* the watchers' events are built in the transaction, sent after it */
+    if (rc < 0 || session_flush(srv) < 0 || watch_prepare(srv) < 0 || store_commit(srv->store) < 0) {
         s_abandon(srv, pend, n, now);
         return;
     }
     privacy_access_settled(true);
     srv->counters[C_BATCHES] += n > 0;
     s_flush(srv);
+    watch_publish(srv, now);
     arena_reset(srv->arena);
     s_bookkeeping(srv, now);
     if (srv->reload_reference) {

@@ -17,6 +17,7 @@
 #include "loop.h"
 #include "notify_send.h"
 #include "server.h"
+#include "watch.h"
 #include "world.h"
 
 #include <errno.h>
@@ -75,6 +76,9 @@ static void s_usage(FILE *out)
           "      --care-contact TEXT whom intake refers a blocked customer to\n"
           "                          (default \"the customer care team\")\n"
           "      --window-capacity N  a technician's jobs in overlapping appointment windows (default 2)\n"
+          "      --watch-lease-ms N  a live subscription (fsdctl watch, fsd-web) not renewed within N ms\n"
+          "                          is dropped (default 30000; clients renew every third of it)\n"
+          "      --watch-backlog N   live events kept for watchers that resume (default 16384)\n"
           "      --notify-cmd CMD    deliver customer notifications by running CMD (/bin/sh -c)\n"
           "                          with the message as JSON on stdin; exit 0 = delivered\n"
           "      --notify-file FILE  without --notify-cmd: append them as JSON lines to FILE\n"
@@ -150,6 +154,8 @@ static void s_defaults(server_config *cfg)
     cfg->waive_limit_cents = 5000;
     cfg->care_contact = "the customer care team";
     cfg->window_capacity = 2;
+    cfg->watch_lease_ms = 30000;
+    cfg->watch_backlog = 16384;
     /* customer notifications */
     cfg->notify.timeout_ms = 10000;
     cfg->notify.max_inflight = 4;
@@ -181,6 +187,8 @@ static void s_options(server_config *cfg, int argc, char **argv)
         { "care-contact", required_argument, 0, 96 },
         { "fix-sla-min", required_argument, 0, 10 },
         { "window-capacity", required_argument, 0, 85 },
+        { "watch-lease-ms", required_argument, 0, 120 },
+        { "watch-backlog", required_argument, 0, 121 },
         /* customer notifications */
         { "notify-cmd", required_argument, 0, 60 },
         { "notify-file", required_argument, 0, 61 },
@@ -236,6 +244,8 @@ static void s_options(server_config *cfg, int argc, char **argv)
             break;
         case 10: s_sla("fix-sla-min", optarg, cfg->fix_sla_min); break;
         case 85: cfg->window_capacity = (unsigned)s_int("window-capacity", optarg, 1); break;
+        case 120: cfg->watch_lease_ms = s_int("watch-lease-ms", optarg, 100); break;
+        case 121: cfg->watch_backlog = s_int("watch-backlog", optarg, 1); break;
         /* customer notifications */
         case 60:
             if (!optarg[0]) {
@@ -515,6 +525,7 @@ int main(int argc, char **argv)
     if (s_start(&srv, err, sizeof err) < 0)
         fprintf(stderr, "fsd-server: %s\n", err); /* one line, nothing else */
     else {
+        watch_init(&srv);
         int run = loop_run(&srv);
         if (run == LOOP_BIND_FAILED)
             fprintf(
@@ -524,6 +535,7 @@ int main(int argc, char **argv)
         else
             log_info("stopped", "rc=%d", (rc = run == 0 ? 0 : 1));
     }
+    watch_destroy(&srv);
     notify_destroy(&srv.notifier);
     keyring_destroy(&srv.keyring);
     world_free(&srv);

@@ -72,6 +72,8 @@ typedef struct {
     unsigned window_capacity;  /* jobs per technician in overlapping windows (0: 2) */
     notify_config notify;      /* customer notifications */
     link_config link;          /* customer links */
+    int watch_lease_ms;        /* a live subscription not renewed within this is dropped */
+    int watch_backlog;         /* live events kept for watchers that resume */
 } server_config;
 
 /* ------------------------------------------------------------- world */
@@ -127,6 +129,7 @@ typedef struct technician {
     size_t gone_rid_len;
     char device_id[65]; /* the session's last Hello's device id */
     bool resync_due;    /* a JobSnapshot follows this Welcome (restored database) */
+    bool watch_noted;   /* on this batch's list of changes for watchers (watch.c) */
 } technician;
 
 typedef struct principal {
@@ -185,6 +188,7 @@ typedef struct job {
     priority urgency;           /* as asked at intake */
     bool priority_tier;         /* the customer's tier is priority */
     int64_t win_start, win_end; /* appointment window asked (UTC ms), 0 when none */
+    bool watch_noted;           /* on this batch's list of changes for watchers (watch.c) */
 } job;
 
 typedef struct {
@@ -278,6 +282,7 @@ typedef struct server {
     uint64_t link_fails;
     unsigned link_fails_minute;
     int64_t link_fail_minute;
+    struct watch_hub *watch;   /* live subscriptions (watch.c) */
 } server;
 
 /* The server's side of customer care (care.c) and of SLAs (sla.c). They

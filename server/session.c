@@ -19,6 +19,7 @@
 #include "keyring.h"
 #include "server.h"
 #include "verbs.h"
+#include "watch.h"
 #include "windows.h"
 #include "world.h"
 #include "jobview.h"
@@ -375,6 +376,7 @@ static void s_position(server *srv, technician *t, const Fsd__Position *p)
     t->pos = at;
     t->pos_at = p->at ? p->at : wire_now_ms();
     geo_grid_put(srv->grid, t->index, at);
+    watch_tech(srv, t);
 }
 
 /* Answers the report with the job's current view. */

@@ -82,6 +82,9 @@ static const verb_row s_verbs[] = {
     { B(LINK_CANCEL), PORTAL, MUT, VERB_REPLY, link_cancel, NULL },
     { B(LINK_RATE), PORTAL, MUT, VERB_REPLY, link_rate, NULL },
     { B(GET_LINK), DESK, SCO | MUT, VERB_REPLY, link_get, NULL },
+    /* live subscriptions: scoped by watch.c (its views carry no personal data) */
+    { B(WATCH), OFFICE, SCO, VERB_REPLY, watch_request, NULL },
+    { B(UNWATCH), OFFICE, SCO, VERB_REPLY, watch_unwatch, NULL },
 };
 
 #define N_VERBS (sizeof s_verbs / sizeof s_verbs[0])

@@ -136,6 +136,11 @@ int notify_load_templates(call *c);
 int notify_list_templates(call *c);
 int notify_list_notifications(call *c);
 
+/* watch.c — live subscriptions: Watch answers Watching; the snapshot
+   pieces or the missed events follow it after the commit */
+int watch_request(call *c);
+int watch_unwatch(call *c);
+
 /* session.c — an agent's session */
 int session_hello(call *c);
 /* after Welcome: the snapshot of a resync, then what the agent lacks */

@@ -2,6 +2,8 @@
 #include "views.h"
 
 #include "fsd/care.h"
+#include "server.h"
+#include "world.h"
 
 /* Strings are shared with the rows (both live in the arena). */
 #define S(x) ((char *)(x))
@@ -80,4 +82,27 @@ Fsd__AccessRow **views_access_rows(arena *a, const store_access_row *rows, size_
         m->count = rows[i].count;
     }
     return out;
+}
+
+Fsd__TechnicianView *views_technician(server *srv, arena *a, const technician *t, int64_t now)
+{
+    Fsd__TechnicianView *v = arena_alloc(a, sizeof *v);
+    fsd__technician_view__init(v);
+    v->id = t->row->id;
+    v->name = t->row->name;
+    v->provider_id = t->row->provider_id;
+    v->territories = t->row->territories;
+    v->n_territories = t->row->n_territories;
+    v->skills = t->row->skills;
+    v->n_skills = t->row->n_skills;
+    v->online = t->online;
+    v->load = t->load;
+    v->capacity = t->row->capacity;
+    v->last_seen = t->last_seen;
+    v->lat = t->pos.lat;
+    v->lon = t->pos.lon;
+    v->position_at = t->pos_at;
+    v->in_shift = world_tech_in_shift(srv, t, t->n_territories ? t->territories[0] : -1, now);
+    v->company = t->provider && t->provider->row->company;
+    return v;
 }

@@ -1,5 +1,5 @@
 /*  views.h — the store's plain rows as the wire's messages (care rows and
-    the access log), built in the arena for a reply. */
+    the access log), and a technician's view, built in the arena for a reply. */
 #ifndef FSD_VIEWS_H
 #define FSD_VIEWS_H
 
@@ -13,5 +13,11 @@ Fsd__FeeWaiver **views_waivers(arena *a, const store_waiver *rows, size_t n);
 Fsd__FollowUp *views_followup(arena *a, const store_followup *f);
 Fsd__FollowUp **views_followups(arena *a, const store_followup *rows, size_t n);
 Fsd__AccessRow **views_access_rows(arena *a, const store_access_row *rows, size_t n);
+
+typedef struct server server;
+typedef struct technician technician;
+/* A technician as the board, lists and live events show it (strings
+   shared with its row). */
+Fsd__TechnicianView *views_technician(server *srv, arena *a, const technician *t, int64_t now);
 
 #endif

@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "privacy.h"
 #include "server.h"
+#include "watch.h"
 #include "windows.h"
 #include "refrows.h"
 #include "jobview.h"
@@ -498,6 +499,7 @@ void world_tech_weigh(server *srv, const technician *t)
     assert(srv && t && t->index >= 0 && (size_t)t->index < srv->n_techs && &srv->techs[t->index] == t);
     const match_config *cfg = &srv->cfg.match;
     double weight = INFINITY;
+    watch_tech(srv, t); /* weighed again: its load or being online changed */
     if (t->online && t->load < t->capacity) {
         double speed = cfg->speed_kmh > 0 ? cfg->speed_kmh : 30.0;
         double minutes = cfg->load_weight * (double)t->load / (double)t->capacity

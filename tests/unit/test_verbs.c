@@ -75,6 +75,8 @@ static const expected s_requests[] = {
     { B(COMPANY_OFFERS), DISP | ADMIN, false },
     { B(COMPANY_OFFER_REPLY), DISP, true },
     { B(COMPANY_ASSIGN), DISP, true },
+    { B(WATCH), DISP | ADMIN, false },
+    { B(UNWATCH), DISP | ADMIN, false },
 };
 
 /* Answers, server → agent messages, and the agent's local commands (its
@@ -112,6 +114,8 @@ static const int s_not_requests[] = {
     B(LINK_VIEW),
     B(JOB_LINK),
     B(MOVE_CHECK),
+    B(WATCHING),
+    B(WATCH_EVENT),
 };
 
 #define N_REQUESTS (sizeof s_requests / sizeof s_requests[0])

@@ -52,7 +52,6 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
     int64_t now = wire_now_ms();
     technician *before = j->tech, *after = s_holder_after(j, to, tech);
     technician *named = after ? after : before;
-    assert(!job_state_holds_capacity(to) || after);
     if (to != JS_OFFERED) {
         j->offer_expires_at = 0;
         /* a company's hold ends with any other state */
@@ -61,6 +60,8 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
     /* a company offer is held by the provider: its id in the row's
        provider column and on the event, no technician */
     const provider *company = to == JS_OFFERED && !after ? j->company : NULL;
+    /* a company's offer holds no technician's slot */
+    assert(!job_state_holds_capacity(to) || after || company);
     const provider *prov = after ? after->provider : company;
     const char *event_holder = named ? named->row->id : j->company ? j->company->row->id : "";
     if (store_job_set_state(srv->store, j->id, to, after ? after->row->id : "", prov ? prov->row->id : "",

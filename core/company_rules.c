@@ -1,4 +1,4 @@
-/*  company.c — company dispatch phases and what a company may do in each
+/*  company_rules.c — company dispatch phases and what a company may do in each
     (see company.h). */
 #include "fsd/company.h"
 

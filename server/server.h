@@ -282,7 +282,7 @@ typedef struct server {
     uint64_t link_fails;
     unsigned link_fails_minute;
     int64_t link_fail_minute;
-    struct watch_hub *watch;   /* live subscriptions (watch.c) */
+    struct watch_hub *watch; /* live subscriptions (watch.c) */
 } server;
 
 /* The server's side of customer care (care.c) and of SLAs (sla.c). They

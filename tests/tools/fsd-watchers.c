@@ -127,8 +127,9 @@ int main(int argc, char **argv)
     char *terr[16];
     size_t n_terr = 0;
     static const struct option opts[] = {
-        { "server", 1, 0, 's' },   { "server-key", 1, 0, 'k' }, { "admin-key", 1, 0, 'a' },
-        { "watchers", 1, 0, 'n' }, { "seconds", 1, 0, 'S' },    { "renew-ms", 1, 0, 'r' },
+        { "server", 1, 0, 's' },    { "server-key", 1, 0, 'k' },
+        { "admin-key", 1, 0, 'a' }, { "watchers", 1, 0, 'n' },
+        { "seconds", 1, 0, 'S' },   { "renew-ms", 1, 0, 'r' },
         { "territory", 1, 0, 't' }, { 0, 0, 0, 0 },
     };
     int o;
@@ -151,7 +152,8 @@ int main(int argc, char **argv)
         }
     }
     if (!ep || !server_key || !admin_key || n < 1 || renew_ms < 100) {
-        fprintf(stderr, "fsd-watchers: --server, --server-key, --admin-key and --watchers N >= 1 are needed\n");
+        fprintf(stderr,
+                "fsd-watchers: --server, --server-key, --admin-key and --watchers N >= 1 are needed\n");
         return 2;
     }
     fsd_keypair server;

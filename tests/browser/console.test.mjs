@@ -82,7 +82,10 @@ async function test(name, fn) {
         failed++;
         console.log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
         // a dialog left open would block the next case's clicks
-        await dana.keyboard.press('Escape').catch(() => {});
+        if (await dana.isVisible('#dlg').catch(() => false)) {
+            console.log(`  dialog: ${(await dana.textContent('#dlg-form')).replace(/\s+/g, ' ')}`);
+            await dana.keyboard.press('Escape').catch(() => {});
+        }
     }
 }
 const expect = (what, got, want) => { if (got !== want) throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`); };

@@ -44,12 +44,21 @@ struct cmd {
     cmd *next;
 };
 
+/* How a user's live view is kept: fsd-server's subscription (watch), or,
+   from a server that refuses it, the board asked for every POLL_MS. */
+typedef enum { LIVE_WATCH, LIVE_POLL } live_mode;
+
 typedef struct upuser upuser;
 struct upuser {
     char name[64];
     int refs;
     void *sock;
     int64_t next_poll, poll_sent;
+    live_mode mode;
+    bool watching, cached;
+    int64_t watch_sent, renew_at;
+    uint32_t lease_ms;
+    uint64_t last_seq;
     upuser *next;
 };
 
@@ -193,11 +202,73 @@ static void s_fetch_gone(upuser *u, char **ids, size_t n)
     free(ids);
 }
 
+/* Asks for u's subscription: with a snapshot, or renewing the lease
+   (resuming after the last event, so nothing is lost across a reconnect). */
+static void s_send_watch(upuser *u, bool snapshot, int64_t now)
+{
+    char stream[64];
+    snprintf(stream, sizeof stream, "web-%.56s", u->name);
+    Fsd__Watch w = FSD__WATCH__INIT;
+    w.stream = stream;
+    w.snapshot = snapshot;
+    w.resume_after = snapshot ? 0 : u->last_seq;
+    s_send_own(u, "watch-", FSD__ENVELOPE__BODY_WATCH, &w);
+    u->watch_sent = now;
+    if (!snapshot)
+        u->renew_at = now + (u->lease_ms ? u->lease_ms / 3 : 10000);
+}
+
+/* The answer to a Watch: the lease; a refusal falls back to polling. */
+static void s_watching(upuser *u, const Fsd__Envelope *env)
+{
+    int64_t now = wire_now_ms();
+    if (env->body_case == FSD__ENVELOPE__BODY_WATCHING) {
+        if (!u->watching && env->watching->active)
+            log_info("web_watch", "user=%s seq=%llu lease_ms=%u", log_quote(0, u->name),
+                     (unsigned long long)env->watching->seq, env->watching->lease_ms);
+        u->watching = env->watching->active;
+        u->lease_ms = env->watching->lease_ms;
+        u->renew_at = now + (u->lease_ms ? u->lease_ms / 3 : 10000);
+        return;
+    }
+    if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
+        Fsd__ErrorCode code = env->error->code;
+        if (code == FSD__ERROR_CODE__ERR_UNKNOWN_MESSAGE || code == FSD__ERROR_CODE__ERR_FORBIDDEN) {
+            u->mode = LIVE_POLL;
+            log_info("web_live_poll", "user=%s reason=%s", log_quote(0, u->name),
+                     log_quote(1, env->error->message));
+        }
+    }
+}
+
+static void s_watch_event(webconn *c, upuser *u, const Fsd__WatchEvent *w)
+{
+    if (w->seq > u->last_seq)
+        u->last_seq = w->seq;
+    u->cached = true;
+    if (webevents_watch(c->ev, u->name, w))
+        s_send_watch(u, true, wire_now_ms()); /* events were lost: the snapshot again */
+}
+
 /* One envelope from u's connection: an answer to a waiting call, or to
    the thread's own board and job requests. */
 static void s_received(webconn *c, upuser *u, Fsd__Envelope *env)
 {
     const char *to = env->reply_to;
+    if (env->body_case == FSD__ENVELOPE__BODY_WATCH_EVENT) {
+        s_watch_event(c, u, env->watch_event);
+        fsd__envelope__free_unpacked(env, NULL);
+        return;
+    }
+    if (strncmp(to, "watch-", 6) == 0) {
+        s_watching(u, env);
+        fsd__envelope__free_unpacked(env, NULL);
+        return;
+    }
+    if (strncmp(to, "unwatch-", 8) == 0) {
+        fsd__envelope__free_unpacked(env, NULL);
+        return;
+    }
     if (strncmp(to, "poll-", 5) == 0) {
         char **gone;
         size_t n_gone;
@@ -293,9 +364,33 @@ static void s_polls(webconn *c, int64_t now)
             }
             continue;
         }
-        if (now < u->next_poll || (u->poll_sent && now - u->poll_sent < 5000)
-            || !webevents_wanted(c->ev, u->name))
+        bool wanted = webevents_wanted(c->ev, u->name);
+        if (!wanted && u->cached) {
+            /* nobody looks: stop, and let the next page start afresh */
+            if (u->watching) {
+                Fsd__Unwatch w = FSD__UNWATCH__INIT;
+                char stream[64];
+                snprintf(stream, sizeof stream, "web-%.56s", u->name);
+                w.stream = stream;
+                s_send_own(u, "unwatch-", FSD__ENVELOPE__BODY_UNWATCH, &w);
+                u->watching = false;
+            }
+            webevents_forget(c->ev, u->name);
+            u->cached = false;
+        }
+        if (!wanted)
             continue;
+        if (u->mode == LIVE_WATCH) {
+            if (!u->watching && (!u->watch_sent || now - u->watch_sent > 5000)) {
+                s_send_watch(u, true, now);
+                u->cached = true;
+            } else if (u->watching && now >= u->renew_at)
+                s_send_watch(u, false, now);
+            continue;
+        }
+        if (now < u->next_poll || (u->poll_sent && now - u->poll_sent < 5000))
+            continue;
+        u->cached = true;
         Fsd__BoardRequest b = FSD__BOARD_REQUEST__INIT;
         s_send_own(u, "poll-", FSD__ENVELOPE__BODY_BOARD, &b);
         u->poll_sent = now;

@@ -249,6 +249,94 @@ static void s_sweep(userview *u, strmap *cache, char ***ids, size_t *n)
     *n = sw.n;
 }
 
+static void s_board_queue(userview *u, Fsd__JobView **jobs, size_t n);
+
+static void s_diff_tech(userview *u, const Fsd__TechnicianView *t)
+{
+    sbuf terr = { 0 };
+    for (size_t k = 0; k < t->n_territories; k++) {
+        s_adds(&terr, k ? "," : "");
+        s_adds(&terr, t->territories[k]);
+    }
+    s_diff(u, u->techs, t->id, &t->base, terr.p ? terr.p : "", "tech", "technician");
+    free(terr.p);
+}
+
+/* A job that is no longer in the user's view: dropped from the cache and,
+   once the page has a snapshot, told as `left`. */
+static void s_left(userview *u, const char *id)
+{
+    item *it = strmap_remove(u->jobs, id);
+    if (u->ready) {
+        char json[160];
+        snprintf(json, sizeof json, "\"%.100s\"", id);
+        s_publish(u, "left", "job_id", json, it ? it->terr : "");
+    }
+    if (it)
+        s_item_free(NULL, it, NULL);
+}
+
+/* The last piece of a snapshot: what it did not hold has left. */
+static void s_snapshot_done(userview *u)
+{
+    char **gone;
+    size_t n;
+    sweep sw = { u, NULL, 0, u->jobs };
+    strmap_each(u->jobs, s_unmarked, &sw);
+    for (size_t i = 0; i < sw.n; i++) {
+        s_left(u, sw.ids[i]);
+        free(sw.ids[i]);
+    }
+    free(sw.ids);
+    s_sweep(u, u->techs, &gone, &n);
+    for (size_t i = 0; i < n; i++)
+        free(gone[i]);
+    free(gone);
+    u->ready = true;
+}
+
+bool webevents_watch(webevents *e, const char *user, const Fsd__WatchEvent *w)
+{
+    bool again = false;
+    pthread_mutex_lock(&e->lock);
+    userview *u = s_user(e, user, false);
+    if (!u) {
+        pthread_mutex_unlock(&e->lock);
+        return false;
+    }
+    switch (w->change_case) {
+    case FSD__WATCH_EVENT__CHANGE_SNAPSHOT: {
+        const Fsd__WatchSnapshot *p = w->snapshot;
+        if (p->piece <= 1)
+            u->mark++;
+        s_board_queue(u, p->jobs, p->n_jobs);
+        for (size_t i = 0; i < p->n_technicians; i++)
+            s_diff_tech(u, p->technicians[i]);
+        if (p->piece >= p->pieces)
+            s_snapshot_done(u);
+        break;
+    }
+    case FSD__WATCH_EVENT__CHANGE_JOB: {
+        const Fsd__JobView *v = w->job;
+        s_diff(u, u->jobs, v->job_id, &v->base, v->territory, "job", "job");
+        /* closed and cancelled jobs are told once, then gone */
+        item *it = NULL;
+        if (v->state == FSD__JOB_STATE__JOB_CLOSED || v->state == FSD__JOB_STATE__JOB_CANCELLED)
+            it = strmap_remove(u->jobs, v->job_id);
+        if (it)
+            s_item_free(NULL, it, NULL);
+        break;
+    }
+    case FSD__WATCH_EVENT__CHANGE_JOB_LEFT: s_left(u, w->job_left); break;
+    case FSD__WATCH_EVENT__CHANGE_TECHNICIAN: s_diff_tech(u, w->technician); break;
+    case FSD__WATCH_EVENT__CHANGE_RESYNC: again = true; break;
+    default: break;
+    }
+    s_wake(u);
+    pthread_mutex_unlock(&e->lock);
+    return again;
+}
+
 static void s_board_queue(userview *u, Fsd__JobView **jobs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -272,16 +360,8 @@ void webevents_board(webevents *e, const char *user, const Fsd__BoardView *b, ch
         s_board_queue(u, b->offered, b->n_offered);
         s_board_queue(u, b->assigned, b->n_assigned);
         s_board_queue(u, b->in_progress, b->n_in_progress);
-        for (size_t i = 0; i < b->n_technicians; i++) {
-            const Fsd__TechnicianView *t = b->technicians[i];
-            sbuf terr = { 0 };
-            for (size_t k = 0; k < t->n_territories; k++) {
-                s_adds(&terr, k ? "," : "");
-                s_adds(&terr, t->territories[k]);
-            }
-            s_diff(u, u->techs, t->id, &t->base, terr.p ? terr.p : "", "tech", "technician");
-            free(terr.p);
-        }
+        for (size_t i = 0; i < b->n_technicians; i++)
+            s_diff_tech(u, b->technicians[i]);
     }
     s_sweep(u, u->jobs, gone, n_gone);
     char **techs_gone;

@@ -36,6 +36,12 @@ bool webevents_wanted(webevents *e, const char *user);
    the array and its strings): the connection thread fetches their final
    view and passes it to webevents_job. */
 void webevents_board(webevents *e, const char *user, const Fsd__BoardView *b, char ***gone, size_t *n_gone);
+/* One pushed event of user's subscription (fsd-server's watch):
+   snapshot pieces refresh the cache (what changed since becomes events),
+   job and technician changes become events, a job that left the watch a
+   `left` event. True when the server lost events (resync): the caller
+   asks for a snapshot again. */
+bool webevents_watch(webevents *e, const char *user, const Fsd__WatchEvent *w);
 /* One job's view (a job that left the board: closed, cancelled...). */
 void webevents_job(webevents *e, const char *user, const Fsd__JobView *v);
 /* user's connection closed: their streams end, their cache is dropped. */

@@ -148,6 +148,7 @@ ms=$(( (seen - t1) / 1000000 ))
 echo "    $job2 on the event stream $ms ms after fsdctl returned"
 [ "$ms" -le 1000 ] || fail "$job2 came $ms ms after it was made (want <= 1000)"
 last=$(grep '^id: ' events.txt | tail -1 | cut -d' ' -f2)
+grep -q 'event=web_watch user="erika"' "web-$WEB_PORT.log" || fail "fsd-web did not use fsd-server's subscription"
 kill "$CURL_PID" 2>/dev/null || true
 
 say "Last-Event-ID resumes; an unknown one gets resync and a snapshot"

@@ -333,6 +333,7 @@ static webanswer s_logout(webreq *r)
 {
     char user[64];
     if (websessions_end(r->app->sessions, r->s.id, user) >= 0) {
+        webevents_end_session(r->app->ev, r->s.id);
         webconn_close(r->app->conn, user);
         log_info("web_logout", "user=%s", log_quote(0, user));
     }
@@ -359,7 +360,7 @@ static webanswer s_prefs(webreq *r)
 static webanswer s_events(webreq *r)
 {
     const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
-    webstream *s = webevents_open(r->app->ev, r->s.user, web_arg(r, "territory"), last);
+    webstream *s = webevents_open(r->app->ev, r->s.user, r->s.id, web_arg(r, "territory"), last);
     webstream_bind(s, r->conn);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, webstream_read, s, webstream_free);
@@ -579,9 +580,11 @@ static char *s_read_file(const char *path)
     return buf;
 }
 
-static void s_session_gone(const char *user, void *arg)
+static void s_session_gone(const char *id, const char *user, void *arg)
 {
-    webconn_close(arg, user);
+    webapp *app = arg;
+    webevents_end_session(app->ev, id);
+    webconn_close(app->conn, user);
     log_info("web_session_expired", "user=%s", log_quote(0, user));
 }
 
@@ -750,7 +753,7 @@ int main(int argc, char **argv)
              log_quote(0, app.server), log_quote(1, app.static_dir));
     for (int tick = 0; !s_stop; tick++) {
         usleep(250 * 1000);
-        websessions_sweep(app.sessions, wire_now_ms(), s_session_gone, app.conn);
+        websessions_sweep(app.sessions, wire_now_ms(), s_session_gone, &app);
         if (tick % 60 == 59)
             webevents_ping(app.ev); /* every 15 s */
     }

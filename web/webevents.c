@@ -55,7 +55,8 @@ struct webstream {
     size_t n_filter;
     uint64_t cursor;
     bool need_snapshot, need_resync, ping, suspended, ended;
-    bool link; /* a customer page: `update` events of one link */
+    bool link;        /* a customer page: `update` events of one link */
+    char session[65]; /* the session that opened it ("" for a customer page) */
     struct MHD_Connection *conn;
     sbuf out;
     size_t out_off;
@@ -408,6 +409,18 @@ void webevents_forget(webevents *e, const char *user)
     pthread_mutex_unlock(&e->lock);
 }
 
+void webevents_end_session(webevents *e, const char *session)
+{
+    pthread_mutex_lock(&e->lock);
+    for (userview *u = e->users; u; u = u->next) {
+        for (webstream *s = u->streams; s; s = s->next)
+            if (strcmp(s->session, session) == 0)
+                s->ended = true;
+        s_wake(u);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
 void webevents_ping(webevents *e)
 {
     pthread_mutex_lock(&e->lock);
@@ -419,10 +432,12 @@ void webevents_ping(webevents *e)
     pthread_mutex_unlock(&e->lock);
 }
 
-webstream *webevents_open(webevents *e, const char *user, const char *territories, const char *last_id)
+webstream *webevents_open(webevents *e, const char *user, const char *session, const char *territories,
+                          const char *last_id)
 {
     webstream *s = fsd_xcalloc(1, sizeof *s);
     s->e = e;
+    snprintf(s->session, sizeof s->session, "%s", session);
     char *list = fsd_xstrdup(territories ? territories : "");
     for (char *save = NULL, *t = strtok_r(list, ",", &save); t && s->n_filter < 64;
          t = strtok_r(NULL, ",", &save)) {
@@ -638,7 +653,7 @@ webstream *webevents_open_link(webevents *e, const char *token)
 {
     char name[80];
     snprintf(name, sizeof name, "c:%s", token);
-    webstream *s = webevents_open(e, name, "", NULL);
+    webstream *s = webevents_open(e, name, "", "", NULL);
     s->link = true;
     return s;
 }

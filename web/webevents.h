@@ -59,9 +59,12 @@ size_t webevents_links(webevents *e, char ***tokens);
 void webevents_link(webevents *e, const char *token, const char *json);
 webstream *webevents_open_link(webevents *e, const char *token);
 
-/* The HTTP side. territories: "T1,T2" or "" (all); last_id: the
+/* The HTTP side. session: the id of the session that opens it; territories: "T1,T2" or "" (all); last_id: the
    Last-Event-ID header or NULL. */
-webstream *webevents_open(webevents *e, const char *user, const char *territories, const char *last_id);
+webstream *webevents_open(webevents *e, const char *user, const char *session, const char *territories,
+                          const char *last_id);
+/* Ends the streams opened by a session (logout, expiry). */
+void webevents_end_session(webevents *e, const char *session);
 /* libmicrohttpd's content reader for a stream (cls = the stream). */
 ssize_t webstream_read(void *cls, uint64_t pos, char *buf, size_t max);
 /* libmicrohttpd's free callback for it. */

@@ -130,10 +130,11 @@ int websessions_end(websessions *t, const char *id, char *user)
     return rc;
 }
 
-int websessions_sweep(websessions *t, int64_t now, void (*gone)(const char *user, void *arg), void *arg)
+int websessions_sweep(websessions *t, int64_t now, void (*gone)(const char *id, const char *user, void *arg),
+                      void *arg)
 {
     int dropped = 0;
-    char user[64];
+    char user[64], id[WEBSESSION_ID_LEN + 1];
     pthread_mutex_lock(&t->lock);
     for (size_t i = 0; i < t->n;) {
         if (!s_expired(t, &t->rows[i], now)) {
@@ -141,10 +142,12 @@ int websessions_sweep(websessions *t, int64_t now, void (*gone)(const char *user
             continue;
         }
         snprintf(user, sizeof user, "%s", t->rows[i].user);
+        snprintf(id, sizeof id, "%s", t->rows[i].id);
         s_drop(t, i);
         dropped++;
         if (gone)
-            gone(user, arg);
+            gone(id, user, arg);
+        sodium_memzero(id, sizeof id);
     }
     pthread_mutex_unlock(&t->lock);
     return dropped;

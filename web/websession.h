@@ -34,9 +34,11 @@ int websessions_touch(websessions *t, const char *id, int64_t now, websession *o
 /* Ends session id. Returns 1 when it was the user's last session (its
    user copied into user[64]), 0 when others remain, -1 unknown. */
 int websessions_end(websessions *t, const char *id, char *user);
-/* Drops expired sessions, passing each one's user to gone(user, arg)
-   (called with the table's lock held). Returns how many were dropped. */
-int websessions_sweep(websessions *t, int64_t now, void (*gone)(const char *user, void *arg), void *arg);
+/* Drops expired sessions, passing each one's id and user to gone(id,
+   user, arg) (called with the table's lock held). Returns how many were
+   dropped. */
+int websessions_sweep(websessions *t, int64_t now, void (*gone)(const char *id, const char *user, void *arg),
+                      void *arg);
 /* Open sessions of user (all users when user is NULL). */
 int websessions_count(websessions *t, const char *user);
 

@@ -186,11 +186,19 @@ for _ in $(seq 1 60); do grep -q '"state":"cancelled"' cevents.txt && break; sle
 grep -q '"state":"cancelled"' cevents.txt || fail "the cancel never came on the customer's stream"
 kill "$CURL_PID" 2>/dev/null || true
 
-say "logout ends the session"
+say "logout ends the session, its event stream, and (the last session) the user's connection"
+curl -sS -N -m 10 -b jar "$WEB/api/events" >lo-events.txt 2>/dev/null &
+CURL_PID=$!
+PIDS+=("$CURL_PID")
+for _ in $(seq 1 100); do grep -q '^event: snapshot' lo-events.txt && break; sleep 0.05; done
 code=$(post "$WEB/api/logout" '{}' -b jar -H "X-CSRF-Token: $CSRF")
 expect_eq logout "$code" 200
 code=$(curl -sS -o /dev/null -w '%{http_code}' -b jar "$WEB/api/me")
 expect_eq after-logout "$code" 401
+for _ in $(seq 1 40); do kill -0 "$CURL_PID" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$CURL_PID" 2>/dev/null; then fail "the event stream outlived its session's logout"; fi
+for _ in $(seq 1 40); do grep -q 'event=web_disconnect user="erika"' "web-$WEB_PORT.log" && break; sleep 0.05; done
+grep -q 'event=web_disconnect user="erika"' "web-$WEB_PORT.log" || fail "erika's connection stayed open after her last logout"
 
 say "an idle session expires (--idle-s 2)"
 expect_eq short-login "$(login "$SHORT" erika "$PASSWORD" jarshort)" 200
@@ -230,6 +238,24 @@ rc=0
     --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" 2>tls.err || rc=$?
 [ "$rc" -ne 0 ] || fail "fsd-web started plain HTTP on 0.0.0.0"
 grep -q -- "--tls-cert" tls.err || fail "no hint about TLS: $(cat tls.err)"
+
+if command -v openssl >/dev/null; then
+    say "TLS: HTTPS with a certificate, the __Host- cookie with Secure"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 -subj /CN=localhost \
+        >/dev/null 2>&1
+    TLS_PORT=$((FSD_TEST_PORT + 4))
+    "$BIN/fsd-web" --listen "127.0.0.1:$TLS_PORT" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
+        --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" --tls-cert tls.crt --tls-key tls.key \
+        >>"web-$TLS_PORT.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 100); do curl -ksS -o /dev/null "https://127.0.0.1:$TLS_PORT/api/me" 2>/dev/null && break; sleep 0.05; done
+    code=$(curl -ksS -o body.json -w '%{http_code}' -D tlsh.txt -H 'Content-Type: application/json' \
+        -H "Origin: https://127.0.0.1:$TLS_PORT" --data "{\"user\":\"erika\",\"password\":\"$PASSWORD\"}" \
+        "https://127.0.0.1:$TLS_PORT/api/login")
+    expect_eq tls-login "$code" 200
+    grep -Eiq '^set-cookie: __Host-fsd=[0-9a-f]{64}; Path=/; Secure; HttpOnly; SameSite=Strict' tlsh.txt \
+        || fail "TLS cookie: $(grep -i set-cookie tlsh.txt)"
+fi
 
 say "removing a user revokes the key"
 ctl web user remove pia >/dev/null

@@ -62,7 +62,7 @@ static void test_users_file(void **state)
 }
 
 static int s_gone;
-static void s_count_gone(const char *user, void *arg)
+static void s_count_gone(const char *id, const char *user, void *arg)
 {
     s_gone++;
 }

@@ -65,7 +65,8 @@ PASSWORD=bench-console-pass
 printf '%s\n' "$PASSWORD" >"$work/pw"
 "$BIN/fsdctl" --timeout 120000 web user add bench --role dispatcher --password-file "$work/pw" >/dev/null
 "$BIN/fsd-web" --listen "127.0.0.1:$web_port" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
-    --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" >"$work/web.log" 2>&1 &
+    --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" --territories examples/territories.geojson \
+    >"$work/web.log" 2>&1 &
 PIDS+=($!)
 until curl -fsS -o /dev/null "http://127.0.0.1:$web_port/" 2>/dev/null; do sleep 0.05; done
 

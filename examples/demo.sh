@@ -85,6 +85,7 @@ start_web() {
     ctl web user add "$WEB_USER" --role dispatcher --password-file "$WORK/web-password" >/dev/null
     "$BIN/fsd-web" --listen "127.0.0.1:$WEB_PORT" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
         --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" "${portal[@]}" \
+        --territories examples/territories.geojson \
         >"$WORK/web.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 100); do
@@ -118,7 +119,7 @@ if [ $CONSOLE = 1 ]; then
     echo
     echo "  running until Ctrl-C (logs in ${WORK#$ROOT/}/)"
     trap "exit 130" INT TERM   # the EXIT trap stops everything
-    while :; do sleep 3600; done
+    while :; do sleep 3600 & wait $! || true; done   # wait: a signal ends it at once
 fi
 dana technicians | first 8
 echo "  ..."

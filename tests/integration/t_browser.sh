@@ -30,7 +30,8 @@ ctl web user add pia --role dispatcher --territory pankow --password-file pw >/d
 start_web() {
     local port=$1; shift
     "$BIN/fsd-web" --listen "127.0.0.1:$port" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
-        --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" "${PORTAL[@]}" "$@" >>"web-$port.log" 2>&1 &
+        --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" "${PORTAL[@]}" \
+        --territories "$EXAMPLES/territories.geojson" "$@" >>"web-$port.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 100); do
         curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && return 0

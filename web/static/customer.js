@@ -24,10 +24,15 @@ let rated = false;
 function text(id, t) { $(id).textContent = t || ''; }
 function message(t) { $('msg').hidden = !t; text('msg', t); }
 
+// The time to expect the technician: an ETA while one is known, else the
+// booked window (in the place's own time when the server gives it), else
+// the promised arrival.
 function when(v) {
-    if (v.state === 'cancelled') return '';
+    if (v.state === 'cancelled' || RANK[v.state] >= 3) return '';
     if (v.eta && (v.state === 'en_route' || v.state === 'assigned')) return `Expected at about ${clock.format(v.eta)}`;
+    if (v.window_local) return `Booked: ${v.window_local}`;
     if (v.window_start && v.window_end) return `${day.format(v.window_start)}, between ${clock.format(v.window_start)} and ${clock.format(v.window_end)} (${zone})`;
+    if (v.arrive_by) return `At your door by ${day.format(v.arrive_by)}, ${clock.format(v.arrive_by)}`;
     return '';
 }
 
@@ -35,6 +40,7 @@ function render(v) {
     text('headline', HEADLINE[v.state] || v.state);
     const who = v.technician_first_name ? `Your technician: ${v.technician_first_name}` : '';
     text('sub', [who, when(v)].filter(Boolean).join(' · '));
+    text('appliance', v.appliance ? `${v.appliance}${v.rating ? ` · you rated ${'★'.repeat(v.rating)}` : ''}` : '');
     $('status').className = `status s-${v.state}`;
     text('provider', v.provider_name || '');
     text('title', `Repair visit ${v.job_id || ''}`);
@@ -57,11 +63,14 @@ function render(v) {
     c.replaceChildren();
     if (v.provider_name || v.provider_phone) {
         c.append(document.createTextNode(`${v.provider_name || 'Your service provider'}: `));
-        if (v.provider_phone) {
+        // the contact may be a number (a link to call) or words
+        if (v.provider_phone && /^[+0-9 ()/-]{5,}$/.test(v.provider_phone)) {
             const a = document.createElement('a');
             a.href = `tel:${v.provider_phone.replace(/[^+0-9]/g, '')}`;
             a.textContent = v.provider_phone;
             c.append(a);
+        } else if (v.provider_phone) {
+            c.append(document.createTextNode(v.provider_phone));
         }
         $('contact-card').hidden = false;
     }

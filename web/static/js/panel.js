@@ -66,7 +66,7 @@ async function show(id) {
             ['Next deadline', job.sla_next ? `${job.sla_next} ${t(job.sla_next_at)}` : ''],
             ['Breached', (job.breached || []).join(', ')],
             ['Window', job.window_local ? `${job.window_local} ${job.window_booked ? '(booked)' : '(asked)'}` : ''],
-            ['Technician', job.technician_id ? `${job.technician_name || ''} ${job.technician_id}` : ''],
+            ['Technician', job.technician_id ? `${job.technician_name || store.techs.get(job.technician_id)?.name || ''} (${job.technician_id})` : ''],
             ['Created', `${t(job.created_at)} (${span(Date.now() - job.created_at)} ago)`],
         ]),
         el('div.actions', {},

@@ -5,6 +5,7 @@
 #include "ctl.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,16 @@ static const char *s_usage =
     "passwd: a new password, with a new key pair registered in place of the old one\n"
     "(role and scope kept). remove: revokes NAME's key on the server and deletes NAME.\n"
     "--users defaults to $FSD_HOME/web-users.db. Passwords have at least 8 characters.\n";
+
+/* Prints one JSON document on stdout (and drops it). */
+static void s_print_json(json_t *j)
+{
+    char *text = json_dumps(j, JSON_COMPACT);
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(j);
+}
 
 /* Reads a password: the first line of file, or twice from the terminal. */
 static int s_password(ctl *c, const char *file, char *out, size_t len)
@@ -119,7 +130,8 @@ static int s_put(ctl *c, webusers *u, const webuser *in, const char *pwfile, boo
     sodium_memzero(&kp, sizeof kp);
     if (rc == 0) {
         if (c->json)
-            printf("{\"user\":\"%s\",\"role\":\"%s\",\"public_key\":\"%s\"}\n", who.name, who.role, who.pub);
+            s_print_json(json_pack("{s:s, s:s, s:s, s:b}", "user", who.name, "role", who.role, "public_key",
+                                   who.pub, "replaced", replace));
         else
             printf("%s web user %s (%s), key registered with the server\n",
                    replace ? "new password for" : "added", who.name, who.role);
@@ -153,7 +165,7 @@ static int s_remove(ctl *c, webusers *u, const char *name)
         return ctl_fail(c, 1, "users", "the key of %s is revoked but the users file could not be changed",
                         name);
     if (c->json)
-        printf("{\"user\":\"%s\",\"removed\":true}\n", name);
+        s_print_json(json_pack("{s:s, s:b}", "user", name, "removed", 1));
     else
         printf("removed web user %s; its key is revoked\n", name);
     return 0;

@@ -7,13 +7,15 @@
 #   events fanned out per second (WatchEvents received over all watchers),
 #   server CPU without and with the watchers (fsd-load's sample over the
 #   rate's window, % of one core) and the difference per watcher,
-#   the server's CPU per event copy sent,
+#   the loop thread's CPU per event fanned out (the server's own count,
+#   watch_loop_us: unaffected by what else the machine runs) and per watcher,
 #   latency from the event's encoding (the end of the batch that made the
 #   change, just before its commit) to its arrival: p50, p99, max,
 #   resyncs, and the server's CPU with the watchers connected but no load.
 # Writes $BENCH_OUT/watch.csv and prints one summary line per row.
 # Environment: BIN, BENCH_OUT, FSD_BENCH_PORT (default 23807), BENCH_QUICK,
-# BENCH_WATCHERS (100), BENCH_WATCH_RATES (requests/s, comma separated).
+# BENCH_WATCHERS (100), BENCH_WATCH_RATES (requests/s, comma separated),
+# BENCH_WATCH_MODES (batch,single).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,8 +27,11 @@ WATCHERS=${BENCH_WATCHERS:-100}
 if [ "$QUICK" = 1 ]; then
     TECHS=500 STEP_S=4 RATES=${BENCH_WATCH_RATES:-100}
 else
-    TECHS=1000 STEP_S=8 RATES=${BENCH_WATCH_RATES:-100,300}
+    TECHS=1000 STEP_S=8 RATES=${BENCH_WATCH_RATES:-20,100,300}
 fi
+# batch: a batch's changes in one frame per watcher (as fsd-web asks);
+# single: one frame per change
+MODES=${BENCH_WATCH_MODES:-batch,single}
 EP=tcp://127.0.0.1:${FSD_BENCH_PORT:-23807}
 mkdir -p "$OUT"
 work=$(mktemp -d "${TMPDIR:-/tmp}/fsd-bench-watch.XXXXXX")
@@ -72,41 +77,43 @@ load() {
 stat_counter() { "$BIN/fsdctl" stats --json | jq -r --arg n "$1" '[.counters[] | select(.name == $n) | .value][0] // 0'; }
 val() { awk -v k="$1" '$1 == k { print $2 }' "$work/watchers.out"; }
 
-echo "watchers,rate_per_s,events_fanned_per_s,server_cpu_pct_without,server_cpu_pct_with,cpu_pct_per_watcher,server_us_per_event_sent,latency_p50_ms,latency_p99_ms,latency_max_ms,resyncs,idle_cpu_pct_with_watchers" \
+echo "watchers,mode,rate_per_s,events_fanned_per_s,server_cpu_pct_without,server_cpu_pct_with,loop_us_per_event_fanned,loop_cpu_pct_per_watcher,latency_p50_ms,latency_p99_ms,latency_max_ms,resyncs,idle_cpu_pct_with_watchers,loadavg_1m" \
     >"$OUT/watch.csv"
 IFS=, read -ra rates <<<"$RATES"
+IFS=, read -ra modes <<<"$MODES"
 for rate in "${rates[@]}"; do
     echo "== watch: $rate requests/s, $TECHS technicians, no watcher" >&2
     cpu0=$(load "$rate" "$work/without.csv")
-    echo "== watch: the same with $WATCHERS watchers" >&2
-    "$BIN/fsd-watchers" --server "$EP" --server-key "$FSD_SERVER_KEY" --admin-key "$FSD_KEY" \
-        --watchers "$WATCHERS" >"$work/watchers.out" 2>"$work/watchers.err" &
-    WPID=$!
-    PIDS+=("$WPID")
-    for _ in $(seq 1 400); do grep -q '^watching' "$work/watchers.out" && break; sleep 0.05; done
-    grep -q '^watching' "$work/watchers.out" || die "the watchers did not subscribe: $(cat "$work/watchers.err")"
-    # with the watchers connected and renewing, nothing else happening
-    sleep 1
-    c0=$(cpu_ticks "$SPID")
-    sleep 3
-    idle=$(awk -v a="$c0" -v b="$(cpu_ticks "$SPID")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz / 3 * 100 }')
-    sent0=$(stat_counter watch_sent)
-    c0=$(cpu_ticks "$SPID") t0=$(date +%s%N)
-    cpu1=$(load "$rate" "$work/with.csv")
-    c1=$(cpu_ticks "$SPID") t1=$(date +%s%N)
-    sent1=$(stat_counter watch_sent)
-    kill -TERM "$WPID"
-    wait "$WPID" || true
-    # the server's whole CPU over the loaded run with watchers, per copy it sent
-    us=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" -v n="$((sent1 - sent0))" \
-        'BEGIN { if (n > 0) printf "%.1f", (b - a) / hz * 1e6 / n; else print 0 }')
-    awk -v w="$WATCHERS" -v r="$rate" -v ev="$(val events_per_s)" -v c0="$cpu0" -v c1="$cpu1" -v us="$us" \
-        -v p50="$(val latency_p50_ms)" -v p99="$(val latency_p99_ms)" -v mx="$(val latency_max_ms)" \
-        -v rs="$(val resyncs)" -v idle="$idle" \
-        'BEGIN { printf "%d,%d,%s,%s,%s,%.3f,%s,%s,%s,%s,%s,%s\n", w, r, ev, c0, c1, (c1 - c0) / w, us, p50, p99, mx, rs, idle }' \
-        >>"$OUT/watch.csv"
-    # the next rate's watchers register keys of their own
-    sleep 1
+    for mode in "${modes[@]}"; do
+        echo "== watch: the same with $WATCHERS watchers ($mode)" >&2
+        flag=()
+        [ "$mode" = single ] && flag=(--single)
+        "$BIN/fsd-watchers" --server "$EP" --server-key "$FSD_SERVER_KEY" --admin-key "$FSD_KEY" \
+            --watchers "$WATCHERS" "${flag[@]}" >"$work/watchers.out" 2>"$work/watchers.err" &
+        WPID=$!
+        PIDS+=("$WPID")
+        for _ in $(seq 1 400); do grep -q '^watching' "$work/watchers.out" && break; sleep 0.05; done
+        grep -q '^watching' "$work/watchers.out" || die "the watchers did not subscribe: $(cat "$work/watchers.err")"
+        # with the watchers connected and renewing, nothing else happening
+        sleep 1
+        c0=$(cpu_ticks "$SPID")
+        sleep 3
+        idle=$(awk -v a="$c0" -v b="$(cpu_ticks "$SPID")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz / 3 * 100 }')
+        us0=$(stat_counter watch_loop_us)
+        cpu1=$(load "$rate" "$work/with.csv")
+        us1=$(stat_counter watch_loop_us)
+        kill -TERM "$WPID"
+        wait "$WPID" || true
+        awk -v w="$WATCHERS" -v m="$mode" -v r="$rate" -v ev="$(val events_per_s)" -v n="$(val events)" \
+            -v c0="$cpu0" -v c1="$cpu1" -v us="$((us1 - us0))" \
+            -v p50="$(val latency_p50_ms)" -v p99="$(val latency_p99_ms)" -v mx="$(val latency_max_ms)" \
+            -v rs="$(val resyncs)" -v idle="$idle" -v la="$(cut -d' ' -f1 /proc/loadavg)" \
+            'BEGIN { per = n > 0 ? us / n : 0
+                     printf "%d,%s,%d,%s,%s,%s,%.2f,%.3f,%s,%s,%s,%s,%s,%s\n", w, m, r, ev, c0, c1, per,
+                         per * ev / 1e6 * 100 / w, p50, p99, mx, rs, idle, la }' >>"$OUT/watch.csv"
+        # the next run's watchers register keys of their own
+        sleep 1
+    done
 done
-awk -F, 'NR > 1 { printf "  %d watchers at %d requests/s: %s events/s fanned out; server CPU %s%% -> %s%% (%.2f%% of a core per watcher, %s us per event sent); latency p50 %s ms, p99 %s ms, max %s ms; resyncs %s; idle with watchers %s%%\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 }' \
+awk -F, 'NR > 1 { printf "  %d watchers (%s) at %d requests/s: %s events/s fanned out; server CPU %s%% -> %s%%; loop %s us per event fanned = %s%% of a core per watcher; latency p50 %s ms, p99 %s ms, max %s ms; resyncs %s; idle with watchers %s%%; load average %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }' \
     "$OUT/watch.csv"

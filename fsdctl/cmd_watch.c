@@ -103,6 +103,19 @@ static void s_tech_line(uint64_t seq, const Fsd__TechnicianView *t)
 /* One pushed event: 1 a change printed, 0 nothing to count, -1 stop. */
 static int s_event(watch_run *w, const Fsd__WatchEvent *ev)
 {
+    if (ev->n_events) {
+        /* one batch's changes in one frame: each on its own line */
+        int printed = 0;
+        for (size_t i = 0; i < ev->n_events; i++) {
+            int rc = s_event(w, ev->events[i]);
+            if (rc < 0)
+                return -1;
+            printed += rc;
+            if (w->count && w->printed + printed >= w->count)
+                break;
+        }
+        return printed;
+    }
     if (ev->change_case == FSD__WATCH_EVENT__CHANGE_SNAPSHOT) {
         const Fsd__WatchSnapshot *p = ev->snapshot;
         w->snap_jobs += (uint32_t)p->n_jobs;
@@ -184,7 +197,7 @@ static int s_loop(watch_run *w)
         int rc = 0;
         if (env->body_case == FSD__ENVELOPE__BODY_WATCH_EVENT) {
             rc = s_event(w, env->watch_event);
-            if (rc > 0 && w->count && ++w->printed >= w->count)
+            if (rc > 0 && w->count && (w->printed += rc) >= w->count)
                 s_stop = 1;
             rc = rc < 0 ? 1 : 0;
             if (env->watch_event->change_case == FSD__WATCH_EVENT__CHANGE_RESYNC)
@@ -233,7 +246,7 @@ static long s_number(const char *s, long min)
 int cmd_watch(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl watch [--territory T]... [--stream NAME] [--resume-after SEQ]\n"
-                        "                    [--count N] [--renew-ms MS] [--json]\n\n"
+                        "                    [--count N] [--renew-ms MS] [--no-batch] [--json]\n\n"
                         "A live view: prints how many open jobs and technicians are in view, then one\n"
                         "line per change until Ctrl-C:\n"
                         "  SEQ job ID STATE TERRITORY TECHNICIAN vVERSION [at_risk] [breached]\n"
@@ -244,6 +257,7 @@ int cmd_watch(ctl *c, int argc, char **argv)
                         "dispatcher's or admin's key. --resume-after SEQ: no snapshot, the changes after\n"
                         "SEQ (with --stream, the name of the watch to take over). --count N: exit after N\n"
                         "changes. --renew-ms: renew the lease this often (default a third of it; 0 never).\n"
+                        "--no-batch: ask for one message per change (as clients that do not batch).\n"
                         "--json: every answer and event as one JSON line.\n";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -251,11 +265,17 @@ int cmd_watch(ctl *c, int argc, char **argv)
             return 0;
         }
     static const struct option opts[] = {
-        { "territory", 1, 0, 't' }, { "stream", 1, 0, 's' },   { "resume-after", 1, 0, 'r' },
-        { "count", 1, 0, 'n' },     { "renew-ms", 1, 0, 'w' }, { 0, 0, 0, 0 },
+        { "territory", 1, 0, 't' },
+        { "stream", 1, 0, 's' },
+        { "resume-after", 1, 0, 'r' },
+        { "count", 1, 0, 'n' },
+        { "renew-ms", 1, 0, 'w' },
+        { "no-batch", 0, 0, 'b' },
+        { 0, 0, 0, 0 },
     };
     watch_run w = { .c = c, .renew_ms = -1 };
     fsd__watch__init(&w.req);
+    w.req.batch = true;
     char **terr = calloc((size_t)argc + 1, sizeof *terr);
     char stream[33];
     wire_msg_id(stream);
@@ -267,6 +287,7 @@ int cmd_watch(ctl *c, int argc, char **argv)
         switch (o) {
         case 't': terr[w.req.n_territories++] = optarg; break;
         case 's': w.req.stream = optarg; break;
+        case 'b': w.req.batch = false; break;
         case 'r': {
             char *end;
             w.last = strtoull(optarg, &end, 10);

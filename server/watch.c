@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 #include "fsd/log.h"
 #include "fsd/watchring.h"
@@ -63,6 +64,11 @@ typedef struct {
     zmq_msg_t msg;  /* for those who see it */
     zmq_msg_t left; /* job_left, for those who saw it before (has_left) */
     bool has_left;
+    /* the same events packed alone, for the frames of batching watchers */
+    uint8_t *ev, *lev;
+    size_t ev_len, lev_len;
+    uint64_t seq;
+    int64_t at; /* when it was encoded: the frame's sent_at */
 } watch_entry;
 
 typedef struct {
@@ -75,7 +81,9 @@ typedef struct {
     int64_t expires_at; /* the lease */
     bool resync_due;    /* a send failed: nothing more until a resync went out */
     const char *resync_reason;
-    bool born; /* made in the open batch (dropped if it rolls back) */
+    bool born;  /* made in the open batch (dropped if it rolls back) */
+    bool batch; /* takes a batch's changes in one frame (Watch.batch) */
+    int class;  /* scratch: the watcher leading its scope class in a publish */
     /* what its request left to send after the commit, before new events */
     zmq_msg_t *pending;
     size_t n_pending;
@@ -105,7 +113,17 @@ struct watch_hub {
        this seq or before missed changes the backlog never held */
     uint64_t blind_upto;
     uint64_t events, sent, send_failed, resyncs;
+    uint64_t loop_ns; /* the loop thread's CPU spent on watches */
 };
+
+/* The loop thread's CPU clock: what the watches cost the loop itself,
+   whatever else the machine runs. */
+static uint64_t s_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -142,7 +160,18 @@ static void s_entry_free(void *p)
     zmq_msg_close(&e->msg);
     if (e->has_left)
         zmq_msg_close(&e->left);
+    free(e->ev);
+    free(e->lev);
     free(e);
+}
+
+/* The event packed alone (an element of a batching watcher's frame). */
+static uint8_t *s_pack(const Fsd__WatchEvent *ev, size_t *len)
+{
+    *len = fsd__watch_event__get_packed_size(ev);
+    uint8_t *buf = fsd_xmalloc(*len ? *len : 1);
+    fsd__watch_event__pack(ev, buf);
+    return buf;
 }
 
 static void s_copy(char dst[ID_LEN], const char *src)
@@ -290,8 +319,9 @@ size_t watch_count(const server *srv)
 
 void watch_counters(const server *srv, const char *names[WATCH_COUNTERS], uint64_t values[WATCH_COUNTERS])
 {
-    static const char *const s_names[WATCH_COUNTERS] = { "watches", "watch_events", "watch_sent",
-                                                         "watch_send_failed", "watch_resyncs" };
+    static const char *const s_names[WATCH_COUNTERS] = { "watches",       "watch_events",
+                                                         "watch_sent",    "watch_send_failed",
+                                                         "watch_resyncs", "watch_loop_us" };
     const struct watch_hub *h = srv->watch;
     uint64_t v[WATCH_COUNTERS] = { 0 };
     if (h) {
@@ -300,6 +330,7 @@ void watch_counters(const server *srv, const char *names[WATCH_COUNTERS], uint64
         v[2] = h->sent;
         v[3] = h->send_failed;
         v[4] = h->resyncs;
+        v[5] = h->loop_ns / 1000;
     }
     for (int i = 0; i < WATCH_COUNTERS; i++) {
         names[i] = s_names[i];
@@ -368,17 +399,20 @@ static int s_prepare_job(server *srv, const noted_job *n, uint64_t seq)
     ev.seq = seq;
     ev.change_case = FSD__WATCH_EVENT__CHANGE_JOB;
     ev.job = v;
+    e->at = wire_now_ms();
     int rc = s_encode(&ev, &e->msg);
-    bool moved = strcmp(e->terr, e->bterr) || strcmp(e->prov, e->bprov) || strcmp(e->tech, e->btech);
-    if (rc == 0 && e->had_before && moved) {
-        ev.change_case = FSD__WATCH_EVENT__CHANGE_JOB_LEFT;
-        ev.job_left = e->id;
-        rc = s_encode(&ev, &e->left);
-        e->has_left = rc == 0;
-    }
     if (rc < 0) {
         free(e);
-        return 0; /* out of memory for one event: the watchers resync on a gap they cannot see */
+        return 0; /* no memory for one event: it is lost for the watchers (logged by zmq) */
+    }
+    e->ev = s_pack(&ev, &e->ev_len);
+    bool moved = strcmp(e->terr, e->bterr) || strcmp(e->prov, e->bprov) || strcmp(e->tech, e->btech);
+    if (e->had_before && moved) {
+        ev.change_case = FSD__WATCH_EVENT__CHANGE_JOB_LEFT;
+        ev.job_left = e->id;
+        e->has_left = s_encode(&ev, &e->left) == 0;
+        if (e->has_left)
+            e->lev = s_pack(&ev, &e->lev_len);
     }
     s_ready_add(srv->watch, e);
     return 1;
@@ -393,10 +427,12 @@ static int s_prepare_tech(server *srv, technician *t, uint64_t seq, int64_t now)
     ev.seq = seq;
     ev.change_case = FSD__WATCH_EVENT__CHANGE_TECHNICIAN;
     ev.technician = views_technician(srv, srv->arena, t, now);
+    e->at = now;
     if (s_encode(&ev, &e->msg) < 0) {
         free(e);
         return 0;
     }
+    e->ev = s_pack(&ev, &e->ev_len);
     s_ready_add(srv->watch, e);
     return 1;
 }
@@ -406,6 +442,7 @@ int watch_prepare(server *srv)
     struct watch_hub *h = srv->watch;
     if (!h || (!h->n_jobs && !h->n_techs))
         return 0;
+    uint64_t t0 = s_cpu_ns();
     uint64_t seq = h->ring.head + h->n_ready;
     int64_t now = wire_now_ms();
     for (size_t i = 0; i < h->n_jobs; i++) {
@@ -418,6 +455,7 @@ int watch_prepare(server *srv)
         if (h->techs[i] >= 0 && (size_t)h->techs[i] < srv->n_techs)
             seq += (uint64_t)s_prepare_tech(srv, &srv->techs[h->techs[i]], seq + 1, now);
     h->n_jobs = h->n_techs = 0;
+    h->loop_ns += s_cpu_ns() - t0;
     return 0;
 }
 
@@ -483,17 +521,22 @@ static int s_resync_msg(struct watch_hub *h, const char *reason, zmq_msg_t *msg)
     return s_encode(&ev, msg);
 }
 
+/* What w gets of entry e: 0 nothing, 1 the event, 2 that the job left. */
+static int s_takes(server *srv, const watcher *w, const watch_entry *e, const technician *t)
+{
+    if (!e->is_job)
+        return s_sees_tech(srv, w, t) ? 1 : 0;
+    if (s_sees_job(srv, w, e->terr, e->prov, e->tech))
+        return 1;
+    return e->has_left && s_sees_job(srv, w, e->bterr, e->bprov, e->btech) ? 2 : 0;
+}
+
 /* Sends one backlog entry to w when its scope takes it. */
 static void s_offer(server *srv, watcher *w, watch_entry *e, const technician *t)
 {
-    if (e->is_job) {
-        if (s_sees_job(srv, w, e->terr, e->prov, e->tech))
-            s_send(srv, w, &e->msg);
-        else if (e->has_left && s_sees_job(srv, w, e->bterr, e->bprov, e->btech))
-            s_send(srv, w, &e->left);
-    } else if (s_sees_tech(srv, w, t)) {
-        s_send(srv, w, &e->msg);
-    }
+    int takes = s_takes(srv, w, e, t);
+    if (takes)
+        s_send(srv, w, takes == 1 ? &e->msg : &e->left);
 }
 
 /* Sends w its resync when one is due; true when it went (or none was due). */
@@ -562,6 +605,136 @@ static void s_check_watchers(server *srv, int64_t now, bool sweep)
     }
 }
 
+/* ------------------------------------------- frames of batching watchers */
+
+/* Whether a and b see the same: the same scope (or none) and territories. */
+static bool s_same_class(const watcher *a, const watcher *b)
+{
+    const principal *p = a->who, *q = b->who;
+    bool ps = p->role == ROLE_DISPATCHER_ && (p->scope_provider || p->scope_territories);
+    bool qs = q->role == ROLE_DISPATCHER_ && (q->scope_provider || q->scope_territories);
+#define SAME(x, y) ((!(x) && !(y)) || ((x) && (y) && strcmp((x), (y)) == 0))
+    return ps == qs
+           && (!ps
+               || (SAME(p->scope_provider, q->scope_provider)
+                   && SAME(p->scope_territories, q->scope_territories)))
+           && SAME(a->filter, b->filter);
+#undef SAME
+}
+
+typedef struct {
+    uint8_t *buf;
+    size_t len, cap;
+} sbuf;
+
+static void s_put(sbuf *b, const void *data, size_t len)
+{
+    if (b->len + len > b->cap) {
+        b->cap = (b->len + len) * 2;
+        b->buf = fsd_xrealloc(b->buf, b->cap);
+    }
+    memcpy(b->buf + b->len, data, len);
+    b->len += len;
+}
+
+static void s_varint(sbuf *b, uint64_t v)
+{
+    uint8_t out[10];
+    size_t n = 0;
+    do {
+        out[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        out[n] |= v ? 0x80 : 0;
+        n++;
+    } while (v);
+    s_put(b, out, n);
+}
+
+/* A length-delimited field (wire type 2). */
+static void s_field(sbuf *b, unsigned field, const void *data, size_t len)
+{
+    s_varint(b, (uint64_t)field << 3 | 2);
+    s_varint(b, len);
+    s_put(b, data, len);
+}
+
+#define FRAME_BYTES (512 * 1024)
+
+/* Sends the events gathered in body (their last seq, the first one's
+   time) as one Envelope to every member of the class led by lead: the
+   protobuf is written around the events' packed bytes, not encoded again. */
+static void s_frame(server *srv, size_t lead, sbuf *body, uint64_t seq, int64_t at)
+{
+    struct watch_hub *h = srv->watch;
+    sbuf ev = { 0 }, env = { 0 };
+    s_varint(&ev, 1 << 3); /* seq, a varint */
+    s_varint(&ev, seq);
+    s_put(&ev, body->buf, body->len);
+    char id[33];
+    wire_msg_id(id);
+    s_field(&env, 1, id, strlen(id));
+    s_varint(&env, 2 << 3); /* sent_at */
+    s_varint(&env, (uint64_t)at);
+    s_varint(&env, 3 << 3); /* version */
+    s_varint(&env, FSD_PROTOCOL_VERSION);
+    s_field(&env, FSD__ENVELOPE__BODY_WATCH_EVENT, ev.buf, ev.len);
+    free(ev.buf);
+    zmq_msg_t msg;
+    if (zmq_msg_init_data(&msg, env.buf, env.len, s_free_buf, NULL) < 0) {
+        free(env.buf);
+        return;
+    }
+    for (size_t i = lead; i < h->n; i++) {
+        watcher *w = h->w[i];
+        if (w->class == (int)lead && !w->resync_due)
+            s_send(srv, w, &msg);
+    }
+    zmq_msg_close(&msg);
+    body->len = 0;
+}
+
+/* The batch's events to the watchers that take them in frames: gathered
+   once per scope class (its first member decides what it sees), each
+   frame shared by the class. */
+static void s_publish_batched(server *srv, const technician **techs)
+{
+    struct watch_hub *h = srv->watch;
+    for (size_t i = 0; i < h->n; i++) {
+        watcher *w = h->w[i];
+        w->class = -1;
+        if (!w->batch)
+            continue;
+        for (size_t j = 0; j < i && w->class < 0; j++)
+            if (h->w[j]->batch && h->w[j]->class == (int)j && s_same_class(h->w[j], w))
+                w->class = (int)j;
+        if (w->class < 0)
+            w->class = (int)i;
+    }
+    sbuf body = { 0 };
+    for (size_t lead = 0; lead < h->n; lead++) {
+        if (h->w[lead]->class != (int)lead)
+            continue;
+        uint64_t seq = 0;
+        int64_t at = 0;
+        for (size_t k = 0; k < h->n_ready; k++) {
+            const watch_entry *e = h->ready[k];
+            int takes = s_takes(srv, h->w[lead], e, techs[k]);
+            if (!takes)
+                continue;
+            s_field(&body, 7, takes == 1 ? e->ev : e->lev, takes == 1 ? e->ev_len : e->lev_len);
+            seq = e->seq;
+            at = at ? at : e->at;
+            if (body.len >= FRAME_BYTES) {
+                s_frame(srv, lead, &body, seq, at);
+                at = 0;
+            }
+        }
+        if (body.len)
+            s_frame(srv, lead, &body, seq, at);
+    }
+    free(body.buf);
+}
+
 void watch_publish(server *srv, int64_t now)
 {
     struct watch_hub *h = srv->watch;
@@ -574,6 +747,7 @@ void watch_publish(server *srv, int64_t now)
         return;
     }
     h->asked = false;
+    uint64_t t0 = s_cpu_ns();
     s_check_watchers(srv, now, sweep);
     for (size_t i = 0; i < h->n; i++) {
         watcher *w = h->w[i];
@@ -581,20 +755,31 @@ void watch_publish(server *srv, int64_t now)
             s_send_pending(srv, w);
         s_try_resync(srv, w);
     }
+    const technician **techs = fsd_xmalloc((h->n_ready + 1) * sizeof *techs);
     for (size_t k = 0; k < h->n_ready; k++) {
         watch_entry *e = h->ready[k];
-        uint64_t seq;
-        s_entry_free(watchring_push(&h->ring, e, &seq));
-        h->events++;
-        const technician *t = e->is_job ? NULL : world_tech(srv, e->id);
+        e->seq = h->ring.head + k + 1; /* as prepared */
+        techs[k] = e->is_job ? NULL : world_tech(srv, e->id);
+    }
+    /* one message per event to those who take them one by one */
+    for (size_t k = 0; k < h->n_ready; k++)
         for (size_t i = 0; i < h->n; i++) {
             watcher *w = h->w[i];
-            if (w->resync_due)
-                continue;
-            s_offer(srv, w, e, t);
-            w->sent = seq;
+            if (!w->batch && !w->resync_due)
+                s_offer(srv, w, h->ready[k], techs[k]);
         }
+    s_publish_batched(srv, techs);
+    for (size_t k = 0; k < h->n_ready; k++) {
+        /* into the backlog only now: a batch larger than the backlog
+           pushes its own first events out */
+        s_entry_free(watchring_push(&h->ring, h->ready[k], NULL));
+        h->events++;
     }
+    for (size_t i = 0; i < h->n; i++)
+        if (!h->w[i]->resync_due)
+            h->w[i]->sent = h->ring.head;
+    free(techs);
+    h->loop_ns += s_cpu_ns() - t0;
     h->n_ready = 0;
 }
 
@@ -832,6 +1017,7 @@ int watch_request(call *c)
     free(w->filter);
     w->filter = filter;
     w->who = c->who;
+    w->batch = r->batch;
     w->expires_at = wire_now_ms() + srv->cfg.watch_lease_ms;
     s_pending_clear(w);
     srv->watch->asked = true;

@@ -39,9 +39,10 @@ void watch_publish(server *srv, int64_t now);
 void watch_abandon(server *srv);
 /* How many watches are open. */
 size_t watch_count(const server *srv);
-/* The counters for the stats: watches open, events, copies sent, sends
-   refused, resyncs sent. */
-enum { WATCH_COUNTERS = 5 };
+/* The counters for the stats: watches open, events, messages sent, sends
+   refused, resyncs sent, and the loop thread's CPU spent on watches (us:
+   building, encoding and sending events, snapshots excluded). */
+enum { WATCH_COUNTERS = 6 };
 void watch_counters(const server *srv, const char *names[WATCH_COUNTERS], uint64_t values[WATCH_COUNTERS]);
 
 #endif

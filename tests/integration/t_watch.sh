@@ -44,9 +44,11 @@ seq_of() { grep -E "$2" "$1.out" | tail -1 | cut -d' ' -f1; }
 say "a dispatcher, a scoped dispatcher (pankow) and a JSON watcher watch"
 watcher dana dana
 watcher pank pank
+watcher pankone pank --no-batch
 watcher json dana --json
 grep -q '^snapshot 0 jobs 5 technicians' dana.out || fail "dana's snapshot: $(cat dana.out)"
 grep -q '^snapshot 0 jobs 1 technicians' pank.out || fail "pank's snapshot (B1 only): $(cat pank.out)"
+cmp -s pank.out pankone.out || fail "one frame per change or per batch differ: $(diff pank.out pankone.out)"
 
 say "a request by fsdctl reaches the watchers"
 job=$(request $MITTE Bosch washing_machine WM-NEW)
@@ -68,11 +70,13 @@ grep -q "$job" pank.out && fail "the pankow desk saw a mitte job: $(cat pank.out
 check "dora reassigns" ctl_as dora reassign "$job" --territory pankow --reason "weekend house" >/dev/null
 arrives dana " job $job (new|offered) pankow " "the reassignment"
 arrives pank " job $job (new|offered) pankow " "the reassignment (scoped)"
+arrives pankone " job $job (new|offered) pankow " "the reassignment (scoped, one frame per change)"
 
 say "moved back to mitte: the pankow desk is told it left, and nothing more of it"
 check "dora moves it back" ctl_as dora reassign "$job" --territory mitte --reason "customer is back" >/dev/null
 arrives dana " job $job (new|offered) mitte " "the move back"
 arrives pank " left $job$" "the job leaving the scope"
+arrives pankone " left $job$" "the job leaving the scope (one frame per change)"
 check "and again to pankow" ctl_as dora reassign "$job" --territory pankow --reason "weekend house after all" \
     >/dev/null
 arrives pank " job $job (new|offered) pankow " "the job back in the scope" 2
@@ -85,6 +89,8 @@ arrives dana " job $other " "the second request"
 sleep 0.3
 grep -q "$other" pank.out && fail "the pankow desk saw $other: $(cat pank.out)"
 grep -Eq ' mitte | tech A[0-9] ' pank.out && fail "the pankow desk saw mitte: $(cat pank.out)"
+grep -Eq ' mitte | tech A[0-9] ' pankone.out && fail "the pankow desk saw mitte: $(cat pankone.out)"
+cmp -s pank.out pankone.out || fail "one frame per change or per batch differ: $(diff pank.out pankone.out)"
 grep -q '"job"' json.out || fail "the JSON watcher saw no job: $(head -c 600 json.out)"
 if grep -Eq 'Test Customer|Teststraße|it is broken|5550000' json.out; then
     fail "a watch event carries the customer's personal data: $(grep -m1 'Test Customer' json.out)"

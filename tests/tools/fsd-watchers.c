@@ -11,10 +11,16 @@
       that made the change, just before that batch's commit, to its arrival),
       resyncs, min_events and max_events (per watcher).
 
+    The watchers are served by --threads threads (default 4), each polling
+    its share, so that the receiving side is not what the latency measures.
+
       fsd-watchers --server EP --server-key FILE --admin-key FILE --watchers N
-                   [--territory T] [--seconds S] [--renew-ms MS] */
+                   [--territory T] [--seconds S] [--renew-ms MS] [--threads K] [--single]
+    (--single: one frame per event, Watch.batch off; by default a batch's
+    changes come in one frame, as fsd-web takes them) */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +34,7 @@
 #define LAT_BUCKETS 60000 /* ms */
 
 static volatile sig_atomic_t s_stop;
+static bool s_single; /* --single: one frame per event (Watch.batch off) */
 
 static void s_on_signal(int sig)
 {
@@ -101,6 +108,7 @@ static int s_send_watch(watcher *w, char **terr, size_t n_terr)
     r.territories = terr;
     r.n_territories = n_terr;
     r.resume_after = w->last;
+    r.batch = !s_single;
     Fsd__Envelope env;
     char id[33];
     wire_envelope_init(&env, id);
@@ -120,17 +128,94 @@ static uint64_t s_percentile(const uint64_t *hist, uint64_t total, double p)
     return LAT_BUCKETS;
 }
 
+typedef struct {
+    watcher *w;
+    int n;
+    char **terr;
+    size_t n_terr;
+    int seconds, renew_ms;
+    int64_t start;
+    uint64_t hist[LAT_BUCKETS + 1];
+    uint64_t events, resyncs, max_lat;
+    int64_t first, last;
+    int answered;
+    pthread_t thread;
+} slice;
+
+static volatile int s_answered;
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One thread: receives for its watchers, renews their leases. */
+static void *s_run(void *arg)
+{
+    slice *sl = arg;
+    zmq_pollitem_t *items = calloc((size_t)sl->n, sizeof *items);
+    for (int i = 0; i < sl->n; i++)
+        items[i] = (zmq_pollitem_t){ sl->w[i].sock, 0, ZMQ_POLLIN, 0 };
+    int64_t renew_at = sl->start + sl->renew_ms;
+    while (!s_stop && (!sl->seconds || wire_now_ms() - sl->start < (int64_t)sl->seconds * 1000)) {
+        if (zmq_poll(items, sl->n, 100) < 0 && errno != EINTR)
+            break;
+        int64_t now = wire_now_ms();
+        for (int i = 0; i < sl->n; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            watcher *w = &sl->w[i];
+            Fsd__Envelope *env;
+            while ((env = s_recv(w->sock))) {
+                if (env->body_case == FSD__ENVELOPE__BODY_WATCH_EVENT) {
+                    const Fsd__WatchEvent *one = env->watch_event;
+                    size_t n_ev = one->n_events ? one->n_events : 1;
+                    for (size_t x = 0; x < n_ev; x++) {
+                        const Fsd__WatchEvent *ev = one->n_events ? one->events[x] : one;
+                        if (ev->change_case == FSD__WATCH_EVENT__CHANGE_RESYNC)
+                            sl->resyncs++;
+                        if (ev->seq <= w->last)
+                            continue;
+                        w->last = ev->seq;
+                        w->events++;
+                        sl->events++;
+                        uint64_t lat = now > env->sent_at ? (uint64_t)(now - env->sent_at) : 0;
+                        sl->hist[lat < LAT_BUCKETS ? lat : LAT_BUCKETS]++;
+                        sl->max_lat = lat > sl->max_lat ? lat : sl->max_lat;
+                        if (!sl->first)
+                            sl->first = now;
+                        sl->last = now;
+                    }
+                } else if (env->body_case == FSD__ENVELOPE__BODY_WATCHING) {
+                    if (env->watching->seq > w->last)
+                        w->last = env->watching->seq;
+                    pthread_mutex_lock(&s_lock);
+                    s_answered++;
+                    pthread_mutex_unlock(&s_lock);
+                } else if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
+                    fprintf(stderr, "fsd-watchers: refused: %s\n", env->error->message);
+                }
+                fsd__envelope__free_unpacked(env, NULL);
+            }
+        }
+        if (now >= renew_at) {
+            for (int i = 0; i < sl->n; i++)
+                s_send_watch(&sl->w[i], sl->terr, sl->n_terr);
+            renew_at = now + sl->renew_ms;
+        }
+    }
+    free(items);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *ep = NULL, *server_key = NULL, *admin_key = NULL;
-    int n = 100, seconds = 0, renew_ms = 10000;
+    int n = 100, seconds = 0, renew_ms = 10000, threads = 4;
     char *terr[16];
     size_t n_terr = 0;
     static const struct option opts[] = {
         { "server", 1, 0, 's' },    { "server-key", 1, 0, 'k' },
         { "admin-key", 1, 0, 'a' }, { "watchers", 1, 0, 'n' },
         { "seconds", 1, 0, 'S' },   { "renew-ms", 1, 0, 'r' },
-        { "territory", 1, 0, 't' }, { 0, 0, 0, 0 },
+        { "territory", 1, 0, 't' }, { "threads", 1, 0, 'T' },
+        { "single", 0, 0, '1' },    { 0, 0, 0, 0 },
     };
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -141,6 +226,8 @@ int main(int argc, char **argv)
         case 'n': n = atoi(optarg); break;
         case 'S': seconds = atoi(optarg); break;
         case 'r': renew_ms = atoi(optarg); break;
+        case '1': s_single = true; break;
+        case 'T': threads = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
         case 't':
             if (n_terr < 16)
                 terr[n_terr++] = optarg;
@@ -163,18 +250,16 @@ int main(int argc, char **argv)
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
     void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_IO_THREADS, 2); /* CURVE's decryption, beside the receiving threads */
     watcher *w = calloc((size_t)n, sizeof *w);
-    zmq_pollitem_t *items = calloc((size_t)n, sizeof *items);
     uint64_t *hist = calloc(LAT_BUCKETS + 1, sizeof *hist);
     for (int i = 0; i < n; i++)
         keys_generate(&w[i].kp);
     s_register(ctx, ep, server.pub, admin_key, w, n);
-    int answered = 0;
     for (int i = 0; i < n; i++) {
         w[i].sock = wire_dealer(ctx, ep, &w[i].kp, server.pub);
         if (!w[i].sock)
             s_die("cannot open a watcher's connection");
-        items[i] = (zmq_pollitem_t){ w[i].sock, 0, ZMQ_POLLIN, 0 };
         int64_t until = wire_now_ms() + 10000;
         while (s_send_watch(&w[i], terr, n_terr) < 0) {
             if (wire_now_ms() > until)
@@ -183,54 +268,41 @@ int main(int argc, char **argv)
             zmq_poll(&out, 1, 20);
         }
     }
-    uint64_t events = 0, resyncs = 0, max_lat = 0;
-    int64_t first = 0, last = 0, start = wire_now_ms(), renew_at = start + renew_ms;
-    bool ready_said = false;
-    while (!s_stop && (!seconds || wire_now_ms() - start < (int64_t)seconds * 1000)) {
-        if (zmq_poll(items, n, 100) < 0 && errno != EINTR)
-            break;
-        int64_t now = wire_now_ms();
-        for (int i = 0; i < n; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            Fsd__Envelope *env;
-            while ((env = s_recv(w[i].sock))) {
-                if (env->body_case == FSD__ENVELOPE__BODY_WATCH_EVENT) {
-                    const Fsd__WatchEvent *ev = env->watch_event;
-                    if (ev->change_case == FSD__WATCH_EVENT__CHANGE_RESYNC)
-                        resyncs++;
-                    if (ev->seq > w[i].last) {
-                        w[i].last = ev->seq;
-                        w[i].events++;
-                        events++;
-                        uint64_t lat = now > env->sent_at ? (uint64_t)(now - env->sent_at) : 0;
-                        hist[lat < LAT_BUCKETS ? lat : LAT_BUCKETS]++;
-                        max_lat = lat > max_lat ? lat : max_lat;
-                        if (!first)
-                            first = now;
-                        last = now;
-                    }
-                } else if (env->body_case == FSD__ENVELOPE__BODY_WATCHING) {
-                    if (env->watching->seq > w[i].last)
-                        w[i].last = env->watching->seq;
-                    answered++;
-                } else if (env->body_case == FSD__ENVELOPE__BODY_ERROR) {
-                    fprintf(stderr, "fsd-watchers: refused: %s\n", env->error->message);
-                }
-                fsd__envelope__free_unpacked(env, NULL);
-            }
-        }
-        if (!ready_said && answered >= n) {
-            printf("watching %d\n", n);
-            fflush(stdout);
-            ready_said = true;
-        }
-        if (now >= renew_at) {
-            for (int i = 0; i < n; i++)
-                s_send_watch(&w[i], terr, n_terr);
-            renew_at = now + renew_ms;
-        }
+    int n_slices = threads < n ? threads : n;
+    slice *sl = calloc((size_t)n_slices, sizeof *sl);
+    int64_t start = wire_now_ms();
+    for (int k = 0, at = 0; k < n_slices; k++) {
+        int m = n / n_slices + (k < n % n_slices);
+        sl[k] = (slice){ .w = w + at,
+                         .n = m,
+                         .terr = terr,
+                         .n_terr = n_terr,
+                         .seconds = seconds,
+                         .renew_ms = renew_ms,
+                         .start = start };
+        at += m;
+        pthread_create(&sl[k].thread, NULL, s_run, &sl[k]);
     }
+    while (!s_stop && s_answered < n && wire_now_ms() - start < 30000)
+        zmq_poll(NULL, 0, 20);
+    if (s_answered >= n) {
+        printf("watching %d\n", n);
+        fflush(stdout);
+    }
+    uint64_t events = 0, resyncs = 0, max_lat = 0;
+    int64_t first = 0, last = 0;
+    for (int k = 0; k < n_slices; k++) {
+        pthread_join(sl[k].thread, NULL);
+        events += sl[k].events;
+        resyncs += sl[k].resyncs;
+        max_lat = sl[k].max_lat > max_lat ? sl[k].max_lat : max_lat;
+        if (sl[k].first && (!first || sl[k].first < first))
+            first = sl[k].first;
+        last = sl[k].last > last ? sl[k].last : last;
+        for (int i = 0; i <= LAT_BUCKETS; i++)
+            hist[i] += sl[k].hist[i];
+    }
+    free(sl);
     uint64_t lo = UINT64_MAX, hi = 0;
     for (int i = 0; i < n; i++) {
         lo = w[i].events < lo ? w[i].events : lo;
@@ -250,7 +322,6 @@ int main(int argc, char **argv)
         zmq_close(w[i].sock);
     zmq_ctx_term(ctx);
     free(w);
-    free(items);
     free(hist);
     return 0;
 }

@@ -186,14 +186,35 @@ typedef struct {
     uint64_t at_risk, breached, goodwill, fees_waived, waivers_requested;
 } s_facts;
 
+//  A stretch of time a technician spent en route or on site for a job,
+//  within the window; key: the job's group under a job grouping, else "".
+typedef struct {
+    const char *tech, *key;
+    int64_t from, to;
+} s_span;
+
+//  What the report needs of a technician: its row, its weekly cover (one
+//  table per distinct shift), and the part of the window it existed in.
+typedef struct {
+    const kpi_tech *t;
+    const s_week *w;
+    const char *tz;
+    int64_t from, to; //  [from, to): the window, cut to [since, until)
+} s_techinfo;
+
 typedef struct {
     const kpi_query *q;
     kpi_report *r;
     strmap *index;   //  group key -> index + 1
-    strmap *techs;   //  technician id -> kpi_tech
+    strmap *techs;   //  technician id -> s_techinfo
     strmap *serials; //  serial -> s_times
     size_t cap;
     int oom;
+    s_span *spans; //  busy time, joined per technician at the end
+    size_t n_spans, cap_spans;
+    s_techinfo *info; //  one per technician
+    s_week **weeks;   //  the distinct cover tables
+    size_t n_weeks;
 } s_ctx;
 
 typedef struct {
@@ -266,7 +287,8 @@ static bool s_by_technician(kpi_by by)
 //  The key of a technician's group (territory: home; agent: provider).
 static const char *s_tech_key(s_ctx *c, const char *id)
 {
-    const kpi_tech *t = id && *id ? strmap_get(c->techs, id) : NULL;
+    const s_techinfo *ti = id && *id ? strmap_get(c->techs, id) : NULL;
+    const kpi_tech *t = ti ? ti->t : NULL;
     switch (c->q->by) {
     case KPI_BY_TERRITORY: return t ? t->territory : "-";
     case KPI_BY_AGENT: return t ? t->provider : "-";
@@ -365,13 +387,17 @@ static double s_since(const kpi_job *j, int64_t t)
     return t > j->created_at ? (double)(t - j->created_at) / 1000.0 : 0;
 }
 
-//  First-time fix of a completed job: 1 fixed, 0 not fixed, -1 pending,
-//  -2 not judged (no serial, not completed).
+//  First-time fix of a completed job: 1 fixed, 0 not fixed, -1 pending
+//  (its 30 days are not over: a repeat already there is not judged
+//  early, or recent periods would show only failures), -2 not judged
+//  (no serial, not completed).
 static int s_ftf(s_ctx *c, const kpi_job *j, const s_facts *f)
 {
     if (f->completed_at < 0 || !j->serial || !*j->serial)
         return -2;
     int64_t done = f->completed_at;
+    if (c->q->now < done + S_FTF_WINDOW_MS)
+        return -1;
     const s_times *t = strmap_get(c->serials, j->serial);
     if (t) {
         //  first creation after the completion (times ascending)
@@ -386,7 +412,7 @@ static int s_ftf(s_ctx *c, const kpi_job *j, const s_facts *f)
         if (lo < t->n && t->at[lo] <= done + S_FTF_WINDOW_MS)
             return 0;
     }
-    return c->q->now >= done + S_FTF_WINDOW_MS ? 1 : -1;
+    return 1;
 }
 
 //  Adds a job's own figures (not offers or busy time) to g.
@@ -436,22 +462,29 @@ static int s_expiry_reason(const kpi_job *j, const kpi_decline *d)
     return KPI_EXPIRY_TIMEOUT;
 }
 
-//  Adds busy time [from, to) of technician tech, clipped to the window.
+//  Keeps busy time [from, to) of technician tech, clipped to the window;
+//  the spans are joined per technician once every job is read (s_join).
 static void s_busy(s_ctx *c, const kpi_job *j, const char *tech, int64_t from, int64_t to)
 {
     if (from < c->r->window_from)
         from = c->r->window_from;
     if (to > c->r->window_to)
         to = c->r->window_to;
-    if (to <= from)
+    if (to <= from || !tech || !*tech)
         return;
-    c->r->total.busy_ms += to - from;
-    if (c->q->by == KPI_BY_ALL)
-        return;
-    kpi_group *g =
-        s_by_technician(c->q->by) ? s_group(c, s_tech_key(c, tech)) : s_group(c, s_job_key(j, c->q->by));
-    if (g)
-        g->busy_ms += to - from;
+    if (c->n_spans == c->cap_spans) {
+        size_t cap = c->cap_spans ? c->cap_spans * 2 : 64;
+        s_span *bigger = realloc(c->spans, cap * sizeof *bigger);
+        if (!bigger) {
+            c->oom = 1;
+            return;
+        }
+        c->spans = bigger;
+        c->cap_spans = cap;
+    }
+    bool by_job = c->q->by == KPI_BY_WARRANTY || c->q->by == KPI_BY_TIER;
+    const char *key = by_job ? s_job_key(j, c->q->by) : "";
+    c->spans[c->n_spans++] = (s_span){ tech, key && *key ? key : "-", from, to };
 }
 
 //  Offers, declines, expiries and busy time of a job, each for its group.
@@ -525,8 +558,9 @@ static int s_cmp_group(const void *a, const void *b)
     return strcmp(((const kpi_group *)a)->key, ((const kpi_group *)b)->key);
 }
 
-//  Percentiles, rates and shares of a group once every job is in.
-static void s_finish(kpi_group *g)
+//  Percentiles, rates and shares of a group once every job is in;
+//  fleet_ms: the on-shift time of every technician.
+static void s_finish(kpi_group *g, int64_t fleet_ms)
 {
     //  qsort's array may not be NULL, even for no elements
     if (g->assign_n)
@@ -547,45 +581,73 @@ static void s_finish(kpi_group *g)
     g->decline_rate_pct = s_pct(g->declines, g->offers);
     g->expiry_rate_pct = s_pct(g->expiries, g->offers);
     g->utilisation_pct = g->shift_ms > 0 ? 100.0 * (double)g->busy_ms / (double)g->shift_ms : 0;
+    g->fleet_share_pct = fleet_ms > 0 ? 100.0 * (double)g->busy_ms / (double)fleet_ms : 0;
     g->csat_pct = s_pct(g->ratings_good, g->ratings);
     g->rating_avg = g->ratings ? (double)g->rating_sum / (double)g->ratings : 0;
 }
 
-//  One distinct (shift, zone) and its on-shift time in the window.
-typedef struct {
-    shift s;
-    const char *tz;
-    int64_t ms;
-} s_shift_memo;
+//  The cover table of shift sh, made once per distinct shift.
+static const s_week *s_week_of(s_ctx *c, const shift *sh, const shift **seen)
+{
+    for (size_t k = 0; k < c->n_weeks; k++)
+        if (seen[k]->days == sh->days && seen[k]->start_min == sh->start_min
+            && seen[k]->end_min == sh->end_min)
+            return c->weeks[k];
+    s_week *w = malloc(sizeof *w);
+    if (!w)
+        return NULL;
+    s_cover_table(sh, w);
+    seen[c->n_weeks] = sh;
+    c->weeks[c->n_weeks++] = w;
+    return w;
+}
 
-//  On-shift time of every technician, for the total and their groups.
+//  On-shift milliseconds of technician ti within [from, to), counting
+//  only the time it existed and the window.
+static int64_t s_on_shift(const s_techinfo *ti, int64_t from, int64_t to)
+{
+    if (from < ti->from)
+        from = ti->from;
+    if (to > ti->to)
+        to = ti->to;
+    return to > from ? s_shift_ms(ti->w, ti->tz, from, to) : 0;
+}
+
+//  Every technician's shift, zone and existence; their on-shift time in
+//  the window goes to the total and their groups. A technician counts
+//  only from when it was loaded (since) until it left (until).
 static int s_add_shifts(s_ctx *c, const kpi_tech *techs, size_t n_techs)
 {
-    s_shift_memo *memo = calloc(n_techs ? n_techs : 1, sizeof *memo);
-    s_week *w = malloc(sizeof *w);
-    if (!memo || !w) {
-        free(memo);
-        free(w);
+    size_t n = n_techs ? n_techs : 1;
+    shift *shifts = calloc(n, sizeof *shifts);
+    const shift **seen = calloc(n, sizeof *seen);
+    c->info = calloc(n, sizeof *c->info);
+    c->weeks = calloc(n, sizeof *c->weeks);
+    if (!shifts || !seen || !c->info || !c->weeks) {
+        free(shifts);
+        free(seen);
         return -1;
     }
-    size_t n_memo = 0;
-    for (size_t i = 0; i < n_techs; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n_techs && rc == 0; i++) {
         const kpi_tech *t = &techs[i];
-        shift s;
         const char *why;
-        if (!t->shift || shift_parse(t->shift, &s, &why) < 0)
-            shift_parse("24h", &s, &why);
-        const char *tz = t->tz && tzone_valid(t->tz) ? t->tz : "UTC";
-        int64_t ms = -1;
-        for (size_t k = 0; k < n_memo && ms < 0; k++)
-            if (memo[k].s.days == s.days && memo[k].s.start_min == s.start_min
-                && memo[k].s.end_min == s.end_min && strcmp(memo[k].tz, tz) == 0)
-                ms = memo[k].ms;
-        if (ms < 0) {
-            s_cover_table(&s, w);
-            ms = s_shift_ms(w, tz, c->r->window_from, c->r->window_to);
-            memo[n_memo++] = (s_shift_memo){ s, tz, ms };
+        if (!t->shift || shift_parse(t->shift, &shifts[i], &why) < 0)
+            shift_parse("24h", &shifts[i], &why);
+        s_techinfo *ti = &c->info[i];
+        ti->t = t;
+        ti->tz = t->tz && tzone_valid(t->tz) ? t->tz : "UTC";
+        ti->from = t->since > c->r->window_from ? t->since : c->r->window_from;
+        ti->to = t->until > 0 && t->until < c->r->window_to ? t->until : c->r->window_to;
+        if (!(ti->w = s_week_of(c, &shifts[i], seen))) {
+            rc = -1;
+            break;
         }
+        if (t->id && strmap_put(c->techs, t->id, ti) < 0) {
+            rc = -1;
+            break;
+        }
+        int64_t ms = s_on_shift(ti, ti->from, ti->to);
         c->r->total.shift_ms += ms;
         if (s_by_technician(c->q->by)) {
             kpi_group *g = s_group(c, s_tech_key(c, t->id));
@@ -593,9 +655,92 @@ static int s_add_shifts(s_ctx *c, const kpi_tech *techs, size_t n_techs)
                 g->shift_ms += ms;
         }
     }
-    free(memo);
-    free(w);
-    return 0;
+    free(shifts);
+    free(seen);
+    return rc;
+}
+
+static int s_cmp_span_tech(const void *a, const void *b)
+{
+    const s_span *x = a, *y = b;
+    int k = strcmp(x->tech, y->tech);
+    return k ? k : x->from < y->from ? -1 : x->from > y->from;
+}
+
+static int s_cmp_span_key(const void *a, const void *b)
+{
+    const s_span *x = a, *y = b;
+    int k = strcmp(x->tech, y->tech);
+    if (!k)
+        k = strcmp(x->key, y->key);
+    return k ? k : x->from < y->from ? -1 : x->from > y->from;
+}
+
+//  Busy time: for each technician (with by_key: each technician and
+//  group of jobs) the union of its spans, so overlapping jobs count once,
+//  on shift only. Per technician it goes to the total and the
+//  technician's group; per group of jobs to that group.
+static void s_join(s_ctx *c, bool by_key)
+{
+    if (!c->n_spans)
+        return;
+    qsort(c->spans, c->n_spans, sizeof *c->spans, by_key ? s_cmp_span_key : s_cmp_span_tech);
+    for (size_t i = 0; i < c->n_spans;) {
+        const s_span *first = &c->spans[i];
+        const s_techinfo *ti = strmap_get(c->techs, first->tech);
+        int64_t busy = 0, lo = first->from, hi = first->to;
+        size_t k = i + 1;
+        for (; k < c->n_spans && strcmp(c->spans[k].tech, first->tech) == 0
+               && (!by_key || strcmp(c->spans[k].key, first->key) == 0);
+             k++) {
+            if (c->spans[k].from <= hi) {
+                if (c->spans[k].to > hi)
+                    hi = c->spans[k].to;
+                continue;
+            }
+            busy += ti ? s_on_shift(ti, lo, hi) : 0;
+            lo = c->spans[k].from;
+            hi = c->spans[k].to;
+        }
+        busy += ti ? s_on_shift(ti, lo, hi) : 0; //  unknown technician: no shift to be busy in
+        kpi_group *g = NULL;
+        if (by_key)
+            g = s_group(c, first->key);
+        else {
+            c->r->total.busy_ms += busy;
+            if (s_by_technician(c->q->by))
+                g = s_group(c, s_tech_key(c, first->tech));
+        }
+        if (g)
+            g->busy_ms += busy;
+        i = k;
+    }
+}
+
+//  The end of the window without --to: the last thing that happened to a
+//  period job (so the report does not drift while nothing happens), or
+//  now while a technician is still on the way or on site.
+static int64_t s_last_moment(const kpi_query *q, const kpi_job *jobs, size_t n_jobs)
+{
+    int64_t last = -1;
+    for (size_t i = 0; i < n_jobs; i++) {
+        const kpi_job *j = &jobs[i];
+        if (j->created_at < q->from || (q->to > 0 && j->created_at >= q->to))
+            continue;
+        if (j->created_at > last)
+            last = j->created_at;
+        int busy = 0;
+        for (size_t k = 0; k < j->n_events; k++) {
+            const kpi_event *e = &j->events[k];
+            if (e->at > last)
+                last = e->at;
+            if (e->from_state != e->to_state)
+                busy = e->to_state == JS_EN_ROUTE || e->to_state == JS_ON_SITE;
+        }
+        if (busy)
+            return q->now;
+    }
+    return last < 0 || last > q->now ? q->now : last;
 }
 
 //  Indexes every job's creation time by product serial.
@@ -647,6 +792,21 @@ static bool s_in_period(const kpi_query *q, const kpi_job *j)
     return j->created_at >= q->from && (q->to <= 0 || j->created_at < q->to);
 }
 
+//  Frees what the computation kept aside.
+static void s_ctx_free(s_ctx *c)
+{
+    if (c->serials)
+        strmap_each(c->serials, s_free_times, NULL);
+    strmap_destroy(&c->serials);
+    strmap_destroy(&c->techs);
+    strmap_destroy(&c->index);
+    for (size_t i = 0; i < c->n_weeks; i++)
+        free(c->weeks[i]);
+    free(c->weeks);
+    free(c->info);
+    free(c->spans);
+}
+
 int kpi_compute(const kpi_query *q, const kpi_job *jobs, size_t n_jobs, const kpi_tech *techs, size_t n_techs,
                 kpi_report *out)
 {
@@ -654,14 +814,17 @@ int kpi_compute(const kpi_query *q, const kpi_job *jobs, size_t n_jobs, const kp
     out->by = q->by >= 0 && q->by < KPI_BY_COUNT_ ? q->by : KPI_BY_ALL;
     kpi_query query = *q;
     query.by = out->by;
-    s_ctx c = { &query, out, strmap_new(), strmap_new(), strmap_new(), 0, 0 };
+    s_ctx c = {
+        .q = &query, .r = out, .index = strmap_new(), .techs = strmap_new(), .serials = strmap_new()
+    };
     out->total.key = strdup("all");
     if (!c.index || !c.techs || !c.serials || !out->total.key)
         goto oom;
 
     //  the window of time-based figures: the period, up to now; without
-    //  a start, from the first job's creation
-    out->window_to = q->to > 0 && q->to < q->now ? q->to : q->now;
+    //  a start, from the first job's creation; without an end, up to the
+    //  last thing that happened (s_last_moment)
+    out->window_to = q->to > 0 ? (q->to < q->now ? q->to : q->now) : s_last_moment(q, jobs, n_jobs);
     out->window_from = out->window_to;
     if (q->from > 0)
         out->window_from = q->from;
@@ -672,9 +835,8 @@ int kpi_compute(const kpi_query *q, const kpi_job *jobs, size_t n_jobs, const kp
     if (out->window_from > out->window_to)
         out->window_from = out->window_to;
 
-    for (size_t i = 0; i < n_techs; i++)
-        if (techs[i].id && strmap_put(c.techs, techs[i].id, (void *)&techs[i]) < 0)
-            goto oom;
+    if (s_add_shifts(&c, techs, n_techs) < 0 || c.oom)
+        goto oom;
     if (s_index_serials(&c, jobs, n_jobs) < 0)
         goto oom;
     strmap_each(c.serials, s_sort_times, NULL);
@@ -697,29 +859,29 @@ int kpi_compute(const kpi_query *q, const kpi_job *jobs, size_t n_jobs, const kp
         if (c.oom)
             goto oom;
     }
-    if (s_add_shifts(&c, techs, n_techs) < 0 || c.oom)
+    s_join(&c, false);
+    bool by_job = query.by == KPI_BY_WARRANTY || query.by == KPI_BY_TIER;
+    if (by_job)
+        s_join(&c, true);
+    if (c.oom)
         goto oom;
-    //  job groupings: each group's technicians are all of them
-    if (query.by == KPI_BY_WARRANTY || query.by == KPI_BY_TIER)
+    //  job groupings: a group's time is a share of the whole fleet's
+    if (by_job)
         for (size_t i = 0; i < out->n_groups; i++)
             out->groups[i].shift_ms = out->total.shift_ms;
 
-    s_finish(&out->total);
-    for (size_t i = 0; i < out->n_groups; i++)
-        s_finish(&out->groups[i]);
+    s_finish(&out->total, out->total.shift_ms);
+    for (size_t i = 0; i < out->n_groups; i++) {
+        s_finish(&out->groups[i], out->total.shift_ms);
+        if (by_job) //  not a utilisation: a share of fleet time (fleet_share_pct)
+            out->groups[i].utilisation_pct = 0;
+    }
     if (out->n_groups)
         qsort(out->groups, out->n_groups, sizeof *out->groups, s_cmp_group);
-    strmap_each(c.serials, s_free_times, NULL);
-    strmap_destroy(&c.serials);
-    strmap_destroy(&c.techs);
-    strmap_destroy(&c.index);
+    s_ctx_free(&c);
     return 0;
 oom:
-    if (c.serials)
-        strmap_each(c.serials, s_free_times, NULL);
-    strmap_destroy(&c.serials);
-    strmap_destroy(&c.techs);
-    strmap_destroy(&c.index);
+    s_ctx_free(&c);
     kpi_report_free(out);
     return -1;
 }

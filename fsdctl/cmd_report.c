@@ -73,6 +73,14 @@ static void s_text(s_row *r, const char *name, const char *text)
 
 #define COUNT(name, v) s_add(r, name, K_COUNT, (double)(v), true)
 
+/* True for groupings of jobs rather than technicians (warranty, tier):
+   their groups have no shift of their own, so no utilisation, only a
+   share of the fleet's time. */
+static bool s_by_job(const char *by)
+{
+    return strcmp(by, "warranty") == 0 || strcmp(by, "tier") == 0;
+}
+
 /* Every column of a group, in the CSV's order. */
 static size_t s_cells(const char *by, const Fsd__KpiGroup *g, s_cell *cells)
 {
@@ -132,7 +140,8 @@ static size_t s_cells(const char *by, const Fsd__KpiGroup *g, s_cell *cells)
           g->offers > 0);
     s_add(r, "busy_s", K_SECONDS, g->busy_s, true);
     s_add(r, "shift_s", K_SECONDS, g->shift_s, true);
-    s_add(r, "utilisation_pct", K_PCT, g->utilisation_pct, g->shift_s > 0);
+    s_add(r, "utilisation_pct", K_PCT, g->utilisation_pct, g->shift_s > 0 && !s_by_job(by));
+    s_add(r, "fleet_share_pct", K_PCT, g->fleet_share_pct, g->shift_s > 0);
     COUNT("ratings", g->ratings);
     COUNT("ratings_good", g->ratings_good);
     s_add(r, "csat_pct", K_PCT, g->csat_pct, g->ratings > 0);
@@ -315,6 +324,7 @@ enum {
     T_TIMEOUT,
     T_OFFLINE,
     T_UTIL,
+    T_FLEET,
     T_BUSY,
     T_SHIFT,
     T_CSAT,
@@ -355,6 +365,7 @@ static const char *const s_labels[T_COUNT_] = {
     "  timeout",
     "  offline",
     "utilisation",
+    "share of fleet time",
     "  busy hours",
     "  on-shift hours",
     "CSAT (4-5 stars)",
@@ -368,8 +379,9 @@ static const char *const s_labels[T_COUNT_] = {
     "waivers requested",
 };
 
-/* The text of line t for group g. */
-static const char *s_table_cell(int t, const Fsd__KpiGroup *g, char *buf, size_t len)
+/* The text of line t for group g; jobs: g groups jobs, not technicians
+   (by warranty or tier, not the total). */
+static const char *s_table_cell(int t, const Fsd__KpiGroup *g, bool jobs, char *buf, size_t len)
 {
     static const char *const reasons[] = { "too_far", "no_parts", "not_my_skill", "off_shift", "other" };
     switch (t) {
@@ -415,9 +427,14 @@ static const char *s_table_cell(int t, const Fsd__KpiGroup *g, char *buf, size_t
             s_counter(g->expiries_by_reason, g->n_expiries_by_reason, t == T_TIMEOUT ? "timeout" : "offline"),
             g->offers, buf, len);
     case T_UTIL:
-        if (g->shift_s <= 0)
+        if (g->shift_s <= 0 || jobs)
             return "-";
         snprintf(buf, len, "%.1f%%", s_round(K_PCT, g->utilisation_pct));
+        return buf;
+    case T_FLEET:
+        if (g->shift_s <= 0)
+            return "-";
+        snprintf(buf, len, "%.1f%%", s_round(K_PCT, g->fleet_share_pct));
         return buf;
     case T_BUSY: snprintf(buf, len, "%.1f", g->busy_s / 3600.0); return buf;
     case T_SHIFT: snprintf(buf, len, "%.1f", g->shift_s / 3600.0); return buf;
@@ -484,7 +501,8 @@ void show_report(const Fsd__ReportView *r)
         for (int t = 0; t < T_COUNT_; t++) {
             printf("%-*s", S_LABEL, s_labels[t]);
             for (size_t k = first; k < last; k++)
-                s_table_text(s_table_cell(t, cols[k], buf, sizeof buf), width);
+                s_table_text(
+                    s_table_cell(t, cols[k], s_by_job(r->by) && cols[k] != r->total, buf, sizeof buf), width);
             printf("\n");
         }
     }
@@ -500,9 +518,13 @@ static const char *s_usage =
     "Service-quality figures for the jobs CREATED in [--from, --to), computed from\n"
     "their event history (so any past period works): requests, time to assign and\n"
     "to arrive (median, p90), SLA kept, first-time fix, declines and expiries by\n"
-    "reason, utilisation, CSAT, escalations, reassignments, at risk, breached,\n"
+    "reason, utilisation (busy = each technician's en-route and on-site time, overlaps\n"
+    "once, on shift only), share of fleet time, CSAT, escalations, reassignments,\n"
+    "at risk, breached,\n"
     "goodwill and waivers. Times are UTC: 2026-11-01, 2026-11-01T08:00Z.\n"
-    "Without --from: from the first job; without --to: up to now.\n"
+    "Without --from: from the first job; without --to: up to the last event (so the\n"
+    "figures stay put while nothing happens). First-time fix counts the jobs whose\n"
+    "30 days after completion are over; the others are shown as pending.\n"
     "--by groups the figures (agent = the service agent, i.e. provider) and adds\n"
     "the total; --csv prints one row per group (columns in the README), --json\n"
     "the same rows under \"groups\" and \"total\". The server computes the figures\n"

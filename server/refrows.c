@@ -2,6 +2,7 @@
 #include "refrows.h"
 
 #include <stdlib.h>
+#include "fsd/wire.h"
 #include "fsd/xalloc.h"
 
 /* Encodes a row message and stores it under key. */
@@ -27,6 +28,9 @@ int refrows_put_provider(store *st, const Fsd__ProviderRow *row)
 
 int refrows_put_technician(store *st, const Fsd__TechnicianRow *row)
 {
+    /* the first load is when the technician joined: its shift hours count from then */
+    if (store_technician_since_put(st, row->id, wire_now_ms()) < 0)
+        return -1;
     return s_put(st, STORE_REF_TECHNICIAN, row->id, &row->base);
 }
 

@@ -95,6 +95,7 @@ static Fsd__KpiGroup *s_group_view(call *c, const kpi_group *g)
     v->busy_s = (double)g->busy_ms / 1000.0;
     v->shift_s = (double)g->shift_ms / 1000.0;
     v->utilisation_pct = g->utilisation_pct;
+    v->fleet_share_pct = g->fleet_share_pct;
     v->ratings = g->ratings;
     v->ratings_good = g->ratings_good;
     v->csat_pct = g->csat_pct;
@@ -107,11 +108,23 @@ static Fsd__KpiGroup *s_group_view(call *c, const kpi_group *g)
     return v;
 }
 
+/* store_technician_since_each: keeps each technician's first load. */
+static void s_since(void *arg, const char *id, int64_t since)
+{
+    strmap_put(arg, id, (void *)(intptr_t)(since > 0 ? since : -1));
+}
+
 /* The technicians as the report sees them: provider, home territory and
-   its zone, shift. */
+   its zone, shift, and since when they are in the fleet. NULL on a
+   storage failure. */
 static kpi_tech *s_techs(call *c, size_t *n)
 {
     server *srv = c->srv;
+    strmap *since = strmap_new();
+    if (!since || store_technician_since_each(srv->store, s_since, since) < 0) {
+        strmap_destroy(&since);
+        return NULL;
+    }
     kpi_tech *list = arena_alloc(c->a, (srv->n_techs ? srv->n_techs : 1) * sizeof *list);
     size_t k = 0;
     for (size_t i = 0; i < srv->n_techs; i++) {
@@ -120,8 +133,12 @@ static kpi_tech *s_techs(call *c, size_t *n)
             continue; /* privacy: a scoped dispatcher's figures are its own */
         const char *home = row->n_territories ? row->territories[0] : "";
         territory *t = home[0] ? world_territory(srv, home) : NULL;
-        list[k++] = (kpi_tech){ row->id, row->provider_id, home, row->shift, t ? t->row->tz : "UTC" };
+        intptr_t at = (intptr_t)strmap_get(since, row->id);
+        list[k++] = (kpi_tech){ row->id,    row->provider_id,       home,
+                                row->shift, t ? t->row->tz : "UTC", at > 0 ? (int64_t)at : 0,
+                                0 };
     }
+    strmap_destroy(&since);
     *n = k;
     return list;
 }
@@ -196,6 +213,8 @@ int report_answer(call *c)
     n_jobs = kept;
     int64_t fetched = wire_now_ms();
     kpi_tech *techs = s_techs(c, &n_techs);
+    if (!techs)
+        return -1;
     kpi_query q = { r->from, r->to, now, (kpi_by)by };
     kpi_report kr;
     int rc = kpi_compute(&q, jobs, n_jobs, techs, n_techs, &kr);

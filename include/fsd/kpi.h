@@ -27,26 +27,35 @@
                     deadline); not judged when the job was cancelled before
                     the deadline; pending while an open job's deadline is
                     still ahead.
-      first-time fix  a completed job with a product serial is fixed first
-                    time when no other job for the same serial was created
-                    in (C, C + 30 days], C = its first completion; a repeat
-                    already there makes it "not fixed" at once; without one
-                    it is pending until C + 30 days <= now. Jobs without a
+      first-time fix  a completed job with a product serial is judged once
+                    C + 30 days <= now, C = its first completion: fixed
+                    first time when no other job for the same serial was
+                    created in (C, C + 30 days]; until then it is pending,
+                    even with a repeat already there (judged early, recent
+                    periods would show only failures). Jobs without a
                     serial are not judged.
       offers        events into `offered`; declines and expiries come from
                     the declines (expired = the offer lapsed: "offline" when
                     the matching offered -> new event says "offer withdrawn",
                     else "timeout"); rates are per offer.
+      window        [window_from, window_to): from `from` (0: the first
+                    period job's creation) to `to` or now, whichever comes
+                    first; without `to`, to the last event of a period job
+                    (now while one is en_route or on_site), so a report does
+                    not drift while nothing happens.
       utilisation   busy / on-shift time of a set of technicians within the
-                    window [window_from, window_to): busy = time a period
-                    job spent en_route or on_site with that technician;
-                    on-shift = the weekly shift hours in the technician's
-                    home territory's zone. The set: all technicians; by
-                    territory those based there (home territory), by agent
-                    those of the provider, by technician that one. By
-                    warranty and tier (facts of jobs, not of technicians):
-                    busy time on the group's jobs over the on-shift time of
-                    all technicians, so the groups add up to the total.
+                    window: busy = per technician, the union of the spans a
+                    period job was en_route or on_site with it, cut to its
+                    shift hours (never above 100 %); on-shift = the weekly
+                    shift hours in the technician's home territory's zone,
+                    from when the technician existed (kpi_tech since/until).
+                    The set: all technicians; by territory those based there
+                    (home territory), by agent those of the provider, by
+                    technician that one. By warranty and tier (facts of
+                    jobs, not of technicians) there is no utilisation (0):
+      fleet share   busy / the on-shift time of all technicians; by warranty
+                    and tier busy is, per technician, the union of the
+                    spans of the group's jobs, on shift.
       CSAT          share of ratings of 4-5 among rated jobs, and the mean.
       escalations   events into `escalated`; reassignments: events whose
                     reason starts "reassigned"; at_risk, breached, goodwill,
@@ -116,6 +125,8 @@ typedef struct {
     const char *id, *provider, *territory; /* territory: home */
     const char *shift;                     /* as loaded: "Mon-Fri 08:00-17:00"; bad = "24h" */
     const char *tz;                        /* the home territory's zone; bad = UTC */
+    int64_t since;                         /* first loaded (0: before that was recorded) */
+    int64_t until;                         /* left the fleet (0: still in it) */
 } kpi_tech;
 
 typedef struct {
@@ -144,7 +155,8 @@ typedef struct {
     uint64_t expiries_by[KPI_EXPIRY_COUNT_];
     double decline_rate_pct, expiry_rate_pct;
     int64_t busy_ms, shift_ms;
-    double utilisation_pct;
+    double utilisation_pct; /* 0 for the groups of a job grouping (warranty, tier) */
+    double fleet_share_pct; /* busy_ms over the on-shift time of every technician */
     uint64_t ratings, ratings_good, rating_sum;
     double csat_pct, rating_avg;
     uint64_t at_risk, breached, goodwill, fees_waived, waivers_requested;

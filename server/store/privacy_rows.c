@@ -163,6 +163,8 @@ int store_customer_forget(store *self, const char *phone, uint32_t *jobs, uint32
         || s_forget_step(self, "DELETE FROM dedup WHERE instr(reply, CAST(?1 AS BLOB)) > 0", phone, &deleted)
                < 0
         || s_forget_step(self, "UPDATE access_log SET phone = '' WHERE phone = ?1", phone, access_rows) < 0
+        /* the customer's links to their erased jobs stop working */
+        || s_forget_step(self, "DELETE FROM job_links WHERE job_id IN " FORGET_JOBS, phone, NULL) < 0
         || s_forget_step(self,
                          "UPDATE jobs SET phone = '', customer_name = '', address = '', problem = '',"
                          " rating_comment = '', lat = 0, lon = 0 WHERE phone = ?1 AND state IN (8, 10)",

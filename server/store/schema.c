@@ -175,6 +175,10 @@ static const char *s_migrations[] = {
        token (it is derived from the job id with a secret kept outside the
        database) */
     "CREATE TABLE job_links(hash BLOB PRIMARY KEY, job_id TEXT NOT NULL UNIQUE) WITHOUT ROWID;",
+    /* when each technician was first loaded: the KPI report counts its
+       shift hours from then on (0: loaded before this was recorded) */
+    "CREATE TABLE technician_since(id TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO technician_since(id, since) SELECT id, 0 FROM technicians;",
 };
 #define SCHEMA_VERSION ((int)(sizeof s_migrations / sizeof s_migrations[0]))
 

@@ -182,6 +182,8 @@ const char *const store_sql[Q_COUNT_] = {
     [Q_CLEAR_TECHNICIANS] = "DELETE FROM technicians",
     [Q_CLEAR_PRODUCTS] = "DELETE FROM products",
     [Q_LINK_PUT] = "INSERT OR IGNORE INTO job_links(hash, job_id) VALUES(?1, ?2)",
+    [Q_TECH_SINCE_PUT] = "INSERT OR IGNORE INTO technician_since(id, since) VALUES(?1, ?2)",
+    [Q_TECH_SINCE_EACH] = "SELECT id, since FROM technician_since",
     [Q_LINK_FIND] = "SELECT l.job_id, j.state, j.updated_at FROM job_links l JOIN jobs j ON j.id = l.job_id"
                     " WHERE l.hash = ?1",
 };

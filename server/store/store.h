@@ -391,6 +391,12 @@ int store_customer_open_jobs(store *self, const char *phone, char *ids, size_t l
 int store_customer_forget(store *self, const char *phone, uint32_t *jobs, uint32_t *notifications,
                           bool *customer, uint32_t *access_rows);
 
+/* ---- when each technician was first loaded (KPI shift hours) */
+/* Records `at` for technician id unless it has a time already. 0 or -1. */
+int store_technician_since_put(store *self, const char *id, int64_t at);
+/* Calls fn for every technician's first load time (0: before records). */
+int store_technician_since_each(store *self, void (*fn)(void *arg, const char *id, int64_t since), void *arg);
+
 /* ---- customer links: the SHA-256 of a job's link token, and the job */
 #define STORE_LINK_HASH 32
 typedef struct {

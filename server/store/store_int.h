@@ -130,6 +130,8 @@ enum {
     /* customer links */
     Q_LINK_PUT,
     Q_LINK_FIND,
+    Q_TECH_SINCE_PUT,
+    Q_TECH_SINCE_EACH,
     Q_COUNT_
 };
 

@@ -15,12 +15,12 @@ ctl keygen --role dispatcher --name dana --out "$FSD_HOME/keys/dana.key" >/dev/n
 ctl keygen --role intake --name desk --out "$FSD_HOME/keys/desk.key" >/dev/null
 WEEK=(--from 2026-03-23 --to 2026-03-30)
 
-HEADER="by,group,requests,completed,cancelled,open,escalations,reassignments,assign_n,assign_p50_s,assign_p90_s,arrive_n,arrive_p50_s,arrive_p90_s,sla_judged,sla_kept,sla_kept_pct,sla_pending,assign_by_judged,assign_by_kept,arrive_by_judged,arrive_by_kept,fix_by_judged,fix_by_kept,ftf_judged,ftf_fixed,ftf_pct,ftf_pending,offers,declines,decline_rate_pct,declined_too_far,declined_too_far_pct,declined_no_parts,declined_no_parts_pct,declined_not_my_skill,declined_not_my_skill_pct,declined_off_shift,declined_off_shift_pct,declined_other,declined_other_pct,expiries,expiry_rate_pct,expired_timeout,expired_timeout_pct,expired_offline,expired_offline_pct,busy_s,shift_s,utilisation_pct,ratings,ratings_good,csat_pct,rating_avg,at_risk,breached,goodwill,fees_waived,waivers_requested"
+HEADER="by,group,requests,completed,cancelled,open,escalations,reassignments,assign_n,assign_p50_s,assign_p90_s,arrive_n,arrive_p50_s,arrive_p90_s,sla_judged,sla_kept,sla_kept_pct,sla_pending,assign_by_judged,assign_by_kept,arrive_by_judged,arrive_by_kept,fix_by_judged,fix_by_kept,ftf_judged,ftf_fixed,ftf_pct,ftf_pending,offers,declines,decline_rate_pct,declined_too_far,declined_too_far_pct,declined_no_parts,declined_no_parts_pct,declined_not_my_skill,declined_not_my_skill_pct,declined_off_shift,declined_off_shift_pct,declined_other,declined_other_pct,expiries,expiry_rate_pct,expired_timeout,expired_timeout_pct,expired_offline,expired_offline_pct,busy_s,shift_s,utilisation_pct,fleet_share_pct,ratings,ratings_good,csat_pct,rating_avg,at_risk,breached,goodwill,fees_waived,waivers_requested"
 # The whole week (test_total): 10 requests; assign p50 300 s, p90 7200 s;
 # arrive 9000 / 16200 s; SLA 13 of 19 deadlines; FTF 4 of 6; 14 offers,
 # 4 declines (one per reason but other), 3 expiries (2 timeout, 1 offline);
-# busy 70800 s of 687600 s on shift; ratings 5 2 4 5 3.
-ALL="all,all,10,7,1,2,3,2,8,300,7200,8,9000,16200,19,13,68.4,0,10,6,9,7,0,0,6,4,66.7,0,14,4,28.6,1,7.1,1,7.1,1,7.1,1,7.1,0,0.0,3,21.4,2,14.3,1,7.1,70800,687600,10.3,5,3,60.0,3.80,3,3,1,1,1"
+# busy 63600 s (on shift, overlaps once) of 687600 s on shift; ratings 5 2 4 5 3.
+ALL="all,all,10,7,1,2,3,2,8,300,7200,8,9000,16200,19,13,68.4,0,10,6,9,7,0,0,6,4,66.7,0,14,4,28.6,1,7.1,1,7.1,1,7.1,1,7.1,0,0.0,3,21.4,2,14.3,1,7.1,63600,687600,9.2,9.2,5,3,60.0,3.80,3,3,1,1,1"
 
 # expect_csv NAME REPORT-OPTIONS...: the CSV equals the rows on stdin
 # (after the header), and the JSON's groups and total hold the same values.
@@ -53,43 +53,43 @@ CSV
 
 say "by territory (test_by_territory)"
 expect_csv territory "${WEEK[@]}" --by territory <<CSV
-territory,nord,4,3,0,1,1,0,3,300,1200,3,3600,16200,8,4,50.0,0,4,2,4,2,0,0,3,1,33.3,0,7,2,28.6,1,14.3,0,0.0,0,0.0,1,14.3,0,0.0,2,28.6,2,28.6,0,0.0,25200,363600,6.9,2,1,50.0,3.50,1,2,0,0,0
-territory,sued,3,2,0,1,1,1,3,660,7200,3,13800,16200,6,5,83.3,0,3,2,3,3,0,0,2,2,100.0,0,4,2,50.0,0,0.0,1,25.0,1,25.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,40200,162000,24.8,1,1,100.0,4.00,2,1,0,1,1
-territory,west,3,2,1,0,1,1,2,120,180,2,2400,9000,5,4,80.0,0,3,2,2,2,0,0,1,1,100.0,0,3,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,1,33.3,0,0.0,1,33.3,5400,162000,3.3,2,1,50.0,4.00,0,0,1,0,0
+territory,nord,4,3,0,1,1,0,3,300,1200,3,3600,16200,8,4,50.0,0,4,2,4,2,0,0,3,1,33.3,0,7,2,28.6,1,14.3,0,0.0,0,0.0,1,14.3,0,0.0,2,28.6,2,28.6,0,0.0,19800,363600,5.4,2.9,2,1,50.0,3.50,1,2,0,0,0
+territory,sued,3,2,0,1,1,1,3,660,7200,3,13800,16200,6,5,83.3,0,3,2,3,3,0,0,2,2,100.0,0,4,2,50.0,0,0.0,1,25.0,1,25.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,38400,162000,23.7,5.6,1,1,100.0,4.00,2,1,0,1,1
+territory,west,3,2,1,0,1,1,2,120,180,2,2400,9000,5,4,80.0,0,3,2,2,2,0,0,1,1,100.0,0,3,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,1,33.3,0,0.0,1,33.3,5400,162000,3.3,0.8,2,1,50.0,4.00,0,0,1,0,0
 $ALL
 CSV
 
 say "by agent (test_by_agent): offers count for the offered technician's provider"
 expect_csv agent "${WEEK[@]}" --by agent <<CSV
-agent,-,2,0,1,1,2,0,0,,,0,,,3,0,0.0,0,2,0,1,0,0,0,0,0,,0,0,0,,0,,0,,0,,0,,0,,0,,0,,0,,0,0,,0,0,,,0,1,0,0,0
-agent,P-A,7,6,0,1,1,2,7,600,7200,7,10800,16200,14,11,78.6,0,7,5,7,6,0,0,6,4,66.7,0,9,2,22.2,0,0.0,1,11.1,1,11.1,0,0.0,0,0.0,2,22.2,2,22.2,0,0.0,65400,324000,20.2,4,2,50.0,3.50,3,2,0,1,1
-agent,P-B,1,1,0,0,0,0,1,180,180,1,2400,2400,2,2,100.0,0,1,1,1,1,0,0,0,0,,0,5,2,40.0,1,20.0,0,0.0,0,0.0,1,20.0,0,0.0,1,20.0,0,0.0,1,20.0,5400,363600,1.5,1,1,100.0,5.00,0,0,1,0,0
+agent,-,2,0,1,1,2,0,0,,,0,,,3,0,0.0,0,2,0,1,0,0,0,0,0,,0,0,0,,0,,0,,0,,0,,0,,0,,0,,0,,0,0,,,0,0,,,0,1,0,0,0
+agent,P-A,7,6,0,1,1,2,7,600,7200,7,10800,16200,14,11,78.6,0,7,5,7,6,0,0,6,4,66.7,0,9,2,22.2,0,0.0,1,11.1,1,11.1,0,0.0,0,0.0,2,22.2,2,22.2,0,0.0,58200,324000,18.0,8.5,4,2,50.0,3.50,3,2,0,1,1
+agent,P-B,1,1,0,0,0,0,1,180,180,1,2400,2400,2,2,100.0,0,1,1,1,1,0,0,0,0,,0,5,2,40.0,1,20.0,0,0.0,0,0.0,1,20.0,0,0.0,1,20.0,0,0.0,1,20.0,5400,363600,1.5,0.8,1,1,100.0,5.00,0,0,1,0,0
 $ALL
 CSV
 
-say "by warranty (test_by_warranty): busy time over everyone's shifts"
+say "by warranty (test_by_warranty): busy time as a share of the fleet's, no utilisation"
 expect_csv warranty "${WEEK[@]}" --by warranty <<CSV
-warranty,expired,3,2,0,1,0,1,3,600,660,3,13800,16200,6,6,100.0,0,3,3,3,3,0,0,2,2,100.0,0,3,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,27600,687600,4.0,2,1,50.0,3.50,1,0,0,1,1
-warranty,extended,2,2,0,0,0,0,2,300,1200,2,3600,16200,4,2,50.0,0,2,1,2,1,0,0,2,1,50.0,0,4,1,25.0,1,25.0,0,0.0,0,0.0,0,0.0,0,0.0,1,25.0,1,25.0,0,0.0,27000,687600,3.9,1,0,0.0,2.00,1,1,0,0,0
-warranty,in_warranty,4,2,1,1,3,1,2,300,7200,2,3600,10800,7,3,42.9,0,4,1,3,2,0,0,2,1,50.0,0,6,3,50.0,0,0.0,1,16.7,1,16.7,1,16.7,0,0.0,2,33.3,1,16.7,1,16.7,10800,687600,1.6,1,1,100.0,5.00,1,2,0,0,0
-warranty,unregistered,1,1,0,0,0,0,1,180,180,1,2400,2400,2,2,100.0,0,1,1,1,1,0,0,0,0,,0,1,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,5400,687600,0.8,1,1,100.0,5.00,0,0,1,0,0
+warranty,expired,3,2,0,1,0,1,3,600,660,3,13800,16200,6,6,100.0,0,3,3,3,3,0,0,2,2,100.0,0,3,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,20400,687600,,3.0,2,1,50.0,3.50,1,0,0,1,1
+warranty,extended,2,2,0,0,0,0,2,300,1200,2,3600,16200,4,2,50.0,0,2,1,2,1,0,0,2,1,50.0,0,4,1,25.0,1,25.0,0,0.0,0,0.0,0,0.0,0,0.0,1,25.0,1,25.0,0,0.0,27000,687600,,3.9,1,0,0.0,2.00,1,1,0,0,0
+warranty,in_warranty,4,2,1,1,3,1,2,300,7200,2,3600,10800,7,3,42.9,0,4,1,3,2,0,0,2,1,50.0,0,6,3,50.0,0,0.0,1,16.7,1,16.7,1,16.7,0,0.0,2,33.3,1,16.7,1,16.7,10800,687600,,1.6,1,1,100.0,5.00,1,2,0,0,0
+warranty,unregistered,1,1,0,0,0,0,1,180,180,1,2400,2400,2,2,100.0,0,1,1,1,1,0,0,0,0,,0,1,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,5400,687600,,0.8,1,1,100.0,5.00,0,0,1,0,0
 $ALL
 CSV
 
 say "by tier (test_by_tier)"
 expect_csv tier "${WEEK[@]}" --by tier <<CSV
-tier,priority,3,1,1,1,1,0,2,600,1200,2,13800,16200,5,2,40.0,0,3,1,2,1,0,0,1,0,0.0,0,5,1,20.0,1,20.0,0,0.0,0,0.0,0,0.0,0,0.0,2,40.0,1,20.0,1,20.0,33000,687600,4.8,1,0,0.0,2.00,2,1,0,0,1
-tier,standard,7,6,0,1,2,2,6,300,7200,6,3600,16200,14,11,78.6,0,7,5,7,6,0,0,5,4,80.0,0,9,3,33.3,0,0.0,1,11.1,1,11.1,1,11.1,0,0.0,1,11.1,1,11.1,0,0.0,37800,687600,5.5,4,3,75.0,4.25,1,2,1,1,0
+tier,priority,3,1,1,1,1,0,2,600,1200,2,13800,16200,5,2,40.0,0,3,1,2,1,0,0,1,0,0.0,0,5,1,20.0,1,20.0,0,0.0,0,0.0,0,0.0,0,0.0,2,40.0,1,20.0,1,20.0,31200,687600,,4.5,1,0,0.0,2.00,2,1,0,0,1
+tier,standard,7,6,0,1,2,2,6,300,7200,6,3600,16200,14,11,78.6,0,7,5,7,6,0,0,5,4,80.0,0,9,3,33.3,0,0.0,1,11.1,1,11.1,1,11.1,0,0.0,1,11.1,1,11.1,0,0.0,32400,687600,,4.7,4,3,75.0,4.25,1,2,1,1,0
 $ALL
 CSV
 
 say "by technician (test_by_technician): T4 has offers and a shift but no job"
 expect_csv technician "${WEEK[@]}" --by technician <<CSV
-technician,-,2,0,1,1,2,0,0,,,0,,,3,0,0.0,0,2,0,1,0,0,0,0,0,,0,0,0,,0,,0,,0,,0,,0,,0,,0,,0,,0,0,,0,0,,,0,1,0,0,0
-technician,T1,4,4,0,0,1,2,4,300,7200,4,3600,10800,8,7,87.5,0,4,3,4,4,0,0,4,3,75.0,0,5,1,20.0,0,0.0,0,0.0,1,20.0,0,0.0,0,0.0,2,40.0,2,40.0,0,0.0,25200,162000,15.6,2,1,50.0,4.00,1,1,0,0,0
-technician,T2,3,2,0,1,0,0,3,660,1200,3,16200,16200,6,4,66.7,0,3,2,3,2,0,0,2,1,50.0,0,4,1,25.0,0,0.0,1,25.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,40200,162000,24.8,2,1,50.0,3.00,2,1,0,1,1
-technician,T3,1,1,0,0,0,0,1,180,180,1,2400,2400,2,2,100.0,0,1,1,1,1,0,0,0,0,,0,3,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,1,33.3,0,0.0,1,33.3,5400,162000,3.3,1,1,100.0,5.00,0,0,1,0,0
-technician,T4,0,0,0,0,0,0,0,,,0,,,0,0,,0,0,0,0,0,0,0,0,0,,0,2,2,100.0,1,50.0,0,0.0,0,0.0,1,50.0,0,0.0,0,0.0,0,0.0,0,0.0,0,201600,0.0,0,0,,,0,0,0,0,0
+technician,-,2,0,1,1,2,0,0,,,0,,,3,0,0.0,0,2,0,1,0,0,0,0,0,,0,0,0,,0,,0,,0,,0,,0,,0,,0,,0,,0,0,,,0,0,,,0,1,0,0,0
+technician,T1,4,4,0,0,1,2,4,300,7200,4,3600,10800,8,7,87.5,0,4,3,4,4,0,0,4,3,75.0,0,5,1,20.0,0,0.0,0,0.0,1,20.0,0,0.0,0,0.0,2,40.0,2,40.0,0,0.0,19800,162000,12.2,2.9,2,1,50.0,4.00,1,1,0,0,0
+technician,T2,3,2,0,1,0,0,3,660,1200,3,16200,16200,6,4,66.7,0,3,2,3,2,0,0,2,1,50.0,0,4,1,25.0,0,0.0,1,25.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,38400,162000,23.7,5.6,2,1,50.0,3.00,2,1,0,1,1
+technician,T3,1,1,0,0,0,0,1,180,180,1,2400,2400,2,2,100.0,0,1,1,1,1,0,0,0,0,,0,3,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,0,0.0,1,33.3,0,0.0,1,33.3,5400,162000,3.3,0.8,1,1,100.0,5.00,0,0,1,0,0
+technician,T4,0,0,0,0,0,0,0,,,0,,,0,0,,0,0,0,0,0,0,0,0,0,,0,2,2,100.0,1,50.0,0,0.0,0,0.0,1,50.0,0,0.0,0,0.0,0,0.0,0,0.0,0,201600,0.0,0.0,0,0,,,0,0,0,0,0
 $ALL
 CSV
 
@@ -146,8 +146,8 @@ expect_eq live "$(jq -c '.total | [.requests, .completed, .cancelled, .assign_n,
 expect_eq live-territory "$(ctl_as dana report --from "$since" --by territory --json \
     | jq -c '[.groups[] | select(.requests > 0) | [.group, .requests]]')" '[["mitte",2]]'
 
-say "the history's figures did not move (but for on-shift time: five technicians more)"
-ctl_as dana report "${WEEK[@]}" --csv | tail -n 1 | cut -d, -f1-48,51- >got-again.csv
-echo "$ALL" | cut -d, -f1-48,51- >want-again.csv
+say "the history's figures did not move: the five technicians loaded now add no hours to March"
+ctl_as dana report "${WEEK[@]}" --csv | tail -n 1 >got-again.csv
+echo "$ALL" >want-again.csv
 diff want-again.csv got-again.csv || fail "the history's figures changed once the server ran"
 echo "report ok"

@@ -99,7 +99,9 @@ static int s_reference(store *st)
         row.shift = (char *)k->shift;
         row.lat = s_centre[t][0];
         row.lon = s_centre[t][1];
-        if (refrows_put_technician(st, &row) < 0)
+        /* the fleet is older than the history: recorded before the load,
+           which keeps the first time it sees */
+        if (store_technician_since_put(st, k->id, k->since) < 0 || refrows_put_technician(st, &row) < 0)
             return s_fail(st, "technician");
     }
     return 0;

@@ -44,10 +44,10 @@ static const char *const kh_territories[][3] = {
 };
 
 static const kpi_tech kh_techs[] = {
-    { "T1", "P-A", "nord", "Mon-Fri 08:00-17:00", "Europe/Berlin" },
-    { "T2", "P-A", "sued", "Mon-Fri 08:00-17:00", "Europe/Berlin" },
-    { "T3", "P-B", "west", "Mon-Fri 08:00-17:00", "Europe/London" },
-    { "T4", "P-B", "nord", "daily 22:00-06:00", "Europe/Berlin" },
+    { "T1", "P-A", "nord", "Mon-Fri 08:00-17:00", "Europe/Berlin", 0, 0 },
+    { "T2", "P-A", "sued", "Mon-Fri 08:00-17:00", "Europe/Berlin", 0, 0 },
+    { "T3", "P-B", "west", "Mon-Fri 08:00-17:00", "Europe/London", 0, 0 },
+    { "T4", "P-B", "nord", "daily 22:00-06:00", "Europe/Berlin", 0, 0 },
 };
 
 #define E(d, h, m, actor, from, to, tech, why)               \

@@ -544,6 +544,37 @@ static void test_links(void **state)
     assert_int_equal(l.state, 10);
     assert_int_equal(l.changed_at, 777000);
     assert_int_equal(store_link_find(f->st, other, &l), 0);
+    /* erasing a customer ends the links to their erased jobs, no others */
+    uint32_t jobs, notes, access;
+    bool customer;
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_customer_forget(f->st, "+498", &jobs, &notes, &customer, &access), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_link_find(f->st, h2, &l), 0);
+    assert_int_equal(store_link_find(f->st, h1, &l), 1);
+}
+
+/* ------------------------------------------------ technicians' first load */
+
+static void s_since_add(void *arg, const char *id, int64_t since)
+{
+    int64_t *sum = arg;
+    *sum += since + (strcmp(id, "T2") == 0 ? 1000000 : 0);
+}
+
+/* The first time kept is the first one recorded; a later load keeps it. */
+static void test_technician_since(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(store_technician_since_put(f->st, "T1", 100), 0);
+    assert_int_equal(store_technician_since_put(f->st, "T2", 200), 0);
+    assert_int_equal(store_technician_since_put(f->st, "T1", 900), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    s_reopen(f);
+    int64_t sum = 0;
+    assert_int_equal(store_technician_since_each(f->st, s_since_add, &sum), 0);
+    assert_int_equal(sum, 100 + 200 + 1000000);
 }
 
 /* --------------------------------------------------------- notifications */
@@ -803,6 +834,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_windows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_notifications, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_links, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_technician_since, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_keys, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_access_and_forget, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_generation_and_job_floor, s_setup, s_teardown),

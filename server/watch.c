@@ -319,9 +319,9 @@ size_t watch_count(const server *srv)
 
 void watch_counters(const server *srv, const char *names[WATCH_COUNTERS], uint64_t values[WATCH_COUNTERS])
 {
-    static const char *const s_names[WATCH_COUNTERS] = { "watches",       "watch_events",
-                                                         "watch_sent",    "watch_send_failed",
-                                                         "watch_resyncs", "watch_loop_us" };
+    static const char *const s_names[WATCH_COUNTERS] = {
+        "watches", "watch_events", "watch_sent", "watch_send_failed", "watch_resyncs", "watch_loop_us"
+    };
     const struct watch_hub *h = srv->watch;
     uint64_t v[WATCH_COUNTERS] = { 0 };
     if (h) {

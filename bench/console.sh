@@ -41,7 +41,7 @@ start_server() {
     "$BIN/fsd-server" --data "$FSD_HOME" --listen "$FSD_SERVER" >>"$work/server.log" 2>&1 &
     PIDS+=($!)
     server=$!
-    until grep -q 'event=listening' "$work/server.log" 2>/dev/null; do
+    until [ -f "$FSD_HOME/keys/admin.key" ] && grep -q 'event=listening' "$work/server.log" 2>/dev/null; do
         kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
         sleep 0.05
     done

@@ -77,7 +77,8 @@ function draw() {
 // otherwise repaint the map on every event.
 function schedule() {
     if (timer) return;
-    timer = setTimeout(() => { timer = 0; draw(); }, Math.max(0, 1000 - (Date.now() - last)));
+    const wait = last ? Math.max(0, 1000 - (Date.now() - last)) : 300;   // the first after the queues' frame
+    timer = setTimeout(() => { timer = 0; draw(); }, wait);
 }
 
 export function initMap(host) {
@@ -95,7 +96,9 @@ export function initMap(host) {
     techLayer = layerGroup().addTo(m);
     onChange((what) => {
         if (what.has('filters')) areas.setStyle(areas.options.style);
-        if (what.has('select') || what.has('filters') || what.has('snapshot')) draw(); else schedule();
+        // the map is drawn after the queues: thousands of markers must not
+        // delay the first screen
+        if (what.has('select') || what.has('filters')) draw(); else schedule();
     });
     // a job dropped near a technician's marker goes to them, else to the territory under it
     dropTarget(host, (e) => {

@@ -70,6 +70,7 @@ export function initQueues(host) {
         lists.set(k, new VList(body, 76, card, (j) => j.job_id));
     }
     onChange((what) => {
+        if (what.size === 1 && what.has('tech')) return;   // positions and loads: no card changes
         redraw();
         if (what.has('select')) for (const l of lists.values()) l.refresh();
     });

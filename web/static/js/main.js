@@ -64,19 +64,26 @@ async function start(me) {
     $('login').hidden = true;
     $('app').hidden = false;
     if (!started) {
+        started = true;
+        // the queues first: the live stream opens while the territories load
+        initQueues($('board'));
+        initTimeline();
+        initPanel();
+        showReport = initReport();
+        for (const k of FILTERS) $(`f-${k}`).value = store.filters[k];
+        connect(live, () => showLogin('Your session expired. Please log in again.'));
         // without the territories the map is empty, but the rest works
         store.territories = await get('/api/territories').catch(() => ({ type: 'FeatureCollection', features: [] }));
         for (const f of store.territories.features || []) {
             store.tz.set(f.properties.id, f.properties.tz || 'UTC');
             option($('f-territory'), f.properties.id, f.properties.name || f.properties.id);
         }
-        initQueues($('board'));
-        initTimeline();
+        $('f-territory').value = store.filters.territory;
         initMap($('map'));
-        initPanel();
-        showReport = initReport();
-        initLists();
-        started = true;
+        changed('filters');
+        // the side lists ask fsd-server too: after the first screen
+        setTimeout(initLists, 1500);
+        return;
     }
     for (const k of FILTERS) $(`f-${k}`).value = store.filters[k];
     connect(live, () => showLogin('Your session expired. Please log in again.'));

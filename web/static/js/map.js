@@ -2,7 +2,7 @@
 // technicians by status, open jobs. Selecting here selects everywhere;
 // dropping a job on a technician's marker or on a territory moves it.
 
-import { map as lmap, geoJSON, circleMarker, layerGroup, canvas } from '/lib/leaflet/leaflet.esm.js';
+import { map as lmap, geoJSON, circleMarker, layerGroup, canvas } from '/lib/leaflet/leaflet.esm.min.js';
 import { store, onChange, passes, techPasses, select } from './store.js';
 import { techStatus } from './timeline.js';
 import { dropTarget } from './move.js';

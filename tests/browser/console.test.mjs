@@ -181,6 +181,18 @@ await test("another user's scope is not visible", async () => {
     await pia.context().close();
 });
 
+await test('filters are kept per user across a reload', async () => {
+    await dana.selectOption('#f-territory', 'pankow');
+    await dana.waitForSelector(card(j2), { state: 'detached' });   // a mitte job
+    await dana.waitForTimeout(300);                                 // PUT /api/prefs
+    await dana.reload();
+    await dana.waitForSelector('#live.ok');
+    expect('territory after reload', await dana.inputValue('#f-territory'), 'pankow');
+    expect('mitte job shown', await dana.locator(card(j2)).count(), 0);
+    await dana.selectOption('#f-territory', '');
+    await dana.waitForSelector(card(j2));
+});
+
 await test('logout ends the session', async () => {
     await dana.click('#logout');
     await dana.waitForSelector('#login:not([hidden])');

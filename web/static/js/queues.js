@@ -37,6 +37,7 @@ function card(j) {
         el('span.muted', { text: `${STATE_LABEL[j.state] || j.state}${who(j)}` })));
     if (store.selected.job === j.job_id) c.classList.add('sel');
     c.addEventListener('click', () => select('job', j.job_id));
+    c.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select('job', j.job_id); } });
     c.addEventListener('dragstart', (e) => {
         e.dataTransfer.setData('text/x-fsd-job', j.job_id);
         e.dataTransfer.effectAllowed = 'move';

@@ -36,15 +36,20 @@ function option(sel, value, text) {
     sel.append(el('option', { value, text }));
 }
 
-// skills come from the technicians and jobs in view
+// skills (and territories, when the map's list is missing) come from the
+// technicians and jobs in view; one pass, then only the new options
 function fillSkills() {
-    for (const j of store.jobs.values()) if (j.territory) option($('f-territory'), j.territory, j.territory);
+    const skills = new Set();
+    const areas = new Set();
+    for (const t of store.techs.values()) for (const s of t.skills || []) skills.add(s);
+    for (const j of store.jobs.values()) {
+        if (j.category) skills.add(j.category);
+        if (j.territory) areas.add(j.territory);
+    }
+    for (const a of [...areas].sort()) option($('f-territory'), a, a);
     $('f-territory').value = store.filters.territory;
     const sel = $('f-skill');
-    const seen = new Set();
-    for (const t of store.techs.values()) for (const s of t.skills || []) seen.add(s);
-    for (const j of store.jobs.values()) if (j.category) seen.add(j.category);
-    for (const s of [...seen].sort()) option(sel, s, s.replace(/_/g, ' '));
+    for (const s of [...skills].sort()) option(sel, s, s.replace(/_/g, ' '));
     sel.value = store.filters.skill;
 }
 

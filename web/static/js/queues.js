@@ -70,9 +70,20 @@ export function initQueues(host) {
         counts.set(k, n);
         lists.set(k, new VList(body, 76, card, (j) => j.job_id));
     }
+    // Sorting 50,000 jobs takes a few tens of ms: live changes redraw the
+    // board at most 4 times a second; a selection or a filter at once.
+    let last = 0;
+    let timer = 0;
     onChange((what) => {
         if (what.size === 1 && what.has('tech')) return;   // positions and loads: no card changes
-        redraw();
+        if (what.has('select') || what.has('filters') || what.has('snapshot') || Date.now() - last > 250) {
+            clearTimeout(timer);
+            timer = 0;
+            last = Date.now();
+            redraw();
+        } else if (!timer) {
+            timer = setTimeout(() => { timer = 0; last = Date.now(); redraw(); }, 250 - (Date.now() - last));
+        }
         if (what.has('select')) for (const l of lists.values()) l.refresh();
     });
     // the countdowns tick every second; only the visible rows are touched

@@ -7,6 +7,7 @@
 #include "dispatch.h"
 #include "jobs.h"
 #include "moves.h"
+#include "link.h"
 #include "notify.h"
 #include "privacy.h"
 #include "server.h"
@@ -358,6 +359,7 @@ int dispatcher_stats(call *c)
     strmap_each(c->srv->jobs, s_count_open, &s->open_jobs);
     if (notify_stats(c, s) < 0)
         return -1;
+    link_stats(c, s);
     c->reply->body_case = FSD__ENVELOPE__BODY_STATS_VIEW;
     c->reply->stats_view = s;
     return 0;

@@ -347,11 +347,26 @@ static int s_reply(call *c, const char *job_id)
     snprintf(appliance, sizeof appliance, "%s%s%s", v->brand, v->brand[0] ? " " : "", words);
     lv->appliance = arena_strdup(c->a, appliance);
     lv->rating = v->rating;
+    lv->version = v->version;
     if (s_expiry(c, job_id, &lv->expires_at) < 0)
         return -1;
     c->reply->body_case = FSD__ENVELOPE__BODY_LINK_VIEW;
     c->reply->link_view = lv;
     return 0;
+}
+
+/* fsdctl stats: the failed lookups since the server started. */
+void link_stats(call *c, Fsd__StatsView *s)
+{
+    Fsd__Counter **list = arena_alloc(c->a, (s->n_counters + 1) * sizeof *list);
+    if (s->n_counters)
+        memcpy(list, s->counters, s->n_counters * sizeof *list);
+    Fsd__Counter *k = arena_alloc(c->a, sizeof *k);
+    fsd__counter__init(k);
+    k->name = "link_lookups_failed";
+    k->value = c->srv->link_fails;
+    list[s->n_counters++] = k;
+    s->counters = list;
 }
 
 /* ------------------------------------------------------------ the verbs */

@@ -35,5 +35,7 @@ char *link_expand(const link_config *cfg, const char *job_id, const char *text);
 /* Records the hash of job_id's token (in the caller's transaction) so
    that the token finds the job. 0, or -1 storage failure. */
 int link_ensure(server *srv, const char *job_id);
+/* fsdctl stats: appends link_lookups_failed (since the start) to s. */
+void link_stats(call *c, Fsd__StatsView *s);
 
 #endif

@@ -44,6 +44,8 @@ expect_eq token-length "${#tok}" 43
 expect_eq desk-link "$(ctl_as desk link "$job")" "$PORTAL/$tok"
 expect_eq dana-link "$(jqf .url ctl_as dana link "$job")" "$PORTAL/$tok"
 expect_eq dana-token "$(jqf .token ctl_as dana link "$job")" "$tok"
+ctl audit --job "$job" --json | jq -e '[.rows[] | select(.verb == "get_link" and .principal == "dana")] | length >= 2' \
+    >/dev/null || fail "reading a link is not in the access log: $(ctl audit --job "$job" --json)"
 
 say "a copy of the database holds no working link"
 sqlite3 "$FSD_HOME/fsd.db" .dump >dump.sql
@@ -69,6 +71,7 @@ keys=$(jq -c 'keys' <<<"$v")
 for k in phone address customer_name problem serial history technician_id; do
     jq -e --arg k "$k" 'index($k) | not' <<<"$keys" >/dev/null || fail "the view has $k: $v"
 done
+v_assigned=$(jq -r .version <<<"$v")
 human=$(run_rc 0 portal show "$tok")
 grep -q "technician:  Anna" <<<"$human" || fail "human view: $human"
 
@@ -77,6 +80,7 @@ check "en_route" agent A1 status "$job" en_route
 v=$(run_rc 0 portal show "$tok" --json)
 expect_eq state "$(jq -r .state <<<"$v")" en_route
 expect_eq position "$(jq -r '.position.lat' <<<"$v")" 52.53
+jq -e --argjson was "$v_assigned" '.version > $was' <<<"$v" >/dev/null || fail "version did not grow: $v"
 jq -e '.eta > 0' <<<"$v" >/dev/null || fail "no eta: $v"
 check "on_site" agent A1 status "$job" on_site
 v=$(run_rc 0 portal show "$tok" --json)
@@ -151,4 +155,5 @@ for _ in 1 2 3; do run_rc 1 portal show "$bad" --json >/dev/null; done
 out=$(run_rc 1 portal show "$tok2" --json)
 expect_eq limited "$(jq -r .error.code <<<"$out")" rate_limited
 grep -q 'event=link_unknown' server.log || fail "failed lookups are not logged"
+expect_eq stats "$(ctl_as dana stats --json | jq -r '.counters[] | select(.name == "link_lookups_failed") | .value')" 3
 echo "customer link ok"

@@ -24,6 +24,7 @@ sessions_before=$(session_rows)
 echo "$sessions_before" | grep -q '^A1|[1-9]' || fail "no session for A1: $sessions_before"
 
 say "the database is put back into version 9's layout"
+latest=$(db 'PRAGMA user_version')
 db <<'SQL'
 BEGIN;
 CREATE TABLE dedup9(msg_id TEXT NOT NULL, principal TEXT NOT NULL, at INTEGER NOT NULL,
@@ -52,13 +53,18 @@ DROP TABLE access_log;
 -- job versions, the database generation and job-number floor
 ALTER TABLE jobs DROP COLUMN version;
 DROP TABLE store_meta;
+-- customer links, technicians' first loads
+DROP TABLE job_links;
+DROP TABLE technician_since;
 PRAGMA user_version = 9;
 COMMIT;
 SQL
 
 say "the server upgrades it and keeps every row"
 start_server
-expect_eq "schema version" "$(db 'PRAGMA user_version')" 13
+expect_eq "schema version" "$(db 'PRAGMA user_version')" "$latest"
+expect_eq "technicians' first loads" "$(db "select count(*) from technician_since where since = 0")" \
+    "$(db "select count(*) from technicians")"
 expect_eq "de-dup rows" "$(dedup_rows)" "$dedup_before"
 expect_eq "sessions" "$(session_rows)" "$sessions_before"
 expect_eq "de-dup key index" "$(db "select count(*) from sqlite_schema where name = 'dedup_key'")" 1

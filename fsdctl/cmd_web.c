@@ -186,8 +186,8 @@ int cmd_web(ctl *c, int argc, char **argv)
     const char *users_path = users_default;
     webuser who;
     memset(&who, 0, sizeof who);
-    if (strlen(argv[3]) >= sizeof who.name || !argv[3][0] || argv[3][0] == '-' || strchr(argv[3], '#'))
-        return ctl_fail(c, 2, "usage", "give the user's NAME (at most %zu characters, no '#')",
+    if (strlen(argv[3]) >= sizeof who.name || !argv[3][0] || argv[3][0] == '-' || strpbrk(argv[3], "#:"))
+        return ctl_fail(c, 2, "usage", "give the user's NAME (at most %zu characters, no '#' or ':')",
                         sizeof who.name - 1);
     snprintf(who.name, sizeof who.name, "%s", argv[3]);
     static const struct option opts[] = {

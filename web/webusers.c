@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct webusers {
@@ -76,6 +77,17 @@ webusers *webusers_open(const char *path, bool create, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(db, 5000);
+    /* the seals resist guessing, but only as long as nobody may try: the
+       file is its owner's alone (fsdctl tightens it, fsd-web refuses it looser) */
+    struct stat st;
+    if (create)
+        chmod(path, 0600);
+    else if (stat(path, &st) == 0 && (st.st_mode & 077)) {
+        snprintf(err, errlen, "the users file %s can be read by others (mode %03o): chmod 600 it", path,
+                 (unsigned)(st.st_mode & 0777));
+        sqlite3_close(db);
+        return NULL;
+    }
     char *msg = NULL;
     if (sqlite3_exec(db, s_schema, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s is not a users file: %s", path, msg ? msg : "?");

@@ -24,6 +24,13 @@ printf 'short\n' >shortpw
 rc=0; ctl web user add olga --role dispatcher --password-file shortpw 2>/dev/null || rc=$?
 expect_eq short-password "$rc" 2
 ctl key list | grep -q '^erika ' || fail "erika's key is not registered with the server"
+expect_eq users-mode "$(stat -c %a "$FSD_HOME/web-users.db")" 600
+cp "$FSD_HOME/web-users.db" loose.db
+chmod 644 loose.db
+rc=0
+"$BIN/fsd-web" --listen "127.0.0.1:$((FSD_TEST_PORT + 5))" --server-key "$FSD_SERVER_KEY" --users loose.db \
+    --static "$ROOT/web/static" 2>loose.err || rc=$?
+[ "$rc" -ne 0 ] && grep -q "chmod 600" loose.err || fail "fsd-web took a users file others can read: $(cat loose.err)"
 
 ctl keygen --role portal --name portal --out "$FSD_HOME/keys/portal.key" >/dev/null
 start_web() {

@@ -47,7 +47,7 @@ start_web() {
     fail "fsd-web did not start: $(tail -5 "web-$port.log")"
 }
 start_web "$WEB_PORT"
-start_web "$SHORT_PORT" --idle-s 2
+start_web "$SHORT_PORT" --idle-s 2 --timeout 1500
 
 # post URL JSON [curl options]: a POST as a page of ours would send it
 post() {
@@ -268,4 +268,11 @@ say "removing a user revokes the key"
 ctl web user remove pia >/dev/null
 ctl key list | grep '^pia ' | grep -vq ' - *$' || fail "pia's key is not revoked: $(ctl key list | grep '^pia ')"
 expect_eq removed-login "$(login "$WEB" pia "$PASSWORD" jarpia2)" 401
+
+say "fsd-server away: a call answers 504 after --timeout, and fsd-web stays up"
+expect_eq short-login2 "$(login "$SHORT" erika "$PASSWORD" jarshort2)" 200
+stop_server
+code=$(curl -sS -o body.json -w '%{http_code}' -b jarshort2 "$SHORT/api/jobs/$job")
+expect_eq server-away "$code" 504
+expect_eq server-away-code "$(jq -r .error.code body.json)" timeout
 echo "ok"

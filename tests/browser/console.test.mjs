@@ -25,9 +25,9 @@ function fsdctl(key, ...args) {
 }
 const agent = (id, ...args) => execFileSync(`${BIN}/fsd-agent`, ['--home', `agents/${id}`, ...args], { encoding: 'utf8' });
 const track = (job) => fsdctl('dana', 'track', job);
-function request(brand, category, phone = '+49 30 5550000') {
+function request(brand, category, phone = '+49 30 5550000', at = MITTE) {
     const r = fsdctl('desk', 'request', '--name', 'Test Customer', '--phone', phone, '--address', 'Teststraße 1, Berlin',
-        '--lat', MITTE[0], '--lon', MITTE[1], '--brand', brand, '--category', category, '--problem', 'it is broken');
+        '--lat', at[0], '--lon', at[1], '--brand', brand, '--category', category, '--problem', 'it is broken');
     if (!r.job_id) throw new Error(`request refused: ${JSON.stringify(r)}`);
     return r.job_id;
 }
@@ -123,7 +123,10 @@ await test('drag and drop onto a technician moves the job, and undo moves it bac
     agent(held, 'accept', j1);
     await until(`${j1} assigned`, () => track(j1).state === 'assigned');
     other = held === 'A1' ? 'A2' : 'A1';
-    await dana.waitForSelector(`${card(j1)}`);
+    // the console has seen the acceptance (a card changing queue is a new
+    // element: a drag must not start on the old one)
+    await dana.waitForSelector(`.card.q-assigned[data-job="${j1}"]`);
+    await dana.waitForTimeout(300);
     await dana.dragAndDrop(card(j1), row(other));
     await dana.waitForSelector('#toast:not([hidden]) #toast-undo:not([hidden])');
     await until(`${j1} with ${other}`, () => track(j1).technician_id === other);
@@ -191,6 +194,21 @@ await test('filters are kept per user across a reload', async () => {
     expect('mitte job shown', await dana.locator(card(j2)).count(), 0);
     await dana.selectOption('#f-territory', '');
     await dana.waitForSelector(card(j2));
+});
+
+await test("a company's dispatcher accepts an offer and assigns their technician", async () => {
+    const j = request('LG', 'fridge', '+49 30 5550003', ['52.5135', '13.1690']);   // spandau: C1, P-SUED
+    await until(`${j} offered to P-SUED`, () => track(j).company_id === 'P-SUED');
+    const sue = await page();
+    await loggedIn(sue, 'sue');
+    await sue.click('#tabs button[data-tab=offers]');
+    const row = sue.locator('#offers tr', { hasText: j });
+    await row.locator('button', { hasText: 'Accept' }).click();
+    await until(`${j} accepted`, () => track(j).company_accepted === true);
+    await row.locator('select').selectOption('C1');
+    await row.locator('button', { hasText: 'Assign' }).click();
+    await until(`${j} assigned to C1`, () => { const t = track(j); return t.state === 'assigned' && t.technician_id === 'C1'; });
+    await sue.context().close();
 });
 
 await test('logout ends the session', async () => {

@@ -32,7 +32,8 @@ await p.waitForTimeout(1500);
 await p.screenshot({ path: `${out}/report.png` });
 await ctx.close();
 
-const phone = await browser.newContext({ baseURL: url, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+// a phone in Berlin: the customer's own zone and language settings
+const phone = await browser.newContext({ baseURL: url, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
 const c = await phone.newPage();
 await c.goto(customerPath);
 await c.waitForTimeout(1500);

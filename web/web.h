@@ -71,6 +71,12 @@ const char *web_arg(const webreq *r, const char *name);
 webanswer web_call(webreq *r, Fsd__Envelope__BodyCase which, void *msg, Fsd__Envelope__BodyCase want,
                    json_t **out, Fsd__Envelope **env_out);
 
+/* webhttp.c: a static file (the console, its libraries, the customer page). */
+webanswer web_static(webreq *r);
+/* webauth.c: every request's route: login, the session's checks, then the
+   routes of a session (webapi_route) or of a customer page. */
+webanswer web_route(webreq *r);
+
 /* webapi.c: every /api route of a session that goes to fsd-server. */
 webanswer webapi_route(webreq *r);
 /* webapi.c: the customer page's routes (/api/c/TOKEN...), on the portal

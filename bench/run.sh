@@ -30,6 +30,9 @@
 #   console.csv   bench/console.sh: the browser console's time to first screen
 #                 with 10,000 technicians and 50,000 open jobs (needs fsd-web
 #                 and playwright-core)
+#   watch.csv     bench/watch.sh: 100 live watchers (fsd-watchers) under a fixed load:
+#                 events fanned out/s, server CPU with and without them, the loop's
+#                 CPU per event and per watcher, change-to-arrival latency
 # and prints one table with the ratios at the end. Every process it starts is
 # stopped on exit. Environment: BIN (default bin), BENCH_OUT (default
 # bench/out), FSD_BENCH_PORT (default 23800; uses it and the next six),
@@ -310,6 +313,11 @@ ZAP_IDLE=$R_IDLE ZAP_RSS=$R_RSS ZAP_CONNECT_MS=$R_CONNECT_MS ZAP_CONNECT_CPU=$R_
     echo "$BIG,$LISTEN_MS,$STORM_MS,$SRV_RSS_AFTER,$STORM_CPU,$STORM_LOAD_CPU,$STORM_OVERFLOWS,$(cat /proc/sys/net/core/somaxconn)"
 } >"$OUT/reconnect.csv"
 
+# ------------------------------------------------------------------- watch
+say "watch: live watchers under load (bench/watch.sh)"
+BIN=$BIN BENCH_OUT=$OUT BENCH_QUICK=$QUICK FSD_BENCH_PORT=$((port + 6)) bench/watch.sh >"$work/watch.out"
+cat "$work/watch.out" >&2
+
 # ----------------------------------------------------------------- restart
 say "restart: fsd-server start with $RESTART_JOBS jobs (bench/restart.sh)"
 BIN=$BIN FSD_BENCH_PORT=$((port + 3)) bench/restart.sh "$RESTART_JOBS" | tee "$work/restart.out" >&2
@@ -353,6 +361,10 @@ echo "  fsd-server CPU while $BIG beat every 5 s: ${SRV_IDLE_CPU}%; false offlin
 echo
 echo "Reconnect storm: server stopped and started in ${LISTEN_MS} ms; all $BIG technicians back (Welcome on fresh DEALERs) ${STORM_MS} ms after"
 echo "  CPU in the storm: fsd-server ${STORM_CPU} s, the fleet's processes ${STORM_LOAD_CPU} s; connections dropped from a full accept queue: $STORM_OVERFLOWS (net.core.somaxconn $(cat /proc/sys/net/core/somaxconn))"
+echo
+echo "Live subscriptions (bench/watch.sh: unscoped dispatchers each seeing every change; latency from the end of"
+echo "the batch that made a change to its arrival at the watcher; loop = the server's dispatch thread):"
+cat "$work/watch.out"
 echo
 echo "Restart with jobs in the database:"
 awk -F, 'NR > 1 { printf "  %s jobs (%s open, %s MB): listening after %s ms (load %s ms)\n", $1, $2, $3, $5, $6 }' "$OUT/restart.csv"
@@ -411,5 +423,5 @@ awk -v n="$BIG" -v s="$STORM_CPU" -v b="$BARE_CONNECT_CPU" -v z="$ZAP_CONNECT_CP
         printf "  server CPU per reconnecting technician %.0f us vs the bare ROUTER %.0f us per connect: %.2f x (with ZAP %.0f us: %.2f x)\n", s / n * 1e6, b / n * 1e6, s / b, z / n * 1e6, s / z
     printf "  the storm took %.1f CPU s (server and fleet) on %d cores: %.1f s at the least, were every core busy; it took %.1f s\n", s + f, c, (s + f) / c, ms / 1000 }'
 echo
-echo "CSV: $OUT/{dispatch,dispatch_hold,dispatch_hold_median,floors,memory,reconnect,restart}.csv"
+echo "CSV: $OUT/{dispatch,dispatch_hold,dispatch_hold_median,floors,memory,reconnect,restart,watch}.csv"
 } | tee "$OUT/summary.txt"

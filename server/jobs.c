@@ -103,7 +103,8 @@ int job_move(server *srv, job *j, job_state to, const principal *who, technician
 
 int job_mark_moved(server *srv, job *j)
 {
-    watch_job(srv, j); /* a new job (a moved one was noted before its move) */
+    /* not noted yet: a new job (a moved one was noted before its move) */
+    watch_job_new(srv, j);
     if (j->moved)
         return 0;
     if (srv->n_moved == srv->cap_moved) {

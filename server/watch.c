@@ -340,16 +340,33 @@ void watch_counters(const server *srv, const char *names[WATCH_COUNTERS], uint64
 
 /* -------------------------------------------------------------- hooks */
 
+static void s_note_job(server *srv, const job *j, bool is_new)
+{
+    struct watch_hub *h = srv->watch;
+    h->jobs = s_grow(h->jobs, &h->cap_jobs, h->n_jobs, sizeof *h->jobs);
+    noted_job *n = &h->jobs[h->n_jobs++];
+    s_copy(n->id, j->id);
+    if (is_new)
+        n->bterr[0] = n->bprov[0] = n->btech[0] = 0; /* nobody saw it before */
+    else
+        s_job_keys(srv, j, n->bterr, n->bprov, n->btech);
+    ((job *)j)->watch_noted = true;
+}
+
 void watch_job(server *srv, const job *j)
 {
     struct watch_hub *h = srv->watch;
     if (!h || !h->n || j->watch_noted)
         return;
-    h->jobs = s_grow(h->jobs, &h->cap_jobs, h->n_jobs, sizeof *h->jobs);
-    noted_job *n = &h->jobs[h->n_jobs++];
-    s_copy(n->id, j->id);
-    s_job_keys(srv, j, n->bterr, n->bprov, n->btech);
-    ((job *)j)->watch_noted = true;
+    s_note_job(srv, j, false);
+}
+
+void watch_job_new(server *srv, const job *j)
+{
+    struct watch_hub *h = srv->watch;
+    if (!h || !h->n || j->watch_noted)
+        return;
+    s_note_job(srv, j, true);
 }
 
 void watch_tech(server *srv, const technician *t)

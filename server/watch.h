@@ -26,6 +26,8 @@ void watch_destroy(server *srv);
 /* Notes that job j is about to change (or was just made): its state
    before counts for "moved out of a watch". */
 void watch_job(server *srv, const job *j);
+/* Notes a job just made (nobody can have seen it before). */
+void watch_job_new(server *srv, const job *j);
 /* Notes that technician t changes (online, position, load). */
 void watch_tech(server *srv, const technician *t);
 /* Builds and encodes the batch's events (in its transaction, for the

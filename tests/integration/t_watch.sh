@@ -142,4 +142,15 @@ expect_eq desk "$(jq -r .error.code <<<"$out")" forbidden
 rc=0; out=$(ctl_as pank watch --territory mitte --json) || rc=$?
 expect_eq scope-exit "$rc" 1
 expect_eq scope-field "$(jq -r .error.field <<<"$out")" territories
+say "the benchmark's watchers (fsd-watchers): 5 keys, each gets the change"
+"$BIN/fsd-watchers" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" --admin-key "$FSD_KEY" \
+    --watchers 5 --seconds 3 >watchers.out 2>watchers.err &
+WPID=$!
+PIDS+=($WPID)
+for _ in $(seq 1 100); do grep -q '^watching 5' watchers.out && break; sleep 0.05; done
+grep -q '^watching 5' watchers.out || fail "fsd-watchers did not subscribe: $(cat watchers.out watchers.err)"
+request $MITTE Bosch washing_machine WM-NEW "+49 30 7779999" >/dev/null
+wait $WPID || fail "fsd-watchers failed: $(cat watchers.err)"
+n=$(awk '$1 == "min_events" { print $2 }' watchers.out)
+[ "${n:-0}" -ge 1 ] || fail "a benchmark watcher got nothing: $(cat watchers.out)"
 say "ok"

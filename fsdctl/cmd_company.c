@@ -151,7 +151,8 @@ int cmd_assign(ctl *c, int argc, char **argv)
                         "Gives a job your company accepted to one of its technicians, judged by the\n"
                         "matcher's rules (territory, skill, warranty, declined, offline, shift, capacity,\n"
                         "window); a refusal names the rule. --check only asks (exit 1 when refused);\n"
-                        "--override --reason TEXT assigns past a soft rule (not skill or warranty).\n";
+                        "--override --reason TEXT assigns past a soft rule (not skill, warranty,\n"
+                        "capacity or window).\n";
     if (s_help(argc, argv, usage))
         return 0;
     static const struct option opts[] = {

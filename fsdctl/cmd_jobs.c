@@ -331,8 +331,9 @@ int cmd_reassign(ctl *c, int argc, char **argv)
                         "declined, offline, shift, capacity, window) and a refusal names the rule.\n"
                         "  --check     only ask whether the move would be allowed (exit 0) or which\n"
                         "              rule it breaks (exit 1); nothing changes, --reason optional\n"
-                        "  --override  move past a soft rule (all but skill and warranty); the job's\n"
-                        "              history records the rule, the reason and who\n";
+                        "  --override  move past the soft rules (territory, declined, offline, shift;\n"
+                        "              never skill, warranty, capacity, window); the job's history\n"
+                        "              records the rules, the reason and who\n";
     if (s_help(argc, argv, usage))
         return 0;
     static const struct option opts[] = {

@@ -37,7 +37,10 @@ LDLIBS  += -lzmq -lprotobuf-c -lsqlite3 -ljansson -lcsv -lsodium -lm -lmicrohttp
 DEBIAN_PACKAGES := build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
     protobuf-c-compiler libsqlite3-dev sqlite3 libjansson-dev libcsv-dev \
     libcmocka-dev libsodium-dev jq tzdata procps clang libclang-rt-14-dev \
-    libmicrohttpd-dev libsystemd-dev systemd scdoc curl dpkg-dev python3 man-db
+    libmicrohttpd-dev libsystemd-dev systemd scdoc curl dpkg-dev python3 man-db \
+    libjs-leaflet libjs-chart.js
+# the console's browser tests: Debian's chromium driven by playwright-core (npm)
+DEBIAN_PACKAGES += chromium nodejs
 
 PROTO_C   := $(BUILD)/proto/fsd.pb-c.c
 PROTO_H   := $(BUILD)/proto/fsd.pb-c.h
@@ -47,6 +50,7 @@ STORE_SRC := $(wildcard server/store/*.c)
 SERVER_SRC:= $(wildcard server/*.c) $(STORE_SRC)
 CTL_SRC   := $(wildcard fsdctl/*.c)
 AGENT_SRC := $(wildcard agent/*.c)
+WEB_SRC   := $(wildcard web/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 
@@ -59,11 +63,11 @@ STORE_OBJ := $(call obj,$(STORE_SRC))
 REFROWS_OBJ := $(BUILD)/server/refrows.o
 LIBWIRE   := $(BUILD)/libfsdwire.a
 LIBCORE   := $(BUILD)/libfsdcore.a
-PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent
+PROGRAMS  := $(BIN)/fsd-server $(BIN)/fsdctl $(BIN)/fsd-agent $(BIN)/fsd-web
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BIN)/%,$(TOOL_SRC))
 
-.PHONY: all deps demo test unit asan bench bench-restart bench-match fuzz fuzz-build format format-check clean
+.PHONY: all deps demo console test unit asan bench bench-restart bench-match fuzz fuzz-build format format-check clean
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(BIN)/fsd-load $(BIN)/fsd-floors $(BIN)/fsd-fill man
 
 # Installs what is missing, only what is missing; quiet when all is there.
@@ -76,6 +80,7 @@ deps:
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
+	@[ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 $(PROTO_C) $(PROTO_H): proto/fsd.proto
 	@mkdir -p $(BUILD)/proto
@@ -98,10 +103,16 @@ $(LIBCORE): $(CORE_OBJ)
 $(BIN)/fsd-server: $(call obj,$(SERVER_SRC)) $(LIBCORE) $(LIBWIRE)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-# fsdctl restore stamps the restored database through the store itself
-$(BIN)/fsdctl: $(call obj,$(CTL_SRC)) $(STORE_OBJ) $(LIBCORE) $(LIBWIRE)
+# fsdctl restore stamps the restored database through the store itself;
+# fsdctl web user writes fsd-web's users file (web/webusers.c)
+$(BIN)/fsdctl: $(call obj,$(CTL_SRC)) $(STORE_OBJ) $(BUILD)/web/webusers.o $(LIBCORE) $(LIBWIRE)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lsodium
+# fsd-web: libmicrohttpd, libsodium for sessions and sealed keys
+WEB_LIBS := -lmicrohttpd -lsodium -lpthread
+$(BIN)/fsd-web: $(call obj,$(WEB_SRC)) $(LIBCORE) $(LIBWIRE)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) $(WEB_LIBS)
 $(BIN)/fsd-agent: $(call obj,$(AGENT_SRC)) $(LIBCORE) $(LIBWIRE)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -138,6 +149,12 @@ $(BUILD)/tests/test_verbs: tests/unit/test_verbs.c $(filter-out %/main.o,$(call 
                            $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(LINKCFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# fsd-web's pure parts: the password seal, sessions, cookies, rate limit.
+$(BUILD)/tests/test_webauth: tests/unit/test_webauth.c $(BUILD)/web/webusers.o $(BUILD)/web/websession.o \
+                             $(LIBCORE) $(LIBWIRE) | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(LINKCFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka -lsodium -lpthread
 
 # The KPI tests' fixed history is a header of their own.
 $(BUILD)/tests/test_kpi: tests/unit/kpi_history.h
@@ -199,6 +216,12 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@examples/demo.sh
 
+# The console on a simulated day that goes on until Ctrl-C.
+console:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(BIN) examples/demo.sh --console
+
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
@@ -240,7 +263,7 @@ fuzz:
 
 # One dialect for every C file we write (the generated fsd.pb-c.* live in build/).
 CLANG_FORMAT ?= clang-format
-FORMAT_SRC = $(shell find core fsdctl server agent proto include tests bench -name '*.[ch]' | sort)
+FORMAT_SRC = $(shell find core fsdctl server agent proto include tests bench web -name '*.[ch]' | sort)
 CHECK_CLANG_FORMAT = command -v $(CLANG_FORMAT) >/dev/null || { echo "$(CLANG_FORMAT) not found (Debian: clang-format)"; exit 1; }
 format:
 	@$(CHECK_CLANG_FORMAT); $(CLANG_FORMAT) -i $(FORMAT_SRC)

@@ -27,6 +27,9 @@
 #   reconnect.csv server restarted under 10,000 technicians: time until every one
 #                 has its Welcome again (all reconnect on fresh DEALERs at once)
 #   restart.csv   bench/restart.sh: fsd-server start with 1M jobs in the database
+#   console.csv   bench/console.sh: the browser console's time to first screen
+#                 with 10,000 technicians and 50,000 open jobs (needs fsd-web
+#                 and playwright-core)
 #   watch.csv     bench/watch.sh: 100 live watchers (fsd-watchers) under a fixed load:
 #                 events fanned out/s, server CPU with and without them, the loop's
 #                 CPU per event and per watcher, change-to-arrival latency
@@ -321,6 +324,16 @@ BIN=$BIN FSD_BENCH_PORT=$((port + 3)) bench/restart.sh "$RESTART_JOBS" | tee "$w
 awk 'NR == 1 { print "jobs,open_jobs,db_mb,fill_s,listening_ms,load_ms"; next } { print $1 "," $2 "," $3 "," $4 "," $5 "," $6 }' \
     "$work/restart.out" >"$OUT/restart.csv"
 
+# ----------------------------------------------------------------- console
+# time to first screen of the browser console on a big database (needs
+# fsd-web and playwright-core; skipped without them)
+rm -f "$OUT/console.csv"
+if [ -x "$BIN/fsd-web" ] && [ -d tests/browser/node_modules/playwright-core ]; then
+    say "console: time to first screen (bench/console.sh)"
+    if [ "$QUICK" = 1 ]; then set -- 2000 10000; else set -- 10000 50000; fi
+    BIN=$BIN BENCH_OUT=$OUT FSD_BENCH_PORT=$((port + 1)) bench/console.sh "$@" >&2
+fi
+
 # ------------------------------------------------------------------- table
 {
 echo
@@ -356,6 +369,11 @@ echo
 echo "Restart with jobs in the database:"
 awk -F, 'NR > 1 { printf "  %s jobs (%s open, %s MB): listening after %s ms (load %s ms)\n", $1, $2, $3, $5, $6 }' "$OUT/restart.csv"
 echo
+if [ -f "$OUT/console.csv" ]; then
+    echo "Console, time to first screen (navigation to the queues drawn, chromium headless on the same cores):"
+    awk -F, 'NR > 1 { printf "  %-8s %s technicians, %s open jobs, %s on the board: median %s ms (snapshot in at %s ms), max %s ms; scrolling p95 frame %s ms\n", $1, $2, $3, $4, $5, $8, $6, $7 }' "$OUT/console.csv"
+    echo
+fi
 max_acked=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { printf "%.0f", m }' "$OUT/dispatch.csv")
 max_held=$(awk -F, 'NR > 1 && $2 > m { m = $2 } END { printf "%.0f", m }' "$OUT/dispatch_hold_median.csv")
 sq=$(floor sqlite_batch256_requests_per_s); rtt99=$(floor zmq_curve_rtt_p99)

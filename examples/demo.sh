@@ -10,14 +10,24 @@
 # one job across territories as a dispatcher would, grants goodwill on an
 # out-of-warranty job, lets customers rate finished visits (the low ratings
 # open follow-ups, one is closed), and ends with the summary report.
-# Everything it starts is stopped on exit.
+# Everything it starts is stopped on exit. fsd-web serves the dispatch
+# console during the run (address and login printed at the start).
+#
+# examples/demo.sh --console (what `make console` runs): the same start,
+# then requests keep coming (the file again and again, 2 per second) and
+# everything keeps running until Ctrl-C.
 set -euo pipefail
+CONSOLE=0
+[ "${1:-}" = --console ] && CONSOLE=1
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=${BIN:-$ROOT/bin}
 WORK=${DEMO_DIR:-$ROOT/build/demo}
 PORT=${DEMO_PORT:-7790}
 RATE=${DEMO_RATE:-12}            # requests per second
+WEB_PORT=${DEMO_WEB_PORT:-$((PORT + 1))}
+WEB_USER=demo
+WEB_PASSWORD=${DEMO_PASSWORD:-fsd-demo-2026}
 export FSD_HOME=$WORK/data FSD_SERVER=tcp://127.0.0.1:$PORT
 export FSD_SERVER_KEY=$FSD_HOME/keys/server.pub FSD_KEY=$FSD_HOME/keys/admin.key
 PIDS=()
@@ -61,12 +71,56 @@ ctl keygen --role dispatcher --name dana --out "$FSD_HOME/keys/dana.key"
 ctl keygen --role agent --all-technicians --dir "$WORK/fleet" >/dev/null
 echo "wrote $(ls "$WORK/fleet" | wc -l) technician keys into ${WORK#$ROOT/}/fleet/ (mode 0600), registered with the server"
 
+# The console: a web user with a password, fsd-web on loopback.
+start_web() {
+    if [ ! -x "$BIN/fsd-web" ]; then
+        echo "(no $BIN/fsd-web built: the run goes on without the console)"
+        return 0
+    fi
+    local portal=()
+    ctl keygen --role portal --name portal --out "$FSD_HOME/keys/portal.key" >/dev/null 2>&1 \
+        && portal=(--portal-key "$FSD_HOME/keys/portal.key")
+    printf '%s\n' "$WEB_PASSWORD" >"$WORK/web-password"
+    chmod 600 "$WORK/web-password"
+    ctl web user add "$WEB_USER" --role dispatcher --password-file "$WORK/web-password" >/dev/null
+    "$BIN/fsd-web" --listen "127.0.0.1:$WEB_PORT" --server "$FSD_SERVER" --server-key "$FSD_SERVER_KEY" \
+        --users "$FSD_HOME/web-users.db" --static "$ROOT/web/static" "${portal[@]}" \
+        --territories examples/territories.geojson \
+        >"$WORK/web.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$WEB_PORT/" 2>/dev/null && break
+        sleep 0.05
+    done
+    echo "  console: http://127.0.0.1:$WEB_PORT/   login: $WEB_USER / $WEB_PASSWORD   (log in ${WORK#$ROOT/}/web.log)"
+}
+step "the dispatch console (fsd-web)"
+start_web
+
 step "the fleet comes online (fsd-agent sim: 40 technicians in one process)"
 "$BIN/fsd-agent" --home "$WORK/sim" --log-level warn sim --keys "$WORK/fleet" \
-    --accept-delay-ms 300-2500 --decline-rate 0.12 --work-ms 2500 --seed 2026 \
-    --duration-s 150 >"$WORK/fleet.log" 2>&1 &
+    --accept-delay-ms 300-2500 --decline-rate 0.12 --work-ms "$([ $CONSOLE = 1 ] && echo 20000 || echo 2500)" --seed 2026 \
+    --duration-s "$([ $CONSOLE = 1 ] && echo 86400 || echo 150)" >"$WORK/fleet.log" 2>&1 &
 PIDS+=($!)
 sleep 2
+
+if [ $CONSOLE = 1 ]; then
+    step "requests keep coming, 2 per second (the sample file, again and again)"
+    ( while :; do desk request --batch examples/requests.csv --rate 2 >>"$WORK/intake.log" 2>&1 || sleep 1; done ) &
+    PIDS+=($!)
+    sleep 3
+    job=$(dana jobs --limit 1 --json | jq -r '.jobs[0].job_id // empty')
+    link=$([ -n "$job" ] && dana link "$job" --json 2>/dev/null | jq -r '.token // empty' || true)
+    echo
+    echo "  the console:        http://127.0.0.1:$WEB_PORT/"
+    echo "  log in as:          $WEB_USER / $WEB_PASSWORD"
+    [ -n "$link" ] && echo "  a customer's page:  http://127.0.0.1:$WEB_PORT/c/$link   ($job)"
+    echo "  fsdctl as the same dispatcher's desk: FSD_HOME=$FSD_HOME FSD_SERVER=$FSD_SERVER FSD_KEY=$FSD_HOME/keys/dana.key $BIN/fsdctl board"
+    echo
+    echo "  running until Ctrl-C (logs in ${WORK#$ROOT/}/)"
+    trap "exit 130" INT TERM   # the EXIT trap stops everything
+    while :; do sleep 3600 & wait $! || true; done   # wait: a signal ends it at once
+fi
 dana technicians | first 8
 echo "  ..."
 
@@ -183,3 +237,5 @@ dana report --by provider --csv >"$WORK/kpi-by-provider.csv"
 echo "  (by provider as CSV: ${WORK#$ROOT/}/kpi-by-provider.csv)"
 echo
 echo "demo finished in $(($(date +%s) - started)) s; data kept in ${WORK#$ROOT/}/ (server.log, fleet.log, intake.log, data/fsd.db)"
+[ -x "$BIN/fsd-web" ] && echo "the console stops with the demo; 'make console' keeps one running until Ctrl-C"
+true

@@ -181,6 +181,8 @@ void show_notifications(const Fsd__JobView *v);
 /* cmd_privacy.c: the access log, erasing a customer */
 int cmd_audit(ctl *c, int argc, char **argv);
 int cmd_customer_forget(ctl *c, int argc, char **argv);
+/* cmd_web.c: fsd-web's users (web user add|passwd|remove) */
+int cmd_web(ctl *c, int argc, char **argv);
 /* cmd_link.c: a job's customer link; the portal's verbs (portal key) */
 int cmd_link(ctl *c, int argc, char **argv);
 int cmd_portal(ctl *c, int argc, char **argv);

@@ -61,6 +61,7 @@ static const command s_commands[] = {
     { "escalations", cmd_escalations, "open jobs breached, at risk or escalated, most urgent first" },
     { "templates", cmd_templates, "templates load FILE | show: what customers are told" },
     { "notifications", cmd_notifications, "customer notifications and their delivery" },
+    { "web", cmd_web, "web user add|passwd|remove NAME: who logs in to fsd-web" },
     { "audit", cmd_audit, "who read customers' data (--principal, --job, --since)" },
     { "profile", cmd_profile, "profile add|use|list|show|remove: named servers and keys" },
 };

@@ -14,10 +14,16 @@ SHORT_PORT=$((FSD_TEST_PORT + 2))
 IDLE_S=3
 start_server --offer-ttl-ms 60000
 load_test_data
-# P-SUED (C1, spandau, fridges) takes offers as a company: its dispatcher
-# accepts them on the console and assigns C1
-sed '1s/$/,company/; s/^P-SUED,.*/&,yes/; 2,$ {/^P-SUED/! s/$/,no/}' "$EXAMPLES/providers.csv" >providers.csv
+# P-SUED takes offers as a company: it is contracted for spandau too here,
+# and C1 (fridges, spandau) is its technician; its dispatcher accepts the
+# offers on the console and assigns C1
+sed '1s/$/,company/; s/^P-SUED,.*/&;spandau,yes/; 2,$ {/^P-SUED/! s/$/,no/}' "$EXAMPLES/providers.csv" >providers.csv
 ctl provider load providers.csv >/dev/null
+{
+    echo "id,name,provider,territories,skills,capacity,shift,lat,lon"
+    echo "C1,Carl Spandau,P-SUED,spandau,fridge,1,24h,52.5130,13.1680"
+} >c1.csv
+ctl technician load c1.csv >/dev/null
 # the customer pages' key (role portal); until fsd-server knows that role
 # the customer cases fail, the rest still run
 ctl keygen --role portal --name portal --out "$FSD_HOME/keys/portal.key" >/dev/null || true

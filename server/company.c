@@ -243,16 +243,9 @@ int company_assign(call *c)
         return 0;
     }
     move_verdict v;
-    if (moves_judge(c, j, t, &v) < 0)
-        return -1;
-    if (r->check_only) {
-        moves_answer_check(c, &v);
-        return 0;
-    }
-    if (!moves_allowed(&v, r->override)) {
-        moves_refuse(c, &v, r->override);
-        return 0;
-    }
+    int gate = moves_gate(c, j, t, r->check_only, r->override, &v);
+    if (gate != MOVE_GO)
+        return gate < 0 ? -1 : 0;
     char reason[NOTE_MAX + 1100], note[sizeof v.message + 80];
     snprintf(reason, sizeof reason, "assigned by company %s to %s%s%s%s", j->company->row->id, t->row->id,
              moves_override_note(&v, note, sizeof note), r->reason[0] ? ": " : "", r->reason);

@@ -35,16 +35,9 @@
 static int s_reassign_to_tech(call *c, job *j, technician *t, const Fsd__Reassign *r)
 {
     move_verdict v;
-    if (moves_judge(c, j, t, &v) < 0)
-        return -1;
-    if (r->check_only) {
-        moves_answer_check(c, &v);
-        return 0;
-    }
-    if (!moves_allowed(&v, r->override)) {
-        moves_refuse(c, &v, r->override);
-        return 0;
-    }
+    int gate = moves_gate(c, j, t, r->check_only, r->override, &v);
+    if (gate != MOVE_GO)
+        return gate < 0 ? -1 : 0;
     char reason[FIELD_MAX + 600], note[sizeof v.message + 40];
     snprintf(reason, sizeof reason, "reassigned to %s%s: %s", t->row->id,
              moves_override_note(&v, note, sizeof note), r->reason);

@@ -72,7 +72,7 @@ static void s_sentence(call *c, const job *j, const technician *t, match_rule r,
     }
 }
 
-int moves_judge(call *c, const job *j, const technician *t, move_verdict *v)
+static int s_judge(call *c, const job *j, const technician *t, move_verdict *v)
 {
     memset(v, 0, sizeof *v);
     const char *why;
@@ -105,7 +105,7 @@ int moves_judge(call *c, const job *j, const technician *t, move_verdict *v)
     return 0;
 }
 
-bool moves_allowed(const move_verdict *v, bool override)
+static bool s_allowed(const move_verdict *v, bool override)
 {
     if (v->code == FSD__ERROR_CODE__ERR_NONE)
         return true;
@@ -126,7 +126,7 @@ void moves_answer_check(call *c, const move_verdict *v)
     c->reply->move_check = m;
 }
 
-void moves_refuse(call *c, const move_verdict *v, bool override)
+static void s_refuse(call *c, const move_verdict *v, bool override)
 {
     if (v->rule == MR_OK) {
         call_error(c, v->code, "job_id", "%s", v->message);
@@ -186,4 +186,19 @@ int moves_assign(call *c, job *j, technician *t, const char *reason)
     env.body_case = FSD__ENVELOPE__BODY_ASSIGNED;
     env.assigned = &as;
     return session_push(c->srv, t, &env);
+}
+
+int moves_gate(call *c, const job *j, const technician *t, bool check_only, bool override, move_verdict *v)
+{
+    if (s_judge(c, j, t, v) < 0)
+        return -1;
+    if (check_only) {
+        moves_answer_check(c, v);
+        return MOVE_ANSWERED;
+    }
+    if (!s_allowed(v, override)) {
+        s_refuse(c, v, override);
+        return MOVE_ANSWERED;
+    }
+    return MOVE_GO;
 }

@@ -14,16 +14,20 @@ typedef struct {
     char message[900]; /* a sentence per rule broken */
 } move_verdict;
 
-/* Judges moving j to t now, by the lifecycle (code invalid_transition,
-   rule MR_OK) and then the matcher's rules. 0, or -1 out of memory. */
-int moves_judge(call *c, const job *j, const technician *t, move_verdict *v);
-/* True when v lets the move go on: nothing broken, or a soft rule with
-   override. */
-bool moves_allowed(const move_verdict *v, bool override);
 /* Answers a check_only request with a MoveCheck of v. */
 void moves_answer_check(call *c, const move_verdict *v);
-/* Refuses the request with v's error (Error.rule names the rule). */
-void moves_refuse(call *c, const move_verdict *v, bool override);
+/* What a move request asks of the gate. */
+typedef enum {
+    MOVE_GO = 0,       /* allowed: make the move */
+    MOVE_ANSWERED = 1, /* a check's verdict or a refusal is the answer */
+} move_gate_result;
+
+/* Judges moving j to t now, by the lifecycle (code invalid_transition,
+   rule MR_OK) and then the matcher's rules, and answers what is not a move to make: with
+   check_only the verdict (MoveCheck), else a refusal when a rule stands
+   (override passes the soft ones). MOVE_GO, MOVE_ANSWERED, or -1 out of
+   memory. v holds the verdict either way. */
+int moves_gate(call *c, const job *j, const technician *t, bool check_only, bool override, move_verdict *v);
 /* " overriding offline, shift (T2 is offline ...)" for the move's event
    when override carried it past soft rules, else "". */
 const char *moves_override_note(const move_verdict *v, char *buf, size_t len);

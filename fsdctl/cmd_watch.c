@@ -3,10 +3,10 @@
     and technicians the snapshot holds, then one line per change until
     Ctrl-C; renews the lease every third of it, and reloads the snapshot
     when the server says the events were not complete (resync). */
+#include "args.h"
 #include "ctl.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,13 +236,6 @@ static void s_unwatch(watch_run *w)
     }
 }
 
-static long s_number(const char *s, long min)
-{
-    char *end;
-    long n = strtol(s, &end, 10);
-    return *end || n < min ? -1 : n;
-}
-
 int cmd_watch(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl watch [--territory T]... [--stream NAME] [--resume-after SEQ]\n"
@@ -259,11 +252,6 @@ int cmd_watch(ctl *c, int argc, char **argv)
                         "changes. --renew-ms: renew the lease this often (default a third of it; 0 never).\n"
                         "--no-batch: ask for one message per change (as clients that do not batch).\n"
                         "--json: every answer and event as one JSON line.\n";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
     static const struct option opts[] = {
         { "territory", 1, 0, 't' },
         { "stream", 1, 0, 's' },
@@ -280,10 +268,11 @@ int cmd_watch(ctl *c, int argc, char **argv)
     char stream[33];
     wire_msg_id(stream);
     w.req.stream = stream;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    uint32_t n;
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 't': terr[w.req.n_territories++] = optarg; break;
         case 's': w.req.stream = optarg; break;
@@ -291,30 +280,30 @@ int cmd_watch(ctl *c, int argc, char **argv)
         case 'r': {
             char *end;
             w.last = strtoull(optarg, &end, 10);
-            if (*end || !w.last) {
-                free(terr);
-                return ctl_fail(c, 2, "usage", "--resume-after needs a sequence number");
-            }
+            if (!optarg[0] || *end || optarg[0] == '-' || optarg[0] == '+' || !w.last)
+                o = -ctl_args_fail(&a, "--resume-after must be a sequence number above 0, not '%s'", optarg);
             break;
         }
         case 'n':
-            if ((w.count = s_number(optarg, 1)) < 0) {
-                free(terr);
-                return ctl_fail(c, 2, "usage", "--count needs a number above 0");
-            }
+            if (ctl_args_uint(&a, optarg, 1, UINT32_MAX, &n) == 0)
+                w.count = n;
+            else
+                o = -1;
             break;
         case 'w':
-            if ((w.renew_ms = s_number(optarg, 0)) < 0) {
-                free(terr);
-                return ctl_fail(c, 2, "usage", "--renew-ms needs a number of milliseconds (0: never)");
-            }
+            if (ctl_args_uint(&a, optarg, 0, 86400000, &n) == 0)
+                w.renew_ms = n;
+            else
+                o = -1;
             break;
-        default: free(terr); return ctl_fail(c, 2, "usage", "%s", usage);
+        default: o = -ctl_args_unknown(&a); break;
         }
+        if (o < 0)
+            break;
     }
-    if (optind < argc) {
+    if (o < 0 || ctl_args_tail(&a, 0, 0, "")) {
         free(terr);
-        return ctl_fail(c, 2, "usage", "%s", usage);
+        return a.status;
     }
     w.req.territories = terr;
     int rc = 1;

@@ -236,6 +236,52 @@ static void s_unwatch(watch_run *w)
     }
 }
 
+static const struct option s_opts[] = {
+    { "territory", 1, 0, 't' },
+    { "stream", 1, 0, 's' },
+    { "resume-after", 1, 0, 'r' },
+    { "count", 1, 0, 'n' },
+    { "renew-ms", 1, 0, 'w' },
+    { "no-batch", 0, 0, 'b' },
+    { 0, 0, 0, 0 },
+};
+
+/* Reads watch's options into w (territories into terr). 0, or -1: stop
+   with a->status (0 after --help, 2 after a usage error). */
+static int s_options(ctl_args *a, watch_run *w, char **terr)
+{
+    int o;
+    uint32_t n;
+    while ((o = ctl_args_next(a)) > 0) {
+        switch (o) {
+        case 't': terr[w->req.n_territories++] = optarg; break;
+        case 's': w->req.stream = optarg; break;
+        case 'b': w->req.batch = false; break;
+        case 'r': {
+            char *end;
+            w->last = strtoull(optarg, &end, 10);
+            if (!optarg[0] || *end || optarg[0] == '-' || optarg[0] == '+' || !w->last) {
+                ctl_args_fail(a, "--resume-after must be a sequence number above 0, not '%s'", optarg);
+                return -1;
+            }
+            break;
+        }
+        case 'n':
+            if (ctl_args_uint(a, optarg, 1, UINT32_MAX, &n))
+                return -1;
+            w->count = n;
+            break;
+        case 'w':
+            if (ctl_args_uint(a, optarg, 0, 86400000, &n))
+                return -1;
+            w->renew_ms = n;
+            break;
+        default: ctl_args_unknown(a); return -1;
+        }
+    }
+    return o < 0 || ctl_args_tail(a, 0, 0, "") ? -1 : 0;
+}
+
 int cmd_watch(ctl *c, int argc, char **argv)
 {
     const char *usage = "usage: fsdctl watch [--territory T]... [--stream NAME] [--resume-after SEQ]\n"
@@ -252,15 +298,6 @@ int cmd_watch(ctl *c, int argc, char **argv)
                         "changes. --renew-ms: renew the lease this often (default a third of it; 0 never).\n"
                         "--no-batch: ask for one message per change (as clients that do not batch).\n"
                         "--json: every answer and event as one JSON line.\n";
-    static const struct option opts[] = {
-        { "territory", 1, 0, 't' },
-        { "stream", 1, 0, 's' },
-        { "resume-after", 1, 0, 'r' },
-        { "count", 1, 0, 'n' },
-        { "renew-ms", 1, 0, 'w' },
-        { "no-batch", 0, 0, 'b' },
-        { 0, 0, 0, 0 },
-    };
     watch_run w = { .c = c, .renew_ms = -1 };
     fsd__watch__init(&w.req);
     w.req.batch = true;
@@ -269,39 +306,8 @@ int cmd_watch(ctl *c, int argc, char **argv)
     wire_msg_id(stream);
     w.req.stream = stream;
     ctl_args a;
-    ctl_args_begin(&a, c, argc, argv, usage, opts);
-    int o;
-    uint32_t n;
-    while ((o = ctl_args_next(&a)) > 0) {
-        switch (o) {
-        case 't': terr[w.req.n_territories++] = optarg; break;
-        case 's': w.req.stream = optarg; break;
-        case 'b': w.req.batch = false; break;
-        case 'r': {
-            char *end;
-            w.last = strtoull(optarg, &end, 10);
-            if (!optarg[0] || *end || optarg[0] == '-' || optarg[0] == '+' || !w.last)
-                o = -ctl_args_fail(&a, "--resume-after must be a sequence number above 0, not '%s'", optarg);
-            break;
-        }
-        case 'n':
-            if (ctl_args_uint(&a, optarg, 1, UINT32_MAX, &n) == 0)
-                w.count = n;
-            else
-                o = -1;
-            break;
-        case 'w':
-            if (ctl_args_uint(&a, optarg, 0, 86400000, &n) == 0)
-                w.renew_ms = n;
-            else
-                o = -1;
-            break;
-        default: o = -ctl_args_unknown(&a); break;
-        }
-        if (o < 0)
-            break;
-    }
-    if (o < 0 || ctl_args_tail(&a, 0, 0, "")) {
+    ctl_args_begin(&a, c, argc, argv, usage, s_opts);
+    if (s_options(&a, &w, terr) < 0) {
         free(terr);
         return a.status;
     }

@@ -6,7 +6,7 @@
     values and without output, so what loads is exactly what renders.
 
     Deliberately not here: where templates are stored, which language a
-    customer reads, the clock (times arrive as tzone_local). */
+    customer reads, the clock, how times are written (they arrive as text). */
 #include "fsd/template.h"
 
 #include <stdint.h>
@@ -319,15 +319,6 @@ bool template_language_valid(const char *lang)
 }
 
 /* -------------------------------------------------------------- words */
-
-void template_format_time(const tzone_local *at, const tzone_local *today, char *out, size_t outlen)
-{
-    int h = at->minute / 60, m = at->minute % 60;
-    if (today && civil_cmp(at->date, today->date) == 0)
-        snprintf(out, outlen, "%02d:%02d", h, m);
-    else
-        snprintf(out, outlen, "%04d-%02d-%02d %02d:%02d", at->date.y, at->date.m, at->date.d, h, m);
-}
 
 void template_category_words(const char *category, char *out, size_t outlen)
 {

@@ -7,28 +7,12 @@
     of the company's technicians, judged by the matcher's rules like any
     dispatcher's move (--check asks without changing anything, --override
     --reason moves past a soft rule). */
+#include "args.h"
 #include "ctl.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include "fsd/wire.h"
-
-static void s_getopt_reset(void)
-{
-    optind = 0;
-    opterr = 0;
-}
-
-static bool s_help(int argc, char **argv, const char *usage)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return true;
-        }
-    return false;
-}
 
 /* Prints a MoveCheck for people. */
 static void s_show_check(const Fsd__MoveCheck *m)
@@ -94,10 +78,9 @@ int cmd_offers(ctl *c, int argc, char **argv)
                         "The jobs offered to your company (a provider that dispatches its own\n"
                         "technicians): open offers, to accept or decline before they expire, and\n"
                         "accepted ones waiting for `fsdctl assign JOB TECH`.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    if (argc > 1)
-        return ctl_fail(c, 2, "usage", "%s", usage);
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, ""))
+        return a.status;
     Fsd__CompanyOffers q = FSD__COMPANY_OFFERS__INIT;
     return ctl_ask(c, FSD__ENVELOPE__BODY_COMPANY_OFFERS, &q, FSD__ENVELOPE__BODY_COMPANY_OFFERS,
                    s_show_offers, NULL);
@@ -109,38 +92,43 @@ int cmd_offer(ctl *c, int argc, char **argv)
                         "Answers an offer to your company within its time. A decline needs a reason:\n"
                         "too_far, no_parts, not_my_skill, off_shift or other; the job then goes on to\n"
                         "the next candidate, never to your company again.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
     static const struct option opts[] = { { "reason", 1, 0, 'r' }, { "note", 1, 0, 'n' }, { 0, 0, 0, 0 } };
     Fsd__CompanyOfferReply r = FSD__COMPANY_OFFER_REPLY__INIT;
     const char *reason = NULL;
-    int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'r')
-            reason = optarg;
-        else if (o == 'n')
-            r.note = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
+    ctl_args a;
+    char name[32];
+    bool accept = argc >= 2 && strcmp(argv[1], "accept") == 0;
+    if (!accept && !(argc >= 2 && strcmp(argv[1], "decline") == 0)) {
+        if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "accept or decline is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not accept or decline", argv[1]);
     }
-    if (argc - optind != 2)
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    const char *what = argv[optind];
-    r.job_id = argv[optind + 1];
-    if (strcmp(what, "accept") == 0) {
+    snprintf(name, sizeof name, "offer %s", argv[1]);
+    argv[1] = name;
+    ctl_args_begin(&a, c, argc - 1, argv + 1, usage, opts);
+    int o;
+    while ((o = ctl_args_next(&a)) > 0) {
+        switch (o) {
+        case 'r': reason = optarg; break;
+        case 'n': r.note = optarg; break;
+        default: return ctl_args_unknown(&a);
+        }
+    }
+    if (o < 0 || ctl_args_tail(&a, 1, 1, "JOB"))
+        return a.status;
+    r.job_id = a.pos[0];
+    if (accept) {
         if (reason)
-            return ctl_fail(c, 2, "usage", "--reason belongs to 'offer decline'");
+            return ctl_args_fail(&a, "--reason belongs to 'offer decline'");
         r.accept = true;
-    } else if (strcmp(what, "decline") == 0) {
-        int v = reason ? wire_enum_value(&fsd__decline_reason__descriptor, reason) : -1;
-        if (v <= 0)
-            return ctl_fail(c, 2, "usage",
-                            "'offer decline' needs --reason too_far, no_parts, not_my_skill, "
-                            "off_shift or other");
-        r.reason = (Fsd__DeclineReason)v;
     } else {
-        return ctl_fail(c, 2, "usage", "%s", usage);
+        int v = reason ? wire_enum_value(&fsd__decline_reason__descriptor, reason) : -1;
+        if (!reason)
+            return ctl_args_fail(&a, "needs --reason too_far, no_parts, not_my_skill, off_shift or other");
+        if (v <= 0)
+            return ctl_args_fail(
+                &a, "--reason is too_far, no_parts, not_my_skill, off_shift or other, not '%s'", reason);
+        r.reason = (Fsd__DeclineReason)v;
     }
     return ctl_request(c, FSD__ENVELOPE__BODY_COMPANY_OFFER_REPLY, &r, FSD__ENVELOPE__BODY_JOB_VIEW);
 }
@@ -153,34 +141,33 @@ int cmd_assign(ctl *c, int argc, char **argv)
                         "window); a refusal names the rule. --check only asks (exit 1 when refused);\n"
                         "--override --reason TEXT assigns past a soft rule (not skill, warranty,\n"
                         "capacity or window).\n";
-    if (s_help(argc, argv, usage))
-        return 0;
     static const struct option opts[] = {
         { "reason", 1, 0, 'r' },
         { "check", 0, 0, 'c' },
         { "override", 0, 0, 'o' },
         { 0, 0, 0, 0 },
     };
-    Fsd__CompanyAssign a = FSD__COMPANY_ASSIGN__INIT;
+    Fsd__CompanyAssign m = FSD__COMPANY_ASSIGN__INIT;
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, opts);
     int o;
-    s_getopt_reset();
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
-        case 'r': a.reason = optarg; break;
-        case 'c': a.check_only = true; break;
-        case 'o': a.override = true; break;
-        default: return ctl_fail(c, 2, "usage", "%s", usage);
+        case 'r': m.reason = optarg; break;
+        case 'c': m.check_only = true; break;
+        case 'o': m.override = true; break;
+        default: return ctl_args_unknown(&a);
         }
     }
-    if (argc - optind != 2)
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    if (a.check_only && a.override)
-        return ctl_fail(c, 2, "usage", "give --check or --override, not both");
-    if (a.override && !a.reason[0])
-        return ctl_fail(c, 2, "usage", "--override needs --reason: the job's history records why");
-    a.job_id = argv[optind];
-    a.technician_id = argv[optind + 1];
-    if (a.check_only)
-        return ctl_move_check(c, FSD__ENVELOPE__BODY_COMPANY_ASSIGN, &a);
-    return ctl_request(c, FSD__ENVELOPE__BODY_COMPANY_ASSIGN, &a, FSD__ENVELOPE__BODY_JOB_VIEW);
+    if (o < 0 || ctl_args_tail(&a, 2, 2, "JOB and TECH"))
+        return a.status;
+    if (m.check_only && m.override)
+        return ctl_args_fail(&a, "give --check or --override, not both");
+    if (m.override && !m.reason[0])
+        return ctl_args_fail(&a, "--override needs --reason: the job's history records why");
+    m.job_id = a.pos[0];
+    m.technician_id = a.pos[1];
+    if (m.check_only)
+        return ctl_move_check(c, FSD__ENVELOPE__BODY_COMPANY_ASSIGN, &m);
+    return ctl_request(c, FSD__ENVELOPE__BODY_COMPANY_ASSIGN, &m, FSD__ENVELOPE__BODY_JOB_VIEW);
 }

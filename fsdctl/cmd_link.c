@@ -1,24 +1,13 @@
 /*  cmd_link.c — fsdctl link JOB: the customer's link to their job, for a
     desk to read out; fsdctl portal show|cancel|rate TOKEN: what the
     customer page does with it (needs a portal key, --key portal.key). */
+#include "args.h"
 #include "ctl.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fsd/wire.h"
-
-/* True (after printing usage) when --help or -h is among the arguments. */
-static bool s_help(int argc, char **argv, const char *usage)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return true;
-        }
-    return false;
-}
 
 static void s_show_link(const Fsd__Envelope *rep, const void *arg)
 {
@@ -39,12 +28,11 @@ int cmd_link(ctl *c, int argc, char **argv)
     const char *usage = "usage: fsdctl link JOB\n\n"
                         "The customer's link to the job's page (state, technician, cancel, rating), to\n"
                         "read out to them. Intake: its own jobs; dispatcher: jobs in its scope.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    if (argc != 2 || argv[1][0] == '-')
-        return ctl_fail(c, 2, "usage", "%s", usage);
+    ctl_args a;
+    if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 1, "JOB"))
+        return a.status;
     Fsd__GetLink g = FSD__GET_LINK__INIT;
-    g.job_id = argv[1];
+    g.job_id = a.pos[0];
     return ctl_ask(c, FSD__ENVELOPE__BODY_GET_LINK, &g, FSD__ENVELOPE__BODY_JOB_LINK, s_show_link, NULL);
 }
 
@@ -88,50 +76,45 @@ int cmd_portal(ctl *c, int argc, char **argv)
                         "What the customer page does with a job's link (TOKEN: the link's last part),\n"
                         "with a portal key (fsdctl keygen --role portal): show the job as the customer\n"
                         "sees it, cancel it before the visit, rate it 1-5 once completed.\n";
-    if (s_help(argc, argv, usage))
-        return 0;
-    if (argc < 3)
-        return ctl_fail(c, 2, "usage", "%s", usage);
-    const char *verb = argv[1];
-    static const struct option opts[] = { { "reason", 1, 0, 'r' }, { "comment", 1, 0, 'c' }, { 0, 0, 0, 0 } };
-    const char *reason = "", *comment = "";
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-        if (o == 'r' && strcmp(verb, "cancel") == 0)
-            reason = optarg;
-        else if (o == 'c' && strcmp(verb, "rate") == 0)
-            comment = optarg;
-        else
-            return ctl_fail(c, 2, "usage", "%s", usage);
+    ctl_args a;
+    char name[32];
+    const char *verb = argc >= 2 ? argv[1] : "";
+    bool show = strcmp(verb, "show") == 0, cancel = strcmp(verb, "cancel") == 0,
+         rate = strcmp(verb, "rate") == 0;
+    if (!show && !cancel && !rate) {
+        if (ctl_args_simple(&a, c, argc, argv, usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "show, cancel or rate is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not show, cancel or rate", argv[1]);
     }
-    int n = argc - 1 - optind;
-    char **rest = argv + 1 + optind;
-    if (strcmp(verb, "show") == 0 && n == 1) {
+    snprintf(name, sizeof name, "portal %s", verb);
+    argv[1] = name;
+    char *text = "";
+    if (ctl_args_simple(&a, c, argc - 1, argv + 1, usage,
+                        show     ? NULL
+                        : cancel ? "reason"
+                                 : "comment",
+                        &text, rate ? 2 : 1, rate ? "TOKEN and STARS" : "TOKEN"))
+        return a.status;
+    if (show) {
         Fsd__LinkShow s = FSD__LINK_SHOW__INIT;
-        s.token = rest[0];
+        s.token = a.pos[0];
         return ctl_ask(c, FSD__ENVELOPE__BODY_LINK_SHOW, &s, FSD__ENVELOPE__BODY_LINK_VIEW, s_show_view,
                        NULL);
     }
-    if (strcmp(verb, "cancel") == 0 && n == 1) {
+    if (cancel) {
         Fsd__LinkCancel r = FSD__LINK_CANCEL__INIT;
-        r.token = rest[0];
-        r.reason = (char *)reason;
+        r.token = a.pos[0];
+        r.reason = text;
         return ctl_ask(c, FSD__ENVELOPE__BODY_LINK_CANCEL, &r, FSD__ENVELOPE__BODY_LINK_VIEW, s_show_view,
                        NULL);
     }
-    if (strcmp(verb, "rate") == 0 && n == 2) {
-        char *end;
-        long stars = strtol(rest[1], &end, 10);
-        if (*end || stars < 1 || stars > 5)
-            return ctl_fail(c, 2, "usage", "STARS is a whole number from 1 to 5, not '%s'", rest[1]);
-        Fsd__LinkRate r = FSD__LINK_RATE__INIT;
-        r.token = rest[0];
-        r.stars = (uint32_t)stars;
-        r.comment = (char *)comment;
-        return ctl_ask(c, FSD__ENVELOPE__BODY_LINK_RATE, &r, FSD__ENVELOPE__BODY_LINK_VIEW, s_show_view,
-                       NULL);
-    }
-    return ctl_fail(c, 2, "usage", "%s", usage);
+    char *end;
+    long stars = strtol(a.pos[1], &end, 10);
+    if (!a.pos[1][0] || *end || stars < 1 || stars > 5)
+        return ctl_args_fail(&a, "STARS must be a whole number from 1 to 5, not '%s'", a.pos[1]);
+    Fsd__LinkRate r = FSD__LINK_RATE__INIT;
+    r.token = a.pos[0];
+    r.stars = (uint32_t)stars;
+    r.comment = text;
+    return ctl_ask(c, FSD__ENVELOPE__BODY_LINK_RATE, &r, FSD__ENVELOPE__BODY_LINK_VIEW, s_show_view, NULL);
 }

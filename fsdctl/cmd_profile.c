@@ -6,6 +6,7 @@
     command line, the environment (FSD_SERVER, FSD_KEY, FSD_SERVER_KEY),
     the profile in use, the files under FSD_HOME (./fsd-data). */
 #include "cmd_profile.h"
+#include "args.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -68,27 +69,24 @@ static int s_abs(ctl *c, const char *what, const char *file, char *out, size_t l
 
 static int s_add(ctl *c, int argc, char **argv)
 {
-    const char *name = NULL, *tz = NULL;
+    static const struct option opts[] = { { "use", 0, 0, 'u' }, { 0, 0, 0, 0 } };
     bool use = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc)
-            tz = argv[++i];
-        else if (strcmp(argv[i], "--use") == 0)
-            use = true;
-        else if (argv[i][0] == '-')
-            return ctl_fail(c, 2, "usage", "unknown option %s for profile add: see fsdctl profile --help",
-                            argv[i]);
-        else if (!name)
-            name = argv[i];
-        else
-            return ctl_fail(c, 2, "usage", "profile add takes one NAME, not also '%s'", argv[i]);
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, s_usage, opts);
+    int o;
+    while ((o = ctl_args_next(&a)) > 0) {
+        if (o != 'u')
+            return ctl_args_unknown(&a);
+        use = true;
     }
-    if (!name)
-        return ctl_fail(c, 2, "usage", "profile add needs a NAME: see fsdctl profile --help");
-    if (!tz)
-        tz = c->tz; /* --tz is also fsdctl's own option, read before the command */
+    if (o < 0 || ctl_args_tail(&a, 1, 1, "NAME"))
+        return a.status;
+    const char *name = a.pos[0];
+    /* --server, --key, --server-key and --tz are fsdctl's own options, read
+       before the command: the connection in c is what they gave */
+    const char *tz = c->tz;
     if (!profile_name_ok(name))
-        return ctl_fail(c, 2, "usage", "'%s' is not a profile name: letters, digits, '.', '-' and '_'", name);
+        return ctl_args_fail(&a, "'%s' is not a profile name: letters, digits, '.', '-' and '_'", name);
     profile p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "%s", name);
@@ -100,7 +98,7 @@ static int s_add(ctl *c, int argc, char **argv)
         char zone[4200];
         snprintf(zone, sizeof zone, "/usr/share/zoneinfo/%s", tz);
         if (!tz[0] || strstr(tz, "..") || access(zone, R_OK) < 0)
-            return ctl_fail(c, 2, "usage", "--tz needs an IANA time zone like Europe/Berlin, not '%s'", tz);
+            return ctl_args_fail(&a, "--tz needs an IANA time zone like Europe/Berlin, not '%s'", tz);
         snprintf(p.tz, sizeof p.tz, "%s", tz);
     }
     char err[1024];
@@ -176,65 +174,75 @@ static int s_list(ctl *c)
 
 int cmd_profile(ctl *c, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(s_usage, stdout);
-            return 0;
-        }
-    if (argc < 2)
-        return ctl_fail(c, 2, "usage",
-                        "profile needs add, use, list, show or remove: see fsdctl profile --help");
-    const char *verb = argv[1];
+    static const char *const verbs[] = { "add", "use", "list", "show", "remove" };
+    const char *verb = argc >= 2 ? argv[1] : "";
+    bool known = false;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        known = known || strcmp(verb, verbs[i]) == 0;
+    ctl_args a;
+    if (!known) {
+        if (ctl_args_simple(&a, c, argc, argv, s_usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "add, use, list, show or remove is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not add, use, list, show or remove", verb);
+    }
+    char name[32];
+    snprintf(name, sizeof name, "profile %s", verb);
+    argv[1] = name;
+    argc--;
+    argv++;
     char err[1024];
     if (strcmp(verb, "add") == 0)
-        return s_add(c, argc - 1, argv + 1);
+        return s_add(c, argc, argv);
     if (strcmp(verb, "list") == 0) {
-        if (argc != 2)
-            return ctl_fail(c, 2, "usage", "profile list takes no arguments");
+        if (ctl_args_simple(&a, c, argc, argv, s_usage, NULL, NULL, 0, ""))
+            return a.status;
         return s_list(c);
     }
     if (strcmp(verb, "use") == 0 || strcmp(verb, "remove") == 0) {
-        if (argc != 3 || argv[2][0] == '-')
-            return ctl_fail(c, 2, "usage", "profile %s needs one NAME", verb);
+        if (ctl_args_simple(&a, c, argc, argv, s_usage, NULL, NULL, 1, "NAME"))
+            return a.status;
+        const char *which = a.pos[0];
         if (verb[0] == 'u') {
-            if (profile_use(argv[2], err, sizeof err) < 0)
+            if (profile_use(which, err, sizeof err) < 0)
                 return ctl_fail(c, 1, "profile", "%s", err);
             if (!c->json)
-                printf("profile %s in use%s\n", argv[2],
+                printf("profile %s in use%s\n", which,
                        getenv("FSD_PROFILE") && getenv("FSD_PROFILE")[0] ? " (FSD_PROFILE still wins here)"
                                                                          : "");
         } else {
-            int rc = profile_remove(argv[2], err, sizeof err);
+            int rc = profile_remove(which, err, sizeof err);
             if (rc < 0)
                 return ctl_fail(c, 1, "profile", "%s", err);
             if (rc == 0)
                 return ctl_fail(c, 1, "not_found", "there is no profile '%s': see fsdctl profile list",
-                                argv[2]);
+                                which);
             if (!c->json)
-                printf("profile %s removed\n", argv[2]);
+                printf("profile %s removed\n", which);
         }
         if (c->json)
             puts("{}");
         return 0;
     }
-    if (strcmp(verb, "show") == 0) {
-        if (argc > 3 || (argc == 3 && argv[2][0] == '-'))
-            return ctl_fail(c, 2, "usage", "profile show takes at most one NAME");
-        char cur[128];
-        bool from_env;
-        profile_current(cur, sizeof cur, &from_env);
-        const char *name = argc == 3 ? argv[2] : cur;
-        if (!name[0])
-            return ctl_fail(c, 1, "not_found",
-                            "no profile is in use: fsdctl profile use NAME, or FSD_PROFILE");
-        profile p;
-        int rc = profile_load(name, &p, err, sizeof err);
-        if (rc < 0)
-            return ctl_fail(c, 1, "profile", "%s", err);
-        if (rc == 0)
-            return ctl_fail(c, 1, "not_found", "there is no profile '%s': see fsdctl profile list", name);
-        s_show_one(c, &p, strcmp(name, cur) == 0);
-        return 0;
-    }
-    return ctl_fail(c, 2, "usage", "unknown profile command '%s': add, use, list, show or remove", verb);
+    /* show [NAME] */
+    static const struct option none[] = { { 0, 0, 0, 0 } };
+    ctl_args_begin(&a, c, argc, argv, s_usage, none);
+    int o = ctl_args_next(&a);
+    if (o > 0)
+        return ctl_args_unknown(&a);
+    if (o < 0 || ctl_args_tail(&a, 0, 1, "NAME"))
+        return a.status;
+    char cur[128];
+    bool from_env;
+    profile_current(cur, sizeof cur, &from_env);
+    const char *show = a.n_pos == 1 ? a.pos[0] : cur;
+    if (!show[0])
+        return ctl_fail(c, 1, "not_found", "no profile is in use: fsdctl profile use NAME, or FSD_PROFILE");
+    profile p;
+    int rc = profile_load(show, &p, err, sizeof err);
+    if (rc < 0)
+        return ctl_fail(c, 1, "profile", "%s", err);
+    if (rc == 0)
+        return ctl_fail(c, 1, "not_found", "there is no profile '%s': see fsdctl profile list", show);
+    s_show_one(c, &p, strcmp(show, cur) == 0);
+    return 0;
 }

@@ -520,11 +520,10 @@ static const char *s_usage =
     "figures stay put while nothing happens). First-time fix counts the jobs whose\n"
     "30 days after completion are over; the others are shown as pending.\n"
     "--by groups the figures (provider: the service company; technician: each\n"
-    "technician) and adds\n"
-    "the total; --csv prints one row per group (columns in the README), --json\n"
-    "the same rows under \"groups\" and \"total\". The server computes the figures\n"
-    "while you wait (about a second per 100,000 jobs); report waits up to 60 s\n"
-    "unless --timeout says otherwise.\n";
+    "technician) and adds the total; --csv prints one row per group (columns in\n"
+    "docs/kpi.md), --json the same rows under \"groups\" and \"total\". The server\n"
+    "computes the figures while you wait (about a second per 100,000 jobs); report\n"
+    "waits up to 60 s unless --timeout says otherwise.\n";
 
 int cmd_report(ctl *c, int argc, char **argv)
 {

@@ -3,10 +3,10 @@
     and technicians the snapshot holds, then one line per change until
     Ctrl-C; renews the lease every third of it, and reloads the snapshot
     when the server says the events were not complete (resync). */
+#include "args.h"
 #include "ctl.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,11 +236,50 @@ static void s_unwatch(watch_run *w)
     }
 }
 
-static long s_number(const char *s, long min)
+static const struct option s_opts[] = {
+    { "territory", 1, 0, 't' },
+    { "stream", 1, 0, 's' },
+    { "resume-after", 1, 0, 'r' },
+    { "count", 1, 0, 'n' },
+    { "renew-ms", 1, 0, 'w' },
+    { "no-batch", 0, 0, 'b' },
+    { 0, 0, 0, 0 },
+};
+
+/* Reads watch's options into w (territories into terr). 0, or -1: stop
+   with a->status (0 after --help, 2 after a usage error). */
+static int s_options(ctl_args *a, watch_run *w, char **terr)
 {
-    char *end;
-    long n = strtol(s, &end, 10);
-    return *end || n < min ? -1 : n;
+    int o;
+    uint32_t n;
+    while ((o = ctl_args_next(a)) > 0) {
+        switch (o) {
+        case 't': terr[w->req.n_territories++] = optarg; break;
+        case 's': w->req.stream = optarg; break;
+        case 'b': w->req.batch = false; break;
+        case 'r': {
+            char *end;
+            w->last = strtoull(optarg, &end, 10);
+            if (!optarg[0] || *end || optarg[0] == '-' || optarg[0] == '+' || !w->last) {
+                ctl_args_fail(a, "--resume-after must be a sequence number above 0, not '%s'", optarg);
+                return -1;
+            }
+            break;
+        }
+        case 'n':
+            if (ctl_args_uint(a, optarg, 1, UINT32_MAX, &n))
+                return -1;
+            w->count = n;
+            break;
+        case 'w':
+            if (ctl_args_uint(a, optarg, 0, 86400000, &n))
+                return -1;
+            w->renew_ms = n;
+            break;
+        default: ctl_args_unknown(a); return -1;
+        }
+    }
+    return o < 0 || ctl_args_tail(a, 0, 0, "") ? -1 : 0;
 }
 
 int cmd_watch(ctl *c, int argc, char **argv)
@@ -259,20 +298,6 @@ int cmd_watch(ctl *c, int argc, char **argv)
                         "changes. --renew-ms: renew the lease this often (default a third of it; 0 never).\n"
                         "--no-batch: ask for one message per change (as clients that do not batch).\n"
                         "--json: every answer and event as one JSON line.\n";
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
-    static const struct option opts[] = {
-        { "territory", 1, 0, 't' },
-        { "stream", 1, 0, 's' },
-        { "resume-after", 1, 0, 'r' },
-        { "count", 1, 0, 'n' },
-        { "renew-ms", 1, 0, 'w' },
-        { "no-batch", 0, 0, 'b' },
-        { 0, 0, 0, 0 },
-    };
     watch_run w = { .c = c, .renew_ms = -1 };
     fsd__watch__init(&w.req);
     w.req.batch = true;
@@ -280,41 +305,11 @@ int cmd_watch(ctl *c, int argc, char **argv)
     char stream[33];
     wire_msg_id(stream);
     w.req.stream = stream;
-    int o;
-    optind = 0;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 't': terr[w.req.n_territories++] = optarg; break;
-        case 's': w.req.stream = optarg; break;
-        case 'b': w.req.batch = false; break;
-        case 'r': {
-            char *end;
-            w.last = strtoull(optarg, &end, 10);
-            if (*end || !w.last) {
-                free(terr);
-                return ctl_fail(c, 2, "usage", "--resume-after needs a sequence number");
-            }
-            break;
-        }
-        case 'n':
-            if ((w.count = s_number(optarg, 1)) < 0) {
-                free(terr);
-                return ctl_fail(c, 2, "usage", "--count needs a number above 0");
-            }
-            break;
-        case 'w':
-            if ((w.renew_ms = s_number(optarg, 0)) < 0) {
-                free(terr);
-                return ctl_fail(c, 2, "usage", "--renew-ms needs a number of milliseconds (0: never)");
-            }
-            break;
-        default: free(terr); return ctl_fail(c, 2, "usage", "%s", usage);
-        }
-    }
-    if (optind < argc) {
+    ctl_args a;
+    ctl_args_begin(&a, c, argc, argv, usage, s_opts);
+    if (s_options(&a, &w, terr) < 0) {
         free(terr);
-        return ctl_fail(c, 2, "usage", "%s", usage);
+        return a.status;
     }
     w.req.territories = terr;
     int rc = 1;

@@ -2,9 +2,9 @@
     fsd-web. Each has their own CURVE key pair, registered with fsd-server
     under their name (so rights, scopes and the audit trail name them) and
     kept in the users file with the secret half sealed by their password. */
+#include "args.h"
 #include "ctl.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -173,31 +173,39 @@ static int s_remove(ctl *c, webusers *u, const char *name)
 
 int cmd_web(ctl *c, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(s_usage, stdout);
-            return 0;
-        }
-    if (argc < 4 || strcmp(argv[1], "user") != 0)
-        return ctl_fail(c, 2, "usage", "%s", s_usage);
-    const char *verb = argv[2], *pwfile = NULL;
+    ctl_args a;
+    if (argc < 2 || strcmp(argv[1], "user") != 0) {
+        if (ctl_args_simple(&a, c, argc, argv, s_usage, NULL, NULL, 0, "") || argc < 2)
+            return argc < 2 ? ctl_args_fail(&a, "user is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not user", argv[1]);
+    }
+    char name[32];
+    snprintf(name, sizeof name, "web user");
+    argv[1] = name;
+    const char *verb = argc >= 3 ? argv[2] : "";
+    bool add = strcmp(verb, "add") == 0, passwd = strcmp(verb, "passwd") == 0,
+         remove = strcmp(verb, "remove") == 0;
+    if (!add && !passwd && !remove) {
+        if (ctl_args_simple(&a, c, argc - 1, argv + 1, s_usage, NULL, NULL, 0, "") || argc < 3)
+            return argc < 3 ? ctl_args_fail(&a, "add, passwd or remove is missing") : a.status;
+        return ctl_args_fail(&a, "'%s' is not add, passwd or remove", verb);
+    }
+    snprintf(name, sizeof name, "web user %s", verb);
+    argv[2] = name;
+    /* add takes them all, passwd the last two, remove the last one */
+    static const struct option opts[] = {
+        { "role", 1, 0, 'r' },          { "provider", 1, 0, 'P' }, { "territory", 1, 0, 'T' },
+        { "password-file", 1, 0, 'p' }, { "users", 1, 0, 'u' },    { 0, 0, 0, 0 },
+    };
+    const char *pwfile = NULL;
     char users_default[4096];
     snprintf(users_default, sizeof users_default, "%s/web-users.db", c->home);
     const char *users_path = users_default;
     webuser who;
     memset(&who, 0, sizeof who);
-    if (strlen(argv[3]) >= sizeof who.name || !argv[3][0] || argv[3][0] == '-' || strpbrk(argv[3], "#:"))
-        return ctl_fail(c, 2, "usage", "give the user's NAME (at most %zu characters, no '#' or ':')",
-                        sizeof who.name - 1);
-    snprintf(who.name, sizeof who.name, "%s", argv[3]);
-    static const struct option opts[] = {
-        { "role", 1, 0, 'r' },          { "provider", 1, 0, 'P' }, { "territory", 1, 0, 'T' },
-        { "password-file", 1, 0, 'p' }, { "users", 1, 0, 'u' },    { 0, 0, 0, 0 },
-    };
+    ctl_args_begin(&a, c, argc - 2, argv + 2, s_usage, add ? opts : passwd ? opts + 3 : opts + 4);
     int o;
-    optind = 4;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = ctl_args_next(&a)) > 0) {
         switch (o) {
         case 'r': snprintf(who.role, sizeof who.role, "%s", optarg); break;
         case 'P': snprintf(who.provider, sizeof who.provider, "%s", optarg); break;
@@ -208,19 +216,20 @@ int cmd_web(ctl *c, int argc, char **argv)
         }
         case 'p': pwfile = optarg; break;
         case 'u': users_path = optarg; break;
-        default: return ctl_fail(c, 2, "usage", "%s", s_usage);
+        default: return ctl_args_unknown(&a);
         }
     }
-    if (optind < argc)
-        return ctl_fail(c, 2, "usage", "unexpected argument %s\n%s", argv[optind], s_usage);
-    bool add = strcmp(verb, "add") == 0, passwd = strcmp(verb, "passwd") == 0,
-         remove = strcmp(verb, "remove") == 0;
-    if (!add && !passwd && !remove)
-        return ctl_fail(c, 2, "usage", "%s", s_usage);
+    if (o < 0 || ctl_args_tail(&a, 1, 1, "NAME"))
+        return a.status;
+    const char *user = a.pos[0];
+    if (strlen(user) >= sizeof who.name || !user[0] || strpbrk(user, "#:"))
+        return ctl_args_fail(&a, "NAME has at most %zu characters and no '#' or ':', not '%s'",
+                             sizeof who.name - 1, user);
+    snprintf(who.name, sizeof who.name, "%s", user);
     if (add) {
         int r = wire_enum_value(&fsd__role__descriptor, who.role);
         if (r != FSD__ROLE__ROLE_DISPATCHER && r != FSD__ROLE__ROLE_INTAKE && r != FSD__ROLE__ROLE_ADMIN)
-            return ctl_fail(c, 2, "usage", "--role must be dispatcher, intake or admin");
+            return ctl_args_fail(&a, "--role must be dispatcher, intake or admin");
     }
     char err[512];
     webusers *u = webusers_open(users_path, add, err, sizeof err);

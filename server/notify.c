@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fsd/log.h"
+#include "fsd/timetext.h"
 #include "fsd/wire.h"
 
 #define LANG_MAX 16
@@ -61,18 +62,29 @@ static int s_template(server *srv, notify_event e, const char *lang, char *out, 
     return 0;
 }
 
-/* A time as the customer reads it, in the job's territory. */
-static void s_local_time(server *srv, const job *j, int64_t at, int64_t now, char *out, size_t outlen)
+/* The zone of the job's territory ("UTC" when it has none). */
+static const char *s_job_zone(server *srv, const job *j)
 {
-    const char *tz = j->territory >= 0 && (size_t)j->territory < srv->n_territories
-                         ? srv->territories[j->territory].row->tz
-                         : "UTC";
-    tzone_local when, today;
-    if (tzone_localize(tz, at, &when) < 0 || tzone_localize(tz, now, &today) < 0) {
-        tzone_localize("UTC", at, &when);
-        tzone_localize("UTC", now, &today);
-    }
-    template_format_time(&when, &today, out, outlen);
+    return j->territory >= 0 && (size_t)j->territory < srv->n_territories
+               ? srv->territories[j->territory].row->tz
+               : "UTC";
+}
+
+/* A time as the customer reads it: in the job's territory, with the zone
+   shown ("2026-12-09 01:46 CET"), as fsdctl writes times (timetext.h). */
+static void s_local_time(server *srv, const job *j, int64_t at, char *out, size_t outlen)
+{
+    timetext_local(at, s_job_zone(srv, j), out, outlen);
+}
+
+/* The booked appointment window with its zone's abbreviation at the
+   start: "Sat 2026-11-28 14:00–16:00 CET". */
+static void s_window_text(const Fsd__JobView *v, char *out, size_t outlen)
+{
+    char start[TIMETEXT_LEN];
+    timetext_local(v->window_start, v->window_tz, start, sizeof start);
+    const char *abbr = strrchr(start, ' ');
+    snprintf(out, outlen, "%s%s", v->window_local, abbr ? abbr : "");
 }
 
 /* When the technician should arrive: now plus the travel time from their
@@ -108,9 +120,12 @@ int notify_job_event(server *srv, const job *j, notify_event e, const technician
     if (template_is_off(text))
         return 0;
 
-    char eta[32], window[32], appliance[64];
-    s_local_time(srv, j, s_eta(srv, j, e, tech, now), now, eta, sizeof eta);
-    s_local_time(srv, j, j->arrive_by, now, window, sizeof window);
+    char eta[TIMETEXT_LEN], window[128], appliance[64];
+    s_local_time(srv, j, s_eta(srv, j, e, tech, now), eta, sizeof eta);
+    if (v->window_end && v->window_local[0])
+        s_window_text(v, window, sizeof window);
+    else
+        s_local_time(srv, j, j->arrive_by, window, sizeof window);
     template_category_words(v->category, appliance, sizeof appliance);
     template_values vals = { { 0 } };
     vals.value[TP_CUSTOMER] = v->customer_name;
@@ -118,7 +133,7 @@ int notify_job_event(server *srv, const job *j, notify_event e, const technician
     vals.value[TP_TECHNICIAN] = tech ? tech->row->name : "";
     vals.value[TP_ETA] = eta;
     /* the booked appointment window when the customer asked for one, else the arrive-by promise */
-    vals.value[TP_WINDOW] = v->window_end && v->window_local[0] ? v->window_local : window;
+    vals.value[TP_WINDOW] = window;
     vals.value[TP_APPLIANCE] = appliance;
     vals.value[TP_BRAND] = v->brand;
     vals.value[TP_MODEL] = v->model;

@@ -24,7 +24,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "fsd/tzone.h"
 
 /* The moments a customer may be told about. */
 typedef enum {
@@ -94,10 +93,6 @@ const char *template_builtin_linked(notify_event e);
    optionally '-' and 2-8 letters or digits ("en", "de", "pt-BR",
    "es-419"). The empty string (the default wording) is not a tag. */
 bool template_language_valid(const char *lang);
-
-/* Writes a local time for a message: "14:35" on the same local date as
-   `today`, else "2026-11-24 14:35" (neutral in every language). */
-void template_format_time(const tzone_local *at, const tzone_local *today, char *out, size_t outlen);
 
 /* The category in words: "washing_machine" -> "washing machine". */
 void template_category_words(const char *category, char *out, size_t outlen);

@@ -6,6 +6,8 @@
 # the three programs print one version; times are in the job's zone with
 # the zone shown (or --tz), JSON adds RFC 3339 next to epoch ms.
 . "$ROOT/tests/integration/lib.sh"
+# profile add/use/remove below must not touch the profiles of whoever runs the tests
+export XDG_CONFIG_HOME=$PWD/cfg
 
 # usage_error WHAT COMMAND...: exit 2 and exactly one line on stderr, nothing on stdout
 usage_error() {
@@ -66,8 +68,30 @@ templates load|f.csv
 templates show|
 notifications|
 audit|
+offers|
+offer accept|J000001
+offer decline|J000001 --reason too_far
+assign|J000001 T01
+watch|--territory mitte
+link|J000001
+portal show|TOKEN
+portal cancel|TOKEN --reason r
+portal rate|TOKEN 5
+web user add|erika --role dispatcher --password-file pw
+web user passwd|erika
+web user remove|erika
+profile add|p1 --use
+profile use|p1
+profile list|
+profile show|p1
+profile remove|p1
+technician retire|T01
+provider retire|P1
+territory retire|mitte
+category load|f.csv
 TABLE
 [ ! -e ./--bogus ] || fail "backup --bogus wrote a file named --bogus"
+[ ! -e cfg/fsd/profiles ] || fail "a refused profile command wrote a profile: $(ls cfg/fsd/profiles)"
 usage_error "fsdctl bogus-command" "$BIN/fsdctl" bogus-command
 usage_error "track without its job" "$BIN/fsdctl" track
 usage_error "option without its value" "$BIN/fsdctl" track J1 --phone
@@ -94,6 +118,15 @@ report --from garbage|report --from garbage
 report --to 2026-12-08 25:00|report --to 2026-12-08T25:00
 audit --since 08.12.2026|audit --since 08.12.2026
 restore --job-floor x|restore b.db --job-floor x
+watch --count 0|watch --count 0
+watch --renew-ms x|watch --renew-ms x
+watch --resume-after 0|watch --resume-after 0
+portal rate stars 6|portal rate TOKEN 6
+offer decline --reason x|offer decline J000001 --reason x
+assign --check --override|assign J000001 T01 --check --override
+web user add --role x|web user add erika --role x
+web user add NAME:x|web user add a:b --role dispatcher
+profile add ../x|profile add ../x
 --timeout x|--timeout x stats
 --timeout 0|--timeout 0 stats
 --tz Mars/Olympus|--tz Mars/Olympus stats

@@ -52,9 +52,9 @@ until_ok 5 file_events_are "$job" 3 \
 expect_eq events "$(jq -r --arg j "$job" 'select(.job == $j and .event != "late") | .event' "$file" | paste -sd,)" \
     accepted,en_route,completed
 line() { jq -c --arg j "$job" --arg e "$1" 'select(.job == $j and .event == $e)' "$file"; }
-jq -e '.text | test("^Good news, Test Customer: Anna Eins will repair your Bosch washing machine \\(job J[0-9]+\\) by [0-9: -]+\\. We will tell you when they are on the way\\.$")' \
+jq -e '.text | test("^Good news, Test Customer: Anna Eins will repair your Bosch washing machine \\(job J[0-9]+\\) by [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} CES?T\\. We will tell you when they are on the way\\.$")' \
     <<<"$(line accepted)" >/dev/null || fail "accepted text: $(line accepted)"
-jq -e '.text | test("^Anna Eins is on the way to Teststraße 1, Berlin for your Bosch washing machine \\(job J[0-9]+\\) and should arrive around [0-9]{2}:[0-9]{2}\\.$")' \
+jq -e '.text | test("^Anna Eins is on the way to Teststraße 1, Berlin for your Bosch washing machine \\(job J[0-9]+\\) and should arrive around [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} CES?T\\.$")' \
     <<<"$(line en_route)" >/dev/null || fail "en_route text: $(line en_route)"
 jq -e --arg j "$job" '(.text | contains("is repaired (job " + $j + ")") and contains("Rate the visit from 1 to 5 stars"))
                       and .rate_command == "fsdctl rate " + $j + " STARS"' <<<"$(line completed)" >/dev/null \

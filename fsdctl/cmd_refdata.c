@@ -404,17 +404,8 @@ static int s_register(ctl *c, const fsd_keypair *kp, Fsd__Role r, const char *te
     ap.provider_id = s_scope_provider;
     ap.territories = s_scope_territories;
     ap.n_territories = s_n_scope_territories;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_ADD_PRINCIPAL;
-    env.add_principal = &ap;
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_PRINCIPAL_ADDED);
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_ask(c, FSD__ENVELOPE__BODY_ADD_PRINCIPAL, &ap, FSD__ENVELOPE__BODY_PRINCIPAL_ADDED, NULL,
+                   NULL);
 }
 
 /* Makes, saves and (unless told not to) registers one key pair. */

@@ -96,17 +96,8 @@ static int s_register(ctl *c, const fsd_keypair *kp, const webuser *who)
     ap.provider_id = (char *)who->provider;
     ap.territories = terr;
     ap.n_territories = n;
-    char id[33];
-    Fsd__Envelope env;
-    wire_envelope_init(&env, id);
-    env.body_case = FSD__ENVELOPE__BODY_ADD_PRINCIPAL;
-    env.add_principal = &ap;
-    Fsd__Envelope *rep = ctl_call(c, &env);
-    if (!rep)
-        return 1;
-    int rc = ctl_expect(c, rep, FSD__ENVELOPE__BODY_PRINCIPAL_ADDED);
-    fsd__envelope__free_unpacked(rep, NULL);
-    return rc;
+    return ctl_ask(c, FSD__ENVELOPE__BODY_ADD_PRINCIPAL, &ap, FSD__ENVELOPE__BODY_PRINCIPAL_ADDED, NULL,
+                   NULL);
 }
 
 /* Makes a key pair for who, registers it, and seals it into the file. */

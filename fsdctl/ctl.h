@@ -42,7 +42,8 @@ int ctl_connect(ctl *c);
    JSON with --json, else show_reply). Returns the exit status. */
 int ctl_request(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want);
 /* ctl_request with a printer of the command's own: show(rep, arg) prints
-   the answer unless --json asks for the body as JSON. */
+   the answer unless --json asks for the body as JSON; with show NULL
+   nothing is printed but an error (a step of a larger command). */
 int ctl_ask(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__BodyCase want,
             void (*show)(const Fsd__Envelope *rep, const void *arg), const void *arg);
 /* The message in an envelope's oneof body (NULL when none). */

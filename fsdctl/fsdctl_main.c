@@ -290,7 +290,7 @@ int ctl_ask(ctl *c, Fsd__Envelope__BodyCase body, void *msg, Fsd__Envelope__Body
     if (!rep)
         return 1;
     int rc = ctl_expect(c, rep, want);
-    if (rc == 0) {
+    if (rc == 0 && show) {
         if (c->json)
             ctl_print_json(ctl_body(rep));
         else

@@ -204,8 +204,9 @@ int dispatcher_explain(call *c)
             cand->provider_id = t->row->provider_id;
         }
     }
-    qsort(c->reply->explanation->candidates, c->reply->explanation->n_candidates,
-          sizeof *c->reply->explanation->candidates, s_candidate_order);
+    if (c->reply->explanation->n_candidates) /* none: the array is NULL */
+        qsort(c->reply->explanation->candidates, c->reply->explanation->n_candidates,
+              sizeof *c->reply->explanation->candidates, s_candidate_order);
     c->reply->body_case = FSD__ENVELOPE__BODY_EXPLANATION;
     return 0;
 }

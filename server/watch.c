@@ -895,7 +895,8 @@ static void s_snapshot(server *srv, watcher *w, Fsd__Watching *ans)
 {
     snap_scan scan = { .srv = srv, .w = w };
     strmap_each(srv->jobs, s_snap_job, &scan);
-    qsort(scan.list, scan.n, sizeof *scan.list, s_older);
+    if (scan.n) /* no open job: scan.list is NULL, which qsort may not take */
+        qsort(scan.list, scan.n, sizeof *scan.list, s_older);
     int64_t now = wire_now_ms();
     const technician **techs = fsd_xmalloc((srv->n_techs + 1) * sizeof *techs);
     size_t n_techs = 0;

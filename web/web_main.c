@@ -334,6 +334,19 @@ static struct MHD_Daemon *s_start(webapp *app, const char *cert, const char *key
     return d;
 }
 
+/* What main made, undone (after a failed start too). */
+static void s_teardown(webapp *app)
+{
+    webconn_destroy(&app->conn);
+    webevents_destroy(&app->ev);
+    websessions_destroy(&app->sessions);
+    webratelimit_destroy(&app->rl_user);
+    webratelimit_destroy(&app->rl_addr);
+    webusers_close(&app->users);
+    json_decref(app->territories);
+    app->territories = NULL;
+}
+
 int main(int argc, char **argv)
 {
     webapp app = { .listen = "127.0.0.1:8080", .idle_min = 30, .session_hours = 12, .timeout_ms = 10000 };
@@ -367,7 +380,7 @@ int main(int argc, char **argv)
     signal(SIGTERM, s_on_signal);
     struct MHD_Daemon *d = s_start(&app, cert, key);
     if (!d) {
-        webconn_destroy(&app.conn);
+        s_teardown(&app);
         return 1;
     }
     log_info("listening", "addr=%s tls=%s server=%s static=%s", app.listen, app.tls ? "yes" : "no",
@@ -382,13 +395,7 @@ int main(int argc, char **argv)
     webevents_shutdown(app.ev);
     usleep(100 * 1000);
     MHD_stop_daemon(d);
-    webconn_destroy(&app.conn);
-    webevents_destroy(&app.ev);
-    websessions_destroy(&app.sessions);
-    webratelimit_destroy(&app.rl_user);
-    webratelimit_destroy(&app.rl_addr);
-    webusers_close(&app.users);
-    json_decref(app.territories);
+    s_teardown(&app);
     if (key) {
         sodium_memzero(key, strlen(key));
         free(key);

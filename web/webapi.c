@@ -107,7 +107,7 @@ static webanswer s_explain_env(webreq *r, const char *id, Fsd__Envelope **env)
     Fsd__Explain x = FSD__EXPLAIN__INIT;
     x.job_id = (char *)id;
     webanswer a = web_call(r, FSD__ENVELOPE__BODY_EXPLAIN, &x, FSD__ENVELOPE__BODY_EXPLANATION, NULL, env);
-    if (!a.resp)
+    if (!a.resp && (*env)->explanation->n_candidates)
         qsort((*env)->explanation->candidates, (*env)->explanation->n_candidates, sizeof(Fsd__Candidate *),
               s_candidate_order);
     return a;

@@ -21,7 +21,7 @@ watcher() {
     FSD_KEY=$FSD_HOME/keys/$key.key "$BIN/fsdctl" watch "$@" >"$name.out" 2>"$name.err" &
     PIDS+=($!)
     eval "WATCH_PID_$name=$!"
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 400); do # 20 s at most: sanitized builds start slowly
         grep -q '^snapshot ' "$name.out" 2>/dev/null && return 0
         grep -q '"snapshot"' "$name.out" 2>/dev/null && return 0
         sleep 0.05

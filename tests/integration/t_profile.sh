@@ -64,7 +64,9 @@ rm cfg/fsd/profiles/typo.conf
 say "fsd-agent takes the server and its key from the profile"
 mkdir -p agents/A1
 ctl keygen --role agent --name A1 --out agents/A1/agent.key >/dev/null
-(cd elsewhere && bare "$BIN/fsd-agent" --home ../agents/A1 run >>../agents/A1.log 2>&1) &
+# exec: the pid kept is the agent's own, so the test's cleanup stops it
+(cd elsewhere && exec env -u FSD_SERVER -u FSD_KEY -u FSD_SERVER_KEY -u FSD_HOME \
+    "$BIN/fsd-agent" --home ../agents/A1 run >>../agents/A1.log 2>&1) &
 PIDS+=($!)
 for _ in $(seq 1 100); do grep -q 'event=welcome' agents/A1.log 2>/dev/null && break; sleep 0.05; done
 grep -q 'event=welcome' agents/A1.log || fail "the agent did not connect with the profile: $(tail -3 agents/A1.log)"

@@ -75,7 +75,7 @@ static void s_text(s_row *r, const char *name, const char *text)
 
 #define COUNT(name, v) s_add(r, name, K_COUNT, (double)(v), true)
 
-/* True for groupings of jobs rather than technicians (warranty, tier):
+/* True for groupings of jobs rather than technicians (warranty, tier, hour):
    their groups have no shift of their own, so no utilisation, only a
    share of the fleet's time. */
 static bool s_by_job(const char *by)
@@ -373,7 +373,7 @@ static const char *const s_labels[T_COUNT_] = {
 };
 
 /* The text of line t for group g; jobs: g groups jobs, not technicians
-   (by warranty or tier, not the total). */
+   (by warranty, tier or hour, not the total). */
 static const char *s_table_cell(int t, const Fsd__KpiGroup *g, bool jobs, char *buf, size_t len)
 {
     static const char *const reasons[] = { "too_far", "no_parts", "not_my_skill", "off_shift", "other" };

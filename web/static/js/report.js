@@ -64,7 +64,7 @@ function overDay(title, name, hours, series, n) {
     for (const v of [0, peak / 2, peak]) {
         g.append(svg('line', { x1: left, x2: w - right, y1: y(v), y2: y(v), class: 'grid' }));
         const t = svg('text', { x: left - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'lbl' });
-        t.textContent = `${Math.round(v * 10) / 10}`;
+        t.textContent = String(Number(v.toPrecision(2)));
         g.append(t);
     }
     for (let hr = 0; hr < 24; hr += 3) {
@@ -83,14 +83,14 @@ function overDay(title, name, hours, series, n) {
             pen = true;
             const dot = svg('circle', { cx: x(hr), cy: y(v), r: 2.5, class: `dot s${k}`, 'data-hour': String(hr).padStart(2, '0') });
             const tip = svg('title', {});
-            tip.textContent = `${String(hr).padStart(2, '0')}:00–${String(hr).padStart(2, '0')}:59 ${s.label}: ${Math.round(v * 10) / 10} min (${n(grp)} jobs)`;
+            tip.textContent = `${String(hr).padStart(2, '0')}:00–${String(hr).padStart(2, '0')}:59 ${s.label}: ${Number(v.toPrecision(3))} min (${n(grp)} jobs)`;
             dot.append(tip);
             g.append(dot);
         }
         if (d) g.append(svg('path', { d: d.trim(), class: `line s${k}` }));
     });
     const legend = el('p.chart-legend', {}, series.map((s, k) => [el(`i.sw.s${k}`), s.label, ' ']),
-        'hour of the day, local to each job\'s territory; a gap: no job that hour');
+        ' · hour of the day, local to each job\'s territory; a gap: no job that hour');
     return el('figure.card', { 'data-chart': name }, el('figcaption', { text: title }), g, legend);
 }
 

@@ -14,13 +14,19 @@
 #include <string.h>
 #include "fsd/kpi.h"
 #include "fsd/strmap.h"
+#include "fsd/tzone.h"
 
 #define S_DAY_MS 86400000LL
 #define S_FTF_WINDOW_MS (30 * S_DAY_MS)
 #define S_WEEK_MIN (7 * 1440)
 
-static const char *const s_by_names[KPI_BY_COUNT_] = { "all",      "territory", "provider",
-                                                       "warranty", "tier",      "technician" };
+static const char *const s_by_names[KPI_BY_COUNT_] = { "all",  "territory",  "provider", "warranty",
+                                                       "tier", "technician", "hour" };
+
+//  The keys of the hour grouping, which sort as the hours do.
+static const char *const s_hours[24] = { "00", "01", "02", "03", "04", "05", "06", "07",
+                                         "08", "09", "10", "11", "12", "13", "14", "15",
+                                         "16", "17", "18", "19", "20", "21", "22", "23" };
 
 //  Name of a grouping.
 const char *kpi_by_name(kpi_by by)
@@ -265,10 +271,22 @@ static kpi_group *s_group(s_ctx *c, const char *key)
     return g;
 }
 
+//  The hour of the day ("00".."23") a job was created, in its territory's
+//  zone: a fleet across zones reads as one local day. Unknown zone: UTC.
+static const char *s_hour_key(const kpi_job *j)
+{
+    tzone_local at;
+    const char *tz = j->tz && *j->tz ? j->tz : "UTC";
+    if (tzone_localize(tz, j->created_at, &at) < 0 && tzone_localize("UTC", j->created_at, &at) < 0)
+        return "-";
+    return s_hours[(at.minute / 60) % 24];
+}
+
 //  The key of a job's group under the report's grouping.
 static const char *s_job_key(const kpi_job *j, kpi_by by)
 {
     switch (by) {
+    case KPI_BY_HOUR: return s_hour_key(j);
     case KPI_BY_TERRITORY: return j->territory;
     case KPI_BY_AGENT: return j->provider;
     case KPI_BY_TECHNICIAN: return j->technician;
@@ -276,6 +294,13 @@ static const char *s_job_key(const kpi_job *j, kpi_by by)
     case KPI_BY_WARRANTY: return warranty_name((warranty_status)j->warranty);
     default: return "all";
     }
+}
+
+//  True for groupings by a fact of the job alone, where technicians
+//  have no group: busy time is a share of the fleet's, not a utilisation.
+static bool s_by_job(kpi_by by)
+{
+    return by == KPI_BY_WARRANTY || by == KPI_BY_TIER || by == KPI_BY_HOUR;
 }
 
 //  True for groupings that describe technicians as well as jobs.
@@ -482,8 +507,7 @@ static void s_busy(s_ctx *c, const kpi_job *j, const char *tech, int64_t from, i
         c->spans = bigger;
         c->cap_spans = cap;
     }
-    bool by_job = c->q->by == KPI_BY_WARRANTY || c->q->by == KPI_BY_TIER;
-    const char *key = by_job ? s_job_key(j, c->q->by) : "";
+    const char *key = s_by_job(c->q->by) ? s_job_key(j, c->q->by) : "";
     c->spans[c->n_spans++] = (s_span){ tech, key && *key ? key : "-", from, to };
 }
 
@@ -839,6 +863,11 @@ int kpi_compute(const kpi_query *q, const kpi_job *jobs, size_t n_jobs, const kp
         goto oom;
     if (s_index_serials(&c, jobs, n_jobs) < 0)
         goto oom;
+    //  by hour every hour of the day is a group, an hour without jobs too
+    if (query.by == KPI_BY_HOUR)
+        for (int h = 0; h < 24; h++)
+            if (!s_group(&c, s_hours[h]))
+                goto oom;
     strmap_each(c.serials, s_sort_times, NULL);
 
     for (size_t i = 0; i < n_jobs; i++) {
@@ -860,7 +889,7 @@ int kpi_compute(const kpi_query *q, const kpi_job *jobs, size_t n_jobs, const kp
             goto oom;
     }
     s_join(&c, false);
-    bool by_job = query.by == KPI_BY_WARRANTY || query.by == KPI_BY_TIER;
+    bool by_job = s_by_job(query.by);
     if (by_job)
         s_join(&c, true);
     if (c.oom)

@@ -75,12 +75,12 @@ static void s_text(s_row *r, const char *name, const char *text)
 
 #define COUNT(name, v) s_add(r, name, K_COUNT, (double)(v), true)
 
-/* True for groupings of jobs rather than technicians (warranty, tier):
+/* True for groupings of jobs rather than technicians (warranty, tier, hour):
    their groups have no shift of their own, so no utilisation, only a
    share of the fleet's time. */
 static bool s_by_job(const char *by)
 {
-    return strcmp(by, "warranty") == 0 || strcmp(by, "tier") == 0;
+    return strcmp(by, "warranty") == 0 || strcmp(by, "tier") == 0 || strcmp(by, "hour") == 0;
 }
 
 /* Every column of a group, in the CSV's order. */
@@ -373,7 +373,7 @@ static const char *const s_labels[T_COUNT_] = {
 };
 
 /* The text of line t for group g; jobs: g groups jobs, not technicians
-   (by warranty or tier, not the total). */
+   (by warranty, tier or hour, not the total). */
 static const char *s_table_cell(int t, const Fsd__KpiGroup *g, bool jobs, char *buf, size_t len)
 {
     static const char *const reasons[] = { "too_far", "no_parts", "not_my_skill", "off_shift", "other" };
@@ -507,7 +507,8 @@ void show_report(const Fsd__ReportView *r)
 
 static const char *s_usage =
     "usage: fsdctl report [--from DATE|TIME] [--to DATE|TIME]\n"
-    "                     [--by territory|provider|technician|warranty|tier] [--csv | --json]\n\n"
+    "                     [--by territory|provider|technician|warranty|tier|hour]\n"
+    "                     [--csv | --json]\n\n"
     "Service-quality figures for the jobs CREATED in [--from, --to), computed from\n"
     "their event history (so any past period works): requests, time to assign and\n"
     "to arrive (median, p90), SLA kept, first-time fix, declines and expiries by\n"
@@ -520,10 +521,12 @@ static const char *s_usage =
     "figures stay put while nothing happens). First-time fix counts the jobs whose\n"
     "30 days after completion are over; the others are shown as pending.\n"
     "--by groups the figures (provider: the service company; technician: each\n"
-    "technician) and adds the total; --csv prints one row per group (columns in\n"
-    "docs/kpi.md), --json the same rows under \"groups\" and \"total\". The server\n"
-    "computes the figures while you wait (about a second per 100,000 jobs); report\n"
-    "waits up to 60 s unless --timeout says otherwise.\n";
+    "technician; hour: the hour of the day, 00..23, a job was created in its\n"
+    "territory's time zone, every hour shown) and adds the total; --csv prints\n"
+    "one row per group (columns in docs/kpi.md), --json the same rows under\n"
+    "\"groups\" and \"total\". The server computes the figures while you wait\n"
+    "(about a second per 100,000 jobs); report waits up to 60 s unless --timeout\n"
+    "says otherwise.\n";
 
 int cmd_report(ctl *c, int argc, char **argv)
 {
@@ -545,9 +548,9 @@ int cmd_report(ctl *c, int argc, char **argv)
         case 'b':
             if (strcmp(optarg, "territory") && strcmp(optarg, "agent") && strcmp(optarg, "provider")
                 && strcmp(optarg, "warranty") && strcmp(optarg, "tier") && strcmp(optarg, "technician")
-                && strcmp(optarg, "all"))
+                && strcmp(optarg, "hour") && strcmp(optarg, "all"))
                 return ctl_args_fail(
-                    &a, "--by is territory, provider, technician, warranty or tier, not '%s'", optarg);
+                    &a, "--by is territory, provider, technician, warranty, tier or hour, not '%s'", optarg);
             /* "agent" was the old word for a provider here; kept for scripts */
             r.by = strcmp(optarg, "agent") == 0 ? "provider" : optarg;
             break;

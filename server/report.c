@@ -191,9 +191,10 @@ int report_answer(call *c)
     }
     int by = r->by[0] ? kpi_by_parse(r->by) : KPI_BY_ALL;
     if (by < 0) {
-        call_error(c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "by",
-                   "a report is grouped by territory, provider, technician, warranty or tier, not '%.40s'",
-                   r->by);
+        call_error(
+            c, FSD__ERROR_CODE__ERR_INVALID_ARGUMENT, "by",
+            "a report is grouped by territory, provider, technician, warranty, tier or hour, not '%.40s'",
+            r->by);
         return 0;
     }
     int64_t started = wire_now_ms(), now = started;
@@ -209,6 +210,11 @@ int report_answer(call *c)
         bool in_period = j->created_at >= r->from && (r->to <= 0 || j->created_at < r->to);
         if (!in_period || privacy_in_scope(c->srv, c->who, j->territory, j->provider, j->technician))
             jobs[kept++] = jobs[i];
+    }
+    /* the hour grouping reads a job's creation in its territory's zone */
+    for (size_t i = 0; i < kept; i++) {
+        territory *t = jobs[i].territory[0] ? world_territory(c->srv, jobs[i].territory) : NULL;
+        jobs[i].tz = t ? t->row->tz : "UTC";
     }
     n_jobs = kept;
     int64_t fetched = wire_now_ms();

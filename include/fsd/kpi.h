@@ -51,10 +51,10 @@
                     from when the technician existed (kpi_tech since/until).
                     The set: all technicians; by territory those based there
                     (home territory), by agent those of the provider, by
-                    technician that one. By warranty and tier (facts of
-                    jobs, not of technicians) there is no utilisation (0):
-      fleet share   busy / the on-shift time of all technicians; by warranty
-                    and tier busy is, per technician, the union of the
+                    technician that one. By warranty, tier and hour (facts
+                    of jobs, not of technicians) there is no utilisation (0):
+      fleet share   busy / the on-shift time of all technicians; by warranty,
+                    tier and hour busy is, per technician, the union of the
                     spans of the group's jobs, on shift.
       CSAT          share of ratings of 4-5 among rated jobs, and the mean.
       escalations   events into `escalated`; reassignments: events whose
@@ -65,7 +65,10 @@
 
     Groups: a job's group is its territory, provider ("agent"), technician
     (the one holding it now or who last held it), warranty status or
-    customer tier; "-" when it has none. Offers, declines and expiries are
+    customer tier; "-" when it has none. By hour, a job's group is the hour
+    of the day ("00".."23") of its creation in its territory's time zone
+    (kpi_job tz), so a fleet across zones reads as one local day; all 24
+    groups are there, an hour without jobs with 0 requests. Offers, declines and expiries are
     counted for the group of the job, except by agent and by technician,
     where they count for the offered technician (and its provider). */
 #ifndef FSD_KPI_H
@@ -84,10 +87,11 @@ typedef enum {
     KPI_BY_WARRANTY,
     KPI_BY_TIER,
     KPI_BY_TECHNICIAN,
+    KPI_BY_HOUR, /* the hour of the day a job was created, local to its territory */
     KPI_BY_COUNT_
 } kpi_by;
 
-/* "all", "territory", "agent", "warranty", "tier", "technician"; parse
+/* "all", "territory", "agent", "warranty", "tier", "technician", "hour"; parse
    also takes "provider" for "agent"; -1 for an unknown name. */
 const char *kpi_by_name(kpi_by by);
 int kpi_by_parse(const char *name);
@@ -119,6 +123,7 @@ typedef struct kpi_job {
     size_t n_events;
     const kpi_decline *declines;
     size_t n_declines;
+    const char *tz; /* the territory's zone, for the hour grouping; NULL, "" or unknown = UTC */
 } kpi_job;
 
 typedef struct {

@@ -211,6 +211,33 @@ await test("a company's dispatcher accepts an offer and assigns their technician
     await sue.context().close();
 });
 
+await test('the report draws time to assign and to arrive over the hours of the day; the CSV still downloads', async () => {
+    await dana.click('#tabs button[data-tab=report]');
+    await dana.selectOption('#r-by', 'territory');
+    await dana.click('#report-form button[type=submit]');
+    const chart = 'figure[data-chart=assign-by-hour] svg.over-day';
+    await dana.waitForSelector(`${chart} circle.dot`);
+    await dana.waitForSelector('figure[data-chart=arrive-by-hour] svg.over-day');
+    // the hours run 00..21 in steps of 3 along the axis
+    const ticks = await dana.$$eval(`${chart} text.hour`, (ts) => ts.map((t) => t.textContent).join(','));
+    expect('hour axis', ticks, '00,03,06,09,12,15,18,21');
+    // the jobs assigned in this test were created this hour (or the one
+    // before) in Berlin, the territories' zone: the dot is at that hour
+    const berlin = (ms) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', hourCycle: 'h23' }).format(ms);
+    const hours = await dana.$$eval(`${chart} circle.dot.s0`, (ds) => ds.map((d) => d.getAttribute('data-hour')));
+    if (!hours.includes(berlin(Date.now())) && !hours.includes(berlin(Date.now() - 3600000)))
+        throw new Error(`dots at ${hours}, want Berlin's hour ${berlin(Date.now())}`);
+    // the per-group charts are still there
+    for (const name of ['SLA deadlines kept', 'Declines by reason', 'CSAT'])
+        if (!(await dana.isVisible(`figcaption:has-text("${name}")`))) throw new Error(`no ${name} chart`);
+    // the CSV download, by hour: a header, 24 hours and the total
+    const href = await dana.getAttribute('#r-csv', 'href');
+    const csv = await dana.evaluate(async (u) => (await fetch(u.replace(/by=[a-z]+/, 'by=hour'))).text(), href);
+    const lines = csv.trim().split('\r\n');
+    expect('CSV lines', lines.length, 26);
+    expect('CSV first hour', lines[1].split(',')[0], '00');
+});
+
 await test('logout ends the session', async () => {
     await dana.click('#logout');
     await dana.waitForSelector('#login:not([hidden])');

@@ -2,7 +2,7 @@
 # event history of tests/unit/kpi_history.h into a fresh data directory
 # through the server's own store, fsd-server is started on it, and
 # `fsdctl report --csv` and `--json` for the week of 2026-03-23, whole and
-# by territory, agent, warranty, tier and technician, must give exactly
+# by territory, agent, warranty, tier, technician and hour, must give exactly
 # the figures tests/unit/test_kpi.c works out by hand (the arithmetic is
 # there). Then a live check: requests through the real fleet are counted.
 . "$ROOT/tests/integration/lib.sh"
@@ -92,6 +92,22 @@ technician,T3,1,1,0,0,0,0,1,180,180,1,2400,2400,2,2,100.0,0,1,1,1,1,0,0,0,0,,0,3
 technician,T4,0,0,0,0,0,0,0,,,0,,,0,0,,0,0,0,0,0,0,0,0,0,,0,2,2,100.0,1,50.0,0,0.0,0,0.0,1,50.0,0,0.0,0,0.0,0,0.0,0,0.0,0,201600,0.0,0.0,0,0,,,0,0,0,0,0
 $ALL
 CSV
+
+say "by hour (test_by_hour): the hour of creation in the territory's zone, all 24 hours"
+# nord and sued are Berlin (UTC+1 that week), west is London (UTC+0):
+# J5 08 (west 08:00 UTC), J1 09, J2 J6 J7 J10 10, J3 11, J4 12, J8 13, J9 17
+hours=$(ctl_as dana report "${WEEK[@]}" --by hour --json)
+expect_eq hour-by "$(jq -r .by <<<"$hours")" hour
+expect_eq hour-groups "$(jq -r '[.groups[].group] | join(",")' <<<"$hours")" \
+    "00,01,02,03,04,05,06,07,08,09,10,11,12,13,14,15,16,17,18,19,20,21,22,23"
+expect_eq hour-busy "$(jq -c '[.groups[] | select(.requests > 0) | [.group, .requests]]' <<<"$hours")" \
+    '[["08",1],["09",1],["10",4],["11",1],["12",1],["13",1],["17",1]]'
+expect_eq hour-empty "$(jq -c '.groups[3] | [.group, .requests, .assign_n]' <<<"$hours")" '["03",0,0]'
+expect_eq hour-times "$(jq -c '[.groups[8,9] | [.assign_p50_s, .arrive_p50_s]]' <<<"$hours")" '[[180,2400],[300,3600]]'
+expect_eq hour-total "$(jq -c '.total.requests' <<<"$hours")" 10
+ctl_as dana report "${WEEK[@]}" --by hour --csv >got-hour.csv || fail "report --by hour --csv failed"
+expect_eq hour-csv "$(grep -c '^hour,' got-hour.csv)" 24
+ctl_as dana report "${WEEK[@]}" --by hour >got-hour.txt || fail "report --by hour (table) failed"
 
 say "a job belongs to the period it was created in: [from, to), times as ISO"
 # X0 was created 2026-03-22 23:50, J1 at 08:00, J2 at 09:00 (excluded: to is open)

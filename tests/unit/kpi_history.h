@@ -234,39 +234,43 @@ static const kpi_event kh_x2[] = {
 #define KH_ASSIGN_MIN_priority 15
 #define KH_ARRIVE_H_standard 24
 #define KH_ARRIVE_H_priority 4
+/* each territory's zone, as in kh_territories (the hour grouping reads it) */
+#define KH_TZ_nord "Europe/Berlin"
+#define KH_TZ_sued "Europe/Berlin"
+#define KH_TZ_west "Europe/London"
 #define KH_JOB(id, terr, prov, tech, tier, serial, w, state, created, rating, ev, dec)                    \
     {                                                                                                     \
-        id, terr, prov, tech, #tier, serial, WS_##w, JS_##state, created,                                 \
+        id, #terr, prov, tech, #tier, serial, WS_##w, JS_##state, created,                                \
             created + KH_ASSIGN_MIN_##tier *KH_MIN, created + KH_ARRIVE_H_##tier *KH_HOUR, 0, rating, ev, \
-            dec                                                                                           \
+            dec, KH_TZ_##terr                                                                             \
     }
 
 static const kpi_job kh_jobs[] = {
-    KH_JOB("J1", "nord", "P-A", "T1", standard, "S1", IN_WARRANTY, CLOSED, KH_AT(0, 8, 0), 5, KH_EV(kh_j1),
+    KH_JOB("J1", nord, "P-A", "T1", standard, "S1", IN_WARRANTY, CLOSED, KH_AT(0, 8, 0), 5, KH_EV(kh_j1),
            KH_NO_DECLINES),
-    KH_JOB("J2", "nord", "P-A", "T2", priority, "S2", EXTENDED, CLOSED, KH_AT(0, 9, 0), 2, KH_EV(kh_j2),
+    KH_JOB("J2", nord, "P-A", "T2", priority, "S2", EXTENDED, CLOSED, KH_AT(0, 9, 0), 2, KH_EV(kh_j2),
            KH_EV(kh_j2_declines)),
-    KH_JOB("J3", "sued", "P-A", "T2", standard, "S3", EXPIRED, CLOSED, KH_AT(1, 10, 0), 4, KH_EV(kh_j3),
+    KH_JOB("J3", sued, "P-A", "T2", standard, "S3", EXPIRED, CLOSED, KH_AT(1, 10, 0), 4, KH_EV(kh_j3),
            KH_NO_DECLINES),
-    KH_JOB("J4", "sued", "P-A", "T1", standard, "S4", IN_WARRANTY, CLOSED, KH_AT(1, 11, 0), 0, KH_EV(kh_j4),
+    KH_JOB("J4", sued, "P-A", "T1", standard, "S4", IN_WARRANTY, CLOSED, KH_AT(1, 11, 0), 0, KH_EV(kh_j4),
            KH_EV(kh_j4_declines)),
-    KH_JOB("J5", "west", "P-B", "T3", standard, "", UNREGISTERED, CLOSED, KH_AT(2, 8, 0), 5, KH_EV(kh_j5),
+    KH_JOB("J5", west, "P-B", "T3", standard, "", UNREGISTERED, CLOSED, KH_AT(2, 8, 0), 5, KH_EV(kh_j5),
            KH_NO_DECLINES),
-    KH_JOB("J6", "west", "", "", priority, "S6", IN_WARRANTY, CANCELLED, KH_AT(2, 10, 0), 0, KH_EV(kh_j6),
+    KH_JOB("J6", west, "", "", priority, "S6", IN_WARRANTY, CANCELLED, KH_AT(2, 10, 0), 0, KH_EV(kh_j6),
            KH_EV(kh_j6_declines)),
-    KH_JOB("J7", "nord", "P-A", "T1", standard, "S2", EXTENDED, COMPLETED, KH_AT(3, 9, 0), 0, KH_EV(kh_j7),
+    KH_JOB("J7", nord, "P-A", "T1", standard, "S2", EXTENDED, COMPLETED, KH_AT(3, 9, 0), 0, KH_EV(kh_j7),
            KH_NO_DECLINES),
-    KH_JOB("J8", "sued", "P-A", "T2", priority, "S8", EXPIRED, ON_HOLD, KH_AT(3, 12, 0), 0, KH_EV(kh_j8),
+    KH_JOB("J8", sued, "P-A", "T2", priority, "S8", EXPIRED, ON_HOLD, KH_AT(3, 12, 0), 0, KH_EV(kh_j8),
            KH_NO_DECLINES),
-    KH_JOB("J9", "nord", "", "", standard, "S9", IN_WARRANTY, ESCALATED, KH_AT(4, 16, 0), 0, KH_EV(kh_j9),
+    KH_JOB("J9", nord, "", "", standard, "S9", IN_WARRANTY, ESCALATED, KH_AT(4, 16, 0), 0, KH_EV(kh_j9),
            KH_EV(kh_j9_declines)),
-    KH_JOB("J10", "west", "P-A", "T1", standard, "S10", EXPIRED, CLOSED, KH_AT(5, 10, 0), 3, KH_EV(kh_j10),
+    KH_JOB("J10", west, "P-A", "T1", standard, "S10", EXPIRED, CLOSED, KH_AT(5, 10, 0), 3, KH_EV(kh_j10),
            KH_NO_DECLINES),
-    KH_JOB("X0", "nord", "", "", standard, "S1", IN_WARRANTY, CANCELLED, KH_AT(-1, 23, 50), 0, KH_EV(kh_x0),
+    KH_JOB("X0", nord, "", "", standard, "S1", IN_WARRANTY, CANCELLED, KH_AT(-1, 23, 50), 0, KH_EV(kh_x0),
            KH_NO_DECLINES),
-    KH_JOB("X1", "nord", "", "", standard, "S1", IN_WARRANTY, CANCELLED, KH_AT(18, 8, 0), 0, KH_EV(kh_x1),
+    KH_JOB("X1", nord, "", "", standard, "S1", IN_WARRANTY, CANCELLED, KH_AT(18, 8, 0), 0, KH_EV(kh_x1),
            KH_NO_DECLINES),
-    KH_JOB("X2", "sued", "", "", standard, "S3", EXPIRED, CANCELLED, KH_AT(48, 8, 0), 0, KH_EV(kh_x2),
+    KH_JOB("X2", sued, "", "", standard, "S3", EXPIRED, CANCELLED, KH_AT(48, 8, 0), 0, KH_EV(kh_x2),
            KH_NO_DECLINES),
 };
 

@@ -79,6 +79,8 @@ static void test_names(void **state)
     assert_int_equal(kpi_by_parse("warranty"), KPI_BY_WARRANTY);
     assert_int_equal(kpi_by_parse("tier"), KPI_BY_TIER);
     assert_int_equal(kpi_by_parse("technician"), KPI_BY_TECHNICIAN);
+    assert_int_equal(kpi_by_parse("hour"), KPI_BY_HOUR);
+    assert_string_equal(kpi_by_name(KPI_BY_HOUR), "hour");
     assert_int_equal(kpi_by_parse("all"), KPI_BY_ALL);
     assert_int_equal(kpi_by_parse("colour"), -1);
     assert_int_equal(kpi_by_parse(""), -1);
@@ -615,16 +617,16 @@ static void test_near_now(void **state)
     kpi_job jobs[] = {
         //  A: completed, fix-by T0 + 3 h kept; no repeat, 10 days later: pending
         { "A", "nord", "P-A", "T1", "standard", "SA", WS_EXPIRED, JS_COMPLETED, T0, T0 + H(1), T0 + H(4),
-          T0 + H(3), 0, s_done_ev, 5, NULL, 0 },
+          T0 + H(3), 0, s_done_ev, 5, NULL, 0, "UTC" },
         //  B: the same, fix-by T0 + 1 h missed; repeat C 5 days later:
         //  still pending while its 30 days are not over
         { "B", "nord", "P-A", "T1", "standard", "SB", WS_EXPIRED, JS_COMPLETED, T0, T0 + H(1), T0 + H(4),
-          T0 + H(1), 0, s_done_ev, 5, NULL, 0 },
+          T0 + H(1), 0, s_done_ev, 5, NULL, 0, "UTC" },
         { "C", "nord", "", "", "standard", "SB", WS_EXPIRED, JS_NEW, T0 + D(5), T0 + D(5) + H(1), T0 + D(6),
-          0, 0, NULL, 0, NULL, 0 },
+          0, 0, NULL, 0, NULL, 0, "UTC" },
         //  E: en route since T0 + 1 h; arrive-by T0 + 30 days still ahead
         { "E", "sued", "P-A", "T1", "standard", "", WS_EXPIRED, JS_EN_ROUTE, T0, T0 + H(1), T0 + D(30), 0, 0,
-          s_open_ev, 3, NULL, 0 },
+          s_open_ev, 3, NULL, 0, "UTC" },
     };
     kpi_tech techs[] = { { "T1", "P-A", "nord", "24h", "UTC", 0, 0 } };
     //  open period (from 0, to 0) seen at T0 + 10 days
@@ -714,9 +716,9 @@ static void test_utilisation_union(void **state)
     (void)state;
     kpi_job jobs[] = {
         { "A", "nord", "P-A", "T1", "standard", "", WS_EXPIRED, JS_COMPLETED, T0, T0 + H(1), T0 + H(24), 0, 0,
-          s_over_a, 5, NULL, 0 },
+          s_over_a, 5, NULL, 0, "UTC" },
         { "B", "nord", "P-A", "T1", "priority", "", WS_EXPIRED, JS_COMPLETED, T0, T0 + H(1), T0 + H(24), 0, 0,
-          s_over_b, 5, NULL, 0 },
+          s_over_b, 5, NULL, 0, "UTC" },
     };
     kpi_tech techs[] = { { "T1", "P-A", "nord", "Mon-Fri 08:00-17:00", "UTC", 0, 0 } };
     kpi_query q = { T0, T0 + D(1), T0 + D(40), KPI_BY_TECHNICIAN };
@@ -753,7 +755,7 @@ static void test_no_drift(void **state)
     (void)state;
     kpi_job jobs[] = {
         { "A", "nord", "P-A", "T1", "standard", "", WS_EXPIRED, JS_COMPLETED, T0, T0 + H(1), T0 + H(24), 0, 0,
-          s_over_a, 5, NULL, 0 },
+          s_over_a, 5, NULL, 0, "UTC" },
     };
     kpi_tech techs[] = { { "T1", "P-A", "nord", "Mon-Fri 08:00-17:00", "UTC", 0, 0 } };
     kpi_query q = { 0, 0, T0 + D(2), KPI_BY_ALL };
@@ -793,6 +795,70 @@ static void test_shift_since(void **state)
 }
 
 //  No jobs at all: zeros, no groups, nothing undefined computed.
+//  By hour: a job belongs to the hour of its creation in its territory's
+//  zone. nord and sued are Berlin (CET, UTC+1, until 29 March 01:00 UTC),
+//  west is London (GMT, UTC+0, the same day): J1 08:00 UTC in nord is
+//  09; J5 08:00 UTC in west is 08; J2 J6 J7 J10 are 10 (J6 and J10 in
+//  west at 10:00 UTC, J2 and J7 in nord at 09:00 UTC).
+static void test_by_hour(void **state)
+{
+    (void)state;
+    kpi_report r;
+    s_report(KPI_BY_HOUR, &r);
+    assert_string_equal(s_keys(&r),
+                        "00,01,02,03,04,05,06,07,08,09,10,11,12,13,14,15,16,17,18,19,20,21,22,23");
+    EQ(s_group(&r, "08")->requests, 1); //  J5
+    EQ(s_group(&r, "08")->assign_p50_s, 180);
+    EQ(s_group(&r, "08")->arrive_p50_s, 2400);
+    EQ(s_group(&r, "09")->requests, 1); //  J1
+    EQ(s_group(&r, "09")->assign_p50_s, 300);
+    EQ(s_group(&r, "09")->arrive_p90_s, 3600);
+    EQ(s_group(&r, "10")->requests, 4); //  J2 J6 J7 J10
+    EQ(s_group(&r, "11")->requests, 1); //  J3 (sued 10:00 UTC)
+    EQ(s_group(&r, "12")->requests, 1); //  J4
+    EQ(s_group(&r, "13")->requests, 1); //  J8
+    EQ(s_group(&r, "17")->requests, 1); //  J9 (nord 16:00 UTC)
+    EQ(s_group(&r, "03")->requests, 0); //  an hour without jobs is there, empty
+    EQ(s_group(&r, "03")->assign_p50_s, 0);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < r.n_groups; i++) {
+        sum += r.groups[i].requests;
+        EQ(r.groups[i].utilisation_pct, 0); //  a job grouping: no utilisation
+    }
+    EQ(sum, 10);
+    EQ(r.total.requests, 10);
+    kpi_report_free(&r);
+
+    //  near midnight and across zones: the same instant is 00:30 in
+    //  Berlin (CEST, after the change on 29 March) and 23:30 in London
+    //  (BST); 22:59 and 23:00 UTC on 23 March are 23:59 and 00:00 in
+    //  Berlin (CET); a job without a zone (or an unknown one) reads UTC
+    int64_t late = KH_AT(6, 22, 30);
+    kpi_job jobs[] = {
+        { "M1", "nord", "", "", "standard", "", WS_EXPIRED, JS_NEW, late, late + H(1), late + H(24), 0, 0,
+          NULL, 0, NULL, 0, "Europe/Berlin" },
+        { "M2", "west", "", "", "standard", "", WS_EXPIRED, JS_NEW, late, late + H(1), late + H(24), 0, 0,
+          NULL, 0, NULL, 0, "Europe/London" },
+        { "M3", "nord", "", "", "standard", "", WS_EXPIRED, JS_NEW, KH_AT(0, 22, 59), KH_AT(0, 23, 59),
+          KH_AT(1, 22, 59), 0, 0, NULL, 0, NULL, 0, "Europe/Berlin" },
+        { "M4", "nord", "", "", "standard", "", WS_EXPIRED, JS_NEW, KH_AT(0, 23, 0), KH_AT(1, 0, 0),
+          KH_AT(1, 23, 0), 0, 0, NULL, 0, NULL, 0, "Europe/Berlin" },
+        { "M5", "", "", "", "standard", "", WS_EXPIRED, JS_NEW, KH_AT(2, 23, 30), KH_AT(3, 0, 30),
+          KH_AT(3, 23, 30), 0, 0, NULL, 0, NULL, 0, NULL },
+        { "M6", "", "", "", "standard", "", WS_EXPIRED, JS_NEW, KH_AT(2, 0, 30), KH_AT(2, 1, 30),
+          KH_AT(3, 0, 30), 0, 0, NULL, 0, NULL, 0, "Nowhere/Atlantis" },
+    };
+    kpi_query q = { KH_FROM, KH_TO, KH_NOW, KPI_BY_HOUR };
+    assert_int_equal(kpi_compute(&q, jobs, KH_N(jobs), NULL, 0, &r), 0);
+    assert_int_equal(r.n_groups, 24);
+    EQ(s_group(&r, "00")->requests, 3); //  M1 M4 M6
+    EQ(s_group(&r, "23")->requests, 3); //  M2 M3 M5
+    EQ(s_group(&r, "01")->requests, 0);
+    EQ(s_group(&r, "22")->requests, 0);
+    EQ(r.total.requests, 6);
+    kpi_report_free(&r);
+}
+
 static void test_empty(void **state)
 {
     (void)state;
@@ -817,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_by_technician), cmocka_unit_test(test_near_now),
         cmocka_unit_test(test_empty),         cmocka_unit_test(test_utilisation_union),
         cmocka_unit_test(test_no_drift),      cmocka_unit_test(test_shift_since),
+        cmocka_unit_test(test_by_hour),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

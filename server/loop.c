@@ -521,6 +521,25 @@ static void s_bookkeeping(server *srv, int64_t now)
     privacy_access_settled(true);
 }
 
+int loop_batch_work(server *srv, int received, int64_t now, int64_t *last_timers)
+{
+    assert(srv && last_timers);
+    /* a batch that filled up or ran out of time (received 1) is no less
+       due its timers and queue: under a steady flood every batch ends so,
+       and skipping them would leave declined and withdrawn jobs unfiled
+       and unoffered, and offers unexpired, until the flood stops */
+    if (received < 0)
+        return -1;
+    int rc = 0;
+    if (!srv->resting && now - *last_timers >= TICK_MS) {
+        *last_timers = now;
+        rc = dispatch_timers(srv, now);
+    }
+    if (rc == 0 && !srv->resting)
+        rc = dispatch_waiting(srv, now);
+    return rc;
+}
+
 /* One batch: messages, timers, the queue; one commit; then the sends. */
 static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
 {
@@ -557,12 +576,7 @@ static void s_batch(server *srv, pending_reply *pend, int64_t *last_timers)
         if (wire_now_ms() - now >= BATCH_BUDGET_MS)
             break;
     }
-    if (rc == 0 && !srv->resting && now - *last_timers >= TICK_MS) {
-        *last_timers = now;
-        rc = dispatch_timers(srv, now);
-    }
-    if (rc == 0 && !srv->resting)
-        rc = dispatch_waiting(srv, now);
+    rc = loop_batch_work(srv, rc, now, last_timers);
     /* the watchers' events are built in the transaction, sent after it */
     int64_t commit_us = metrics_now_us();
     if (rc < 0 || session_flush(srv) < 0 || watch_prepare(srv) < 0 || metrics_persist(srv) < 0

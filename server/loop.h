@@ -16,5 +16,12 @@ int loop_run(server *srv);
    0 handled or refused, -1 storage failure (roll the batch back). */
 int loop_handle_frame(server *srv, const principal *who, const uint8_t *rid, size_t rid_len, const void *data,
                       size_t len, int64_t now, char *msg_id);
+/* What a batch runs after its messages, inside its transaction: the
+   timers (at most every 100 ms; *last_timers is when they last ran) and
+   the waiting queue, both resting while storage fails. received says how
+   taking messages ended: 1 the batch filled up or ran out of time (more
+   may wait), 0 none waited, -1 a storage failure (nothing more runs).
+   0, or -1 on storage failure (roll the batch back). */
+int loop_batch_work(server *srv, int received, int64_t now, int64_t *last_timers);
 
 #endif

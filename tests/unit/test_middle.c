@@ -118,18 +118,17 @@ static void s_collect(world *w)
 }
 
 /* One batch around `frame` (NULL: none) as the loop runs it, with the
-   timers when `timers`. */
-static void s_batch_frame(world *w, int who, const uint8_t *frame, size_t len, bool timers)
+   timers when `timers`; `full` when taking messages ended with the batch
+   full or out of time (more may wait) rather than with none waiting. */
+static void s_batch_ended(world *w, int who, const uint8_t *frame, size_t len, bool timers, bool full)
 {
     server *srv = &w->srv;
     assert_int_equal(store_begin(srv->store), 0);
     int rc = 0;
     if (frame)
         rc = loop_handle_frame(srv, w->who[who], w->rid[who], sizeof w->rid[who], frame, len, w->now, NULL);
-    if (rc == 0 && timers)
-        rc = dispatch_timers(srv, w->now);
-    if (rc == 0)
-        rc = dispatch_waiting(srv, w->now);
+    int64_t last_timers = timers ? 0 : w->now;
+    rc = loop_batch_work(srv, rc < 0 ? rc : full ? 1 : 0, w->now, &last_timers);
     assert_int_equal(rc, 0);
     assert_int_equal(session_flush(srv), 0);
     assert_int_equal(store_commit(srv->store), 0);
@@ -144,6 +143,11 @@ static void s_batch_frame(world *w, int who, const uint8_t *frame, size_t len, b
         strmap_each(srv->principals, s_find_principal, w);
     }
     s_sound(w);
+}
+
+static void s_batch_frame(world *w, int who, const uint8_t *frame, size_t len, bool timers)
+{
+    s_batch_ended(w, who, frame, len, timers, false);
 }
 
 /* Encodes env and runs it as one batch; the frame is returned (free it)
@@ -523,6 +527,40 @@ static void test_decline_then_expiry(void **state)
     assert_int_equal(j->n_declined, 2);
 }
 
+/* A batch that ends full or out of time (more messages may wait, as in
+   the replay of a fleet's backlog) runs the timers and the waiting queue
+   like any other: a job declined in it is offered again in the same
+   batch, and an offer that is due expires. */
+static void test_full_batch_dispatches(void **state)
+{
+    world *w = *state;
+    char id[24];
+    s_submit(w, 52.51, 13.40, id);
+    int first = s_offered_to(w, id);
+    assert_true(first == P_T1 || first == P_T2);
+
+    Fsd__OfferReply r = FSD__OFFER_REPLY__INIT;
+    r.job_id = id;
+    r.reason = FSD__DECLINE_REASON__DECLINE_NO_PARTS;
+    r.note = "no parts";
+    ENV(env, OFFER_REPLY, offer_reply, &r);
+    size_t len;
+    uint8_t *buf = wire_encode(s_report_env(w, first, &env, 0), &len);
+    assert_non_null(buf);
+    s_batch_ended(w, first, buf, len, true, true); /* the invariants hold after it */
+    free(buf);
+    s_reply(w, first, FSD__ENVELOPE__BODY_JOB_VIEW);
+    int second = s_offered_to(w, id);
+    assert_true(second >= P_T1 && second != first);
+
+    w->now += w->srv.cfg.offer_ttl_ms + 1;
+    s_batch_ended(w, P_ADMIN, NULL, 0, true, true);
+    const sent *rv = s_find(w, second, FSD__ENVELOPE__BODY_REVOKED);
+    assert_non_null(rv);
+    assert_string_equal(rv->env->revoked->job_id, id);
+    assert_int_equal(world_job(&w->srv, id)->n_declined, 2);
+}
+
 /* A report ahead of the next sequence number is not applied: the Ack
    says where to resume. */
 static void test_report_out_of_order(void **state)
@@ -746,6 +784,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_submit_offer_accept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_decline_then_expiry, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_full_batch_dispatches, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_report_out_of_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_same_answer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reassign_revokes, s_setup, s_teardown),

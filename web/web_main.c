@@ -48,7 +48,9 @@ static const char *s_usage =
     "  --territories FILE   territories GeoJSON for the map (/api/territories)\n"
     "  --idle-min N         a session ends after N idle minutes (default 30; fractions allowed)\n"
     "  --idle-s N           the same in seconds (for tests)\n"
-    "  --session-hours N    and N hours after login at the latest (default 12)\n"
+    "  --session-hours N    and N hours after login at the latest (default 12); an open\n"
+    "                       console (its event stream) counts as activity, not past this\n"
+    "  --session-s N        the same in seconds (for tests)\n"
     "  --timeout MS         answer 504 when fsd-server is silent for MS (default 10000)\n"
     "  --log-level L        debug, info, warn, error (default info)\n"
     "  -h, --help           this help;  -V, --version  the version\n\n"
@@ -209,6 +211,20 @@ static void s_session_gone(const char *id, const char *user, void *arg)
     log_info("web_session_expired", "user=%s", log_quote(0, user));
 }
 
+/* A console left open and watched is in use: every session with an open
+   event stream has its idle clock refreshed (once a second). The absolute
+   expiry still ends it. */
+static void s_watched(webapp *app)
+{
+    static char ids[256][65];
+    size_t n = webevents_sessions(app->ev, ids, 256);
+    websession s;
+    for (size_t i = 0; i < n; i++)
+        websessions_touch(app->sessions, ids[i], wire_now_ms(), &s);
+    sodium_memzero(ids, sizeof ids);
+    sodium_memzero(&s, sizeof s);
+}
+
 static int s_fail(const char *fmt, const char *arg)
 {
     fprintf(stderr, "fsd-web: ");
@@ -220,23 +236,12 @@ static int s_fail(const char *fmt, const char *arg)
 static int s_options(webapp *app, int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "listen", 1, 0, 'l' },
-        { "server", 1, 0, 's' },
-        { "server-key", 1, 0, 'k' },
-        { "users", 1, 0, 'u' },
-        { "static", 1, 0, 'S' },
-        { "tls-cert", 1, 0, 'c' },
-        { "tls-key", 1, 0, 'K' },
-        { "portal-key", 1, 0, 'p' },
-        { "territories", 1, 0, 't' },
-        { "idle-min", 1, 0, 'i' },
-        { "session-hours", 1, 0, 'H' },
-        { "idle-s", 1, 0, 'I' },
-        { "timeout", 1, 0, 'T' },
-        { "log-level", 1, 0, 'L' },
-        { "help", 0, 0, 'h' },
-        { "version", 0, 0, 'V' },
-        { 0, 0, 0, 0 },
+        { "listen", 1, 0, 'l' },    { "server", 1, 0, 's' },        { "server-key", 1, 0, 'k' },
+        { "users", 1, 0, 'u' },     { "static", 1, 0, 'S' },        { "tls-cert", 1, 0, 'c' },
+        { "tls-key", 1, 0, 'K' },   { "portal-key", 1, 0, 'p' },    { "territories", 1, 0, 't' },
+        { "idle-min", 1, 0, 'i' },  { "session-hours", 1, 0, 'H' }, { "idle-s", 1, 0, 'I' },
+        { "session-s", 1, 0, 'A' }, { "timeout", 1, 0, 'T' },       { "log-level", 1, 0, 'L' },
+        { "help", 0, 0, 'h' },      { "version", 0, 0, 'V' },       { 0, 0, 0, 0 },
     };
     int o;
     while ((o = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
@@ -253,6 +258,7 @@ static int s_options(webapp *app, int argc, char **argv)
         case 'i': app->idle_min = atof(optarg); break;
         case 'I': app->idle_min = atof(optarg) / 60; break;
         case 'H': app->session_hours = atof(optarg); break;
+        case 'A': app->session_hours = atof(optarg) / 3600; break;
         case 'T': app->timeout_ms = atoi(optarg); break;
         case 'L':
             if (log_level_parse(optarg) < 0)
@@ -387,6 +393,8 @@ int main(int argc, char **argv)
              log_quote(0, app.server), log_quote(1, app.static_dir));
     for (int tick = 0; !s_stop; tick++) {
         usleep(250 * 1000);
+        if (tick % 4 == 0)
+            s_watched(&app);
         websessions_sweep(app.sessions, wire_now_ms(), s_session_gone, &app);
         if (tick % 60 == 59)
             webevents_ping(app.ev); /* every 15 s */

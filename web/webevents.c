@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "fsd/log.h"
 #include "fsd/pbjson.h"
 #include "fsd/strmap.h"
@@ -409,6 +410,46 @@ void webevents_forget(webevents *e, const char *user)
     pthread_mutex_unlock(&e->lock);
 }
 
+/* Has the browser closed a waiting stream? A suspended connection is not
+   watched by libmicrohttpd, and a write to a closed socket succeeds once
+   before it fails: without this a closed console would count as watched
+   for up to two pings. The browser sends nothing after its request, so a
+   readable end of file means it is gone (lock held). */
+static bool s_gone(const webstream *s)
+{
+    if (!s->suspended || !s->conn)
+        return false;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return false;
+    char c;
+    return recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+size_t webevents_sessions(webevents *e, char (*ids)[65], size_t max)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&e->lock);
+    for (userview *u = e->users; u; u = u->next)
+        for (webstream *s = u->streams; s && n < max; s = s->next) {
+            if (s->link || s->ended || !s->session[0])
+                continue;
+            if (s_gone(s)) {
+                s->ended = true; /* resumed, it ends: its session no longer counts as watched */
+                s->suspended = false;
+                MHD_resume_connection(s->conn);
+                continue;
+            }
+            bool seen = false;
+            for (size_t i = 0; i < n && !seen; i++)
+                seen = strcmp(ids[i], s->session) == 0;
+            if (!seen)
+                memcpy(ids[n++], s->session, sizeof ids[0]);
+        }
+    pthread_mutex_unlock(&e->lock);
+    return n;
+}
+
 void webevents_end_session(webevents *e, const char *session)
 {
     pthread_mutex_lock(&e->lock);
@@ -671,6 +712,7 @@ void webstream_free(void *cls)
     if (s->link && !s->u->streams)
         s_drop_user(e, s->u);
     pthread_mutex_unlock(&e->lock);
+    log_debug("web_stream_closed", "user=%s", log_quote(0, s->link ? "(customer)" : s->u->name));
     for (size_t i = 0; i < s->n_filter; i++)
         free(s->filter[i]);
     free(s->filter);

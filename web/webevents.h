@@ -63,6 +63,10 @@ webstream *webevents_open_link(webevents *e, const char *token);
    Last-Event-ID header or NULL. */
 webstream *webevents_open(webevents *e, const char *user, const char *session, const char *territories,
                           const char *last_id);
+/* The sessions that have a stream open (an open console counts as
+   activity: its idle clock is kept fresh while someone watches it). Their
+   ids are copied into ids[max]; returns how many. */
+size_t webevents_sessions(webevents *e, char (*ids)[65], size_t max);
 /* Ends the streams opened by a session (logout, expiry). */
 void webevents_end_session(webevents *e, const char *session);
 /* libmicrohttpd's content reader for a stream (cls = the stream). */

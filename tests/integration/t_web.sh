@@ -1,5 +1,6 @@
 # fsd-web over HTTP with curl: logins (wrong, right, rate-limited), the
-# cookie's flags, CSRF and Origin checks, idle expiry, each user's own key
+# cookie's flags, CSRF and Origin checks, idle expiry (an open event stream
+# keeps its session; the absolute expiry still ends it), each user's own key
 # and scope, live events within a second of a change made by fsdctl, TLS
 # required off loopback, and hostile HTTP that never kills it.
 . "$ROOT/tests/integration/lib.sh"
@@ -212,6 +213,40 @@ expect_eq short-login "$(login "$SHORT" erika "$PASSWORD" jarshort)" 200
 expect_eq short-me "$(curl -sS -o /dev/null -w '%{http_code}' -b jarshort "$SHORT/api/me")" 200
 sleep 3
 expect_eq short-expired "$(curl -sS -o /dev/null -w '%{http_code}' -b jarshort "$SHORT/api/me")" 401
+
+say "an open event stream keeps its session alive past the idle time; closed, it expires"
+expect_eq watch-login "$(login "$SHORT" erika "$PASSWORD" jarwatch)" 200
+curl -sS -N -b jarwatch "$SHORT/api/events" >watch-events.txt 2>/dev/null &
+WATCH_PID=$!
+PIDS+=($WATCH_PID)
+for _ in $(seq 1 100); do grep -q '^event: snapshot' watch-events.txt && break; sleep 0.05; done
+grep -q '^event: snapshot' watch-events.txt || fail "no snapshot on the watched stream"
+sleep 4
+kill -0 "$WATCH_PID" 2>/dev/null || fail "the watched stream ended within the idle time"
+expect_eq watched-alive "$(curl -sS -o /dev/null -w '%{http_code}' -b jarwatch "$SHORT/api/me")" 200
+# The idle time counts from the stream's close. Watching the log, not
+# /api/me (a request would itself keep the session).
+expired=$(grep -c 'event=web_session_expired user="erika"' "web-$SHORT_PORT.log")
+kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null || true
+for _ in $(seq 1 250); do
+    [ "$(grep -c 'event=web_session_expired user="erika"' "web-$SHORT_PORT.log")" -gt "$expired" ] && break
+    sleep 0.1
+done
+expect_eq unwatched-expired "$(curl -sS -o /dev/null -w '%{http_code}' -b jarwatch "$SHORT/api/me")" 401
+
+say "the absolute expiry ends a session even while its stream is open (--session-s 5)"
+ABS_PORT=$((FSD_TEST_PORT + 6))
+start_web "$ABS_PORT" --idle-s 2 --session-s 5 --timeout 1500
+ABS=http://127.0.0.1:$ABS_PORT
+expect_eq abs-login "$(login "$ABS" erika "$PASSWORD" jarabs)" 200
+curl -sS -N -b jarabs "$ABS/api/events" >abs-events.txt 2>/dev/null &
+ABS_CURL=$!
+PIDS+=($ABS_CURL)
+sleep 3
+expect_eq abs-past-idle "$(curl -sS -o /dev/null -w '%{http_code}' -b jarabs "$ABS/api/me")" 200
+for _ in $(seq 1 80); do kill -0 "$ABS_CURL" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$ABS_CURL" 2>/dev/null; then fail "the stream outlived its session's absolute expiry"; fi
+expect_eq abs-expired "$(curl -sS -o /dev/null -w '%{http_code}' -b jarabs "$ABS/api/me")" 401
 
 say "five failed logins in a minute: the sixth try is refused with 429"
 for i in 1 2 3 4 5; do

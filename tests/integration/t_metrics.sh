@@ -14,7 +14,7 @@ scrape() { curl -sf "http://$MADDR/metrics"; }
 # sample NAME{LABELS}: the value of one sample line (empty when absent)
 sample() { scrape | awk -v k="$1" '$1 == k { print $2 }'; }
 wait_sample() {
-    for _ in $(seq 1 30); do
+    for _ in $(seq 1 100); do
         [ "$(sample "$1")" = "$2" ] && return 0
         sleep 0.1
     done
@@ -73,7 +73,7 @@ ctl_as desk --json request --name "Kunde" --phone "+49 30 5551234" --address "We
     --lat 52.5358 --lon 13.3813 --brand Bosch --category washing_machine --problem leaks >full.json || true
 expect_eq refused "$(jq -r .error.code full.json)" unavailable
 code=
-for _ in $(seq 1 30); do
+for _ in $(seq 1 100); do
     code=$(curl -s -o ready.txt -w '%{http_code}' "http://$MADDR/readyz")
     [ "$code" = 503 ] && break
     sleep 0.1

@@ -12,6 +12,7 @@
 WEB_PORT=$((FSD_TEST_PORT + 1))
 SHORT_PORT=$((FSD_TEST_PORT + 2))
 IDLE_S=3
+SESSION_S=6 # an open console keeps its session past IDLE_S; this ends it
 start_server --offer-ttl-ms 60000
 load_test_data
 # P-SUED takes offers as a company: it is contracted for spandau too here,
@@ -51,12 +52,12 @@ start_web() {
     fail "fsd-web did not start: $(tail -5 "web-$port.log")"
 }
 start_web "$WEB_PORT"
-start_web "$SHORT_PORT" --idle-s "$IDLE_S"
+start_web "$SHORT_PORT" --idle-s "$IDLE_S" --session-s "$SESSION_S"
 # A1 and A2 work jobs; A3 has no agent (offline); C1 (fridges, spandau) is P-SUED's
 start_agent A1
 start_agent A2
 start_agent C1
 
 say "the browser cases"
-WEB="http://127.0.0.1:$WEB_PORT" WEB_SHORT="http://127.0.0.1:$SHORT_PORT" IDLE_S=$IDLE_S PASSWORD=$PASSWORD \
+WEB="http://127.0.0.1:$WEB_PORT" WEB_SHORT="http://127.0.0.1:$SHORT_PORT" IDLE_S=$IDLE_S SESSION_S=$SESSION_S PASSWORD=$PASSWORD \
     timeout 120 node "$ROOT/tests/browser/console.test.mjs" || fail "browser cases failed (above)"

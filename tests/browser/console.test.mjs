@@ -205,6 +205,7 @@ await test("a company's dispatcher accepts an offer and assigns their technician
     const row = sue.locator('#offers tr', { hasText: j });
     await row.locator('button', { hasText: 'Accept' }).click();
     await until(`${j} accepted`, () => track(j).company_accepted === true);
+    await row.locator('select option[value=C1]').waitFor({ state: 'attached' });
     await row.locator('select').selectOption('C1');
     await row.locator('button', { hasText: 'Assign' }).click();
     await until(`${j} assigned to C1`, () => { const t = track(j); return t.state === 'assigned' && t.technician_id === 'C1'; });

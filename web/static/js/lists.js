@@ -3,7 +3,7 @@
 
 import { el, $, clear, span, dateTimeIn, STATE_LABEL } from './util.js';
 import { get, post, enc } from './api.js';
-import { store, select } from './store.js';
+import { store, select, onChange } from './store.js';
 import { ask, toast } from './move.js';
 
 const itemsOf = (d, ...keys) => (Array.isArray(d) ? d : keys.map((k) => d?.[k]).find(Array.isArray) || []);
@@ -110,4 +110,10 @@ export async function refresh(name) {
     clear($(name)).append(node);
 }
 export function refreshAll() { for (const k of Object.keys(VIEWS)) refresh(k); }
-export function initLists() { refreshAll(); setInterval(refreshAll, 30000); }
+export function initLists() {
+    refreshAll();
+    setInterval(refreshAll, 30000);
+    // the offers' technician lists come from the snapshot: draw them again
+    // when it arrives (after a login or a resync), not 30 s later
+    onChange((what) => { if (what.has('snapshot')) refresh('offers'); });
+}

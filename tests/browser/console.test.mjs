@@ -218,7 +218,7 @@ await test('logout ends the session', async () => {
     expect('GET /api/me after logout', r, 401);
 });
 
-await test('an idle session expires and the console asks to log in again', async () => {
+await test('an expired session (past its absolute limit, the console open) asks to log in again', async () => {
     const p = await page(WEB_SHORT);
     await loggedIn(p, 'erika');
     await p.waitForTimeout(Number(process.env.IDLE_S || 3) * 1000 + 1500);

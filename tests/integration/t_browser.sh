@@ -51,7 +51,8 @@ start_web() {
     fail "fsd-web did not start: $(tail -5 "web-$port.log")"
 }
 start_web "$WEB_PORT"
-start_web "$SHORT_PORT" --idle-s "$IDLE_S"
+# an open console keeps its session past the idle time: the absolute limit ends it
+start_web "$SHORT_PORT" --idle-s "$IDLE_S" --session-s "$IDLE_S"
 # A1 and A2 work jobs; A3 has no agent (offline); C1 (fridges, spandau) is P-SUED's
 start_agent A1
 start_agent A2

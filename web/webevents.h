@@ -1,7 +1,9 @@
 /*  webevents.h — live events for the console (Server-Sent Events).
 
-    Per web user: the jobs and technicians of their board as last seen,
-    a sequence number, and a backlog of the last events. The connection
+    Per web user: the jobs (as the board's cards: a projection of the
+    JobView without history and customer data) and technicians of their
+    board as last seen, a sequence number, and a backlog of the last
+    events. The connection
     thread feeds it (webevents_board, webevents_job); every open tab of
     that user is a stream reading from it, filtered by its territories.
     A stream starts with a `snapshot` (or resumes after Last-Event-ID

@@ -143,6 +143,14 @@ PIDS+=("$CURL_PID")
 for _ in $(seq 1 100); do grep -q '^event: snapshot' events.txt && break; sleep 0.05; done
 grep -q '^event: snapshot' events.txt || fail "no snapshot on /api/events: $(head -c 300 events.txt)"
 grep -q "\"$job\"" events.txt || fail "the snapshot does not hold $job"
+# the board's cards only: no history, no SLA policy details (the panel
+# fetches the whole job); what a card shows is there
+sed -n '/^event: snapshot/,/^$/p' events.txt | sed -n 's/^data: //p' | head -1 >snapshot.json
+jq -e --arg j "$job" '.jobs[] | select(.job_id == $j) | .state and .territory and .category and .created_at
+    and .version and (has("history") | not) and (has("sla_policy") | not) and (has("urgency") | not)' \
+    snapshot.json >/dev/null || fail "the snapshot's $job is not a card: $(jq -c --arg j "$job" '.jobs[] | select(.job_id == $j)' snapshot.json)"
+jq -e '.sla_policy and (.history | length > 0)' job.json >/dev/null \
+    || fail "GET /api/jobs/$job lacks what the panel shows: $(head -c 300 job.json)"
 t0=$(date +%s%N)
 job2=$(request $MITTE Bosch washing_machine WM-NEW)
 t1=$(date +%s%N)

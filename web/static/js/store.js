@@ -4,7 +4,7 @@
 import { OPEN_STATES } from './util.js';
 
 export const store = {
-    jobs: new Map(),        // job_id → JobView (open jobs in scope)
+    jobs: new Map(),        // job_id → the board's card of a job (open jobs in scope; the panel fetches the whole JobView)
     techs: new Map(),       // technician id → TechnicianView
     territories: null,      // GeoJSON FeatureCollection
     tz: new Map(),          // territory id → IANA zone
